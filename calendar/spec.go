@@ -1,0 +1,189 @@
+package calendar
+
+import (
+	"fmt"
+	"time"
+)
+
+// Spec is a branch calendar as written in configuration and sent to the
+// collector in the branch descriptor.
+type Spec struct {
+	Timezone string `yaml:"timezone" json:"timezone" doc:"IANA time zone of the branch, e.g. Europe/London."`
+	Hours    Week   `yaml:"hours" json:"hours" doc:"Opening hours per weekday, HH:MM-HH:MM or closed."`
+	// Holidays are dates on which the branch is closed, or keeps other hours.
+	Holidays []Holiday `yaml:"holidays" json:"holidays,omitempty" doc:"Dates the branch is closed or keeps special hours."`
+	// Lead is how long before opening the branch must be ready.
+	Lead time.Duration `yaml:"lead" json:"lead_ns" doc:"Readiness deadline = opening - lead. Default 15m."`
+	// SweepStart is how long before opening the pre-opening sweep begins.
+	SweepStart time.Duration `yaml:"sweep_start" json:"sweep_start_ns" doc:"The pre-opening sweep starts this long before opening. Default 60m."`
+	// RetryInterval spaces the pre-opening sweeps until the branch is ready.
+	RetryInterval time.Duration `yaml:"retry_interval" json:"retry_interval_ns" doc:"Pre-opening sweeps repeat at this interval until every blocking check passes or the deadline passes. Default 5m."`
+	// BusinessInterval spaces the lighter sweeps while the branch is open.
+	BusinessInterval time.Duration `yaml:"business_interval" json:"business_interval_ns" doc:"Interval of business-hours sweeps; 0 turns them off. Default 15m."`
+}
+
+// Week holds opening hours per weekday.
+type Week struct {
+	Mon string `yaml:"mon" json:"mon,omitempty"`
+	Tue string `yaml:"tue" json:"tue,omitempty"`
+	Wed string `yaml:"wed" json:"wed,omitempty"`
+	Thu string `yaml:"thu" json:"thu,omitempty"`
+	Fri string `yaml:"fri" json:"fri,omitempty"`
+	Sat string `yaml:"sat" json:"sat,omitempty"`
+	Sun string `yaml:"sun" json:"sun,omitempty"`
+}
+
+// days returns the week's entries indexed by time.Weekday.
+func (w Week) days() [7]struct{ key, hours string } {
+	return [7]struct{ key, hours string }{
+		{"sun", w.Sun}, {"mon", w.Mon}, {"tue", w.Tue}, {"wed", w.Wed}, {"thu", w.Thu}, {"fri", w.Fri}, {"sat", w.Sat},
+	}
+}
+
+// Holiday is a date with no opening, or with its own hours (a half day).
+type Holiday struct {
+	Date  string `yaml:"date" json:"date" doc:"YYYY-MM-DD in branch-local time."`
+	Name  string `yaml:"name" json:"name,omitempty"`
+	Hours string `yaml:"hours" json:"hours,omitempty" doc:"Empty or closed: closed all day; HH:MM-HH:MM: special hours."`
+}
+
+// Defaults for the durations of a Spec left at zero.
+const (
+	DefaultLead             = 15 * time.Minute
+	DefaultSweepStart       = 60 * time.Minute
+	DefaultRetryInterval    = 5 * time.Minute
+	DefaultBusinessInterval = 15 * time.Minute
+)
+
+// WithDefaults returns s with zero durations set to their defaults.
+// BusinessInterval keeps an explicit negative value as "off".
+func (s Spec) WithDefaults() Spec {
+	if s.Lead == 0 {
+		s.Lead = DefaultLead
+	}
+	if s.SweepStart == 0 {
+		s.SweepStart = DefaultSweepStart
+	}
+	if s.RetryInterval == 0 {
+		s.RetryInterval = DefaultRetryInterval
+	}
+	if s.BusinessInterval == 0 {
+		s.BusinessInterval = DefaultBusinessInterval
+	}
+	return s
+}
+
+// Problem is one rule a Spec breaks, with the path of the offending field
+// relative to the Spec.
+type Problem struct {
+	Path string
+	Msg  string
+}
+
+// Compile checks s and returns a Calendar, or every problem found.
+func Compile(s Spec) (*Calendar, []Problem) {
+	s = s.WithDefaults()
+	var probs []Problem
+	add := func(path, format string, args ...any) {
+		probs = append(probs, Problem{path, fmt.Sprintf(format, args...)})
+	}
+	c := &Calendar{spec: s, special: map[string]*span{}, names: map[string]string{}}
+	if s.Timezone == "" {
+		add("timezone", "must be set to an IANA time zone such as Europe/London")
+	} else if loc, err := time.LoadLocation(s.Timezone); err != nil {
+		add("timezone", "%q: unknown time zone (use an IANA name such as Europe/London)", s.Timezone)
+	} else {
+		c.loc = loc
+	}
+	open := 0
+	for wd, d := range s.Hours.days() {
+		sp, err := parseHours(d.hours)
+		if err != nil {
+			add("hours."+d.key, "%q: %v", d.hours, err)
+		}
+		c.week[wd] = sp
+		if sp != nil {
+			open++
+		}
+	}
+	if open == 0 && len(probs) == 0 {
+		add("hours", "the branch is closed every day; give opening hours for at least one weekday")
+	}
+	for i, h := range s.Holidays {
+		path := fmt.Sprintf("holidays[%d]", i)
+		if _, err := time.Parse(time.DateOnly, h.Date); err != nil {
+			add(path+".date", "%q: must be a date YYYY-MM-DD", h.Date)
+			continue
+		}
+		sp, err := parseHours(h.Hours)
+		if err != nil {
+			add(path+".hours", "%q: %v", h.Hours, err)
+		}
+		c.special[h.Date] = sp
+		c.names[h.Date] = h.Name
+	}
+	for _, d := range []struct {
+		path string
+		v    time.Duration
+	}{{"lead", s.Lead}, {"sweep_start", s.SweepStart}, {"retry_interval", s.RetryInterval}} {
+		if d.v < 0 {
+			add(d.path, "%v: must not be negative", d.v)
+		}
+	}
+	if s.SweepStart < s.Lead {
+		add("sweep_start", "%v: must be at least lead (%v), or the sweep starts after the deadline", s.SweepStart, s.Lead)
+	}
+	if s.RetryInterval > 0 && s.RetryInterval < 30*time.Second {
+		add("retry_interval", "%v: must be at least 30s", s.RetryInterval)
+	}
+	if s.BusinessInterval > 0 && s.BusinessInterval < 30*time.Second {
+		add("business_interval", "%v: must be at least 30s", s.BusinessInterval)
+	}
+	if len(probs) > 0 {
+		return nil, probs
+	}
+	return c, nil
+}
+
+// span is an opening period in minutes after local midnight.
+type span struct{ open, close int }
+
+func parseHours(s string) (*span, error) {
+	if s == "" || s == "closed" {
+		return nil, nil
+	}
+	const rule = "must be HH:MM-HH:MM (e.g. 09:00-17:00) or closed"
+	a, b, ok := cut(s, "-")
+	if !ok {
+		return nil, fmt.Errorf("%s", rule)
+	}
+	o, err1 := parseClock(a)
+	c, err2 := parseClock(b)
+	if err1 != nil || err2 != nil {
+		return nil, fmt.Errorf("%s", rule)
+	}
+	if c <= o {
+		return nil, fmt.Errorf("closing time must be after opening time")
+	}
+	return &span{o, c}, nil
+}
+
+func cut(s, sep string) (string, string, bool) {
+	for i := 0; i+len(sep) <= len(s); i++ {
+		if s[i:i+len(sep)] == sep {
+			return s[:i], s[i+len(sep):], true
+		}
+	}
+	return s, "", false
+}
+
+func parseClock(s string) (int, error) {
+	t, err := time.Parse("15:04", s)
+	if err != nil {
+		if s == "24:00" {
+			return 24 * 60, nil
+		}
+		return 0, err
+	}
+	return t.Hour()*60 + t.Minute(), nil
+}

@@ -1,0 +1,140 @@
+package registry
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/branchready/branchready/checks"
+	httpcheck "github.com/branchready/branchready/checks/http"
+	"github.com/branchready/branchready/checks/manual"
+	"github.com/branchready/branchready/checks/tcp"
+	"github.com/branchready/branchready/config"
+	"github.com/branchready/branchready/result"
+	"github.com/branchready/branchready/strictyaml"
+)
+
+// Env is what factories may need besides their options.
+type Env struct {
+	// Book holds staff confirmations for manual checks.
+	Book manual.Book
+	// Today returns the branch-local date and zone.
+	Today func() (string, *time.Location)
+	// ReadFile reads files named by options (CA bundles); paths are already
+	// made absolute against the config file's folder.
+	ReadFile func(string) ([]byte, error)
+	// Dir is the config file's folder.
+	Dir string
+}
+
+// Factory builds one check from its kind's options.
+type Factory func(opts any, t checks.Target, env Env) (checks.Check, error)
+
+// Kinds returns the registry: every check kind and its factory.
+func Kinds() map[string]Factory {
+	return map[string]Factory{
+		"tcp": func(o any, _ checks.Target, _ Env) (checks.Check, error) {
+			return tcp.New(*o.(*tcp.Config))
+		},
+		"http": func(o any, _ checks.Target, env Env) (checks.Check, error) {
+			c := *o.(*httpcheck.Config)
+			var pem []byte
+			if c.CAFile != "" {
+				var err error
+				if pem, err = env.ReadFile(abs(env.Dir, c.CAFile)); err != nil {
+					return nil, checks.Invalid("ca_file", "%v", err)
+				}
+			}
+			return httpcheck.New(c, pem)
+		},
+		"manual": func(o any, t checks.Target, env Env) (checks.Check, error) {
+			return manual.New(*o.(*manual.Config), t, env.Book, env.Today)
+		},
+	}
+}
+
+// Names returns the registered kinds, sorted.
+func Names() []string {
+	var out []string
+	for k := range Kinds() {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func abs(dir, p string) string {
+	if filepath.IsAbs(p) || dir == "" {
+		return p
+	}
+	return filepath.Join(dir, p)
+}
+
+// Compiled is one check ready to run.
+type Compiled struct {
+	Target      checks.Target
+	Kind        string
+	Criticality result.Criticality
+	Timeout     time.Duration
+	Check       checks.Check
+}
+
+// Compile builds every check of a loaded configuration, reporting every
+// factory error with its file, line and path.
+func Compile(l *config.Loaded, env Env) ([]Compiled, error) {
+	if env.ReadFile == nil {
+		env.ReadFile = os.ReadFile
+	}
+	if env.Dir == "" {
+		env.Dir = filepath.Dir(l.Path)
+	}
+	if env.Today == nil {
+		cal := l.Calendar
+		env.Today = func() (string, *time.Location) {
+			return time.Now().In(cal.Location()).Format(time.DateOnly), cal.Location()
+		}
+	}
+	kinds := Kinds()
+	p := l.Problems()
+	var out []Compiled
+	for i, d := range l.File.Devices {
+		for j := range d.Checks {
+			c := &d.Checks[j]
+			names, opts := c.Blocks()
+			if len(names) != 1 {
+				continue // reported by config validation
+			}
+			path := fmt.Sprintf("devices[%d].checks[%d].%s", i, j, names[0])
+			f, ok := kinds[names[0]]
+			if !ok {
+				p.Addf(path, "check kind %q is not registered", names[0])
+				continue
+			}
+			t := checks.Target{Branch: l.File.Branch.ID, Device: d.ID, Check: c.Name}
+			chk, err := f(opts[0], t, env)
+			if err != nil {
+				addFactoryError(p, path, err)
+				continue
+			}
+			out = append(out, Compiled{Target: t, Kind: names[0], Criticality: d.Criticality, Timeout: c.Timeout, Check: chk})
+		}
+	}
+	if err := p.Errs.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func addFactoryError(p *strictyaml.Problems, path string, err error) {
+	for _, e := range checks.Flatten(err) {
+		var fe *checks.FieldError
+		if errors.As(e, &fe) {
+			p.Addf(strictyaml.Join(path, fe.Field), "%s", fe.Msg)
+		} else {
+			p.Addf(path, "%v", e)
+		}
+	}
+}

@@ -1,0 +1,46 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/branchready/branchready/result"
+)
+
+// ErrNotFound is returned when a branch is not known.
+var ErrNotFound = errors.New("not found")
+
+// Store is the collector's persistence. Every method is safe for concurrent use.
+type Store interface {
+	// WriteResults stores results durably (committed before it returns).
+	// A result whose id is already stored is left as it is and counted as a
+	// duplicate, so a retried batch stores nothing twice.
+	WriteResults(ctx context.Context, rs []result.Result, receivedAt time.Time) (inserted, duplicates int, err error)
+	// PutBranch records that an agent reported in: its descriptor when d is
+	// non-nil (nil keeps the last one) and its contact details.
+	PutBranch(ctx context.Context, id string, d *result.Descriptor, c Contact) error
+	// Branches returns every known branch, ordered by id.
+	Branches(ctx context.Context) ([]Branch, error)
+	// Branch returns one branch or ErrNotFound.
+	Branch(ctx context.Context, id string) (Branch, error)
+	// Results returns a branch's results with from <= started_at < to, oldest first.
+	Results(ctx context.Context, branch string, from, to time.Time) ([]result.Result, error)
+	// Close flushes and releases the store.
+	Close() error
+}
+
+// Contact is an agent's last request to the collector.
+type Contact struct {
+	At           time.Time     `json:"at"`
+	AgentVersion string        `json:"agent_version"`
+	ConfigHash   string        `json:"config_hash"`
+	ClockSkew    time.Duration `json:"clock_skew_ns"`
+}
+
+// Branch is what the store knows of a branch.
+type Branch struct {
+	ID         string             `json:"id"`
+	Descriptor *result.Descriptor `json:"descriptor"`
+	Contact    Contact            `json:"last_contact"`
+}

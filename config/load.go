@@ -1,0 +1,282 @@
+package config
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/branchready/branchready/calendar"
+	"github.com/branchready/branchready/result"
+	"github.com/branchready/branchready/strictyaml"
+)
+
+// Loaded is a configuration file that decoded and validated.
+type Loaded struct {
+	File     File
+	Path     string
+	Lines    strictyaml.Lines
+	Calendar *calendar.Calendar
+	// Hash identifies this version of the configuration (with its holiday files).
+	Hash string
+	// Token is the resolved collector token, empty when none is configured.
+	Token Secret
+}
+
+// Problems returns an accumulator that names this file and its lines, for
+// validation done outside this package (check factories).
+func (l *Loaded) Problems() *strictyaml.Problems {
+	return &strictyaml.Problems{File: l.Path, Lines: l.Lines}
+}
+
+// HolidayFile is a reusable holiday calendar.
+type HolidayFile struct {
+	Holidays []calendar.Holiday `yaml:"holidays" doc:"Dates closed or with special hours."`
+}
+
+// Load reads, decodes and validates a branch configuration. On failure the
+// error is a strictyaml.Errors with every problem found.
+func Load(path string) (*Loaded, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return Parse(path, data, os.Getenv, os.ReadFile)
+}
+
+// Parse is Load with the file's content given and the environment and file
+// system injected.
+func Parse(path string, data []byte, getenv func(string) string, readFile func(string) ([]byte, error)) (*Loaded, error) {
+	l := &Loaded{Path: path}
+	var errs strictyaml.Errors
+	l.Lines, errs = strictyaml.Decode(path, data, &l.File)
+	if len(errs) > 0 {
+		return nil, errs.Err()
+	}
+	h := sha256.New()
+	h.Write(data)
+	p := l.Problems()
+	f := &l.File
+	f.applyDefaults(path)
+	dir := filepath.Dir(path)
+	for i, hf := range f.Branch.HolidayFiles {
+		fp := hf
+		if !filepath.IsAbs(fp) {
+			fp = filepath.Join(dir, fp)
+		}
+		hdata, err := readFile(fp)
+		if err != nil {
+			p.Addf(strictyaml.Index("branch.holiday_files", i), "%v", err)
+			continue
+		}
+		h.Write(hdata)
+		var hol HolidayFile
+		if _, herrs := strictyaml.Decode(fp, hdata, &hol); len(herrs) > 0 {
+			p.Errs = append(p.Errs, herrs...)
+			continue
+		}
+		f.Branch.Holidays = append(f.Branch.Holidays, hol.Holidays...)
+	}
+	l.Hash = hex.EncodeToString(h.Sum(nil))[:16]
+	f.validateBranch(p)
+	if cal, probs := calendar.Compile(f.Branch.Spec); len(probs) > 0 {
+		for _, pr := range probs {
+			p.Addf("branch."+pr.Path, "%s", pr.Msg)
+		}
+	} else {
+		l.Calendar = cal
+	}
+	l.Token = f.Collector.resolveToken(p, getenv, readFile, dir)
+	f.validateDevices(p)
+	if err := p.Errs.Err(); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+func (f *File) applyDefaults(path string) {
+	if f.Agent.Concurrency == 0 {
+		f.Agent.Concurrency = DefaultConcurrency
+	}
+	if f.Agent.DefaultTimeout == 0 {
+		f.Agent.DefaultTimeout = DefaultCheckTimeout
+	}
+	if f.Agent.StateDir == "" {
+		f.Agent.StateDir = filepath.Join(filepath.Dir(path), defaultStateDirSuffix)
+	}
+	if f.Collector.BatchSize == 0 {
+		f.Collector.BatchSize = DefaultBatchSize
+	}
+	if f.Collector.Timeout == 0 {
+		f.Collector.Timeout = DefaultShipTimeout
+	}
+	for i := range f.Devices {
+		d := &f.Devices[i]
+		if d.Criticality == "" {
+			d.Criticality = DefaultCriticality
+		}
+		for j := range d.Checks {
+			if d.Checks[j].Timeout == 0 {
+				d.Checks[j].Timeout = f.Agent.DefaultTimeout
+			}
+		}
+	}
+}
+
+func (f *File) validateBranch(p *strictyaml.Problems) {
+	b := f.Branch
+	if b.ID == "" {
+		p.Addf("branch.id", "must be set")
+	} else if !validID(b.ID) {
+		p.Addf("branch.id", "%q: must be 1-64 lowercase letters, digits, '.', '_' or '-', not starting with '.' or '-'", b.ID)
+	}
+	if b.Name == "" {
+		p.Addf("branch.name", "must be set")
+	}
+	a := f.Agent
+	if a.Concurrency < 1 || a.Concurrency > 1024 {
+		p.Addf("agent.concurrency", "%d: must be 1-1024", a.Concurrency)
+	}
+	if a.DefaultTimeout < 0 {
+		p.Addf("agent.default_timeout", "%v: must be positive", a.DefaultTimeout)
+	}
+	c := f.Collector
+	if c.URL != "" {
+		if u, err := url.Parse(c.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			p.Addf("collector.url", "%q: must be an absolute http:// or https:// URL", c.URL)
+		}
+	}
+	if c.BatchSize < 1 || c.BatchSize > 5000 {
+		p.Addf("collector.batch_size", "%d: must be 1-5000", c.BatchSize)
+	}
+}
+
+// resolveToken reads the token from exactly one of token, token_file and
+// token_env. Errors name the source, never the value.
+func (c *Collector) resolveToken(p *strictyaml.Problems, getenv func(string) string, readFile func(string) ([]byte, error), dir string) Secret {
+	n := 0
+	for _, set := range []bool{c.Token != "", c.TokenFile != "", c.TokenEnv != ""} {
+		if set {
+			n++
+		}
+	}
+	switch {
+	case n > 1:
+		p.Addf("collector", "set only one of token, token_file and token_env")
+		return ""
+	case c.TokenFile != "":
+		fp := c.TokenFile
+		if !filepath.IsAbs(fp) {
+			fp = filepath.Join(dir, fp)
+		}
+		b, err := readFile(fp)
+		if err != nil {
+			p.Addf("collector.token_file", "%v", err)
+			return ""
+		}
+		return checkToken(p, "collector.token_file", Secret(strings.TrimSpace(string(b))))
+	case c.TokenEnv != "":
+		v := getenv(c.TokenEnv)
+		if v == "" {
+			p.Addf("collector.token_env", "environment variable %s is empty or not set", c.TokenEnv)
+			return ""
+		}
+		return checkToken(p, "collector.token_env", Secret(strings.TrimSpace(v)))
+	case c.Token != "":
+		return checkToken(p, "collector.token", c.Token)
+	case c.URL != "":
+		p.Addf("collector", "url is set but no token: set token_file or token_env")
+	}
+	return ""
+}
+
+func checkToken(p *strictyaml.Problems, path string, s Secret) Secret {
+	if len(s.Reveal()) < 16 {
+		p.Addf(path, "token is shorter than 16 characters; generate one with branchready-collector token")
+		return ""
+	}
+	return s
+}
+
+func (f *File) validateDevices(p *strictyaml.Problems) {
+	if len(f.Devices) == 0 {
+		p.Addf("devices", "must list at least one device")
+	}
+	seen := map[string]int{}
+	total := 0
+	for i, d := range f.Devices {
+		path := strictyaml.Index("devices", i)
+		switch {
+		case d.ID == "":
+			p.Addf(path+".id", "must be set")
+		case !validID(d.ID):
+			p.Addf(path+".id", "%q: must be 1-64 lowercase letters, digits, '.', '_' or '-'", d.ID)
+		default:
+			if prev, dup := seen[d.ID]; dup {
+				p.Addf(path+".id", "%q: already used by devices[%d]", d.ID, prev)
+			}
+			seen[d.ID] = i
+		}
+		if d.Kind == "" {
+			p.Addf(path+".kind", "must be set to one of %s", strings.Join(DeviceKinds, ", "))
+		} else if !slices.Contains(DeviceKinds, d.Kind) {
+			p.Addf(path+".kind", "%q: must be one of %s", d.Kind, strings.Join(DeviceKinds, ", "))
+		}
+		switch d.Criticality {
+		case result.Blocking, result.Degrading, result.Informational:
+		default:
+			p.Addf(path+".criticality", "%q: must be blocking, degrading or informational", d.Criticality)
+		}
+		if len(d.Checks) == 0 {
+			p.Addf(path+".checks", "device %q has no checks", d.ID)
+		}
+		total += len(d.Checks)
+		validateChecks(p, path, d.Checks)
+	}
+	if total > MaxChecksPerBranch {
+		p.Addf("devices", "%d checks in all: at most %d per branch", total, MaxChecksPerBranch)
+	}
+}
+
+func validateChecks(p *strictyaml.Problems, devPath string, cs []Check) {
+	names := map[string]int{}
+	for j, c := range cs {
+		path := strictyaml.Index(devPath+".checks", j)
+		if c.Name == "" {
+			p.Addf(path+".name", "must be set")
+		} else if prev, dup := names[c.Name]; dup {
+			p.Addf(path+".name", "%q: already used by checks[%d]", c.Name, prev)
+		} else {
+			names[c.Name] = j
+		}
+		if c.Timeout < 0 {
+			p.Addf(path+".timeout", "%v: must be positive", c.Timeout)
+		}
+		kinds, _ := c.Blocks()
+		switch len(kinds) {
+		case 0:
+			p.Addf(path, "no check kind: set one of %s", strings.Join(Kinds(), ", "))
+		case 1:
+		default:
+			p.Addf(path, "more than one check kind (%s): set exactly one", strings.Join(kinds, ", "))
+		}
+	}
+}
+
+// Descriptor returns what the collector needs to know about the branch.
+func (l *Loaded) Descriptor() *result.Descriptor {
+	f := l.File
+	d := &result.Descriptor{Name: f.Branch.Name, Region: f.Branch.Region, Calendar: l.Calendar.Spec()}
+	for _, dev := range f.Devices {
+		rd := result.Device{ID: dev.ID, Kind: dev.Kind, Criticality: dev.Criticality, Vendor: dev.Vendor, Model: dev.Model}
+		for _, c := range dev.Checks {
+			rd.Checks = append(rd.Checks, result.CheckRef{Name: c.Name, Kind: c.Kind()})
+		}
+		d.Devices = append(d.Devices, rd)
+	}
+	return d
+}

@@ -1,0 +1,129 @@
+package config
+
+import (
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/branchready/branchready/calendar"
+	httpcheck "github.com/branchready/branchready/checks/http"
+	"github.com/branchready/branchready/checks/manual"
+	"github.com/branchready/branchready/checks/tcp"
+	"github.com/branchready/branchready/result"
+)
+
+// File is one branch's configuration file, as the agent reads it.
+type File struct {
+	Branch    Branch    `yaml:"branch" doc:"Who the branch is and when it opens."`
+	Collector Collector `yaml:"collector" doc:"Where results go."`
+	Agent     Agent     `yaml:"agent" doc:"How the agent runs."`
+	Devices   []Device  `yaml:"devices" doc:"What is checked."`
+}
+
+// Branch identifies the branch and carries its calendar.
+type Branch struct {
+	ID     string `yaml:"id" doc:"Unique branch id: lowercase letters, digits, '.', '_' or '-'."`
+	Name   string `yaml:"name" doc:"Human name of the branch."`
+	Region string `yaml:"region" doc:"Region, for grouping on the board and in reports."`
+	// The calendar's keys sit directly under branch:.
+	calendar.Spec `yaml:",inline"`
+	HolidayFiles  []string `yaml:"holiday_files" doc:"Reusable holiday calendars (YAML with a holidays: list), relative to this file."`
+}
+
+// Collector says where to ship results and with which token.
+type Collector struct {
+	URL       string `yaml:"url" doc:"Base URL of the collector, e.g. https://collector.bank.example:8443."`
+	Token     Secret `yaml:"token" doc:"Branch token. Prefer token_file or token_env."`
+	TokenFile string `yaml:"token_file" doc:"File holding the branch token."`
+	TokenEnv  string `yaml:"token_env" doc:"Environment variable holding the branch token."`
+	// BatchSize caps results per request.
+	BatchSize int `yaml:"batch_size" doc:"Results per request; default 500."`
+	// Timeout bounds one request to the collector.
+	Timeout time.Duration `yaml:"timeout" doc:"Timeout of one request to the collector; default 30s."`
+}
+
+// Agent holds how the agent itself runs.
+type Agent struct {
+	Concurrency    int           `yaml:"concurrency" doc:"Checks run at once; default 16."`
+	DefaultTimeout time.Duration `yaml:"default_timeout" doc:"Timeout of a check that sets none; default 10s."`
+	StateDir       string        `yaml:"state_dir" doc:"Where the agent keeps its spool and confirmations; default ./state next to the config."`
+}
+
+// Device is one monitored thing at the branch.
+type Device struct {
+	ID          string             `yaml:"id" doc:"Unique device id within the branch."`
+	Kind        string             `yaml:"kind" doc:"atm, kiosk, counter, phone_line, banking_pc, signage, printer, ups, network or other."`
+	Criticality result.Criticality `yaml:"criticality" doc:"blocking (default), degrading or informational."`
+	Vendor      string             `yaml:"vendor"`
+	Model       string             `yaml:"model"`
+	AssetTag    string             `yaml:"asset_tag"`
+	Checks      []Check            `yaml:"checks" doc:"The device's checks; each sets exactly one kind block."`
+}
+
+// Check is one check of a device: a name, a timeout and exactly one kind
+// block. Fields tagged kind:"" are the kinds; checks/registry maps each to
+// its factory, and a test keeps the two in step.
+type Check struct {
+	Name    string        `yaml:"name" doc:"Check name, unique within the device."`
+	Timeout time.Duration `yaml:"timeout" doc:"Deadline of one run; default agent.default_timeout."`
+
+	TCP    *tcp.Config       `yaml:"tcp" kind:"tcp" doc:"Connect to a TCP service, optionally send and expect."`
+	HTTP   *httpcheck.Config `yaml:"http" kind:"http" doc:"Request a URL; status, body and TLS certificate."`
+	Manual *manual.Config    `yaml:"manual" kind:"manual" doc:"An item a member of staff confirms."`
+}
+
+// DeviceKinds are the accepted device kinds.
+var DeviceKinds = []string{"atm", "kiosk", "counter", "phone_line", "banking_pc", "signage", "printer", "ups", "network", "other"}
+
+// Kinds lists the check kinds the Check type can carry, in field order.
+func Kinds() []string {
+	var out []string
+	t := reflect.TypeFor[Check]()
+	for i := range t.NumField() {
+		if k, ok := t.Field(i).Tag.Lookup("kind"); ok {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// Blocks returns the kind names and options of every kind block that is set.
+func (c *Check) Blocks() (kinds []string, opts []any) {
+	v := reflect.ValueOf(c).Elem()
+	t := v.Type()
+	for i := range t.NumField() {
+		k, ok := t.Field(i).Tag.Lookup("kind")
+		if !ok || v.Field(i).IsNil() {
+			continue
+		}
+		kinds = append(kinds, k)
+		opts = append(opts, v.Field(i).Interface())
+	}
+	return kinds, opts
+}
+
+// Kind returns the check's kind, or "" when not exactly one block is set.
+func (c *Check) Kind() string {
+	kinds, _ := c.Blocks()
+	if len(kinds) != 1 {
+		return ""
+	}
+	return kinds[0]
+}
+
+// Defaults for unset options, all in one place.
+const (
+	DefaultConcurrency    = 16
+	DefaultCheckTimeout   = 10 * time.Second
+	DefaultBatchSize      = 500
+	DefaultShipTimeout    = 30 * time.Second
+	DefaultCriticality    = result.Blocking
+	MaxChecksPerBranch    = 5000
+	maxIDLen              = 64
+	idChars               = "abcdefghijklmnopqrstuvwxyz0123456789._-"
+	defaultStateDirSuffix = "state"
+)
+
+func validID(s string) bool {
+	return s != "" && len(s) <= maxIDLen && strings.Trim(s, idChars) == "" && s[0] != '.' && s[0] != '-'
+}

@@ -1,0 +1,36 @@
+package result
+
+import "time"
+
+// Batch is what an agent posts to the collector's ingest API.
+type Batch struct {
+	Branch string `json:"branch"`
+	Agent  Agent  `json:"agent"`
+	// Descriptor is sent when the agent starts or its configuration changes;
+	// it tells the collector what the branch expects.
+	Descriptor *Descriptor `json:"descriptor,omitempty"`
+	Results    []Result    `json:"results"`
+}
+
+// Agent identifies the sender of a batch.
+type Agent struct {
+	Version    string `json:"version"`
+	ConfigHash string `json:"config_hash,omitempty"`
+	// SentAt is the agent's clock when the batch left; the collector compares
+	// it with its own clock to detect skew.
+	SentAt time.Time `json:"sent_at"`
+}
+
+// IngestResponse is the collector's answer to a batch.
+type IngestResponse struct {
+	Accepted   int         `json:"accepted"`
+	Duplicates int         `json:"duplicates"`
+	Rejected   []Rejection `json:"rejected,omitempty"`
+}
+
+// Rejection names one item of a batch that was not stored and why.
+type Rejection struct {
+	Index int    `json:"index"`
+	ID    string `json:"id,omitempty"`
+	Error string `json:"error"`
+}

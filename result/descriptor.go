@@ -1,0 +1,41 @@
+package result
+
+import "github.com/branchready/branchready/calendar"
+
+// Descriptor tells the collector what a branch is and what it expects to be
+// checked: its calendar and its devices with their criticality.
+type Descriptor struct {
+	Name     string        `json:"name"`
+	Region   string        `json:"region,omitempty"`
+	Calendar calendar.Spec `json:"calendar"`
+	Devices  []Device      `json:"devices"`
+}
+
+// Criticality says how much a device matters for readiness.
+type Criticality string
+
+// Criticalities, from most to least important.
+const (
+	// Blocking: the branch is not ready while this device fails.
+	Blocking Criticality = "blocking"
+	// Degrading: the branch can open, but ready_degraded.
+	Degrading Criticality = "degrading"
+	// Informational: shown, never affects readiness.
+	Informational Criticality = "informational"
+)
+
+// Device is one device as the collector needs to know it.
+type Device struct {
+	ID          string      `json:"id"`
+	Kind        string      `json:"kind"`
+	Criticality Criticality `json:"criticality"`
+	Vendor      string      `json:"vendor,omitempty"`
+	Model       string      `json:"model,omitempty"`
+	Checks      []CheckRef  `json:"checks"`
+}
+
+// CheckRef names one check of a device.
+type CheckRef struct {
+	Name string `json:"name"`
+	Kind string `json:"kind"`
+}
