@@ -1,0 +1,3 @@
+// Package api is the collector's read API in JSON: branches and their
+// readiness today or on a given date.
+package api

@@ -1,0 +1,5 @@
+// Package auth decides who may do what at the collector: agents present a
+// per-branch bearer token (stored only as its SHA-256) and may write only
+// their own branch; people log in to the board and write APIs with a user
+// name and a bcrypt-hashed password.
+package auth

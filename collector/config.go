@@ -1,0 +1,139 @@
+package collector
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/branchready/branchready/collector/auth"
+	"github.com/branchready/branchready/strictyaml"
+)
+
+// Config is the collector's configuration file.
+type Config struct {
+	Listen string      `yaml:"listen" doc:"Address to serve on; default 127.0.0.1:8080."`
+	Store  StoreConfig `yaml:"store"`
+	// Agents lists each branch and the SHA-256 of its token (the token
+	// itself never sits in the collector's config).
+	Agents []AgentToken `yaml:"agents" doc:"Branch tokens, as SHA-256 hashes (branchready-collector token prints one)."`
+	Users  []User       `yaml:"users" doc:"People who may log in to the board and API."`
+	// ClockSkewThreshold flags agents whose clock is off by more than this.
+	ClockSkewThreshold time.Duration `yaml:"clock_skew_threshold" doc:"Agents whose clock is off by more than this are flagged; default 2m."`
+	MaxBodyBytes       int64         `yaml:"max_body_bytes" doc:"Largest ingest request body; default 8 MiB."`
+	MaxBatchResults    int           `yaml:"max_batch_results" doc:"Most results per ingest request; default 5000."`
+}
+
+// StoreConfig selects the store.
+type StoreConfig struct {
+	Driver string `yaml:"driver" doc:"sqlite (default) or postgres."`
+	Path   string `yaml:"path" doc:"SQLite file; default branchready.db next to the config."`
+	DSNEnv string `yaml:"dsn_env" doc:"Environment variable holding the PostgreSQL connection string."`
+}
+
+// AgentToken authorises one branch's agent.
+type AgentToken struct {
+	Branch      string `yaml:"branch"`
+	TokenSHA256 string `yaml:"token_sha256"`
+}
+
+// User is a person who may log in.
+type User struct {
+	Name           string `yaml:"name"`
+	PasswordBcrypt string `yaml:"password_bcrypt" doc:"bcrypt hash (branchready-collector hash-password prints one)."`
+}
+
+// LoadConfig reads and validates a collector configuration file.
+func LoadConfig(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	var c Config
+	lines, errs := strictyaml.Decode(path, data, &c)
+	if len(errs) > 0 {
+		return nil, errs.Err()
+	}
+	p := &strictyaml.Problems{File: path, Lines: lines}
+	c.defaults(filepath.Dir(path))
+	c.validate(p)
+	if err := p.Errs.Err(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+func (c *Config) defaults(dir string) {
+	if c.Listen == "" {
+		c.Listen = "127.0.0.1:8080"
+	}
+	if c.Store.Driver == "" {
+		c.Store.Driver = "sqlite"
+	}
+	if c.Store.Path == "" {
+		c.Store.Path = "branchready.db"
+	}
+	if !filepath.IsAbs(c.Store.Path) {
+		c.Store.Path = filepath.Join(dir, c.Store.Path)
+	}
+	if c.ClockSkewThreshold == 0 {
+		c.ClockSkewThreshold = 2 * time.Minute
+	}
+}
+
+func (c *Config) validate(p *strictyaml.Problems) {
+	switch c.Store.Driver {
+	case "sqlite":
+	case "postgres":
+		if c.Store.DSNEnv == "" {
+			p.Addf("store.dsn_env", "must name the environment variable holding the PostgreSQL connection string")
+		}
+	default:
+		p.Addf("store.driver", "%q: must be sqlite or postgres", c.Store.Driver)
+	}
+	hashes := map[string]string{}
+	for i, a := range c.Agents {
+		path := strictyaml.Index("agents", i)
+		if a.Branch == "" {
+			p.Addf(path+".branch", "must be set")
+		}
+		if _, dup := hashes[a.Branch]; dup {
+			p.Addf(path+".branch", "%q: listed twice", a.Branch)
+		}
+		hashes[a.Branch] = a.TokenSHA256
+		if _, err := auth.NewTokens(map[string]string{a.Branch: a.TokenSHA256}); err != nil {
+			p.Addf(path+".token_sha256", "must be 64 hex digits (the SHA-256 of the token)")
+		}
+	}
+	if len(c.Users) == 0 {
+		p.Addf("users", "list at least one user: the board and API need a login")
+	}
+	for i, u := range c.Users {
+		path := strictyaml.Index("users", i)
+		if u.Name == "" {
+			p.Addf(path+".name", "must be set")
+		}
+		if _, err := auth.NewUsers(map[string]string{u.Name: u.PasswordBcrypt}); err != nil {
+			p.Addf(path+".password_bcrypt", "must be a bcrypt hash")
+		}
+	}
+}
+
+// tokens and users build the auth tables from a validated config.
+func (c *Config) tokens() *auth.Tokens {
+	m := map[string]string{}
+	for _, a := range c.Agents {
+		m[a.Branch] = a.TokenSHA256
+	}
+	t, _ := auth.NewTokens(m)
+	return t
+}
+
+func (c *Config) users() *auth.Users {
+	m := map[string]string{}
+	for _, u := range c.Users {
+		m[u.Name] = u.PasswordBcrypt
+	}
+	u, _ := auth.NewUsers(m)
+	return u
+}

@@ -1,0 +1,3 @@
+// Package metrics defines the collector's Prometheus metrics, registered on
+// a registry the collector owns (no global state).
+package metrics

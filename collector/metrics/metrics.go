@@ -1,0 +1,59 @@
+package metrics
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Metrics are the collector's instruments.
+type Metrics struct {
+	Registry *prometheus.Registry
+	// IngestRequests counts ingest requests by HTTP status code.
+	IngestRequests *prometheus.CounterVec
+	// IngestResults counts results by outcome: stored, duplicate, rejected.
+	IngestResults *prometheus.CounterVec
+	// IngestBatchSize observes results per request.
+	IngestBatchSize prometheus.Histogram
+	// StoreWriteSeconds observes how long a batch took to commit.
+	StoreWriteSeconds prometheus.Histogram
+	// AgentClockSkew is the last measured skew of each branch's agent.
+	AgentClockSkew *prometheus.GaugeVec
+	// Branches counts branches by today's verdict.
+	Branches *prometheus.GaugeVec
+}
+
+// New creates and registers the metrics, with Go and process collectors.
+func New() *Metrics {
+	m := &Metrics{
+		Registry: prometheus.NewRegistry(),
+		IngestRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "branchready_ingest_requests_total",
+			Help: "Result batches received, by HTTP status code answered.",
+		}, []string{"code"}),
+		IngestResults: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "branchready_ingest_results_total",
+			Help: "Results received, by outcome (stored, duplicate, rejected).",
+		}, []string{"outcome"}),
+		IngestBatchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "branchready_ingest_batch_results",
+			Help:    "Results per ingest request.",
+			Buckets: prometheus.ExponentialBuckets(1, 4, 8),
+		}),
+		StoreWriteSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "branchready_store_write_duration_seconds",
+			Help:    "Time to durably store one batch of results.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
+		}),
+		AgentClockSkew: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "branchready_agent_clock_skew_seconds",
+			Help: "Collector clock minus agent clock at the agent's last request (positive: agent behind).",
+		}, []string{"branch"}),
+		Branches: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "branchready_branches",
+			Help: "Branches by today's readiness verdict.",
+		}, []string{"verdict"}),
+	}
+	m.Registry.MustRegister(m.IngestRequests, m.IngestResults, m.IngestBatchSize, m.StoreWriteSeconds, m.AgentClockSkew, m.Branches,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}

@@ -1,0 +1,213 @@
+package readiness
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/branchready/branchready/calendar"
+	"github.com/branchready/branchready/result"
+)
+
+// Verdict is the readiness of a branch-day.
+type Verdict string
+
+// Verdicts. Closed is for days the branch is not due to open; it does not
+// count towards on-time readiness.
+const (
+	Ready         Verdict = "ready"
+	ReadyDegraded Verdict = "ready_degraded"
+	NotReady      Verdict = "not_ready"
+	Unknown       Verdict = "unknown"
+	Closed        Verdict = "closed"
+)
+
+// Item is one expected check and what is known of it at the judged moment.
+type Item struct {
+	Device      string             `json:"device"`
+	Check       string             `json:"check"`
+	Kind        string             `json:"kind"`
+	Criticality result.Criticality `json:"criticality"`
+	// Status is unknown with Missing set when no result arrived in the window.
+	Status  result.Status `json:"status"`
+	Missing bool          `json:"missing,omitempty"`
+	Reason  string        `json:"reason"`
+	At      time.Time     `json:"at,omitzero"`
+}
+
+// State is the readiness at one moment.
+type State struct {
+	Verdict Verdict   `json:"verdict"`
+	At      time.Time `json:"at"`
+	// Problems are the items that keep the verdict from ready: blocking
+	// items first, then degrading, each failed or missing or degraded.
+	Problems []Item `json:"problems,omitempty"`
+}
+
+// Judgement is a branch-day's readiness.
+type Judgement struct {
+	Date     string    `json:"date"`
+	Open     bool      `json:"open"`
+	Holiday  string    `json:"holiday,omitempty"`
+	Opening  time.Time `json:"opening,omitzero"`
+	Deadline time.Time `json:"deadline,omitzero"`
+	// Final is true once the deadline has passed: Verdict is then the SLA verdict.
+	Final bool `json:"final"`
+	// Verdict is the state at the deadline (or now, before it).
+	State
+	// Current is the state now, when the deadline has passed.
+	Current *State `json:"current,omitempty"`
+	// ReadyAt is the time to ready: when the last blocking item became fine
+	// (the start of the streak that held at the deadline, or the first time
+	// after a missed deadline). Nil when the branch has not been ready.
+	ReadyAt *time.Time `json:"ready_at,omitempty"`
+}
+
+// Grace lets results started slightly before the pre-opening window count,
+// for agents whose sweep fired a moment early.
+const Grace = time.Minute
+
+// Judge decides the branch-day date for a branch described by d, given its
+// results (any order) and the current time.
+func Judge(d *result.Descriptor, cal *calendar.Calendar, date string, results []result.Result, now time.Time) (Judgement, error) {
+	day, err := cal.DayByDate(date)
+	if err != nil {
+		return Judgement{}, fmt.Errorf("date %q: %w", date, err)
+	}
+	j := Judgement{Date: day.Date, Open: day.Open, Holiday: day.Holiday, Opening: day.Opening, Deadline: day.Deadline}
+	if !day.Open {
+		j.Verdict, j.At = Closed, now
+		return j, nil
+	}
+	rs := inWindow(results, day.SweepFrom.Add(-Grace), day.Closing)
+	e := newEvaluator(d)
+	at := now
+	if !now.Before(day.Deadline) {
+		at, j.Final = day.Deadline, true
+	}
+	var since *time.Time
+	i := 0
+	for ; i < len(rs) && !rs[i].StartedAt.After(at); i++ {
+		since = e.apply(rs[i], since)
+	}
+	j.State = e.state(at, day)
+	if j.Verdict == Ready || j.Verdict == ReadyDegraded {
+		j.ReadyAt = since
+	}
+	if !j.Final {
+		return j, nil
+	}
+	for ; i < len(rs) && !rs[i].StartedAt.After(now); i++ {
+		since = e.apply(rs[i], since)
+		if j.ReadyAt == nil && since != nil {
+			j.ReadyAt = since
+		}
+	}
+	cur := e.state(now, day)
+	j.Current = &cur
+	return j, nil
+}
+
+func inWindow(rs []result.Result, from, to time.Time) []result.Result {
+	var out []result.Result
+	for _, r := range rs {
+		if !r.StartedAt.Before(from) && r.StartedAt.Before(to) {
+			out = append(out, r)
+		}
+	}
+	sort.SliceStable(out, func(a, b int) bool { return out[a].StartedAt.Before(out[b].StartedAt) })
+	return out
+}
+
+type key struct{ device, check string }
+
+// evaluator holds the latest result of each expected check.
+type evaluator struct {
+	items  []Item
+	index  map[key]int
+	counts int
+}
+
+func newEvaluator(d *result.Descriptor) *evaluator {
+	e := &evaluator{index: map[key]int{}}
+	for _, dev := range d.Devices {
+		for _, c := range dev.Checks {
+			e.index[key{dev.ID, c.Name}] = len(e.items)
+			e.items = append(e.items, Item{Device: dev.ID, Check: c.Name, Kind: c.Kind, Criticality: dev.Criticality,
+				Status: result.StatusUnknown, Missing: true})
+		}
+	}
+	return e
+}
+
+// apply records r and returns the start of the current ready streak.
+func (e *evaluator) apply(r result.Result, since *time.Time) *time.Time {
+	i, ok := e.index[key{r.Device, r.Check}]
+	if !ok {
+		return since // a check the current descriptor no longer lists
+	}
+	e.counts++
+	it := &e.items[i]
+	it.Status, it.Reason, it.At, it.Missing = r.Status, r.Reason, r.StartedAt, false
+	if !e.blockingPass() {
+		return nil
+	}
+	if since == nil {
+		t := r.StartedAt
+		return &t
+	}
+	return since
+}
+
+func (e *evaluator) blockingPass() bool {
+	for _, it := range e.items {
+		if it.Criticality == result.Blocking && !it.Status.Passing() {
+			return false
+		}
+	}
+	return true
+}
+
+func (e *evaluator) state(at time.Time, day calendar.Day) State {
+	s := State{At: at}
+	if e.counts == 0 {
+		s.Verdict = Unknown
+		for _, it := range e.items {
+			if it.Criticality == result.Blocking {
+				s.Problems = append(s.Problems, missing(it, day))
+			}
+		}
+		return s
+	}
+	blocked, degraded := false, false
+	var deg []Item
+	for _, it := range e.items {
+		switch {
+		case it.Criticality == result.Informational || it.Status == result.StatusOK:
+		case it.Criticality == result.Blocking && !it.Status.Passing():
+			blocked = true
+			s.Problems = append(s.Problems, missing(it, day))
+		default:
+			degraded = true
+			deg = append(deg, missing(it, day))
+		}
+	}
+	s.Problems = append(s.Problems, deg...)
+	switch {
+	case blocked:
+		s.Verdict = NotReady
+	case degraded:
+		s.Verdict = ReadyDegraded
+	default:
+		s.Verdict = Ready
+	}
+	return s
+}
+
+// missing fills in the reason of an item that has no result yet.
+func missing(it Item, day calendar.Day) Item {
+	if it.Missing {
+		it.Reason = fmt.Sprintf("no result from the agent since the pre-opening sweep began at %s", day.SweepFrom.Format("15:04"))
+	}
+	return it
+}

@@ -1,0 +1,120 @@
+package collector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/branchready/branchready/collector/api"
+	"github.com/branchready/branchready/collector/auth"
+	"github.com/branchready/branchready/collector/board"
+	"github.com/branchready/branchready/collector/ingest"
+	"github.com/branchready/branchready/collector/metrics"
+	"github.com/branchready/branchready/collector/readiness"
+	"github.com/branchready/branchready/collector/store"
+)
+
+// ServerOptions are what a collector server is built from.
+type ServerOptions struct {
+	Store         store.Store
+	Tokens        *auth.Tokens
+	Users         *auth.Users
+	Log           *slog.Logger
+	Now           func() time.Time
+	SkewThreshold time.Duration
+	// Discard makes ingest decode and drop batches (load baseline).
+	Discard      bool
+	MaxBodyBytes int64
+	MaxResults   int
+}
+
+// Server is a collector's HTTP surface and readiness engine.
+type Server struct {
+	Handler http.Handler
+	Engine  *readiness.Engine
+	Metrics *metrics.Metrics
+	log     *slog.Logger
+}
+
+// NewServer wires the routes:
+//
+//	POST /api/v1/results        agents, bearer token of their branch
+//	GET  /api/v1/branches[/id]  people, login
+//	GET  /, /branches/{id}      the board, login
+//	GET  /metrics, /-/healthy, /-/ready
+func NewServer(o ServerOptions) *Server {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	m := metrics.New()
+	e := &readiness.Engine{Store: o.Store, Now: o.Now, SkewThreshold: o.SkewThreshold}
+	mux := http.NewServeMux()
+	mux.Handle("/api/v1/results", ingest.New(ingest.Options{
+		Store: o.Store, Tokens: o.Tokens, Metrics: m, Log: o.Log, Now: o.Now, Discard: o.Discard,
+		Changed: e.Invalidate, MaxBodyBytes: o.MaxBodyBytes, MaxResults: o.MaxResults,
+	}))
+	login := o.Users.Require
+	api.Register(mux, e, o.Log, login)
+	board.Register(mux, e, o.Log, login)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry}))
+	mux.HandleFunc("GET /-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("GET /-/ready", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if _, err := o.Store.Branches(ctx); err != nil {
+			http.Error(w, "store not ready", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+	return &Server{Handler: mux, Engine: e, Metrics: m, log: o.Log}
+}
+
+// Serve serves on ln until ctx ends, then shuts down gracefully, and keeps
+// the verdict gauges current meanwhile.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{Handler: s.Handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	tick := time.NewTicker(15 * time.Second)
+	defer tick.Stop()
+	s.updateGauges(ctx)
+	for {
+		select {
+		case err := <-errc:
+			return err
+		case <-tick.C:
+			s.updateGauges(ctx)
+		case <-ctx.Done():
+			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		}
+	}
+}
+
+func (s *Server) updateGauges(ctx context.Context) {
+	all, err := s.Engine.All(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Warn("update readiness gauges", "err", err)
+		}
+		return
+	}
+	counts := map[readiness.Verdict]float64{}
+	for _, b := range all {
+		counts[b.Judgement.Verdict]++
+	}
+	for _, v := range []readiness.Verdict{readiness.Ready, readiness.ReadyDegraded, readiness.NotReady, readiness.Unknown, readiness.Closed} {
+		s.Metrics.Branches.WithLabelValues(string(v)).Set(counts[v])
+	}
+}
