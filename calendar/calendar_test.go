@@ -125,7 +125,7 @@ func TestCompileReportsEveryProblem(t *testing.T) {
 		`hours.mon: "9-5": must be HH:MM-HH:MM (e.g. 09:00-17:00) or closed`,
 		`hours.tue: "17:00-09:00": closing time must be after opening time`,
 		`holidays[0].date: "25/12/2026": must be a date YYYY-MM-DD`,
-		`sweep_start: 1h0m0s: must be at least lead (2h0m0s), or the sweep starts after the deadline`,
+		`lead: 2h0m0s: must not exceed sweep_start (1h0m0s), or the pre-opening sweep would start after the deadline`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("problems\n got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -131,7 +131,7 @@ func Compile(s Spec) (*Calendar, []Problem) {
 		}
 	}
 	if s.SweepStart < s.Lead {
-		add("sweep_start", "%v: must be at least lead (%v), or the sweep starts after the deadline", s.SweepStart, s.Lead)
+		add("lead", "%v: must not exceed sweep_start (%v), or the pre-opening sweep would start after the deadline", s.Lead, s.SweepStart)
 	}
 	if s.RetryInterval > 0 && s.RetryInterval < 30*time.Second {
 		add("retry_interval", "%v: must be at least 30s", s.RetryInterval)

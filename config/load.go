@@ -25,6 +25,10 @@ type Loaded struct {
 	Hash string
 	// Token is the resolved collector token, empty when none is configured.
 	Token Secret
+	// TokenErr says why the token could not be read (a missing token file or
+	// environment variable). It is not a configuration error: validate
+	// warns about it, and run refuses to start.
+	TokenErr error
 }
 
 // Problems returns an accumulator that names this file and its lines, for
@@ -90,7 +94,7 @@ func Parse(path string, data []byte, getenv func(string) string, readFile func(s
 	} else {
 		l.Calendar = cal
 	}
-	l.Token = f.Collector.resolveToken(p, getenv, readFile, dir)
+	l.Token, l.TokenErr = f.Collector.resolveToken(p, getenv, readFile, dir)
 	f.validateDevices(p)
 	if err := p.Errs.Err(); err != nil {
 		return nil, err
@@ -157,7 +161,7 @@ func (f *File) validateBranch(p *strictyaml.Problems) {
 
 // resolveToken reads the token from exactly one of token, token_file and
 // token_env. Errors name the source, never the value.
-func (c *Collector) resolveToken(p *strictyaml.Problems, getenv func(string) string, readFile func(string) ([]byte, error), dir string) Secret {
+func (c *Collector) resolveToken(p *strictyaml.Problems, getenv func(string) string, readFile func(string) ([]byte, error), dir string) (Secret, error) {
 	n := 0
 	for _, set := range []bool{c.Token != "", c.TokenFile != "", c.TokenEnv != ""} {
 		if set {
@@ -167,7 +171,7 @@ func (c *Collector) resolveToken(p *strictyaml.Problems, getenv func(string) str
 	switch {
 	case n > 1:
 		p.Addf("collector", "set only one of token, token_file and token_env")
-		return ""
+		return "", nil
 	case c.TokenFile != "":
 		fp := c.TokenFile
 		if !filepath.IsAbs(fp) {
@@ -175,23 +179,21 @@ func (c *Collector) resolveToken(p *strictyaml.Problems, getenv func(string) str
 		}
 		b, err := readFile(fp)
 		if err != nil {
-			p.Addf("collector.token_file", "%v", err)
-			return ""
+			return "", fmt.Errorf("%s:%d: collector.token_file: %w", p.File, p.Lines.Line("collector.token_file"), err)
 		}
-		return checkToken(p, "collector.token_file", Secret(strings.TrimSpace(string(b))))
+		return checkToken(p, "collector.token_file", Secret(strings.TrimSpace(string(b)))), nil
 	case c.TokenEnv != "":
 		v := getenv(c.TokenEnv)
 		if v == "" {
-			p.Addf("collector.token_env", "environment variable %s is empty or not set", c.TokenEnv)
-			return ""
+			return "", fmt.Errorf("%s:%d: collector.token_env: environment variable %s is empty or not set", p.File, p.Lines.Line("collector.token_env"), c.TokenEnv)
 		}
-		return checkToken(p, "collector.token_env", Secret(strings.TrimSpace(v)))
+		return checkToken(p, "collector.token_env", Secret(strings.TrimSpace(v))), nil
 	case c.Token != "":
-		return checkToken(p, "collector.token", c.Token)
+		return checkToken(p, "collector.token", c.Token), nil
 	case c.URL != "":
 		p.Addf("collector", "url is set but no token: set token_file or token_env")
 	}
-	return ""
+	return "", nil
 }
 
 func checkToken(p *strictyaml.Problems, path string, s Secret) Secret {

@@ -39,3 +39,8 @@ type CheckRef struct {
 	Name string `json:"name"`
 	Kind string `json:"kind"`
 }
+
+// JSONSchema describes the accepted values to configuration editors.
+func (Criticality) JSONSchema() map[string]any {
+	return map[string]any{"type": "string", "enum": []string{string(Blocking), string(Degrading), string(Informational)}}
+}

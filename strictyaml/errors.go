@@ -54,16 +54,14 @@ func (es Errors) Err() error {
 	return es
 }
 
-// Sort orders es by file, then line, then path.
+// Sort orders es by file, then line, keeping the order problems were found
+// in within a line.
 func (es Errors) Sort() {
 	sort.SliceStable(es, func(i, j int) bool {
 		if es[i].File != es[j].File {
 			return es[i].File < es[j].File
 		}
-		if es[i].Line != es[j].Line {
-			return es[i].Line < es[j].Line
-		}
-		return es[i].Path < es[j].Path
+		return es[i].Line < es[j].Line
 	})
 }
 

@@ -1,0 +1,75 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/branchready/branchready/agent"
+	"github.com/branchready/branchready/calendar"
+)
+
+func validate(args []string, stdout, stderr io.Writer) error {
+	fs := flags("validate", "-c FILE", stderr)
+	cfg := fs.String("c", "", "branch configuration `file`")
+	if err := parse(fs, args, cfg); err != nil {
+		return err
+	}
+	b, err := agent.Load(*cfg, nil)
+	if err != nil {
+		return err
+	}
+	printSummary(stdout, b, time.Now())
+	return nil
+}
+
+// printSummary says what will be checked and when.
+func printSummary(w io.Writer, b *agent.Branch, now time.Time) {
+	f := b.Config.File
+	cal := b.Config.Calendar
+	kinds := map[string]int{}
+	for _, c := range b.Checks {
+		kinds[c.Kind]++
+	}
+	var ks []string
+	for k, n := range kinds {
+		ks = append(ks, fmt.Sprintf("%s %d", k, n))
+	}
+	sort.Strings(ks)
+	fmt.Fprintf(w, "ok: %s\n", b.Config.Path)
+	fmt.Fprintf(w, "branch %s (%s), %s, time zone %s\n", f.Branch.ID, f.Branch.Name, orNone(f.Branch.Region), f.Branch.Timezone)
+	fmt.Fprintf(w, "%d devices, %d checks (%s)\n", len(f.Devices), len(b.Checks), strings.Join(ks, ", "))
+	loc := cal.Location()
+	if s, ok := nextOf(cal, now, calendar.PreOpening); ok {
+		d := cal.DayOf(s.At)
+		fmt.Fprintf(w, "next pre-opening sweep: %s (branch-local), opening %s, ready by %s\n",
+			s.At.In(loc).Format("Mon 2006-01-02 15:04 MST"), d.Opening.In(loc).Format("15:04"), d.Deadline.In(loc).Format("15:04"))
+	}
+	if f.Collector.URL == "" {
+		fmt.Fprintln(w, "collector: none configured (run needs collector.url and a token)")
+	} else {
+		fmt.Fprintf(w, "collector: %s\n", f.Collector.URL)
+	}
+	if b.Config.TokenErr != nil {
+		fmt.Fprintf(w, "warning: %v (run will not start without the token)\n", b.Config.TokenErr)
+	}
+}
+
+func nextOf(cal *calendar.Calendar, now time.Time, kind calendar.SweepKind) (calendar.Slot, bool) {
+	for t := now; ; {
+		s, ok := cal.Next(t)
+		if !ok || s.Kind == kind {
+			return s, ok
+		}
+		t = s.At
+	}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "no region"
+	}
+	return s
+}
