@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strconv"
 	"time"
 
@@ -217,15 +218,33 @@ func (h *Handler) decode(r *http.Request) (*envelope, error) {
 func jsonError(body []byte, err error) string {
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
+	var pe *time.ParseError
 	switch {
 	case errors.As(err, &se):
 		return fmt.Sprintf("invalid JSON at byte %d: %v", se.Offset, se)
 	case errors.As(err, &te):
-		return fmt.Sprintf("field %q at byte %d: expected %s, found %s", te.Field, te.Offset, te.Type, te.Value)
+		return fmt.Sprintf("field %q at byte %d: must be %s, found %s", te.Field, te.Offset, jsonKind(te.Type), te.Value)
+	case errors.As(err, &pe):
+		return fmt.Sprintf("started_at %q: must be an RFC 3339 time such as 2026-11-24T08:01:00Z", pe.Value)
 	case len(body) == 0:
 		return "empty body"
 	}
 	return err.Error()
+}
+
+// jsonKind names a Go type the way a JSON author thinks of it.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	}
+	return "a number"
 }
 
 // validate decodes each item; bad ones are listed, good ones returned.

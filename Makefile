@@ -1,0 +1,47 @@
+# branchready — see README.md.
+GO      ?= go
+PKGS    := ./...
+BIN     := bin
+LDFLAGS := -s -w
+
+.PHONY: all build test test-unit lint demo peers schema cross clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/ ./cmd/...
+
+# Cross-builds for the branch PCs (Linux x86-64 and ARM, Windows).
+cross:
+	GOOS=linux   GOARCH=amd64 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/linux-amd64/   ./cmd/...
+	GOOS=linux   GOARCH=arm64 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/linux-arm64/   ./cmd/...
+	GOOS=windows GOARCH=amd64 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/windows-amd64/ ./cmd/...
+
+# The one command that runs everything: installs missing test peers, then
+# unit and integration tests with the race detector, then the cross-builds.
+test: peers
+	$(GO) vet $(PKGS)
+	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+	$(MAKE) --no-print-directory cross
+
+test-unit:
+	$(GO) test -short -count=1 $(PKGS)
+
+peers:
+	./scripts/install-test-peers.sh
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+	@if command -v staticcheck >/dev/null; then staticcheck $(PKGS); else echo "staticcheck not installed: go install honnef.co/go/tools/cmd/staticcheck@latest"; fi
+	@if command -v govulncheck >/dev/null; then govulncheck $(PKGS) || echo "govulncheck could not complete (offline?)"; fi
+
+demo:
+	$(GO) run ./cmd/branchready-collector demo
+
+# Regenerate the JSON Schemas in configs/ from the Go types.
+schema:
+	$(GO) test ./config -run TestSchemasInConfigsAreCurrent -update
+
+clean:
+	rm -rf $(BIN)
