@@ -9,6 +9,7 @@ import (
 	httpcheck "github.com/branchready/branchready/checks/http"
 	"github.com/branchready/branchready/checks/manual"
 	"github.com/branchready/branchready/checks/tcp"
+	"github.com/branchready/branchready/checks/xfs4iot"
 	"github.com/branchready/branchready/result"
 )
 
@@ -67,9 +68,10 @@ type Check struct {
 	Name    string        `yaml:"name" doc:"Check name, unique within the device."`
 	Timeout time.Duration `yaml:"timeout" doc:"Deadline of one run; default agent.default_timeout."`
 
-	TCP    *tcp.Config       `yaml:"tcp" kind:"tcp" doc:"Connect to a TCP service, optionally send and expect."`
-	HTTP   *httpcheck.Config `yaml:"http" kind:"http" doc:"Request a URL; status, body and TLS certificate."`
-	Manual *manual.Config    `yaml:"manual" kind:"manual" doc:"An item a member of staff confirms."`
+	TCP     *tcp.Config       `yaml:"tcp" kind:"tcp" doc:"Connect to a TCP service; optionally a send/expect dialogue."`
+	HTTP    *httpcheck.Config `yaml:"http" kind:"http" doc:"Request a URL or a scripted transaction; status, body and TLS certificate."`
+	Manual  *manual.Config    `yaml:"manual" kind:"manual" doc:"An item a member of staff confirms."`
+	XFS4IoT *xfs4iot.Config   `yaml:"xfs4iot" kind:"xfs4iot" doc:"ATM/kiosk status over XFS4IoT (WebSocket): device states, supplies, cash units."`
 }
 
 // DeviceKinds are the accepted device kinds.

@@ -12,6 +12,7 @@ import (
 	httpcheck "github.com/branchready/branchready/checks/http"
 	"github.com/branchready/branchready/checks/manual"
 	"github.com/branchready/branchready/checks/tcp"
+	"github.com/branchready/branchready/checks/xfs4iot"
 	"github.com/branchready/branchready/config"
 	"github.com/branchready/branchready/result"
 	"github.com/branchready/branchready/strictyaml"
@@ -41,17 +42,25 @@ func Kinds() map[string]Factory {
 		},
 		"http": func(o any, _ checks.Target, env Env) (checks.Check, error) {
 			c := *o.(*httpcheck.Config)
-			var pem []byte
-			if c.CAFile != "" {
-				var err error
-				if pem, err = env.ReadFile(abs(env.Dir, c.CAFile)); err != nil {
-					return nil, checks.Invalid("ca_file", "%v", err)
-				}
+			if c.PasswordFile != "" {
+				c.PasswordFile = abs(env.Dir, c.PasswordFile)
+			}
+			pem, err := readCA(env, c.CAFile)
+			if err != nil {
+				return nil, err
 			}
 			return httpcheck.New(c, pem)
 		},
 		"manual": func(o any, t checks.Target, env Env) (checks.Check, error) {
 			return manual.New(*o.(*manual.Config), t, env.Book, env.Today)
+		},
+		"xfs4iot": func(o any, t checks.Target, env Env) (checks.Check, error) {
+			c := *o.(*xfs4iot.Config)
+			pem, err := readCA(env, c.CAFile)
+			if err != nil {
+				return nil, err
+			}
+			return xfs4iot.New(c, t, pem)
 		},
 	}
 }
@@ -64,6 +73,18 @@ func Names() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// readCA reads an extra CA bundle named by a kind's ca_file option.
+func readCA(env Env, file string) ([]byte, error) {
+	if file == "" {
+		return nil, nil
+	}
+	pem, err := env.ReadFile(abs(env.Dir, file))
+	if err != nil {
+		return nil, checks.Invalid("ca_file", "%v", err)
+	}
+	return pem, nil
 }
 
 func abs(dir, p string) string {

@@ -1,9 +1,9 @@
 package tcp
 
 import (
-	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"regexp"
 	"strconv"
@@ -15,19 +15,34 @@ import (
 // Config is the tcp kind's options.
 type Config struct {
 	Address string `yaml:"address" doc:"host:port to connect to."`
-	Send    string `yaml:"send" doc:"Text sent after connecting (\\n and \\r escapes are honoured by YAML double quotes)."`
-	Expect  string `yaml:"expect" doc:"Regular expression the reply must match."`
+	Send    string `yaml:"send" doc:"Text sent after connecting (\\n and \\r escapes are honoured by YAML double quotes). One-step shorthand for steps."`
+	Expect  string `yaml:"expect" doc:"Regular expression the reply must match. One-step shorthand for steps."`
+	// Steps is a dialogue; it replaces send and expect.
+	Steps []Step `yaml:"steps" doc:"A dialogue: each step sends and/or expects; captures of an expect fill ${1} or ${name} in later sends."`
 	// SlowAfter turns a successful but slow connect into degraded.
 	SlowAfter time.Duration `yaml:"slow_after" doc:"Connect time above which the check is degraded."`
+}
+
+// Step is one exchange of a dialogue.
+type Step struct {
+	Name   string `yaml:"name" doc:"What the step does, for reasons (e.g. \"ask playlist\"); default \"step N\"."`
+	Send   string `yaml:"send" doc:"Text sent; ${1} is the previous expect's first group, ${name} a named group (?P<name>...) of any earlier expect."`
+	Expect string `yaml:"expect" doc:"Regular expression the reply must match before the next step."`
 }
 
 // Check is a compiled tcp check.
 type Check struct {
 	addr      string
-	send      []byte
-	expect    *regexp.Regexp
+	steps     []step
 	slowAfter time.Duration
 	dialer    net.Dialer
+}
+
+// step is a compiled Step.
+type step struct {
+	label  string // `step 2 "ask playlist"`, or "" for the shorthand
+	send   template
+	expect *regexp.Regexp
 }
 
 // New validates c and builds a Check.
@@ -40,23 +55,65 @@ func New(c Config) (*Check, error) {
 	} else if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
 		p.Addf("address", "%q: port must be 1-65535", c.Address)
 	}
-	var re *regexp.Regexp
-	if c.Expect != "" {
-		var err error
-		if re, err = regexp.Compile(c.Expect); err != nil {
-			p.Addf("expect", "%q: invalid regular expression: %v", c.Expect, err)
-		}
-	}
 	if c.SlowAfter < 0 {
 		p.Addf("slow_after", "%v: must not be negative", c.SlowAfter)
+	}
+	var steps []step
+	if len(c.Steps) > 0 {
+		if c.Send != "" || c.Expect != "" {
+			p.Addf("steps", "use either send/expect or steps, not both")
+		}
+		steps = compileSteps(&p, c.Steps, false)
+	} else {
+		steps = compileSteps(&p, []Step{{Send: c.Send, Expect: c.Expect}}, true)
 	}
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
-	return &Check{addr: c.Address, send: []byte(c.Send), expect: re, slowAfter: c.SlowAfter}, nil
+	return &Check{addr: c.Address, steps: steps, slowAfter: c.SlowAfter}, nil
 }
 
-// Run connects, and sends and expects when configured.
+// compileSteps reports problems with shorthand fields under their own names
+// and with steps under steps[i].
+func compileSteps(p *checks.Problems, in []Step, shorthand bool) []step {
+	var sc scope
+	out := make([]step, len(in))
+	for i, s := range in {
+		field := func(f string) string {
+			if shorthand {
+				return f
+			}
+			return fmt.Sprintf("steps[%d].%s", i, f)
+		}
+		switch {
+		case shorthand:
+		case s.Name == "":
+			out[i].label = fmt.Sprintf("step %d", i+1)
+		default:
+			out[i].label = fmt.Sprintf("step %d %q", i+1, s.Name)
+		}
+		if s.Send == "" && s.Expect == "" && !shorthand {
+			p.Addf(fmt.Sprintf("steps[%d]", i), "must set send, expect or both")
+		}
+		out[i].send = parseTemplate(s.Send)
+		if err := sc.check(out[i].send); err != nil {
+			p.Addf(field("send"), "%v", err)
+		}
+		if s.Expect == "" {
+			continue
+		}
+		re, err := regexp.Compile(s.Expect)
+		if err != nil {
+			p.Addf(field("expect"), "%q: invalid regular expression: %v", s.Expect, err)
+			continue
+		}
+		out[i].expect = re
+		sc.add(re)
+	}
+	return out
+}
+
+// Run connects, then plays the dialogue when there is one.
 func (c *Check) Run(ctx context.Context) checks.Outcome {
 	start := time.Now()
 	conn, err := c.dialer.DialContext(ctx, "tcp", c.addr)
@@ -65,17 +122,12 @@ func (c *Check) Run(ctx context.Context) checks.Outcome {
 	}
 	defer conn.Close()
 	connect := time.Since(start)
+	// Closing the socket when ctx ends unblocks a read that waits for a
+	// device that never answers.
 	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
 	defer stop()
-	if len(c.send) > 0 {
-		if _, err := conn.Write(c.send); err != nil {
-			return checks.Fail("connected to %s but sending failed: %v", c.addr, err).Observe("connect_seconds", connect.Seconds())
-		}
-	}
-	if c.expect != nil {
-		if out, ok := c.read(ctx, conn); !ok {
-			return out.Observe("connect_seconds", connect.Seconds())
-		}
+	if out, ok := c.converse(ctx, conn); !ok {
+		return out.Observe("connect_seconds", connect.Seconds())
 	}
 	if c.slowAfter > 0 && connect > c.slowAfter {
 		return checks.Degraded("%s answers slowly: connect took %s (over %s)", c.addr, connect.Round(time.Millisecond), c.slowAfter).
@@ -84,25 +136,54 @@ func (c *Check) Run(ctx context.Context) checks.Outcome {
 	return checks.OK("%s answers (connect %s)", c.addr, connect.Round(time.Millisecond)).Observe("connect_seconds", connect.Seconds())
 }
 
-// read consumes the reply until expect matches, the peer closes, or ctx ends.
-func (c *Check) read(ctx context.Context, conn net.Conn) (checks.Outcome, bool) {
-	r := bufio.NewReader(conn)
-	var got []byte
-	buf := make([]byte, 4096)
-	for len(got) < 64*1024 {
-		n, err := r.Read(buf)
-		got = append(got, buf[:n]...)
-		if c.expect.Match(got) {
-			return checks.Outcome{}, true
-		}
-		if err != nil {
-			if ctx.Err() != nil {
-				return checks.Fail("%s did not send the expected reply /%s/ in time; got %q", c.addr, c.expect, checks.Truncate(string(got), 80)), false
+// converse plays every step; it returns false with the failure.
+func (c *Check) converse(ctx context.Context, conn net.Conn) (checks.Outcome, bool) {
+	var caps captures
+	r := replies{conn: conn}
+	for _, s := range c.steps {
+		if send := s.send.expand(&caps); send != "" {
+			if _, err := conn.Write([]byte(send)); err != nil {
+				return checks.Fail("connected to %s but sending failed%s: %s", c.addr, s.at(), ioReason(ctx, err)), false
 			}
-			return checks.Fail("%s closed the connection without the expected reply /%s/; got %q", c.addr, c.expect, checks.Truncate(string(got), 80)), false
 		}
+		if s.expect == nil {
+			continue
+		}
+		m, got, err := r.await(s.expect)
+		if err != nil {
+			return c.noReply(ctx, s, got, err), false
+		}
+		caps.record(s.expect, m)
 	}
-	return checks.Fail("%s sent 64 KiB without the expected reply /%s/", c.addr, c.expect), false
+	return checks.Outcome{}, true
+}
+
+func (c *Check) noReply(ctx context.Context, s step, got string, err error) checks.Outcome {
+	got = checks.Truncate(got, 80)
+	switch {
+	case errors.Is(err, errTooLong):
+		return checks.Fail("%s sent 64 KiB without the expected reply /%s/%s", c.addr, s.expect, s.at())
+	case ctx.Err() != nil && got == "":
+		return checks.Fail("%s did not answer%s before the check's timeout (expected /%s/)", c.addr, s.at(), s.expect)
+	case ctx.Err() != nil:
+		return checks.Fail("%s answered %q%s; expected /%s/", c.addr, got, s.at(), s.expect)
+	}
+	return checks.Fail("%s closed the connection%s without the expected reply /%s/; got %q", c.addr, s.at(), s.expect, got)
+}
+
+// at names the step in a reason, or nothing for the shorthand.
+func (s step) at() string {
+	if s.label == "" {
+		return ""
+	}
+	return " at " + s.label
+}
+
+func ioReason(ctx context.Context, err error) string {
+	if ctx.Err() != nil {
+		return "no answer before the check's timeout"
+	}
+	return err.Error()
 }
 
 // dialReason words a dial error for a person.

@@ -1,0 +1,95 @@
+package registry_test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/branchready/branchready/checks/registry"
+	"github.com/branchready/branchready/config"
+	"github.com/branchready/branchready/strictyaml"
+)
+
+// The registry, the config types, the JSON schema and the docs must list
+// the same kinds: a kind that is registered but undocumented, or
+// documented but not configurable, is a broken promise.
+func TestRegistryConfigSchemaAndDocsAgree(t *testing.T) {
+	reg := registry.Names()
+	cfg := config.Kinds()
+	sort.Strings(cfg)
+	if !slices.Equal(reg, cfg) {
+		t.Errorf("registry kinds %v, config kinds %v", reg, cfg)
+	}
+	schema, err := os.ReadFile("../../configs/branch.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range reg {
+		if !strings.Contains(string(schema), `"`+k+`": {`) {
+			t.Errorf("kind %s missing from configs/branch.schema.json (run make schema)", k)
+		}
+	}
+	docs, _ := filepath.Glob("../../docs/checks/*.md")
+	var documented []string
+	for _, d := range docs {
+		documented = append(documented, strings.TrimSuffix(filepath.Base(d), ".md"))
+	}
+	sort.Strings(documented)
+	if !slices.Equal(reg, documented) {
+		t.Errorf("registry kinds %v, documented kinds (docs/checks/*.md) %v", reg, documented)
+	}
+}
+
+var yamlBlock = regexp.MustCompile("(?s)```yaml\n(.*?)```")
+
+// Each kind's doc carries one example check; it must decode strictly and
+// compile, so that what a user copies from the docs works.
+func TestDocExamplesCompile(t *testing.T) {
+	for _, kind := range registry.Names() {
+		t.Run(kind, func(t *testing.T) {
+			md, err := os.ReadFile(filepath.Join("../../docs/checks", kind+".md"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			blocks := yamlBlock.FindAllStringSubmatch(string(md), -1)
+			if len(blocks) != 1 {
+				t.Fatalf("%d yaml blocks in docs/checks/%s.md, want exactly one example", len(blocks), kind)
+			}
+			var c config.Check
+			if _, errs := strictyaml.Decode(kind+".md", []byte(blocks[0][1]), &c); len(errs) > 0 {
+				t.Fatal(errs.Err())
+			}
+			if got := c.Kind(); got != kind {
+				t.Fatalf("example is a %q check, want %q", got, kind)
+			}
+			src := "branch: {id: b, name: B, timezone: UTC, hours: {mon: \"09:00-17:00\"}}\ndevices:\n  - id: d\n    kind: other\n    checks:\n" +
+				listItem(blocks[0][1], "      ")
+			l, err := config.Parse("example.yaml", []byte(src), func(string) string { return "example-secret-value-0123" }, func(string) ([]byte, error) {
+				return []byte("example-secret-value-0123"), nil
+			})
+			if err != nil {
+				t.Fatalf("%v\n%s", err, src)
+			}
+			if _, err := registry.Compile(l, registry.Env{}); err != nil {
+				t.Fatalf("%v\n%s", err, src)
+			}
+		})
+	}
+}
+
+// listItem indents a YAML mapping as one item of a list.
+func listItem(s, pre string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	for i, l := range lines {
+		if i == 0 {
+			lines[i] = pre + "- " + l
+		} else {
+			lines[i] = pre + "  " + l
+		}
+	}
+	return strings.Join(lines, "\n") + "\n"
+}
