@@ -7,7 +7,9 @@ import (
 
 	"github.com/branchready/branchready/calendar"
 	httpcheck "github.com/branchready/branchready/checks/http"
+	"github.com/branchready/branchready/checks/icmp"
 	"github.com/branchready/branchready/checks/manual"
+	"github.com/branchready/branchready/checks/snmp"
 	"github.com/branchready/branchready/checks/tcp"
 	"github.com/branchready/branchready/checks/xfs4iot"
 	"github.com/branchready/branchready/result"
@@ -71,6 +73,8 @@ type Check struct {
 	TCP     *tcp.Config       `yaml:"tcp" kind:"tcp" doc:"Connect to a TCP service; optionally a send/expect dialogue."`
 	HTTP    *httpcheck.Config `yaml:"http" kind:"http" doc:"Request a URL or a scripted transaction; status, body and TLS certificate."`
 	Manual  *manual.Config    `yaml:"manual" kind:"manual" doc:"An item a member of staff confirms."`
+	SNMP    *snmp.Config      `yaml:"snmp" kind:"snmp" doc:"Read SNMP status OIDs (v2c/v3) and judge them; presets printer, ups, host."`
+	ICMP    *icmp.Config      `yaml:"icmp" kind:"icmp" doc:"Ping a device; packet loss and round-trip thresholds."`
 	XFS4IoT *xfs4iot.Config   `yaml:"xfs4iot" kind:"xfs4iot" doc:"ATM/kiosk status over XFS4IoT (WebSocket): device states, supplies, cash units."`
 }
 

@@ -10,7 +10,9 @@ import (
 
 	"github.com/branchready/branchready/checks"
 	httpcheck "github.com/branchready/branchready/checks/http"
+	"github.com/branchready/branchready/checks/icmp"
 	"github.com/branchready/branchready/checks/manual"
+	"github.com/branchready/branchready/checks/snmp"
 	"github.com/branchready/branchready/checks/tcp"
 	"github.com/branchready/branchready/checks/xfs4iot"
 	"github.com/branchready/branchready/config"
@@ -53,6 +55,12 @@ func Kinds() map[string]Factory {
 		},
 		"manual": func(o any, t checks.Target, env Env) (checks.Check, error) {
 			return manual.New(*o.(*manual.Config), t, env.Book, env.Today)
+		},
+		"snmp": func(o any, _ checks.Target, _ Env) (checks.Check, error) {
+			return snmp.New(*o.(*snmp.Config), os.LookupEnv)
+		},
+		"icmp": func(o any, _ checks.Target, _ Env) (checks.Check, error) {
+			return icmp.New(*o.(*icmp.Config))
 		},
 		"xfs4iot": func(o any, t checks.Target, env Env) (checks.Check, error) {
 			c := *o.(*xfs4iot.Config)

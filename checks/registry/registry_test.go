@@ -44,7 +44,10 @@ func TestRegistryConfigSchemaAndDocsAgree(t *testing.T) {
 	}
 }
 
-var yamlBlock = regexp.MustCompile("(?s)```yaml\n(.*?)```")
+var (
+	yamlBlock = regexp.MustCompile("(?s)```yaml\n(.*?)```")
+	envOption = regexp.MustCompile(`_env:\s*"?([A-Z_][A-Z0-9_]*)`)
+)
 
 // Each kind's doc carries one example check; it must decode strictly and
 // compile, so that what a user copies from the docs works.
@@ -58,6 +61,10 @@ func TestDocExamplesCompile(t *testing.T) {
 			blocks := yamlBlock.FindAllStringSubmatch(string(md), -1)
 			if len(blocks) != 1 {
 				t.Fatalf("%d yaml blocks in docs/checks/%s.md, want exactly one example", len(blocks), kind)
+			}
+			// Secrets named by *_env options are set, as on a configured branch PC.
+			for _, m := range envOption.FindAllStringSubmatch(blocks[0][1], -1) {
+				t.Setenv(m[1], "example-secret-value-0123")
 			}
 			var c config.Check
 			if _, errs := strictyaml.Decode(kind+".md", []byte(blocks[0][1]), &c); len(errs) > 0 {
