@@ -1,0 +1,203 @@
+package shipper
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/branchready/branchready/config"
+	"github.com/branchready/branchready/result"
+)
+
+// Spool is what the shipper needs from the durable queue (agent/spool).
+type Spool interface {
+	// Next returns up to n results in shipping order without removing them.
+	Next(n int) ([]result.Result, error)
+	// Ack removes results the collector stored.
+	Ack(ids []string) error
+	// Drop removes results the collector will never store, counting them
+	// under reason.
+	Drop(ids []string, reason string) error
+	// Depth returns how many results wait.
+	Depth() int
+}
+
+// ReasonRejected is the Drop reason for results the collector refused.
+const ReasonRejected = "rejected"
+
+// Defaults of Options.
+const (
+	DefaultBatchSize    = 500
+	DefaultMinBackoff   = time.Second
+	DefaultMaxBackoff   = 5 * time.Minute
+	DefaultPollInterval = time.Minute
+	DefaultHeartbeat    = 5 * time.Minute
+	DefaultTimeout      = 30 * time.Second
+)
+
+// Options configure New.
+type Options struct {
+	// URL is the collector's base URL; results go to URL/api/v1/results.
+	URL    string
+	Token  config.Secret
+	Branch string
+	Spool  Spool
+	// Client sends the requests; default a plain http.Client.
+	Client *http.Client
+	// BatchSize caps results per request; default DefaultBatchSize.
+	BatchSize int
+	// Agent describes the sender; its SentAt is set when a batch leaves.
+	Agent func() result.Agent
+	// Descriptor is sent with the first successful batch after start and
+	// again whenever Agent().ConfigHash changes; nil sends none.
+	Descriptor func() *result.Descriptor
+	Log        *slog.Logger
+	Now        func() time.Time
+	// MinBackoff and MaxBackoff bound the wait after a failure; MaxBackoff
+	// also caps a collector's Retry-After.
+	MinBackoff, MaxBackoff time.Duration
+	// PollInterval is how long an empty spool waits without a Kick.
+	PollInterval time.Duration
+	// Heartbeat is how long the shipper may stay silent: when the spool has
+	// been empty that long it posts an empty batch, so the collector knows
+	// the agent is alive. Negative disables.
+	Heartbeat time.Duration
+	// Timeout bounds one request, including reading the answer.
+	Timeout time.Duration
+	// After waits; default time.After. Tests inject one that does not sleep.
+	After func(time.Duration) <-chan time.Time
+}
+
+// Status is how shipping goes, for the agent's status page and metrics.
+type Status struct {
+	LastSuccess         time.Time
+	LastError           string
+	LastErrorAt         time.Time
+	ConsecutiveFailures int
+	// LastLatency is how long the last successful request took.
+	LastLatency time.Duration
+	// Stored counts results the collector stored (or had) since start;
+	// Rejected those it refused for good.
+	Stored, Rejected uint64
+}
+
+// Shipper moves results from the spool to the collector.
+type Shipper struct {
+	o    Options
+	kick chan struct{}
+
+	mu       sync.Mutex
+	st       Status
+	descHash string // config hash of the last descriptor the collector took
+	descSent bool
+}
+
+// New returns a shipper; Run starts it.
+func New(o Options) *Shipper {
+	o.URL = strings.TrimSuffix(o.URL, "/")
+	if o.Client == nil {
+		o.Client = &http.Client{}
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = DefaultBatchSize
+	}
+	if o.Agent == nil {
+		o.Agent = func() result.Agent { return result.Agent{} }
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	o.MinBackoff = cmp(o.MinBackoff, DefaultMinBackoff)
+	o.MaxBackoff = max(cmp(o.MaxBackoff, DefaultMaxBackoff), o.MinBackoff)
+	o.PollInterval = cmp(o.PollInterval, DefaultPollInterval)
+	o.Heartbeat = cmp(o.Heartbeat, DefaultHeartbeat)
+	o.Timeout = cmp(o.Timeout, DefaultTimeout)
+	if o.After == nil {
+		o.After = time.After
+	}
+	return &Shipper{o: o, kick: make(chan struct{}, 1)}
+}
+
+// cmp returns d, or def when d is zero.
+func cmp(d, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d
+}
+
+// Kick tells the shipper new results are spooled. It never blocks.
+func (s *Shipper) Kick() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Status returns a snapshot of how shipping goes.
+func (s *Shipper) Status() Status {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.st
+}
+
+// Run ships until ctx ends, then returns ctx's error.
+func (s *Shipper) Run(ctx context.Context) error {
+	for {
+		more, err := s.round(ctx)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		var d time.Duration
+		var kick <-chan struct{}
+		switch {
+		case err != nil:
+			d = s.failed(err)
+		case more:
+			continue
+		default:
+			d, kick = s.o.PollInterval, s.kick
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-s.o.After(d):
+		case <-kick:
+		}
+	}
+}
+
+// round ships one batch and reports whether the spool may hold more.
+func (s *Shipper) round(ctx context.Context) (more bool, err error) {
+	rs, err := s.o.Spool.Next(s.o.BatchSize)
+	if err != nil {
+		return false, err
+	}
+	if len(rs) == 0 {
+		if s.heartbeatDue() {
+			_, err = s.ship(ctx, rs, nil)
+		}
+		return false, err
+	}
+	if err := s.deliver(ctx, rs); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// heartbeatDue reports whether an empty batch should go out: the collector
+// has not seen the descriptor yet, or has not heard from us for a while.
+func (s *Shipper) heartbeatDue() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.descPending() {
+		return true
+	}
+	return s.o.Heartbeat > 0 && s.o.Now().Sub(s.st.LastSuccess) >= s.o.Heartbeat
+}
