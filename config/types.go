@@ -9,6 +9,8 @@ import (
 	httpcheck "github.com/branchready/branchready/checks/http"
 	"github.com/branchready/branchready/checks/icmp"
 	"github.com/branchready/branchready/checks/manual"
+	"github.com/branchready/branchready/checks/modem"
+	"github.com/branchready/branchready/checks/sip"
 	"github.com/branchready/branchready/checks/snmp"
 	"github.com/branchready/branchready/checks/tcp"
 	"github.com/branchready/branchready/checks/xfs4iot"
@@ -75,6 +77,8 @@ type Check struct {
 	Manual  *manual.Config    `yaml:"manual" kind:"manual" doc:"An item a member of staff confirms."`
 	SNMP    *snmp.Config      `yaml:"snmp" kind:"snmp" doc:"Read SNMP status OIDs (v2c/v3) and judge them; presets printer, ups, host."`
 	ICMP    *icmp.Config      `yaml:"icmp" kind:"icmp" doc:"Ping a device; packet loss and round-trip thresholds."`
+	Modem   *modem.Config     `yaml:"modem" kind:"modem" doc:"Analog phone line through a modem on a serial port: the modem answers and hears dial tone."`
+	SIP     *sip.Config       `yaml:"sip" kind:"sip" doc:"VoIP phone line: SIP OPTIONS to the PBX, optionally registering a monitoring extension."`
 	XFS4IoT *xfs4iot.Config   `yaml:"xfs4iot" kind:"xfs4iot" doc:"ATM/kiosk status over XFS4IoT (WebSocket): device states, supplies, cash units."`
 }
 

@@ -12,6 +12,8 @@ import (
 	httpcheck "github.com/branchready/branchready/checks/http"
 	"github.com/branchready/branchready/checks/icmp"
 	"github.com/branchready/branchready/checks/manual"
+	"github.com/branchready/branchready/checks/modem"
+	"github.com/branchready/branchready/checks/sip"
 	"github.com/branchready/branchready/checks/snmp"
 	"github.com/branchready/branchready/checks/tcp"
 	"github.com/branchready/branchready/checks/xfs4iot"
@@ -61,6 +63,21 @@ func Kinds() map[string]Factory {
 		},
 		"icmp": func(o any, _ checks.Target, _ Env) (checks.Check, error) {
 			return icmp.New(*o.(*icmp.Config))
+		},
+		"modem": func(o any, _ checks.Target, _ Env) (checks.Check, error) {
+			return modem.New(*o.(*modem.Config))
+		},
+		"sip": func(o any, _ checks.Target, env Env) (checks.Check, error) {
+			c := *o.(*sip.Config)
+			pem, err := readCA(env, c.CAFile)
+			if err != nil {
+				return nil, err
+			}
+			pw, err := sip.ReadPassword(c, env.Dir)
+			if err != nil {
+				return nil, err
+			}
+			return sip.New(c, pem, pw)
 		},
 		"xfs4iot": func(o any, t checks.Target, env Env) (checks.Check, error) {
 			c := *o.(*xfs4iot.Config)

@@ -1,0 +1,115 @@
+package modem
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/branchready/branchready/checks"
+	"github.com/branchready/branchready/strictyaml"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden transcripts and results in testdata/")
+
+// TestDialogues plays each testdata/<case>/ against the modem simulator,
+// once over an in-memory pipe and once as real bytes through a socat pty
+// pair: config.yaml is the check, modem.txt the modem's script,
+// transcript.txt the bytes exchanged and result.txt the verdict. Both
+// lines must produce the same golden files.
+func TestDialogues(t *testing.T) {
+	cfgs, err := filepath.Glob("testdata/*/config.yaml")
+	if err != nil || len(cfgs) == 0 {
+		t.Fatalf("no golden cases in testdata: %v", err)
+	}
+	lines := []struct {
+		name string
+		open func(*testing.T, *sim) Opener
+	}{{"over a pipe", pipeOpener}, {"over a pty", ptyOpener}}
+	for _, cfg := range cfgs {
+		dir := filepath.Dir(cfg)
+		for _, line := range lines {
+			t.Run(filepath.Base(dir)+" "+line.name, func(t *testing.T) {
+				s, err := readScript(filepath.Join(dir, "modem.txt"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				m := newSim(s)
+				chk, err := New(loadConfig(t, cfg), WithOpener(line.open(t, m)))
+				if err != nil {
+					t.Fatalf("New: %v", err)
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				out := chk.Run(ctx)
+				golden(t, filepath.Join(dir, "result.txt"), verdict(out))
+				golden(t, filepath.Join(dir, "transcript.txt"), waitHangUp(t, m))
+			})
+		}
+	}
+}
+
+// waitHangUp returns the transcript once the modem has heard ATH0, and
+// fails the test when it never does: the line would stay off-hook.
+func waitHangUp(t *testing.T, m *sim) string {
+	t.Helper()
+	select {
+	case <-m.hungUp:
+	case <-time.After(5 * time.Second):
+		t.Fatalf("the modem never received ATH0; it heard:\n%s", m.transcript())
+	}
+	return m.transcript()
+}
+
+func loadConfig(t *testing.T, file string) Config {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c Config
+	if _, errs := strictyaml.Decode(file, data, &c); len(errs) > 0 {
+		t.Fatalf("decode: %v", errs)
+	}
+	return c
+}
+
+// verdict renders an outcome without what changes from run to run.
+func verdict(o checks.Outcome) string {
+	var obs []string
+	for k, v := range o.Observations {
+		if strings.HasSuffix(k, "_seconds") {
+			obs = append(obs, k+"=T")
+		} else {
+			obs = append(obs, fmt.Sprintf("%s=%g", k, v))
+		}
+	}
+	sort.Strings(obs)
+	s := string(o.Status) + ": " + o.Reason + "\n"
+	if len(obs) > 0 {
+		s += "observations: " + strings.Join(obs, " ") + "\n"
+	}
+	return s
+}
+
+func golden(t *testing.T, file, got string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs:\n--- got\n%s--- want\n%s", file, got, want)
+	}
+}
