@@ -65,7 +65,7 @@ func Parse(path string, data []byte, getenv func(string) string, readFile func(s
 	h.Write(data)
 	p := l.Problems()
 	f := &l.File
-	f.applyDefaults(path)
+	f.applyDefaults(path, getenv)
 	dir := filepath.Dir(path)
 	for i, hf := range f.Branch.HolidayFiles {
 		fp := hf
@@ -102,7 +102,17 @@ func Parse(path string, data []byte, getenv func(string) string, readFile func(s
 	return l, nil
 }
 
-func (f *File) applyDefaults(path string) {
+func (f *File) applyDefaults(path string, getenv func(string) string) {
+	if f.Agent.Listen == "" {
+		f.Agent.Listen = DefaultListen
+	}
+	if f.Agent.SpoolMaxBytes == 0 {
+		f.Agent.SpoolMaxBytes = DefaultSpoolMaxBytes
+	}
+	if f.Agent.StateDir == "" {
+		// Set by the systemd unit (StateDirectory=) and the Windows service.
+		f.Agent.StateDir = getenv("BRANCHREADY_STATE_DIR")
+	}
 	if f.Agent.Concurrency == 0 {
 		f.Agent.Concurrency = DefaultConcurrency
 	}
@@ -144,6 +154,9 @@ func (f *File) validateBranch(p *strictyaml.Problems) {
 	a := f.Agent
 	if a.Concurrency < 1 || a.Concurrency > 1024 {
 		p.Addf("agent.concurrency", "%d: must be 1-1024", a.Concurrency)
+	}
+	if a.SpoolMaxBytes < 1<<20 {
+		p.Addf("agent.spool_max_bytes", "%d: must be at least 1 MiB (1048576)", a.SpoolMaxBytes)
 	}
 	if a.DefaultTimeout < 0 {
 		p.Addf("agent.default_timeout", "%v: must be positive", a.DefaultTimeout)

@@ -51,7 +51,9 @@ type Collector struct {
 type Agent struct {
 	Concurrency    int           `yaml:"concurrency" doc:"Checks run at once; default 16."`
 	DefaultTimeout time.Duration `yaml:"default_timeout" doc:"Timeout of a check that sets none; default 10s."`
-	StateDir       string        `yaml:"state_dir" doc:"Where the agent keeps its spool and confirmations; default ./state next to the config."`
+	StateDir       string        `yaml:"state_dir" doc:"Where the agent keeps its spool and confirmations; default ./state next to the config, or $BRANCHREADY_STATE_DIR."`
+	Listen         string        `yaml:"listen" doc:"Local admin endpoint (/status, /metrics, POST /-/reload), loopback only; default 127.0.0.1:9127, off to disable."`
+	SpoolMaxBytes  int64         `yaml:"spool_max_bytes" doc:"Bound of the on-disk spool; when full, the oldest informational results are dropped first (counted). Default 256 MiB."`
 }
 
 // Device is one monitored thing at the branch.
@@ -127,6 +129,8 @@ const (
 	DefaultCheckTimeout   = 10 * time.Second
 	DefaultBatchSize      = 500
 	DefaultShipTimeout    = 30 * time.Second
+	DefaultListen         = "127.0.0.1:9127"
+	DefaultSpoolMaxBytes  = 256 << 20
 	DefaultCriticality    = result.Blocking
 	MaxChecksPerBranch    = 5000
 	maxIDLen              = 64

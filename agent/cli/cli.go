@@ -19,6 +19,7 @@ Usage:
   branchready-agent check -c FILE [--device ID] [--json]
                                              run the checks now; exit 1 if a blocking check fails
   branchready-agent run -c FILE              run as the branch's agent (scheduled sweeps, shipping)
+  branchready-agent status [-c FILE]         ask the running agent: last sweep, devices, spool, collector, next sweep
   branchready-agent confirm -c FILE --device ID --check NAME --by NAME [--problem TEXT]
                                              record a member of staff's confirmation of a manual item
   branchready-agent version
@@ -43,6 +44,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return check(ctx, rest, stdout, stderr)
 	case "run":
 		err = run(ctx, rest, stdout, stderr)
+	case "status":
+		err = status(rest, stdout, stderr)
 	case "confirm":
 		err = confirm(rest, stdout, stderr)
 	case "version", "--version":

@@ -1,0 +1,98 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/branchready/branchready/agent/admin"
+	"github.com/branchready/branchready/config"
+)
+
+// status asks the running agent for its state and prints it.
+func status(args []string, stdout, stderr io.Writer) error {
+	fs := flags("status", "[-c FILE | --addr HOST:PORT] [--json]", stderr)
+	cfg := fs.String("c", "", "branch configuration `file` (to find the admin endpoint)")
+	addr := fs.String("addr", "", "admin endpoint of the running agent (default from the config, else "+config.DefaultListen+")")
+	asJSON := fs.Bool("json", false, "print the raw JSON")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if *addr == "" {
+		*addr = config.DefaultListen
+		if *cfg != "" {
+			l, err := config.Load(*cfg)
+			if err != nil {
+				return err
+			}
+			*addr = l.File.Agent.Listen
+		}
+	}
+	client := &http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Get("http://" + *addr + "/status")
+	if err != nil {
+		return fmt.Errorf("the agent is not answering on %s (is it running? systemctl status branchready-agent): %w", *addr, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		_, err := stdout.Write(body)
+		return err
+	}
+	var s admin.Status
+	if err := json.Unmarshal(body, &s); err != nil {
+		return fmt.Errorf("unexpected answer from %s: %w", *addr, err)
+	}
+	printStatus(stdout, s)
+	return nil
+}
+
+func printStatus(w io.Writer, s admin.Status) {
+	fmt.Fprintf(w, "branch %s (%s), agent %s, running since %s\n", s.Branch, s.Name, s.Version, s.Started.Format(time.RFC3339))
+	fmt.Fprintf(w, "config %s (hash %s)\n", s.ConfigPath, s.ConfigHash)
+	if s.LastReloadError != "" {
+		fmt.Fprintf(w, "LAST RELOAD REFUSED (previous config in force):\n  %s\n", strings.ReplaceAll(s.LastReloadError, "\n", "\n  "))
+	}
+	if s.LastSweep != nil {
+		verdict := "ready"
+		if !s.LastSweep.Ready {
+			verdict = "NOT READY"
+		}
+		fmt.Fprintf(w, "last sweep: %s at %s, %.1fs, %s\n", s.LastSweep.Kind, s.LastSweep.At.Format("15:04:05"), s.LastSweep.Seconds, verdict)
+	} else {
+		fmt.Fprintln(w, "last sweep: none yet")
+	}
+	fmt.Fprintf(w, "next sweep: %s (%s)\n", s.NextSweep, s.NextSweepKind)
+	c := s.Collector
+	switch {
+	case c.Reachable:
+		fmt.Fprintf(w, "collector: %s reachable, last delivery %s\n", c.URL, c.LastSuccess.Format("15:04:05"))
+	case c.LastError != "":
+		fmt.Fprintf(w, "collector: %s NOT REACHABLE (%d failures): %s\n", c.URL, c.ConsecutiveFailures, c.LastError)
+	default:
+		fmt.Fprintf(w, "collector: %s, nothing delivered yet\n", c.URL)
+	}
+	var drops []string
+	for k, v := range s.Spool.Dropped {
+		if v > 0 {
+			drops = append(drops, fmt.Sprintf("%s %d", k, v))
+		}
+	}
+	sort.Strings(drops)
+	fmt.Fprintf(w, "spool: %d results waiting (%d bytes)", s.Spool.Results, s.Spool.Bytes)
+	if len(drops) > 0 {
+		fmt.Fprintf(w, ", DROPPED: %s", strings.Join(drops, ", "))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "checks:")
+	for _, ch := range s.Checks {
+		fmt.Fprintf(w, "  %-11s %-28s %-13s %s\n", strings.ToUpper(ch.Status), ch.Device+" / "+ch.Check, ch.Criticality, ch.Reason)
+	}
+}
