@@ -1,6 +1,7 @@
 package board
 
 import (
+	"bytes"
 	"embed"
 	"errors"
 	"html/template"
@@ -75,18 +76,24 @@ func sortForOps(bs []readiness.BranchStatus) {
 	})
 }
 
-func counts(bs []readiness.BranchStatus) map[readiness.Verdict]int {
-	m := map[readiness.Verdict]int{}
+func counts(bs []readiness.BranchStatus) map[string]int {
+	m := map[string]int{}
 	for _, b := range bs {
-		m[b.Judgement.Verdict]++
+		m[string(b.Judgement.Verdict)]++
 	}
 	return m
 }
 
+// render executes a page into memory first, so that a template error is a
+// clean 500, never half a page.
 func render(w http.ResponseWriter, log *slog.Logger, name string, data any) {
+	var buf bytes.Buffer
+	if err := pages.ExecuteTemplate(&buf, name, data); err != nil {
+		log.Error("render page", "page", name, "err", err)
+		http.Error(w, "cannot render page", http.StatusInternalServerError)
+		return
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-	if err := pages.ExecuteTemplate(w, name, data); err != nil {
-		log.Error("render page", "page", name, "err", err)
-	}
+	_, _ = w.Write(buf.Bytes())
 }

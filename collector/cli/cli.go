@@ -1,0 +1,163 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/branchready/branchready/collector"
+	"github.com/branchready/branchready/collector/auth"
+	"github.com/branchready/branchready/collector/demo"
+	"github.com/branchready/branchready/collector/loadgen"
+)
+
+const usage = `branchready-collector ingests results from branch agents, judges each
+branch's readiness against its deadline, and serves the ops board, a JSON API
+and Prometheus metrics.
+
+Usage:
+  branchready-collector demo [--listen ADDR]     a collector with simulated branches; nothing to set up
+  branchready-collector serve -c FILE [--listen ADDR]
+  branchready-collector token --branch ID        make a branch token and the config line for it
+  branchready-collector hash-password            read a password on stdin, print its bcrypt hash
+  branchready-collector loadgen [flags]          measure ingest throughput over real HTTP
+  branchready-collector version
+
+Run 'branchready-collector COMMAND -h' for a command's flags.
+`
+
+// Version is the collector's version.
+var Version = "0.1.0-dev"
+
+// Main runs the command line and returns the exit code.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	var err error
+	switch args[0] {
+	case "serve":
+		err = serve(ctx, args[1:], log, stderr)
+	case "demo":
+		err = runDemo(ctx, args[1:], stdout, stderr)
+	case "loadgen":
+		err = runLoadgen(ctx, args[1:], stdout, stderr)
+	case "token":
+		err = token(args[1:], stdout, stderr)
+	case "hash-password":
+		err = hashPassword(stdin, stdout)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "branchready-collector "+Version)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp), errors.Is(err, errUsage):
+		return 2
+	}
+	fmt.Fprintln(stderr, err)
+	return 1
+}
+
+var errUsage = errors.New("usage")
+
+func flags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: branchready-collector %s %s\n\nFlags:\n", name, synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func serve(ctx context.Context, args []string, log *slog.Logger, stderr io.Writer) error {
+	fs := flags("serve", "-c FILE [--listen ADDR]", stderr)
+	cfg := fs.String("c", "", "collector configuration `file`")
+	listen := fs.String("listen", "", "address to serve on (overrides the config)")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if *cfg == "" {
+		fmt.Fprintln(stderr, "missing -c FILE")
+		fs.Usage()
+		return errUsage
+	}
+	return collector.Run(ctx, collector.Options{ConfigPath: *cfg, Listen: *listen, Log: log})
+}
+
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flags("demo", "[--listen ADDR]", stderr)
+	listen := fs.String("listen", "127.0.0.1:8080", "address to serve the board on")
+	verbose := fs.Bool("v", false, "log what the collector and agents do")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	return demo.Run(ctx, demo.Options{Listen: *listen, Out: stdout, LogOut: stderr, Verbose: *verbose})
+}
+
+func runLoadgen(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flags("loadgen", "[flags]", stderr)
+	o := loadgen.Options{Out: stdout}
+	fs.IntVar(&o.Branches, "branches", 200, "simulated branches (each with its own token)")
+	fs.IntVar(&o.Results, "results", 200000, "results to post in each mode")
+	fs.IntVar(&o.Batch, "batch", 500, "results per request")
+	fs.IntVar(&o.Concurrency, "concurrency", 8, "requests in flight")
+	fs.BoolVar(&o.Gzip, "gzip", false, "gzip request bodies as agents do")
+	fs.StringVar(&o.Dir, "dir", "", "folder for the SQLite file (default: a temporary folder)")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	return loadgen.Run(ctx, o)
+}
+
+func token(args []string, stdout, stderr io.Writer) error {
+	fs := flags("token", "--branch ID", stderr)
+	branch := fs.String("branch", "", "branch `id` the token is for")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if *branch == "" {
+		fmt.Fprintln(stderr, "missing --branch ID")
+		fs.Usage()
+		return errUsage
+	}
+	t := auth.NewToken()
+	fmt.Fprintf(stdout, "token (give it to the branch agent, e.g. in its token_file; it is not shown again):\n  %s\n", t)
+	fmt.Fprintf(stdout, "collector config (agents:):\n  - {branch: %s, token_sha256: %s}\n", *branch, auth.HashToken(t))
+	return nil
+}
+
+func hashPassword(stdin io.Reader, stdout io.Writer) error {
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	pw := strings.TrimRight(line, "\r\n")
+	if len(pw) < 8 {
+		return errors.New("password must be at least 8 characters")
+	}
+	h, err := auth.HashPassword(pw)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, h)
+	return nil
+}

@@ -1,0 +1,212 @@
+package loadgen
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/branchready/branchready/collector"
+	"github.com/branchready/branchready/collector/auth"
+	"github.com/branchready/branchready/collector/store/sqlite"
+	"github.com/branchready/branchready/result"
+)
+
+// Options size the load.
+type Options struct {
+	Branches, Results, Batch, Concurrency int
+	Gzip                                  bool
+	Dir                                   string
+	Out                                   io.Writer
+}
+
+// Figures are one mode's measurement.
+type Figures struct {
+	Mode     string
+	Results  int
+	Elapsed  time.Duration
+	PerSec   float64
+	Requests int
+}
+
+// Run measures the discard baseline, then the SQLite store, and prints both.
+func Run(ctx context.Context, o Options) error {
+	if o.Batch < 1 || o.Results < o.Batch || o.Branches < 1 || o.Concurrency < 1 {
+		return fmt.Errorf("need batch >= 1, results >= batch, branches >= 1, concurrency >= 1")
+	}
+	dir := o.Dir
+	if dir == "" {
+		var err error
+		if dir, err = os.MkdirTemp("", "branchready-loadgen-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+	}
+	fmt.Fprintf(o.Out, "loadgen: %d results in batches of %d from %d branches, %d in flight, gzip=%v, GOMAXPROCS=%d\n",
+		o.Results, o.Batch, o.Branches, o.Concurrency, o.Gzip, runtime.GOMAXPROCS(0))
+	var figs []Figures
+	for _, mode := range []string{"discard", "sqlite"} {
+		f, err := measure(ctx, o, mode, filepath.Join(dir, "loadgen.db"))
+		if err != nil {
+			return fmt.Errorf("%s: %w", mode, err)
+		}
+		fmt.Fprintf(o.Out, "%-8s %9d results in %8s: %10.0f results/s (%d requests)\n", f.Mode, f.Results, f.Elapsed.Round(time.Millisecond), f.PerSec, f.Requests)
+		figs = append(figs, f)
+	}
+	fmt.Fprintf(o.Out, "ratio stored/discarded: %.2f\n", figs[1].PerSec/figs[0].PerSec)
+	return nil
+}
+
+func measure(ctx context.Context, o Options, mode, dbPath string) (Figures, error) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	tokens, _ := auth.NewTokens(nil)
+	toks := make([]string, o.Branches)
+	for i := range toks {
+		toks[i] = fmt.Sprintf("loadgen-token-%06d-0123456789", i)
+		tokens.Add(branchID(i), toks[i])
+	}
+	users, _ := auth.NewUsers(nil)
+	opts := collector.ServerOptions{Tokens: tokens, Users: users, Log: log, Discard: mode == "discard"}
+	if mode != "discard" {
+		st, err := sqlite.Open(ctx, dbPath, log)
+		if err != nil {
+			return Figures{}, err
+		}
+		defer st.Close()
+		opts.Store = st
+	} else {
+		st, err := sqlite.Open(ctx, dbPath+".discard", log)
+		if err != nil {
+			return Figures{}, err
+		}
+		defer st.Close()
+		opts.Store = st
+	}
+	srv := collector.NewServer(opts)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return Figures{}, err
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() { _ = srv.Serve(sctx, ln) }()
+	bodies, err := encode(o, toks)
+	if err != nil {
+		return Figures{}, err
+	}
+	url := "http://" + ln.Addr().String() + "/api/v1/results"
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.Concurrency}}
+	var next, done atomic.Int64
+	var firstErr error
+	var errOnce sync.Once
+	progress := time.NewTicker(2 * time.Second)
+	defer progress.Stop()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range o.Concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(bodies) || sctx.Err() != nil {
+					return
+				}
+				if err := post(sctx, client, url, bodies[i], o.Gzip); err != nil {
+					errOnce.Do(func() { firstErr = err; cancel() })
+					return
+				}
+				done.Add(int64(bodies[i].n))
+			}
+		}()
+	}
+	finished := make(chan struct{})
+	go func() { wg.Wait(); close(finished) }()
+	for loop := true; loop; {
+		select {
+		case <-finished:
+			loop = false
+		case <-progress.C:
+			fmt.Fprintf(o.Out, "  %s: %d/%d results\n", mode, done.Load(), o.Results)
+		}
+	}
+	elapsed := time.Since(start)
+	if firstErr != nil {
+		return Figures{}, firstErr
+	}
+	n := int(done.Load())
+	return Figures{Mode: mode, Results: n, Elapsed: elapsed, PerSec: float64(n) / elapsed.Seconds(), Requests: len(bodies)}, nil
+}
+
+type body struct {
+	token string
+	data  []byte
+	n     int
+}
+
+// encode prepares every request body before the clock starts, so that the
+// measurement is of the server, not of the load generator's JSON encoder.
+func encode(o Options, toks []string) ([]body, error) {
+	now := time.Now().UTC()
+	var out []body
+	for i := 0; i < o.Results/o.Batch; i++ {
+		b := i % o.Branches
+		batch := result.Batch{Branch: branchID(b), Agent: result.Agent{Version: "loadgen", SentAt: now}}
+		for j := range o.Batch {
+			batch.Results = append(batch.Results, result.Result{
+				ID: result.NewID(), Branch: branchID(b), Device: fmt.Sprintf("atm-%02d", j%20), Check: "reachable", Kind: "tcp",
+				Status: result.StatusOK, StartedAt: now.Add(-time.Duration(j) * time.Second), DurationMS: 1.5,
+				Reason: "10.0.0.1:443 answers (connect 1ms)", Observations: map[string]float64{"connect_seconds": 0.0012},
+				Sweep: "pre_opening-x", AgentVersion: "loadgen",
+			})
+		}
+		data, err := json.Marshal(batch)
+		if err != nil {
+			return nil, err
+		}
+		if o.Gzip {
+			var buf bytes.Buffer
+			zw := gzip.NewWriter(&buf)
+			_, _ = zw.Write(data)
+			_ = zw.Close()
+			data = buf.Bytes()
+		}
+		out = append(out, body{token: toks[b], data: data, n: o.Batch})
+	}
+	return out, nil
+}
+
+func post(ctx context.Context, c *http.Client, url string, b body, gz bool) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(b.data))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+b.token)
+	req.Header.Set("Content-Type", "application/json")
+	if gz {
+		req.Header.Set("Content-Encoding", "gzip")
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	msg, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("collector answered %s: %s", resp.Status, msg)
+	}
+	return nil
+}
+
+func branchID(i int) string { return fmt.Sprintf("load-%05d", i) }

@@ -1,0 +1,65 @@
+package collector
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+
+	"github.com/branchready/branchready/collector/store"
+	"github.com/branchready/branchready/collector/store/sqlite"
+)
+
+// Options are the command line's choices for Run.
+type Options struct {
+	ConfigPath string
+	// Listen overrides the config's listen address when set.
+	Listen string
+	Log    *slog.Logger
+	// Ready is called with the bound address once the server listens.
+	Ready func(addr string)
+}
+
+// Run loads the configuration, opens the store and serves until ctx ends.
+func Run(ctx context.Context, o Options) error {
+	cfg, err := LoadConfig(o.ConfigPath)
+	if err != nil {
+		return err
+	}
+	if o.Listen != "" {
+		cfg.Listen = o.Listen
+	}
+	st, err := OpenStore(ctx, cfg.Store, o.Log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	srv := NewServer(ServerOptions{
+		Store: st, Tokens: cfg.tokens(), Users: cfg.users(), Log: o.Log,
+		SkewThreshold: cfg.ClockSkewThreshold, MaxBodyBytes: cfg.MaxBodyBytes, MaxResults: cfg.MaxBatchResults,
+	})
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	o.Log.Info("collector listening", "addr", ln.Addr().String(), "store", cfg.Store.Driver, "branches_with_tokens", len(cfg.Agents))
+	if o.Ready != nil {
+		o.Ready(ln.Addr().String())
+	}
+	return srv.Serve(ctx, ln)
+}
+
+// OpenStore opens the configured store.
+func OpenStore(ctx context.Context, c StoreConfig, log *slog.Logger) (store.Store, error) {
+	switch c.Driver {
+	case "postgres":
+		dsn := os.Getenv(c.DSNEnv)
+		if dsn == "" {
+			return nil, fmt.Errorf("store.dsn_env: environment variable %s is empty or not set", c.DSNEnv)
+		}
+		return nil, fmt.Errorf("postgres: %s", dsn[:0])
+	default:
+		return sqlite.Open(ctx, c.Path, log)
+	}
+}

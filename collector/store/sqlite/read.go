@@ -1,0 +1,120 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/branchready/branchready/collector/store"
+	"github.com/branchready/branchready/result"
+)
+
+const branchColumns = "id, descriptor, contact_at, agent_version, config_hash, clock_skew_ns"
+
+// Branches returns every known branch, ordered by id.
+func (s *Store) Branches(ctx context.Context) ([]store.Branch, error) {
+	rows, err := s.rdb.QueryContext(ctx, "SELECT "+branchColumns+" FROM branches ORDER BY id")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite store: branches: %w", err)
+	}
+	defer rows.Close()
+	bs := []store.Branch{}
+	for rows.Next() {
+		b, err := scanBranch(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite store: branches: %w", err)
+		}
+		bs = append(bs, b)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite store: branches: %w", err)
+	}
+	return bs, nil
+}
+
+// Branch returns one branch, or an error wrapping store.ErrNotFound.
+func (s *Store) Branch(ctx context.Context, id string) (store.Branch, error) {
+	row := s.rdb.QueryRowContext(ctx, "SELECT "+branchColumns+" FROM branches WHERE id = ?", id)
+	b, err := scanBranch(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Branch{}, fmt.Errorf("sqlite store: branch %q: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return store.Branch{}, fmt.Errorf("sqlite store: branch %q: %w", id, err)
+	}
+	return b, nil
+}
+
+// scanner is what *sql.Row and *sql.Rows have in common.
+type scanner interface{ Scan(dest ...any) error }
+
+func scanBranch(sc scanner) (store.Branch, error) {
+	var (
+		b    store.Branch
+		desc sql.NullString
+		at   sql.NullInt64
+		skew int64
+	)
+	if err := sc.Scan(&b.ID, &desc, &at, &b.Contact.AgentVersion, &b.Contact.ConfigHash, &skew); err != nil {
+		return b, err
+	}
+	if desc.Valid {
+		b.Descriptor = new(result.Descriptor)
+		if err := json.Unmarshal([]byte(desc.String), b.Descriptor); err != nil {
+			return b, fmt.Errorf("branch %q: decode descriptor: %w", b.ID, err)
+		}
+	}
+	if at.Valid {
+		b.Contact.At = time.Unix(0, at.Int64).UTC()
+	}
+	b.Contact.ClockSkew = time.Duration(skew)
+	return b, nil
+}
+
+// Results returns branch's results with from <= started_at < to, oldest
+// first (ties by id, so the order is stable).
+func (s *Store) Results(ctx context.Context, branch string, from, to time.Time) ([]result.Result, error) {
+	const q = `SELECT id, branch, device, check_name, kind, status, started_at, duration_ms, reason, observations, sweep, agent_version
+FROM results WHERE branch = ? AND started_at >= ? AND started_at < ? ORDER BY started_at, id`
+	rows, err := s.rdb.QueryContext(ctx, q, branch, from.UnixNano(), to.UnixNano())
+	if err != nil {
+		return nil, fmt.Errorf("sqlite store: results of %q: %w", branch, err)
+	}
+	defer rows.Close()
+	rs := []result.Result{}
+	for rows.Next() {
+		r, err := scanResult(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite store: results of %q: %w", branch, err)
+		}
+		rs = append(rs, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite store: results of %q: %w", branch, err)
+	}
+	return rs, nil
+}
+
+func scanResult(sc scanner) (result.Result, error) {
+	var (
+		r       result.Result
+		status  string
+		started int64
+		obs     sql.NullString
+	)
+	if err := sc.Scan(&r.ID, &r.Branch, &r.Device, &r.Check, &r.Kind, &status, &started,
+		&r.DurationMS, &r.Reason, &obs, &r.Sweep, &r.AgentVersion); err != nil {
+		return r, err
+	}
+	r.Status = result.Status(status)
+	r.StartedAt = time.Unix(0, started).UTC()
+	if obs.Valid {
+		if err := json.Unmarshal([]byte(obs.String), &r.Observations); err != nil {
+			return r, fmt.Errorf("result %q: decode observations: %w", r.ID, err)
+		}
+	}
+	return r, nil
+}

@@ -1,0 +1,180 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/branchready/branchready/collector/store"
+)
+
+// ErrClosed is returned by writes made after Close.
+var ErrClosed = errors.New("store is closed")
+
+// readConns bounds the read pool; WAL lets these run beside the writer.
+const readConns = 4
+
+// Store is the SQLite implementation of store.Store.
+type Store struct {
+	log  *slog.Logger
+	path string
+	rdb  *sql.DB // read-only pool
+	w    *writer
+
+	mu     sync.RWMutex // guards closed against sends on reqs
+	closed bool
+	reqs   chan *request
+	done   chan struct{} // closed when the writer has exited
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the database file at path, brings its
+// schema up to date and starts the writer. A database written by a newer
+// collector is refused with ErrSchemaTooNew.
+func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
+	if path == "" || strings.ContainsAny(path, "?#") || strings.HasPrefix(path, ":") || strings.HasPrefix(path, "file:") {
+		return nil, fmt.Errorf("sqlite store: path %q: must be a plain file path", path)
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	ms, err := loadMigrations(migrationFiles, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite store: %w", err)
+	}
+	wdb, err := openWriterDB(ctx, path)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite store %s: %w", path, err)
+	}
+	if err := migrate(ctx, wdb, ms); err != nil {
+		_ = wdb.Close()
+		return nil, fmt.Errorf("sqlite store %s: %w", path, err)
+	}
+	w, err := newWriter(wdb, log)
+	if err != nil {
+		_ = wdb.Close()
+		return nil, fmt.Errorf("sqlite store %s: %w", path, err)
+	}
+	rdb, err := openReaderDB(ctx, path)
+	if err != nil {
+		_ = w.close()
+		return nil, fmt.Errorf("sqlite store %s: %w", path, err)
+	}
+	s := &Store{log: log, path: path, rdb: rdb, w: w, reqs: make(chan *request, queueLen), done: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		w.run(s.reqs)
+	}()
+	log.Info("store opened", "driver", "sqlite", "path", path, "schema_version", len(ms))
+	return s, nil
+}
+
+// dsn builds a modernc.org/sqlite DSN: a busy timeout so readers and a
+// second process wait instead of failing, foreign keys on, FULL sync, and
+// temporary data (statement journals of multi-row inserts) in memory rather
+// than in temporary files.
+func dsn(path string, extra ...string) string {
+	q := []string{
+		"_pragma=busy_timeout(10000)",
+		"_pragma=foreign_keys(1)",
+		"_pragma=synchronous(FULL)",
+		"_pragma=temp_store(MEMORY)",
+	}
+	return path + "?" + strings.Join(append(q, extra...), "&")
+}
+
+// openWriterDB opens the single writing connection. database/sql never lets
+// it go (no idle or lifetime limit), so statements prepared on it stay
+// prepared, and its transactions take the write lock at BEGIN.
+func openWriterDB(ctx context.Context, path string) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", dsn(path, "_pragma=journal_mode(WAL)", "_pragma=cache_size(-65536)", "_pragma=wal_autocheckpoint(10000)", "_txlock=immediate"))
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	var mode string
+	if err := db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open: %w", err)
+	}
+	if !strings.EqualFold(mode, "wal") {
+		_ = db.Close()
+		return nil, fmt.Errorf("journal mode is %q, WAL is required (is the file on a local disk?)", mode)
+	}
+	return db, nil
+}
+
+// openReaderDB opens the pool of read-only connections.
+func openReaderDB(ctx context.Context, path string) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", dsn(path, "_query_only=1"))
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(readConns)
+	db.SetMaxIdleConns(readConns)
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open readers: %w", err)
+	}
+	return db, nil
+}
+
+// Close waits for queued writes to commit, then releases the database. Later
+// writes fail with ErrClosed. Calling Close again returns nil.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	close(s.reqs)
+	s.mu.Unlock()
+	<-s.done
+	werr := s.w.close()
+	rerr := s.rdb.Close()
+	if err := errors.Join(werr, rerr); err != nil {
+		return fmt.Errorf("sqlite store %s: close: %w", s.path, err)
+	}
+	s.log.Info("store closed", "driver", "sqlite", "path", s.path)
+	return nil
+}
+
+// submit hands req to the writer and waits for its answer or for ctx to end.
+// When ctx ends after the writer took req, the write may still commit; since
+// writes are idempotent, the caller may retry.
+func (s *Store) submit(ctx context.Context, req *request) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	req.ctx = ctx
+	req.reply = make(chan reply, 1)
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return 0, fmt.Errorf("sqlite store %s: %w", s.path, ErrClosed)
+	}
+	select {
+	case s.reqs <- req:
+		s.mu.RUnlock()
+	case <-ctx.Done():
+		s.mu.RUnlock()
+		return 0, ctx.Err()
+	}
+	select {
+	case r := <-req.reply:
+		return r.n, r.err
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+}

@@ -1,0 +1,92 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/branchready/branchready/collector/store"
+	"github.com/branchready/branchready/result"
+)
+
+// columns is the number of values in one results row.
+const columns = 13
+
+// WriteResults stores rs in one transaction, committed (and synced) before it
+// returns. Results whose id is already stored, or repeated within rs, are
+// counted as duplicates and left as they are.
+func (s *Store) WriteResults(ctx context.Context, rs []result.Result, receivedAt time.Time) (inserted, duplicates int, err error) {
+	if len(rs) == 0 {
+		return 0, 0, ctx.Err()
+	}
+	// Encoding happens here, on the caller's goroutine, so the single writer
+	// only executes statements.
+	chunks, err := encodeResults(rs, receivedAt)
+	if err != nil {
+		return 0, 0, fmt.Errorf("sqlite store: %w", err)
+	}
+	n, err := s.submit(ctx, &request{chunks: chunks, rows: len(rs)})
+	if err != nil {
+		return 0, 0, fmt.Errorf("sqlite store: write %d results: %w", len(rs), err)
+	}
+	return n, len(rs) - n, nil
+}
+
+// PutBranch records an agent's contact and, when d is non-nil, its descriptor.
+func (s *Store) PutBranch(ctx context.Context, id string, d *result.Descriptor, c store.Contact) error {
+	var desc any
+	if d != nil {
+		b, err := json.Marshal(d)
+		if err != nil {
+			return fmt.Errorf("sqlite store: branch %q: encode descriptor: %w", id, err)
+		}
+		desc = string(b)
+	}
+	args := []any{id, desc, nanos(c.At), c.AgentVersion, c.ConfigHash, int64(c.ClockSkew)}
+	if _, err := s.submit(ctx, &request{branch: args}); err != nil {
+		return fmt.Errorf("sqlite store: put branch %q: %w", id, err)
+	}
+	return nil
+}
+
+// encodeResults turns rs into statement arguments, chunkRows rows a chunk.
+func encodeResults(rs []result.Result, receivedAt time.Time) ([][]any, error) {
+	recv := receivedAt.UnixNano()
+	chunks := make([][]any, 0, (len(rs)+chunkRows-1)/chunkRows)
+	for start := 0; start < len(rs); start += chunkRows {
+		part := rs[start:min(start+chunkRows, len(rs))]
+		args := make([]any, 0, len(part)*columns)
+		for i := range part {
+			r := &part[i]
+			obs, err := observations(r.Observations)
+			if err != nil {
+				return nil, fmt.Errorf("result %q: %w", r.ID, err)
+			}
+			args = append(args, r.ID, r.Branch, r.Device, r.Check, r.Kind, string(r.Status),
+				r.StartedAt.UnixNano(), r.DurationMS, r.Reason, obs, r.Sweep, r.AgentVersion, recv)
+		}
+		chunks = append(chunks, args)
+	}
+	return chunks, nil
+}
+
+// observations encodes m as JSON text, or NULL when there are none.
+func observations(m map[string]float64) (any, error) {
+	if len(m) == 0 {
+		return nil, nil
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("encode observations: %w", err)
+	}
+	return string(b), nil
+}
+
+// nanos stores t as unix nanoseconds, and the zero time as NULL.
+func nanos(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixNano()
+}

@@ -1,0 +1,212 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+)
+
+const (
+	// queueLen is how many requests may wait for the writer.
+	queueLen = 256
+	// groupRows bounds the rows committed together, so one commit's latency
+	// stays small however many callers are queued.
+	groupRows = 20000
+	// chunkRows is the row count of one multi-row INSERT statement
+	// (13 parameters a row, well under SQLite's 32766).
+	chunkRows = 100
+)
+
+// request is one write: result rows, already encoded by the caller in chunks
+// of at most chunkRows, or one branch upsert.
+type request struct {
+	ctx    context.Context
+	chunks [][]any
+	rows   int
+	branch []any
+	reply  chan reply
+}
+
+// reply answers a request: rows inserted, or the error.
+type reply struct {
+	n   int
+	err error
+}
+
+// writer owns the only writing connection; only its goroutine uses it.
+type writer struct {
+	db      *sql.DB
+	log     *slog.Logger
+	inserts map[int]*sql.Stmt // multi-row INSERT by row count
+	branch  *sql.Stmt
+}
+
+func newWriter(db *sql.DB, log *slog.Logger) (*writer, error) {
+	w := &writer{db: db, log: log, inserts: map[int]*sql.Stmt{}}
+	var err error
+	if w.branch, err = db.Prepare(upsertBranchSQL); err != nil {
+		return nil, fmt.Errorf("prepare branch upsert: %w", err)
+	}
+	if _, err := w.insert(chunkRows); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+const resultColumns = "id, branch, device, check_name, kind, status, started_at, duration_ms, reason, observations, sweep, agent_version, received_at"
+
+const upsertBranchSQL = `INSERT INTO branches (id, descriptor, contact_at, agent_version, config_hash, clock_skew_ns)
+VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET
+	descriptor = COALESCE(excluded.descriptor, branches.descriptor),
+	contact_at = excluded.contact_at,
+	agent_version = excluded.agent_version,
+	config_hash = excluded.config_hash,
+	clock_skew_ns = excluded.clock_skew_ns`
+
+// insert returns the prepared statement inserting n rows, preparing it once.
+func (w *writer) insert(n int) (*sql.Stmt, error) {
+	if st, ok := w.inserts[n]; ok {
+		return st, nil
+	}
+	row := "(?" + strings.Repeat(", ?", columns-1) + ")"
+	q := "INSERT INTO results (" + resultColumns + ") VALUES " +
+		row + strings.Repeat(", "+row, n-1) + " ON CONFLICT (id) DO NOTHING"
+	st, err := w.db.Prepare(q)
+	if err != nil {
+		return nil, fmt.Errorf("prepare insert of %d rows: %w", n, err)
+	}
+	w.inserts[n] = st
+	return st, nil
+}
+
+// run serves requests until reqs is closed and drained.
+func (w *writer) run(reqs <-chan *request) {
+	for req := range reqs {
+		group, rows := []*request{req}, req.rows
+	drain:
+		for rows < groupRows {
+			select {
+			case r, ok := <-reqs:
+				if !ok {
+					break drain
+				}
+				group = append(group, r)
+				rows += r.rows
+			default:
+				break drain
+			}
+		}
+		w.commit(group)
+	}
+}
+
+// commit writes group in one transaction and answers each request. When the
+// transaction fails, each request is retried alone, so one bad request
+// cannot fail its neighbours.
+func (w *writer) commit(group []*request) {
+	live := group[:0]
+	for _, r := range group {
+		if err := r.ctx.Err(); err != nil {
+			r.reply <- reply{err: err}
+			continue
+		}
+		live = append(live, r)
+	}
+	if len(live) == 0 {
+		return
+	}
+	counts, err := w.transact(live)
+	if err == nil {
+		for i, r := range live {
+			r.reply <- reply{n: counts[i]}
+		}
+		return
+	}
+	if len(live) == 1 {
+		live[0].reply <- reply{err: err}
+		return
+	}
+	w.log.Warn("group commit failed, retrying its requests one by one", "requests", len(live), "err", err)
+	for _, r := range live {
+		counts, err := w.transact([]*request{r})
+		if err != nil {
+			r.reply <- reply{err: err}
+			continue
+		}
+		r.reply <- reply{n: counts[0]}
+	}
+}
+
+// transact applies reqs in one transaction and returns each one's count.
+func (w *writer) transact(reqs []*request) (counts []int, err error) {
+	// The writer's statements run without a caller's context: once a group
+	// has begun, all of it commits or none of it does.
+	ctx := context.Background()
+	if err := w.prepare(reqs); err != nil {
+		return nil, err
+	}
+	tx, err := w.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	counts = make([]int, len(reqs))
+	for i, r := range reqs {
+		if counts[i], err = w.apply(ctx, tx, r); err != nil {
+			return nil, errors.Join(err, tx.Rollback())
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("commit: %w", err)
+	}
+	return counts, nil
+}
+
+// prepare prepares the inserts reqs need. It runs outside any transaction:
+// the transaction holds the only connection.
+func (w *writer) prepare(reqs []*request) error {
+	for _, r := range reqs {
+		for _, args := range r.chunks {
+			if _, err := w.insert(len(args) / columns); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// apply executes one request inside tx and returns the rows it inserted.
+func (w *writer) apply(ctx context.Context, tx *sql.Tx, r *request) (int, error) {
+	if r.branch != nil {
+		if _, err := tx.StmtContext(ctx, w.branch).ExecContext(ctx, r.branch...); err != nil {
+			return 0, fmt.Errorf("put branch: %w", err)
+		}
+		return 0, nil
+	}
+	inserted := 0
+	for _, args := range r.chunks {
+		st := w.inserts[len(args)/columns]
+		res, err := tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+		if err != nil {
+			return 0, fmt.Errorf("insert results: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return 0, fmt.Errorf("insert results: %w", err)
+		}
+		inserted += int(n)
+	}
+	return inserted, nil
+}
+
+// close releases the statements and the writing connection.
+func (w *writer) close() error {
+	errs := []error{w.branch.Close()}
+	for _, st := range w.inserts {
+		errs = append(errs, st.Close())
+	}
+	return errors.Join(append(errs, w.db.Close())...)
+}

@@ -1,0 +1,108 @@
+package storetest
+
+import (
+	"context"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/branchready/branchready/result"
+)
+
+func testRoundTrip(t *testing.T, open Opener) {
+	s := opened(t, open)
+	full := sample("br-001", 1)
+	full.Status = result.StatusDegraded
+	full.Reason = "receipt printer: paper low — «ünïcode» kept"
+	full.Observations = map[string]float64{"paper_level": 0.15, "latency_seconds": 1e-9, "negative": -3}
+	bare := result.Result{ID: "bare", Branch: "br-001", Device: "phone", Check: "dial-tone", Kind: "sip",
+		Status: result.StatusFail, StartedAt: base.Add(2 * time.Second)}
+	write(t, s, []result.Result{full, bare}, 2, 0)
+
+	got := all(t, s, "br-001")
+	want := []result.Result{full, bare}
+	for i := range want {
+		want[i].StartedAt = want[i].StartedAt.UTC()
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("read back\n%+v\nwant\n%+v", got, want)
+	}
+	for _, r := range got {
+		if r.StartedAt.Location() != time.UTC {
+			t.Errorf("result %s: started_at in %v, want UTC", r.ID, r.StartedAt.Location())
+		}
+	}
+}
+
+func testDuplicateInBatch(t *testing.T, open Opener) {
+	s := opened(t, open)
+	a, b := sample("br-001", 1), sample("br-001", 2)
+	again := a
+	again.Reason = "a second copy must not replace the first"
+	write(t, s, []result.Result{a, again, b, a}, 2, 2)
+	got := all(t, s, "br-001")
+	if len(got) != 2 || got[0].Reason != a.Reason {
+		t.Fatalf("stored %v (first reason %q), want [%s %s] with the first copy kept", ids(got), got[0].Reason, a.ID, b.ID)
+	}
+}
+
+func testDuplicateAcrossBatches(t *testing.T, open Opener) {
+	s := opened(t, open)
+	write(t, s, samples("br-001", 0, 3), 3, 0)
+	write(t, s, samples("br-001", 0, 3), 0, 3)
+	write(t, s, samples("br-001", 2, 3), 2, 1)
+	if got := all(t, s, "br-001"); len(got) != 5 {
+		t.Fatalf("stored %d results %v, want 5", len(got), ids(got))
+	}
+}
+
+func testLargeBatch(t *testing.T, open Opener) {
+	s := opened(t, open)
+	write(t, s, samples("br-001", 0, 150), 150, 0)
+	// 150 known results spread over the batch, and one repeated far apart.
+	rs := append(samples("br-001", 100, 300), sample("br-001", 399))
+	write(t, s, rs, 250, 51)
+	if got := all(t, s, "br-001"); len(got) != 400 {
+		t.Fatalf("stored %d results, want 400", len(got))
+	}
+}
+
+func testEmptyBatch(t *testing.T, open Opener) {
+	s := opened(t, open)
+	write(t, s, nil, 0, 0)
+	if got := all(t, s, "br-001"); len(got) != 0 {
+		t.Fatalf("stored %v, want nothing", ids(got))
+	}
+}
+
+func testRange(t *testing.T, open Opener) {
+	s := opened(t, open)
+	from, to := base, base.Add(time.Minute)
+	at := func(id, branch string, ts time.Time) result.Result {
+		r := sample(branch, 0)
+		r.ID, r.StartedAt = id, ts
+		return r
+	}
+	write(t, s, []result.Result{
+		at("last", "br-001", to.Add(-time.Nanosecond)),
+		at("at-to", "br-001", to),
+		at("first", "br-001", from),
+		at("before", "br-001", from.Add(-time.Nanosecond)),
+		at("tie-b", "br-001", from.Add(time.Second)),
+		at("tie-a", "br-001", from.Add(time.Second)),
+		at("other-branch", "br-002", from.Add(time.Second)),
+	}, 7, 0)
+	got, err := s.Results(context.Background(), "br-001", from.UTC(), to)
+	if err != nil {
+		t.Fatalf("Results: %v", err)
+	}
+	want := []string{"first", "tie-a", "tie-b", "last"}
+	if !slices.Equal(ids(got), want) {
+		t.Fatalf("Results = %v, want %v", ids(got), want)
+	}
+	empty, err := s.Results(context.Background(), "br-001", to, to)
+	if err != nil || len(empty) != 0 {
+		t.Fatalf("Results over an empty range = %v, %v; want nothing", ids(empty), err)
+	}
+}

@@ -1,0 +1,116 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/branchready/branchready/collector/store"
+	"github.com/branchready/branchready/result"
+)
+
+// Opener returns a new, empty store for one test. Run closes every store it
+// opens (a test may close it earlier, so a second Close must not panic); the
+// opener cleans up anything else (files, databases) with t.Cleanup.
+type Opener func(t *testing.T) store.Store
+
+// Run runs the conformance suite against the stores open makes.
+func Run(t *testing.T, open Opener) {
+	t.Helper()
+	for _, c := range []struct {
+		name string
+		run  func(*testing.T, Opener)
+	}{
+		{"every field of a result reads back as written", testRoundTrip},
+		{"a duplicate in one batch is stored once and counted", testDuplicateInBatch},
+		{"a retried batch stores nothing twice", testDuplicateAcrossBatches},
+		{"a batch larger than one statement counts every duplicate", testLargeBatch},
+		{"an empty batch stores nothing and succeeds", testEmptyBatch},
+		{"results are read in [from, to) oldest first", testRange},
+		{"a branch reads back with its descriptor and contact", testPutBranch},
+		{"a contact without descriptor keeps the previous descriptor", testPutBranchKeepsDescriptor},
+		{"a branch that never sent a descriptor has none", testBranchWithoutDescriptor},
+		{"branches are listed in id order", testBranchesOrder},
+		{"an unknown branch is not found", testBranchNotFound},
+		{"concurrent writers store every result exactly once", testConcurrentWriters},
+		{"writes after close fail cleanly", testWriteAfterClose},
+		{"a cancelled context stores nothing", testCancelled},
+	} {
+		t.Run(c.name, func(t *testing.T) { c.run(t, open) })
+	}
+}
+
+// opened opens a store and closes it when the test ends.
+func opened(t *testing.T, open Opener) store.Store {
+	t.Helper()
+	s := open(t)
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
+	return s
+}
+
+// base is a start time with nanoseconds, in a zone other than UTC, so a store
+// that loses either is caught.
+var base = time.Date(2026, 3, 2, 7, 15, 30, 123456789, time.FixedZone("CET", 3600))
+
+// sample returns result i of branch, started i seconds after base.
+func sample(branch string, i int) result.Result {
+	return result.Result{
+		ID:           fmt.Sprintf("%s-%04d", branch, i),
+		Branch:       branch,
+		Device:       fmt.Sprintf("atm-%02d", i%7),
+		Check:        "cash-dispenser",
+		Kind:         "tcp",
+		Status:       result.StatusOK,
+		StartedAt:    base.Add(time.Duration(i) * time.Second),
+		DurationMS:   12.5,
+		Reason:       "answered in 12ms",
+		Observations: map[string]float64{"latency_seconds": 0.0125},
+		Sweep:        "pre-opening-1",
+		AgentVersion: "1.2.3",
+	}
+}
+
+// samples returns results first..first+n-1 of branch.
+func samples(branch string, first, n int) []result.Result {
+	rs := make([]result.Result, n)
+	for i := range rs {
+		rs[i] = sample(branch, first+i)
+	}
+	return rs
+}
+
+// write stores rs and fails the test unless the counts are as expected.
+func write(t *testing.T, s store.Store, rs []result.Result, wantInserted, wantDuplicates int) {
+	t.Helper()
+	ins, dup, err := s.WriteResults(context.Background(), rs, base.Add(time.Hour))
+	if err != nil {
+		t.Fatalf("WriteResults: %v", err)
+	}
+	if ins != wantInserted || dup != wantDuplicates {
+		t.Fatalf("WriteResults = %d inserted, %d duplicates; want %d, %d", ins, dup, wantInserted, wantDuplicates)
+	}
+}
+
+// all reads every result of branch.
+func all(t *testing.T, s store.Store, branch string) []result.Result {
+	t.Helper()
+	rs, err := s.Results(context.Background(), branch, base.Add(-24*time.Hour), base.Add(24*time.Hour))
+	if err != nil {
+		t.Fatalf("Results: %v", err)
+	}
+	return rs
+}
+
+// ids lists the ids of rs in order.
+func ids(rs []result.Result) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.ID
+	}
+	return out
+}
