@@ -10,9 +10,11 @@ import (
 	"github.com/branchready/branchready/checks/icmp"
 	"github.com/branchready/branchready/checks/manual"
 	"github.com/branchready/branchready/checks/modem"
+	serialcheck "github.com/branchready/branchready/checks/serial"
 	"github.com/branchready/branchready/checks/sip"
 	"github.com/branchready/branchready/checks/snmp"
 	"github.com/branchready/branchready/checks/tcp"
+	"github.com/branchready/branchready/checks/usb"
 	"github.com/branchready/branchready/checks/xfs4iot"
 	"github.com/branchready/branchready/result"
 )
@@ -74,14 +76,16 @@ type Check struct {
 	Name    string        `yaml:"name" doc:"Check name, unique within the device."`
 	Timeout time.Duration `yaml:"timeout" doc:"Deadline of one run; default agent.default_timeout."`
 
-	TCP     *tcp.Config       `yaml:"tcp" kind:"tcp" doc:"Connect to a TCP service; optionally a send/expect dialogue."`
-	HTTP    *httpcheck.Config `yaml:"http" kind:"http" doc:"Request a URL or a scripted transaction; status, body and TLS certificate."`
-	Manual  *manual.Config    `yaml:"manual" kind:"manual" doc:"An item a member of staff confirms."`
-	SNMP    *snmp.Config      `yaml:"snmp" kind:"snmp" doc:"Read SNMP status OIDs (v2c/v3) and judge them; presets printer, ups, host."`
-	ICMP    *icmp.Config      `yaml:"icmp" kind:"icmp" doc:"Ping a device; packet loss and round-trip thresholds."`
-	Modem   *modem.Config     `yaml:"modem" kind:"modem" doc:"Analog phone line through a modem on a serial port: the modem answers and hears dial tone."`
-	SIP     *sip.Config       `yaml:"sip" kind:"sip" doc:"VoIP phone line: SIP OPTIONS to the PBX, optionally registering a monitoring extension."`
-	XFS4IoT *xfs4iot.Config   `yaml:"xfs4iot" kind:"xfs4iot" doc:"ATM/kiosk status over XFS4IoT (WebSocket): device states, supplies, cash units."`
+	TCP     *tcp.Config         `yaml:"tcp" kind:"tcp" doc:"Connect to a TCP service; optionally a send/expect dialogue."`
+	HTTP    *httpcheck.Config   `yaml:"http" kind:"http" doc:"Request a URL or a scripted transaction; status, body and TLS certificate."`
+	Manual  *manual.Config      `yaml:"manual" kind:"manual" doc:"An item a member of staff confirms."`
+	SNMP    *snmp.Config        `yaml:"snmp" kind:"snmp" doc:"Read SNMP status OIDs (v2c/v3) and judge them; presets printer, ups, host."`
+	ICMP    *icmp.Config        `yaml:"icmp" kind:"icmp" doc:"Ping a device; packet loss and round-trip thresholds."`
+	Modem   *modem.Config       `yaml:"modem" kind:"modem" doc:"Analog phone line through a modem on a serial port: the modem answers and hears dial tone."`
+	SIP     *sip.Config         `yaml:"sip" kind:"sip" doc:"VoIP phone line: SIP OPTIONS to the PBX, optionally registering a monitoring extension."`
+	Serial  *serialcheck.Config `yaml:"serial" kind:"serial" doc:"Poll a device on a serial port (ccTalk, ID-003, CCNET or custom) and judge its status."`
+	USB     *usb.Config         `yaml:"usb" kind:"usb" doc:"A USB (serial) device with this vendor:product id is plugged in."`
+	XFS4IoT *xfs4iot.Config     `yaml:"xfs4iot" kind:"xfs4iot" doc:"ATM/kiosk status over XFS4IoT (WebSocket): device states, supplies, cash units."`
 }
 
 // DeviceKinds are the accepted device kinds.

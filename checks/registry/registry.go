@@ -13,9 +13,11 @@ import (
 	"github.com/branchready/branchready/checks/icmp"
 	"github.com/branchready/branchready/checks/manual"
 	"github.com/branchready/branchready/checks/modem"
+	serialcheck "github.com/branchready/branchready/checks/serial"
 	"github.com/branchready/branchready/checks/sip"
 	"github.com/branchready/branchready/checks/snmp"
 	"github.com/branchready/branchready/checks/tcp"
+	"github.com/branchready/branchready/checks/usb"
 	"github.com/branchready/branchready/checks/xfs4iot"
 	"github.com/branchready/branchready/config"
 	"github.com/branchready/branchready/result"
@@ -78,6 +80,12 @@ func Kinds() map[string]Factory {
 				return nil, err
 			}
 			return sip.New(c, pem, pw)
+		},
+		"serial": func(o any, _ checks.Target, _ Env) (checks.Check, error) {
+			return serialcheck.New(*o.(*serialcheck.Config), serialcheck.Hardware{})
+		},
+		"usb": func(o any, _ checks.Target, _ Env) (checks.Check, error) {
+			return usb.New(*o.(*usb.Config), nil)
 		},
 		"xfs4iot": func(o any, t checks.Target, env Env) (checks.Check, error) {
 			c := *o.(*xfs4iot.Config)
