@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -28,6 +29,8 @@ func TestEveryFileInConfigsLoads(t *testing.T) {
 				t.Fatal(err)
 			}
 			switch {
+			case strings.HasSuffix(path, ".go"):
+				// The package that embeds the profiles.
 			case strings.HasSuffix(path, ".json"):
 				var v map[string]any
 				if err := json.Unmarshal(data, &v); err != nil {
@@ -41,6 +44,10 @@ func TestEveryFileInConfigsLoads(t *testing.T) {
 			case strings.Contains(path, "/profiles/"):
 				// Profiles are checked by the profile tests.
 			case strings.HasSuffix(path, ".yaml"):
+				// Secrets named by *_env options are set, as on a configured branch PC.
+				for _, m := range envOption.FindAllStringSubmatch(string(data), -1) {
+					t.Setenv(m[1], "example-secret-value-0123")
+				}
 				l, err := config.Parse(path, data, func(string) string { return "0123456789abcdef-test-token" }, readWithFakeToken)
 				if err != nil {
 					t.Fatal(err)
@@ -62,6 +69,8 @@ func TestEveryFileInConfigsLoads(t *testing.T) {
 	}
 }
 
+var envOption = regexp.MustCompile(`_env:\s*"?([A-Z_][A-Z0-9_]*)`)
+
 // readWithFakeToken serves token files (which live on branch PCs, not in
 // the repository) and reads everything else from disk.
 func readWithFakeToken(path string) ([]byte, error) {
@@ -69,4 +78,32 @@ func readWithFakeToken(path string) ([]byte, error) {
 		return []byte("0123456789abcdef-test-token"), nil
 	}
 	return os.ReadFile(path)
+}
+
+// The full example is the reference a branch engineer copies from: it must
+// use every check kind.
+func TestFullExampleUsesEveryKind(t *testing.T) {
+	path := "../configs/examples/full-branch.yaml"
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range envOption.FindAllStringSubmatch(string(data), -1) {
+		t.Setenv(m[1], "example-secret-value-0123")
+	}
+	l, err := config.Parse(path, data, os.Getenv, readWithFakeToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := map[string]bool{}
+	for _, d := range l.File.Devices {
+		for _, c := range d.Checks {
+			used[c.Kind()] = true
+		}
+	}
+	for _, k := range config.Kinds() {
+		if !used[k] {
+			t.Errorf("%s uses no %s check", path, k)
+		}
+	}
 }

@@ -65,8 +65,9 @@ func Parse(path string, data []byte, getenv func(string) string, readFile func(s
 	h.Write(data)
 	p := l.Problems()
 	f := &l.File
-	f.applyDefaults(path, getenv)
 	dir := filepath.Dir(path)
+	f.applyProfiles(p, dir, readFile)
+	f.applyDefaults(path, getenv)
 	for i, hf := range f.Branch.HolidayFiles {
 		fp := hf
 		if !filepath.IsAbs(fp) {
@@ -235,6 +236,9 @@ func (f *File) validateDevices(p *strictyaml.Problems) {
 				p.Addf(path+".id", "%q: already used by devices[%d]", d.ID, prev)
 			}
 			seen[d.ID] = i
+		}
+		if d.profileFailed {
+			continue
 		}
 		if d.Kind == "" {
 			p.Addf(path+".kind", "must be set to one of %s", strings.Join(DeviceKinds, ", "))

@@ -66,7 +66,13 @@ type Device struct {
 	Vendor      string             `yaml:"vendor"`
 	Model       string             `yaml:"model"`
 	AssetTag    string             `yaml:"asset_tag"`
+	Profile     string             `yaml:"profile" doc:"A ready set of checks: atm, kiosk, counter, phone_line_analog, phone_line_voip, banking_pc, signage, printer, ups, or a path to a profile file. The device's own checks replace the profile's of the same name."`
+	Vars        map[string]string  `yaml:"vars" doc:"Values the profile needs, e.g. {host: 10.20.1.11}."`
 	Checks      []Check            `yaml:"checks" doc:"The device's checks; each sets exactly one kind block."`
+
+	// profileFailed suppresses follow-on errors of a device whose profile
+	// could not be applied (its kind and checks were to come from it).
+	profileFailed bool
 }
 
 // Check is one check of a device: a name, a timeout and exactly one kind
