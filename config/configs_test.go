@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/branchready/branchready/agent"
+	"github.com/branchready/branchready/collector"
 	"github.com/branchready/branchready/config"
 	"github.com/branchready/branchready/strictyaml"
 )
@@ -40,6 +41,10 @@ func TestEveryFileInConfigsLoads(t *testing.T) {
 				var h config.HolidayFile
 				if _, errs := strictyaml.Decode(path, data, &h); len(errs) > 0 {
 					t.Fatal(errs.Err())
+				}
+			case strings.Contains(path, "/collector/"):
+				if _, err := collector.LoadConfig(path); err != nil {
+					t.Fatal(err)
 				}
 			case strings.Contains(path, "/profiles/"):
 				// Profiles are checked by the profile tests.

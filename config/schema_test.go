@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/branchready/branchready/collector"
 	"github.com/branchready/branchready/config"
 )
 
@@ -17,8 +18,9 @@ var update = flag.Bool("update", false, "rewrite golden files (configs/*.schema.
 // `go test ./config -update`.
 func TestSchemasInConfigsAreCurrent(t *testing.T) {
 	for file, gen := range map[string]func() ([]byte, error){
-		"branch.schema.json":   config.Schema,
-		"holidays.schema.json": config.HolidaySchema,
+		"branch.schema.json":    config.Schema,
+		"holidays.schema.json":  config.HolidaySchema,
+		"collector.schema.json": collector.Schema,
 	} {
 		t.Run(file, func(t *testing.T) {
 			want, err := gen()

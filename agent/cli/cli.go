@@ -22,6 +22,9 @@ Usage:
   branchready-agent status [-c FILE]         ask the running agent: last sweep, devices, spool, collector, next sweep
   branchready-agent confirm -c FILE --device ID --check NAME --by NAME [--problem TEXT]
                                              record a member of staff's confirmation of a manual item
+  branchready-agent install -c FILE [--user NAME]
+                                             install as a system service (systemd unit, Windows service)
+  branchready-agent uninstall | start | stop
   branchready-agent version
 
 Run 'branchready-agent COMMAND -h' for a command's flags.
@@ -46,6 +49,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = run(ctx, rest, stdout, stderr)
 	case "status":
 		err = status(rest, stdout, stderr)
+	case "install", "uninstall", "start", "stop":
+		err = serviceCmd(cmd, rest, stdout, stderr)
 	case "confirm":
 		err = confirm(rest, stdout, stderr)
 	case "version", "--version":

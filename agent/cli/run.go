@@ -22,7 +22,7 @@ func versionString() string {
 	return "branchready-agent " + v
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func run(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flags("run", "-c FILE", stderr)
 	cfg := fs.String("c", "", "branch configuration `file`")
 	check := fs.Bool("config.check", false, "validate the configuration and exit")
@@ -38,5 +38,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("--log.level %q: must be debug, info, warn or error", *level)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lv}))
-	return agent.Run(ctx, agent.Options{ConfigPath: *cfg, Log: log})
+	return runService(*cfg, log, func(ctx context.Context, log *slog.Logger) error {
+		return agent.Run(ctx, agent.Options{ConfigPath: *cfg, Log: log})
+	})
 }

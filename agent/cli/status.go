@@ -35,7 +35,7 @@ func status(args []string, stdout, stderr io.Writer) error {
 	client := &http.Client{Timeout: 5 * time.Second}
 	resp, err := client.Get("http://" + *addr + "/status")
 	if err != nil {
-		return fmt.Errorf("the agent is not answering on %s (is it running? systemctl status branchready-agent): %w", *addr, err)
+		return fmt.Errorf("service %s; the agent is not answering on %s: %w", serviceState(), *addr, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
@@ -50,6 +50,7 @@ func status(args []string, stdout, stderr io.Writer) error {
 	if err := json.Unmarshal(body, &s); err != nil {
 		return fmt.Errorf("unexpected answer from %s: %w", *addr, err)
 	}
+	fmt.Fprintf(stdout, "service: %s\n", serviceState())
 	printStatus(stdout, s)
 	return nil
 }

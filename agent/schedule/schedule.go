@@ -48,19 +48,21 @@ func New(cal *calendar.Calendar, sweep SweepFunc, log *slog.Logger, clock clockw
 	return &Scheduler{cal: cal, sweep: sweep, log: log, clock: clock, s: s}, nil
 }
 
-// Start plans the first slot, and runs a pre-opening sweep at once when the
-// agent starts inside today's pre-opening window (a restart at 08:20 must
-// not wait for the next retry).
+// Start plans the first slot, and sweeps at once when the agent starts
+// inside today's pre-opening window (a restart at 08:20 must not wait for
+// the next retry) or while the branch is open.
 func (s *Scheduler) Start(ctx context.Context) error {
 	s.ctx = ctx
 	s.s.Start()
 	now := s.clock.Now()
 	day := s.cal.DayOf(now)
-	if day.Open && !now.Before(day.SweepFrom) && now.Before(day.Deadline) {
-		if err := s.add(calendar.Slot{At: now, Kind: calendar.PreOpening}, true); err != nil {
-			return err
-		}
-		return nil
+	switch {
+	case day.Open && !now.Before(day.SweepFrom) && now.Before(day.Deadline):
+		return s.add(calendar.Slot{At: now, Kind: calendar.PreOpening}, true)
+	case day.Open && !now.Before(day.Opening) && now.Before(day.Closing):
+		// Started while the branch is open: show its state now rather
+		// than at the next business-hours slot.
+		return s.add(calendar.Slot{At: now, Kind: calendar.BusinessHours}, true)
 	}
 	return s.planAfter(now)
 }

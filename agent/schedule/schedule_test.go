@@ -104,3 +104,8 @@ func TestNothingRunsOnClosedDays(t *testing.T) {
 		t.Fatalf("next sweep %s, want Monday 08:00", got)
 	}
 }
+
+func TestAgentStartedWhileOpenSweepsAtOnce(t *testing.T) {
+	_, ch, _ := start(t, "2026-11-24 11:07", 1)
+	expect(t, ch, "11:07 business_hours")
+}
