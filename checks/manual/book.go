@@ -32,9 +32,14 @@ func (b *FileBook) Confirm(c Confirmation) error {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	f, err := os.OpenFile(b.path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o640)
+	f, err := os.OpenFile(b.path, os.O_CREATE|os.O_APPEND|os.O_RDWR, 0o640)
 	if err != nil {
 		return fmt.Errorf("open confirmations: %w", err)
+	}
+	if torn(f) {
+		// A power cut tore the last line: start on a fresh one, so this
+		// confirmation is not glued to the broken one and lost with it.
+		line = append([]byte{'\n'}, line...)
 	}
 	if _, err := f.Write(append(line, '\n')); err != nil {
 		f.Close()
@@ -45,6 +50,19 @@ func (b *FileBook) Confirm(c Confirmation) error {
 		return fmt.Errorf("sync confirmation: %w", err)
 	}
 	return f.Close()
+}
+
+// torn reports whether the file's last byte is not a newline.
+func torn(f *os.File) bool {
+	st, err := f.Stat()
+	if err != nil || st.Size() == 0 {
+		return false
+	}
+	var last [1]byte
+	if _, err := f.ReadAt(last[:], st.Size()-1); err != nil {
+		return false
+	}
+	return last[0] != '\n'
 }
 
 // Lookup returns the latest confirmation of an item for a date.
