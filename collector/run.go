@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/branchready/branchready/collector/store"
+	"github.com/branchready/branchready/collector/store/postgres"
 	"github.com/branchready/branchready/collector/store/sqlite"
 )
 
@@ -58,7 +59,7 @@ func OpenStore(ctx context.Context, c StoreConfig, log *slog.Logger) (store.Stor
 		if dsn == "" {
 			return nil, fmt.Errorf("store.dsn_env: environment variable %s is empty or not set", c.DSNEnv)
 		}
-		return nil, fmt.Errorf("postgres: %s", dsn[:0])
+		return postgres.Open(ctx, dsn, log)
 	default:
 		return sqlite.Open(ctx, c.Path, log)
 	}

@@ -62,6 +62,10 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 		_ = wdb.Close()
 		return nil, fmt.Errorf("sqlite store %s: %w", path, err)
 	}
+	if w.cp, err = newCheckpointer(path, log); err != nil {
+		_ = w.close()
+		return nil, fmt.Errorf("sqlite store %s: %w", path, err)
+	}
 	rdb, err := openReaderDB(ctx, path)
 	if err != nil {
 		_ = w.close()
@@ -94,7 +98,7 @@ func dsn(path string, extra ...string) string {
 // it go (no idle or lifetime limit), so statements prepared on it stay
 // prepared, and its transactions take the write lock at BEGIN.
 func openWriterDB(ctx context.Context, path string) (*sql.DB, error) {
-	db, err := sql.Open("sqlite", dsn(path, "_pragma=journal_mode(WAL)", "_pragma=cache_size(-65536)", "_pragma=wal_autocheckpoint(10000)", "_txlock=immediate"))
+	db, err := sql.Open("sqlite", dsn(path, "_pragma=journal_mode(WAL)", "_pragma=cache_size(-65536)", "_pragma=wal_autocheckpoint(20000)", "_txlock=immediate"))
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +145,7 @@ func (s *Store) Close() error {
 	close(s.reqs)
 	s.mu.Unlock()
 	<-s.done
-	werr := s.w.close()
+	werr := errors.Join(s.w.cp.close(), s.w.close())
 	rerr := s.rdb.Close()
 	if err := errors.Join(werr, rerr); err != nil {
 		return fmt.Errorf("sqlite store %s: close: %w", s.path, err)

@@ -42,6 +42,7 @@ type writer struct {
 	log     *slog.Logger
 	inserts map[int]*sql.Stmt // multi-row INSERT by row count
 	branch  *sql.Stmt
+	cp      *checkpointer
 }
 
 func newWriter(db *sql.DB, log *slog.Logger) (*writer, error) {
@@ -161,6 +162,9 @@ func (w *writer) transact(reqs []*request) (counts []int, err error) {
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("commit: %w", err)
+	}
+	if w.cp != nil {
+		w.cp.poke()
 	}
 	return counts, nil
 }

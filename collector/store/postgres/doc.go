@@ -1,0 +1,13 @@
+// Package postgres is the collector's store at scale: PostgreSQL through a
+// pgx connection pool, for several collectors sharing one database.
+//
+// A batch of results is one INSERT ... SELECT FROM unnest(arrays) ON
+// CONFLICT (id) DO NOTHING: one statement and one round trip per batch,
+// committed (and flushed, synchronous_commit on) before WriteResults returns;
+// the server groups concurrent commits itself. Times are unix nanoseconds in
+// bigint columns, so they round-trip exactly as in the SQLite store.
+//
+// The schema is versioned by the numbered files in migrations/, applied in
+// order at Open under an advisory lock, so collectors starting together
+// migrate once.
+package postgres

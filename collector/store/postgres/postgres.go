@@ -1,0 +1,157 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/branchready/branchready/collector/store"
+	"github.com/branchready/branchready/result"
+)
+
+// Store is the PostgreSQL implementation of store.Store.
+type Store struct {
+	log  *slog.Logger
+	pool *pgxpool.Pool
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open connects to the database at dsn (a libpq connection string or
+// postgres:// URL), brings its schema up to date and returns the store. A
+// database migrated by a newer collector is refused with ErrSchemaTooNew.
+func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	ms, err := loadMigrations(migrationFiles, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("postgres store: %w", err)
+	}
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		// pgx's message can quote the DSN, password included: keep it out.
+		return nil, errors.New("postgres store: the connection string cannot be parsed")
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres store: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres store: connect to %s/%s: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Database, err)
+	}
+	if err := migrate(ctx, pool, ms); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres store: %w", err)
+	}
+	log.Info("store opened", "driver", "postgres", "host", cfg.ConnConfig.Host, "database", cfg.ConnConfig.Database,
+		"schema_version", len(ms))
+	return &Store{log: log, pool: pool}, nil
+}
+
+// Close waits for the writes in flight, then closes every connection. Later
+// calls fail. Calling Close again returns nil.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+const insertResults = `INSERT INTO results (id, branch, device, check_name, kind, status, started_at,
+	duration_ms, reason, observations, sweep, agent_version, received_at)
+SELECT id, branch, device, check_name, kind, status, started_at, duration_ms, reason, observations::jsonb,
+	sweep, agent_version, $13
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[],
+	$8::float8[], $9::text[], $10::text[], $11::text[], $12::text[])
+	WITH ORDINALITY AS u(id, branch, device, check_name, kind, status, started_at, duration_ms, reason,
+	observations, sweep, agent_version, n)
+ORDER BY n
+ON CONFLICT (id) DO NOTHING`
+
+// WriteResults stores rs in one statement, committed before it returns.
+// Results whose id is already stored, or repeated within rs, are counted as
+// duplicates and left as they are (the first copy wins).
+func (s *Store) WriteResults(ctx context.Context, rs []result.Result, receivedAt time.Time) (inserted, duplicates int, err error) {
+	if len(rs) == 0 {
+		return 0, 0, ctx.Err()
+	}
+	cols, err := columnsOf(rs)
+	if err != nil {
+		return 0, 0, fmt.Errorf("postgres store: %w", err)
+	}
+	tag, err := s.pool.Exec(ctx, insertResults, cols.id, cols.branch, cols.device, cols.check, cols.kind, cols.status,
+		cols.started, cols.duration, cols.reason, cols.obs, cols.sweep, cols.agent, receivedAt.UnixNano())
+	if err != nil {
+		return 0, 0, fmt.Errorf("postgres store: write %d results: %w", len(rs), err)
+	}
+	n := int(tag.RowsAffected())
+	return n, len(rs) - n, nil
+}
+
+// columns holds a batch column by column, as unnest takes it.
+type columns struct {
+	id, branch, device, check, kind, status, reason, sweep, agent []string
+	started                                                       []int64
+	duration                                                      []float64
+	obs                                                           []*string
+}
+
+func columnsOf(rs []result.Result) (columns, error) {
+	n := len(rs)
+	c := columns{
+		id: make([]string, n), branch: make([]string, n), device: make([]string, n), check: make([]string, n),
+		kind: make([]string, n), status: make([]string, n), reason: make([]string, n), sweep: make([]string, n),
+		agent: make([]string, n), started: make([]int64, n), duration: make([]float64, n), obs: make([]*string, n),
+	}
+	for i := range rs {
+		r := &rs[i]
+		c.id[i], c.branch[i], c.device[i], c.check[i], c.kind[i] = r.ID, r.Branch, r.Device, r.Check, r.Kind
+		c.status[i], c.reason[i], c.sweep[i], c.agent[i] = string(r.Status), r.Reason, r.Sweep, r.AgentVersion
+		c.started[i], c.duration[i] = r.StartedAt.UnixNano(), r.DurationMS
+		if len(r.Observations) > 0 {
+			b, err := json.Marshal(r.Observations)
+			if err != nil {
+				return c, fmt.Errorf("result %q: encode observations: %w", r.ID, err)
+			}
+			o := string(b)
+			c.obs[i] = &o
+		}
+	}
+	return c, nil
+}
+
+const upsertBranch = `INSERT INTO branches (id, descriptor, contact_at, agent_version, config_hash, clock_skew_ns)
+VALUES ($1, $2::text::jsonb, $3, $4, $5, $6)
+ON CONFLICT (id) DO UPDATE SET
+	descriptor = COALESCE(EXCLUDED.descriptor, branches.descriptor),
+	contact_at = EXCLUDED.contact_at,
+	agent_version = EXCLUDED.agent_version,
+	config_hash = EXCLUDED.config_hash,
+	clock_skew_ns = EXCLUDED.clock_skew_ns`
+
+// PutBranch records an agent's contact and, when d is non-nil, its descriptor.
+func (s *Store) PutBranch(ctx context.Context, id string, d *result.Descriptor, c store.Contact) error {
+	var desc *string
+	if d != nil {
+		b, err := json.Marshal(d)
+		if err != nil {
+			return fmt.Errorf("postgres store: branch %q: encode descriptor: %w", id, err)
+		}
+		s := string(b)
+		desc = &s
+	}
+	var at *int64
+	if !c.At.IsZero() {
+		n := c.At.UnixNano()
+		at = &n
+	}
+	if _, err := s.pool.Exec(ctx, upsertBranch, id, desc, at, c.AgentVersion, c.ConfigHash, int64(c.ClockSkew)); err != nil {
+		return fmt.Errorf("postgres store: put branch %q: %w", id, err)
+	}
+	return nil
+}

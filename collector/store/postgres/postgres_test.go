@@ -1,0 +1,160 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/branchready/branchready/collector/store"
+	"github.com/branchready/branchready/collector/store/storetest"
+	"github.com/branchready/branchready/result"
+)
+
+func TestPostgres(t *testing.T) {
+	srv := startServer(t)
+	t.Run("conformance", func(t *testing.T) {
+		storetest.Run(t, func(t *testing.T) store.Store { return open(t, srv.newDatabase(t)) })
+	})
+	t.Run("opening a migrated database changes nothing", func(t *testing.T) {
+		dsn := srv.newDatabase(t)
+		open(t, dsn).Close()
+		open(t, dsn).Close()
+		if v := schemaVersion(t, dsn); v != 1 {
+			t.Fatalf("schema version %d after opening twice, want 1", v)
+		}
+	})
+	t.Run("a database from a newer collector is refused", func(t *testing.T) {
+		dsn := srv.newDatabase(t)
+		open(t, dsn).Close()
+		execSQL(t, dsn, "INSERT INTO schema_migrations (version, name) VALUES (99, '0099_future.sql')")
+		s, err := Open(context.Background(), dsn, nil)
+		if err == nil {
+			s.Close()
+		}
+		if !errors.Is(err, ErrSchemaTooNew) {
+			t.Fatalf("Open = %v, want ErrSchemaTooNew", err)
+		}
+	})
+	t.Run("a failed migration is an error and leaves no trace", func(t *testing.T) {
+		dsn := srv.newDatabase(t)
+		s := open(t, dsn)
+		defer s.Close()
+		err := migrate(context.Background(), s.pool, []migration{
+			{version: 1, name: "0001_init.sql", sql: "SELECT 1"},
+			{version: 2, name: "0002_broken.sql", sql: "CREATE TABLE b (x int); INSERT INTO nowhere VALUES (1)"},
+		})
+		if err == nil || !strings.Contains(err.Error(), "0002_broken.sql") {
+			t.Fatalf("err = %v, want one naming 0002_broken.sql", err)
+		}
+		var tables int
+		s.pool.QueryRow(context.Background(), "SELECT count(*) FROM pg_tables WHERE tablename = 'b'").Scan(&tables)
+		if v := schemaVersion(t, dsn); v != 1 || tables != 0 {
+			t.Fatalf("after the failure: schema version %d, table b exists %d times; want 1 and 0", v, tables)
+		}
+	})
+}
+
+func TestLoadMigrationsRejects(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		files []string
+		want  string
+	}{
+		{"a badly named file", []string{"0001_init.sql", "2_more.sql"}, `"2_more.sql": name must be`},
+		{"a gap in the numbering", []string{"0001_init.sql", "0003_more.sql"}, "expected version 2"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			fsys := fstest.MapFS{}
+			for _, f := range c.files {
+				fsys["m/"+f] = &fstest.MapFile{Data: []byte("SELECT 1;")}
+			}
+			if _, err := loadMigrations(fsys, "m"); err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v, want one containing %q", err, c.want)
+			}
+		})
+	}
+	if ms, err := loadMigrations(migrationFiles, "migrations"); err != nil || len(ms) == 0 {
+		t.Fatalf("embedded migrations: %d, %v; want at least one and no error", len(ms), err)
+	}
+}
+
+func TestOpenKeepsTheDSNOutOfErrors(t *testing.T) {
+	_, err := Open(context.Background(), "postgres://u:s3cret@[bad", nil)
+	if err == nil || strings.Contains(err.Error(), "s3cret") {
+		t.Fatalf("Open = %v, want an error without the password", err)
+	}
+}
+
+func open(t testing.TB, dsn string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), dsn, nil)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	return s
+}
+
+func execSQL(t testing.TB, dsn, sql string) {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(context.Background(), sql); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func schemaVersion(t testing.TB, dsn string) int {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var v int
+	if err := conn.QueryRow(context.Background(), "SELECT max(version) FROM schema_migrations").Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// BenchmarkWriteResults stores batches of 500 new results (random ids, as
+// agents make them) from concurrent callers into a fresh database on a
+// throwaway local server. One op is one batch.
+//
+//	go test -run '^$' -bench WriteResults -benchtime 2000x ./collector/store/postgres/
+func BenchmarkWriteResults(b *testing.B) {
+	const batch = 500
+	srv := startServer(b)
+	s := open(b, srv.newDatabase(b))
+	defer s.Close()
+	start := time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)
+	b.SetParallelism(4)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for seq := 0; pb.Next(); seq += batch {
+			rs := make([]result.Result, batch)
+			for i := range rs {
+				rs[i] = result.Result{ID: result.NewID(), Branch: fmt.Sprintf("br-%04d", (seq+i)%200),
+					Device: "atm-01", Check: "cash-dispenser", Kind: "tcp", Status: result.StatusOK,
+					StartedAt: start.Add(time.Duration(seq+i) * time.Millisecond), DurationMS: 12.5,
+					Reason: "answered in 12ms", Observations: map[string]float64{"latency_seconds": 0.0125},
+					Sweep: "pre-opening-1", AgentVersion: "1.2.3"}
+			}
+			if ins, _, err := s.WriteResults(context.Background(), rs, time.Now()); err != nil || ins != batch {
+				b.Errorf("WriteResults = %d inserted, %v; want %d", ins, err, batch)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "results/s")
+}

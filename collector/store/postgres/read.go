@@ -1,0 +1,102 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/branchready/branchready/collector/store"
+	"github.com/branchready/branchready/result"
+)
+
+const branchColumns = "id, descriptor::text, contact_at, agent_version, config_hash, clock_skew_ns"
+
+// Branches returns every known branch, ordered by id.
+func (s *Store) Branches(ctx context.Context) ([]store.Branch, error) {
+	rows, err := s.pool.Query(ctx, "SELECT "+branchColumns+" FROM branches ORDER BY id")
+	if err != nil {
+		return nil, fmt.Errorf("postgres store: branches: %w", err)
+	}
+	bs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.Branch, error) { return scanBranch(row) })
+	if err != nil {
+		return nil, fmt.Errorf("postgres store: branches: %w", err)
+	}
+	return bs, nil
+}
+
+// Branch returns one branch, or an error wrapping store.ErrNotFound.
+func (s *Store) Branch(ctx context.Context, id string) (store.Branch, error) {
+	b, err := scanBranch(s.pool.QueryRow(ctx, "SELECT "+branchColumns+" FROM branches WHERE id = $1", id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.Branch{}, fmt.Errorf("postgres store: branch %q: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return store.Branch{}, fmt.Errorf("postgres store: branch %q: %w", id, err)
+	}
+	return b, nil
+}
+
+func scanBranch(row pgx.Row) (store.Branch, error) {
+	var (
+		b    store.Branch
+		desc *string
+		at   *int64
+		skew int64
+	)
+	if err := row.Scan(&b.ID, &desc, &at, &b.Contact.AgentVersion, &b.Contact.ConfigHash, &skew); err != nil {
+		return b, err
+	}
+	if desc != nil {
+		b.Descriptor = new(result.Descriptor)
+		if err := json.Unmarshal([]byte(*desc), b.Descriptor); err != nil {
+			return b, fmt.Errorf("branch %q: decode descriptor: %w", b.ID, err)
+		}
+	}
+	if at != nil {
+		b.Contact.At = time.Unix(0, *at).UTC()
+	}
+	b.Contact.ClockSkew = time.Duration(skew)
+	return b, nil
+}
+
+// Results returns branch's results with from <= started_at < to, oldest
+// first (ties by id, so the order is stable).
+func (s *Store) Results(ctx context.Context, branch string, from, to time.Time) ([]result.Result, error) {
+	const q = `SELECT id, branch, device, check_name, kind, status, started_at, duration_ms, reason,
+	observations::text, sweep, agent_version
+FROM results WHERE branch = $1 AND started_at >= $2 AND started_at < $3 ORDER BY started_at, id`
+	rows, err := s.pool.Query(ctx, q, branch, from.UnixNano(), to.UnixNano())
+	if err != nil {
+		return nil, fmt.Errorf("postgres store: results of %q: %w", branch, err)
+	}
+	rs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (result.Result, error) { return scanResult(row) })
+	if err != nil {
+		return nil, fmt.Errorf("postgres store: results of %q: %w", branch, err)
+	}
+	return rs, nil
+}
+
+func scanResult(row pgx.Row) (result.Result, error) {
+	var (
+		r       result.Result
+		status  string
+		started int64
+		obs     *string
+	)
+	if err := row.Scan(&r.ID, &r.Branch, &r.Device, &r.Check, &r.Kind, &status, &started,
+		&r.DurationMS, &r.Reason, &obs, &r.Sweep, &r.AgentVersion); err != nil {
+		return r, err
+	}
+	r.Status = result.Status(status)
+	r.StartedAt = time.Unix(0, started).UTC()
+	if obs != nil {
+		if err := json.Unmarshal([]byte(*obs), &r.Observations); err != nil {
+			return r, fmt.Errorf("result %q: decode observations: %w", r.ID, err)
+		}
+	}
+	return r, nil
+}

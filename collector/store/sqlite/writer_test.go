@@ -1,0 +1,116 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+)
+
+// idleWriter returns a writer on a migrated database with no goroutine
+// running it, so a test can hand it a group directly.
+func idleWriter(t *testing.T) *writer {
+	t.Helper()
+	db, _ := writerDB(t)
+	ms, _ := loadMigrations(migrationFiles, "migrations")
+	if err := migrate(context.Background(), db, ms); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	w, err := newWriter(db, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("newWriter: %v", err)
+	}
+	return w
+}
+
+// resultsRequest encodes n results starting at first into a request.
+func resultsRequest(t *testing.T, ctx context.Context, first, n int) *request {
+	t.Helper()
+	chunks, err := encodeResults(benchResults(first, n, randomID), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &request{ctx: ctx, chunks: chunks, rows: n, reply: make(chan reply, 1)}
+}
+
+func TestGroupCommit(t *testing.T) {
+	w := idleWriter(t)
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	good1 := resultsRequest(t, context.Background(), 0, 150)
+	bad := resultsRequest(t, context.Background(), 150, 10)
+	bad.chunks[0][3] = struct{}{} // a value no driver can bind
+	late := resultsRequest(t, cancelled, 160, 10)
+	good2 := resultsRequest(t, context.Background(), 170, 20)
+	w.commit([]*request{good1, bad, late, good2})
+
+	for _, c := range []struct {
+		name    string
+		req     *request
+		wantN   int
+		wantErr bool
+	}{
+		{"a request before the bad one is stored", good1, 150, false},
+		{"the bad request fails", bad, 0, true},
+		{"a request whose caller gave up is not stored", late, 0, true},
+		{"a request after the bad one is stored", good2, 20, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := <-c.req.reply
+			if r.n != c.wantN || (r.err != nil) != c.wantErr {
+				t.Fatalf("reply = %d, %v; want %d, error %v", r.n, r.err, c.wantN, c.wantErr)
+			}
+		})
+	}
+	var stored int
+	w.db.QueryRow("SELECT COUNT(*) FROM results").Scan(&stored)
+	if stored != 170 {
+		t.Fatalf("stored %d results, want 170", stored)
+	}
+}
+
+func TestCloseFlushesQueuedWrites(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "collector.db")
+	s, err := Open(context.Background(), path, nil)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		inserted int
+		started  = make(chan struct{}, 8)
+	)
+	for g := range 8 {
+		wg.Go(func() {
+			started <- struct{}{}
+			for b := range 10 {
+				n, _, err := s.WriteResults(context.Background(), benchResults((g*10+b)*100, 100, randomID), time.Now())
+				if err != nil && !errors.Is(err, ErrClosed) {
+					t.Errorf("WriteResults: %v, want success or ErrClosed", err)
+				}
+				mu.Lock()
+				inserted += n
+				mu.Unlock()
+			}
+		})
+	}
+	<-started
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	wg.Wait()
+	s, err = Open(context.Background(), path, nil)
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	defer s.Close()
+	var stored int
+	s.rdb.QueryRow("SELECT COUNT(*) FROM results").Scan(&stored)
+	if stored != inserted {
+		t.Fatalf("%d results acknowledged, %d stored after reopen", inserted, stored)
+	}
+}
