@@ -154,7 +154,9 @@ func (a *agentState) generation(ctx context.Context, hup <-chan os.Signal) (*Bra
 	sh := shipper.New(shipper.Options{
 		URL: l.File.Collector.URL, Token: l.Token, Branch: l.File.Branch.ID, Spool: a.spool, Client: client,
 		BatchSize: l.File.Collector.BatchSize, Log: o.Log, Timeout: l.File.Collector.Timeout,
-		Agent:      func() result.Agent { return result.Agent{Version: Version, ConfigHash: l.Hash, SentAt: time.Now()} },
+		Agent: func() result.Agent {
+			return result.Agent{Version: Version, ConfigHash: l.Hash, SentAt: time.Now(), Health: a.health()}
+		},
 		Descriptor: func() *result.Descriptor { return desc },
 	})
 	sched, err := schedule.New(l.Calendar, func(ctx context.Context, slot calendar.Slot) bool {
@@ -259,6 +261,21 @@ func (a *agentState) sweep(ctx context.Context, b *Branch, sh *shipper.Shipper, 
 		a.o.OnSweep(slot, rs)
 	}
 	return sum.Ready
+}
+
+// health is the heartbeat the collector keeps: spool depth, every result
+// lost, and the last sweep.
+func (a *agentState) health() *result.Health {
+	h := &result.Health{SpoolDepth: a.spool.Depth()}
+	for _, n := range a.spool.Dropped() {
+		h.Dropped += n
+	}
+	a.mu.Lock()
+	if a.lastSweep != nil {
+		h.LastSweep, h.LastSweepReady = a.lastSweep.At, a.lastSweep.Ready
+	}
+	a.mu.Unlock()
+	return h
 }
 
 func (a *agentState) shipStatus() shipper.Status {

@@ -19,6 +19,19 @@ type Agent struct {
 	// SentAt is the agent's clock when the batch left; the collector compares
 	// it with its own clock to detect skew.
 	SentAt time.Time `json:"sent_at"`
+	// Health is the agent's own state, sent with every batch and heartbeat.
+	Health *Health `json:"health,omitempty"`
+}
+
+// Health is what an agent says about itself: how far behind shipping is,
+// what it lost, and when it last swept.
+type Health struct {
+	SpoolDepth int `json:"spool_depth"`
+	// Dropped counts results lost since the spool was created (full spool,
+	// rejected by the collector), so the operations centre sees every loss.
+	Dropped        uint64    `json:"dropped"`
+	LastSweep      time.Time `json:"last_sweep,omitzero"`
+	LastSweepReady bool      `json:"last_sweep_ready"`
 }
 
 // IngestResponse is the collector's answer to a batch.

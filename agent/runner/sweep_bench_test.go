@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -23,16 +24,23 @@ import (
 // black-holed ones run into it.
 const benchTimeout = time.Second
 
+// sweepConcurrency adds a concurrency bound to BenchmarkSweep500's 64 and 16.
+var sweepConcurrency = flag.Int("sweep.concurrency", 0, "extra concurrency bound for BenchmarkSweep500")
+
 // BenchmarkSweep500 measures the wall time of one sweep of 500 checks on
 // loopback: 250 TCP connects and 250 HTTP GETs, a tenth of each black-holed
 // (a TCP listener with a full accept queue, an HTTP server that never
 // answers) so that they run into their 1s timeout. With a bound above the
 // number of black-holed checks a sweep should take about one timeout.
 //
-//	go test -run '^$' -bench Sweep500 -benchtime 5x ./agent/runner/
+//	go test -run '^$' -bench Sweep500 -benchtime 5x ./agent/runner/ [-args -sweep.concurrency=32]
 func BenchmarkSweep500(b *testing.B) {
 	cs := sweepChecks(b, 500)
-	for _, conc := range []int{64, 16} {
+	bounds := []int{64, 16}
+	if *sweepConcurrency > 0 {
+		bounds = append(bounds, *sweepConcurrency)
+	}
+	for _, conc := range bounds {
 		b.Run(fmt.Sprintf("concurrency=%d", conc), func(b *testing.B) {
 			r := Runner{Concurrency: conc, Version: "bench"}
 			var failed int

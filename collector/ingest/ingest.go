@@ -144,7 +144,7 @@ func (h *Handler) serve(r *http.Request) (*result.IngestResponse, error) {
 		resp.Accepted = len(good)
 		return resp, nil
 	}
-	contact := store.Contact{At: now, AgentVersion: env.Agent.Version, ConfigHash: env.Agent.ConfigHash}
+	contact := store.Contact{At: now, AgentVersion: env.Agent.Version, ConfigHash: env.Agent.ConfigHash, Health: env.Agent.Health}
 	if !env.Agent.SentAt.IsZero() {
 		contact.ClockSkew = now.Sub(env.Agent.SentAt)
 	}

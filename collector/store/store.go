@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/branchready/branchready/result"
@@ -36,6 +38,8 @@ type Contact struct {
 	AgentVersion string        `json:"agent_version"`
 	ConfigHash   string        `json:"config_hash"`
 	ClockSkew    time.Duration `json:"clock_skew_ns"`
+	// Health is the agent's last heartbeat (nil from agents that send none).
+	Health *result.Health `json:"health,omitempty"`
 }
 
 // Branch is what the store knows of a branch.
@@ -43,4 +47,17 @@ type Branch struct {
 	ID         string             `json:"id"`
 	Descriptor *result.Descriptor `json:"descriptor"`
 	Contact    Contact            `json:"last_contact"`
+}
+
+// EncodeHealth returns a heartbeat as JSON text for a store column, or nil.
+func EncodeHealth(h *result.Health) (*string, error) {
+	if h == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(h)
+	if err != nil {
+		return nil, fmt.Errorf("encode heartbeat: %w", err)
+	}
+	s := string(b)
+	return &s, nil
 }

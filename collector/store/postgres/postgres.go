@@ -125,14 +125,15 @@ func columnsOf(rs []result.Result) (columns, error) {
 	return c, nil
 }
 
-const upsertBranch = `INSERT INTO branches (id, descriptor, contact_at, agent_version, config_hash, clock_skew_ns)
-VALUES ($1, $2::text::jsonb, $3, $4, $5, $6)
+const upsertBranch = `INSERT INTO branches (id, descriptor, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat)
+VALUES ($1, $2::text::jsonb, $3, $4, $5, $6, $7)
 ON CONFLICT (id) DO UPDATE SET
 	descriptor = COALESCE(EXCLUDED.descriptor, branches.descriptor),
 	contact_at = EXCLUDED.contact_at,
 	agent_version = EXCLUDED.agent_version,
 	config_hash = EXCLUDED.config_hash,
-	clock_skew_ns = EXCLUDED.clock_skew_ns`
+	clock_skew_ns = EXCLUDED.clock_skew_ns,
+	heartbeat = COALESCE(EXCLUDED.heartbeat, branches.heartbeat)`
 
 // PutBranch records an agent's contact and, when d is non-nil, its descriptor.
 func (s *Store) PutBranch(ctx context.Context, id string, d *result.Descriptor, c store.Contact) error {
@@ -150,7 +151,11 @@ func (s *Store) PutBranch(ctx context.Context, id string, d *result.Descriptor, 
 		n := c.At.UnixNano()
 		at = &n
 	}
-	if _, err := s.pool.Exec(ctx, upsertBranch, id, desc, at, c.AgentVersion, c.ConfigHash, int64(c.ClockSkew)); err != nil {
+	hb, err := store.EncodeHealth(c.Health)
+	if err != nil {
+		return fmt.Errorf("postgres store: branch %q: %w", id, err)
+	}
+	if _, err := s.pool.Exec(ctx, upsertBranch, id, desc, at, c.AgentVersion, c.ConfigHash, int64(c.ClockSkew), hb); err != nil {
 		return fmt.Errorf("postgres store: put branch %q: %w", id, err)
 	}
 	return nil

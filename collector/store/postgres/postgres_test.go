@@ -25,8 +25,8 @@ func TestPostgres(t *testing.T) {
 		dsn := srv.newDatabase(t)
 		open(t, dsn).Close()
 		open(t, dsn).Close()
-		if v := schemaVersion(t, dsn); v != 1 {
-			t.Fatalf("schema version %d after opening twice, want 1", v)
+		if v := schemaVersion(t, dsn); v != 2 {
+			t.Fatalf("schema version %d after opening twice, want 2", v)
 		}
 	})
 	t.Run("a database from a newer collector is refused", func(t *testing.T) {
@@ -47,15 +47,16 @@ func TestPostgres(t *testing.T) {
 		defer s.Close()
 		err := migrate(context.Background(), s.pool, []migration{
 			{version: 1, name: "0001_init.sql", sql: "SELECT 1"},
-			{version: 2, name: "0002_broken.sql", sql: "CREATE TABLE b (x int); INSERT INTO nowhere VALUES (1)"},
+			{version: 2, name: "0002_heartbeat.sql", sql: "SELECT 1"},
+			{version: 3, name: "0003_broken.sql", sql: "CREATE TABLE b (x int); INSERT INTO nowhere VALUES (1)"},
 		})
-		if err == nil || !strings.Contains(err.Error(), "0002_broken.sql") {
-			t.Fatalf("err = %v, want one naming 0002_broken.sql", err)
+		if err == nil || !strings.Contains(err.Error(), "0003_broken.sql") {
+			t.Fatalf("err = %v, want one naming 0003_broken.sql", err)
 		}
 		var tables int
 		s.pool.QueryRow(context.Background(), "SELECT count(*) FROM pg_tables WHERE tablename = 'b'").Scan(&tables)
-		if v := schemaVersion(t, dsn); v != 1 || tables != 0 {
-			t.Fatalf("after the failure: schema version %d, table b exists %d times; want 1 and 0", v, tables)
+		if v := schemaVersion(t, dsn); v != 2 || tables != 0 {
+			t.Fatalf("after the failure: schema version %d, table b exists %d times; want 2 and 0", v, tables)
 		}
 	})
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/branchready/branchready/result"
 )
 
-const branchColumns = "id, descriptor::text, contact_at, agent_version, config_hash, clock_skew_ns"
+const branchColumns = "id, descriptor::text, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat"
 
 // Branches returns every known branch, ordered by id.
 func (s *Store) Branches(ctx context.Context) ([]store.Branch, error) {
@@ -40,14 +40,26 @@ func (s *Store) Branch(ctx context.Context, id string) (store.Branch, error) {
 	return b, nil
 }
 
+func decodeHealth(hb *string, b *store.Branch) error {
+	if hb == nil {
+		return nil
+	}
+	b.Contact.Health = new(result.Health)
+	if err := json.Unmarshal([]byte(*hb), b.Contact.Health); err != nil {
+		return fmt.Errorf("branch %q: decode heartbeat: %w", b.ID, err)
+	}
+	return nil
+}
+
 func scanBranch(row pgx.Row) (store.Branch, error) {
 	var (
 		b    store.Branch
 		desc *string
 		at   *int64
 		skew int64
+		hb   *string
 	)
-	if err := row.Scan(&b.ID, &desc, &at, &b.Contact.AgentVersion, &b.Contact.ConfigHash, &skew); err != nil {
+	if err := row.Scan(&b.ID, &desc, &at, &b.Contact.AgentVersion, &b.Contact.ConfigHash, &skew, &hb); err != nil {
 		return b, err
 	}
 	if desc != nil {
@@ -60,6 +72,9 @@ func scanBranch(row pgx.Row) (store.Branch, error) {
 		b.Contact.At = time.Unix(0, *at).UTC()
 	}
 	b.Contact.ClockSkew = time.Duration(skew)
+	if err := decodeHealth(hb, &b); err != nil {
+		return b, err
+	}
 	return b, nil
 }
 

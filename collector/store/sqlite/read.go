@@ -12,7 +12,7 @@ import (
 	"github.com/branchready/branchready/result"
 )
 
-const branchColumns = "id, descriptor, contact_at, agent_version, config_hash, clock_skew_ns"
+const branchColumns = "id, descriptor, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat"
 
 // Branches returns every known branch, ordered by id.
 func (s *Store) Branches(ctx context.Context) ([]store.Branch, error) {
@@ -48,6 +48,17 @@ func (s *Store) Branch(ctx context.Context, id string) (store.Branch, error) {
 	return b, nil
 }
 
+func decodeHealth(hb sql.NullString, b *store.Branch) error {
+	if !hb.Valid {
+		return nil
+	}
+	b.Contact.Health = new(result.Health)
+	if err := json.Unmarshal([]byte(hb.String), b.Contact.Health); err != nil {
+		return fmt.Errorf("branch %q: decode heartbeat: %w", b.ID, err)
+	}
+	return nil
+}
+
 // scanner is what *sql.Row and *sql.Rows have in common.
 type scanner interface{ Scan(dest ...any) error }
 
@@ -57,8 +68,9 @@ func scanBranch(sc scanner) (store.Branch, error) {
 		desc sql.NullString
 		at   sql.NullInt64
 		skew int64
+		hb   sql.NullString
 	)
-	if err := sc.Scan(&b.ID, &desc, &at, &b.Contact.AgentVersion, &b.Contact.ConfigHash, &skew); err != nil {
+	if err := sc.Scan(&b.ID, &desc, &at, &b.Contact.AgentVersion, &b.Contact.ConfigHash, &skew, &hb); err != nil {
 		return b, err
 	}
 	if desc.Valid {
@@ -71,6 +83,9 @@ func scanBranch(sc scanner) (store.Branch, error) {
 		b.Contact.At = time.Unix(0, at.Int64).UTC()
 	}
 	b.Contact.ClockSkew = time.Duration(skew)
+	if err := decodeHealth(hb, &b); err != nil {
+		return b, err
+	}
 	return b, nil
 }
 

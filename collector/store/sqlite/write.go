@@ -43,7 +43,11 @@ func (s *Store) PutBranch(ctx context.Context, id string, d *result.Descriptor, 
 		}
 		desc = string(b)
 	}
-	args := []any{id, desc, nanos(c.At), c.AgentVersion, c.ConfigHash, int64(c.ClockSkew)}
+	hb, err := store.EncodeHealth(c.Health)
+	if err != nil {
+		return fmt.Errorf("sqlite store: branch %q: %w", id, err)
+	}
+	args := []any{id, desc, nanos(c.At), c.AgentVersion, c.ConfigHash, int64(c.ClockSkew), hb}
 	if _, err := s.submit(ctx, &request{branch: args}); err != nil {
 		return fmt.Errorf("sqlite store: put branch %q: %w", id, err)
 	}

@@ -59,14 +59,15 @@ func newWriter(db *sql.DB, log *slog.Logger) (*writer, error) {
 
 const resultColumns = "id, branch, device, check_name, kind, status, started_at, duration_ms, reason, observations, sweep, agent_version, received_at"
 
-const upsertBranchSQL = `INSERT INTO branches (id, descriptor, contact_at, agent_version, config_hash, clock_skew_ns)
-VALUES (?, ?, ?, ?, ?, ?)
+const upsertBranchSQL = `INSERT INTO branches (id, descriptor, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat)
+VALUES (?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET
 	descriptor = COALESCE(excluded.descriptor, branches.descriptor),
 	contact_at = excluded.contact_at,
 	agent_version = excluded.agent_version,
 	config_hash = excluded.config_hash,
-	clock_skew_ns = excluded.clock_skew_ns`
+	clock_skew_ns = excluded.clock_skew_ns,
+	heartbeat = COALESCE(excluded.heartbeat, branches.heartbeat)`
 
 // insert returns the prepared statement inserting n rows, preparing it once.
 func (w *writer) insert(n int) (*sql.Stmt, error) {

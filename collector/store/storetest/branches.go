@@ -133,3 +133,18 @@ func testBranchNotFound(t *testing.T, open Opener) {
 		t.Fatalf("Branch of an unknown id: err = %v, want store.ErrNotFound", err)
 	}
 }
+
+// testHeartbeat: the agent's health round-trips, and a contact without one
+// keeps the last.
+func testHeartbeat(t *testing.T, open Opener) {
+	s := open(t)
+	h := &result.Health{SpoolDepth: 1234, Dropped: 7, LastSweep: base.Add(-time.Minute).UTC(), LastSweepReady: true}
+	c := contact(0, "1.0.0")
+	c.Health = h
+	put(t, s, "lon", nil, c)
+	put(t, s, "lon", nil, contact(time.Second, "1.0.0"))
+	got := branch(t, s, "lon").Contact.Health
+	if got == nil || !reflect.DeepEqual(*got, *h) {
+		t.Fatalf("heartbeat %+v, want %+v", got, h)
+	}
+}

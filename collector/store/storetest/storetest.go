@@ -30,6 +30,7 @@ func Run(t *testing.T, open Opener) {
 		{"results are read in [from, to) oldest first", testRange},
 		{"a branch reads back with its descriptor and contact", testPutBranch},
 		{"a contact without descriptor keeps the previous descriptor", testPutBranchKeepsDescriptor},
+		{"the agent heartbeat round-trips and a contact without one keeps it", testHeartbeat},
 		{"a branch that never sent a descriptor has none", testBranchWithoutDescriptor},
 		{"branches are listed in id order", testBranchesOrder},
 		{"an unknown branch is not found", testBranchNotFound},

@@ -1,0 +1,12 @@
+// Command benchtool holds the helpers of the load commands in bench/: loopback
+// targets, a stand-in collector, a probe runner that measures the CPU our
+// checks use, and a load driver for blackbox_exporter that measures the CPU
+// the exporter uses. The scripts bench/blackbox-compare.sh and
+// bench/idle-agent.sh drive it; it is not part of the product.
+//
+//	benchtool targets -tcp 10 -http 10 -out FILE   serve loopback targets
+//	benchtool collector -out FILE                  answer result batches with 200
+//	benchtool probe -targets FILE -k 4000 -c 4     run our checks, print CPU per probe
+//	benchtool drive -targets FILE -url URL -pid N  drive /probe, print the exporter's CPU per probe
+//	benchtool freeport                             print a free loopback port
+package main
