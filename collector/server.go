@@ -57,7 +57,7 @@ func NewServer(o ServerOptions) *Server {
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/results", ingest.New(ingest.Options{
 		Store: o.Store, Tokens: o.Tokens, Metrics: m, Log: o.Log, Now: o.Now, Discard: o.Discard,
-		Changed: e.Invalidate, MaxBodyBytes: o.MaxBodyBytes, MaxResults: o.MaxResults,
+		Changed: e.Invalidate, MaxBodyBytes: o.MaxBodyBytes, MaxResults: o.MaxResults, SkewThreshold: o.SkewThreshold,
 	}))
 	login := o.Users.Require
 	api.Register(mux, e, o.Log, login)

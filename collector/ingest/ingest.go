@@ -43,6 +43,10 @@ type Options struct {
 	// Discard decodes and validates batches but stores nothing: the
 	// baseline the load generator compares the store against.
 	Discard bool
+	// SkewThreshold: when an agent's clock is off by more than this, its
+	// results' event times are corrected by the measured offset so that
+	// they land where they happened on the collector's clock.
+	SkewThreshold time.Duration
 	// Changed is called after a branch's results or descriptor were stored.
 	Changed      func(branch string)
 	MaxBodyBytes int64
@@ -135,6 +139,18 @@ func (h *Handler) serve(r *http.Request) (*result.IngestResponse, error) {
 	}
 	now := h.o.Now()
 	good, resp := h.validate(branch, env.Results)
+	var skew time.Duration
+	if !env.Agent.SentAt.IsZero() {
+		skew = now.Sub(env.Agent.SentAt)
+	}
+	if h.o.SkewThreshold > 0 && (skew > h.o.SkewThreshold || -skew > h.o.SkewThreshold) {
+		for i := range good {
+			good[i].StartedAt = good[i].StartedAt.Add(skew)
+		}
+		if h.o.Metrics != nil {
+			h.o.Metrics.IngestResults.WithLabelValues("time_corrected").Add(float64(len(good)))
+		}
+	}
 	m := h.o.Metrics
 	if m != nil {
 		m.IngestBatchSize.Observe(float64(len(env.Results)))
@@ -144,10 +160,7 @@ func (h *Handler) serve(r *http.Request) (*result.IngestResponse, error) {
 		resp.Accepted = len(good)
 		return resp, nil
 	}
-	contact := store.Contact{At: now, AgentVersion: env.Agent.Version, ConfigHash: env.Agent.ConfigHash, Health: env.Agent.Health}
-	if !env.Agent.SentAt.IsZero() {
-		contact.ClockSkew = now.Sub(env.Agent.SentAt)
-	}
+	contact := store.Contact{At: now, AgentVersion: env.Agent.Version, ConfigHash: env.Agent.ConfigHash, Health: env.Agent.Health, ClockSkew: skew}
 	if err := h.o.Store.PutBranch(r.Context(), branch, env.Descriptor, contact); err != nil {
 		h.o.Log.Error("store branch contact", "branch", branch, "err", err)
 		return nil, fail(http.StatusServiceUnavailable, "store unavailable; nothing was stored, retry later")

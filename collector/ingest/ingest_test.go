@@ -220,3 +220,27 @@ func must(b []byte, err error) []byte {
 	}
 	return b
 }
+
+// An agent whose clock is ten minutes slow still has its results placed
+// where they happened on the collector's clock, and is flagged.
+func TestResultsOfASkewedAgentArePlacedOnTheCollectorClock(t *testing.T) {
+	st := &memStore{results: map[string]result.Result{}, contacts: map[string]store.Contact{}}
+	toks, _ := auth.NewTokens(map[string]string{"lon": auth.HashToken(tokLondon)})
+	now := time.Date(2026, 11, 24, 8, 30, 0, 0, time.UTC)
+	h := New(Options{Store: st, Tokens: toks, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Now: func() time.Time { return now }, SkewThreshold: 2 * time.Minute})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	r := res("a", "lon")
+	r.StartedAt = time.Date(2026, 11, 24, 8, 15, 0, 0, time.UTC) // agent clock: 08:15, really 08:25
+	body, _ := json.Marshal(result.Batch{Branch: "lon", Agent: result.Agent{SentAt: now.Add(-10 * time.Minute)}, Results: []result.Result{r}})
+	if code, got := post(t, srv.URL, tokLondon, body, false); code != 200 {
+		t.Fatalf("%d %s", code, got)
+	}
+	if got := st.results["a"].StartedAt; !got.Equal(time.Date(2026, 11, 24, 8, 25, 0, 0, time.UTC)) {
+		t.Errorf("stored event time %v, want 08:25 (corrected by the 10m skew)", got)
+	}
+	if st.contacts["lon"].ClockSkew != 10*time.Minute {
+		t.Errorf("skew %v, want 10m", st.contacts["lon"].ClockSkew)
+	}
+}

@@ -32,7 +32,7 @@ func New() *Metrics {
 		}, []string{"code"}),
 		IngestResults: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "branchready_ingest_results_total",
-			Help: "Results received, by outcome (stored, duplicate, rejected).",
+			Help: "Results received, by outcome (stored, duplicate, rejected; time_corrected counts results whose event time was shifted by the agent's clock skew).",
 		}, []string{"outcome"}),
 		IngestBatchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "branchready_ingest_batch_results",
