@@ -1,8 +1,6 @@
 package http
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"net/http"
 	"time"
@@ -112,17 +110,7 @@ func New(c Config, caPEM []byte, opts ...Option) (*Check, error) {
 	if c.SlowAfter < 0 {
 		p.Addf("slow_after", "%v: must not be negative", c.SlowAfter)
 	}
-	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
-	if len(caPEM) > 0 {
-		pool, err := x509.SystemCertPool()
-		if err != nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(caPEM) {
-			p.Addf("ca_file", "%q: holds no PEM certificate", c.CAFile)
-		}
-		tlsConf.RootCAs = pool
-	}
+	tlsConf := checks.TLSConfig(&p, caPEM, c.CAFile)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package sip
 
 import (
 	"crypto/tls"
-	"crypto/x509"
 	"net"
 	"strconv"
 	"strings"
@@ -139,19 +138,10 @@ func tlsConfig(p *checks.Problems, c Config, transport, host string, caPEM []byt
 		}
 		return nil
 	}
-	conf := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: c.TLSServerName}
+	conf := checks.TLSConfig(p, caPEM, c.CAFile)
+	conf.ServerName = c.TLSServerName
 	if conf.ServerName == "" {
 		conf.ServerName = host
-	}
-	if len(caPEM) > 0 {
-		pool, err := x509.SystemCertPool()
-		if err != nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(caPEM) {
-			p.Addf("ca_file", "%s: no PEM certificates found", c.CAFile)
-		}
-		conf.RootCAs = pool
 	}
 	return conf
 }

@@ -3,7 +3,6 @@ package xfs4iot
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"net"
 	"net/http"
@@ -70,17 +69,7 @@ func New(c Config, t checks.Target, caPEM []byte) (*Check, error) {
 		}
 		services[s] = true
 	}
-	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
-	if len(caPEM) > 0 {
-		pool, err := x509.SystemCertPool()
-		if err != nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(caPEM) {
-			p.Addf("ca_file", "%q: holds no PEM certificate", c.CAFile)
-		}
-		tlsConf.RootCAs = pool
-	}
+	tlsConf := checks.TLSConfig(&p, caPEM, c.CAFile)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}

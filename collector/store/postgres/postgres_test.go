@@ -46,9 +46,9 @@ func TestPostgres(t *testing.T) {
 		s := open(t, dsn)
 		defer s.Close()
 		err := migrate(context.Background(), s.pool, []migration{
-			{version: 1, name: "0001_init.sql", sql: "SELECT 1"},
-			{version: 2, name: "0002_heartbeat.sql", sql: "SELECT 1"},
-			{version: 3, name: "0003_broken.sql", sql: "CREATE TABLE b (x int); INSERT INTO nowhere VALUES (1)"},
+			{Version: 1, Name: "0001_init.sql", SQL: "SELECT 1"},
+			{Version: 2, Name: "0002_heartbeat.sql", SQL: "SELECT 1"},
+			{Version: 3, Name: "0003_broken.sql", SQL: "CREATE TABLE b (x int); INSERT INTO nowhere VALUES (1)"},
 		})
 		if err == nil || !strings.Contains(err.Error(), "0003_broken.sql") {
 			t.Fatalf("err = %v, want one naming 0003_broken.sql", err)

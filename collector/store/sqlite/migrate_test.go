@@ -55,8 +55,8 @@ func writerDB(t *testing.T) (*sql.DB, string) {
 func TestFailedMigrationIsAnErrorAndLeavesNoTrace(t *testing.T) {
 	db, _ := writerDB(t)
 	ms := []migration{
-		{version: 1, name: "0001_init.sql", sql: "CREATE TABLE a (x INTEGER);"},
-		{version: 2, name: "0002_broken.sql", sql: "CREATE TABLE b (x INTEGER); INSERT INTO nowhere VALUES (1);"},
+		{Version: 1, Name: "0001_init.sql", SQL: "CREATE TABLE a (x INTEGER);"},
+		{Version: 2, Name: "0002_broken.sql", SQL: "CREATE TABLE b (x INTEGER); INSERT INTO nowhere VALUES (1);"},
 	}
 	err := migrate(context.Background(), db, ms)
 	if err == nil || !strings.Contains(err.Error(), "0002_broken.sql") {
@@ -72,7 +72,7 @@ func TestFailedMigrationIsAnErrorAndLeavesNoTrace(t *testing.T) {
 
 func TestMigrateTwiceChangesNothing(t *testing.T) {
 	db, _ := writerDB(t)
-	ms := []migration{{version: 1, name: "0001_init.sql", sql: "CREATE TABLE a (x INTEGER);"}}
+	ms := []migration{{Version: 1, Name: "0001_init.sql", SQL: "CREATE TABLE a (x INTEGER);"}}
 	for i := range 2 {
 		if err := migrate(context.Background(), db, ms); err != nil {
 			t.Fatalf("migrate #%d: %v", i+1, err)
