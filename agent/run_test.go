@@ -114,6 +114,11 @@ func TestReloadKeepsTheOldConfigWhenTheNewOneIsInvalid(t *testing.T) {
 		t.Fatalf("reload of a broken file: %d %s", resp.StatusCode, body)
 	}
 	status := getBody(t, "http://"+admin+"/status")
+	for _, page := range []string{status, getBody(t, "http://"+admin+"/metrics")} {
+		if strings.Contains(page, "reload-test-token-0123456789") {
+			t.Fatal("the branch token appears on the admin endpoint")
+		}
+	}
 	if !strings.Contains(status, `"name": "Before"`) || !strings.Contains(status, `"last_reload_error"`) {
 		t.Fatalf("status after a refused reload should keep the old config and report the error:\n%s", status)
 	}

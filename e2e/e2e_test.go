@@ -197,6 +197,16 @@ func TestAgentToBoard(t *testing.T) {
 		}
 		get(t, c.url+"/api/v1/branches/nowhere", "ops", c.password, 404)
 	})
+	t.Run("no token or password appears in the API, the board or the metrics", func(t *testing.T) {
+		for _, page := range []string{get(t, c.url+"/api/v1/branches", "ops", c.password, 200), get(t, c.url+"/", "ops", c.password, 200),
+			get(t, c.url+"/branches/e2e-branch", "ops", c.password, 200), get(t, c.url+"/metrics", "", "", 200)} {
+			for _, secret := range []string{branchToken, otherToken, c.password} {
+				if strings.Contains(page, secret) {
+					t.Errorf("secret %q found in a page", secret[:6]+"…")
+				}
+			}
+		}
+	})
 	t.Run("another branch's token cannot write this branch", func(t *testing.T) {
 		b, _ := json.Marshal(result.Batch{Branch: "e2e-branch", Results: []result.Result{}})
 		req, _ := http.NewRequest(http.MethodPost, c.url+"/api/v1/results", strings.NewReader(string(b)))
