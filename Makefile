@@ -8,7 +8,7 @@ LDFLAGS := -s -w
 
 all: build
 
-build:
+build: cross
 	$(GO) build -o $(BIN)/ ./cmd/...
 
 # Cross-builds for the branch PCs (Linux x86-64 and ARM, Windows), static

@@ -94,16 +94,16 @@ func devices(t *testing.T) (up, down, web string) {
 func writeConfig(t *testing.T, url, up, down, web string) string {
 	t.Helper()
 	dir := t.TempDir()
-	open := time.Now().UTC().Add(40 * time.Minute).Truncate(time.Minute)
-	if open.Day() != time.Now().UTC().Day() {
-		t.Skip("too close to midnight UTC for a same-day opening; the calendar tests cover day boundaries")
-	}
+	// A zone where it is mid-morning now, so that opening in 40 minutes is
+	// the same local day whenever the test runs.
+	tz, loc := morningZone(t)
+	open := time.Now().In(loc).Add(40 * time.Minute).Truncate(time.Minute)
 	hours := fmt.Sprintf("%q", open.Format("15:04")+"-"+"24:00")
 	cfg := fmt.Sprintf(`branch:
   id: e2e-branch
   name: End To End
   region: test
-  timezone: UTC
+  timezone: %[7]s
   hours: {mon: %[1]s, tue: %[1]s, wed: %[1]s, thu: %[1]s, fri: %[1]s, sat: %[1]s, sun: %[1]s}
   retry_interval: 30s
 collector: {url: %[2]q, token_env: E2E_BRANCH_TOKEN}
@@ -112,13 +112,38 @@ devices:
   - {id: atm-01, kind: atm, checks: [{name: reachable, timeout: 2s, tcp: {address: %[3]q}}]}
   - {id: atm-02, kind: atm, checks: [{name: reachable, timeout: 2s, tcp: {address: %[4]q}}]}
   - {id: banking-pc, kind: banking_pc, checks: [{name: login-page, timeout: 2s, http: {url: %[5]q, body_regex: "Sign in"}}]}
-`, hours, url, up, down, web, filepath.Join(dir, "state"))
+`, hours, url, up, down, web, filepath.Join(dir, "state"), tz)
 	path := filepath.Join(dir, "branch.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("E2E_BRANCH_TOKEN", branchToken)
 	return path
+}
+
+// morningZone returns a fixed-offset zone (Etc/GMT±N) where the local time
+// is between 08:00 and 11:59.
+func morningZone(t *testing.T) (string, *time.Location) {
+	t.Helper()
+	n := 10 - time.Now().UTC().Hour() // hours east of UTC
+	if n < -12 {
+		n += 24
+	}
+	if n > 14 {
+		n -= 24
+	}
+	name := "Etc/GMT"
+	switch {
+	case n > 0:
+		name += fmt.Sprintf("-%d", n) // POSIX sign: Etc/GMT-3 is UTC+3
+	case n < 0:
+		name += fmt.Sprintf("+%d", -n)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return name, loc
 }
 
 // waitFor polls cond until it holds; the bound only stops a broken test
@@ -192,7 +217,7 @@ func TestAgentToBoard(t *testing.T) {
 		if err := json.Unmarshal([]byte(get(t, c.url+"/api/v1/branches/e2e-branch", "ops", c.password, 200)), &got); err != nil {
 			t.Fatal(err)
 		}
-		if got.Judgement.Verdict != readiness.NotReady || got.Timezone != "UTC" {
+		if got.Judgement.Verdict != readiness.NotReady || !strings.HasPrefix(got.Timezone, "Etc/GMT") {
 			t.Errorf("api: %+v", got.Judgement)
 		}
 		get(t, c.url+"/api/v1/branches/nowhere", "ops", c.password, 404)
