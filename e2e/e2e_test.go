@@ -245,6 +245,14 @@ func TestAgentToBoard(t *testing.T) {
 			t.Errorf("status %d, want 403", resp.StatusCode)
 		}
 	})
+	t.Run("the board renders in a real browser", func(t *testing.T) {
+		dom := browse(t, strings.Replace(c.url, "http://", "http://ops:"+c.password+"@", 1)+"/")
+		for _, want := range []string{"Branch readiness", "End To End", "not ready", "atm-02", "connection refused"} {
+			if !strings.Contains(dom, want) {
+				t.Errorf("the page Chromium rendered lacks %q", want)
+			}
+		}
+	})
 	t.Run("collector metrics pass promtool", func(t *testing.T) {
 		promtool(t, get(t, c.url+"/metrics", "", "", 200))
 	})
@@ -270,6 +278,22 @@ func get(t *testing.T, url, user, pw string, want int) string {
 		t.Fatalf("GET %s: %d, want %d: %s", url, resp.StatusCode, want, b)
 	}
 	return string(b)
+}
+
+// browse loads url in headless Chromium and returns the rendered DOM.
+func browse(t *testing.T, url string) string {
+	t.Helper()
+	bin := testpeer.Require(t, "chromium")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--user-data-dir="+t.TempDir(), "--dump-dom", url)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("chromium: %v", err)
+	}
+	return string(out)
 }
 
 // promtool checks exposition text the way Prometheus' own linter does.
