@@ -160,14 +160,8 @@ func (h *Handler) serve(r *http.Request) (*result.IngestResponse, error) {
 		resp.Accepted = len(good)
 		return resp, nil
 	}
-	contact := store.Contact{At: now, AgentVersion: env.Agent.Version, ConfigHash: env.Agent.ConfigHash, Health: env.Agent.Health, ClockSkew: skew}
-	if err := h.o.Store.PutBranch(r.Context(), branch, env.Descriptor, contact); err != nil {
-		h.o.Log.Error("store branch contact", "branch", branch, "err", err)
-		return nil, fail(http.StatusServiceUnavailable, "store unavailable; nothing was stored, retry later")
-	}
-	if m != nil {
-		m.AgentClockSkew.WithLabelValues(branch).Set(contact.ClockSkew.Seconds())
-	}
+	// Results first, then the contact: a reader that sees the new contact
+	// (another collector's readiness cache keys on it) finds the results.
 	if len(good) > 0 {
 		start := time.Now()
 		ins, dup, err := h.o.Store.WriteResults(r.Context(), good, now)
@@ -182,6 +176,14 @@ func (h *Handler) serve(r *http.Request) (*result.IngestResponse, error) {
 			m.IngestResults.WithLabelValues("stored").Add(float64(ins))
 			m.IngestResults.WithLabelValues("duplicate").Add(float64(dup))
 		}
+	}
+	contact := store.Contact{At: now, AgentVersion: env.Agent.Version, ConfigHash: env.Agent.ConfigHash, Health: env.Agent.Health, ClockSkew: skew}
+	if err := h.o.Store.PutBranch(r.Context(), branch, env.Descriptor, contact); err != nil {
+		h.o.Log.Error("store branch contact", "branch", branch, "err", err)
+		return nil, fail(http.StatusServiceUnavailable, "store unavailable; retry later (results already stored are not stored twice)")
+	}
+	if m != nil {
+		m.AgentClockSkew.WithLabelValues(branch).Set(contact.ClockSkew.Seconds())
 	}
 	h.o.Changed(branch)
 	return resp, nil

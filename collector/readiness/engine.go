@@ -32,15 +32,19 @@ type BranchStatus struct {
 	Devices   []result.Device `json:"devices,omitempty"`
 }
 
-// Engine judges branches from the store, caching each branch's judgement
-// until new results arrive for it or MaxAge passes (the deadline moves on
-// with the clock even when nothing arrives).
+// Engine judges branches from the store. A branch's judgement is cached
+// until its agent reports again (its last contact changes, which also
+// covers other collectors behind a load balancer) or until the next moment
+// the clock alone could change it (the window opening, the deadline, the
+// day's end), and at most MaxAge; so a board of thousands of branches reads
+// results only for the branches that changed.
 type Engine struct {
 	Store Reader
 	Now   func() time.Time
 	// SkewThreshold flags agents whose clock is off by more than this.
 	SkewThreshold time.Duration
-	MaxAge        time.Duration
+	// MaxAge bounds how long a judgement is cached; default 5 minutes.
+	MaxAge time.Duration
 
 	mu    sync.Mutex
 	cache map[string]cached
@@ -48,7 +52,8 @@ type Engine struct {
 
 type cached struct {
 	status BranchStatus
-	at     time.Time
+	until  time.Time
+	loc    *time.Location
 }
 
 // Invalidate drops a branch's cached judgement; ingest calls it.
@@ -68,7 +73,12 @@ func (e *Engine) All(ctx context.Context) ([]BranchStatus, error) {
 	for _, b := range bs {
 		s, err := e.status(ctx, b)
 		if err != nil {
-			return nil, err
+			if ctx.Err() != nil {
+				return nil, err
+			}
+			// One branch that cannot be judged must not blank the board.
+			s = BranchStatus{ID: b.ID, Contact: b.Contact, Judgement: Judgement{State: State{Verdict: Unknown, At: e.now(),
+				Problems: []Item{{Reason: "the collector cannot judge this branch: " + err.Error()}}}}}
 		}
 		s.Devices = nil
 		out = append(out, s)
@@ -93,18 +103,31 @@ func (e *Engine) status(ctx context.Context, b store.Branch) (BranchStatus, erro
 	e.mu.Lock()
 	c, ok := e.cache[b.ID]
 	e.mu.Unlock()
-	if ok && now.Sub(c.at) < e.maxAge() && c.status.Contact.At.Equal(b.Contact.At) {
-		return c.status, nil
+	if ok && now.Before(c.until) && c.status.Contact.At.Equal(b.Contact.At) {
+		s := c.status
+		if c.loc != nil {
+			s.LocalTime = now.In(c.loc).Format(localTimeFormat)
+		}
+		return s, nil
 	}
 	s, err := e.judge(ctx, b, "")
 	if err != nil {
 		return s, err
 	}
+	c = cached{status: s, until: now.Add(e.maxAge())}
+	if b.Descriptor != nil {
+		if cal, probs := calendar.Compile(b.Descriptor.Calendar); probs == nil {
+			c.loc = cal.Location()
+			if t := nextChange(cal, now); t.Before(c.until) {
+				c.until = t
+			}
+		}
+	}
 	e.mu.Lock()
 	if e.cache == nil {
 		e.cache = map[string]cached{}
 	}
-	e.cache[b.ID] = cached{s, now}
+	e.cache[b.ID] = c
 	e.mu.Unlock()
 	return s, nil
 }
@@ -126,7 +149,7 @@ func (e *Engine) judge(ctx context.Context, b store.Branch, date string) (Branch
 		return s, fmt.Errorf("branch %s: calendar: %s: %s", b.ID, probs[0].Path, probs[0].Msg)
 	}
 	local := now.In(cal.Location())
-	s.LocalTime = local.Format("2006-01-02 15:04 MST")
+	s.LocalTime = local.Format(localTimeFormat)
 	if date == "" {
 		date = local.Format(time.DateOnly)
 	}
@@ -144,6 +167,25 @@ func (e *Engine) judge(ctx context.Context, b store.Branch, date string) (Branch
 	return s, err
 }
 
+const localTimeFormat = "2006-01-02 15:04 MST"
+
+// nextChange is the next moment at which the clock alone can change today's
+// judgement: the pre-opening window opening, the deadline, closing, or the
+// branch-local day ending.
+func nextChange(cal *calendar.Calendar, now time.Time) time.Time {
+	day := cal.DayOf(now)
+	l := now.In(cal.Location())
+	next := time.Date(l.Year(), l.Month(), l.Day()+1, 0, 0, 0, 0, cal.Location())
+	if day.Open {
+		for _, t := range []time.Time{day.SweepFrom.Add(-Grace), day.Deadline, day.Closing} {
+			if t.After(now) && t.Before(next) {
+				next = t
+			}
+		}
+	}
+	return next
+}
+
 func (e *Engine) now() time.Time {
 	if e.Now == nil {
 		return time.Now()
@@ -153,7 +195,7 @@ func (e *Engine) now() time.Time {
 
 func (e *Engine) maxAge() time.Duration {
 	if e.MaxAge == 0 {
-		return 15 * time.Second
+		return 5 * time.Minute
 	}
 	return e.MaxAge
 }
