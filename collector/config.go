@@ -20,6 +20,7 @@ type Config struct {
 	Users  []User       `yaml:"users" doc:"People who may log in to the board and API."`
 	// ClockSkewThreshold flags agents whose clock is off by more than this.
 	ClockSkewThreshold time.Duration `yaml:"clock_skew_threshold" doc:"Agents whose clock is off by more than this are flagged; default 2m."`
+	Retention          time.Duration `yaml:"retention" doc:"Results older than this are deleted (SLA reports need the last months); default 2160h (90 days), at least 24h."`
 	MaxBodyBytes       int64         `yaml:"max_body_bytes" doc:"Largest ingest request body; default 8 MiB."`
 	MaxBatchResults    int           `yaml:"max_batch_results" doc:"Most results per ingest request; default 5000."`
 }
@@ -30,6 +31,9 @@ type StoreConfig struct {
 	Path   string `yaml:"path" doc:"SQLite file; default branchready.db next to the config."`
 	DSNEnv string `yaml:"dsn_env" doc:"Environment variable holding the PostgreSQL connection string."`
 }
+
+// DefaultRetention keeps results for 90 days.
+const DefaultRetention = 90 * 24 * time.Hour
 
 // AgentToken authorises one branch's agent.
 type AgentToken struct {
@@ -76,6 +80,9 @@ func (c *Config) defaults(dir string) {
 	if !filepath.IsAbs(c.Store.Path) {
 		c.Store.Path = filepath.Join(dir, c.Store.Path)
 	}
+	if c.Retention == 0 {
+		c.Retention = DefaultRetention
+	}
 	if c.ClockSkewThreshold == 0 {
 		c.ClockSkewThreshold = 2 * time.Minute
 	}
@@ -90,6 +97,9 @@ func (c *Config) validate(p *strictyaml.Problems) {
 		}
 	default:
 		p.Addf("store.driver", "%q: must be sqlite or postgres", c.Store.Driver)
+	}
+	if c.Retention < 24*time.Hour {
+		p.Addf("retention", "%v: must be at least 24h", c.Retention)
 	}
 	hashes := map[string]string{}
 	for i, a := range c.Agents {

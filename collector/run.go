@@ -38,7 +38,7 @@ func Run(ctx context.Context, o Options) error {
 	defer st.Close()
 	srv := NewServer(ServerOptions{
 		Store: st, Tokens: cfg.tokens(), Users: cfg.users(), Log: o.Log,
-		SkewThreshold: cfg.ClockSkewThreshold, MaxBodyBytes: cfg.MaxBodyBytes, MaxResults: cfg.MaxBatchResults,
+		SkewThreshold: cfg.ClockSkewThreshold, MaxBodyBytes: cfg.MaxBodyBytes, MaxResults: cfg.MaxBatchResults, Retention: cfg.Retention,
 	})
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {

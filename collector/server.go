@@ -32,14 +32,19 @@ type ServerOptions struct {
 	Discard      bool
 	MaxBodyBytes int64
 	MaxResults   int
+	// Retention, when set, deletes results older than this every few hours.
+	Retention time.Duration
 }
 
 // Server is a collector's HTTP surface and readiness engine.
 type Server struct {
-	Handler http.Handler
-	Engine  *readiness.Engine
-	Metrics *metrics.Metrics
-	log     *slog.Logger
+	Handler   http.Handler
+	Engine    *readiness.Engine
+	Metrics   *metrics.Metrics
+	log       *slog.Logger
+	store     store.Store
+	retention time.Duration
+	now       func() time.Time
 }
 
 // NewServer wires the routes:
@@ -73,7 +78,7 @@ func NewServer(o ServerOptions) *Server {
 		}
 		fmt.Fprintln(w, "ok")
 	})
-	return &Server{Handler: mux, Engine: e, Metrics: m, log: o.Log}
+	return &Server{Handler: mux, Engine: e, Metrics: m, log: o.Log, store: o.Store, retention: o.Retention, now: o.Now}
 }
 
 // Serve serves on ln until ctx ends, then shuts down gracefully, and keeps
@@ -84,6 +89,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	go func() { errc <- srv.Serve(ln) }()
 	tick := time.NewTicker(15 * time.Second)
 	defer tick.Stop()
+	if s.retention > 0 {
+		go s.pruneEvery(ctx, 6*time.Hour)
+	}
 	s.updateGauges(ctx)
 	for {
 		select {

@@ -18,6 +18,8 @@ type Metrics struct {
 	StoreWriteSeconds prometheus.Histogram
 	// AgentClockSkew is the last measured skew of each branch's agent.
 	AgentClockSkew *prometheus.GaugeVec
+	// PrunedResults counts results deleted by retention.
+	PrunedResults prometheus.Counter
 	// Branches counts branches by today's verdict.
 	Branches *prometheus.GaugeVec
 }
@@ -44,6 +46,10 @@ func New() *Metrics {
 			Help:    "Time to durably store one batch of results.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
 		}),
+		PrunedResults: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "branchready_store_pruned_results_total",
+			Help: "Results deleted because they were older than the retention.",
+		}),
 		AgentClockSkew: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "branchready_agent_clock_skew_seconds",
 			Help: "Collector clock minus agent clock at the agent's last request (positive: agent behind).",
@@ -53,7 +59,7 @@ func New() *Metrics {
 			Help: "Branches by today's readiness verdict.",
 		}, []string{"verdict"}),
 	}
-	m.Registry.MustRegister(m.IngestRequests, m.IngestResults, m.IngestBatchSize, m.StoreWriteSeconds, m.AgentClockSkew, m.Branches,
+	m.Registry.MustRegister(m.IngestRequests, m.IngestResults, m.IngestBatchSize, m.StoreWriteSeconds, m.PrunedResults, m.AgentClockSkew, m.Branches,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

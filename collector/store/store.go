@@ -28,6 +28,9 @@ type Store interface {
 	Branch(ctx context.Context, id string) (Branch, error)
 	// Results returns a branch's results with from <= started_at < to, oldest first.
 	Results(ctx context.Context, branch string, from, to time.Time) ([]result.Result, error)
+	// DeleteResults removes a branch's results with started_at < before
+	// (retention) and returns how many it removed.
+	DeleteResults(ctx context.Context, branch string, before time.Time) (int64, error)
 	// Close flushes and releases the store.
 	Close() error
 }

@@ -135,6 +135,15 @@ ON CONFLICT (id) DO UPDATE SET
 	clock_skew_ns = EXCLUDED.clock_skew_ns,
 	heartbeat = COALESCE(EXCLUDED.heartbeat, branches.heartbeat)`
 
+// DeleteResults removes branch's results that started before before.
+func (s *Store) DeleteResults(ctx context.Context, branch string, before time.Time) (int64, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM results WHERE branch = $1 AND started_at < $2`, branch, before.UnixNano())
+	if err != nil {
+		return 0, fmt.Errorf("postgres store: delete results of %q: %w", branch, err)
+	}
+	return tag.RowsAffected(), nil
+}
+
 // PutBranch records an agent's contact and, when d is non-nil, its descriptor.
 func (s *Store) PutBranch(ctx context.Context, id string, d *result.Descriptor, c store.Contact) error {
 	var desc *string

@@ -33,6 +33,17 @@ func (s *Store) WriteResults(ctx context.Context, rs []result.Result, receivedAt
 	return n, len(rs) - n, nil
 }
 
+// DeleteResults removes branch's results that started before before. It
+// goes through the writer like any write, using the (branch, started_at)
+// index, so pruning one branch is a small transaction.
+func (s *Store) DeleteResults(ctx context.Context, branch string, before time.Time) (int64, error) {
+	n, err := s.submit(ctx, &request{prune: []any{branch, before.UnixNano()}, rows: 1})
+	if err != nil {
+		return 0, fmt.Errorf("sqlite store: delete results of %q: %w", branch, err)
+	}
+	return int64(n), nil
+}
+
 // PutBranch records an agent's contact and, when d is non-nil, its descriptor.
 func (s *Store) PutBranch(ctx context.Context, id string, d *result.Descriptor, c store.Contact) error {
 	var desc any

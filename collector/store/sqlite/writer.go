@@ -27,7 +27,9 @@ type request struct {
 	chunks [][]any
 	rows   int
 	branch []any
-	reply  chan reply
+	// prune, when set, deletes results: branch and cutoff (unix nanos).
+	prune []any
+	reply chan reply
 }
 
 // reply answers a request: rows inserted, or the error.
@@ -185,6 +187,14 @@ func (w *writer) prepare(reqs []*request) error {
 
 // apply executes one request inside tx and returns the rows it inserted.
 func (w *writer) apply(ctx context.Context, tx *sql.Tx, r *request) (int, error) {
+	if r.prune != nil {
+		res, err := tx.ExecContext(ctx, `DELETE FROM results WHERE branch = ? AND started_at < ?`, r.prune...)
+		if err != nil {
+			return 0, fmt.Errorf("delete results: %w", err)
+		}
+		n, err := res.RowsAffected()
+		return int(n), err
+	}
 	if r.branch != nil {
 		if _, err := tx.StmtContext(ctx, w.branch).ExecContext(ctx, r.branch...); err != nil {
 			return 0, fmt.Errorf("put branch: %w", err)

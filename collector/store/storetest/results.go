@@ -106,3 +106,31 @@ func testRange(t *testing.T, open Opener) {
 		t.Fatalf("Results over an empty range = %v, %v; want nothing", ids(empty), err)
 	}
 }
+
+// testDeleteResults: retention removes one branch's results before a
+// cutoff, and nothing else.
+func testDeleteResults(t *testing.T, open Opener) {
+	s := opened(t, open)
+	at := func(id, branch string, ts time.Time) result.Result {
+		r := sample(branch, 0)
+		r.ID, r.StartedAt = id, ts
+		return r
+	}
+	cut := base
+	write(t, s, []result.Result{
+		at("old", "br-001", cut.Add(-time.Hour)),
+		at("just-before", "br-001", cut.Add(-time.Nanosecond)),
+		at("at-cut", "br-001", cut),
+		at("other-old", "br-002", cut.Add(-time.Hour)),
+	}, 4, 0)
+	n, err := s.DeleteResults(context.Background(), "br-001", cut)
+	if err != nil || n != 2 {
+		t.Fatalf("DeleteResults = %d, %v; want 2", n, err)
+	}
+	for branch, want := range map[string][]string{"br-001": {"at-cut"}, "br-002": {"other-old"}} {
+		got, err := s.Results(context.Background(), branch, cut.Add(-24*time.Hour), cut.Add(time.Hour))
+		if err != nil || !slices.Equal(ids(got), want) {
+			t.Errorf("%s after pruning: %v, %v; want %v", branch, ids(got), err, want)
+		}
+	}
+}

@@ -28,6 +28,7 @@ func Run(t *testing.T, open Opener) {
 		{"a batch larger than one statement counts every duplicate", testLargeBatch},
 		{"an empty batch stores nothing and succeeds", testEmptyBatch},
 		{"results are read in [from, to) oldest first", testRange},
+		{"retention deletes one branch's results before a cutoff and nothing else", testDeleteResults},
 		{"a branch reads back with its descriptor and contact", testPutBranch},
 		{"a contact without descriptor keeps the previous descriptor", testPutBranchKeepsDescriptor},
 		{"the agent heartbeat round-trips and a contact without one keeps it", testHeartbeat},
