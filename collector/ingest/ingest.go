@@ -177,6 +177,11 @@ func (h *Handler) serve(r *http.Request) (*result.IngestResponse, error) {
 			m.IngestResults.WithLabelValues("duplicate").Add(float64(dup))
 		}
 	}
+	if hl := env.Agent.Health; hl != nil {
+		// The depth was taken with this batch still in the spool; once this
+		// answer reaches the agent, the batch leaves it.
+		hl.SpoolDepth = max(0, hl.SpoolDepth-len(env.Results))
+	}
 	contact := store.Contact{At: now, AgentVersion: env.Agent.Version, ConfigHash: env.Agent.ConfigHash, Health: env.Agent.Health, ClockSkew: skew}
 	if err := h.o.Store.PutBranch(r.Context(), branch, env.Descriptor, contact); err != nil {
 		h.o.Log.Error("store branch contact", "branch", branch, "err", err)
