@@ -1,3 +1,5 @@
+//go:build unix
+
 package sip
 
 import (
@@ -8,6 +10,7 @@ import (
 	"net"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -21,11 +24,21 @@ const kamailioPassword = "s3cret-900"
 // port over UDP and TCP, and returns its address.
 func startKamailio(t *testing.T) string {
 	t.Helper()
+	listen := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	runKamailio(t, "testdata/kamailio.cfg", "-l", "udp:"+listen, "-l", "tcp:"+listen)
+	return listen
+}
+
+// runKamailio starts kamailio with cfg and extra arguments (the listen
+// addresses) and waits until it serves requests.
+func runKamailio(t *testing.T, cfg string, args ...string) {
+	t.Helper()
 	bin := testpeer.Require(t, "kamailio")
-	port := freePort(t)
-	listen := fmt.Sprintf("127.0.0.1:%d", port)
-	cmd := exec.Command(bin, "-DD", "-E", "-f", "testdata/kamailio.cfg",
-		"-l", "udp:"+listen, "-l", "tcp:"+listen, "-m", "32", "-M", "4", "-Y", t.TempDir())
+	args = append([]string{"-DD", "-E", "-f", cfg, "-m", "32", "-M", "4", "-Y", t.TempDir()}, args...)
+	cmd := exec.Command(bin, args...)
+	// kamailio forks its workers: a process group lets the cleanup end
+	// them all, where killing the main process alone orphans them.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	out, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -33,7 +46,7 @@ func startKamailio(t *testing.T) string {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start kamailio: %v", err)
 	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); _ = cmd.Wait() })
 	ready := make(chan string, 1)
 	go func() {
 		var log strings.Builder
@@ -58,7 +71,6 @@ func startKamailio(t *testing.T) string {
 	case <-time.After(30 * time.Second):
 		t.Fatal("kamailio did not start within 30s")
 	}
-	return listen
 }
 
 // freePort finds a loopback port free for both UDP and TCP right now.

@@ -103,6 +103,9 @@ func (c *Check) unreachable(ctx context.Context, what string, start time.Time, e
 	case errors.Is(err, errResolve):
 		return checks.Fail("cannot find the phone system %s: %v", c.server, err)
 	}
+	if out, ok := c.certFailure(err); ok {
+		return out
+	}
 	return checks.Fail("cannot reach the phone system at %s over %s: %v", c.server, strings.ToUpper(c.transport), err)
 }
 
