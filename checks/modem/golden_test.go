@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -12,7 +11,7 @@ import (
 	"time"
 
 	"github.com/branchready/branchready/checks"
-	"github.com/branchready/branchready/strictyaml"
+	"github.com/branchready/branchready/checks/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden transcripts and results in testdata/")
@@ -40,15 +39,15 @@ func TestDialogues(t *testing.T) {
 					t.Fatal(err)
 				}
 				m := newSim(s)
-				chk, err := New(loadConfig(t, cfg), WithOpener(line.open(t, m)))
+				chk, err := New(golden.Decode[Config](t, cfg), WithOpener(line.open(t, m)))
 				if err != nil {
 					t.Fatalf("New: %v", err)
 				}
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 				defer cancel()
 				out := chk.Run(ctx)
-				golden(t, filepath.Join(dir, "result.txt"), verdict(out))
-				golden(t, filepath.Join(dir, "transcript.txt"), waitHangUp(t, m))
+				golden.Compare(t, filepath.Join(dir, "result.txt"), verdict(out), *update)
+				golden.Compare(t, filepath.Join(dir, "transcript.txt"), waitHangUp(t, m), *update)
 			})
 		}
 	}
@@ -64,19 +63,6 @@ func waitHangUp(t *testing.T, m *sim) string {
 		t.Fatalf("the modem never received ATH0; it heard:\n%s", m.transcript())
 	}
 	return m.transcript()
-}
-
-func loadConfig(t *testing.T, file string) Config {
-	t.Helper()
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var c Config
-	if _, errs := strictyaml.Decode(file, data, &c); len(errs) > 0 {
-		t.Fatalf("decode: %v", errs)
-	}
-	return c
 }
 
 // verdict renders an outcome without what changes from run to run.
@@ -95,21 +81,4 @@ func verdict(o checks.Outcome) string {
 		s += "observations: " + strings.Join(obs, " ") + "\n"
 	}
 	return s
-}
-
-func golden(t *testing.T, file, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs:\n--- got\n%s--- want\n%s", file, got, want)
-	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"github.com/branchready/branchready/checks/golden"
 	"net"
 	"os"
 	"os/exec"
@@ -225,7 +226,7 @@ func TestAgainstIAXModem(t *testing.T) {
 				rec.Port = p
 				return rec, err
 			}
-			chk, err := New(loadConfig(t, filepath.Join(dir, "config.yaml")), WithOpener(open))
+			chk, err := New(golden.Decode[Config](t, filepath.Join(dir, "config.yaml")), WithOpener(open))
 			if err != nil {
 				t.Fatalf("New: %v", err)
 			}
@@ -235,8 +236,8 @@ func TestAgainstIAXModem(t *testing.T) {
 			if !strings.Contains(got, `modem "spandsp" on /dev/ttyIAX`) {
 				t.Errorf("the handshake (ATZ) and identification (ATI) did not both pass: %s", got)
 			}
-			golden(t, filepath.Join(dir, "result.txt"), got)
-			golden(t, filepath.Join(dir, "transcript.txt"), rec.transcript())
+			golden.Compare(t, filepath.Join(dir, "result.txt"), got, *update)
+			golden.Compare(t, filepath.Join(dir, "transcript.txt"), rec.transcript(), *update)
 		})
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/branchready/branchready/checks"
+	"github.com/branchready/branchready/checks/golden"
 	"github.com/branchready/branchready/strictyaml"
 )
 
@@ -38,7 +39,7 @@ func TestGoldenDialoguesOverAPty(t *testing.T) {
 			defer cancel()
 			out := chk.Run(ctx)
 			got := dev.transcript() + verdictLine(out, l.check)
-			golden(t, filepath.Join(dir, "want.txt"), got)
+			golden.Compare(t, filepath.Join(dir, "want.txt"), got, *update)
 		})
 	}
 }
@@ -66,21 +67,4 @@ func readCase(t *testing.T, dir string) (Config, []action) {
 
 func verdictLine(o checks.Outcome, port string) string {
 	return "= " + string(o.Status) + ": " + strings.ReplaceAll(o.Reason, port, "PORT") + "\n"
-}
-
-func golden(t *testing.T, file, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs:\n--- got\n%s--- want\n%s", file, got, want)
-	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"net"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -12,7 +11,7 @@ import (
 	"time"
 
 	"github.com/branchready/branchready/checks"
-	"github.com/branchready/branchready/strictyaml"
+	"github.com/branchready/branchready/checks/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden transcripts and results in testdata/")
@@ -30,7 +29,7 @@ func TestDialogues(t *testing.T) {
 		dir := filepath.Dir(cfg)
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			p := startPeer(t, filepath.Join(dir, "peer.txt"))
-			c := loadConfig(t, cfg)
+			c := golden.Decode[Config](t, cfg)
 			c.Address = p.addr()
 			chk, err := New(c)
 			if err != nil {
@@ -44,23 +43,10 @@ func TestDialogues(t *testing.T) {
 				"result.txt":     verdict(out, p.addr()),
 			}
 			for name, g := range got {
-				golden(t, filepath.Join(dir, name), g)
+				golden.Compare(t, filepath.Join(dir, name), g, *update)
 			}
 		})
 	}
-}
-
-func loadConfig(t *testing.T, file string) Config {
-	t.Helper()
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var c Config
-	if _, errs := strictyaml.Decode(file, data, &c); len(errs) > 0 {
-		t.Fatalf("decode: %v", errs)
-	}
-	return c
 }
 
 var connectTime = regexp.MustCompile(`\(connect [^)]*\)`)
@@ -70,23 +56,6 @@ func verdict(o checks.Outcome, addr string) string {
 	r := strings.ReplaceAll(o.Reason, addr, "PEER")
 	r = connectTime.ReplaceAllString(r, "(connect T)")
 	return string(o.Status) + ": " + r + "\n"
-}
-
-func golden(t *testing.T, file, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs:\n--- got\n%s--- want\n%s", file, got, want)
-	}
 }
 
 func TestConnectToAClosedPortFails(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"net"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -12,7 +11,7 @@ import (
 	"time"
 
 	"github.com/branchready/branchready/checks"
-	"github.com/branchready/branchready/strictyaml"
+	"github.com/branchready/branchready/checks/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden transcripts and results in testdata/")
@@ -30,7 +29,7 @@ func TestDevices(t *testing.T) {
 		dir := filepath.Dir(cfg)
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			f := startFake(t, filepath.Join(dir, "device.json"))
-			c := loadConfig(t, cfg)
+			c := golden.Decode[Config](t, cfg)
 			c.Host, c.Port = hostPort(t, f.srv.Listener.Addr().String())
 			chk, err := New(c, checks.Target{Device: "atm-02"}, nil)
 			if err != nil {
@@ -40,8 +39,8 @@ func TestDevices(t *testing.T) {
 			defer cancel()
 			out := chk.Run(ctx)
 			t.Logf("%s: %s", out.Status, out.Reason)
-			golden(t, filepath.Join(dir, "result.txt"), string(out.Status)+": "+out.Reason+"\n")
-			golden(t, filepath.Join(dir, "transcript.txt"), f.transcript())
+			golden.Compare(t, filepath.Join(dir, "result.txt"), string(out.Status)+": "+out.Reason+"\n", *update)
+			golden.Compare(t, filepath.Join(dir, "transcript.txt"), f.transcript(), *update)
 		})
 	}
 }
@@ -129,34 +128,4 @@ func closedPort(t *testing.T) int {
 	_, p := hostPort(t, ln.Addr().String())
 	_ = ln.Close()
 	return p
-}
-
-func loadConfig(t *testing.T, file string) Config {
-	t.Helper()
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var c Config
-	if _, errs := strictyaml.Decode(file, data, &c); len(errs) > 0 {
-		t.Fatalf("decode: %v", errs)
-	}
-	return c
-}
-
-func golden(t *testing.T, file, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs:\n--- got\n%s--- want\n%s", file, got, want)
-	}
 }
