@@ -2,6 +2,8 @@ package agent
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -21,6 +23,7 @@ import (
 	"github.com/branchready/branchready/agent/spool"
 	"github.com/branchready/branchready/calendar"
 	"github.com/branchready/branchready/checks/manual"
+	"github.com/branchready/branchready/config"
 	"github.com/branchready/branchready/result"
 )
 
@@ -148,7 +151,7 @@ func (a *agentState) generation(ctx context.Context, hup <-chan os.Signal) (*Bra
 	o := a.o
 	client := o.Client
 	if client == nil {
-		client = &http.Client{Timeout: l.File.Collector.Timeout}
+		client = collectorClient(l)
 	}
 	desc := l.Descriptor()
 	sh := shipper.New(shipper.Options{
@@ -220,6 +223,20 @@ func (a *agentState) generation(ctx context.Context, hup <-chan os.Signal) (*Bra
 		o.Log.Info("configuration reloaded", "config_hash", nb.Config.Hash)
 		return nb, nil
 	}
+}
+
+// collectorClient trusts the system CAs plus collector.ca_file.
+func collectorClient(l *config.Loaded) *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if l.CollectorCA != nil {
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool()
+		}
+		pool.AppendCertsFromPEM(l.CollectorCA)
+		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	return &http.Client{Timeout: l.File.Collector.Timeout, Transport: tr}
 }
 
 // requestReload asks the running generation to reload and waits for the verdict.

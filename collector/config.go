@@ -2,6 +2,7 @@ package collector
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"time"
@@ -14,6 +15,10 @@ import (
 type Config struct {
 	Listen string      `yaml:"listen" doc:"Address to serve on; default 127.0.0.1:8080."`
 	Store  StoreConfig `yaml:"store"`
+	// TLS serves HTTPS; without it the collector refuses to listen beyond
+	// loopback unless insecure_listen is set (tokens must not cross a WAN in clear).
+	TLS            TLSConfig `yaml:"tls" doc:"Serve HTTPS with this certificate and key (PEM files)."`
+	InsecureListen bool      `yaml:"insecure_listen" doc:"Allow plain HTTP on a non-loopback address (behind a TLS-terminating proxy)."`
 	// Agents lists each branch and the SHA-256 of its token (the token
 	// itself never sits in the collector's config).
 	Agents []AgentToken `yaml:"agents" doc:"Branch tokens, as SHA-256 hashes (branchready-collector token prints one)."`
@@ -23,6 +28,12 @@ type Config struct {
 	Retention          time.Duration `yaml:"retention" doc:"Results older than this are deleted (SLA reports need the last months); default 2160h (90 days), at least 24h."`
 	MaxBodyBytes       int64         `yaml:"max_body_bytes" doc:"Largest ingest request body; default 8 MiB."`
 	MaxBatchResults    int           `yaml:"max_batch_results" doc:"Most results per ingest request; default 5000."`
+}
+
+// TLSConfig names the collector's certificate and key.
+type TLSConfig struct {
+	CertFile string `yaml:"cert_file" doc:"PEM certificate chain."`
+	KeyFile  string `yaml:"key_file" doc:"PEM private key."`
 }
 
 // StoreConfig selects the store.
@@ -80,6 +91,11 @@ func (c *Config) defaults(dir string) {
 	if !filepath.IsAbs(c.Store.Path) {
 		c.Store.Path = filepath.Join(dir, c.Store.Path)
 	}
+	for _, f := range []*string{&c.TLS.CertFile, &c.TLS.KeyFile} {
+		if *f != "" && !filepath.IsAbs(*f) {
+			*f = filepath.Join(dir, *f)
+		}
+	}
 	if c.Retention == 0 {
 		c.Retention = DefaultRetention
 	}
@@ -97,6 +113,12 @@ func (c *Config) validate(p *strictyaml.Problems) {
 		}
 	default:
 		p.Addf("store.driver", "%q: must be sqlite or postgres", c.Store.Driver)
+	}
+	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
+		p.Addf("tls", "set both cert_file and key_file, or neither")
+	}
+	if c.TLS.CertFile == "" && !c.InsecureListen && !loopback(c.Listen) {
+		p.Addf("listen", "%q: agents' tokens would cross the network in clear; set tls (cert_file, key_file), or insecure_listen: true behind a TLS proxy", c.Listen)
 	}
 	if c.Retention < 24*time.Hour {
 		p.Addf("retention", "%v: must be at least 24h", c.Retention)
@@ -127,6 +149,19 @@ func (c *Config) validate(p *strictyaml.Problems) {
 			p.Addf(path+".password_bcrypt", "must be a bcrypt hash")
 		}
 	}
+}
+
+// loopback reports whether addr listens on this machine only.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // tokens and users build the auth tables from a validated config.

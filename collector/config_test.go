@@ -34,3 +34,16 @@ users:
 		t.Error("the error repeats the password")
 	}
 }
+
+func TestPlainHTTPBeyondLoopbackIsRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "collector.yaml")
+	src := "listen: 0.0.0.0:8443\nusers: [{name: ops, password_bcrypt: \"$2a$10$7EqJtq98hPqEX7fNZaFWoOhi5BWX4Z4fP9/3YoXJqQ3mW5uW3xN6e\"}]\n"
+	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := LoadConfig(path)
+	want := path + `:1: listen: "0.0.0.0:8443": agents' tokens would cross the network in clear; set tls (cert_file, key_file), or insecure_listen: true behind a TLS proxy`
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v\nwant %s", err, want)
+	}
+}

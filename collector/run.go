@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net"
@@ -44,7 +45,15 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	o.Log.Info("collector listening", "addr", ln.Addr().String(), "store", cfg.Store.Driver, "branches_with_tokens", len(cfg.Agents))
+	if cfg.TLS.CertFile != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLS.CertFile, cfg.TLS.KeyFile)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("tls: %w", err)
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	}
+	o.Log.Info("collector listening", "addr", ln.Addr().String(), "tls", cfg.TLS.CertFile != "", "store", cfg.Store.Driver, "branches_with_tokens", len(cfg.Agents))
 	if o.Ready != nil {
 		o.Ready(ln.Addr().String())
 	}

@@ -2,6 +2,7 @@ package config
 
 import (
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/hex"
 	"fmt"
 	"net/url"
@@ -25,6 +26,8 @@ type Loaded struct {
 	Hash string
 	// Token is the resolved collector token, empty when none is configured.
 	Token Secret
+	// CollectorCA is the content of collector.ca_file (nil: system CAs only).
+	CollectorCA []byte
 	// TokenErr says why the token could not be read (a missing token file or
 	// environment variable). It is not a configuration error: validate
 	// warns about it, and run refuses to start.
@@ -96,6 +99,18 @@ func Parse(path string, data []byte, getenv func(string) string, readFile func(s
 		l.Calendar = cal
 	}
 	l.Token, l.TokenErr = f.Collector.resolveToken(p, getenv, readFile, dir)
+	if ca := f.Collector.CAFile; ca != "" {
+		if !filepath.IsAbs(ca) {
+			ca = filepath.Join(dir, ca)
+		}
+		if b, err := readFile(ca); err != nil {
+			p.Addf("collector.ca_file", "%v", err)
+		} else if !x509.NewCertPool().AppendCertsFromPEM(b) {
+			p.Addf("collector.ca_file", "%q: holds no PEM certificate", f.Collector.CAFile)
+		} else {
+			l.CollectorCA = b
+		}
+	}
 	f.validateDevices(p)
 	if err := p.Errs.Err(); err != nil {
 		return nil, err

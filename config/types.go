@@ -43,6 +43,7 @@ type Collector struct {
 	Token     Secret `yaml:"token" doc:"Branch token. Prefer token_file or token_env."`
 	TokenFile string `yaml:"token_file" doc:"File holding the branch token."`
 	TokenEnv  string `yaml:"token_env" doc:"Environment variable holding the branch token."`
+	CAFile    string `yaml:"ca_file" doc:"PEM file of the CA that issued the collector's certificate, if not a system CA."`
 	// BatchSize caps results per request.
 	BatchSize int `yaml:"batch_size" doc:"Results per request; default 500."`
 	// Timeout bounds one request to the collector.
