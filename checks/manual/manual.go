@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/branchready/branchready/checks"
+	"github.com/branchready/branchready/result"
 )
 
 // Config is the manual kind's options.
@@ -13,15 +14,7 @@ type Config struct {
 }
 
 // Confirmation is one person's word on one item for one day.
-type Confirmation struct {
-	Device string    `json:"device"`
-	Check  string    `json:"check"`
-	Date   string    `json:"date"`
-	By     string    `json:"by"`
-	At     time.Time `json:"at"`
-	// Problem, when set, says the item was checked and is not fine.
-	Problem string `json:"problem,omitempty"`
-}
+type Confirmation = result.Confirmation
 
 // Book finds today's confirmation of an item.
 type Book interface {

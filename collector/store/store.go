@@ -31,6 +31,12 @@ type Store interface {
 	// DeleteResults removes a branch's results with started_at < before
 	// (retention) and returns how many it removed.
 	DeleteResults(ctx context.Context, branch string, before time.Time) (int64, error)
+	// PutConfirmation records a staff confirmation of a manual item made on
+	// the board; it is kept, never overwritten (the latest per item wins).
+	PutConfirmation(ctx context.Context, branch string, c result.Confirmation) error
+	// Confirmations returns a branch's confirmations for a branch-local
+	// date, oldest first.
+	Confirmations(ctx context.Context, branch, date string) ([]result.Confirmation, error)
 	// Close flushes and releases the store.
 	Close() error
 }

@@ -144,6 +144,37 @@ func (s *Store) DeleteResults(ctx context.Context, branch string, before time.Ti
 	return tag.RowsAffected(), nil
 }
 
+// PutConfirmation appends a staff confirmation.
+func (s *Store) PutConfirmation(ctx context.Context, branch string, c result.Confirmation) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO confirmations (branch, device, check_name, date, by_name, at, problem)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, branch, c.Device, c.Check, c.Date, c.By, c.At.UnixNano(), c.Problem)
+	if err != nil {
+		return fmt.Errorf("postgres store: confirmation for %q: %w", branch, err)
+	}
+	return nil
+}
+
+// Confirmations returns a branch's confirmations for a date, oldest first.
+func (s *Store) Confirmations(ctx context.Context, branch, date string) ([]result.Confirmation, error) {
+	rows, err := s.pool.Query(ctx, `SELECT device, check_name, date, by_name, at, problem FROM confirmations
+		WHERE branch = $1 AND date = $2 ORDER BY at`, branch, date)
+	if err != nil {
+		return nil, fmt.Errorf("postgres store: confirmations of %q: %w", branch, err)
+	}
+	defer rows.Close()
+	out := []result.Confirmation{}
+	for rows.Next() {
+		var c result.Confirmation
+		var at int64
+		if err := rows.Scan(&c.Device, &c.Check, &c.Date, &c.By, &at, &c.Problem); err != nil {
+			return nil, fmt.Errorf("postgres store: confirmations of %q: %w", branch, err)
+		}
+		c.At = time.Unix(0, at).UTC()
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
 // PutBranch records an agent's contact and, when d is non-nil, its descriptor.
 func (s *Store) PutBranch(ctx context.Context, id string, d *result.Descriptor, c store.Contact) error {
 	var desc *string

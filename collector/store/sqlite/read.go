@@ -48,6 +48,27 @@ func (s *Store) Branch(ctx context.Context, id string) (store.Branch, error) {
 	return b, nil
 }
 
+// Confirmations returns a branch's confirmations for a date, oldest first.
+func (s *Store) Confirmations(ctx context.Context, branch, date string) ([]result.Confirmation, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT device, check_name, date, by_name, at, problem FROM confirmations
+		WHERE branch = ? AND date = ? ORDER BY at, rowid`, branch, date)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite store: confirmations of %q: %w", branch, err)
+	}
+	defer rows.Close()
+	out := []result.Confirmation{}
+	for rows.Next() {
+		var c result.Confirmation
+		var at int64
+		if err := rows.Scan(&c.Device, &c.Check, &c.Date, &c.By, &at, &c.Problem); err != nil {
+			return nil, fmt.Errorf("sqlite store: confirmations of %q: %w", branch, err)
+		}
+		c.At = time.Unix(0, at).UTC()
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
 func decodeHealth(hb sql.NullString, b *store.Branch) error {
 	if !hb.Valid {
 		return nil

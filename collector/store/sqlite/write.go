@@ -44,6 +44,17 @@ func (s *Store) DeleteResults(ctx context.Context, branch string, before time.Ti
 	return int64(n), nil
 }
 
+// PutConfirmation appends a staff confirmation.
+func (s *Store) PutConfirmation(ctx context.Context, branch string, c result.Confirmation) error {
+	_, err := s.submit(ctx, &request{rows: 1, exec: []any{
+		`INSERT INTO confirmations (branch, device, check_name, date, by_name, at, problem) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		branch, c.Device, c.Check, c.Date, c.By, c.At.UnixNano(), c.Problem}})
+	if err != nil {
+		return fmt.Errorf("sqlite store: confirmation for %q: %w", branch, err)
+	}
+	return nil
+}
+
 // PutBranch records an agent's contact and, when d is non-nil, its descriptor.
 func (s *Store) PutBranch(ctx context.Context, id string, d *result.Descriptor, c store.Contact) error {
 	var desc any

@@ -29,6 +29,8 @@ type request struct {
 	branch []any
 	// prune, when set, deletes results: branch and cutoff (unix nanos).
 	prune []any
+	// exec, when set, runs one statement: exec[0] is the SQL, the rest its arguments.
+	exec []any
 	reply chan reply
 }
 
@@ -187,6 +189,12 @@ func (w *writer) prepare(reqs []*request) error {
 
 // apply executes one request inside tx and returns the rows it inserted.
 func (w *writer) apply(ctx context.Context, tx *sql.Tx, r *request) (int, error) {
+	if r.exec != nil {
+		if _, err := tx.ExecContext(ctx, r.exec[0].(string), r.exec[1:]...); err != nil {
+			return 0, err
+		}
+		return 0, nil
+	}
 	if r.prune != nil {
 		res, err := tx.ExecContext(ctx, `DELETE FROM results WHERE branch = ? AND started_at < ?`, r.prune...)
 		if err != nil {

@@ -148,3 +148,32 @@ func testHeartbeat(t *testing.T, open Opener) {
 		t.Fatalf("heartbeat %+v, want %+v", got, h)
 	}
 }
+
+// testConfirmations: staff confirmations are kept per branch and date, in
+// the order they were made.
+func testConfirmations(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := context.Background()
+	c := func(by string, min int, date string) result.Confirmation {
+		return result.Confirmation{Device: "feedback-book", Check: "in-place", Date: date, By: by, At: base.Add(time.Duration(min) * time.Minute).UTC()}
+	}
+	for _, x := range []struct {
+		branch string
+		c      result.Confirmation
+	}{{"lon", c("Sam", 2, "2026-11-24")}, {"lon", c("Priya", 1, "2026-11-24")}, {"lon", c("Sam", 0, "2026-11-23")}, {"par", c("Luc", 0, "2026-11-24")}} {
+		if err := s.PutConfirmation(ctx, x.branch, x.c); err != nil {
+			t.Fatalf("PutConfirmation: %v", err)
+		}
+	}
+	got, err := s.Confirmations(ctx, "lon", "2026-11-24")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].By != "Priya" || got[1].By != "Sam" || !got[1].At.Equal(base.Add(2*time.Minute)) {
+		t.Fatalf("confirmations %+v, want Priya then Sam of 2026-11-24", got)
+	}
+	none, err := s.Confirmations(ctx, "lon", "2026-11-25")
+	if err != nil || none == nil || len(none) != 0 {
+		t.Fatalf("a day without confirmations: %v, %v; want an empty list", none, err)
+	}
+}

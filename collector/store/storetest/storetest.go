@@ -33,6 +33,7 @@ func Run(t *testing.T, open Opener) {
 		{"a contact without descriptor keeps the previous descriptor", testPutBranchKeepsDescriptor},
 		{"the agent heartbeat round-trips and a contact without one keeps it", testHeartbeat},
 		{"a branch that never sent a descriptor has none", testBranchWithoutDescriptor},
+		{"staff confirmations are kept per branch and date in order", testConfirmations},
 		{"branches are listed in id order", testBranchesOrder},
 		{"an unknown branch is not found", testBranchNotFound},
 		{"concurrent writers store every result exactly once", testConcurrentWriters},
