@@ -48,7 +48,18 @@ type Options struct {
 // reloads the configuration; an invalid one is refused and the running one
 // kept. The spool's location and size are fixed at start.
 func Run(ctx context.Context, o Options) error {
-	b, err := loadForRun(o.ConfigPath, o.Book)
+	remote := &manual.MemoryBook{}
+	load := func(path string) (*Branch, error) {
+		if o.Book != nil {
+			return loadForRun(path, o.Book)
+		}
+		l, err := config.Load(path)
+		if err != nil {
+			return nil, err
+		}
+		return checkForRun(l, manual.Merged{manual.NewFileBook(ConfirmationsPath(l)), remote})
+	}
+	b, err := load(o.ConfigPath)
 	if err != nil {
 		return err
 	}
@@ -61,7 +72,7 @@ func Run(ctx context.Context, o Options) error {
 		return fmt.Errorf("open spool: %w", err)
 	}
 	defer sp.Close()
-	a := &agentState{o: o, spool: sp, started: time.Now(), reload: make(chan chan error)}
+	a := &agentState{o: o, spool: sp, started: time.Now(), reload: make(chan chan error), load: load, remote: remote}
 	a.set(b)
 	a.metrics = admin.NewMetrics(Version, admin.Gauges{
 		SpoolResults: func() float64 { return float64(sp.Depth()) },
@@ -98,11 +109,18 @@ func Run(ctx context.Context, o Options) error {
 
 // loadForRun loads a configuration and checks what run needs beyond validity.
 func loadForRun(path string, book manual.Book) (*Branch, error) {
-	b, err := Load(path, book)
+	l, err := config.Load(path)
 	if err != nil {
 		return nil, err
 	}
-	l := b.Config
+	return checkForRun(l, book)
+}
+
+func checkForRun(l *config.Loaded, book manual.Book) (*Branch, error) {
+	b, err := Compile(l, book)
+	if err != nil {
+		return nil, err
+	}
 	if l.File.Collector.URL == "" {
 		return nil, fmt.Errorf("%s: collector.url is not set: run needs a collector to ship to", l.Path)
 	}
@@ -120,6 +138,9 @@ type agentState struct {
 	metrics *admin.Metrics
 	started time.Time
 	reload  chan chan error
+	load    func(path string) (*Branch, error)
+	// remote holds the confirmations made on the collector's board.
+	remote *manual.MemoryBook
 
 	mu        sync.Mutex
 	branch    *Branch
@@ -163,6 +184,7 @@ func (a *agentState) generation(ctx context.Context, hup <-chan os.Signal) (*Bra
 		Descriptor: func() *result.Descriptor { return desc },
 	})
 	sched, err := schedule.New(l.Calendar, func(ctx context.Context, slot calendar.Slot) bool {
+		a.fetchConfirmations(ctx, b, client)
 		return a.sweep(ctx, b, sh, slot)
 	}, o.Log, o.Clock)
 	if err != nil {
@@ -204,7 +226,7 @@ func (a *agentState) generation(ctx context.Context, hup <-chan os.Signal) (*Bra
 		case <-hup:
 		case reply = <-a.reload:
 		}
-		nb, err := loadForRun(l.Path, o.Book)
+		nb, err := a.load(l.Path)
 		a.metrics.Reloaded(err == nil)
 		a.mu.Lock()
 		if err != nil {

@@ -50,6 +50,8 @@ type Server struct {
 // NewServer wires the routes:
 //
 //	POST /api/v1/results        agents, bearer token of their branch
+//	GET  /api/v1/confirmations  agents: staff confirmations made on the board
+//	POST /api/v1/branches/{id}/confirmations, POST /branches/{id}/confirm  people, login
 //	GET  /api/v1/branches[/id]  people, login
 //	GET  /, /branches/{id}      the board, login
 //	GET  /metrics, /-/healthy, /-/ready
@@ -64,9 +66,10 @@ func NewServer(o ServerOptions) *Server {
 		Store: o.Store, Tokens: o.Tokens, Metrics: m, Log: o.Log, Now: o.Now, Discard: o.Discard,
 		Changed: e.Invalidate, MaxBodyBytes: o.MaxBodyBytes, MaxResults: o.MaxResults, SkewThreshold: o.SkewThreshold,
 	}))
+	mux.Handle("GET /api/v1/confirmations", ingest.Confirmations(o.Tokens, o.Store))
 	login := o.Users.Require
-	api.Register(mux, e, o.Log, login)
-	board.Register(mux, e, o.Log, login)
+	api.Register(mux, e, o.Store, o.Now, o.Log, login)
+	board.Register(mux, e, o.Store, o.Now, o.Log, login)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry}))
 	mux.HandleFunc("GET /-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /-/ready", func(w http.ResponseWriter, r *http.Request) {

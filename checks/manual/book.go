@@ -98,14 +98,38 @@ type MemoryBook struct {
 	m  map[[3]string]Confirmation
 }
 
-// Confirm records c.
+// Confirm records c unless the book holds a later word on the same item.
 func (b *MemoryBook) Confirm(c Confirmation) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.m == nil {
 		b.m = map[[3]string]Confirmation{}
 	}
-	b.m[[3]string{c.Device, c.Check, c.Date}] = c
+	k := [3]string{c.Device, c.Check, c.Date}
+	if old, ok := b.m[k]; ok && old.At.After(c.At) {
+		return
+	}
+	b.m[k] = c
+}
+
+// Merged looks an item up in several books (the branch PC's own file and
+// the confirmations made on the collector's board); the latest word wins.
+type Merged []Book
+
+// Lookup returns the latest confirmation of an item for a date in any book.
+func (m Merged) Lookup(device, check, date string) (Confirmation, bool, error) {
+	var best Confirmation
+	found := false
+	for _, b := range m {
+		c, ok, err := b.Lookup(device, check, date)
+		if err != nil {
+			return Confirmation{}, false, err
+		}
+		if ok && (!found || c.At.After(best.At)) {
+			best, found = c, true
+		}
+	}
+	return best, found, nil
 }
 
 // Lookup returns the confirmation of an item for a date.

@@ -5,13 +5,15 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/branchready/branchready/collector/readiness"
 	"github.com/branchready/branchready/collector/store"
 )
 
 // Register adds the API routes to mux. wrap guards them (login).
-func Register(mux *http.ServeMux, e *readiness.Engine, log *slog.Logger, wrap func(http.Handler) http.Handler) {
+func Register(mux *http.ServeMux, e *readiness.Engine, st Confirmations, now func() time.Time, log *slog.Logger, wrap func(http.Handler) http.Handler) {
+	registerConfirmations(mux, st, now, wrap)
 	mux.Handle("GET /api/v1/branches", wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		all, err := e.All(r.Context())
 		if err != nil {

@@ -7,10 +7,12 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/branchready/branchready/collector/api"
 	"github.com/branchready/branchready/collector/readiness"
 	"github.com/branchready/branchready/collector/store"
 )
@@ -29,6 +31,19 @@ var funcs = template.FuncMap{
 		return t.Format("15:04")
 	},
 	"label": func(v readiness.Verdict) string { return strings.ReplaceAll(string(v), "_", " ") },
+	// problem returns the reason an item is not fine now, or "".
+	"problem": func(j readiness.Judgement, device, check string) string {
+		ps := j.Problems
+		if j.Current != nil {
+			ps = j.Current.Problems
+		}
+		for _, p := range ps {
+			if p.Device == device && p.Check == check {
+				return p.Reason
+			}
+		}
+		return ""
+	},
 	"since": func(t time.Time) string {
 		if t.IsZero() {
 			return "never"
@@ -40,7 +55,20 @@ var funcs = template.FuncMap{
 var pages = template.Must(template.New("").Funcs(funcs).ParseFS(files, "templates/*.html"))
 
 // Register adds the board's pages to mux; wrap guards them (login).
-func Register(mux *http.ServeMux, e *readiness.Engine, log *slog.Logger, wrap func(http.Handler) http.Handler) {
+func Register(mux *http.ServeMux, e *readiness.Engine, st api.Confirmations, now func() time.Time, log *slog.Logger, wrap func(http.Handler) http.Handler) {
+	mux.Handle("POST /branches/{id}/confirm", wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !sameOrigin(r) {
+			http.Error(w, "cross-site form posts are refused", http.StatusForbidden)
+			return
+		}
+		req := api.ConfirmRequest{Device: r.FormValue("device"), Check: r.FormValue("check"), By: r.FormValue("by"), Problem: r.FormValue("problem")}
+		if _, err := api.Confirm(r.Context(), st, r.PathValue("id"), req, now()); err != nil {
+			http.Error(w, "not recorded: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		e.Invalidate(r.PathValue("id"))
+		http.Redirect(w, r, "/branches/"+url.PathEscape(r.PathValue("id"))+"?confirmed=1", http.StatusSeeOther)
+	})))
 	mux.Handle("GET /{$}", wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		all, err := e.All(r.Context())
 		if err != nil {
@@ -62,6 +90,17 @@ func Register(mux *http.ServeMux, e *readiness.Engine, log *slog.Logger, wrap fu
 			render(w, log, "branch.html", s)
 		}
 	})))
+}
+
+// sameOrigin refuses form posts from other sites (basic auth alone would
+// let any page the operator visits post as them).
+func sameOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		origin = r.Header.Get("Referer")
+	}
+	u, err := url.Parse(origin)
+	return err == nil && u.Host == r.Host
 }
 
 // sortForOps puts the branches that need attention first.
@@ -94,6 +133,6 @@ func render(w http.ResponseWriter, log *slog.Logger, name string, data any) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
 	_, _ = w.Write(buf.Bytes())
 }

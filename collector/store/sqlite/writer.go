@@ -30,7 +30,7 @@ type request struct {
 	// prune, when set, deletes results: branch and cutoff (unix nanos).
 	prune []any
 	// exec, when set, runs one statement: exec[0] is the SQL, the rest its arguments.
-	exec []any
+	exec  []any
 	reply chan reply
 }
 
