@@ -122,9 +122,14 @@ func (s *Server) updateGauges(ctx context.Context) {
 		return
 	}
 	counts := map[readiness.Verdict]float64{}
+	silent := 0.0
 	for _, b := range all {
 		counts[b.Judgement.Verdict]++
+		if b.Silent {
+			silent++
+		}
 	}
+	s.Metrics.SilentAgents.Set(silent)
 	for _, v := range []readiness.Verdict{readiness.Ready, readiness.ReadyDegraded, readiness.NotReady, readiness.Unknown, readiness.Closed} {
 		s.Metrics.Branches.WithLabelValues(string(v)).Set(counts[v])
 	}

@@ -20,6 +20,8 @@ type Metrics struct {
 	AgentClockSkew *prometheus.GaugeVec
 	// PrunedResults counts results deleted by retention.
 	PrunedResults prometheus.Counter
+	// SilentAgents counts branches whose agent stopped reporting.
+	SilentAgents prometheus.Gauge
 	// Branches counts branches by today's verdict.
 	Branches *prometheus.GaugeVec
 }
@@ -46,6 +48,10 @@ func New() *Metrics {
 			Help:    "Time to durably store one batch of results.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
 		}),
+		SilentAgents: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "branchready_agents_silent",
+			Help: "Branches whose agent has not reported for 15 minutes (three missed heartbeats).",
+		}),
 		PrunedResults: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "branchready_store_pruned_results_total",
 			Help: "Results deleted because they were older than the retention.",
@@ -59,7 +65,7 @@ func New() *Metrics {
 			Help: "Branches by today's readiness verdict.",
 		}, []string{"verdict"}),
 	}
-	m.Registry.MustRegister(m.IngestRequests, m.IngestResults, m.IngestBatchSize, m.StoreWriteSeconds, m.PrunedResults, m.AgentClockSkew, m.Branches,
+	m.Registry.MustRegister(m.IngestRequests, m.IngestResults, m.IngestBatchSize, m.StoreWriteSeconds, m.PrunedResults, m.SilentAgents, m.AgentClockSkew, m.Branches,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -21,15 +21,18 @@ type Reader interface {
 // BranchStatus is a branch as the board and the API show it: who it is,
 // its local time, and today's judgement.
 type BranchStatus struct {
-	ID        string          `json:"id"`
-	Name      string          `json:"name"`
-	Region    string          `json:"region,omitempty"`
-	Timezone  string          `json:"timezone"`
-	LocalTime string          `json:"local_time"`
-	Judgement Judgement       `json:"today"`
-	Contact   store.Contact   `json:"last_contact"`
-	SkewAlarm bool            `json:"clock_skew_alarm"`
-	Devices   []result.Device `json:"devices,omitempty"`
+	ID        string        `json:"id"`
+	Name      string        `json:"name"`
+	Region    string        `json:"region,omitempty"`
+	Timezone  string        `json:"timezone"`
+	LocalTime string        `json:"local_time"`
+	Judgement Judgement     `json:"today"`
+	Contact   store.Contact `json:"last_contact"`
+	SkewAlarm bool          `json:"clock_skew_alarm"`
+	// Silent is set when the agent has not reported for SilentAfter: its
+	// heartbeats stopped (PC off, network down, agent stopped).
+	Silent  bool            `json:"agent_silent"`
+	Devices []result.Device `json:"devices,omitempty"`
 }
 
 // Engine judges branches from the store. A branch's judgement is cached
@@ -43,6 +46,9 @@ type Engine struct {
 	Now   func() time.Time
 	// SkewThreshold flags agents whose clock is off by more than this.
 	SkewThreshold time.Duration
+	// SilentAfter flags an agent that has not reported for this long
+	// (three missed heartbeats); default 15 minutes.
+	SilentAfter time.Duration
 	// MaxAge bounds how long a judgement is cached; default 5 minutes.
 	MaxAge time.Duration
 
@@ -81,6 +87,7 @@ func (e *Engine) All(ctx context.Context) ([]BranchStatus, error) {
 				Problems: []Item{{Reason: "the collector cannot judge this branch: " + err.Error()}}}}}
 		}
 		s.Devices = nil
+		s.Silent = e.silent(s.Contact)
 		out = append(out, s)
 	}
 	return out, nil
@@ -92,10 +99,14 @@ func (e *Engine) One(ctx context.Context, id, date string) (BranchStatus, error)
 	if err != nil {
 		return BranchStatus{}, err
 	}
+	var s BranchStatus
 	if date == "" {
-		return e.status(ctx, b)
+		s, err = e.status(ctx, b)
+	} else {
+		s, err = e.judge(ctx, b, date)
 	}
-	return e.judge(ctx, b, date)
+	s.Silent = e.silent(s.Contact)
+	return s, err
 }
 
 func (e *Engine) status(ctx context.Context, b store.Branch) (BranchStatus, error) {
@@ -165,6 +176,15 @@ func (e *Engine) judge(ctx context.Context, b store.Branch, date string) (Branch
 	}
 	s.Judgement, err = Judge(d, cal, date, rs, now)
 	return s, err
+}
+
+// silent reports whether an agent's last contact is older than SilentAfter.
+func (e *Engine) silent(c store.Contact) bool {
+	after := e.SilentAfter
+	if after == 0 {
+		after = 15 * time.Minute
+	}
+	return c.At.IsZero() || e.now().Sub(c.At) > after
 }
 
 const localTimeFormat = "2006-01-02 15:04 MST"

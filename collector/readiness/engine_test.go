@@ -97,3 +97,20 @@ func TestOneBranchThatCannotBeJudgedDoesNotBlankTheBoard(t *testing.T) {
 		t.Errorf("good branch %+v", bs[1])
 	}
 }
+
+func TestAnAgentThatStoppedReportingIsFlaggedSilent(t *testing.T) {
+	d, cal := fixture(t)
+	d.Calendar = cal.Spec()
+	now := at("08:20")
+	st := &countingStore{branch: store.Branch{ID: "lon", Descriptor: d, Contact: store.Contact{At: at("08:10")}}}
+	e := &Engine{Store: st, Now: func() time.Time { return now }}
+	bs, _ := e.All(context.Background())
+	if bs[0].Silent {
+		t.Error("an agent heard from 10 minutes ago is flagged silent")
+	}
+	now = at("08:26")
+	bs, _ = e.All(context.Background())
+	if !bs[0].Silent {
+		t.Error("an agent not heard from for 16 minutes is not flagged silent")
+	}
+}
