@@ -7,7 +7,10 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/signal"
+	"syscall"
 
+	"github.com/branchready/branchready/collector/auth"
 	"github.com/branchready/branchready/collector/store"
 	"github.com/branchready/branchready/collector/store/postgres"
 	"github.com/branchready/branchready/collector/store/sqlite"
@@ -37,8 +40,9 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	defer st.Close()
+	tokens, users := cfg.tokens(), cfg.users()
 	srv := NewServer(ServerOptions{
-		Store: st, Tokens: cfg.tokens(), Users: cfg.users(), Log: o.Log,
+		Store: st, Tokens: tokens, Users: users, Log: o.Log,
 		SkewThreshold: cfg.ClockSkewThreshold, MaxBodyBytes: cfg.MaxBodyBytes, MaxResults: cfg.MaxBatchResults, Retention: cfg.Retention,
 	})
 	ln, err := net.Listen("tcp", cfg.Listen)
@@ -57,7 +61,36 @@ func Run(ctx context.Context, o Options) error {
 	if o.Ready != nil {
 		o.Ready(ln.Addr().String())
 	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				_ = ReloadAuth(o.ConfigPath, tokens, users, o.Log)
+			}
+		}
+	}()
 	return srv.Serve(ctx, ln)
+}
+
+// ReloadAuth re-reads the configuration and swaps in its branch tokens and
+// users, so that a new branch or a changed password needs no restart. An
+// invalid file changes nothing. Other settings (listen, store, tls) need a
+// restart.
+func ReloadAuth(path string, tokens *auth.Tokens, users *auth.Users, log *slog.Logger) error {
+	cfg, err := LoadConfig(path)
+	if err != nil {
+		log.Error("configuration reload refused; tokens and users unchanged", "err", err)
+		return err
+	}
+	tokens.Swap(cfg.tokens())
+	users.Swap(cfg.users())
+	log.Info("configuration reloaded: branch tokens and users", "branches_with_tokens", tokens.Len(), "users", len(cfg.Users))
+	return nil
 }
 
 // OpenStore opens the configured store.

@@ -21,8 +21,10 @@ var (
 	ErrWrongScope = errors.New("token may not write this branch")
 )
 
-// Tokens maps token hashes to branch ids.
+// Tokens maps token hashes to branch ids. Safe for concurrent use; Swap
+// replaces the table when the collector reloads its configuration.
 type Tokens struct {
+	mu     sync.RWMutex
 	byHash map[[32]byte]string
 }
 
@@ -40,7 +42,28 @@ func NewTokens(hashes map[string]string) (*Tokens, error) {
 }
 
 // Add registers a plain token for a branch (demo and tests).
-func (t *Tokens) Add(branch, token string) { t.byHash[sha256.Sum256([]byte(token))] = branch }
+func (t *Tokens) Add(branch, token string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.byHash[sha256.Sum256([]byte(token))] = branch
+}
+
+// Swap replaces t's table with from's.
+func (t *Tokens) Swap(from *Tokens) {
+	from.mu.RLock()
+	m := from.byHash
+	from.mu.RUnlock()
+	t.mu.Lock()
+	t.byHash = m
+	t.mu.Unlock()
+}
+
+// Len is how many branch tokens are known.
+func (t *Tokens) Len() int {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return len(t.byHash)
+}
 
 // Branch returns the branch a request's bearer token belongs to.
 func (t *Tokens) Branch(r *http.Request) (string, error) {
@@ -49,7 +72,9 @@ func (t *Tokens) Branch(r *http.Request) (string, error) {
 	if !ok || tok == "" {
 		return "", ErrNoToken
 	}
+	t.mu.RLock()
 	branch, ok := t.byHash[sha256.Sum256([]byte(tok))]
+	t.mu.RUnlock()
 	if !ok {
 		return "", ErrBadToken
 	}
@@ -69,8 +94,11 @@ func NewToken() string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-// Users checks people's logins.
+// Users checks people's logins. Safe for concurrent use; Swap replaces the
+// table when the collector reloads its configuration.
 type Users struct {
+	mu     sync.RWMutex
+	gen    uint64 // bumped by Swap
 	hashes map[string][]byte
 	// dummy keeps the time of a failed login for an unknown user the same
 	// as for a known one.
@@ -93,6 +121,19 @@ func NewUsers(hashes map[string]string) (*Users, error) {
 	return u, nil
 }
 
+// Swap replaces u's logins with from's and forgets cached logins, so a
+// removed user or a changed password takes effect at once.
+func (u *Users) Swap(from *Users) {
+	from.mu.RLock()
+	m := from.hashes
+	from.mu.RUnlock()
+	u.mu.Lock()
+	u.hashes = m
+	u.gen++
+	u.ok.Clear()
+	u.mu.Unlock()
+}
+
 // HashPassword returns the bcrypt hash of a password.
 func HashPassword(pw string) (string, error) {
 	h, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.DefaultCost)
@@ -107,7 +148,10 @@ func (u *Users) Check(name, password string) bool {
 			return true
 		}
 	}
+	u.mu.RLock()
 	h, ok := u.hashes[name]
+	gen := u.gen
+	u.mu.RUnlock()
 	if !ok {
 		_ = bcrypt.CompareHashAndPassword(u.dummy, []byte(password))
 		return false
@@ -115,7 +159,11 @@ func (u *Users) Check(name, password string) bool {
 	if bcrypt.CompareHashAndPassword(h, []byte(password)) != nil {
 		return false
 	}
-	u.ok.Store(name, sum[:])
+	u.mu.Lock()
+	if u.gen == gen { // not if the logins were swapped meanwhile
+		u.ok.Store(name, sum[:])
+	}
+	u.mu.Unlock()
 	return true
 }
 
