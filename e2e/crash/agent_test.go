@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -21,11 +20,9 @@ import (
 // buildAgent builds cmd/branchready-agent into a temporary directory.
 func buildAgent(t *testing.T) string {
 	t.Helper()
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goTool); err != nil {
-		if goTool, err = exec.LookPath("go"); err != nil {
-			t.Fatalf("no go tool to build the agent with: %v", err)
-		}
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("no go tool on PATH to build the agent with: %v", err)
 	}
 	bin := filepath.Join(t.TempDir(), "branchready-agent")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
