@@ -69,7 +69,7 @@ func agentChild(mode, path, url string) error {
 
 func TestKillingTheAgentAtRandomMomentsLosesAndDuplicatesNothing(t *testing.T) {
 	if testing.Short() {
-		t.Skip("kills child processes")
+		t.Skip("kills child processes: skipped under testing.Short (go test -short)")
 	}
 	c := newCollector()
 	c.fault = flakyCollector(c)

@@ -72,7 +72,7 @@ func helper(t *testing.T, mode, path string) *exec.Cmd {
 
 func TestKillNineDuringWritesLosesNoAcknowledgedPut(t *testing.T) {
 	if testing.Short() {
-		t.Skip("kills child processes")
+		t.Skip("kills child processes: skipped under testing.Short (go test -short)")
 	}
 	path := filepath.Join(t.TempDir(), "spool.db")
 	mustHave := map[string]bool{}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/branchready/branchready/testpeer"
 	"net/netip"
 	"os"
 	"strings"
@@ -113,7 +114,7 @@ func TestNewReportsEveryBadOption(t *testing.T) {
 func unprivilegedAllowed(t *testing.T) bool {
 	b, err := os.ReadFile("/proc/sys/net/ipv4/ping_group_range")
 	if err != nil {
-		t.Skip("no /proc/sys/net/ipv4/ping_group_range: not Linux")
+		testpeer.Missing(t, "no /proc/sys/net/ipv4/ping_group_range: not Linux")
 	}
 	var lo, hi int
 	if _, err := fmt.Sscan(string(b), &lo, &hi); err != nil {
