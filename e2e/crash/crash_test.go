@@ -17,7 +17,7 @@ const kills = 8
 
 func TestKillNineMidSweepAndMidShippingLosesAndDuplicatesNothing(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the agent and kills it repeatedly; not in -short")
+		t.Skip("builds the agent and kills it repeatedly: skipped under testing.Short (go test -short)")
 	}
 	seed := *seedFlag
 	if seed == 0 {
