@@ -70,3 +70,26 @@ func EncodeHealth(h *result.Health) (*string, error) {
 	s := string(b)
 	return &s, nil
 }
+
+// Rows is what database/sql's and pgx's result sets have in common.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// ScanConfirmations reads rows of (device, check_name, date, by_name, at,
+// problem), at in unix nanoseconds, as both stores select them.
+func ScanConfirmations(rows Rows) ([]result.Confirmation, error) {
+	out := []result.Confirmation{}
+	for rows.Next() {
+		var c result.Confirmation
+		var at int64
+		if err := rows.Scan(&c.Device, &c.Check, &c.Date, &c.By, &at, &c.Problem); err != nil {
+			return nil, err
+		}
+		c.At = time.Unix(0, at).UTC()
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

@@ -162,17 +162,11 @@ func (s *Store) Confirmations(ctx context.Context, branch, date string) ([]resul
 		return nil, fmt.Errorf("postgres store: confirmations of %q: %w", branch, err)
 	}
 	defer rows.Close()
-	out := []result.Confirmation{}
-	for rows.Next() {
-		var c result.Confirmation
-		var at int64
-		if err := rows.Scan(&c.Device, &c.Check, &c.Date, &c.By, &at, &c.Problem); err != nil {
-			return nil, fmt.Errorf("postgres store: confirmations of %q: %w", branch, err)
-		}
-		c.At = time.Unix(0, at).UTC()
-		out = append(out, c)
+	out, err := store.ScanConfirmations(rows)
+	if err != nil {
+		return nil, fmt.Errorf("postgres store: confirmations of %q: %w", branch, err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // PutBranch records an agent's contact and, when d is non-nil, its descriptor.
