@@ -103,7 +103,7 @@ func (e *Engine) One(ctx context.Context, id, date string) (BranchStatus, error)
 	if date == "" {
 		s, err = e.status(ctx, b)
 	} else {
-		s, err = e.judge(ctx, b, date)
+		s, _, err = e.judge(ctx, b, date)
 	}
 	s.Silent = e.silent(s.Contact)
 	return s, err
@@ -121,17 +121,15 @@ func (e *Engine) status(ctx context.Context, b store.Branch) (BranchStatus, erro
 		}
 		return s, nil
 	}
-	s, err := e.judge(ctx, b, "")
+	s, cal, err := e.judge(ctx, b, "")
 	if err != nil {
 		return s, err
 	}
 	c = cached{status: s, until: now.Add(e.maxAge())}
-	if b.Descriptor != nil {
-		if cal, probs := calendar.Compile(b.Descriptor.Calendar); probs == nil {
-			c.loc = cal.Location()
-			if t := nextChange(cal, now); t.Before(c.until) {
-				c.until = t
-			}
+	if cal != nil {
+		c.loc = cal.Location()
+		if t := nextChange(cal, now); t.Before(c.until) {
+			c.until = t
 		}
 	}
 	e.mu.Lock()
@@ -143,7 +141,10 @@ func (e *Engine) status(ctx context.Context, b store.Branch) (BranchStatus, erro
 	return s, nil
 }
 
-func (e *Engine) judge(ctx context.Context, b store.Branch, date string) (BranchStatus, error) {
+// judge reads a branch's results for a date and judges them; it also returns
+// the branch's compiled calendar (nil without a descriptor) so that callers
+// need not compile it again.
+func (e *Engine) judge(ctx context.Context, b store.Branch, date string) (BranchStatus, *calendar.Calendar, error) {
 	now := e.now()
 	s := BranchStatus{ID: b.ID, Contact: b.Contact}
 	if e.SkewThreshold > 0 {
@@ -151,13 +152,13 @@ func (e *Engine) judge(ctx context.Context, b store.Branch, date string) (Branch
 	}
 	if b.Descriptor == nil {
 		s.Judgement = Judgement{Date: date, State: State{Verdict: Unknown, At: now}}
-		return s, nil
+		return s, nil, nil
 	}
 	d := b.Descriptor
 	s.Name, s.Region, s.Timezone, s.Devices = d.Name, d.Region, d.Calendar.Timezone, d.Devices
 	cal, probs := calendar.Compile(d.Calendar)
 	if probs != nil {
-		return s, fmt.Errorf("branch %s: calendar: %s: %s", b.ID, probs[0].Path, probs[0].Msg)
+		return s, nil, fmt.Errorf("branch %s: calendar: %s: %s", b.ID, probs[0].Path, probs[0].Msg)
 	}
 	local := now.In(cal.Location())
 	s.LocalTime = local.Format(localTimeFormat)
@@ -166,16 +167,16 @@ func (e *Engine) judge(ctx context.Context, b store.Branch, date string) (Branch
 	}
 	day, err := cal.DayByDate(date)
 	if err != nil {
-		return s, fmt.Errorf("date %q: must be YYYY-MM-DD", date)
+		return s, cal, fmt.Errorf("date %q: must be YYYY-MM-DD", date)
 	}
 	var rs []result.Result
 	if day.Open {
 		if rs, err = e.Store.Results(ctx, b.ID, day.SweepFrom.Add(-Grace), day.Closing); err != nil {
-			return s, err
+			return s, cal, err
 		}
 	}
 	s.Judgement, err = Judge(d, cal, date, rs, now)
-	return s, err
+	return s, cal, err
 }
 
 // silent reports whether an agent's last contact is older than SilentAfter.
