@@ -1,0 +1,59 @@
+package outbox
+
+import (
+	"context"
+	"time"
+
+	"github.com/branchready/branchready/alerts/notify"
+)
+
+// Row is one decided notification.
+type Row struct {
+	// Seq orders rows: within an incident, lower Seq is delivered first.
+	Seq     int64          `json:"seq"`
+	Message notify.Message `json:"message"`
+	// Attempts counts deliveries tried so far.
+	Attempts int `json:"attempts"`
+	// NotBefore is the earliest next attempt (backoff, Retry-After).
+	NotBefore time.Time `json:"not_before"`
+	// State is pending, delivered or failed (a permanent error).
+	State       string         `json:"state"`
+	LastError   string         `json:"last_error,omitempty"`
+	DeliveredAt time.Time      `json:"delivered_at,omitzero"`
+	Receipt     notify.Receipt `json:"receipt,omitzero"`
+}
+
+// Row states.
+const (
+	Pending   = "pending"
+	Delivered = "delivered"
+	Failed    = "failed"
+)
+
+// Store is the durable side of the outbox. Both collector stores implement
+// it, and one conformance suite holds them to this contract.
+type Store interface {
+	// Enqueue appends rows (in order) and returns their Seqs. The collector
+	// normally enqueues inside the incident transaction instead; this is for
+	// notifications decided alone (tests, the demo).
+	Enqueue(ctx context.Context, ms []notify.Message) error
+	// Claim returns up to n pending rows whose NotBefore <= now and which are
+	// the oldest pending row of their (incident, notifier, target), oldest
+	// first. A row claimed is not returned again until lease has passed (so a
+	// crashed deliverer's rows come back, and two deliverers never share one).
+	Claim(ctx context.Context, now time.Time, n int, lease time.Duration) ([]Row, error)
+	// Delivered marks a row sent and records the receipt; when the row was a
+	// Post it also stores the receipt as the thread of (incident, notifier, target).
+	Delivered(ctx context.Context, seq int64, r notify.Receipt, at time.Time) error
+	// Retry records a failed attempt and when to try again.
+	Retry(ctx context.Context, seq int64, errText string, notBefore time.Time) error
+	// Fail marks a row permanently failed (a configuration error).
+	Fail(ctx context.Context, seq int64, errText string, at time.Time) error
+	// Thread returns the receipt of an incident's first message on a
+	// notifier and target, zero when none was delivered yet.
+	Thread(ctx context.Context, incident, notifier, target string) (notify.Receipt, error)
+	// Sent returns every row of an incident, oldest first (the incident page).
+	Sent(ctx context.Context, incident string) ([]Row, error)
+	// Stats returns the number of pending rows and the age of the oldest.
+	Stats(ctx context.Context, now time.Time) (pending int, oldest time.Duration, err error)
+}
