@@ -30,7 +30,9 @@ type request struct {
 	// prune, when set, deletes results: branch and cutoff (unix nanos).
 	prune []any
 	// exec, when set, runs one statement: exec[0] is the SQL, the rest its arguments.
-	exec  []any
+	exec []any
+	// fn, when set, runs arbitrary statements inside the writer's transaction.
+	fn    func(ctx context.Context, tx *sql.Tx) (int, error)
 	reply chan reply
 }
 
@@ -189,6 +191,9 @@ func (w *writer) prepare(reqs []*request) error {
 
 // apply executes one request inside tx and returns the rows it inserted.
 func (w *writer) apply(ctx context.Context, tx *sql.Tx, r *request) (int, error) {
+	if r.fn != nil {
+		return r.fn(ctx, tx)
+	}
 	if r.exec != nil {
 		if _, err := tx.ExecContext(ctx, r.exec[0].(string), r.exec[1:]...); err != nil {
 			return 0, err

@@ -1,0 +1,248 @@
+package postgres
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/branchready/branchready/alerts/notify"
+	"github.com/branchready/branchready/alerts/outbox"
+	"github.com/branchready/branchready/collector/store"
+)
+
+var _ store.Alerts = (*Store)(nil)
+
+// SaveIncidents upserts incidents and enqueues messages in one transaction.
+func (s *Store) SaveIncidents(ctx context.Context, incs []store.IncidentRecord, ms []notify.Message) error {
+	enc := make([]string, len(ms))
+	for i, m := range ms {
+		var err error
+		if enc[i], err = store.EncodeMessage(m); err != nil {
+			return fmt.Errorf("postgres store: encode message for incident %s: %w", m.IncidentID, err)
+		}
+	}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		for _, r := range incs {
+			if _, err := tx.Exec(ctx, `INSERT INTO incidents (`+store.IncidentColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+				ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at, body = excluded.body`,
+				r.ID, r.Branch, r.Device, r.Check, r.State, r.OpenedAt.UnixNano(), r.UpdatedAt.UnixNano(), string(r.Body)); err != nil {
+				return fmt.Errorf("incident %s: %w", r.ID, err)
+			}
+		}
+		for i, m := range ms {
+			if _, err := tx.Exec(ctx, `INSERT INTO outbox (incident, notifier, target, op, message, decided_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+				m.IncidentID, m.Notifier, m.Target, string(m.Op), enc[i], m.DecidedAt.UnixNano()); err != nil {
+				return fmt.Errorf("enqueue for incident %s: %w", m.IncidentID, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("postgres store: save incidents: %w", err)
+	}
+	return nil
+}
+
+// Enqueue appends messages to the outbox.
+func (s *Store) Enqueue(ctx context.Context, ms []notify.Message) error {
+	return s.SaveIncidents(ctx, nil, ms)
+}
+
+// Claim leases the deliverable head rows of the outbox. SKIP LOCKED lets
+// several collectors claim at once without waiting on, or sharing, a row.
+func (s *Store) Claim(ctx context.Context, now time.Time, n int, lease time.Duration) ([]outbox.Row, error) {
+	rows, err := s.pool.Query(ctx, `WITH heads AS (
+			SELECT DISTINCT ON (incident, notifier, target) seq FROM outbox WHERE state = 'pending'
+			ORDER BY incident, notifier, target, seq),
+		pick AS (
+			SELECT o.seq FROM outbox o JOIN heads h ON o.seq = h.seq
+			WHERE o.not_before <= $1 AND o.claimed_until <= $1
+			ORDER BY o.seq LIMIT $2 FOR UPDATE OF o SKIP LOCKED)
+		UPDATE outbox SET claimed_until = $3 FROM pick WHERE outbox.seq = pick.seq
+		RETURNING outbox.seq, outbox.message, outbox.attempts, outbox.not_before, outbox.state, outbox.last_error,
+			outbox.done_at, outbox.channel, outbox.ts`, now.UnixNano(), n, now.Add(lease).UnixNano())
+	if err != nil {
+		return nil, fmt.Errorf("postgres store: claim outbox rows: %w", err)
+	}
+	defer rows.Close()
+	out := []outbox.Row{}
+	for rows.Next() {
+		r, err := store.ScanOutboxRow(rows)
+		if err != nil {
+			return nil, fmt.Errorf("postgres store: claim outbox rows: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres store: claim outbox rows: %w", err)
+	}
+	slices.SortFunc(out, func(a, b outbox.Row) int { return cmp.Compare(a.Seq, b.Seq) })
+	return out, nil
+}
+
+// Delivered marks a row sent and keeps a Post's receipt as the thread.
+func (s *Store) Delivered(ctx context.Context, seq int64, r notify.Receipt, at time.Time) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := one(tx.Exec(ctx, `UPDATE outbox SET state = 'delivered', done_at = $1, channel = $2, ts = $3, attempts = attempts + 1,
+			claimed_until = 0 WHERE seq = $4`, at.UnixNano(), r.Channel, r.TS, seq)); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO threads (incident, notifier, target, channel, ts)
+			SELECT incident, notifier, target, $1, $2 FROM outbox WHERE seq = $3 AND op = 'post'
+			ON CONFLICT (incident, notifier, target) DO NOTHING`, r.Channel, r.TS, seq)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("postgres store: mark outbox row %d delivered: %w", seq, err)
+	}
+	return nil
+}
+
+// Retry records a failed attempt.
+func (s *Store) Retry(ctx context.Context, seq int64, errText string, notBefore time.Time) error {
+	if err := one(s.pool.Exec(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = $1, not_before = $2, claimed_until = 0
+		WHERE seq = $3 AND state = 'pending'`, errText, notBefore.UnixNano(), seq)); err != nil {
+		return fmt.Errorf("postgres store: retry outbox row %d: %w", seq, err)
+	}
+	return nil
+}
+
+// Fail marks a row permanently failed.
+func (s *Store) Fail(ctx context.Context, seq int64, errText string, at time.Time) error {
+	if err := one(s.pool.Exec(ctx, `UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = $1, done_at = $2,
+		claimed_until = 0 WHERE seq = $3 AND state = 'pending'`, errText, at.UnixNano(), seq)); err != nil {
+		return fmt.Errorf("postgres store: fail outbox row %d: %w", seq, err)
+	}
+	return nil
+}
+
+func one(tag pgconn.CommandTag, err error) error {
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() != 1 {
+		return fmt.Errorf("no pending row: %w", store.ErrNotFound)
+	}
+	return nil
+}
+
+// Thread returns the receipt of an incident's first message on a route.
+func (s *Store) Thread(ctx context.Context, incident, notifier, target string) (notify.Receipt, error) {
+	var r notify.Receipt
+	err := s.pool.QueryRow(ctx, `SELECT channel, ts FROM threads WHERE incident = $1 AND notifier = $2 AND target = $3`,
+		incident, notifier, target).Scan(&r.Channel, &r.TS)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return notify.Receipt{}, nil
+	}
+	if err != nil {
+		return r, fmt.Errorf("postgres store: thread of %s: %w", incident, err)
+	}
+	return r, nil
+}
+
+// Sent returns every outbox row of an incident, oldest first.
+func (s *Store) Sent(ctx context.Context, incident string) ([]outbox.Row, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+store.OutboxColumns+` FROM outbox WHERE incident = $1 ORDER BY seq`, incident)
+	if err != nil {
+		return nil, fmt.Errorf("postgres store: outbox of %s: %w", incident, err)
+	}
+	defer rows.Close()
+	out := []outbox.Row{}
+	for rows.Next() {
+		r, err := store.ScanOutboxRow(rows)
+		if err != nil {
+			return nil, fmt.Errorf("postgres store: outbox of %s: %w", incident, err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Stats counts pending rows and the age of the oldest.
+func (s *Store) Stats(ctx context.Context, now time.Time) (int, time.Duration, error) {
+	var n int
+	var oldest *int64
+	if err := s.pool.QueryRow(ctx, `SELECT COUNT(*), MIN(decided_at) FROM outbox WHERE state = 'pending'`).Scan(&n, &oldest); err != nil {
+		return 0, 0, fmt.Errorf("postgres store: outbox stats: %w", err)
+	}
+	if oldest == nil {
+		return n, 0, nil
+	}
+	return n, max(0, now.Sub(time.Unix(0, *oldest))), nil
+}
+
+// Incidents returns open incidents and those resolved since since.
+func (s *Store) Incidents(ctx context.Context, since time.Time) ([]store.IncidentRecord, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+store.IncidentColumns+` FROM incidents
+		WHERE state <> $1 OR updated_at >= $2 ORDER BY updated_at DESC, id`, store.ResolvedState, since.UnixNano())
+	if err != nil {
+		return nil, fmt.Errorf("postgres store: incidents: %w", err)
+	}
+	defer rows.Close()
+	out, err := store.ScanIncidents(rows)
+	if err != nil {
+		return nil, fmt.Errorf("postgres store: incidents: %w", err)
+	}
+	return out, nil
+}
+
+// Incident returns one incident.
+func (s *Store) Incident(ctx context.Context, id string) (store.IncidentRecord, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+store.IncidentColumns+` FROM incidents WHERE id = $1`, id)
+	if err != nil {
+		return store.IncidentRecord{}, fmt.Errorf("postgres store: incident %s: %w", id, err)
+	}
+	defer rows.Close()
+	out, err := store.ScanIncidents(rows)
+	if err != nil {
+		return store.IncidentRecord{}, fmt.Errorf("postgres store: incident %s: %w", id, err)
+	}
+	if len(out) == 0 {
+		return store.IncidentRecord{}, fmt.Errorf("postgres store: incident %s: %w", id, store.ErrNotFound)
+	}
+	return out[0], nil
+}
+
+// PutSilence creates or replaces a silence.
+func (s *Store) PutSilence(ctx context.Context, r store.SilenceRecord) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO silences (`+store.SilenceColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)
+		ON CONFLICT (id) DO UPDATE SET starts_at = excluded.starts_at, ends_at = excluded.ends_at, created_by = excluded.created_by,
+		comment = excluded.comment, created_at = excluded.created_at, body = excluded.body`,
+		r.ID, r.StartsAt.UnixNano(), r.EndsAt.UnixNano(), r.CreatedBy, r.Comment, r.CreatedAt.UnixNano(), string(r.Body))
+	if err != nil {
+		return fmt.Errorf("postgres store: put silence %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+// Silences returns silences ending after since.
+func (s *Store) Silences(ctx context.Context, since time.Time) ([]store.SilenceRecord, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+store.SilenceColumns+` FROM silences WHERE ends_at > $1 ORDER BY starts_at, id`, since.UnixNano())
+	if err != nil {
+		return nil, fmt.Errorf("postgres store: silences: %w", err)
+	}
+	defer rows.Close()
+	out, err := store.ScanSilences(rows)
+	if err != nil {
+		return nil, fmt.Errorf("postgres store: silences: %w", err)
+	}
+	return out, nil
+}
+
+// DeleteSilence removes a silence.
+func (s *Store) DeleteSilence(ctx context.Context, id string) error {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM silences WHERE id = $1`, id)
+	if err != nil {
+		return fmt.Errorf("postgres store: delete silence %s: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("postgres store: delete silence %s: %w", id, store.ErrNotFound)
+	}
+	return nil
+}
