@@ -183,9 +183,13 @@ func (a *agentState) generation(ctx context.Context, hup <-chan os.Signal) (*Bra
 		},
 		Descriptor: func() *result.Descriptor { return desc },
 	})
+	fb := a.newFallback(l)
 	sched, err := schedule.New(l.Calendar, func(ctx context.Context, slot calendar.Slot) bool {
 		a.fetchConfirmations(ctx, b, client)
-		return a.sweep(ctx, b, sh, slot)
+		start := time.Now()
+		rs, ready := a.sweep(ctx, b, sh, slot)
+		a.alertLocally(ctx, b, fb, rs, start)
+		return ready
 	}, o.Log, o.Clock)
 	if err != nil {
 		return nil, err
@@ -273,7 +277,7 @@ func (a *agentState) requestReload() error {
 }
 
 // sweep runs one scheduled sweep, spools its results and wakes the shipper.
-func (a *agentState) sweep(ctx context.Context, b *Branch, sh *shipper.Shipper, slot calendar.Slot) bool {
+func (a *agentState) sweep(ctx context.Context, b *Branch, sh *shipper.Shipper, slot calendar.Slot) ([]result.Result, bool) {
 	start := time.Now()
 	rs := b.Sweep(ctx, string(slot.Kind), b.Checks, nil)
 	sum := Summarise(b.Checks, rs)
@@ -299,7 +303,7 @@ func (a *agentState) sweep(ctx context.Context, b *Branch, sh *shipper.Shipper, 
 	if a.o.OnSweep != nil {
 		a.o.OnSweep(slot, rs)
 	}
-	return sum.Ready
+	return rs, sum.Ready
 }
 
 // health is the heartbeat the collector keeps: spool depth, every result

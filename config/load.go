@@ -32,6 +32,10 @@ type Loaded struct {
 	// environment variable). It is not a configuration error: validate
 	// warns about it, and run refuses to start.
 	TokenErr error
+	// FallbackURL is the resolved Slack webhook of the fallback alert, empty
+	// when none is configured; FallbackErr says why it could not be read.
+	FallbackURL Secret
+	FallbackErr error
 }
 
 // Problems returns an accumulator that names this file and its lines, for
@@ -99,6 +103,8 @@ func Parse(path string, data []byte, getenv func(string) string, readFile func(s
 		l.Calendar = cal
 	}
 	l.Token, l.TokenErr = f.Collector.resolveToken(p, getenv, readFile, dir)
+	f.Fallback.validate(p)
+	l.FallbackURL, l.FallbackErr = f.Fallback.resolve(p, getenv, readFile, dir)
 	if ca := f.Collector.CAFile; ca != "" {
 		if !filepath.IsAbs(ca) {
 			ca = filepath.Join(dir, ca)
