@@ -64,4 +64,3 @@ func (f *Fallback) resolve(p *strictyaml.Problems, getenv func(string) string, r
 	}
 	return Secret(v), nil
 }
-
