@@ -82,7 +82,12 @@ func ScanOutboxRow(rows Rows) (outbox.Row, error) {
 		r.NotBefore = time.Unix(0, notBefore).UTC()
 	}
 	if doneAt != nil {
-		r.DeliveredAt = time.Unix(0, *doneAt).UTC()
+		switch r.State {
+		case outbox.Delivered:
+			r.DeliveredAt = time.Unix(0, *doneAt).UTC()
+		case outbox.Failed:
+			r.FailedAt = time.Unix(0, *doneAt).UTC()
+		}
 	}
 	return r, nil
 }

@@ -90,7 +90,7 @@ func (s *Store) Claim(ctx context.Context, now time.Time, n int, lease time.Dura
 func (s *Store) Delivered(ctx context.Context, seq int64, r notify.Receipt, at time.Time) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if err := one(tx.Exec(ctx, `UPDATE outbox SET state = 'delivered', done_at = $1, channel = $2, ts = $3, attempts = attempts + 1,
-			claimed_until = 0 WHERE seq = $4`, at.UnixNano(), r.Channel, r.TS, seq)); err != nil {
+			claimed_until = 0 WHERE seq = $4 AND state = 'pending'`, at.UnixNano(), r.Channel, r.TS, seq)); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO threads (incident, notifier, target, channel, ts)
@@ -127,7 +127,7 @@ func one(tag pgconn.CommandTag, err error) error {
 		return err
 	}
 	if tag.RowsAffected() != 1 {
-		return fmt.Errorf("no pending row: %w", store.ErrNotFound)
+		return outbox.ErrNotPending
 	}
 	return nil
 }
@@ -243,6 +243,15 @@ func (s *Store) DeleteSilence(ctx context.Context, id string) error {
 	}
 	if tag.RowsAffected() == 0 {
 		return fmt.Errorf("postgres store: delete silence %s: %w", id, store.ErrNotFound)
+	}
+	return nil
+}
+
+// Release gives a claimed row back untried.
+func (s *Store) Release(ctx context.Context, seq int64, notBefore time.Time) error {
+	if err := one(s.pool.Exec(ctx, `UPDATE outbox SET not_before = $1, claimed_until = 0 WHERE seq = $2 AND state = 'pending'`,
+		notBefore.UnixNano(), seq)); err != nil {
+		return fmt.Errorf("postgres store: release outbox row %d: %w", seq, err)
 	}
 	return nil
 }

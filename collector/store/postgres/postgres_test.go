@@ -11,6 +11,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/branchready/branchready/alerts/outbox"
+	"github.com/branchready/branchready/alerts/outbox/outboxtest"
 	"github.com/branchready/branchready/collector/store"
 	"github.com/branchready/branchready/collector/store/storetest"
 	"github.com/branchready/branchready/result"
@@ -20,6 +22,13 @@ func TestPostgres(t *testing.T) {
 	srv := startServer(t)
 	t.Run("conformance", func(t *testing.T) {
 		storetest.Run(t, func(t *testing.T) store.Store { return open(t, srv.newDatabase(t)) })
+	})
+	t.Run("outbox conformance", func(t *testing.T) {
+		outboxtest.Run(t, func(t *testing.T) outbox.Store {
+			s := open(t, srv.newDatabase(t))
+			t.Cleanup(func() { s.Close() })
+			return s
+		})
 	})
 	t.Run("opening a migrated database changes nothing", func(t *testing.T) {
 		dsn := srv.newDatabase(t)

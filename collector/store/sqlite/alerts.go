@@ -104,7 +104,7 @@ func (s *Store) Claim(ctx context.Context, now time.Time, n int, lease time.Dura
 func (s *Store) Delivered(ctx context.Context, seq int64, r notify.Receipt, at time.Time) error {
 	_, err := s.tx(ctx, "mark delivered", func(ctx context.Context, tx *sql.Tx) (int, error) {
 		if err := one(tx.ExecContext(ctx, `UPDATE outbox SET state = 'delivered', done_at = ?, channel = ?, ts = ?, attempts = attempts + 1, claimed_until = 0
-			WHERE seq = ?`, at.UnixNano(), r.Channel, r.TS, seq)); err != nil {
+			WHERE seq = ? AND state = 'pending'`, at.UnixNano(), r.Channel, r.TS, seq)); err != nil {
 			return 0, fmt.Errorf("outbox row %d: %w", seq, err)
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO threads (incident, notifier, target, channel, ts)
@@ -143,7 +143,7 @@ func one(res sql.Result, err error) error {
 		return err
 	}
 	if n != 1 {
-		return fmt.Errorf("no pending row: %w", store.ErrNotFound)
+		return outbox.ErrNotPending
 	}
 	return nil
 }
@@ -262,6 +262,15 @@ func (s *Store) DeleteSilence(ctx context.Context, id string) error {
 			return 0, store.ErrNotFound
 		}
 		return 0, nil
+	})
+	return err
+}
+
+// Release gives a claimed row back untried.
+func (s *Store) Release(ctx context.Context, seq int64, notBefore time.Time) error {
+	_, err := s.tx(ctx, "release outbox row", func(ctx context.Context, tx *sql.Tx) (int, error) {
+		return 0, one(tx.ExecContext(ctx, `UPDATE outbox SET not_before = ?, claimed_until = 0 WHERE seq = ? AND state = 'pending'`,
+			notBefore.UnixNano(), seq))
 	})
 	return err
 }

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/branchready/branchready/alerts/outbox"
+	"github.com/branchready/branchready/alerts/outbox/outboxtest"
 	"github.com/branchready/branchready/collector/store"
 	"github.com/branchready/branchready/collector/store/storetest"
 )
@@ -15,6 +17,17 @@ func TestConformance(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Open: %v", err)
 		}
+		return s
+	})
+}
+
+func TestOutboxConformance(t *testing.T) {
+	outboxtest.Run(t, func(t *testing.T) outbox.Store {
+		s, err := Open(context.Background(), filepath.Join(t.TempDir(), "collector.db"), nil)
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		t.Cleanup(func() { s.Close() })
 		return s
 	})
 }

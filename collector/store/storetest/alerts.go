@@ -60,57 +60,6 @@ func testIncidentsAndOutboxInOneTransaction(t *testing.T, open Opener) {
 	}
 }
 
-func testOutboxDeliversInOrderPerIncident(t *testing.T, open Opener) {
-	a := alertsOf(t, open)
-	ctx := context.Background()
-	if err := a.Enqueue(ctx, []notify.Message{
-		message("inc-1", "C1", notify.Post, "opened"),
-		message("inc-2", "C1", notify.Post, "opened"),
-		message("inc-1", "C1", notify.Reply, "reminder"),
-	}); err != nil {
-		t.Fatalf("Enqueue: %v", err)
-	}
-	now := base
-	rows, err := a.Claim(ctx, now, 10, time.Minute)
-	if err != nil || len(rows) != 2 || rows[0].Message.IncidentID != "inc-1" || rows[1].Message.IncidentID != "inc-2" {
-		t.Fatalf("first Claim = %+v, %v; want the opening message of inc-1 and inc-2 only", rows, err)
-	}
-	if again, _ := a.Claim(ctx, now, 10, time.Minute); len(again) != 0 {
-		t.Fatalf("claimed rows were handed out twice: %+v", again)
-	}
-	if err := a.Delivered(ctx, rows[0].Seq, notify.Receipt{Channel: "C1", TS: "1.0001"}, now); err != nil {
-		t.Fatalf("Delivered: %v", err)
-	}
-	if th, _ := a.Thread(ctx, "inc-1", "slack", "C1"); th.TS != "1.0001" {
-		t.Fatalf("the thread of inc-1 is %+v after its post was delivered", th)
-	}
-	if err := a.Retry(ctx, rows[1].Seq, "rate_limited", now.Add(30*time.Second)); err != nil {
-		t.Fatalf("Retry: %v", err)
-	}
-	next, _ := a.Claim(ctx, now, 10, time.Minute)
-	if len(next) != 1 || next[0].Message.Event != "reminder" {
-		t.Fatalf("after inc-1's post: Claim = %+v, want its reminder only (inc-2 waits for its retry time)", next)
-	}
-	if n, age, _ := a.Stats(ctx, now.Add(time.Minute)); n != 2 || age != time.Minute {
-		t.Fatalf("Stats = %d pending, oldest %v; want 2 and 1m", n, age)
-	}
-	later, _ := a.Claim(ctx, now.Add(2*time.Minute), 10, time.Minute)
-	if len(later) != 2 {
-		t.Fatalf("after the lease and the retry time: Claim = %+v, want the reminder again and inc-2", later)
-	}
-	for _, r := range later {
-		if r.Message.IncidentID == "inc-2" && (r.Attempts != 1 || r.LastError != "rate_limited") {
-			t.Fatalf("retried row reads back as %+v", r)
-		}
-	}
-	if err := a.Fail(ctx, later[1].Seq, "channel_not_found", now); err != nil {
-		t.Fatalf("Fail: %v", err)
-	}
-	if err := a.Retry(ctx, later[1].Seq, "again", now); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("Retry of a failed row = %v, want ErrNotFound", err)
-	}
-}
-
 func testSilences(t *testing.T, open Opener) {
 	a := alertsOf(t, open)
 	ctx := context.Background()

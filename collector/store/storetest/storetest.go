@@ -40,7 +40,6 @@ func Run(t *testing.T, open Opener) {
 		{"writes after close fail cleanly", testWriteAfterClose},
 		{"a cancelled context stores nothing", testCancelled},
 		{"incidents and their messages are saved together", testIncidentsAndOutboxInOneTransaction},
-		{"the outbox hands out the oldest message of each incident, once per lease", testOutboxDeliversInOrderPerIncident},
 		{"silences are kept until they end and can be deleted", testSilences},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.run(t, open) })
