@@ -68,7 +68,8 @@
 // dependent's, up the chain. Silences (from the board and API) and
 // maintenance windows (from the configuration) mute matching incidents
 // while active. An incident that fired while quiet posts as soon as it is
-// free to speak, on the next Observe or Tick. A resolution is always sent
+// free to speak, on the next Observe or Tick, unless it is already passing
+// again (then it resolves unannounced). A resolution is always sent
 // to targets that have the message, quiet or not, so that no "down"
 // message is left standing.
 //

@@ -21,7 +21,9 @@ func (p *Policy) settle(b *Branch, o *Outcome, now time.Time) {
 			inc.SuppressedBy, inc.MutedBy = sup, mut
 			o.changed(inc)
 		}
-		if inc.State == Firing && sup == "" && mut == "" && len(inc.Notified) == 0 {
+		// One that is already passing again is on its way out: announcing
+		// it now would only be noise.
+		if inc.State == Firing && sup == "" && mut == "" && len(inc.Notified) == 0 && inc.Passes == 0 {
 			p.post(b, o, inc, now)
 		}
 	}
