@@ -118,6 +118,7 @@ func Parse(path string, data []byte, getenv func(string) string, readFile func(s
 		}
 	}
 	f.validateDevices(p)
+	f.validateAlertFields(p)
 	if err := p.Errs.Err(); err != nil {
 		return nil, err
 	}
@@ -312,9 +313,10 @@ func (l *Loaded) Descriptor() *result.Descriptor {
 	f := l.File
 	d := &result.Descriptor{Name: f.Branch.Name, Region: f.Branch.Region, Calendar: l.Calendar.Spec()}
 	for _, dev := range f.Devices {
-		rd := result.Device{ID: dev.ID, Kind: dev.Kind, Criticality: dev.Criticality, Vendor: dev.Vendor, Model: dev.Model}
+		rd := result.Device{ID: dev.ID, Kind: dev.Kind, Criticality: dev.Criticality, Vendor: dev.Vendor, Model: dev.Model,
+			TransactionsPerDay: dev.TransactionsPerDay, DependsOn: dev.DependsOn}
 		for _, c := range dev.Checks {
-			rd.Checks = append(rd.Checks, result.CheckRef{Name: c.Name, Kind: c.Kind()})
+			rd.Checks = append(rd.Checks, result.CheckRef{Name: c.Name, Kind: c.Kind(), Remedy: c.Remedy})
 		}
 		d.Devices = append(d.Devices, rd)
 	}

@@ -71,6 +71,9 @@ type Device struct {
 	Profile     string             `yaml:"profile" doc:"A ready set of checks: atm, kiosk, counter, phone_line_analog, phone_line_voip, banking_pc, signage, printer, ups, or a path to a profile file. The device's own checks replace the profile's of the same name."`
 	Vars        map[string]string  `yaml:"vars" doc:"Values the profile needs, e.g. {host: 10.20.1.11}."`
 	Checks      []Check            `yaml:"checks" doc:"The device's checks; each sets exactly one kind block."`
+	// TransactionsPerDay and DependsOn feed the collector's alerts.
+	TransactionsPerDay int    `yaml:"transactions_per_day" doc:"Customer transactions the device serves on a normal day (e.g. 305 for an ATM); alerts show it as customers an hour sent to the counter while it is down."`
+	DependsOn          string `yaml:"depends_on" doc:"Id of another device of the branch this one needs (the router an ATM sits behind); its alerts are held back while that device fails."`
 
 	// profileFailed suppresses follow-on errors of a device whose profile
 	// could not be applied (its kind and checks were to come from it).
@@ -83,6 +86,7 @@ type Device struct {
 type Check struct {
 	Name    string        `yaml:"name" doc:"Check name, unique within the device."`
 	Timeout time.Duration `yaml:"timeout" doc:"Deadline of one run; default agent.default_timeout."`
+	Remedy  string        `yaml:"remedy" doc:"What branch staff should do when the check fails; shown in its alerts."`
 
 	TCP     *tcp.Config         `yaml:"tcp" kind:"tcp" doc:"Connect to a TCP service; optionally a send/expect dialogue."`
 	HTTP    *httpcheck.Config   `yaml:"http" kind:"http" doc:"Request a URL or a scripted transaction; status, body and TLS certificate."`

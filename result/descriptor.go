@@ -32,12 +32,22 @@ type Device struct {
 	Vendor      string      `json:"vendor,omitempty"`
 	Model       string      `json:"model,omitempty"`
 	Checks      []CheckRef  `json:"checks"`
+	// TransactionsPerDay is how many customer transactions the device
+	// serves on a normal day; alerts turn it into customers an hour sent
+	// to the counter while it is down. Zero when unknown.
+	TransactionsPerDay int `json:"transactions_per_day,omitempty"`
+	// DependsOn names another device of the branch that this one needs
+	// (the router an ATM sits behind): while that one fails, this one's
+	// alerts are held back as a consequence, not a cause.
+	DependsOn string `json:"depends_on,omitempty"`
 }
 
 // CheckRef names one check of a device.
 type CheckRef struct {
 	Name string `json:"name"`
 	Kind string `json:"kind"`
+	// Remedy tells branch staff what to do when the check fails.
+	Remedy string `json:"remedy,omitempty"`
 }
 
 // JSONSchema describes the accepted values to configuration editors.

@@ -1,0 +1,243 @@
+package render
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"sort"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/branchready/branchready/alerts/notify"
+)
+
+//go:embed templates/*.tmpl
+var shipped embed.FS
+
+// Shipped lists the locales whose templates are built in.
+func Shipped() []string { return []string{"en", "zh-CN"} }
+
+// Data is everything a template may show. Times are already in the
+// branch's zone and formatted; durations are left to the "dur" template.
+type Data struct {
+	// Event is opened, reminder, escalated, acknowledged, unacknowledged,
+	// snoozed or resolved; State is firing, acknowledged or resolved.
+	Event, State, Severity string
+	// Kind is check, branch_unreachable or agent_silent.
+	Kind                       string
+	Branch, BranchName, Region string
+	Device, DeviceKind         string
+	Vendor, Model              string
+	Check, CheckKind           string
+	// Reason is the latest failure, in the check's own words.
+	Reason string
+	// Since is the first failure, branch-local ("08:12", or "Mon 2 Jan 08:12"
+	// on another day); For is how long ago that was.
+	Since string
+	For   time.Duration
+	// Deadline describes today's readiness deadline.
+	Deadline Deadline
+	// PerHour is customers an hour sent to the counter while the device is
+	// down (transactions_per_day over the day's opening hours); 0 if unknown.
+	PerHour float64
+	Remedy  string
+	Link    string
+	// AckedBy and AckedAt say who took the incident on, and when.
+	AckedBy, AckedAt string
+	// SnoozedBy and SnoozedUntil describe a running snooze.
+	SnoozedBy, SnoozedUntil string
+	// EscalatedTo is the widest audience told so far (region, operations);
+	// Step is the escalation step's distance to the deadline.
+	EscalatedTo string
+	Step        time.Duration
+	// Silent is how long the agent has said nothing (agent_silent).
+	Silent time.Duration
+	// Checks is how many checks fail to connect (branch_unreachable).
+	Checks int
+	// Lasted is how long the incident was open (resolved).
+	Lasted time.Duration
+}
+
+// Deadline is today's readiness deadline as a message shows it.
+type Deadline struct {
+	// Phase is before (the deadline is ahead), passed (the branch is
+	// open or about to open), or closed (no opening today).
+	Phase string
+	// At is the deadline's local clock time; Opening the opening's.
+	At, Opening string
+	// Left is the time to the deadline (Phase before).
+	Left time.Duration
+}
+
+// Rendered is a message's words.
+type Rendered struct {
+	Title, Text           string
+	Fields                []notify.Field
+	AckLabel, SnoozeLabel string
+}
+
+// Fields in the order they are shown.
+var fieldNames = []string{"status", "since", "deadline", "impact", "remedy"}
+
+// Renderer holds a compiled template set per locale.
+type Renderer struct {
+	sets     map[string]*template.Template
+	fallback string
+}
+
+// New compiles the shipped templates and the overrides (locale to the text
+// of a template file). An override of a shipped locale replaces only the
+// templates it defines; a new locale starts from English. Every template
+// is tried against sample data, so a mistake shows at start-up, not at
+// 08:15 on a Monday.
+func New(overrides map[string][]byte) (*Renderer, error) {
+	r := &Renderer{sets: map[string]*template.Template{}, fallback: "en"}
+	for _, l := range Shipped() {
+		t, err := parseShipped(l)
+		if err != nil {
+			return nil, err
+		}
+		r.sets[l] = t
+	}
+	locales := make([]string, 0, len(overrides))
+	for l := range overrides {
+		locales = append(locales, l)
+	}
+	sort.Strings(locales)
+	for _, l := range locales {
+		base, ok := r.sets[l]
+		if !ok {
+			base = r.sets[r.fallback]
+		}
+		t, err := base.Clone()
+		if err == nil {
+			bind(t)
+			_, err = t.Parse(string(overrides[l]))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("templates %s: %w", l, err)
+		}
+		r.sets[l] = t
+		if err := try(t); err != nil {
+			return nil, fmt.Errorf("templates %s: %w", l, err)
+		}
+	}
+	return r, nil
+}
+
+func parseShipped(locale string) (*template.Template, error) {
+	b, err := shipped.ReadFile("templates/" + locale + ".tmpl")
+	if err != nil {
+		return nil, fmt.Errorf("shipped templates %s: %w", locale, err)
+	}
+	t := template.New(locale)
+	bind(t)
+	if _, err := t.Parse(string(b)); err != nil {
+		return nil, fmt.Errorf("shipped templates %s: %w", locale, err)
+	}
+	return t, nil
+}
+
+// bind gives t its functions; include executes a template of t's own set
+// by a computed name (text/template's {{template}} takes only constants).
+func bind(t *template.Template) {
+	t.Funcs(template.FuncMap{
+		"hours":  func(d time.Duration) int { return int(d.Round(time.Minute) / time.Hour) },
+		"mins":   func(d time.Duration) int { return int(d.Round(time.Minute) % time.Hour / time.Minute) },
+		"fields": func() []string { return fieldNames },
+		"include": func(name string, d any) (string, error) {
+			var b bytes.Buffer
+			err := t.ExecuteTemplate(&b, name, d)
+			return strings.TrimSpace(b.String()), err
+		},
+	})
+}
+
+// try renders every event of a sample incident.
+func try(t *template.Template) error {
+	for _, ev := range []string{"opened", "reminder", "escalated", "acknowledged", "unacknowledged", "snoozed", "resolved"} {
+		d := Sample()
+		d.Event = ev
+		if _, err := render(t, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Render returns the words of d in locale (the fallback locale when the
+// locale is unknown). A template that fails at run time falls back to the
+// shipped one, and that failing to a bare title, so that an alert is never
+// lost to a typo.
+func (r *Renderer) Render(locale string, d Data) Rendered {
+	t, ok := r.sets[locale]
+	if !ok {
+		t = r.sets[r.fallback]
+	}
+	out, err := render(t, d)
+	if err == nil {
+		return out
+	}
+	if base, perr := parseShipped(locale); perr == nil {
+		if out, err := render(base, d); err == nil {
+			return out
+		}
+	}
+	title := fmt.Sprintf("%s %s/%s %s: %s", d.Event, d.Branch, d.Device, d.Check, d.Reason)
+	return Rendered{Title: title, Text: title + "\n" + d.Link, AckLabel: "Acknowledge", SnoozeLabel: "Snooze 30 min"}
+}
+
+func render(t *template.Template, d Data) (Rendered, error) {
+	var out Rendered
+	var err error
+	exec := func(name string) string {
+		if err != nil {
+			return ""
+		}
+		var b bytes.Buffer
+		if e := t.ExecuteTemplate(&b, name, d); e != nil {
+			err = e
+		}
+		return strings.TrimSpace(b.String())
+	}
+	out.Title = exec("title")
+	out.Text = exec("text")
+	for _, f := range fieldNames {
+		if v := exec(f); v != "" {
+			out.Fields = append(out.Fields, notify.Field{Label: exec("label." + f), Value: v})
+		}
+	}
+	out.AckLabel = exec("button.ack")
+	out.SnoozeLabel = exec("button.snooze")
+	return out, err
+}
+
+// Reply renders the thread reply for d's event.
+func (r *Renderer) Reply(locale string, d Data) string {
+	t, ok := r.sets[locale]
+	if !ok {
+		t = r.sets[r.fallback]
+	}
+	var b bytes.Buffer
+	if err := t.ExecuteTemplate(&b, "reply", d); err != nil {
+		return d.Event + ": " + d.Reason
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// Sample is a typical incident, for trying templates and for docs.
+func Sample() Data {
+	return Data{
+		Event: "opened", State: "firing", Severity: "critical", Kind: "check",
+		Branch: "lon-01", BranchName: "London Bridge", Region: "south",
+		Device: "atm-02", DeviceKind: "atm", Vendor: "NCR", Model: "SelfServ 84",
+		Check: "reachable", CheckKind: "tcp", Reason: "cannot connect to 10.20.1.12:443: connection refused",
+		Since: "08:12", For: 18 * time.Minute,
+		Deadline: Deadline{Phase: "before", At: "08:45", Opening: "09:00", Left: 15 * time.Minute},
+		PerHour:  38.1, Remedy: "Power-cycle the ATM from the rear switch; if it stays down call NCR on 0800 000 000.",
+		Link:    "https://branchready.example/branches/lon-01",
+		AckedBy: "amy", AckedAt: "08:31", EscalatedTo: "region", Step: 15 * time.Minute,
+		Silent: 12 * time.Minute, Checks: 7, Lasted: 42 * time.Minute,
+	}
+}
