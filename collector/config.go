@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/branchready/branchready/collector/alerting"
 	"github.com/branchready/branchready/collector/auth"
 	"github.com/branchready/branchready/strictyaml"
 )
@@ -28,6 +29,10 @@ type Config struct {
 	Retention          time.Duration `yaml:"retention" doc:"Results older than this are deleted (SLA reports need the last months); default 2160h (90 days), at least 24h."`
 	MaxBodyBytes       int64         `yaml:"max_body_bytes" doc:"Largest ingest request body; default 8 MiB."`
 	MaxBatchResults    int           `yaml:"max_batch_results" doc:"Most results per ingest request; default 5000."`
+	// Alerts turns results into incidents and chat messages.
+	Alerts alerting.Config `yaml:"alerts" doc:"Incidents and chat alerts: thresholds, deadline escalation, routing, Slack and webhooks."`
+	// dir is the config file's folder, for files named relative to it.
+	dir string
 }
 
 // TLSConfig names the collector's certificate and key.
@@ -72,6 +77,7 @@ func LoadConfig(path string) (*Config, error) {
 	p := &strictyaml.Problems{File: path, Lines: lines}
 	c.defaults(filepath.Dir(path))
 	c.validate(p)
+	c.Alerts.Validate(p, "alerts", c.dir)
 	if err := p.Errs.Err(); err != nil {
 		return nil, err
 	}
@@ -79,6 +85,7 @@ func LoadConfig(path string) (*Config, error) {
 }
 
 func (c *Config) defaults(dir string) {
+	c.dir = dir
 	if c.Listen == "" {
 		c.Listen = "127.0.0.1:8080"
 	}

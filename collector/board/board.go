@@ -52,7 +52,7 @@ var funcs = template.FuncMap{
 	},
 }
 
-var pages = template.Must(template.New("").Funcs(funcs).ParseFS(files, "templates/*.html"))
+var pages = template.Must(template.New("").Funcs(funcs).Funcs(alertFuncs).ParseFS(files, "templates/*.html"))
 
 // Register adds the board's pages to mux; wrap guards them (login).
 func Register(mux *http.ServeMux, e *readiness.Engine, st api.Confirmations, now func() time.Time, log *slog.Logger, wrap func(http.Handler) http.Handler) {

@@ -1,0 +1,18 @@
+// Package alerting runs the incident engine (package alerts) inside the
+// collector: it feeds it every result that ingest stored and a tick for the
+// clock, keeps each branch's incidents in memory and in the store, and
+// saves every decided notification in the outbox in the same transaction
+// as the incident change that decided it. A delivery loop (alerts/outbox)
+// sends them.
+//
+// Crash safety: ingest commits results before it hands them here, so a
+// crash can lose only the engine's view of the last few seconds. At start
+// the service reloads open and recently changed incidents and replays the
+// last minutes of results; an incident's LastResult (and, for keys without
+// an open incident, the newest recently stored incident of the key) says
+// which of them it has already seen, so a replay decides nothing twice.
+//
+// All engine work happens on one goroutine (the loop): results, ticks,
+// acknowledgements and silences are applied in the order they arrive, and
+// the engine needs no locks.
+package alerting

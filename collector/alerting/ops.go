@@ -1,0 +1,253 @@
+package alerting
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/branchready/branchready/alerts"
+	"github.com/branchready/branchready/collector/store"
+	"github.com/branchready/branchready/result"
+)
+
+// Ack records that by has taken an incident on.
+func (s *Service) Ack(ctx context.Context, id, by string) error {
+	return s.operate(ctx, id, func(p *alerts.Policy, b *alerts.Branch, now time.Time) (alerts.Outcome, error) {
+		return p.Ack(b, id, by, now)
+	})
+}
+
+// Unack takes an acknowledgement back.
+func (s *Service) Unack(ctx context.Context, id, by string) error {
+	return s.operate(ctx, id, func(p *alerts.Policy, b *alerts.Branch, now time.Time) (alerts.Outcome, error) {
+		return p.Unack(b, id, by, now)
+	})
+}
+
+// Snooze holds an incident's reminders for d.
+func (s *Service) Snooze(ctx context.Context, id, by string, d time.Duration) error {
+	return s.operate(ctx, id, func(p *alerts.Policy, b *alerts.Branch, now time.Time) (alerts.Outcome, error) {
+		return p.Snooze(b, id, by, d, now)
+	})
+}
+
+// operate runs a person's change of an open incident on the loop.
+func (s *Service) operate(ctx context.Context, id string, f func(*alerts.Policy, *alerts.Branch, time.Time) (alerts.Outcome, error)) error {
+	return s.do(ctx, func(ctx context.Context) error {
+		b := s.owner(id)
+		if b == nil {
+			return fmt.Errorf("incident %s: %w", id, ErrUnknownIncident)
+		}
+		o, err := f(s.o.Policy, &b.Branch, s.o.Now())
+		if err != nil {
+			if errors.Is(err, alerts.ErrNoIncident) {
+				return fmt.Errorf("incident %s: %w", id, ErrUnknownIncident)
+			}
+			return err
+		}
+		s.save(ctx, b, o)
+		return nil
+	})
+}
+
+// owner returns the branch whose open incident has that id.
+func (s *Service) owner(id string) *branch {
+	for _, b := range s.branches {
+		for _, inc := range b.Incidents {
+			if inc.ID == id && inc.Open() {
+				return b
+			}
+		}
+	}
+	return nil
+}
+
+// SilenceInput is a silence or maintenance window as a person asks for it.
+type SilenceInput struct {
+	Matcher alerts.Matcher `json:"matcher"`
+	Start   time.Time      `json:"start"`
+	End     time.Time      `json:"end"`
+	Comment string         `json:"comment"`
+}
+
+// Validate says what is wrong with a silence, in words.
+func (in *SilenceInput) Validate(now time.Time) error {
+	var errs []string
+	m := in.Matcher
+	if m.Branch == "" && m.Region == "" && m.Device == "" && m.Check == "" {
+		errs = append(errs, "name at least one of branch, region, device and check (a silence of everything is not allowed)")
+	}
+	if in.End.IsZero() {
+		errs = append(errs, "end is required")
+	} else if !in.End.After(in.Start) {
+		errs = append(errs, "end must be after start")
+	} else if !in.End.After(now) {
+		errs = append(errs, "end is in the past")
+	}
+	if in.End.Sub(in.Start) > 31*24*time.Hour {
+		errs = append(errs, "a silence lasts at most 31 days")
+	}
+	if strings.TrimSpace(in.Comment) == "" {
+		errs = append(errs, "comment is required: say why")
+	}
+	if len(errs) > 0 {
+		return errors.New(strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// CreateSilence stores a new silence made by by and applies it at once.
+func (s *Service) CreateSilence(ctx context.Context, in SilenceInput, by string) (alerts.Silence, error) {
+	now := s.o.Now()
+	if in.Start.IsZero() {
+		in.Start = now
+	}
+	if err := in.Validate(now); err != nil {
+		return alerts.Silence{}, err
+	}
+	sil := alerts.Silence{ID: newID("sil"), Matcher: in.Matcher, Start: in.Start, End: in.End, CreatedBy: by, Comment: in.Comment}
+	body, err := json.Marshal(sil.Matcher)
+	if err != nil {
+		return alerts.Silence{}, err
+	}
+	rec := store.SilenceRecord{ID: sil.ID, StartsAt: sil.Start, EndsAt: sil.End, CreatedBy: by, Comment: sil.Comment, CreatedAt: now, Body: body}
+	if err := s.o.Store.PutSilence(ctx, rec); err != nil {
+		return alerts.Silence{}, err
+	}
+	s.o.Log.Info("silence created", "silence", sil.ID, "by", by, "matcher", string(body), "end", sil.End)
+	return sil, s.do(ctx, func(ctx context.Context) error { s.tick(ctx); return nil })
+}
+
+// ExpireSilence ends a silence now (kept for the record until it is deleted).
+func (s *Service) ExpireSilence(ctx context.Context, id, by string) error {
+	recs, err := s.o.Store.Silences(ctx, time.Time{})
+	if err != nil {
+		return err
+	}
+	for _, r := range recs {
+		if r.ID == id {
+			now := s.o.Now()
+			if r.EndsAt.After(now) {
+				r.EndsAt = now
+				if r.StartsAt.After(now) {
+					r.StartsAt = now
+				}
+			}
+			if err := s.o.Store.PutSilence(ctx, r); err != nil {
+				return err
+			}
+			s.o.Log.Info("silence expired", "silence", id, "by", by)
+			return s.do(ctx, func(ctx context.Context) error { s.tick(ctx); return nil })
+		}
+	}
+	return fmt.Errorf("silence %s: %w", id, store.ErrNotFound)
+}
+
+// DeleteSilence removes a silence.
+func (s *Service) DeleteSilence(ctx context.Context, id, by string) error {
+	if err := s.o.Store.DeleteSilence(ctx, id); err != nil {
+		return err
+	}
+	s.o.Log.Info("silence deleted", "silence", id, "by", by)
+	return s.do(ctx, func(ctx context.Context) error { s.tick(ctx); return nil })
+}
+
+// Silences lists the silences that end after since (zero: all kept).
+func (s *Service) Silences(ctx context.Context, since time.Time) ([]alerts.Silence, error) {
+	recs, err := s.o.Store.Silences(ctx, since)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]alerts.Silence, 0, len(recs))
+	for _, r := range recs {
+		sil, err := silenceOf(r)
+		if err != nil {
+			continue
+		}
+		out = append(out, sil)
+	}
+	return out, nil
+}
+
+func silenceOf(r store.SilenceRecord) (alerts.Silence, error) {
+	var m alerts.Matcher
+	if err := json.Unmarshal(r.Body, &m); err != nil {
+		return alerts.Silence{}, err
+	}
+	return alerts.Silence{ID: r.ID, Matcher: m, Start: r.StartsAt, End: r.EndsAt, CreatedBy: r.CreatedBy, Comment: r.Comment}, nil
+}
+
+// Incidents returns the open incidents and those resolved since since,
+// newest first, read from the store (so every collector answers alike).
+func (s *Service) Incidents(ctx context.Context, since time.Time) ([]alerts.Incident, error) {
+	recs, err := s.o.Store.Incidents(ctx, since)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]alerts.Incident, 0, len(recs))
+	for _, r := range recs {
+		var inc alerts.Incident
+		if json.Unmarshal(r.Body, &inc) == nil && (inc.Open() || !inc.FiredAt.IsZero()) {
+			out = append(out, inc)
+		}
+	}
+	return out, nil
+}
+
+// Incident returns one incident with every notification it decided.
+func (s *Service) Incident(ctx context.Context, id string) (alerts.Incident, []OutboxEntry, error) {
+	rec, err := s.o.Store.Incident(ctx, id)
+	if err != nil {
+		return alerts.Incident{}, nil, err
+	}
+	var inc alerts.Incident
+	if err := json.Unmarshal(rec.Body, &inc); err != nil {
+		return alerts.Incident{}, nil, fmt.Errorf("incident %s: %w", id, err)
+	}
+	rows, err := s.o.Store.Sent(ctx, id)
+	if err != nil {
+		return inc, nil, err
+	}
+	out := make([]OutboxEntry, len(rows))
+	for i, r := range rows {
+		out[i] = OutboxEntry{Seq: r.Seq, Notifier: r.Message.Notifier, Target: r.Message.Target, Op: string(r.Message.Op),
+			Event: r.Message.Event, Title: r.Message.Title, Text: r.Message.Text, DecidedAt: r.Message.DecidedAt, State: r.State,
+			Attempts: r.Attempts, LastError: r.LastError, DeliveredAt: r.DeliveredAt, FailedAt: r.FailedAt, Channel: r.Receipt.Channel, TS: r.Receipt.TS}
+	}
+	return inc, out, nil
+}
+
+// OutboxEntry is one notification of an incident as the board and API show it.
+type OutboxEntry struct {
+	Seq         int64     `json:"seq"`
+	Notifier    string    `json:"notifier"`
+	Target      string    `json:"target"`
+	Op          string    `json:"op"`
+	Event       string    `json:"event"`
+	Title       string    `json:"title"`
+	Text        string    `json:"text"`
+	DecidedAt   time.Time `json:"decided_at"`
+	State       string    `json:"state"`
+	Attempts    int       `json:"attempts"`
+	LastError   string    `json:"last_error,omitempty"`
+	DeliveredAt time.Time `json:"delivered_at,omitzero"`
+	FailedAt    time.Time `json:"failed_at,omitzero"`
+	Channel     string    `json:"channel,omitempty"`
+	TS          string    `json:"ts,omitempty"`
+}
+
+func sortByStart(rs []result.Result) {
+	sort.SliceStable(rs, func(i, j int) bool { return rs[i].StartedAt.Before(rs[j].StartedAt) })
+}
+
+func newID(prefix string) string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return prefix + "-" + hex.EncodeToString(b)
+}

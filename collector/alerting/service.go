@@ -1,0 +1,348 @@
+package alerting
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/branchready/branchready/alerts"
+	"github.com/branchready/branchready/calendar"
+	"github.com/branchready/branchready/collector/store"
+	"github.com/branchready/branchready/result"
+)
+
+// Store is what the service needs of the collector's store.
+type Store interface {
+	store.Store
+	store.Alerts
+}
+
+// Options configure a Service.
+type Options struct {
+	Store  Store
+	Policy *alerts.Policy
+	Log    *slog.Logger
+	Now    func() time.Time
+	// Decided, if set, is called after messages were saved to the outbox
+	// (the delivery loop's kick).
+	Decided func()
+	// Tick is how often time is advanced for every branch; default 20s.
+	Tick time.Duration
+	// Replay is how far back results are replayed at start; default 10m.
+	Replay  time.Duration
+	Metrics *Metrics
+}
+
+// Service is the running alert engine.
+type Service struct {
+	o        Options
+	in       chan func(context.Context)
+	branches map[string]*branch
+	silences []alerts.Silence
+	// seen is the newest result applied per key among recently stored
+	// incidents that are no longer open (the replay guard).
+	seen map[alerts.Key]time.Time
+}
+
+// branch is a branch's engine state and what it was built from.
+type branch struct {
+	alerts.Branch
+	configHash string
+}
+
+// queueLen bounds the work waiting for the loop; ingest waits when it is
+// full (backpressure, not loss).
+const queueLen = 1024
+
+// New returns a service; Run starts it.
+func New(o Options) *Service {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Tick <= 0 {
+		o.Tick = 20 * time.Second
+	}
+	if o.Replay <= 0 {
+		o.Replay = 10 * time.Minute
+	}
+	if o.Metrics == nil {
+		o.Metrics = NewMetrics()
+	}
+	return &Service{o: o, in: make(chan func(context.Context), queueLen), branches: map[string]*branch{}, seen: map[alerts.Key]time.Time{}}
+}
+
+// Observe hands the engine results that ingest has just stored. It blocks
+// while the engine's queue is full, or until ctx ends.
+func (s *Service) Observe(ctx context.Context, branchID string, rs []result.Result) {
+	if len(rs) == 0 {
+		return
+	}
+	rs = append([]result.Result(nil), rs...)
+	select {
+	case s.in <- func(ctx context.Context) { s.observe(ctx, branchID, rs) }:
+	case <-ctx.Done():
+	}
+}
+
+// do runs f on the loop and returns its error.
+func (s *Service) do(ctx context.Context, f func(context.Context) error) error {
+	errc := make(chan error, 1)
+	select {
+	case s.in <- func(ctx context.Context) { errc <- f(ctx) }:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Run loads the engine's state, replays recent results and serves until
+// ctx ends.
+func (s *Service) Run(ctx context.Context) error {
+	if err := s.load(ctx); err != nil {
+		return err
+	}
+	t := time.NewTicker(s.o.Tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case f := <-s.in:
+			f(ctx)
+		case <-t.C:
+			s.tick(ctx)
+		}
+	}
+}
+
+// load rebuilds the engine's memory from the store and replays what the
+// engine may not have seen before a crash.
+func (s *Service) load(ctx context.Context) error {
+	now := s.o.Now()
+	recs, err := s.o.Store.Incidents(ctx, now.Add(-s.o.Replay))
+	if err != nil {
+		return fmt.Errorf("alerts: load incidents: %w", err)
+	}
+	if err := s.refresh(ctx); err != nil {
+		return err
+	}
+	loaded := 0
+	for _, rec := range recs {
+		var inc alerts.Incident
+		if err := json.Unmarshal(rec.Body, &inc); err != nil {
+			s.o.Log.Error("alerts: an incident in the store cannot be read; it is left out", "incident", rec.ID, "err", err)
+			continue
+		}
+		if !inc.Open() {
+			if inc.LastResult.After(s.seen[inc.Key]) {
+				s.seen[inc.Key] = inc.LastResult
+			}
+			continue
+		}
+		b := s.branch(inc.Key.Branch)
+		b.Incidents = append(b.Incidents, &inc)
+		loaded++
+	}
+	replayed := 0
+	for id, b := range s.branches {
+		if b.Descriptor == nil {
+			continue
+		}
+		rs, err := s.o.Store.Results(ctx, id, now.Add(-s.o.Replay), now.Add(time.Hour))
+		if err != nil {
+			return fmt.Errorf("alerts: replay results of %s: %w", id, err)
+		}
+		s.observe(ctx, id, rs)
+		replayed += len(rs)
+	}
+	s.o.Log.Info("alert engine started", "open_incidents", loaded, "replayed_results", replayed, "silences", len(s.silences))
+	s.tick(ctx)
+	return nil
+}
+
+// branch returns a branch's state, creating an empty one.
+func (s *Service) branch(id string) *branch {
+	b := s.branches[id]
+	if b == nil {
+		b = &branch{Branch: alerts.Branch{ID: id}}
+		s.branches[id] = b
+	}
+	return b
+}
+
+// refresh reads branch descriptors, contact times and silences.
+func (s *Service) refresh(ctx context.Context) error {
+	bs, err := s.o.Store.Branches(ctx)
+	if err != nil {
+		return fmt.Errorf("alerts: read branches: %w", err)
+	}
+	for _, sb := range bs {
+		b := s.branch(sb.ID)
+		b.LastHeard = sb.Contact.At
+		if sb.Descriptor != nil && (b.Descriptor == nil || b.configHash != sb.Contact.ConfigHash) {
+			cal, probs := calendar.Compile(sb.Descriptor.Calendar)
+			if len(probs) > 0 {
+				s.o.Log.Warn("alerts: branch calendar does not compile; deadline escalation off for it", "branch", sb.ID, "problem", probs[0].Msg)
+				cal = nil
+			}
+			b.Descriptor, b.Calendar, b.configHash = sb.Descriptor, cal, sb.Contact.ConfigHash
+		}
+	}
+	recs, err := s.o.Store.Silences(ctx, s.o.Now())
+	if err != nil {
+		return fmt.Errorf("alerts: read silences: %w", err)
+	}
+	s.silences = s.silences[:0]
+	for _, r := range recs {
+		sil, err := silenceOf(r)
+		if err != nil {
+			s.o.Log.Error("alerts: a silence in the store cannot be read; it is left out", "silence", r.ID, "err", err)
+			continue
+		}
+		s.silences = append(s.silences, sil)
+	}
+	for _, b := range s.branches {
+		b.Silences = s.silences
+	}
+	return nil
+}
+
+// observe applies stored results of a branch in their agent-time order.
+func (s *Service) observe(ctx context.Context, id string, rs []result.Result) {
+	b := s.branch(id)
+	if b.Descriptor == nil {
+		// A branch's first batch carries its descriptor; ingest stores it
+		// before handing the results over.
+		if err := s.refresh(ctx); err != nil {
+			s.o.Log.Warn("alerts: refresh before a new branch's results", "err", err)
+		}
+	}
+	sortByStart(rs)
+	now := s.o.Now()
+	var out alerts.Outcome
+	for i := range rs {
+		r := &rs[i]
+		key := alerts.Key{Branch: id, Device: r.Device, Check: r.Check}
+		if seen, ok := s.seen[key]; ok && !r.StartedAt.After(seen) {
+			continue
+		}
+		if now.After(b.LastHeard) {
+			b.LastHeard = now
+		}
+		o := s.o.Policy.Observe(&b.Branch, alerts.ObservationOf(r), now)
+		merge(&out, o)
+		s.o.Metrics.ResultsObserved.Inc()
+	}
+	s.save(ctx, b, out)
+}
+
+// tick advances time for every branch.
+func (s *Service) tick(ctx context.Context) {
+	if err := s.refresh(ctx); err != nil {
+		if ctx.Err() == nil {
+			s.o.Log.Warn("alerts: tick without fresh branches", "err", err)
+		}
+	}
+	now := s.o.Now()
+	for _, b := range s.branches {
+		if b.Descriptor == nil {
+			continue
+		}
+		s.save(ctx, b, s.o.Policy.Tick(&b.Branch, now))
+	}
+	s.o.Metrics.observeOpen(s.branches)
+	for k, t := range s.seen {
+		if now.Sub(t) > 2*s.o.Replay {
+			delete(s.seen, k)
+		}
+	}
+}
+
+// save keeps what an outcome changed and decided, in one transaction. When
+// the store refuses, the branch's memory is rebuilt from the store so that
+// memory never runs ahead of what is kept.
+func (s *Service) save(ctx context.Context, b *branch, o alerts.Outcome) {
+	if len(o.Changed) == 0 && len(o.Messages) == 0 {
+		return
+	}
+	recs := make([]store.IncidentRecord, 0, len(o.Changed))
+	now := s.o.Now()
+	for _, inc := range o.Changed {
+		rec, err := recordOf(inc, now)
+		if err != nil {
+			s.o.Log.Error("alerts: encode incident", "incident", inc.ID, "err", err)
+			continue
+		}
+		recs = append(recs, rec)
+		if !inc.Open() && inc.LastResult.After(s.seen[inc.Key]) {
+			s.seen[inc.Key] = inc.LastResult
+		}
+	}
+	err := s.o.Store.SaveIncidents(ctx, recs, o.Messages)
+	if err != nil {
+		s.o.Metrics.SaveFailures.Inc()
+		s.o.Log.Error("alerts: save incidents; the branch's incidents are reloaded from the store", "branch", b.ID, "err", err)
+		s.reload(ctx, b)
+		return
+	}
+	s.o.Metrics.Decided.Add(float64(len(o.Messages)))
+	if len(o.Messages) > 0 && s.o.Decided != nil {
+		s.o.Decided()
+	}
+}
+
+// reload replaces a branch's open incidents by the stored ones.
+func (s *Service) reload(ctx context.Context, b *branch) {
+	recs, err := s.o.Store.Incidents(ctx, s.o.Now())
+	if err != nil {
+		return
+	}
+	b.Incidents = b.Incidents[:0]
+	for _, rec := range recs {
+		var inc alerts.Incident
+		if rec.Branch != b.ID || json.Unmarshal(rec.Body, &inc) != nil || !inc.Open() {
+			continue
+		}
+		b.Incidents = append(b.Incidents, &inc)
+	}
+}
+
+func recordOf(inc *alerts.Incident, now time.Time) (store.IncidentRecord, error) {
+	body, err := json.Marshal(inc)
+	if err != nil {
+		return store.IncidentRecord{}, err
+	}
+	return store.IncidentRecord{ID: inc.ID, Branch: inc.Key.Branch, Device: inc.Key.Device, Check: inc.Key.Check,
+		State: string(inc.State), OpenedAt: inc.Since, UpdatedAt: now, Body: body}, nil
+}
+
+func merge(dst *alerts.Outcome, o alerts.Outcome) {
+	for _, inc := range o.Changed {
+		found := false
+		for _, d := range dst.Changed {
+			if d == inc {
+				found = true
+				break
+			}
+		}
+		if !found {
+			dst.Changed = append(dst.Changed, inc)
+		}
+	}
+	dst.Messages = append(dst.Messages, o.Messages...)
+}
+
+// ErrUnknownIncident is returned for an acknowledgement of an incident that
+// is not open (resolved since the button was drawn, or never existed).
+var ErrUnknownIncident = errors.New("no open incident with that id")

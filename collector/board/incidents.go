@@ -1,0 +1,185 @@
+package board
+
+import (
+	"errors"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/branchready/branchready/alerts"
+	"github.com/branchready/branchready/collector/alerting"
+	"github.com/branchready/branchready/collector/api"
+	"github.com/branchready/branchready/collector/store"
+)
+
+// alertFuncs are the template functions of the incident and silence pages.
+var alertFuncs = template.FuncMap{
+	"what": func(inc alerts.Incident) string {
+		switch inc.Kind {
+		case alerts.KindUnreachable:
+			return inc.Key.Branch + " unreachable"
+		case alerts.KindAgentSilent:
+			return inc.Key.Branch + " agent silent"
+		}
+		return inc.Key.Device + " · " + inc.Key.Check
+	},
+	"stamp": func(t time.Time) string {
+		if t.IsZero() {
+			return "–"
+		}
+		return t.UTC().Format("Jan 2 15:04 UTC")
+	},
+	"stateClass": func(s alerts.State) string {
+		switch s {
+		case alerts.Firing:
+			return "fail"
+		case alerts.Pending:
+			return "degraded"
+		}
+		return "ok"
+	},
+	"matcher": func(m alerts.Matcher) string {
+		var parts []string
+		for _, kv := range [][2]string{{"branch", m.Branch}, {"region", m.Region}, {"device", m.Device}, {"check", m.Check}} {
+			if kv[1] != "" {
+				parts = append(parts, kv[0]+"="+kv[1])
+			}
+		}
+		return strings.Join(parts, " ")
+	},
+}
+
+// RegisterAlerts adds the incident and silence pages. problems, when set,
+// reports notifier configuration errors (invalid token, unknown channel).
+func RegisterAlerts(mux *http.ServeMux, a api.Alerting, problems func() []string, now func() time.Time, log *slog.Logger, wrap func(http.Handler) http.Handler) {
+	h := func(pattern string, f http.HandlerFunc) { mux.Handle(pattern, wrap(f)) }
+	h("GET /incidents", func(w http.ResponseWriter, r *http.Request) {
+		incs, err := a.Incidents(r.Context(), now().Add(-24*time.Hour))
+		if err != nil {
+			log.Error("incidents page", "err", err)
+			http.Error(w, "cannot load incidents", http.StatusInternalServerError)
+			return
+		}
+		d := map[string]any{"Incidents": incs}
+		var open, firing, acked, muted int
+		for _, inc := range incs {
+			if inc.Open() {
+				open++
+				if inc.State == alerts.Firing {
+					firing++
+				}
+				if inc.AckedBy != "" {
+					acked++
+				}
+				if inc.MutedBy != "" || inc.SuppressedBy != "" {
+					muted++
+				}
+			}
+		}
+		d["Open"], d["Firing"], d["Acked"], d["Muted"] = open, firing, acked, muted
+		if problems != nil {
+			d["Problems"] = problems()
+		}
+		render(w, log, "incidents.html", d)
+	})
+	h("GET /incidents/{id}", func(w http.ResponseWriter, r *http.Request) {
+		inc, sent, err := a.Incident(r.Context(), r.PathValue("id"))
+		if errors.Is(err, store.ErrNotFound) {
+			http.Error(w, "no such incident", http.StatusNotFound)
+			return
+		}
+		if err != nil {
+			log.Error("incident page", "err", err)
+			http.Error(w, "cannot load the incident", http.StatusInternalServerError)
+			return
+		}
+		render(w, log, "incident.html", map[string]any{"Incident": inc, "Sent": sent, "Open": inc.Open()})
+	})
+	h("POST /incidents/{id}/act", func(w http.ResponseWriter, r *http.Request) {
+		if !sameOrigin(r) {
+			http.Error(w, "cross-site form posts are refused", http.StatusForbidden)
+			return
+		}
+		id, by := r.PathValue("id"), api.User(r)
+		var err error
+		switch r.FormValue("do") {
+		case "ack":
+			err = a.Ack(r.Context(), id, by)
+		case "unack":
+			err = a.Unack(r.Context(), id, by)
+		case "snooze30m":
+			err = a.Snooze(r.Context(), id, by, 30*time.Minute)
+		case "snooze2h":
+			err = a.Snooze(r.Context(), id, by, 2*time.Hour)
+		default:
+			err = errors.New("unknown action")
+		}
+		if err != nil {
+			http.Error(w, "not done: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		http.Redirect(w, r, "/incidents/"+url.PathEscape(id), http.StatusSeeOther)
+	})
+	silences := func(w http.ResponseWriter, r *http.Request, msg string, code int) {
+		ss, err := a.Silences(r.Context(), now())
+		if err != nil {
+			log.Error("silences page", "err", err)
+			http.Error(w, "cannot load silences", http.StatusInternalServerError)
+			return
+		}
+		w.WriteHeader(code)
+		render(w, log, "silences.html", map[string]any{"Silences": ss, "Error": msg})
+	}
+	h("GET /silences", func(w http.ResponseWriter, r *http.Request) { silences(w, r, "", http.StatusOK) })
+	h("POST /silences", func(w http.ResponseWriter, r *http.Request) {
+		if !sameOrigin(r) {
+			http.Error(w, "cross-site form posts are refused", http.StatusForbidden)
+			return
+		}
+		in := alerting.SilenceInput{Matcher: alerts.Matcher{Branch: r.FormValue("branch"), Region: r.FormValue("region"),
+			Device: r.FormValue("device"), Check: r.FormValue("check")}, Comment: r.FormValue("comment")}
+		in.Start = now()
+		if v := r.FormValue("start"); v != "" {
+			t, err := time.Parse("2006-01-02T15:04", v)
+			if err != nil {
+				silences(w, r, "start: not a date and time", http.StatusBadRequest)
+				return
+			}
+			in.Start = t
+		}
+		d, err := time.ParseDuration(r.FormValue("for"))
+		if err != nil {
+			silences(w, r, "for: not a duration", http.StatusBadRequest)
+			return
+		}
+		in.End = in.Start.Add(d)
+		if _, err := a.CreateSilence(r.Context(), in, api.User(r)); err != nil {
+			silences(w, r, "Not created: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		http.Redirect(w, r, "/silences", http.StatusSeeOther)
+	})
+	h("POST /silences/{id}/act", func(w http.ResponseWriter, r *http.Request) {
+		if !sameOrigin(r) {
+			http.Error(w, "cross-site form posts are refused", http.StatusForbidden)
+			return
+		}
+		var err error
+		switch r.FormValue("do") {
+		case "expire":
+			err = a.ExpireSilence(r.Context(), r.PathValue("id"), api.User(r))
+		case "delete":
+			err = a.DeleteSilence(r.Context(), r.PathValue("id"), api.User(r))
+		default:
+			err = errors.New("unknown action")
+		}
+		if err != nil {
+			silences(w, r, "Not done: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		http.Redirect(w, r, "/silences", http.StatusSeeOther)
+	})
+}
