@@ -82,6 +82,13 @@ type Notifier interface {
 	Notify(ctx context.Context, thread Receipt, m Message) (Receipt, error)
 }
 
+// Paced is implemented by a notifier whose remote limits how often one
+// target may receive a message (Slack: about one per second per channel).
+// The outbox spaces deliveries to one target by at least Pace.
+type Paced interface {
+	Pace() time.Duration
+}
+
 // Error is a delivery failure with what the outbox needs to decide on it.
 type Error struct {
 	// Retryable is false for configuration errors (invalid_auth,
@@ -95,5 +102,10 @@ type Error struct {
 	Err    error
 }
 
-func (e *Error) Error() string { return e.Reason + ": " + e.Err.Error() }
+func (e *Error) Error() string {
+	if e.Err == nil {
+		return e.Reason
+	}
+	return e.Reason + ": " + e.Err.Error()
+}
 func (e *Error) Unwrap() error { return e.Err }

@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/branchready/branchready/alerts/notify"
@@ -17,10 +18,12 @@ type Row struct {
 	// NotBefore is the earliest next attempt (backoff, Retry-After).
 	NotBefore time.Time `json:"not_before"`
 	// State is pending, delivered or failed (a permanent error).
-	State       string         `json:"state"`
-	LastError   string         `json:"last_error,omitempty"`
-	DeliveredAt time.Time      `json:"delivered_at,omitzero"`
-	Receipt     notify.Receipt `json:"receipt,omitzero"`
+	State       string    `json:"state"`
+	LastError   string    `json:"last_error,omitempty"`
+	DeliveredAt time.Time `json:"delivered_at,omitzero"`
+	// FailedAt is when the row was marked failed.
+	FailedAt time.Time      `json:"failed_at,omitzero"`
+	Receipt  notify.Receipt `json:"receipt,omitzero"`
 }
 
 // Row states.
@@ -30,30 +33,47 @@ const (
 	Failed    = "failed"
 )
 
+// ErrNotPending is returned by Delivered, Retry, Fail and Release for a seq
+// that names no row, or a row that is no longer pending (delivered or failed
+// already, for instance by a deliverer whose lease ran out).
+var ErrNotPending = errors.New("no pending outbox row")
+
 // Store is the durable side of the outbox. Both collector stores implement
 // it, and one conformance suite holds them to this contract.
 type Store interface {
-	// Enqueue appends rows (in order) and returns their Seqs. The collector
+	// Enqueue appends rows in order, pending and claimable at once; Seqs
+	// increase in the order given, across calls. The collector
 	// normally enqueues inside the incident transaction instead; this is for
 	// notifications decided alone (tests, the demo).
 	Enqueue(ctx context.Context, ms []notify.Message) error
 	// Claim returns up to n pending rows whose NotBefore <= now and which are
 	// the oldest pending row of their (incident, notifier, target), oldest
-	// first. A row claimed is not returned again until lease has passed (so a
+	// first: a row waiting for its retry holds back the later rows of its
+	// incident on that route. A row claimed is not returned again until lease has passed (so a
 	// crashed deliverer's rows come back, and two deliverers never share one).
 	Claim(ctx context.Context, now time.Time, n int, lease time.Duration) ([]Row, error)
 	// Delivered marks a row sent and records the receipt; when the row was a
 	// Post it also stores the receipt as the thread of (incident, notifier, target).
+	// Delivered, Retry and Fail each count one attempt, end the row's claim
+	// and return ErrNotPending when the row is not pending.
 	Delivered(ctx context.Context, seq int64, r notify.Receipt, at time.Time) error
 	// Retry records a failed attempt and when to try again.
 	Retry(ctx context.Context, seq int64, errText string, notBefore time.Time) error
-	// Fail marks a row permanently failed (a configuration error).
+	// Fail marks a row permanently failed (a configuration error). A failed
+	// row no longer holds back the later rows of its incident.
 	Fail(ctx context.Context, seq int64, errText string, at time.Time) error
+	// Release gives a claimed row back untried: it ends the claim and makes
+	// the row claimable again at notBefore, without counting an attempt or
+	// touching LastError (the deliverer defers rows whose target is paced
+	// or rate limited, and returns rows it claimed but did not try when it
+	// stops).
+	Release(ctx context.Context, seq int64, notBefore time.Time) error
 	// Thread returns the receipt of an incident's first message on a
 	// notifier and target, zero when none was delivered yet.
 	Thread(ctx context.Context, incident, notifier, target string) (notify.Receipt, error)
 	// Sent returns every row of an incident, oldest first (the incident page).
 	Sent(ctx context.Context, incident string) ([]Row, error)
-	// Stats returns the number of pending rows and the age of the oldest.
+	// Stats returns the number of pending rows and the age of the oldest,
+	// measured from its Message.DecidedAt (zero when none is pending).
 	Stats(ctx context.Context, now time.Time) (pending int, oldest time.Duration, err error)
 }

@@ -1,0 +1,194 @@
+package memstore
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/branchready/branchready/alerts/notify"
+	"github.com/branchready/branchready/alerts/outbox"
+)
+
+// Store is an outbox.Store held in memory. The zero value is not usable;
+// call New.
+type Store struct {
+	mu      sync.Mutex
+	rows    []outbox.Row // in Seq order
+	claimed map[int64]time.Time
+	threads map[route]notify.Receipt
+	next    int64
+}
+
+// route is what orders rows: an incident's conversation on one target.
+type route struct{ incident, notifier, target string }
+
+func routeOf(m notify.Message) route { return route{m.IncidentID, m.Notifier, m.Target} }
+
+var _ outbox.Store = (*Store)(nil)
+
+// New returns an empty store.
+func New() *Store {
+	return &Store{claimed: map[int64]time.Time{}, threads: map[route]notify.Receipt{}, next: 1}
+}
+
+// Enqueue implements outbox.Store.
+func (s *Store) Enqueue(ctx context.Context, ms []notify.Message) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("enqueue: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, m := range ms {
+		s.rows = append(s.rows, outbox.Row{Seq: s.next, Message: clone(m), State: outbox.Pending})
+		s.next++
+	}
+	return nil
+}
+
+// Claim implements outbox.Store.
+func (s *Store) Claim(ctx context.Context, now time.Time, n int, lease time.Duration) ([]outbox.Row, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("claim: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	seen := map[route]bool{}
+	var out []outbox.Row
+	for i := range s.rows {
+		r := &s.rows[i]
+		if len(out) == n {
+			break
+		}
+		if r.State != outbox.Pending || seen[routeOf(r.Message)] {
+			continue
+		}
+		seen[routeOf(r.Message)] = true
+		if r.NotBefore.After(now) || s.claimed[r.Seq].After(now) {
+			continue
+		}
+		s.claimed[r.Seq] = now.Add(lease)
+		out = append(out, copyRow(*r))
+	}
+	return out, nil
+}
+
+// Delivered implements outbox.Store.
+func (s *Store) Delivered(ctx context.Context, seq int64, rc notify.Receipt, at time.Time) error {
+	return s.update(ctx, seq, "delivered", func(r *outbox.Row) {
+		r.Attempts++
+		r.State, r.Receipt, r.DeliveredAt = outbox.Delivered, rc, at
+		if r.Message.Op == notify.Post {
+			s.threads[routeOf(r.Message)] = rc
+		}
+	})
+}
+
+// Retry implements outbox.Store.
+func (s *Store) Retry(ctx context.Context, seq int64, errText string, notBefore time.Time) error {
+	return s.update(ctx, seq, "retry", func(r *outbox.Row) {
+		r.Attempts++
+		r.LastError, r.NotBefore = errText, notBefore
+	})
+}
+
+// Fail implements outbox.Store.
+func (s *Store) Fail(ctx context.Context, seq int64, errText string, at time.Time) error {
+	return s.update(ctx, seq, "fail", func(r *outbox.Row) {
+		r.Attempts++
+		r.State, r.LastError, r.FailedAt = outbox.Failed, errText, at
+	})
+}
+
+// Release implements outbox.Store.
+func (s *Store) Release(ctx context.Context, seq int64, notBefore time.Time) error {
+	return s.update(ctx, seq, "release", func(r *outbox.Row) { r.NotBefore = notBefore })
+}
+
+// update applies f to the pending row seq and ends its claim.
+func (s *Store) update(ctx context.Context, seq int64, op string, f func(*outbox.Row)) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%s %d: %w", op, seq, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.rows {
+		if s.rows[i].Seq != seq {
+			continue
+		}
+		if s.rows[i].State != outbox.Pending {
+			break
+		}
+		f(&s.rows[i])
+		delete(s.claimed, seq)
+		return nil
+	}
+	return fmt.Errorf("%s %d: %w", op, seq, outbox.ErrNotPending)
+}
+
+// Thread implements outbox.Store.
+func (s *Store) Thread(ctx context.Context, incident, notifier, target string) (notify.Receipt, error) {
+	if err := ctx.Err(); err != nil {
+		return notify.Receipt{}, fmt.Errorf("thread: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.threads[route{incident, notifier, target}], nil
+}
+
+// Sent implements outbox.Store.
+func (s *Store) Sent(ctx context.Context, incident string) ([]outbox.Row, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("sent: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []outbox.Row
+	for _, r := range s.rows {
+		if r.Message.IncidentID == incident {
+			out = append(out, copyRow(r))
+		}
+	}
+	return out, nil
+}
+
+// Stats implements outbox.Store.
+func (s *Store) Stats(ctx context.Context, now time.Time) (int, time.Duration, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, 0, fmt.Errorf("stats: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var (
+		n      int
+		oldest time.Time
+	)
+	for _, r := range s.rows {
+		if r.State != outbox.Pending {
+			continue
+		}
+		n++
+		if oldest.IsZero() || r.Message.DecidedAt.Before(oldest) {
+			oldest = r.Message.DecidedAt
+		}
+	}
+	if n == 0 {
+		return 0, 0, nil
+	}
+	return n, now.Sub(oldest), nil
+}
+
+// copyRow returns r sharing no slice or map with the store.
+func copyRow(r outbox.Row) outbox.Row {
+	r.Message = clone(r.Message)
+	return r
+}
+
+func clone(m notify.Message) notify.Message {
+	m.Fields = slices.Clone(m.Fields)
+	m.Button = slices.Clone(m.Button)
+	m.Labels = maps.Clone(m.Labels)
+	return m
+}
