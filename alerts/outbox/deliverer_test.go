@@ -182,4 +182,3 @@ func mustSent(t *testing.T, s outbox.Store, id string) []outbox.Row {
 	}
 	return rows
 }
-
