@@ -92,7 +92,7 @@ func New(o Options) *Server {
 // Close it when done.
 func Start(o Options) *Server {
 	s := New(o)
-	s.sock = newSocket(s.o.Now)
+	s.sock = newSocket()
 	s.mux.Handle("GET /socket", s.sock)
 	s.httpSrv = httptest.NewServer(s.mux)
 	s.URL = s.httpSrv.URL + "/api/"

@@ -15,8 +15,7 @@ import (
 // socket is the fake's Socket Mode endpoint: it greets each connection with
 // hello, pings it, sends envelopes and collects their acknowledgements.
 type socket struct {
-	now func() time.Time
-	up  websocket.Upgrader
+	up websocket.Upgrader
 
 	mu      sync.Mutex
 	conn    *wsConn       // the newest connection
@@ -38,8 +37,12 @@ func (c *wsConn) writeJSON(v any) error {
 	return c.c.WriteJSON(v)
 }
 
-func newSocket(now func() time.Time) *socket {
-	return &socket{now: now, joined: make(chan struct{}), waiters: map[string]chan struct{}{}}
+func newSocket() *socket {
+	return &socket{
+		joined: make(chan struct{}), waiters: map[string]chan struct{}{},
+		// Slack's clients send Origin https://api.slack.com.
+		up: websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }},
+	}
 }
 
 func (k *socket) ServeHTTP(w http.ResponseWriter, r *http.Request) {
