@@ -1,0 +1,267 @@
+package outbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/branchready/branchready/alerts/notify"
+)
+
+// Defaults of the Deliverer's knobs, used where a field is zero.
+const (
+	DefaultBatch         = 50
+	DefaultWorkers       = 4
+	DefaultLease         = 2 * time.Minute
+	DefaultPoll          = time.Second
+	DefaultTimeout       = 30 * time.Second
+	DefaultMinBackoff    = 2 * time.Second
+	DefaultMaxBackoff    = 5 * time.Minute
+	DefaultMaxRetryAfter = 15 * time.Minute
+	DefaultMaxInlineWait = 3 * time.Second
+)
+
+// Deliverer is the delivery loop. It claims rows from the Store, sends each
+// through the notifier its message names (with the thread receipt for an
+// Update or a Reply) and records the outcome:
+//
+//   - accepted: Delivered, with the receipt (a Post's becomes the thread);
+//   - a retryable error: Retry after the Retry-After the remote asked for,
+//     else after exponential backoff with full jitter, capped; the route's
+//     target is held back until then, so a rate-limited channel is not
+//     hammered by its other incidents;
+//   - a permanent error: Fail, reported to OnConfigError and the metrics,
+//     and never tried again.
+//
+// Order within an incident comes from the Store (Claim returns only the
+// oldest pending row of each route); pace per target comes from the
+// notifier (notify.Paced): rows of a target are sent one at a time, at
+// least Pace apart, and a row that would wait longer than MaxInlineWait is
+// released to the Store for later instead of holding its batch up.
+//
+// The zero value of each knob means its Default.
+type Deliverer struct {
+	Store     Store
+	Notifiers map[string]notify.Notifier
+	// Now is the clock; time.Now when nil. Waits use the time package, so
+	// tests run the loop inside a testing/synctest bubble.
+	Now     func() time.Time
+	Log     *slog.Logger
+	Metrics Metrics
+	// OnConfigError is called for each row failed for good (bad token,
+	// unknown channel, unknown notifier), for the board.
+	OnConfigError func(ConfigError)
+
+	Batch   int           // rows claimed at once
+	Workers int           // targets delivered to concurrently
+	Lease   time.Duration // how long a claimed row is ours
+	Poll    time.Duration // wait when nothing is due, unless kicked
+	Timeout time.Duration // per notifier call
+	// MinBackoff and MaxBackoff bound the backoff after a retryable error
+	// without Retry-After; MaxRetryAfter caps a Retry-After.
+	MinBackoff, MaxBackoff, MaxRetryAfter time.Duration
+	MaxInlineWait                         time.Duration
+
+	once     sync.Once
+	kick     chan struct{}
+	pacer    *pacer
+	mu       sync.Mutex
+	problems map[route]ConfigError
+}
+
+// ConfigError describes a row that failed for good: operators must fix the
+// configuration (or the Slack app) for later messages to arrive.
+type ConfigError struct {
+	Notifier, Target, IncidentID string
+	Seq                          int64
+	Reason                       string
+	Error                        string
+	At                           time.Time
+}
+
+// route is where rows go: a notifier and target, paced together.
+type route struct{ notifier, target string }
+
+func (d *Deliverer) init() {
+	d.once.Do(func() {
+		d.kick = make(chan struct{}, 1)
+		d.pacer = newPacer()
+		d.problems = map[route]ConfigError{}
+		if d.Now == nil {
+			d.Now = time.Now
+		}
+		if d.Log == nil {
+			d.Log = slog.New(slog.DiscardHandler)
+		}
+		if d.Metrics == nil {
+			d.Metrics = nopMetrics{}
+		}
+		orDefault(&d.Batch, DefaultBatch)
+		orDefault(&d.Workers, DefaultWorkers)
+		orDefault(&d.Lease, DefaultLease)
+		orDefault(&d.Poll, DefaultPoll)
+		orDefault(&d.Timeout, DefaultTimeout)
+		orDefault(&d.MinBackoff, DefaultMinBackoff)
+		orDefault(&d.MaxBackoff, DefaultMaxBackoff)
+		orDefault(&d.MaxRetryAfter, DefaultMaxRetryAfter)
+		orDefault(&d.MaxInlineWait, DefaultMaxInlineWait)
+	})
+}
+
+func orDefault[T int | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
+}
+
+// Kick wakes the loop to claim at once, for a caller that just enqueued.
+func (d *Deliverer) Kick() {
+	d.init()
+	select {
+	case d.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Problems returns the latest permanent failure of each route that has not
+// delivered anything since.
+func (d *Deliverer) Problems() []ConfigError {
+	d.init()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make([]ConfigError, 0, len(d.problems))
+	for _, p := range d.problems {
+		out = append(out, p)
+	}
+	return out
+}
+
+// Run delivers until ctx ends, then returns nil. Store errors are logged and
+// retried at the poll interval.
+func (d *Deliverer) Run(ctx context.Context) error {
+	d.init()
+	var reported time.Time
+	for {
+		n, err := d.round(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			d.Log.Error("outbox claim failed; retrying", "err", err, "retry_in", d.Poll)
+		}
+		if now := d.Now(); n == 0 || now.Sub(reported) >= d.Poll {
+			d.report(ctx, now)
+			reported = now
+		}
+		if n > 0 && err == nil {
+			continue
+		}
+		t := time.NewTimer(d.Poll)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-d.kick:
+			t.Stop()
+		case <-t.C:
+		}
+	}
+}
+
+// round claims one batch and delivers it, targets in parallel.
+func (d *Deliverer) round(ctx context.Context) (int, error) {
+	rows, err := d.Store.Claim(ctx, d.Now(), d.Batch, d.Lease)
+	if err != nil {
+		return 0, fmt.Errorf("claim: %w", err)
+	}
+	var (
+		order  []route
+		groups = map[route][]Row{}
+	)
+	for _, r := range rows {
+		k := route{r.Message.Notifier, r.Message.Target}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], r)
+	}
+	sem := make(chan struct{}, d.Workers)
+	var wg sync.WaitGroup
+	for _, k := range order {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			d.deliverRoute(ctx, k, groups[k])
+		})
+	}
+	wg.Wait()
+	// Rows all released for later count as no progress, so Run waits.
+	return len(rows), nil
+}
+
+func (d *Deliverer) report(ctx context.Context, now time.Time) {
+	n, oldest, err := d.Store.Stats(ctx, now)
+	if err != nil {
+		if ctx.Err() == nil {
+			d.Log.Warn("outbox stats failed", "err", err)
+		}
+		return
+	}
+	d.Metrics.Outbox(n, oldest)
+}
+
+// deliverRoute sends one target's rows one at a time, paced.
+func (d *Deliverer) deliverRoute(ctx context.Context, k route, rows []Row) {
+	for i, r := range rows {
+		now := d.Now()
+		wait := d.pacer.wait(k, now)
+		if wait > d.MaxInlineWait {
+			d.release(ctx, rows[i:], now.Add(wait))
+			return
+		}
+		if wait > 0 && !sleep(ctx, wait) {
+			d.release(ctx, rows[i:], d.Now())
+			return
+		}
+		if ctx.Err() != nil {
+			d.release(ctx, rows[i:], d.Now())
+			return
+		}
+		d.deliver(ctx, k, r)
+	}
+}
+
+// release gives untried rows back, even while stopping.
+func (d *Deliverer) release(ctx context.Context, rows []Row, at time.Time) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	for _, r := range rows {
+		if err := d.Store.Release(ctx, r.Seq, at); err != nil {
+			d.Log.Warn("outbox release failed; the row returns when its lease ends", "seq", r.Seq, "err", err)
+		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// asError reads a notifier's error as a notify.Error; an error of another
+// type is taken as retryable.
+func asError(err error) *notify.Error {
+	var ne *notify.Error
+	if errors.As(err, &ne) {
+		return ne
+	}
+	return &notify.Error{Retryable: true, Reason: "error", Err: err}
+}

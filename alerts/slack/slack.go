@@ -1,0 +1,124 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/branchready/branchready/alerts/notify"
+	"github.com/branchready/branchready/config"
+)
+
+// Name is the notifier name messages for Slack carry (notify.Message.Notifier).
+const Name = "slack"
+
+// Pace is the spacing Slack asks for between messages to one channel.
+const Pace = time.Second
+
+// Options configure the notifier.
+type Options struct {
+	// Token is the bot token (xoxb-...).
+	Token config.Secret
+	// APIURL is Slack's Web API URL; tests and staging point it elsewhere.
+	// Empty means https://slack.com/api/.
+	APIURL string
+	// HTTPClient sends the requests; a client with a 30 s timeout when nil.
+	HTTPClient *http.Client
+	Log        *slog.Logger
+}
+
+// Notifier is a notify.Notifier for Slack.
+type Notifier struct {
+	api   *slack.Client
+	token string
+	log   *slog.Logger
+}
+
+var (
+	_ notify.Notifier = (*Notifier)(nil)
+	_ notify.Paced    = (*Notifier)(nil)
+)
+
+// New returns a notifier. It does no I/O; Check verifies the token.
+func New(o Options) *Notifier {
+	return &Notifier{api: client(o.Token.Reveal(), "", o.APIURL, o.HTTPClient), token: o.Token.Reveal(), log: logger(o.Log)}
+}
+
+// client builds a slack-go client without its own retries (the outbox
+// retries, durably) and without its stderr logger.
+func client(token, appToken, apiURL string, hc *http.Client) *slack.Client {
+	if apiURL == "" {
+		apiURL = slack.APIURL
+	}
+	if hc == nil {
+		hc = &http.Client{Timeout: 30 * time.Second}
+	}
+	opts := []slack.Option{slack.OptionAPIURL(apiURL), slack.OptionHTTPClient(hc), slack.OptionLog(discard{})}
+	if appToken != "" {
+		opts = append(opts, slack.OptionAppLevelToken(appToken))
+	}
+	return slack.New(token, opts...)
+}
+
+// discard swallows slack-go's log lines (only written in its debug mode).
+type discard struct{}
+
+func (discard) Output(int, string) error { return nil }
+
+func logger(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return l
+}
+
+// Name implements notify.Notifier.
+func (n *Notifier) Name() string { return Name }
+
+// Pace implements notify.Paced: Slack allows about one message per second
+// per channel.
+func (n *Notifier) Pace() time.Duration { return Pace }
+
+// Check calls auth.test, so a bad token shows at start rather than with the
+// first incident.
+func (n *Notifier) Check(ctx context.Context) error {
+	if _, err := n.api.AuthTestContext(ctx); err != nil {
+		return n.classify("auth.test", err)
+	}
+	return nil
+}
+
+// Notify implements notify.Notifier.
+func (n *Notifier) Notify(ctx context.Context, thread notify.Receipt, m notify.Message) (notify.Receipt, error) {
+	opts := []slack.MsgOption{slack.MsgOptionText(m.Text, true), slack.MsgOptionBlocks(Blocks(m)...)}
+	switch m.Op {
+	case notify.Post:
+		ch, ts, err := n.api.PostMessageContext(ctx, m.Target, opts...)
+		if err != nil {
+			return notify.Receipt{}, n.classify("chat.postMessage", err)
+		}
+		return notify.Receipt{Channel: ch, TS: ts}, nil
+	case notify.Update, notify.Reply:
+		if thread.Channel == "" || thread.TS == "" {
+			return notify.Receipt{}, &notify.Error{Reason: "no_thread", Err: errors.New("the incident's first message was never delivered to " + m.Target)}
+		}
+		if m.Op == notify.Update {
+			ch, ts, _, err := n.api.UpdateMessageContext(ctx, thread.Channel, thread.TS, opts...)
+			if err != nil {
+				return notify.Receipt{}, n.classify("chat.update", err)
+			}
+			return notify.Receipt{Channel: ch, TS: ts}, nil
+		}
+		ch, ts, err := n.api.PostMessageContext(ctx, thread.Channel, append(opts, slack.MsgOptionTS(thread.TS))...)
+		if err != nil {
+			return notify.Receipt{}, n.classify("chat.postMessage", err)
+		}
+		return notify.Receipt{Channel: ch, TS: ts}, nil
+	default:
+		return notify.Receipt{}, &notify.Error{Reason: "bad_op", Err: errors.New("unknown op " + string(m.Op))}
+	}
+}
