@@ -1,7 +1,6 @@
 package alerts
 
 import (
-	"fmt"
 	"net/url"
 	"strings"
 	"time"
@@ -38,8 +37,8 @@ func (p *Policy) compose(inc *Incident, t Posted, op notify.Op, d render.Data, n
 	m.Text = r.Text
 	if inc.State == Firing && !inc.Acked() {
 		m.Button = []notify.Button{
-			{Action: "ack", Label: r.AckLabel, Value: inc.ID},
-			{Action: "snooze", Label: r.SnoozeLabel, Value: fmt.Sprintf("%s/%dm", inc.ID, DefaultSnooze/time.Minute)},
+			{Action: notify.Ack, Label: r.AckLabel, Value: notify.ButtonValue(notify.Ack, inc.ID, 0)},
+			{Action: notify.Snooze, Label: r.SnoozeLabel, Value: notify.ButtonValue(notify.Snooze, inc.ID, DefaultSnooze)},
 		}
 	}
 	return m

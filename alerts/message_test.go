@@ -46,7 +46,7 @@ func TestTheFirstMessageTellsALobbyManagerWhatToDo(t *testing.T) {
 	if m.Op != notify.Post || m.IncidentID != inc.ID || m.Severity != "critical" || m.State != "firing" || m.Link != "https://board.example/branches/lon-01" {
 		t.Errorf("message %+v", m)
 	}
-	if len(m.Button) != 2 || m.Button[0].Action != "ack" || m.Button[1].Value != inc.ID+"/30m" {
+	if len(m.Button) != 2 || m.Button[0].Action != "ack" || m.Button[1].Value != inc.ID+"/30m0s" {
 		t.Errorf("buttons %+v", m.Button)
 	}
 }

@@ -86,6 +86,7 @@ func LoadConfig(path string) (*Config, error) {
 
 func (c *Config) defaults(dir string) {
 	c.dir = dir
+	c.Alerts.Config = c.Alerts.Config.WithDefaults()
 	if c.Listen == "" {
 		c.Listen = "127.0.0.1:8080"
 	}

@@ -35,6 +35,10 @@ func Run(ctx context.Context, o Options) error {
 	if o.Listen != "" {
 		cfg.Listen = o.Listen
 	}
+	alertOpts := AlertOptions{Config: cfg.Alerts, Dir: cfg.dir}
+	if err := CheckAlerts(alertOpts); err != nil {
+		return fmt.Errorf("%s: %w", o.ConfigPath, err)
+	}
 	st, err := OpenStore(ctx, cfg.Store, o.Log)
 	if err != nil {
 		return err
@@ -44,6 +48,7 @@ func Run(ctx context.Context, o Options) error {
 	srv := NewServer(ServerOptions{
 		Store: st, Tokens: tokens, Users: users, Log: o.Log,
 		SkewThreshold: cfg.ClockSkewThreshold, MaxBodyBytes: cfg.MaxBodyBytes, MaxResults: cfg.MaxBatchResults, Retention: cfg.Retention,
+		Alerts: alertOpts,
 	})
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/branchready/branchready/collector/metrics"
 	"github.com/branchready/branchready/collector/readiness"
 	"github.com/branchready/branchready/collector/store"
+	"github.com/branchready/branchready/result"
 )
 
 // ServerOptions are what a collector server is built from.
@@ -34,6 +35,8 @@ type ServerOptions struct {
 	MaxResults   int
 	// Retention, when set, deletes results older than this every few hours.
 	Retention time.Duration
+	// Alerts configures the alert engine (incidents, Slack, webhooks).
+	Alerts AlertOptions
 }
 
 // Server is a collector's HTTP surface and readiness engine.
@@ -45,6 +48,7 @@ type Server struct {
 	store     store.Store
 	retention time.Duration
 	now       func() time.Time
+	alerts    *alertParts
 }
 
 // NewServer wires the routes:
@@ -62,12 +66,20 @@ func NewServer(o ServerOptions) *Server {
 	m := metrics.New()
 	e := &readiness.Engine{Store: o.Store, Now: o.Now, SkewThreshold: o.SkewThreshold}
 	mux := http.NewServeMux()
+	login := o.Users.Require
+	al, err := buildAlerts(o, mux, m.Registry, login)
+	if err != nil {
+		o.Log.Error("alerts are off: the alerts configuration cannot be used", "err", err)
+	}
+	var stored func(ctx context.Context, branch string, rs []result.Result)
+	if al != nil && !o.Discard {
+		stored = al.svc.Observe
+	}
 	mux.Handle("/api/v1/results", ingest.New(ingest.Options{
 		Store: o.Store, Tokens: o.Tokens, Metrics: m, Log: o.Log, Now: o.Now, Discard: o.Discard,
-		Changed: e.Invalidate, MaxBodyBytes: o.MaxBodyBytes, MaxResults: o.MaxResults, SkewThreshold: o.SkewThreshold,
+		Changed: e.Invalidate, Stored: stored, MaxBodyBytes: o.MaxBodyBytes, MaxResults: o.MaxResults, SkewThreshold: o.SkewThreshold,
 	}))
 	mux.Handle("GET /api/v1/confirmations", ingest.Confirmations(o.Tokens, o.Store))
-	login := o.Users.Require
 	api.Register(mux, e, o.Store, o.Now, o.Log, login)
 	board.Register(mux, e, o.Store, o.Now, o.Log, login)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry}))
@@ -81,7 +93,7 @@ func NewServer(o ServerOptions) *Server {
 		}
 		fmt.Fprintln(w, "ok")
 	})
-	return &Server{Handler: mux, Engine: e, Metrics: m, log: o.Log, store: o.Store, retention: o.Retention, now: o.Now}
+	return &Server{Handler: mux, Engine: e, Metrics: m, log: o.Log, store: o.Store, retention: o.Retention, now: o.Now, alerts: al}
 }
 
 // Serve serves on ln until ctx ends, then shuts down gracefully, and keeps
@@ -95,6 +107,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if s.retention > 0 {
 		go s.pruneEvery(ctx, 6*time.Hour)
 	}
+	waitAlerts := func() {}
+	if s.alerts != nil {
+		waitAlerts = s.alerts.run(ctx, s.log)
+	}
+	defer waitAlerts()
 	s.updateGauges(ctx)
 	for {
 		select {

@@ -48,7 +48,10 @@ type Options struct {
 	// they land where they happened on the collector's clock.
 	SkewThreshold time.Duration
 	// Changed is called after a branch's results or descriptor were stored.
-	Changed      func(branch string)
+	Changed func(branch string)
+	// Stored, if set, is handed the batch's accepted results once the
+	// results and the contact are committed (the alert engine).
+	Stored       func(ctx context.Context, branch string, rs []result.Result)
 	MaxBodyBytes int64
 	MaxJSONBytes int64
 	MaxResults   int
@@ -191,6 +194,9 @@ func (h *Handler) serve(r *http.Request) (*result.IngestResponse, error) {
 		m.AgentClockSkew.WithLabelValues(branch).Set(contact.ClockSkew.Seconds())
 	}
 	h.o.Changed(branch)
+	if h.o.Stored != nil && len(good) > 0 {
+		h.o.Stored(r.Context(), branch, good)
+	}
 	return resp, nil
 }
 

@@ -1,0 +1,169 @@
+package collector
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/branchready/branchready/alerts"
+	"github.com/branchready/branchready/alerts/notify"
+	"github.com/branchready/branchready/alerts/outbox"
+	"github.com/branchready/branchready/alerts/slack"
+	"github.com/branchready/branchready/alerts/webhook"
+	"github.com/branchready/branchready/collector/alerting"
+	"github.com/branchready/branchready/collector/api"
+	"github.com/branchready/branchready/collector/board"
+)
+
+// AlertOptions are what the alert engine is built from.
+type AlertOptions struct {
+	Config alerting.Config
+	// Dir resolves the template and secret files the config names.
+	Dir string
+	// Getenv reads secrets named by *_env; os.Getenv when nil.
+	Getenv func(string) string
+	// HTTPClient talks to Slack and webhooks; a 30 s client when nil.
+	HTTPClient *http.Client
+	// Lease is how long a claimed notification is ours (shortened in tests).
+	Lease time.Duration
+	// Tick is how often time advances for every branch; default 20s.
+	Tick time.Duration
+}
+
+// alertParts is the running alert engine of a server.
+type alertParts struct {
+	svc      *alerting.Service
+	deliver  *outbox.Deliverer
+	socket   *slack.SocketOptions
+	secrets  alerting.Secrets
+	policyOK bool
+}
+
+// buildAlerts compiles the alerts configuration and wires the engine, the
+// delivery loop, the routes and the metrics. A store without the alert
+// tables (none today) runs without alerts.
+func buildAlerts(o ServerOptions, mux *http.ServeMux, reg *prometheus.Registry, login func(http.Handler) http.Handler) (*alertParts, error) {
+	st, ok := o.Store.(alerting.Store)
+	if !ok {
+		return nil, nil
+	}
+	ao := o.Alerts
+	if ao.Getenv == nil {
+		ao.Getenv = os.Getenv
+	}
+	cfg := ao.Config
+	tmpl, err := cfg.ReadTemplates(ao.Dir, os.ReadFile)
+	if err != nil {
+		return nil, err
+	}
+	pol, err := alerts.New(cfg.Config, tmpl)
+	if err != nil {
+		return nil, err
+	}
+	secrets, err := cfg.Resolve(ao.Dir, ao.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	notifiers := map[string]notify.Notifier{}
+	if secrets.SlackToken != "" {
+		notifiers[slack.Name] = slack.New(slack.Options{Token: secrets.SlackToken, APIURL: cfg.Slack.APIURL, HTTPClient: ao.HTTPClient, Log: o.Log})
+	}
+	for _, w := range cfg.Webhooks {
+		n := webhook.New(webhook.Options{Name: w.Name, URL: w.URL, Secret: secrets.Webhook[w.Name], HTTPClient: ao.HTTPClient})
+		notifiers[n.Name()] = n
+	}
+	prom := outbox.NewPrometheus()
+	reg.MustRegister(prom.Collectors()...)
+	d := &outbox.Deliverer{Store: st, Notifiers: notifiers, Now: o.Now, Log: o.Log, Metrics: prom, Lease: ao.Lease,
+		OnConfigError: func(e outbox.ConfigError) {
+			o.Log.Error("a notification cannot be delivered: fix the alerts configuration or the Slack app", "notifier", e.Notifier,
+				"target", e.Target, "reason", e.Reason, "err", e.Error)
+		}}
+	m := alerting.NewMetrics()
+	m.Register(reg)
+	svc := alerting.New(alerting.Options{Store: st, Policy: pol, Log: o.Log, Now: o.Now, Decided: d.Kick, Tick: ao.Tick, Metrics: m})
+	api.RegisterAlerts(mux, svc, o.Now, o.Log, login)
+	board.RegisterAlerts(mux, svc, func() []string { return problems(d) }, o.Now, o.Log, login)
+	onAction := func(ctx context.Context, a slack.Action) error {
+		by := a.UserName
+		if by == "" {
+			by = a.User
+		}
+		by += " (Slack)"
+		if a.Kind == notify.Snooze {
+			return svc.Snooze(ctx, a.IncidentID, by, a.Snooze)
+		}
+		return svc.Ack(ctx, a.IncidentID, by)
+	}
+	p := &alertParts{svc: svc, deliver: d, secrets: secrets, policyOK: true}
+	if secrets.SigningSecret != "" {
+		mux.Handle("POST /slack/interactions", slack.NewInteractions(slack.InteractionOptions{
+			SigningSecret: secrets.SigningSecret, OnAction: onAction, Now: o.Now, Log: o.Log}))
+	}
+	if secrets.AppToken != "" {
+		p.socket = &slack.SocketOptions{AppToken: secrets.AppToken, BotToken: secrets.SlackToken, APIURL: cfg.Slack.APIURL,
+			HTTPClient: ao.HTTPClient, OnAction: onAction, Log: o.Log}
+	}
+	if !cfg.Enabled() {
+		o.Log.Info("alerts: no route is configured; incidents are tracked and shown on the board, nothing is sent")
+	}
+	return p, nil
+}
+
+// problems lists the notifiers' configuration errors in words.
+func problems(d *outbox.Deliverer) []string {
+	var out []string
+	for _, e := range d.Problems() {
+		out = append(out, fmt.Sprintf("%s to %s: %s", e.Notifier, e.Target, e.Reason))
+	}
+	return out
+}
+
+// run starts the engine, the delivery loop and Socket Mode until ctx ends;
+// the returned wait blocks until they have stopped (before the store closes).
+func (p *alertParts) run(ctx context.Context, log *slog.Logger) (wait func()) {
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := p.svc.Run(ctx); err != nil {
+			log.Error("alert engine stopped; incidents are not updated", "err", err)
+		}
+	})
+	wg.Go(func() {
+		if err := p.deliver.Run(ctx); err != nil && ctx.Err() == nil {
+			log.Error("notification delivery stopped", "err", err)
+		}
+	})
+	if p.socket != nil {
+		wg.Go(func() {
+			if err := slack.RunSocketMode(ctx, *p.socket); err != nil {
+				log.Error("Slack Socket Mode stopped: buttons do not work", "err", err)
+			}
+		})
+	}
+	return wg.Wait
+}
+
+// CheckAlerts reads what the alerts configuration names (templates,
+// secrets) so that a mistake stops the collector at start with a clear
+// error instead of turning alerts off.
+func CheckAlerts(o AlertOptions) error {
+	if o.Getenv == nil {
+		o.Getenv = os.Getenv
+	}
+	tmpl, err := o.Config.ReadTemplates(o.Dir, os.ReadFile)
+	if err != nil {
+		return err
+	}
+	if _, err := alerts.New(o.Config.Config, tmpl); err != nil {
+		return err
+	}
+	_, err = o.Config.Resolve(o.Dir, o.Getenv)
+	return err
+}
+
