@@ -166,4 +166,3 @@ func CheckAlerts(o AlertOptions) error {
 	_, err = o.Config.Resolve(o.Dir, o.Getenv)
 	return err
 }
-

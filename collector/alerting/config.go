@@ -148,4 +148,3 @@ func secret(what, file, env, dir string, getenv func(string) string) (config.Sec
 	}
 	return "", nil
 }
-

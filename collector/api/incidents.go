@@ -3,8 +3,8 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"errors"
+	"io"
 	"log/slog"
 	"mime"
 	"net/http"
