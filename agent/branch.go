@@ -69,7 +69,7 @@ func (b *Branch) Select(device string) ([]registry.Compiled, error) {
 // Sweep runs checks now.
 func (b *Branch) Sweep(ctx context.Context, kind string, cs []registry.Compiled, done func(result.Result)) []result.Result {
 	r := runner.Runner{Concurrency: b.Config.File.Agent.Concurrency, Version: Version}
-	sweep := fmt.Sprintf("%s-%s-%s", kind, time.Now().UTC().Format("20060102T150405"), result.NewID()[26:])
+	sweep := result.NewSweepID(kind, time.Now())
 	return r.Sweep(ctx, sweep, cs, done)
 }
 
