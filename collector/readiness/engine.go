@@ -171,12 +171,22 @@ func (e *Engine) judge(ctx context.Context, b store.Branch, date string) (Branch
 	}
 	var rs []result.Result
 	if day.Open {
-		if rs, err = e.Store.Results(ctx, b.ID, day.SweepFrom.Add(-Grace), day.Closing); err != nil {
+		from := day.SweepFrom.Add(-Grace - correctionLookback(b.Contact.ClockSkew))
+		if rs, err = e.Store.Results(ctx, b.ID, from, day.Closing); err != nil {
 			return s, cal, err
 		}
 	}
 	s.Judgement, err = Judge(d, cal, date, rs, now)
 	return s, cal, err
+}
+
+// correctionLookback is how far before the window the engine reads results
+// whose time ingest may have moved back for a fast agent clock (Judge keeps
+// only those whose sweep the agent started in the window): the branch's
+// current skew, and at least an hour, so that results corrected this morning
+// still count after the agent's clock has been put right.
+func correctionLookback(skew time.Duration) time.Duration {
+	return max(time.Hour, skew, -skew)
 }
 
 // silent reports whether an agent's last contact is older than SilentAfter.

@@ -126,4 +126,14 @@ func TestJudgeClosedDay(t *testing.T) {
 	if j.Verdict != Closed || j.Open {
 		t.Fatalf("Sunday: verdict %s open %v, want closed", j.Verdict, j.Open)
 	}
+	if !j.Final {
+		t.Errorf("a closed Sunday judged on the Tuesday after is not final")
+	}
+	future, err := Judge(d, cal, "2026-11-29", nil, at("09:00"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if future.Verdict != Closed || future.Final {
+		t.Errorf("next Sunday: verdict %s final %v, want closed and not yet final", future.Verdict, future.Final)
+	}
 }
