@@ -10,10 +10,12 @@ import (
 	"github.com/branchready/branchready/checks/registry"
 	"github.com/branchready/branchready/config"
 	"github.com/branchready/branchready/result"
+	"github.com/branchready/branchready/version"
 )
 
-// Version is the agent's version, stamped on results and heartbeats.
-var Version = "0.1.0-dev"
+// Version is the agent's version, stamped on results and heartbeats: the
+// one the build recorded (see package version), never a constant.
+var Version = version.Get().Version
 
 // Branch is a loaded configuration with its compiled checks.
 type Branch struct {

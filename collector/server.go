@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -34,6 +35,9 @@ type ServerOptions struct {
 	MaxResults   int
 	// Retention, when set, deletes results older than this every few hours.
 	Retention time.Duration
+	// Reload, when set, serves POST /-/reload (from loopback, or a logged-in
+	// user): it re-reads the configuration, as SIGHUP does.
+	Reload func() error
 }
 
 // Server is a collector's HTTP surface and readiness engine.
@@ -43,8 +47,10 @@ type Server struct {
 	Metrics   *metrics.Metrics
 	log       *slog.Logger
 	store     store.Store
-	retention time.Duration
+	retention atomic.Int64 // time.Duration; Apply changes it
 	now       func() time.Time
+	opts      ServerOptions
+	ingest    atomic.Pointer[http.Handler]
 }
 
 // NewServer wires the routes:
@@ -55,16 +61,18 @@ type Server struct {
 //	GET  /api/v1/branches[/id]  people, login
 //	GET  /, /branches/{id}      the board, login
 //	GET  /metrics, /-/healthy, /-/ready
+//	POST /-/reload              loopback, or login
 func NewServer(o ServerOptions) *Server {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
 	m := metrics.New()
-	e := &readiness.Engine{Store: o.Store, Now: o.Now, SkewThreshold: o.SkewThreshold}
+	e := &readiness.Engine{Store: o.Store, Now: o.Now}
+	s := &Server{Engine: e, Metrics: m, log: o.Log, store: o.Store, now: o.Now, opts: o}
+	s.Apply(Settings{SkewThreshold: o.SkewThreshold, MaxBodyBytes: o.MaxBodyBytes, MaxResults: o.MaxResults, Retention: o.Retention})
 	mux := http.NewServeMux()
-	mux.Handle("/api/v1/results", ingest.New(ingest.Options{
-		Store: o.Store, Tokens: o.Tokens, Metrics: m, Log: o.Log, Now: o.Now, Discard: o.Discard,
-		Changed: e.Invalidate, MaxBodyBytes: o.MaxBodyBytes, MaxResults: o.MaxResults, SkewThreshold: o.SkewThreshold,
+	mux.Handle("/api/v1/results", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		(*s.ingest.Load()).ServeHTTP(w, r)
 	}))
 	mux.Handle("GET /api/v1/confirmations", ingest.Confirmations(o.Tokens, o.Store))
 	login := o.Users.Require
@@ -81,7 +89,32 @@ func NewServer(o ServerOptions) *Server {
 		}
 		fmt.Fprintln(w, "ok")
 	})
-	return &Server{Handler: mux, Engine: e, Metrics: m, log: o.Log, store: o.Store, retention: o.Retention, now: o.Now}
+	if o.Reload != nil {
+		mux.Handle("POST /-/reload", loopbackOr(login, reloadHandler(o.Reload)))
+	}
+	s.Handler = mux
+	return s
+}
+
+// Settings are what a configuration reload changes in a running server.
+type Settings struct {
+	SkewThreshold time.Duration
+	MaxBodyBytes  int64
+	MaxResults    int
+	Retention     time.Duration
+}
+
+// Apply puts new settings into force: later ingest requests, judgements and
+// retention runs use them. Requests already in flight finish with the old.
+func (s *Server) Apply(st Settings) {
+	o := s.opts
+	var h http.Handler = ingest.New(ingest.Options{
+		Store: o.Store, Tokens: o.Tokens, Metrics: s.Metrics, Log: o.Log, Now: o.Now, Discard: o.Discard,
+		Changed: s.Engine.Invalidate, MaxBodyBytes: st.MaxBodyBytes, MaxResults: st.MaxResults, SkewThreshold: st.SkewThreshold,
+	})
+	s.ingest.Store(&h)
+	s.Engine.SetSkewThreshold(st.SkewThreshold)
+	s.retention.Store(int64(st.Retention))
 }
 
 // Serve serves on ln until ctx ends, then shuts down gracefully, and keeps
@@ -92,7 +125,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	go func() { errc <- srv.Serve(ln) }()
 	tick := time.NewTicker(15 * time.Second)
 	defer tick.Stop()
-	if s.retention > 0 {
+	if s.retention.Load() > 0 {
 		go s.pruneEvery(ctx, 6*time.Hour)
 	}
 	s.updateGauges(ctx)

@@ -10,12 +10,13 @@ import (
 	"time"
 
 	"github.com/branchready/branchready/agent/admin"
+	"github.com/branchready/branchready/command"
 	"github.com/branchready/branchready/config"
 )
 
 // status asks the running agent for its state and prints it.
 func status(args []string, stdout, stderr io.Writer) error {
-	fs := flags("status", "[-c FILE | --addr HOST:PORT] [--json]", stderr)
+	fs := command.Flags(program, "status", "[-c FILE | --addr HOST:PORT] [--json]", stderr)
 	cfg := fs.String("c", "", "branch configuration `file` (to find the admin endpoint)")
 	addr := fs.String("addr", "", "admin endpoint of the running agent (default from the config, else "+config.DefaultListen+")")
 	asJSON := fs.Bool("json", false, "print the raw JSON")

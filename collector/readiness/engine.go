@@ -44,7 +44,8 @@ type BranchStatus struct {
 type Engine struct {
 	Store Reader
 	Now   func() time.Time
-	// SkewThreshold flags agents whose clock is off by more than this.
+	// SkewThreshold flags agents whose clock is off by more than this. Set
+	// it before first use; SetSkewThreshold changes it afterwards.
 	SkewThreshold time.Duration
 	// SilentAfter flags an agent that has not reported for this long
 	// (three missed heartbeats); default 15 minutes.
@@ -60,6 +61,21 @@ type cached struct {
 	status BranchStatus
 	until  time.Time
 	loc    *time.Location
+}
+
+// SetSkewThreshold changes SkewThreshold on a running engine (a
+// configuration reload) and drops every cached judgement.
+func (e *Engine) SetSkewThreshold(d time.Duration) {
+	e.mu.Lock()
+	e.SkewThreshold = d
+	e.cache = nil
+	e.mu.Unlock()
+}
+
+func (e *Engine) skewThreshold() time.Duration {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.SkewThreshold
 }
 
 // Invalidate drops a branch's cached judgement; ingest calls it.
@@ -147,8 +163,8 @@ func (e *Engine) status(ctx context.Context, b store.Branch) (BranchStatus, erro
 func (e *Engine) judge(ctx context.Context, b store.Branch, date string) (BranchStatus, *calendar.Calendar, error) {
 	now := e.now()
 	s := BranchStatus{ID: b.ID, Contact: b.Contact}
-	if e.SkewThreshold > 0 {
-		s.SkewAlarm = b.Contact.ClockSkew > e.SkewThreshold || -b.Contact.ClockSkew > e.SkewThreshold
+	if th := e.skewThreshold(); th > 0 {
+		s.SkewAlarm = b.Contact.ClockSkew > th || -b.Contact.ClockSkew > th
 	}
 	if b.Descriptor == nil {
 		s.Judgement = Judgement{Date: date, State: State{Verdict: Unknown, At: now}}
