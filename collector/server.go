@@ -77,7 +77,7 @@ func NewServer(o ServerOptions) *Server {
 	mux.Handle("GET /api/v1/confirmations", ingest.Confirmations(o.Tokens, o.Store))
 	login := o.Users.Require
 	api.Register(mux, e, o.Store, o.Now, o.Log, login)
-	board.Register(mux, e, o.Store, o.Now, o.Log, login)
+	board.Register(mux, e, o.Store, o.Now, o.Log, login, loggedIn)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry}))
 	mux.HandleFunc("GET /-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /-/ready", func(w http.ResponseWriter, r *http.Request) {
@@ -94,6 +94,13 @@ func NewServer(o ServerOptions) *Server {
 	}
 	s.Handler = mux
 	return s
+}
+
+// loggedIn names the person whose login Users.Require accepted: the board
+// records a confirmation in their name.
+func loggedIn(r *http.Request) string {
+	name, _, _ := r.BasicAuth()
+	return name
 }
 
 // Settings are what a configuration reload changes in a running server.

@@ -32,7 +32,11 @@ type Item struct {
 	Status  result.Status `json:"status"`
 	Missing bool          `json:"missing,omitempty"`
 	Reason  string        `json:"reason"`
-	At      time.Time     `json:"at,omitzero"`
+	// At is the time of the latest result; Since is when the item's current
+	// status began (the first of the run of results with this status), so
+	// a failure reads "since 07:52" however often it was checked again.
+	At    time.Time `json:"at,omitzero"`
+	Since time.Time `json:"since,omitzero"`
 }
 
 // State is the readiness at one moment.
@@ -167,6 +171,9 @@ func (e *evaluator) apply(r result.Result, since *time.Time) *time.Time {
 	}
 	e.counts++
 	it := &e.items[i]
+	if it.Missing || it.Status != r.Status {
+		it.Since = r.StartedAt
+	}
 	it.Status, it.Reason, it.At, it.Missing = r.Status, r.Reason, r.StartedAt, false
 	if !e.blockingPass() {
 		return nil

@@ -137,3 +137,24 @@ func TestJudgeClosedDay(t *testing.T) {
 		t.Errorf("next Sunday: verdict %s final %v, want closed and not yet final", future.Verdict, future.Final)
 	}
 }
+
+func TestAProblemIsDatedFromWhenItBegan(t *testing.T) {
+	d, cal := fixture(t)
+	rs := []result.Result{
+		res("atm-01", "reachable", result.StatusOK, "08:00", ""),
+		res("atm-01", "reachable", result.StatusFail, "08:10", "connection refused"),
+		res("atm-01", "reachable", result.StatusFail, "08:20", "connection refused"),
+		res("atm-01", "reachable", result.StatusFail, "08:30", "connection refused"),
+	}
+	j, err := Judge(d, cal, "2026-11-24", rs, at("08:35"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(j.Problems) == 0 || j.Problems[0].Device != "atm-01" {
+		t.Fatalf("problems %+v, want atm-01 first", j.Problems)
+	}
+	p := j.Problems[0]
+	if !p.Since.Equal(at("08:10")) || !p.At.Equal(at("08:30")) {
+		t.Errorf("failing since %v (latest %v), want since 08:10, latest 08:30", p.Since, p.At)
+	}
+}
