@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/branchready/branchready/agent/admin"
@@ -94,7 +95,21 @@ func printStatus(w io.Writer, s admin.Status) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "checks:")
-	for _, ch := range s.Checks {
-		fmt.Fprintf(w, "  %-11s %-28s %-13s %s\n", strings.ToUpper(ch.Status), ch.Device+" / "+ch.Check, ch.Criticality, ch.Reason)
+	printChecks(w, s.Checks)
+}
+
+// printChecks lays the checks out in columns as wide as their longest cell
+// (fixed widths misalign as soon as a device name is long).
+func printChecks(w io.Writer, checks []admin.CheckState) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  STATUS\tDEVICE / CHECK\tCRITICALITY\tREASON")
+	for _, ch := range checks {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", strings.ToUpper(ch.Status), ch.Device+" / "+ch.Check, ch.Criticality, oneLine(ch.Reason))
 	}
+	_ = tw.Flush() // w is stdout or a buffer: nothing to do about a failed write
+}
+
+// oneLine keeps a multi-line reason from breaking the table.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
 }
