@@ -2,14 +2,18 @@
 GO      ?= go
 PKGS    := ./...
 BIN     := bin
-LDFLAGS := -s -w
+# The version and revision every binary reports (version command,
+# branchready_build_info, results' agent_version); see package version.
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+REVISION ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS  := -s -w -X github.com/branchready/branchready/version.version=$(VERSION) -X github.com/branchready/branchready/version.revision=$(REVISION)
 
 .PHONY: all build test test-unit lint demo peers schema cross clean
 
 all: build
 
 build: cross
-	$(GO) build -o $(BIN)/ ./cmd/...
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
 
 # Cross-builds for the branch PCs (Linux x86-64 and ARM, Windows), static
 # (CGO_ENABLED=0: also 1.6 MiB less resident memory for the idle agent).

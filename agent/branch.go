@@ -10,10 +10,12 @@ import (
 	"github.com/branchready/branchready/checks/registry"
 	"github.com/branchready/branchready/config"
 	"github.com/branchready/branchready/result"
+	"github.com/branchready/branchready/version"
 )
 
-// Version is the agent's version, stamped on results and heartbeats.
-var Version = "0.1.0-dev"
+// Version is the agent's version, stamped on results and heartbeats: the
+// one the build recorded (see package version), never a constant.
+var Version = version.Get().Version
 
 // Branch is a loaded configuration with its compiled checks.
 type Branch struct {
@@ -69,7 +71,7 @@ func (b *Branch) Select(device string) ([]registry.Compiled, error) {
 // Sweep runs checks now.
 func (b *Branch) Sweep(ctx context.Context, kind string, cs []registry.Compiled, done func(result.Result)) []result.Result {
 	r := runner.Runner{Concurrency: b.Config.File.Agent.Concurrency, Version: Version}
-	sweep := fmt.Sprintf("%s-%s-%s", kind, time.Now().UTC().Format("20060102T150405"), result.NewID()[26:])
+	sweep := result.NewSweepID(kind, time.Now())
 	return r.Sweep(ctx, sweep, cs, done)
 }
 

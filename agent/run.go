@@ -86,7 +86,7 @@ func Run(ctx context.Context, o Options) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	if listen := b.Config.File.Agent.Listen; listen != "off" {
-		srv := &admin.Server{Status: a.status, Reload: a.requestReload, Metrics: a.metrics, Log: o.Log}
+		srv := &admin.Server{Status: a.status, Reload: a.requestReload, Ready: a.ready, Metrics: a.metrics, Log: o.Log}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -105,6 +105,17 @@ func Run(ctx context.Context, o Options) error {
 		}
 		a.set(next)
 	}
+}
+
+// ready reports whether the agent's sweeps are scheduled (the admin
+// endpoint's /-/ready).
+func (a *agentState) ready() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.sched == nil {
+		return errors.New("the sweep schedule has not started yet")
+	}
+	return nil
 }
 
 // loadForRun loads a configuration and checks what run needs beyond validity.

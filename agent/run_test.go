@@ -137,6 +137,15 @@ func TestReloadKeepsTheOldConfigWhenTheNewOneIsInvalid(t *testing.T) {
 		return strings.Contains(s, `"name": "After"`) && !strings.Contains(s, `"last_reload_error"`)
 	})
 
+	waitFor(t, "the agent to say it is ready", func() bool {
+		resp, err := http.Get("http://" + admin + "/-/ready")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+
 	t.Run("agent metrics pass promtool", func(t *testing.T) {
 		bin := testpeer.Require(t, "promtool")
 		cmd := exec.Command(bin, "check", "metrics")

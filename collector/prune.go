@@ -29,7 +29,7 @@ func (s *Server) Prune(ctx context.Context) int64 {
 		s.log.Warn("retention: list branches", "err", err)
 		return 0
 	}
-	cutoff := s.now().Add(-s.retention)
+	cutoff := s.now().Add(-time.Duration(s.retention.Load()))
 	var total int64
 	for _, b := range bs {
 		n, err := s.store.DeleteResults(ctx, b.ID, cutoff)

@@ -10,10 +10,10 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/branchready/branchready/collector/auth"
 	"github.com/branchready/branchready/collector/store"
 	"github.com/branchready/branchready/collector/store/postgres"
 	"github.com/branchready/branchready/collector/store/sqlite"
+	"github.com/branchready/branchready/version"
 )
 
 // Options are the command line's choices for Run.
@@ -26,7 +26,23 @@ type Options struct {
 	Ready func(addr string)
 }
 
+// Check loads and validates the configuration file without serving: the
+// certificate and key must load too. It is serve --config.check and validate.
+func Check(path string) (*Config, error) {
+	cfg, err := LoadConfig(path)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.TLS.CertFile != "" {
+		if _, err := tls.LoadX509KeyPair(cfg.TLS.CertFile, cfg.TLS.KeyFile); err != nil {
+			return nil, fmt.Errorf("%s: tls: %w", path, err)
+		}
+	}
+	return cfg, nil
+}
+
 // Run loads the configuration, opens the store and serves until ctx ends.
+// SIGHUP and POST /-/reload re-read the configuration (see reloader).
 func Run(ctx context.Context, o Options) error {
 	cfg, err := LoadConfig(o.ConfigPath)
 	if err != nil {
@@ -39,30 +55,35 @@ func Run(ctx context.Context, o Options) error {
 	if err := CheckAlerts(alertOpts); err != nil {
 		return fmt.Errorf("%s: %w", o.ConfigPath, err)
 	}
+	var certs *certificate
+	if cfg.TLS.CertFile != "" {
+		if certs, err = newCertificate(cfg.TLS.CertFile, cfg.TLS.KeyFile, o.Log); err != nil {
+			return err
+		}
+	}
 	st, err := OpenStore(ctx, cfg.Store, o.Log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	tokens, users := cfg.tokens(), cfg.users()
+	rl := &reloader{path: o.ConfigPath, log: o.Log, tokens: tokens, users: users, certs: certs, running: cfg}
 	srv := NewServer(ServerOptions{
 		Store: st, Tokens: tokens, Users: users, Log: o.Log,
 		SkewThreshold: cfg.ClockSkewThreshold, MaxBodyBytes: cfg.MaxBodyBytes, MaxResults: cfg.MaxBatchResults, Retention: cfg.Retention,
 		Alerts: alertOpts,
+		Reload: rl.Reload,
 	})
+	rl.srv = srv
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	if cfg.TLS.CertFile != "" {
-		cert, err := tls.LoadX509KeyPair(cfg.TLS.CertFile, cfg.TLS.KeyFile)
-		if err != nil {
-			ln.Close()
-			return fmt.Errorf("tls: %w", err)
-		}
-		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	if certs != nil {
+		ln = tls.NewListener(ln, &tls.Config{GetCertificate: certs.GetCertificate, MinVersion: tls.VersionTLS12})
 	}
-	o.Log.Info("collector listening", "addr", ln.Addr().String(), "tls", cfg.TLS.CertFile != "", "store", cfg.Store.Driver, "branches_with_tokens", len(cfg.Agents))
+	o.Log.Info("collector listening", "addr", ln.Addr().String(), "tls", certs != nil, "store", cfg.Store.Driver,
+		"branches_with_tokens", len(cfg.Agents), "version", version.Get().Version)
 	if o.Ready != nil {
 		o.Ready(ln.Addr().String())
 	}
@@ -75,27 +96,11 @@ func Run(ctx context.Context, o Options) error {
 			case <-ctx.Done():
 				return
 			case <-hup:
-				_ = ReloadAuth(o.ConfigPath, tokens, users, o.Log)
+				_ = rl.Reload() // logged there
 			}
 		}
 	}()
 	return srv.Serve(ctx, ln)
-}
-
-// ReloadAuth re-reads the configuration and swaps in its branch tokens and
-// users, so that a new branch or a changed password needs no restart. An
-// invalid file changes nothing. Other settings (listen, store, tls) need a
-// restart.
-func ReloadAuth(path string, tokens *auth.Tokens, users *auth.Users, log *slog.Logger) error {
-	cfg, err := LoadConfig(path)
-	if err != nil {
-		log.Error("configuration reload refused; tokens and users unchanged", "err", err)
-		return err
-	}
-	tokens.Swap(cfg.tokens())
-	users.Swap(cfg.users())
-	log.Info("configuration reloaded: branch tokens and users", "branches_with_tokens", tokens.Len(), "users", len(cfg.Users))
-	return nil
 }
 
 // OpenStore opens the configured store.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -37,6 +38,9 @@ type ServerOptions struct {
 	Retention time.Duration
 	// Alerts configures the alert engine (incidents, Slack, webhooks).
 	Alerts AlertOptions
+	// Reload, when set, serves POST /-/reload (from loopback, or a logged-in
+	// user): it re-reads the configuration, as SIGHUP does.
+	Reload func() error
 }
 
 // Server is a collector's HTTP surface and readiness engine.
@@ -46,9 +50,13 @@ type Server struct {
 	Metrics   *metrics.Metrics
 	log       *slog.Logger
 	store     store.Store
-	retention time.Duration
+	retention atomic.Int64 // time.Duration; Apply changes it
 	now       func() time.Time
 	alerts    *alertParts
+	// stored hands stored results to the alert engine (nil: no engine).
+	stored func(ctx context.Context, branch string, rs []result.Result)
+	opts   ServerOptions
+	ingest atomic.Pointer[http.Handler]
 }
 
 // NewServer wires the routes:
@@ -59,29 +67,30 @@ type Server struct {
 //	GET  /api/v1/branches[/id]  people, login
 //	GET  /, /branches/{id}      the board, login
 //	GET  /metrics, /-/healthy, /-/ready
+//	POST /-/reload              loopback, or login
 func NewServer(o ServerOptions) *Server {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
 	m := metrics.New()
-	e := &readiness.Engine{Store: o.Store, Now: o.Now, SkewThreshold: o.SkewThreshold}
+	e := &readiness.Engine{Store: o.Store, Now: o.Now}
+	s := &Server{Engine: e, Metrics: m, log: o.Log, store: o.Store, now: o.Now, opts: o}
 	mux := http.NewServeMux()
 	login := o.Users.Require
 	al, err := buildAlerts(o, mux, m.Registry, login)
 	if err != nil {
 		o.Log.Error("alerts are off: the alerts configuration cannot be used", "err", err)
 	}
-	var stored func(ctx context.Context, branch string, rs []result.Result)
 	if al != nil && !o.Discard {
-		stored = al.svc.Observe
+		s.alerts, s.stored = al, al.svc.Observe
 	}
-	mux.Handle("/api/v1/results", ingest.New(ingest.Options{
-		Store: o.Store, Tokens: o.Tokens, Metrics: m, Log: o.Log, Now: o.Now, Discard: o.Discard,
-		Changed: e.Invalidate, Stored: stored, MaxBodyBytes: o.MaxBodyBytes, MaxResults: o.MaxResults, SkewThreshold: o.SkewThreshold,
+	s.Apply(Settings{SkewThreshold: o.SkewThreshold, MaxBodyBytes: o.MaxBodyBytes, MaxResults: o.MaxResults, Retention: o.Retention})
+	mux.Handle("/api/v1/results", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		(*s.ingest.Load()).ServeHTTP(w, r)
 	}))
 	mux.Handle("GET /api/v1/confirmations", ingest.Confirmations(o.Tokens, o.Store))
 	api.Register(mux, e, o.Store, o.Now, o.Log, login)
-	board.Register(mux, e, o.Store, o.Now, o.Log, login)
+	board.Register(mux, e, o.Store, o.Now, o.Log, login, loggedIn)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry}))
 	mux.HandleFunc("GET /-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /-/ready", func(w http.ResponseWriter, r *http.Request) {
@@ -93,7 +102,39 @@ func NewServer(o ServerOptions) *Server {
 		}
 		fmt.Fprintln(w, "ok")
 	})
-	return &Server{Handler: mux, Engine: e, Metrics: m, log: o.Log, store: o.Store, retention: o.Retention, now: o.Now, alerts: al}
+	if o.Reload != nil {
+		mux.Handle("POST /-/reload", loopbackOr(login, reloadHandler(o.Reload)))
+	}
+	s.Handler = mux
+	return s
+}
+
+// loggedIn names the person whose login Users.Require accepted: the board
+// records a confirmation in their name.
+func loggedIn(r *http.Request) string {
+	name, _, _ := r.BasicAuth()
+	return name
+}
+
+// Settings are what a configuration reload changes in a running server.
+type Settings struct {
+	SkewThreshold time.Duration
+	MaxBodyBytes  int64
+	MaxResults    int
+	Retention     time.Duration
+}
+
+// Apply puts new settings into force: later ingest requests, judgements and
+// retention runs use them. Requests already in flight finish with the old.
+func (s *Server) Apply(st Settings) {
+	o := s.opts
+	var h http.Handler = ingest.New(ingest.Options{
+		Store: o.Store, Tokens: o.Tokens, Metrics: s.Metrics, Log: o.Log, Now: o.Now, Discard: o.Discard,
+		Changed: s.Engine.Invalidate, Stored: s.stored, MaxBodyBytes: st.MaxBodyBytes, MaxResults: st.MaxResults, SkewThreshold: st.SkewThreshold,
+	})
+	s.ingest.Store(&h)
+	s.Engine.SetSkewThreshold(st.SkewThreshold)
+	s.retention.Store(int64(st.Retention))
 }
 
 // Serve serves on ln until ctx ends, then shuts down gracefully, and keeps
@@ -104,7 +145,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	go func() { errc <- srv.Serve(ln) }()
 	tick := time.NewTicker(15 * time.Second)
 	defer tick.Stop()
-	if s.retention > 0 {
+	if s.retention.Load() > 0 {
 		go s.pruneEvery(ctx, 6*time.Hour)
 	}
 	waitAlerts := func() {}

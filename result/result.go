@@ -1,10 +1,10 @@
 package result
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // Status is the outcome of one check run. Never a bare bool: a Result always
@@ -96,17 +96,11 @@ func (r *Result) Validate() error {
 	return nil
 }
 
-// NewID returns a 128-bit identifier in hex: a 48-bit millisecond
-// timestamp then 80 random bits, as in UUIDv7. Time-ordered ids keep the
-// collector's primary-key index writes local, which doubles SQLite's
-// ingest rate over fully random ids (see BENCHMARKS.md); uniqueness and
-// idempotency are unchanged.
+// NewID returns a UUIDv7 (RFC 9562): a 48-bit millisecond timestamp, the
+// version and variant bits, then random bits. Time-ordered ids keep the
+// collector's primary-key index writes local, which doubles SQLite's ingest
+// rate over fully random ids (see BENCHMARKS.md); uniqueness and idempotency
+// are those of any UUID.
 func NewID() string {
-	var b [16]byte
-	ms := uint64(time.Now().UnixMilli())
-	for i := range 6 {
-		b[i] = byte(ms >> (40 - 8*i))
-	}
-	_, _ = rand.Read(b[6:])
-	return hex.EncodeToString(b[:])
+	return uuid.Must(uuid.NewV7()).String()
 }

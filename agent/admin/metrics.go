@@ -5,6 +5,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/branchready/branchready/result"
+	buildinfo "github.com/branchready/branchready/version"
 )
 
 // Metrics are the agent's instruments.
@@ -52,8 +53,10 @@ func NewMetrics(version string, g Gauges) *Metrics {
 			Name: "branchready_agent_config_reloads_total", Help: "Configuration reloads, by result (success, failure).",
 		}, []string{"result"}),
 	}
+	build := buildinfo.Get()
 	info := prometheus.NewGauge(prometheus.GaugeOpts{
-		Name: "branchready_agent_build_info", Help: "Agent version; always 1.", ConstLabels: prometheus.Labels{"version": version},
+		Name: "branchready_agent_build_info", Help: "Agent version, VCS revision and Go version; always 1.",
+		ConstLabels: prometheus.Labels{"version": version, "revision": build.Revision, "goversion": build.GoVersion},
 	})
 	info.Set(1)
 	m.Registry.MustRegister(m.checks, m.checkDuration, m.sweepDuration, m.lastSweep, m.ready, m.reloads, info,

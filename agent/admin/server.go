@@ -74,13 +74,16 @@ type CollectorLink struct {
 
 // Server is the agent's local admin endpoint.
 type Server struct {
-	Status  func() Status
-	Reload  func() error
+	Status func() Status
+	Reload func() error
+	// Ready reports why the agent cannot do its work yet (nil: it can):
+	// GET /-/ready answers 503 with that reason until then.
+	Ready   func() error
 	Metrics *Metrics
 	Log     *slog.Logger
 }
 
-// Handler routes /status, /metrics, POST /-/reload and /-/healthy.
+// Handler routes /status, /metrics, POST /-/reload, /-/healthy and /-/ready.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /status", func(w http.ResponseWriter, _ *http.Request) {
@@ -98,6 +101,15 @@ func (s *Server) Handler() http.Handler {
 		fmt.Fprintln(w, "reloaded")
 	})
 	mux.HandleFunc("GET /-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("GET /-/ready", func(w http.ResponseWriter, _ *http.Request) {
+		if s.Ready != nil {
+			if err := s.Ready(); err != nil {
+				http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+				return
+			}
+		}
+		fmt.Fprintln(w, "ok")
+	})
 	return mux
 }
 

@@ -9,13 +9,14 @@ import (
 	"time"
 
 	"github.com/branchready/branchready/agent"
+	"github.com/branchready/branchready/command"
 	"github.com/branchready/branchready/result"
 )
 
 // check runs one sweep now and prints each result as it finishes.
 // Exit codes: 0 ready, 1 a blocking check did not pass, 2 usage or config error.
 func check(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flags("check", "-c FILE [--device ID] [--json]", stderr)
+	fs := command.Flags(program, "check", "-c FILE [--device ID] [--json]", stderr)
 	cfg := fs.String("c", "", "branch configuration `file`")
 	device := fs.String("device", "", "check only this device `id`")
 	asJSON := fs.Bool("json", false, "print machine-readable JSON instead of a table")

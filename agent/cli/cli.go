@@ -80,16 +80,8 @@ func exitCode(err error, stderr io.Writer) int {
 	return 1
 }
 
-// flags builds a flag set that prints its usage to stderr.
-func flags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: branchready-agent %s %s\n\nFlags:\n", name, synopsis)
-		fs.PrintDefaults()
-	}
-	return fs
-}
+// program names the binary in usage messages.
+const program = "branchready-agent"
 
 func parse(fs *flag.FlagSet, args []string, cfg *string) error {
 	if err := fs.Parse(args); err != nil {

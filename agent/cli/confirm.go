@@ -8,10 +8,11 @@ import (
 
 	"github.com/branchready/branchready/agent"
 	"github.com/branchready/branchready/checks/manual"
+	"github.com/branchready/branchready/command"
 )
 
 func confirm(args []string, stdout, stderr io.Writer) error {
-	fs := flags("confirm", "-c FILE --device ID --check NAME --by NAME [--problem TEXT]", stderr)
+	fs := command.Flags(program, "confirm", "-c FILE --device ID --check NAME --by NAME [--problem TEXT]", stderr)
 	cfg := fs.String("c", "", "branch configuration `file`")
 	device := fs.String("device", "", "device `id` of the manual item")
 	check := fs.String("check", "", "check `name` of the manual item")

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 
 	"github.com/branchready/branchready/agent/service"
+	"github.com/branchready/branchready/command"
 )
 
 // serviceCmd runs install, uninstall, start and stop against the system's
@@ -16,7 +17,7 @@ func serviceCmd(cmd string, args []string, stdout, stderr io.Writer) error {
 	if cmd == "install" {
 		synopsis = "-c FILE [--user NAME]"
 	}
-	fs := flags(cmd, synopsis, stderr)
+	fs := command.Flags(program, cmd, synopsis, stderr)
 	var cfg, user *string
 	if cmd == "install" {
 		cfg = fs.String("c", "", "branch configuration `file` the service will run with")

@@ -7,15 +7,17 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/branchready/branchready/agent/admin"
+	"github.com/branchready/branchready/command"
 	"github.com/branchready/branchready/config"
 )
 
 // status asks the running agent for its state and prints it.
 func status(args []string, stdout, stderr io.Writer) error {
-	fs := flags("status", "[-c FILE | --addr HOST:PORT] [--json]", stderr)
+	fs := command.Flags(program, "status", "[-c FILE | --addr HOST:PORT] [--json]", stderr)
 	cfg := fs.String("c", "", "branch configuration `file` (to find the admin endpoint)")
 	addr := fs.String("addr", "", "admin endpoint of the running agent (default from the config, else "+config.DefaultListen+")")
 	asJSON := fs.Bool("json", false, "print the raw JSON")
@@ -93,7 +95,21 @@ func printStatus(w io.Writer, s admin.Status) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "checks:")
-	for _, ch := range s.Checks {
-		fmt.Fprintf(w, "  %-11s %-28s %-13s %s\n", strings.ToUpper(ch.Status), ch.Device+" / "+ch.Check, ch.Criticality, ch.Reason)
+	printChecks(w, s.Checks)
+}
+
+// printChecks lays the checks out in columns as wide as their longest cell
+// (fixed widths misalign as soon as a device name is long).
+func printChecks(w io.Writer, checks []admin.CheckState) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  STATUS\tDEVICE / CHECK\tCRITICALITY\tREASON")
+	for _, ch := range checks {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", strings.ToUpper(ch.Status), ch.Device+" / "+ch.Check, ch.Criticality, oneLine(ch.Reason))
 	}
+	_ = tw.Flush() // w is stdout or a buffer: nothing to do about a failed write
+}
+
+// oneLine keeps a multi-line reason from breaking the table.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
 }

@@ -9,10 +9,11 @@ import (
 
 	"github.com/branchready/branchready/agent"
 	"github.com/branchready/branchready/calendar"
+	"github.com/branchready/branchready/command"
 )
 
 func validate(args []string, stdout, stderr io.Writer) error {
-	fs := flags("validate", "-c FILE", stderr)
+	fs := command.Flags(program, "validate", "-c FILE", stderr)
 	cfg := fs.String("c", "", "branch configuration `file`")
 	if err := parse(fs, args, cfg); err != nil {
 		return err

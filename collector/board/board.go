@@ -54,14 +54,31 @@ var funcs = template.FuncMap{
 
 var pages = template.Must(template.New("").Funcs(funcs).Funcs(alertFuncs).ParseFS(files, "templates/*.html"))
 
-// Register adds the board's pages to mux; wrap guards them (login).
-func Register(mux *http.ServeMux, e *readiness.Engine, st api.Confirmations, now func() time.Time, log *slog.Logger, wrap func(http.Handler) http.Handler) {
+// row is a branch on the board with its countdown to the deadline.
+type row struct {
+	readiness.BranchStatus
+	Left string
+}
+
+// branchPage is a branch-day's page.
+type branchPage struct {
+	readiness.BranchStatus
+	Left string
+	Days days
+	// User is who is logged in: a confirmation is recorded in their name.
+	User string
+}
+
+// Register adds the board's pages to mux; wrap guards them (login), and
+// user names the person wrap let in.
+func Register(mux *http.ServeMux, e *readiness.Engine, st api.Confirmations, now func() time.Time, log *slog.Logger,
+	wrap func(http.Handler) http.Handler, user func(*http.Request) string) {
 	mux.Handle("POST /branches/{id}/confirm", wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !sameOrigin(r) {
 			http.Error(w, "cross-site form posts are refused", http.StatusForbidden)
 			return
 		}
-		req := api.ConfirmRequest{Device: r.FormValue("device"), Check: r.FormValue("check"), By: r.FormValue("by"), Problem: r.FormValue("problem")}
+		req := api.ConfirmRequest{Device: r.FormValue("device"), Check: r.FormValue("check"), By: user(r), Problem: r.FormValue("problem")}
 		if _, err := api.Confirm(r.Context(), st, r.PathValue("id"), req, now()); err != nil {
 			http.Error(w, "not recorded: "+err.Error(), http.StatusBadRequest)
 			return
@@ -77,7 +94,12 @@ func Register(mux *http.ServeMux, e *readiness.Engine, st api.Confirmations, now
 			return
 		}
 		sortForOps(all)
-		render(w, log, "board.html", map[string]any{"Branches": all, "Counts": counts(all), "Now": time.Now().UTC()})
+		t := now()
+		rows := make([]row, len(all))
+		for i, b := range all {
+			rows[i] = row{BranchStatus: b, Left: countdown(b.Judgement, t)}
+		}
+		render(w, log, "board.html", map[string]any{"Branches": rows, "Counts": counts(all), "Now": t.UTC()})
 	})))
 	mux.Handle("GET /branches/{id}", wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, err := e.One(r.Context(), r.PathValue("id"), r.URL.Query().Get("date"))
@@ -87,7 +109,9 @@ func Register(mux *http.ServeMux, e *readiness.Engine, st api.Confirmations, now
 		case err != nil:
 			http.Error(w, err.Error(), http.StatusBadRequest)
 		default:
-			render(w, log, "branch.html", s)
+			today, _, _ := strings.Cut(s.LocalTime, " ") // "2006-01-02 15:04 MST"
+			render(w, log, "branch.html", branchPage{BranchStatus: s, Left: countdown(s.Judgement, now()),
+				Days: around(s.Judgement.Date, today), User: user(r)})
 		}
 	})))
 }

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
@@ -17,6 +16,8 @@ import (
 	"github.com/branchready/branchready/collector/auth"
 	"github.com/branchready/branchready/collector/demo"
 	"github.com/branchready/branchready/collector/loadgen"
+	"github.com/branchready/branchready/command"
+	"github.com/branchready/branchready/version"
 )
 
 const usage = `branchready-collector ingests results from branch agents, judges each
@@ -25,7 +26,9 @@ and Prometheus metrics.
 
 Usage:
   branchready-collector demo [--listen ADDR]     a collector with simulated branches; nothing to set up
-  branchready-collector serve -c FILE [--listen ADDR]
+  branchready-collector serve -c FILE [--listen ADDR] [--config.check] [--log.level L] [--log.format logfmt|json]
+                                                 SIGHUP or POST /-/reload re-reads the configuration
+  branchready-collector validate -c FILE         check a configuration file and exit
   branchready-collector token --branch ID        make a branch token and the config line for it
   branchready-collector hash-password            read a password on stdin, print its bcrypt hash
   branchready-collector loadgen [flags]          measure ingest throughput over real HTTP
@@ -33,9 +36,6 @@ Usage:
 
 Run 'branchready-collector COMMAND -h' for a command's flags.
 `
-
-// Version is the collector's version.
-var Version = "0.1.0-dev"
 
 // Main runs the command line and returns the exit code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -45,11 +45,12 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	var err error
 	switch args[0] {
 	case "serve":
-		err = serve(ctx, args[1:], log, stderr)
+		err = serve(ctx, args[1:], stdout, stderr)
+	case "validate":
+		err = validate(args[1:], stdout, stderr)
 	case "demo":
 		err = runDemo(ctx, args[1:], stdout, stderr)
 	case "loadgen":
@@ -59,7 +60,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "hash-password":
 		err = hashPassword(stdin, stdout)
 	case "version", "--version":
-		fmt.Fprintln(stdout, "branchready-collector "+Version)
+		fmt.Fprintln(stdout, program+" "+version.Get().String())
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 	default:
@@ -78,33 +79,62 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 var errUsage = errors.New("usage")
 
-func flags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: branchready-collector %s %s\n\nFlags:\n", name, synopsis)
-		fs.PrintDefaults()
-	}
-	return fs
-}
+// program names the binary in usage messages.
+const program = "branchready-collector"
 
-func serve(ctx context.Context, args []string, log *slog.Logger, stderr io.Writer) error {
-	fs := flags("serve", "-c FILE [--listen ADDR]", stderr)
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := command.Flags(program, "serve", "-c FILE [--listen ADDR] [--config.check]", stderr)
 	cfg := fs.String("c", "", "collector configuration `file`")
 	listen := fs.String("listen", "", "address to serve on (overrides the config)")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	check := fs.Bool("config.check", false, "validate the configuration and exit")
+	logf := command.LogFlags(fs)
+	if err := configFlag(fs, args, cfg); err != nil {
+		return err
 	}
-	if *cfg == "" {
-		fmt.Fprintln(stderr, "missing -c FILE")
-		fs.Usage()
-		return errUsage
+	if *check {
+		return validate([]string{"-c", *cfg}, stdout, stderr)
+	}
+	log, err := logf.Logger(stderr)
+	if err != nil {
+		return err
 	}
 	return collector.Run(ctx, collector.Options{ConfigPath: *cfg, Listen: *listen, Log: log})
 }
 
+// validate checks a configuration file as serve would load it.
+func validate(args []string, stdout, stderr io.Writer) error {
+	fs := command.Flags(program, "validate", "-c FILE", stderr)
+	cfg := fs.String("c", "", "collector configuration `file`")
+	if err := configFlag(fs, args, cfg); err != nil {
+		return err
+	}
+	c, err := collector.Check(*cfg)
+	if err != nil {
+		return err
+	}
+	tls := "plain HTTP"
+	if c.TLS.CertFile != "" {
+		tls = "HTTPS"
+	}
+	fmt.Fprintf(stdout, "%s: valid: listen %s (%s), store %s, %d branch tokens, %d users\n", *cfg, c.Listen, tls, c.Store.Driver, len(c.Agents), len(c.Users))
+	return nil
+}
+
+// configFlag parses args and insists on -c FILE.
+func configFlag(fs *flag.FlagSet, args []string, cfg *string) error {
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if *cfg == "" {
+		fmt.Fprintln(fs.Output(), "missing -c FILE")
+		fs.Usage()
+		return errUsage
+	}
+	return nil
+}
+
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flags("demo", "[--listen ADDR]", stderr)
+	fs := command.Flags(program, "demo", "[--listen ADDR]", stderr)
 	listen := fs.String("listen", "127.0.0.1:8080", "address to serve the board on")
 	verbose := fs.Bool("v", false, "log what the collector and agents do")
 	if err := fs.Parse(args); err != nil {
@@ -114,7 +144,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
 func runLoadgen(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flags("loadgen", "[flags]", stderr)
+	fs := command.Flags(program, "loadgen", "[flags]", stderr)
 	o := loadgen.Options{Out: stdout}
 	fs.IntVar(&o.Branches, "branches", 200, "simulated branches (each with its own token)")
 	fs.IntVar(&o.Results, "results", 200000, "results to post in each mode")
@@ -129,7 +159,7 @@ func runLoadgen(ctx context.Context, args []string, stdout, stderr io.Writer) er
 }
 
 func token(args []string, stdout, stderr io.Writer) error {
-	fs := flags("token", "--branch ID", stderr)
+	fs := command.Flags(program, "token", "--branch ID", stderr)
 	branch := fs.String("branch", "", "branch `id` the token is for")
 	if err := fs.Parse(args); err != nil {
 		return errUsage

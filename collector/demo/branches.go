@@ -1,11 +1,11 @@
 package demo
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
+
+	"gopkg.in/yaml.v3"
 )
 
 // branchSpec is one simulated branch.
@@ -15,7 +15,7 @@ type branchSpec struct {
 	// that every branch is inside its pre-opening window whatever the time
 	// of day. Zero marks a branch that is closed today (a holiday).
 	OpensIn time.Duration
-	Devices string
+	Devices []device
 }
 
 // device addresses every branch's devices point at.
@@ -56,67 +56,86 @@ func (d *devices) start(now time.Time) (addrs, error) {
 }
 
 func specs(a addrs) []branchSpec {
-	atm := func(id, addr string) string {
-		return fmt.Sprintf(`  - id: %s
-    kind: atm
-    criticality: blocking
-    vendor: Diebold Nixdorf
-    model: DN Series 200
-    checks:
-      - name: reachable
-        timeout: 2s
-        tcp: {address: "%s"}
-`, id, addr)
+	atm := func(id, addr string) device {
+		return device{ID: id, Kind: "atm", Criticality: "blocking", Vendor: "Diebold Nixdorf", Model: "DN Series 200",
+			Checks: []check{{Name: "reachable", Timeout: "2s", TCP: map[string]string{"address": addr}}}}
 	}
-	counter := fmt.Sprintf(`  - id: cash-counter
-    kind: counter
-    criticality: blocking
-    checks:
-      - name: status
-        timeout: 2s
-        tcp: {address: "%s", expect: "READY"}
-`, a.Counter)
-	banking := func(url string) string {
-		return fmt.Sprintf(`  - id: banking-pc-1
-    kind: banking_pc
-    criticality: blocking
-    checks:
-      - name: online-banking
-        timeout: 3s
-        http: {url: "%s", body_regex: "Sign in"}
-`, url)
+	counter := device{ID: "cash-counter", Kind: "counter", Criticality: "blocking",
+		Checks: []check{{Name: "status", Timeout: "2s", TCP: map[string]string{"address": a.Counter, "expect": "READY"}}}}
+	banking := func(url string) device {
+		return device{ID: "banking-pc-1", Kind: "banking_pc", Criticality: "blocking",
+			Checks: []check{{Name: "online-banking", Timeout: "3s", HTTP: map[string]string{"url": url, "body_regex": "Sign in"}}}}
 	}
-	sign := func(url string) string {
-		return fmt.Sprintf(`  - id: lobby-screen
-    kind: signage
-    criticality: degrading
-    checks:
-      - name: player
-        timeout: 2s
-        http: {url: "%s", body_regex: "playing"}
-`, url)
+	sign := func(url string) device {
+		return device{ID: "lobby-screen", Kind: "signage", Criticality: "degrading",
+			Checks: []check{{Name: "player", Timeout: "2s", HTTP: map[string]string{"url": url, "body_regex": "playing"}}}}
 	}
-	book := `  - id: feedback-book
-    kind: other
-    criticality: blocking
-    checks:
-      - name: in-place
-        manual: {instructions: "the customer feedback book is on the counter by the door"}
-`
+	book := device{ID: "feedback-book", Kind: "other", Criticality: "blocking",
+		Checks: []check{{Name: "in-place", Manual: map[string]string{"instructions": "the customer feedback book is on the counter by the door"}}}}
 	return []branchSpec{
 		{"lon-bank-street", "London Bank Street", "uk-south", "Europe/London", 40 * time.Minute,
-			atm("atm-01", a.ATMUp) + atm("atm-02", a.ATMUp) + counter + banking(a.BankingOK) + sign(a.SignOK) + book},
+			[]device{atm("atm-01", a.ATMUp), atm("atm-02", a.ATMUp), counter, banking(a.BankingOK), sign(a.SignOK), book}},
 		{"nyc-fifth-avenue", "New York Fifth Avenue", "us-east", "America/New_York", 30 * time.Minute,
-			atm("atm-01", a.ATMUp) + atm("atm-02", a.ATMDown) + banking(a.BankingOK) + sign(a.SignOK)},
+			[]device{atm("atm-01", a.ATMUp), atm("atm-02", a.ATMDown), banking(a.BankingOK), sign(a.SignOK)}},
 		{"tyo-ginza", "Tokyo Ginza", "apac", "Asia/Tokyo", 45 * time.Minute,
-			atm("atm-01", a.ATMUp) + counter + banking(a.BankingOK) + sign(a.SignBroken)},
+			[]device{atm("atm-01", a.ATMUp), counter, banking(a.BankingOK), sign(a.SignBroken)}},
 		{"syd-george-street", "Sydney George Street", "apac", "Australia/Sydney", 50 * time.Minute,
-			atm("atm-01", a.ATMUp) + banking(a.BankingRecovering) + sign(a.SignOK)},
+			[]device{atm("atm-01", a.ATMUp), banking(a.BankingRecovering), sign(a.SignOK)}},
 		{"ber-mitte", "Berlin Mitte", "eu-central", "Europe/Berlin", 35 * time.Minute,
-			atm("atm-01", a.ATMUp) + counter + banking(a.BankingOK) + book},
+			[]device{atm("atm-01", a.ATMUp), counter, banking(a.BankingOK), book}},
 		{"lax-downtown", "Los Angeles Downtown", "us-west", "America/Los_Angeles", 0,
-			atm("atm-01", a.ATMUp) + banking(a.BankingOK)},
+			[]device{atm("atm-01", a.ATMUp), banking(a.BankingOK)}},
 	}
+}
+
+// branchFile is the shape of a branch configuration as the demo writes it.
+// It is marshalled, so that any name, address or instruction is quoted as
+// YAML needs (a name such as "Zürich: Paradeplatz #1" breaks a template).
+type branchFile struct {
+	Branch    branchSection     `yaml:"branch"`
+	Collector map[string]string `yaml:"collector"`
+	Agent     agentSection      `yaml:"agent"`
+	Devices   []device          `yaml:"devices"`
+}
+
+type branchSection struct {
+	ID               string            `yaml:"id"`
+	Name             string            `yaml:"name"`
+	Region           string            `yaml:"region"`
+	Timezone         string            `yaml:"timezone"`
+	Hours            map[string]string `yaml:"hours"`
+	Holidays         []holiday         `yaml:"holidays,omitempty"`
+	Lead             string            `yaml:"lead"`
+	SweepStart       string            `yaml:"sweep_start"`
+	RetryInterval    string            `yaml:"retry_interval"`
+	BusinessInterval string            `yaml:"business_interval"`
+}
+
+type holiday struct {
+	Date string `yaml:"date"`
+	Name string `yaml:"name"`
+}
+
+type agentSection struct {
+	Concurrency int    `yaml:"concurrency"`
+	Listen      string `yaml:"listen"`
+}
+
+type device struct {
+	ID          string  `yaml:"id"`
+	Kind        string  `yaml:"kind"`
+	Criticality string  `yaml:"criticality"`
+	Vendor      string  `yaml:"vendor,omitempty"`
+	Model       string  `yaml:"model,omitempty"`
+	Checks      []check `yaml:"checks"`
+}
+
+type check struct {
+	Name    string            `yaml:"name"`
+	Timeout string            `yaml:"timeout,omitempty"`
+	TCP     map[string]string `yaml:"tcp,omitempty"`
+	HTTP    map[string]string `yaml:"http,omitempty"`
+	Manual  map[string]string `yaml:"manual,omitempty"`
 }
 
 // write puts a branch's configuration and token file under dir and returns
@@ -127,7 +146,14 @@ func (b branchSpec) write(dir, collectorURL, token string, now time.Time) (strin
 		return "", err
 	}
 	local := now.In(loc)
-	hours, holiday := "09:00-17:00", ""
+	f := branchFile{
+		Branch: branchSection{ID: b.ID, Name: b.Name, Region: b.Region, Timezone: b.TZ, Hours: map[string]string{},
+			Lead: "15m", SweepStart: "60m", RetryInterval: "1m", BusinessInterval: "2m"},
+		Collector: map[string]string{"url": collectorURL, "token_file": "token"},
+		Agent:     agentSection{Concurrency: 8, Listen: "127.0.0.1:0"},
+		Devices:   b.Devices,
+	}
+	hours := "09:00-17:00"
 	if b.OpensIn > 0 {
 		open := local.Add(b.OpensIn).Truncate(5 * time.Minute)
 		if open.Day() != local.Day() {
@@ -139,11 +165,14 @@ func (b branchSpec) write(dir, collectorURL, token string, now time.Time) (strin
 		}
 		hours = open.Format("15:04") + "-" + closing
 	} else {
-		holiday = fmt.Sprintf("  holidays: [{date: %q, name: Demo public holiday}]\n", local.Format(time.DateOnly))
+		f.Branch.Holidays = []holiday{{Date: local.Format(time.DateOnly), Name: "Demo public holiday"}}
 	}
-	var week strings.Builder
 	for _, d := range []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"} {
-		fmt.Fprintf(&week, "    %s: %q\n", d, hours)
+		f.Branch.Hours[d] = hours
+	}
+	data, err := yaml.Marshal(f)
+	if err != nil {
+		return "", err
 	}
 	bdir := filepath.Join(dir, b.ID)
 	if err := os.MkdirAll(bdir, 0o750); err != nil {
@@ -152,25 +181,6 @@ func (b branchSpec) write(dir, collectorURL, token string, now time.Time) (strin
 	if err := os.WriteFile(filepath.Join(bdir, "token"), []byte(token+"\n"), 0o600); err != nil {
 		return "", err
 	}
-	cfg := fmt.Sprintf(`# Generated by branchready-collector demo.
-branch:
-  id: %s
-  name: %s
-  region: %s
-  timezone: %s
-  hours:
-%s%s  lead: 15m
-  sweep_start: 60m
-  retry_interval: 1m
-  business_interval: 2m
-collector:
-  url: %s
-  token_file: token
-agent:
-  concurrency: 8
-  listen: 127.0.0.1:0
-devices:
-%s`, b.ID, b.Name, b.Region, b.TZ, week.String(), holiday, collectorURL, b.Devices)
 	path := filepath.Join(bdir, "branch.yaml")
-	return path, os.WriteFile(path, []byte(cfg), 0o640)
+	return path, os.WriteFile(path, append([]byte("# Generated by branchready-collector demo.\n"), data...), 0o640)
 }

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"reflect"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/branchready/branchready/collector/auth"
@@ -149,6 +150,7 @@ func (h *Handler) serve(r *http.Request) (*result.IngestResponse, error) {
 	if h.o.SkewThreshold > 0 && (skew > h.o.SkewThreshold || -skew > h.o.SkewThreshold) {
 		for i := range good {
 			good[i].StartedAt = good[i].StartedAt.Add(skew)
+			good[i].Reason = corrected(good[i].Reason, skew)
 		}
 		if h.o.Metrics != nil {
 			h.o.Metrics.IngestResults.WithLabelValues("time_corrected").Add(float64(len(good)))
@@ -302,6 +304,25 @@ func (h *Handler) validate(branch string, items []json.RawMessage) ([]result.Res
 		good = append(good, res)
 	}
 	return good, resp
+}
+
+// corrected appends to a reason that its time was moved, so that whoever
+// reads the result (board, API, alerts) knows the time shown is not the
+// agent's own.
+func corrected(reason string, skew time.Duration) string {
+	way, moved := "slow", "later"
+	if skew < 0 {
+		way, moved = "fast", "earlier"
+	}
+	d := skew.Abs().Round(time.Second)
+	note := fmt.Sprintf("time corrected: the agent's clock was %v %s, so this is placed %v %s", d, way, d, moved)
+	if reason == "" {
+		return note
+	}
+	if n := result.MaxReasonLen - len(note) - 3; len(reason) > n {
+		reason = strings.ToValidUTF8(reason[:max(0, n)], "")
+	}
+	return reason + " (" + note + ")"
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

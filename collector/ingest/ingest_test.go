@@ -243,4 +243,7 @@ func TestResultsOfASkewedAgentArePlacedOnTheCollectorClock(t *testing.T) {
 	if st.contacts["lon"].ClockSkew != 10*time.Minute {
 		t.Errorf("skew %v, want 10m", st.contacts["lon"].ClockSkew)
 	}
+	if got, want := st.results["a"].Reason, "the agent's clock was 10m0s slow, so this is placed 10m0s later"; !strings.Contains(got, want) {
+		t.Errorf("stored reason %q, want it to say %q", got, want)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -57,7 +58,7 @@ func Run(ctx context.Context, o Options) error {
 		o.Results, o.Batch, o.Branches, o.Concurrency, o.Gzip, runtime.GOMAXPROCS(0))
 	var figs []Figures
 	for _, mode := range []string{"discard", "sqlite"} {
-		f, err := measure(ctx, o, mode, filepath.Join(dir, "loadgen.db"))
+		f, err := measure(ctx, o, mode, filepath.Join(dir, "loadgen-"+mode+".db"))
 		if err != nil {
 			return fmt.Errorf("%s: %w", mode, err)
 		}
@@ -68,45 +69,56 @@ func Run(ctx context.Context, o Options) error {
 	return nil
 }
 
-func measure(ctx context.Context, o Options, mode, dbPath string) (Figures, error) {
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	tokens, _ := auth.NewTokens(nil)
+// measure runs one mode against a collector of its own. Both modes take the
+// same path, a real SQLite store included; discard only tells ingest to
+// decode and drop, so the difference between them is the store's cost.
+func measure(ctx context.Context, o Options, mode, dbPath string) (_ Figures, err error) {
+	log := slog.New(slog.DiscardHandler)
+	tokens, err := auth.NewTokens(nil)
+	if err != nil {
+		return Figures{}, err
+	}
 	toks := make([]string, o.Branches)
 	for i := range toks {
 		toks[i] = fmt.Sprintf("loadgen-token-%06d-0123456789", i)
 		tokens.Add(branchID(i), toks[i])
 	}
-	users, _ := auth.NewUsers(nil)
-	opts := collector.ServerOptions{Tokens: tokens, Users: users, Log: log, Discard: mode == "discard"}
-	if mode != "discard" {
-		st, err := sqlite.Open(ctx, dbPath, log)
-		if err != nil {
-			return Figures{}, err
-		}
-		defer st.Close()
-		opts.Store = st
-	} else {
-		st, err := sqlite.Open(ctx, dbPath+".discard", log)
-		if err != nil {
-			return Figures{}, err
-		}
-		defer st.Close()
-		opts.Store = st
+	users, err := auth.NewUsers(nil)
+	if err != nil {
+		return Figures{}, err
 	}
-	srv := collector.NewServer(opts)
+	st, err := sqlite.Open(ctx, dbPath, log)
+	if err != nil {
+		return Figures{}, err
+	}
+	defer func() { err = errors.Join(err, st.Close()) }()
+	srv := collector.NewServer(collector.ServerOptions{Store: st, Tokens: tokens, Users: users, Log: log, Discard: mode == "discard"})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return Figures{}, err
 	}
 	sctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() { _ = srv.Serve(sctx, ln) }()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(sctx, ln) }()
+	// The server stops before the store closes, and its error is ours.
+	defer func() {
+		cancel()
+		if serr := <-served; serr != nil {
+			err = errors.Join(err, fmt.Errorf("serve: %w", serr))
+		}
+	}()
 	bodies, err := encode(o, toks)
 	if err != nil {
 		return Figures{}, err
 	}
-	url := "http://" + ln.Addr().String() + "/api/v1/results"
+	return drive(sctx, cancel, o, mode, "http://"+ln.Addr().String()+"/api/v1/results", bodies)
+}
+
+// drive posts the bodies with o.Concurrency workers and times them; the
+// first failure stops every worker.
+func drive(ctx context.Context, cancel func(), o Options, mode, url string, bodies []body) (Figures, error) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.Concurrency}}
+	defer client.CloseIdleConnections()
 	var next, done atomic.Int64
 	var firstErr error
 	var errOnce sync.Once
@@ -115,21 +127,19 @@ func measure(ctx context.Context, o Options, mode, dbPath string) (Figures, erro
 	start := time.Now()
 	var wg sync.WaitGroup
 	for range o.Concurrency {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for {
 				i := int(next.Add(1)) - 1
-				if i >= len(bodies) || sctx.Err() != nil {
+				if i >= len(bodies) || ctx.Err() != nil {
 					return
 				}
-				if err := post(sctx, client, url, bodies[i], o.Gzip); err != nil {
+				if err := post(ctx, client, url, bodies[i], o.Gzip); err != nil {
 					errOnce.Do(func() { firstErr = err; cancel() })
 					return
 				}
 				done.Add(int64(bodies[i].n))
 			}
-		}()
+		})
 	}
 	finished := make(chan struct{})
 	go func() { wg.Wait(); close(finished) }()
@@ -168,7 +178,7 @@ func encode(o Options, toks []string) ([]body, error) {
 				ID: result.NewID(), Branch: branchID(b), Device: fmt.Sprintf("atm-%02d", j%20), Check: "reachable", Kind: "tcp",
 				Status: result.StatusOK, StartedAt: now.Add(-time.Duration(j) * time.Second), DurationMS: 1.5,
 				Reason: "10.0.0.1:443 answers (connect 1ms)", Observations: map[string]float64{"connect_seconds": 0.0012},
-				Sweep: "pre_opening-x", AgentVersion: "loadgen",
+				Sweep: result.NewSweepID("pre_opening", now), AgentVersion: "loadgen",
 			})
 		}
 		data, err := json.Marshal(batch)
@@ -176,17 +186,29 @@ func encode(o Options, toks []string) ([]body, error) {
 			return nil, err
 		}
 		if o.Gzip {
-			var buf bytes.Buffer
-			zw := gzip.NewWriter(&buf)
-			_, _ = zw.Write(data)
-			_ = zw.Close()
-			data = buf.Bytes()
+			if data, err = gzipped(data); err != nil {
+				return nil, err
+			}
 		}
 		out = append(out, body{token: toks[b], data: data, n: o.Batch})
 	}
 	return out, nil
 }
 
+func gzipped(data []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write(data); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// post sends one batch and insists that the collector took all of it: a
+// 200 that rejected some results is a failure of the run, not a figure.
 func post(ctx context.Context, c *http.Client, url string, b body, gz bool) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(b.data))
 	if err != nil {
@@ -202,9 +224,22 @@ func post(ctx context.Context, c *http.Client, url string, b body, gz bool) erro
 		return err
 	}
 	defer resp.Body.Close()
-	msg, _ := io.ReadAll(resp.Body)
+	msg, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fmt.Errorf("reading the collector's answer: %w", err)
+	}
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("collector answered %s: %s", resp.Status, msg)
+	}
+	var ir result.IngestResponse
+	if err := json.Unmarshal(msg, &ir); err != nil {
+		return fmt.Errorf("collector answered 200 with %q: %w", msg, err)
+	}
+	if len(ir.Rejected) > 0 {
+		return fmt.Errorf("collector rejected %d of %d results, the first: %s", len(ir.Rejected), b.n, ir.Rejected[0].Error)
+	}
+	if got := ir.Accepted + ir.Duplicates; got != b.n {
+		return fmt.Errorf("collector took %d of %d results", got, b.n)
 	}
 	return nil
 }

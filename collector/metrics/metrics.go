@@ -3,6 +3,8 @@ package metrics
 import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/branchready/branchready/version"
 )
 
 // Metrics are the collector's instruments.
@@ -65,7 +67,13 @@ func New() *Metrics {
 			Help: "Branches by today's readiness verdict.",
 		}, []string{"verdict"}),
 	}
+	v := version.Get()
+	info := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "branchready_build_info", Help: "The collector's build: version, VCS revision and Go version; always 1.",
+		ConstLabels: prometheus.Labels{"version": v.Version, "revision": v.Revision, "goversion": v.GoVersion},
+	})
+	info.Set(1)
 	m.Registry.MustRegister(m.IngestRequests, m.IngestResults, m.IngestBatchSize, m.StoreWriteSeconds, m.PrunedResults, m.SilentAgents, m.AgentClockSkew, m.Branches,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		info, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -44,7 +44,8 @@ type BranchStatus struct {
 type Engine struct {
 	Store Reader
 	Now   func() time.Time
-	// SkewThreshold flags agents whose clock is off by more than this.
+	// SkewThreshold flags agents whose clock is off by more than this. Set
+	// it before first use; SetSkewThreshold changes it afterwards.
 	SkewThreshold time.Duration
 	// SilentAfter flags an agent that has not reported for this long
 	// (three missed heartbeats); default 15 minutes.
@@ -60,6 +61,21 @@ type cached struct {
 	status BranchStatus
 	until  time.Time
 	loc    *time.Location
+}
+
+// SetSkewThreshold changes SkewThreshold on a running engine (a
+// configuration reload) and drops every cached judgement.
+func (e *Engine) SetSkewThreshold(d time.Duration) {
+	e.mu.Lock()
+	e.SkewThreshold = d
+	e.cache = nil
+	e.mu.Unlock()
+}
+
+func (e *Engine) skewThreshold() time.Duration {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.SkewThreshold
 }
 
 // Invalidate drops a branch's cached judgement; ingest calls it.
@@ -147,8 +163,8 @@ func (e *Engine) status(ctx context.Context, b store.Branch) (BranchStatus, erro
 func (e *Engine) judge(ctx context.Context, b store.Branch, date string) (BranchStatus, *calendar.Calendar, error) {
 	now := e.now()
 	s := BranchStatus{ID: b.ID, Contact: b.Contact}
-	if e.SkewThreshold > 0 {
-		s.SkewAlarm = b.Contact.ClockSkew > e.SkewThreshold || -b.Contact.ClockSkew > e.SkewThreshold
+	if th := e.skewThreshold(); th > 0 {
+		s.SkewAlarm = b.Contact.ClockSkew > th || -b.Contact.ClockSkew > th
 	}
 	if b.Descriptor == nil {
 		s.Judgement = Judgement{Date: date, State: State{Verdict: Unknown, At: now}}
@@ -171,12 +187,22 @@ func (e *Engine) judge(ctx context.Context, b store.Branch, date string) (Branch
 	}
 	var rs []result.Result
 	if day.Open {
-		if rs, err = e.Store.Results(ctx, b.ID, day.SweepFrom.Add(-Grace), day.Closing); err != nil {
+		from := day.SweepFrom.Add(-Grace - correctionLookback(b.Contact.ClockSkew))
+		if rs, err = e.Store.Results(ctx, b.ID, from, day.Closing); err != nil {
 			return s, cal, err
 		}
 	}
 	s.Judgement, err = Judge(d, cal, date, rs, now)
 	return s, cal, err
+}
+
+// correctionLookback is how far before the window the engine reads results
+// whose time ingest may have moved back for a fast agent clock (Judge keeps
+// only those whose sweep the agent started in the window): the branch's
+// current skew, and at least an hour, so that results corrected this morning
+// still count after the agent's clock has been put right.
+func correctionLookback(skew time.Duration) time.Duration {
+	return max(time.Hour, skew, -skew)
 }
 
 // silent reports whether an agent's last contact is older than SilentAfter.

@@ -32,7 +32,11 @@ type Item struct {
 	Status  result.Status `json:"status"`
 	Missing bool          `json:"missing,omitempty"`
 	Reason  string        `json:"reason"`
-	At      time.Time     `json:"at,omitzero"`
+	// At is the time of the latest result; Since is when the item's current
+	// status began (the first of the run of results with this status), so
+	// a failure reads "since 07:52" however often it was checked again.
+	At    time.Time `json:"at,omitzero"`
+	Since time.Time `json:"since,omitzero"`
 }
 
 // State is the readiness at one moment.
@@ -51,7 +55,8 @@ type Judgement struct {
 	Holiday  string    `json:"holiday,omitempty"`
 	Opening  time.Time `json:"opening,omitzero"`
 	Deadline time.Time `json:"deadline,omitzero"`
-	// Final is true once the deadline has passed: Verdict is then the SLA verdict.
+	// Final is true once the deadline has passed (on a closed day, once the
+	// day has begun): Verdict is then the SLA verdict.
 	Final bool `json:"final"`
 	// Verdict is the state at the deadline (or now, before it).
 	State
@@ -76,7 +81,11 @@ func Judge(d *result.Descriptor, cal *calendar.Calendar, date string, results []
 	}
 	j := Judgement{Date: day.Date, Open: day.Open, Holiday: day.Holiday, Opening: day.Opening, Deadline: day.Deadline}
 	if !day.Open {
+		// Nothing an agent reports changes a closed day: its verdict is
+		// settled as soon as the day has begun.
 		j.Verdict, j.At = Closed, now
+		start, err := time.ParseInLocation(time.DateOnly, day.Date, cal.Location())
+		j.Final = err == nil && !now.Before(start)
 		return j, nil
 	}
 	rs := inWindow(results, day.SweepFrom.Add(-Grace), day.Closing)
@@ -108,15 +117,29 @@ func Judge(d *result.Descriptor, cal *calendar.Calendar, date string, results []
 	return j, nil
 }
 
+// inWindow keeps the results that belong to the window [from, to): those
+// whose event time lies in it, and those of a sweep that the agent's own
+// clock started in it. The second kind matters for an agent whose clock runs
+// ahead: ingest moves its results back by the measured skew, which can put
+// the one pre-opening sweep it ran before the window opens, although on the
+// agent's clock (the one its schedule follows) that sweep was in the window.
+// Such a result keeps its corrected time, the moment it really happened.
 func inWindow(rs []result.Result, from, to time.Time) []result.Result {
 	var out []result.Result
 	for _, r := range rs {
-		if !r.StartedAt.Before(from) && r.StartedAt.Before(to) {
+		if within(r.StartedAt, from, to) || sweepWithin(r.Sweep, from, to) {
 			out = append(out, r)
 		}
 	}
 	sort.SliceStable(out, func(a, b int) bool { return out[a].StartedAt.Before(out[b].StartedAt) })
 	return out
+}
+
+func within(t, from, to time.Time) bool { return !t.Before(from) && t.Before(to) }
+
+func sweepWithin(sweep string, from, to time.Time) bool {
+	_, start, ok := result.ParseSweep(sweep)
+	return ok && within(start, from, to)
 }
 
 type key struct{ device, check string }
@@ -148,6 +171,9 @@ func (e *evaluator) apply(r result.Result, since *time.Time) *time.Time {
 	}
 	e.counts++
 	it := &e.items[i]
+	if it.Missing || it.Status != r.Status {
+		it.Since = r.StartedAt
+	}
 	it.Status, it.Reason, it.At, it.Missing = r.Status, r.Reason, r.StartedAt, false
 	if !e.blockingPass() {
 		return nil

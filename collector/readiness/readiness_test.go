@@ -126,4 +126,35 @@ func TestJudgeClosedDay(t *testing.T) {
 	if j.Verdict != Closed || j.Open {
 		t.Fatalf("Sunday: verdict %s open %v, want closed", j.Verdict, j.Open)
 	}
+	if !j.Final {
+		t.Errorf("a closed Sunday judged on the Tuesday after is not final")
+	}
+	future, err := Judge(d, cal, "2026-11-29", nil, at("09:00"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if future.Verdict != Closed || future.Final {
+		t.Errorf("next Sunday: verdict %s final %v, want closed and not yet final", future.Verdict, future.Final)
+	}
+}
+
+func TestAProblemIsDatedFromWhenItBegan(t *testing.T) {
+	d, cal := fixture(t)
+	rs := []result.Result{
+		res("atm-01", "reachable", result.StatusOK, "08:00", ""),
+		res("atm-01", "reachable", result.StatusFail, "08:10", "connection refused"),
+		res("atm-01", "reachable", result.StatusFail, "08:20", "connection refused"),
+		res("atm-01", "reachable", result.StatusFail, "08:30", "connection refused"),
+	}
+	j, err := Judge(d, cal, "2026-11-24", rs, at("08:35"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(j.Problems) == 0 || j.Problems[0].Device != "atm-01" {
+		t.Fatalf("problems %+v, want atm-01 first", j.Problems)
+	}
+	p := j.Problems[0]
+	if !p.Since.Equal(at("08:10")) || !p.At.Equal(at("08:30")) {
+		t.Errorf("failing since %v (latest %v), want since 08:10, latest 08:30", p.Since, p.At)
+	}
 }
