@@ -61,7 +61,7 @@ type EscalationStep struct {
 
 // Target is one place a message goes.
 type Target struct {
-	Notifier string `yaml:"notifier" doc:"slack, or webhook:NAME for a webhook configured under alerts.webhooks."`
+	Notifier string `yaml:"notifier" doc:"slack, webhook:NAME for a webhook configured under alerts.webhooks, or board (kept on the board only, to try alerts before connecting chat)."`
 	Target   string `yaml:"target" doc:"Slack channel id or #name; for a webhook, defaults to its NAME."`
 	Locale   string `yaml:"locale" doc:"Language of messages to this target; default alerts.locale."`
 }

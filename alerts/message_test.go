@@ -101,7 +101,7 @@ func TestConfigProblemsNameTheirPath(t *testing.T) {
 		`alerts.reminder_interval: -1ns: must be at least 1m`,
 		`alerts.escalation[1].before: 30m0s: list steps from the earliest to the latest: must be less than the step before (15m0s)`,
 		`alerts.escalation[1].to: "boss": must be branch, region or operations`,
-		`alerts.routing.branches.lon-01[0].notifier: "teams": must be slack or webhook:NAME`,
+		`alerts.routing.branches.lon-01[0].notifier: "teams": must be slack, webhook:NAME or board`,
 		`alerts.routing.branches.lon-01[1].target: must name the Slack channel (an id such as C0123ABCD, or #name)`,
 		`alerts.routing.regions.south[0].notifier: "webhook:ops": not configured`,
 		`alerts.routing.regions.south[0].locale: "de": no templates for it; use en, zh-CN`,

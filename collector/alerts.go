@@ -14,6 +14,7 @@ import (
 	"github.com/branchready/branchready/alerts"
 	"github.com/branchready/branchready/alerts/notify"
 	"github.com/branchready/branchready/alerts/outbox"
+	"github.com/branchready/branchready/alerts/preview"
 	"github.com/branchready/branchready/alerts/slack"
 	"github.com/branchready/branchready/alerts/webhook"
 	"github.com/branchready/branchready/collector/alerting"
@@ -70,7 +71,7 @@ func buildAlerts(o ServerOptions, mux *http.ServeMux, reg *prometheus.Registry, 
 	if err != nil {
 		return nil, err
 	}
-	notifiers := map[string]notify.Notifier{}
+	notifiers := map[string]notify.Notifier{preview.Name: &preview.Notifier{}}
 	if secrets.SlackToken != "" {
 		notifiers[slack.Name] = slack.New(slack.Options{Token: secrets.SlackToken, APIURL: cfg.Slack.APIURL, HTTPClient: ao.HTTPClient, Log: o.Log})
 	}

@@ -54,6 +54,9 @@ var webhookName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
 // relative files against dir.
 func (c *Config) Validate(p *strictyaml.Problems, prefix, dir string) {
 	known := func(n string) bool {
+		if n == "board" {
+			return true
+		}
 		if n == "slack" {
 			return c.Slack.Enabled()
 		}
