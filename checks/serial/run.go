@@ -24,7 +24,7 @@ func (c *Check) Run(ctx context.Context) checks.Outcome {
 	}
 	raw, err := c.hw.Opener.Open(name, &c.mode)
 	if err != nil {
-		return checks.Fail("%s", openReason(name, err))
+		return checks.Fail("%s", OpenReason(name, err))
 	}
 	port := &once{Port: raw}
 	defer port.Close()
