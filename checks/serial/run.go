@@ -133,6 +133,8 @@ func (d dialogue) ended(r *reader, start time.Time) checks.Outcome {
 	switch {
 	case r == nil:
 		return checks.Fail("%s: the check's timeout passed before the request was sent", d.who())
+	case len(r.buf) > 0 && d.frame.plausible != nil && !d.frame.plausible(r.buf):
+		return checks.Fail("%s: not a %s reply (%s) within %s: wrong protocol or baud rate?", d.who(), d.frame.protocol, hexdump(r.buf), within)
 	case len(r.buf) > 0:
 		return checks.Fail("%s sent an incomplete reply (%s) within %s", d.who(), hexdump(r.buf), within)
 	case len(r.noise) > 0:
