@@ -121,3 +121,20 @@ func closedPort(t *testing.T) int {
 	_ = ln.Close()
 	return p
 }
+
+func TestServiceNamesReadAsWords(t *testing.T) {
+	for in, want := range map[string]string{
+		"CashDispenser":   "cash dispenser",
+		"cashdispenser":   "cash dispenser",
+		"cash-dispenser2": "cash dispenser 2",
+		"pinpad":          "PIN pad",
+		"ReceiptPrinter":  "receipt printer",
+		"VendorWidget":    "vendor widget",
+	} {
+		t.Run(in+" reads as "+want, func(t *testing.T) {
+			if got := humanName(in); got != want {
+				t.Errorf("humanName(%q) = %q, want %q", in, got, want)
+			}
+		})
+	}
+}
