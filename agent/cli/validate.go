@@ -9,6 +9,7 @@ import (
 
 	"github.com/branchready/branchready/agent"
 	"github.com/branchready/branchready/calendar"
+	"github.com/branchready/branchready/checks/registry"
 )
 
 func validate(args []string, stdout, stderr io.Writer) error {
@@ -54,6 +55,9 @@ func printSummary(w io.Writer, b *agent.Branch, now time.Time) {
 	}
 	if b.Config.TokenErr != nil {
 		fmt.Fprintf(w, "warning: %v (run will not start without the token)\n", b.Config.TokenErr)
+	}
+	for _, warn := range registry.Warnings(b.Config, b.Checks) {
+		fmt.Fprintf(w, "warning: %v\n", warn)
 	}
 }
 

@@ -234,3 +234,15 @@ func round(d time.Duration) time.Duration {
 	}
 	return d.Round(time.Millisecond)
 }
+
+// TimingProblems warns when the pings cannot all have their wait before
+// the check's timeout: the last ones would go unjudged.
+func (c *Check) TimingProblems(timeout time.Duration) []error {
+	need := time.Duration(c.plan.Count-1)*c.plan.Interval + c.plan.Wait
+	if need <= timeout {
+		return nil
+	}
+	return []error{checks.Invalid("count",
+		"%d pings %v apart with a %v wait need %v, beyond the check's timeout (%v): raise the check's timeout to at least %v, or lower count, interval or wait",
+		c.plan.Count, c.plan.Interval, c.plan.Wait, need, timeout, need+time.Second)}
+}

@@ -155,3 +155,14 @@ func spell(d time.Duration) string {
 	}
 	return fmt.Sprintf("%g s", d.Round(100*time.Millisecond).Seconds())
 }
+
+// TimingProblems warns when reply_timeout is beyond the check's timeout:
+// the check's deadline, not reply_timeout, would end the wait.
+func (c *Check) TimingProblems(timeout time.Duration) []error {
+	if c.wait <= timeout {
+		return nil
+	}
+	return []error{checks.Invalid("reply_timeout",
+		"%v is beyond the check's timeout (%v): the check's timeout ends the wait first; set reply_timeout below it, or raise the check's timeout above %v",
+		c.wait, timeout, c.wait)}
+}
