@@ -13,7 +13,9 @@ import (
 // Check is one compiled probe of one device.
 type Check interface {
 	// Run probes the device once. It must return by the time ctx is done,
-	// releasing any port or socket it opened.
+	// releasing any port or socket it opened (a modem hangs up first: the
+	// runner waits a few seconds for that). A reply still arriving when
+	// ctx ends is not judged: the outcome is the timeout, naming the step.
 	Run(ctx context.Context) Outcome
 }
 
