@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/branchready/branchready/result"
 )
@@ -12,8 +13,19 @@ import (
 // Check is one compiled probe of one device.
 type Check interface {
 	// Run probes the device once. It must return by the time ctx is done,
-	// releasing any port or socket it opened.
+	// releasing any port or socket it opened (a modem hangs up first: the
+	// runner waits a few seconds for that). A reply still arriving when
+	// ctx ends is not judged: the outcome is the timeout, naming the step.
 	Run(ctx context.Context) Outcome
+}
+
+// Timed is implemented by checks that run their own timers (a dial
+// timeout, a series of pings, a reply timeout) inside the check's deadline,
+// so that validate can warn when they cannot fit.
+type Timed interface {
+	// TimingProblems returns, as FieldErrors naming the option, each wait
+	// that cannot work within the check's timeout, with the fix.
+	TimingProblems(timeout time.Duration) []error
 }
 
 // Outcome is what a check run found.

@@ -22,8 +22,12 @@ type Profile struct {
 	Kind        string             `yaml:"kind"`
 	Criticality result.Criticality `yaml:"criticality"`
 	// Vars are the variables a device using the profile must set.
-	Vars   []string `yaml:"vars"`
-	Checks []Check  `yaml:"checks"`
+	Vars []string `yaml:"vars"`
+	// Defaults are the variables a device may set, with the value used
+	// when it does not: everything else devices differ by (an SNMP
+	// community or v3 user, a port, a protocol preset).
+	Defaults map[string]string `yaml:"defaults"`
+	Checks   []Check           `yaml:"checks"`
 }
 
 // ProfileNames lists the built-in profiles.
@@ -96,11 +100,24 @@ func loadProfile(name string, d *Device, dir string, readFile func(string) ([]by
 	if err != nil {
 		return nil, err
 	}
+	// The head (vars, defaults) is read from the profile with every
+	// {{.var}} blank, so that unquoted ones (a port number) still parse.
+	tmpl, err := template.New(file).Delims("{{", "}}").Parse(string(data))
+	if err != nil {
+		return nil, fmt.Errorf("profile template: %w", err)
+	}
+	var blank bytes.Buffer
+	if err := tmpl.Option("missingkey=zero").Execute(&blank, map[string]string{}); err != nil {
+		return nil, fmt.Errorf("profile template: %w", err)
+	}
 	var head Profile
-	if _, errs := strictyaml.Decode(file, data, &head); len(errs) > 0 {
+	if _, errs := strictyaml.Decode(file, blank.Bytes(), &head); len(errs) > 0 {
 		return nil, errs
 	}
 	vars := map[string]string{"id": d.ID}
+	for k, v := range head.Defaults {
+		vars[k] = v
+	}
 	for k, v := range d.Vars {
 		vars[k] = v
 	}
@@ -113,12 +130,8 @@ func loadProfile(name string, d *Device, dir string, readFile func(string) ([]by
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("the profile needs vars: %s (e.g. vars: {%s: ...})", strings.Join(missing, ", "), missing[0])
 	}
-	tmpl, err := template.New(file).Option("missingkey=error").Delims("{{", "}}").Parse(string(data))
-	if err != nil {
-		return nil, fmt.Errorf("profile template: %w", err)
-	}
 	var buf bytes.Buffer
-	if err := tmpl.Execute(&buf, vars); err != nil {
+	if err := tmpl.Option("missingkey=error").Execute(&buf, vars); err != nil {
 		return nil, fmt.Errorf("profile template: %w", err)
 	}
 	var prof Profile

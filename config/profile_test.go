@@ -82,3 +82,32 @@ b.yaml:4: devices[1].profile: "teller-robot": no such profile; built-in profiles
 		t.Errorf("got\n%v\nwant\n%s", err, want)
 	}
 }
+
+func TestProfileVarsHaveDefaultsADeviceMayOverride(t *testing.T) {
+	src := `branch: {id: b, name: B, timezone: Europe/London, hours: {mon: "09:00-17:00"}}
+devices:
+  - {id: prn-1, profile: printer, vars: {host: 10.20.1.31}}
+  - id: prn-2
+    profile: printer
+    vars: {host: 10.20.1.32, snmp_port: "1161", snmp_version: "3", snmp_user: monitor, auth_password_env: PRN_AUTH}
+  - {id: atm-1, profile: atm, vars: {host: 10.20.1.11, xfs4iot_port: "5848", tcp_port: "8443"}}
+  - {id: cnt-1, profile: counter, vars: {port: /dev/ttyUSB0, preset: id003}}
+`
+	l, err := config.Parse("b.yaml", []byte(src), os.Getenv, os.ReadFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := l.File.Devices
+	if s := d[0].Checks[0].SNMP; s.Address != "10.20.1.31:161" || s.Version != "2c" || s.Community != "public" || s.User != "" {
+		t.Errorf("printer with defaults: %+v", *s)
+	}
+	if s := d[1].Checks[0].SNMP; s.Address != "10.20.1.32:1161" || s.Version != "3" || s.User != "monitor" || s.AuthPasswordEnv != "PRN_AUTH" {
+		t.Errorf("printer with its own SNMPv3 user and port: %+v", *s)
+	}
+	if tc, x := d[2].Checks[1].TCP, d[2].Checks[2].XFS4IoT; tc.Address != "10.20.1.11:8443" || x.Port != 5848 || x.TLS {
+		t.Errorf("atm ports: tcp %s, xfs4iot %d tls %v", tc.Address, x.Port, x.TLS)
+	}
+	if s := d[3].Checks[0].Serial; s.Preset != "id003" || s.BaudRate != 9600 {
+		t.Errorf("counter: preset %s baud %d", s.Preset, s.BaudRate)
+	}
+}

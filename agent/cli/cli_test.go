@@ -37,6 +37,25 @@ func TestValidateSaysWhatWillBeCheckedAndWhen(t *testing.T) {
 	}
 }
 
+func TestValidateWarnsAboutATimeoutTheModemCannotMeet(t *testing.T) {
+	p := writeFile(t, "b.yaml", `branch: {id: b, name: B, timezone: UTC, hours: {mon: "09:00-17:00"}}
+devices:
+  - id: phone-line
+    kind: phone_line
+    checks:
+      - name: dial-tone
+        modem: {port: /dev/ttyACM0}
+`)
+	code, out, errs := runCLI("validate", "-c", p)
+	if code != 0 {
+		t.Fatalf("exit %d, want 0 (a warning is not an error): %s", code, errs)
+	}
+	want := "warning: " + p + ":7: devices[0].checks[0].modem.dial_timeout: 10s is not below the check's timeout (10s)"
+	if !strings.Contains(out, want) {
+		t.Errorf("validate output lacks %q:\n%s", want, out)
+	}
+}
+
 func TestValidateListsEveryErrorWithFileAndLine(t *testing.T) {
 	p := writeFile(t, "bad.yaml", "branch:\n  id: x\n  name: X\n  timezone: Mars/Base\n  hours: {mon: \"09:00-17:00\"}\ndevices:\n  - {id: a, kind: robot, checks: [{name: c, tcp: {address: nowhere}}]}\n")
 	code, _, errs := runCLI("validate", "-c", p)

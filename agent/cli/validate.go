@@ -9,6 +9,7 @@ import (
 
 	"github.com/branchready/branchready/agent"
 	"github.com/branchready/branchready/calendar"
+	"github.com/branchready/branchready/checks/registry"
 	"github.com/branchready/branchready/command"
 )
 
@@ -55,6 +56,9 @@ func printSummary(w io.Writer, b *agent.Branch, now time.Time) {
 	}
 	if b.Config.TokenErr != nil {
 		fmt.Fprintf(w, "warning: %v (run will not start without the token)\n", b.Config.TokenErr)
+	}
+	for _, warn := range registry.Warnings(b.Config, b.Checks) {
+		fmt.Fprintf(w, "warning: %v\n", warn)
 	}
 }
 

@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -11,6 +12,10 @@ import (
 	"github.com/branchready/branchready/checks/registry"
 	"github.com/branchready/branchready/result"
 )
+
+// DefaultRelease is how long a sweep waits, by default, for a check to
+// return after its deadline.
+const DefaultRelease = 5 * time.Second
 
 // Runner runs sweeps.
 type Runner struct {
@@ -22,6 +27,15 @@ type Runner struct {
 	Now func() time.Time
 	// NewID makes result ids; default result.NewID.
 	NewID func() string
+	// Release bounds how long a sweep waits, after a check's deadline, for
+	// the check to return and so release what it holds: a modem check
+	// hangs the line up (ATH0) after its time ran out, and a sweep that
+	// returned first would let `branchready-agent check` exit with the
+	// line off-hook. Default DefaultRelease.
+	Release time.Duration
+	// Log receives a warning for each check that overran Release; default
+	// slog.Default().
+	Log *slog.Logger
 }
 
 // Sweep runs checks and returns their results in the order given. done, if
@@ -52,7 +66,7 @@ func (r *Runner) Sweep(ctx context.Context, sweep string, cs []registry.Compiled
 			defer wg.Done()
 			defer func() { <-sem }()
 			started := now()
-			o := runOne(ctx, c)
+			o := r.runOne(ctx, c)
 			res := r.stamp(c, sweep, newID(), started, now().Sub(started), o)
 			out[i] = res
 			if done != nil {
@@ -74,10 +88,12 @@ func (r *Runner) stamp(c registry.Compiled, sweep, id string, started time.Time,
 	}
 }
 
-// runOne runs a check under its deadline. A check that overruns its deadline
-// is reported as failed without waiting for it (it must still release its
-// resources when its context ends); a panic becomes a failure too.
-func runOne(ctx context.Context, c registry.Compiled) (o checks.Outcome) {
+// runOne runs a check under its deadline. A check that overruns its
+// deadline is waited for up to Release: its own reason says more than ours,
+// and returning means it released its port. One that does not return in
+// that time is reported as failed and logged, and left to finish alone; a
+// panic becomes a failure too.
+func (r *Runner) runOne(ctx context.Context, c registry.Compiled) (o checks.Outcome) {
 	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
 	defer cancel()
 	ch := make(chan checks.Outcome, 1)
@@ -92,12 +108,7 @@ func runOne(ctx context.Context, c registry.Compiled) (o checks.Outcome) {
 	select {
 	case o = <-ch:
 	case <-ctx.Done():
-		// Give the check a moment to report its own, better-worded reason.
-		select {
-		case o = <-ch:
-		case <-time.After(100 * time.Millisecond):
-			o = checks.Fail("no answer within %s", c.Timeout)
-		}
+		o = r.await(ch, c)
 	}
 	if o.Status == "" {
 		o = checks.Unknown("the %s check returned no status (agent bug)", c.Kind)
@@ -106,4 +117,27 @@ func runOne(ctx context.Context, c registry.Compiled) (o checks.Outcome) {
 		o.Reason = fmt.Sprintf("no answer within %s", c.Timeout)
 	}
 	return o
+}
+
+// await waits for a check whose context has ended, at most Release.
+func (r *Runner) await(ch <-chan checks.Outcome, c registry.Compiled) checks.Outcome {
+	release := r.Release
+	if release <= 0 {
+		release = DefaultRelease
+	}
+	t := time.NewTimer(release)
+	defer t.Stop()
+	select {
+	case o := <-ch:
+		return o
+	case <-t.C:
+	}
+	log := r.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	log.Warn("a check did not return after its deadline; what it holds (a serial port, a phone line) may not be released",
+		"device", c.Target.Device, "check", c.Target.Check, "kind", c.Kind,
+		"timeout", c.Timeout, "waited", release)
+	return checks.Fail("no answer within %s (the check did not stop within %s after its timeout)", c.Timeout, release)
 }

@@ -1,4 +1,5 @@
-// Package golden is the check kinds' support for golden-file tests: the
-// dialogue with a device and the verdict are written to testdata/<case>/
-// and compared on every run (or rewritten with the test's -update flag).
+// Package golden holds the golden-file test loop that the device-check
+// tests share: one folder per case under testdata/, its files compared
+// with what the test produced, and one -update flag that rewrites them.
+// Only tests import it.
 package golden

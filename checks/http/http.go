@@ -84,7 +84,7 @@ type Check struct {
 	passwordFile  string
 	certDeg, cert time.Duration
 	slowAfter     time.Duration
-	transport     *http.Transport
+	transport     http.RoundTripper
 	secrets       SecretResolver
 	now           func() time.Time
 }

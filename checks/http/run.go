@@ -101,7 +101,14 @@ func (s *session) step(ctx context.Context, st *step) (checks.Outcome, bool) {
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	s.last, s.status = resp.Request.URL, resp.StatusCode
-	if err != nil {
+	switch {
+	case ctx.Err() != nil:
+		// The transport can hand over a response that raced the deadline,
+		// and a body cut off by it can end like a complete one: judging
+		// either would call a slow page empty.
+		// One wording whichever way the deadline fell.
+		return checks.Fail("%s%s %s: %s", c.label(st), st.method, req.URL.Redacted(), timeoutReason), false
+	case err != nil:
 		return checks.Fail("%s%s: reading the response failed: %s", c.label(st), req.URL.Redacted(), requestReason(ctx, err)), false
 	}
 	s.noteCert(resp)

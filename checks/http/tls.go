@@ -5,6 +5,9 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"net"
+	"net/url"
+	"syscall"
 	"time"
 
 	"github.com/branchready/branchready/checks"
@@ -23,6 +26,9 @@ func (c *Check) certificate(seen *seenCert, now time.Time) (checks.Outcome, bool
 	}
 	return checks.Outcome{}, false
 }
+
+// timeoutReason is how a step that ran out of time reads.
+const timeoutReason = "no answer before the check's timeout"
 
 // requestReason words a client error for a person.
 func requestReason(ctx context.Context, err error) string {
@@ -45,7 +51,31 @@ func requestReason(ctx context.Context, err error) string {
 	case errors.As(err, &certErr):
 		return "TLS certificate is invalid: " + certErr.Err.Error()
 	case ctx.Err() != nil:
-		return "no answer before the check's timeout"
+		return timeoutReason
+	}
+	return netReason(err)
+}
+
+// netReason words a connection failure without Go's "Get \"URL\": dial
+// tcp ADDR:" prefix: the reason already names the method and the URL.
+func netReason(err error) string {
+	var dns *net.DNSError
+	var op *net.OpError
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused (is the site up, and the address and port right?)"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "the server reset the connection"
+	case errors.As(err, &dns) && dns.IsNotFound:
+		return "cannot find " + dns.Name + " in DNS"
+	case errors.As(err, &dns):
+		return "cannot look " + dns.Name + " up in DNS: " + dns.Err
+	case errors.As(err, &op) && op.Err != nil:
+		return op.Err.Error()
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
 	}
 	return err.Error()
 }

@@ -43,10 +43,13 @@ type Plan struct {
 	Mode     string
 }
 
-// Replies is what came back: Sent requests and the round trip of each reply.
+// Replies is what came back: Sent requests, the round trip of each reply,
+// and how many unanswered requests were still within their wait when the
+// run ended (the check's timeout came first): those are not lost.
 type Replies struct {
-	Sent int
-	RTTs []time.Duration
+	Sent    int
+	RTTs    []time.Duration
+	Pending int
 }
 
 // Pinger sends echo requests. It returns ErrPermission when the agent may
@@ -164,19 +167,21 @@ func (c *Check) Run(ctx context.Context) checks.Outcome {
 	return c.judge(who, rep)
 }
 
-// judge applies the thresholds: the worst verdict wins, with every reason
-// that gives it.
+// judge applies the thresholds to the requests whose fate is known: the
+// worst verdict wins, with every reason that gives it.
 func (c *Check) judge(who string, rep Replies) checks.Outcome {
-	got := len(rep.RTTs)
-	if rep.Sent == 0 {
+	got, judged := len(rep.RTTs), rep.Sent-rep.Pending
+	switch {
+	case rep.Sent == 0:
 		return checks.Fail("%s: no ping could be sent before the check's timeout", who)
+	case judged == 0:
+		return checks.Unknown("%s: the check's timeout came before any ping's wait ended (%d sent): raise the timeout above count × interval + wait", who, rep.Sent)
+	case got == 0:
+		return observe(checks.Fail("%s does not answer ping (0 of %d replies)", who, judged), rep)
 	}
-	if got == 0 {
-		return observe(checks.Fail("%s does not answer ping (0 of %d replies)", who, rep.Sent), rep)
-	}
-	loss := float64(rep.Sent-got) / float64(rep.Sent) * 100
+	loss := float64(judged-got) / float64(judged) * 100
 	avg := average(rep.RTTs)
-	lost := fmt.Sprintf("%s lost %d of %d pings (%.0f%%)", who, rep.Sent-got, rep.Sent, loss)
+	lost := fmt.Sprintf("%s lost %d of %d pings (%.0f%%)", who, judged-got, judged, loss)
 	slow := fmt.Sprintf("%s answers ping slowly: average %s", who, round(avg))
 	var fail, deg []string
 	if loss >= c.failLoss {
@@ -195,11 +200,12 @@ func (c *Check) judge(who string, rep Replies) checks.Outcome {
 	case len(deg) > 0:
 		return observe(checks.Outcome{Status: result.StatusDegraded, Reason: strings.Join(deg, "; ")}, rep)
 	}
-	return observe(checks.OK("%s answers ping: %d of %d replies, average %s", who, got, rep.Sent, round(avg)), rep)
+	return observe(checks.OK("%s answers ping: %d of %d replies, average %s", who, got, judged, round(avg)), rep)
 }
 
 func observe(o checks.Outcome, rep Replies) checks.Outcome {
-	o = o.Observe("loss_ratio", float64(rep.Sent-len(rep.RTTs))/float64(rep.Sent))
+	judged := rep.Sent - rep.Pending
+	o = o.Observe("loss_ratio", float64(judged-len(rep.RTTs))/float64(judged))
 	if len(rep.RTTs) > 0 {
 		o = o.Observe("rtt_avg_seconds", average(rep.RTTs).Seconds())
 		hi := rep.RTTs[0]
@@ -227,4 +233,16 @@ func round(d time.Duration) time.Duration {
 		return d.Round(100 * time.Microsecond)
 	}
 	return d.Round(time.Millisecond)
+}
+
+// TimingProblems warns when the pings cannot all have their wait before
+// the check's timeout: the last ones would go unjudged.
+func (c *Check) TimingProblems(timeout time.Duration) []error {
+	need := time.Duration(c.plan.Count-1)*c.plan.Interval + c.plan.Wait
+	if need <= timeout {
+		return nil
+	}
+	return []error{checks.Invalid("count",
+		"%d pings %v apart with a %v wait need %v, beyond the check's timeout (%v): raise the check's timeout to at least %v, or lower count, interval or wait",
+		c.plan.Count, c.plan.Interval, c.plan.Wait, need, timeout, need+time.Second)}
 }

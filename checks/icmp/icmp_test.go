@@ -43,22 +43,28 @@ func TestThresholdsJudgeLossAndRoundTrip(t *testing.T) {
 		status result.Status
 		reason string
 	}{
-		{"all replies back quickly is ok", Config{}, Replies{3, ms(1, 2, 3)},
+		{"all replies back quickly is ok", Config{}, Replies{Sent: 3, RTTs: ms(1, 2, 3)},
 			nil, result.StatusOK, "10.1.2.3 answers ping: 3 of 3 replies, average 2ms"},
-		{"no reply at all fails", Config{}, Replies{3, nil},
+		{"no reply at all fails", Config{}, Replies{Sent: 3, RTTs: nil},
 			nil, result.StatusFail, "10.1.2.3 does not answer ping (0 of 3 replies)"},
-		{"one lost ping of three is degraded by default", Config{}, Replies{3, ms(1, 1)},
+		{"one lost ping of three is degraded by default", Config{}, Replies{Sent: 3, RTTs: ms(1, 1)},
 			nil, result.StatusDegraded, "10.1.2.3 lost 1 of 3 pings (33%)"},
-		{"loss below the degraded threshold is ok", Config{Count: 10, DegradedLoss: 20}, Replies{10, ms(1, 1, 1, 1, 1, 1, 1, 1, 1)},
+		{"loss below the degraded threshold is ok", Config{Count: 10, DegradedLoss: 20}, Replies{Sent: 10, RTTs: ms(1, 1, 1, 1, 1, 1, 1, 1, 1)},
 			nil, result.StatusOK, "10.1.2.3 answers ping: 9 of 10 replies, average 1ms"},
-		{"loss at the fail threshold fails", Config{FailLoss: 50}, Replies{4, ms(1, 1)},
+		{"loss at the fail threshold fails", Config{FailLoss: 50}, Replies{Sent: 4, RTTs: ms(1, 1)},
 			nil, result.StatusFail, "10.1.2.3 lost 2 of 4 pings (50%)"},
-		{"a slow average is degraded", Config{DegradedRTT: 100 * time.Millisecond, FailRTT: time.Second}, Replies{3, ms(150, 150, 150)},
+		{"a slow average is degraded", Config{DegradedRTT: 100 * time.Millisecond, FailRTT: time.Second}, Replies{Sent: 3, RTTs: ms(150, 150, 150)},
 			nil, result.StatusDegraded, "10.1.2.3 answers ping slowly: average 150ms (degraded at 100ms)"},
-		{"a very slow average fails", Config{DegradedRTT: 100 * time.Millisecond, FailRTT: time.Second}, Replies{3, ms(1200, 1200, 1200)},
+		{"a very slow average fails", Config{DegradedRTT: 100 * time.Millisecond, FailRTT: time.Second}, Replies{Sent: 3, RTTs: ms(1200, 1200, 1200)},
 			nil, result.StatusFail, "10.1.2.3 answers ping slowly: average 1.2s (fail at 1s)"},
-		{"loss and slowness are both named", Config{DegradedRTT: 100 * time.Millisecond}, Replies{3, ms(200, 200)},
+		{"loss and slowness are both named", Config{DegradedRTT: 100 * time.Millisecond}, Replies{Sent: 3, RTTs: ms(200, 200)},
 			nil, result.StatusDegraded, "10.1.2.3 lost 1 of 3 pings (33%); 10.1.2.3 answers ping slowly: average 200ms (degraded at 100ms)"},
+		{"pings still within their wait at the timeout are not lost", Config{}, Replies{Sent: 5, RTTs: ms(1, 1, 1, 1), Pending: 1},
+			nil, result.StatusOK, "10.1.2.3 answers ping: 4 of 4 replies, average 1ms"},
+		{"loss is judged on the pings whose wait ended", Config{}, Replies{Sent: 5, RTTs: ms(1, 1, 1), Pending: 1},
+			nil, result.StatusDegraded, "10.1.2.3 lost 1 of 4 pings (25%)"},
+		{"a timeout before any wait ended is not a verdict on the host", Config{}, Replies{Sent: 2, Pending: 2},
+			nil, result.StatusUnknown, "10.1.2.3: the check's timeout came before any ping's wait ended (2 sent): raise the timeout above count × interval + wait"},
 		{"a permission error is a set-up problem with the fix, not a device down", Config{}, Replies{},
 			fmt.Errorf("%w: socket: operation not permitted", ErrPermission), result.StatusUnknown, setupHint},
 		{"a send error before any ping fails with the cause", Config{}, Replies{},
@@ -87,7 +93,7 @@ func TestAHostNameIsResolvedAndShownWithItsAddress(t *testing.T) {
 	chk.lookup = func(context.Context, string) ([]netip.Addr, error) {
 		return []netip.Addr{netip.MustParseAddr("10.9.8.7")}, nil
 	}
-	chk.pinger = &fakePinger{rep: Replies{3, nil}}
+	chk.pinger = &fakePinger{rep: Replies{Sent: 3, RTTs: nil}}
 	if o := chk.Run(context.Background()); o.Reason != "atm-01.branch.example (10.9.8.7) does not answer ping (0 of 3 replies)" {
 		t.Errorf("reason %q", o.Reason)
 	}
@@ -157,6 +163,59 @@ func TestARealPingOfLoopback(t *testing.T) {
 			}
 			if o.Observations["loss_ratio"] != 0 {
 				t.Errorf("observations %v", o.Observations)
+			}
+		})
+	}
+}
+
+func TestRepliesQueuedWhenTheDeadlineWonAreCounted(t *testing.T) {
+	start := time.Unix(1000, 0)
+	sent := []time.Time{start, start.Add(500 * time.Millisecond), start.Add(time.Second)}
+	queued := make(chan echoReply, 3)
+	queued <- echoReply{seq: 1, rtt: time.Millisecond}
+	queued <- echoReply{seq: 2, rtt: 2 * time.Millisecond}
+	got := map[int]time.Duration{0: time.Millisecond}
+	// The run ends 1.2s in: the first two requests' 1s wait has not
+	// elapsed for the second and third, but their replies are queued.
+	rep := tallyWith(got, sent, time.Second, start.Add(1200*time.Millisecond), queued)
+	if rep.Sent != 3 || len(rep.RTTs) != 3 || rep.Pending != 0 {
+		t.Errorf("got %+v, want 3 sent, 3 replies, none pending", rep)
+	}
+	rep = tallyWith(map[int]time.Duration{}, sent, time.Second, start.Add(1200*time.Millisecond), make(chan echoReply))
+	if rep.Sent != 3 || len(rep.RTTs) != 0 || rep.Pending != 2 {
+		t.Errorf("got %+v, want 3 sent, the first lost, two pending", rep)
+	}
+}
+
+// TestAPingCutShortByTheTimeoutReportsNoFalseLoss pings loopback with plans
+// that outlast the check's timeout: every reply that came back counts, and
+// the pings still waiting are not loss. Timings are not asserted.
+func TestAPingCutShortByTheTimeoutReportsNoFalseLoss(t *testing.T) {
+	if !unprivilegedAllowed(t) && os.Geteuid() != 0 {
+		testpeer.Missing(t, "this user may not ping (see ping_group_range)")
+	}
+	for _, tc := range []struct {
+		name    string
+		config  Config
+		timeout time.Duration
+	}{
+		{"count 30 cut short by the timeout", Config{Count: 30, Interval: 100 * time.Millisecond}, time.Second},
+		{"count 5 every 500ms with a 1s wait and a 1s timeout", Config{Count: 5, Interval: 500 * time.Millisecond, Wait: time.Second}, time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.config.Host = "127.0.0.1"
+			chk, err := New(tc.config)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), tc.timeout)
+			defer cancel()
+			o := chk.Run(ctx)
+			if o.Status != result.StatusOK || !strings.HasPrefix(o.Reason, "127.0.0.1 answers ping: ") {
+				t.Errorf("got %s %q, want ok without loss", o.Status, o.Reason)
+			}
+			if o.Observations["loss_ratio"] != 0 {
+				t.Errorf("loss_ratio %v, want 0", o.Observations["loss_ratio"])
 			}
 		})
 	}

@@ -55,34 +55,67 @@ func (socketPinger) Ping(ctx context.Context, dst netip.Addr, p Plan) (Replies, 
 	if raw {
 		to = &net.IPAddr{IP: dst.AsSlice(), Zone: dst.Zone()}
 	}
-	replies := make(chan time.Duration, p.Count)
+	replies := make(chan echoReply, p.Count)
 	go receive(conn, fam, raw, dst, id, token[:], p.Count, replies)
 
-	var rep Replies
-	var last time.Time
+	var sent []time.Time
 	for seq := range p.Count {
 		if seq > 0 && !pause(ctx, p.Interval) {
 			break
 		}
 		if err := send(conn, fam, to, id, seq, token[:]); err != nil {
-			return rep, fmt.Errorf("sending echo request: %w", err)
+			return tallyWith(map[int]time.Duration{}, sent, p.Wait, time.Now(), replies), fmt.Errorf("sending echo request: %w", err)
 		}
-		rep.Sent++
-		last = time.Now()
+		sent = append(sent, time.Now())
 	}
-	deadline := time.NewTimer(time.Until(last.Add(p.Wait)))
-	defer deadline.Stop()
-	for len(rep.RTTs) < rep.Sent {
+	got := map[int]time.Duration{}
+	if len(sent) > 0 {
+		wait := time.NewTimer(time.Until(sent[len(sent)-1].Add(p.Wait)))
+		defer wait.Stop()
+	collect:
+		for len(got) < len(sent) {
+			select {
+			case r := <-replies:
+				got[r.seq] = r.rtt
+			case <-wait.C:
+				break collect
+			case <-ctx.Done():
+				break collect
+			}
+		}
+	}
+	return tallyWith(got, sent, p.Wait, time.Now(), replies), nil
+}
+
+// echoReply is the first reply to one request.
+type echoReply struct {
+	seq int
+	rtt time.Duration
+}
+
+// tallyWith counts every reply that arrived, including those still queued
+// when the deadline won the race with them, and sets aside the requests
+// whose wait had not elapsed at end: they are neither answered nor lost.
+func tallyWith(got map[int]time.Duration, sent []time.Time, wait time.Duration, end time.Time, replies <-chan echoReply) Replies {
+	for drained := false; !drained; {
 		select {
-		case rtt := <-replies:
-			rep.RTTs = append(rep.RTTs, rtt)
-		case <-deadline.C:
-			return rep, nil
-		case <-ctx.Done():
-			return rep, nil
+		case r := <-replies:
+			got[r.seq] = r.rtt
+		default:
+			drained = true
 		}
 	}
-	return rep, nil
+	rep := Replies{Sent: len(sent)}
+	for seq, at := range sent {
+		rtt, ok := got[seq]
+		switch {
+		case ok:
+			rep.RTTs = append(rep.RTTs, rtt)
+		case at.Add(wait).After(end):
+			rep.Pending++
+		}
+	}
+	return rep
 }
 
 // listen opens an unprivileged ICMP socket, or a raw one where allowed.
@@ -137,7 +170,7 @@ func send(conn *icmp.PacketConn, fam family, to net.Addr, id, seq int, token []b
 // requests until the socket is closed. A raw socket sees every ICMP packet
 // of the host, so it also checks the sender and the echo ID; for an
 // unprivileged socket the kernel does both.
-func receive(conn *icmp.PacketConn, fam family, raw bool, dst netip.Addr, id int, token []byte, count int, out chan<- time.Duration) {
+func receive(conn *icmp.PacketConn, fam family, raw bool, dst netip.Addr, id int, token []byte, count int, out chan<- echoReply) {
 	seen := map[int]bool{}
 	buf := make([]byte, 1500)
 	for {
@@ -159,10 +192,9 @@ func receive(conn *icmp.PacketConn, fam family, raw bool, dst netip.Addr, id int
 		}
 		seen[echo.Seq] = true
 		sent := int64(binary.BigEndian.Uint64(echo.Data[len(token):]))
-		select {
-		case out <- now.Sub(time.Unix(0, sent)):
-		default:
-		}
+		// out holds one reply per request and seen lets only the first
+		// through, so this never blocks.
+		out <- echoReply{seq: echo.Seq, rtt: now.Sub(time.Unix(0, sent))}
 	}
 }
 

@@ -213,3 +213,16 @@ func compileInUse(p *checks.Problems, c *LineInUse) *inUse {
 	u.re = re
 	return u
 }
+
+// TimingProblems warns when the dial-tone test cannot end before the
+// check's timeout: the check would report its time running out instead of
+// what the line does.
+func (c *Check) TimingProblems(timeout time.Duration) []error {
+	if c.dialWait < timeout {
+		return nil
+	}
+	need := c.dialWait + 2*c.replyTimeout + time.Second
+	return []error{checks.Invalid("dial_timeout",
+		"%v is not below the check's timeout (%v): the time runs out before the dial-tone test can end; set the check's timeout to at least %v (dial_timeout plus a few commands) or lower dial_timeout",
+		c.dialWait, timeout, need)}
+}

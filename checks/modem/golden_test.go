@@ -2,7 +2,7 @@ package modem
 
 import (
 	"context"
-	"flag"
+
 	"fmt"
 	"path/filepath"
 	"sort"
@@ -14,43 +14,36 @@ import (
 	"github.com/branchready/branchready/checks/golden"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden transcripts and results in testdata/")
-
 // TestDialogues plays each testdata/<case>/ against the modem simulator,
 // once over an in-memory pipe and once as real bytes through a socat pty
 // pair: config.yaml is the check, modem.txt the modem's script,
 // transcript.txt the bytes exchanged and result.txt the verdict. Both
 // lines must produce the same golden files.
 func TestDialogues(t *testing.T) {
-	cfgs, err := filepath.Glob("testdata/*/config.yaml")
-	if err != nil || len(cfgs) == 0 {
-		t.Fatalf("no golden cases in testdata: %v", err)
-	}
 	lines := []struct {
 		name string
 		open func(*testing.T, *sim) Opener
 	}{{"over a pipe", pipeOpener}, {"over a pty", ptyOpener}}
-	for _, cfg := range cfgs {
-		dir := filepath.Dir(cfg)
+	golden.Cases(t, "config.yaml", func(t *testing.T, dir string) {
 		for _, line := range lines {
-			t.Run(filepath.Base(dir)+" "+line.name, func(t *testing.T) {
+			t.Run(line.name, func(t *testing.T) {
 				s, err := readScript(filepath.Join(dir, "modem.txt"))
 				if err != nil {
 					t.Fatal(err)
 				}
 				m := newSim(s)
-				chk, err := New(golden.Decode[Config](t, cfg), WithOpener(line.open(t, m)))
+				chk, err := New(golden.Decode[Config](t, filepath.Join(dir, "config.yaml")), WithOpener(line.open(t, m)))
 				if err != nil {
 					t.Fatalf("New: %v", err)
 				}
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 				defer cancel()
 				out := chk.Run(ctx)
-				golden.Compare(t, filepath.Join(dir, "result.txt"), verdict(out), *update)
-				golden.Compare(t, filepath.Join(dir, "transcript.txt"), waitHangUp(t, m), *update)
+				golden.Compare(t, filepath.Join(dir, "result.txt"), verdict(out))
+				golden.Compare(t, filepath.Join(dir, "transcript.txt"), waitHangUp(t, m))
 			})
 		}
-	}
+	})
 }
 
 // waitHangUp returns the transcript once the modem has heard ATH0, and

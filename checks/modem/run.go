@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/branchready/branchready/checks"
+	"github.com/branchready/branchready/checks/serial"
 	"github.com/branchready/branchready/result"
 )
 
@@ -21,14 +22,15 @@ const dialCommand = "ATDT;"
 func (c *Check) Run(ctx context.Context) checks.Outcome {
 	port, err := c.open(c.port, c.mode)
 	if err != nil {
-		return checks.Fail("cannot open the modem's port %s: %v", c.port, err)
+		return checks.Fail("%s", serial.OpenReason("the modem's port "+c.port, err))
 	}
 	finished := make(chan struct{})
 	defer close(finished)
 	// A write can block on a stuck port; closing it bounds Run to the
-	// check's deadline plus the hang-up's own time.
+	// check's deadline plus the hang-up's own time (an abort of up to half
+	// a reply timeout, then ATH0's reply timeout).
 	stop := context.AfterFunc(ctx, func() {
-		t := time.NewTimer(c.replyTimeout + time.Second)
+		t := time.NewTimer(2*c.replyTimeout + time.Second)
 		defer t.Stop()
 		select {
 		case <-t.C:
@@ -183,16 +185,30 @@ func (r *dialogue) dialTone(ctx context.Context) checks.Outcome {
 	case err != nil:
 		return r.broken(ctx, "the dial-tone test", err)
 	}
-	switch f := strings.ToUpper(rep.final); f {
-	case "OK":
+	if strings.ToUpper(rep.final) == "OK" {
 		r.observe("dial_tone_seconds", time.Since(start).Seconds())
 		return checks.OK("%s: dial tone present", r.name)
+	}
+	return r.dialResult(rep.final)
+}
+
+// dialResult words every other result code a Hayes modem gives to ATDT;.
+func (r *dialogue) dialResult(final string) checks.Outcome {
+	switch strings.ToUpper(final) {
 	case "NO DIALTONE", "NO DIAL TONE":
-		return checks.Fail("no dial tone on the line (%s answered %s)", r.name, rep.final)
+		return checks.Fail("no dial tone on the line (%s answered %s)", r.name, final)
 	case "NO CARRIER":
 		return checks.Fail("no dial tone on the line: %s answered NO CARRIER to the dial-tone test", r.name)
+	case "LINE IN USE":
+		return checks.Fail("the line is in use (an extension is off the hook?): %s answered LINE IN USE to the dial-tone test", r.name)
+	case "BUSY":
+		return checks.Fail("no dial tone on the line: %s heard a busy tone instead (answered BUSY to the dial-tone test)", r.name)
+	case "NO ANSWER":
+		return checks.Fail("no dial tone on the line: %s gave up waiting (answered NO ANSWER to the dial-tone test)", r.name)
+	case "ERROR":
+		return checks.Unknown("%s refused the dial-tone test (answered ERROR to %s): dial tone not tested", r.name, dialCommand)
 	}
-	return checks.Fail("%s answered %s to the dial-tone test", r.name, rep.final)
+	return checks.Fail("%s answered %s to the dial-tone test", r.name, final)
 }
 
 // broken words a context end or an I/O error during step.

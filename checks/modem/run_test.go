@@ -56,7 +56,7 @@ func TestAnOpenFailureNamesThePort(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := chk.Run(context.Background())
-	want := checks.Fail("cannot open the modem's port /dev/ttyS9: no such file or directory")
+	want := checks.Fail("the modem's port /dev/ttyS9 does not exist: is the cable or adapter plugged in?")
 	if out.Status != want.Status || out.Reason != want.Reason {
 		t.Errorf("got %s %q, want %s %q", out.Status, out.Reason, want.Status, want.Reason)
 	}
@@ -68,7 +68,8 @@ func TestTheRealSerialOpenerReportsAMissingPort(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := chk.Run(context.Background())
-	if out.Status != "fail" || !strings.HasPrefix(out.Reason, "cannot open the modem's port /dev/branchready-no-such-modem") {
+	want := "the modem's port /dev/branchready-no-such-modem does not exist: is the cable or adapter plugged in?"
+	if out.Status != "fail" || out.Reason != want {
 		t.Errorf("got %s %q", out.Status, out.Reason)
 	}
 }

@@ -22,7 +22,9 @@ var (
 )
 
 // finals are the verbose result codes that end a command.
-var finals = []string{"OK", "ERROR", "NO CARRIER", "NO DIALTONE", "NO DIAL TONE", "BUSY", "NO ANSWER"}
+// LINE IN USE is what modems with line sensing (many Conexant and
+// Agere chips) answer when an extension already holds the line.
+var finals = []string{"OK", "ERROR", "NO CARRIER", "NO DIALTONE", "NO DIAL TONE", "BUSY", "NO ANSWER", "LINE IN USE"}
 
 // reply is a modem's answer to one command.
 type reply struct {

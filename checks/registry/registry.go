@@ -129,6 +129,9 @@ func abs(dir, p string) string {
 
 // Compiled is one check ready to run.
 type Compiled struct {
+	// Path is where the check's options are in the file, e.g.
+	// devices[2].checks[0].modem.
+	Path        string
 	Target      checks.Target
 	Kind        string
 	Criticality result.Criticality
@@ -173,13 +176,27 @@ func Compile(l *config.Loaded, env Env) ([]Compiled, error) {
 				addFactoryError(p, path, err)
 				continue
 			}
-			out = append(out, Compiled{Target: t, Kind: names[0], Criticality: d.Criticality, Timeout: c.Timeout, Check: chk})
+			out = append(out, Compiled{Path: path, Target: t, Kind: names[0], Criticality: d.Criticality, Timeout: c.Timeout, Check: chk})
 		}
 	}
 	if err := p.Errs.Err(); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// Warnings lists what in the compiled checks' options cannot work as
+// written although it is valid (a wait longer than the check's timeout),
+// each with the file, line and path of the option and the fix. Validate
+// prints them; the agent still runs such checks.
+func Warnings(l *config.Loaded, cs []Compiled) strictyaml.Errors {
+	p := l.Problems()
+	for _, c := range cs {
+		if t, ok := c.Check.(checks.Timed); ok {
+			addFactoryError(p, c.Path, errors.Join(t.TimingProblems(c.Timeout)...))
+		}
+	}
+	return p.Errs
 }
 
 func addFactoryError(p *strictyaml.Problems, path string, err error) {

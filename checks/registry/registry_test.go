@@ -81,8 +81,12 @@ func TestDocExamplesCompile(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%v\n%s", err, src)
 			}
-			if _, err := registry.Compile(l, registry.Env{}); err != nil {
+			cs, err := registry.Compile(l, registry.Env{})
+			if err != nil {
 				t.Fatalf("%v\n%s", err, src)
+			}
+			if w := registry.Warnings(l, cs); len(w) > 0 {
+				t.Errorf("the example draws warnings: %v", w.Err())
 			}
 		})
 	}
@@ -99,4 +103,63 @@ func listItem(s, pre string) string {
 		}
 	}
 	return strings.Join(lines, "\n") + "\n"
+}
+
+func TestValidateWarnsAboutWaitsThatCannotFitTheTimeout(t *testing.T) {
+	src := `branch: {id: b, name: B, timezone: UTC, hours: {mon: "09:00-17:00"}}
+devices:
+  - id: phone-line
+    kind: phone_line
+    checks:
+      - name: dial-tone
+        timeout: 10s
+        modem:
+          port: /dev/ttyACM0
+          dial_timeout: 10s
+      - name: dial-tone-roomy
+        timeout: 15s
+        modem: {port: /dev/ttyACM0}
+  - id: atm-01
+    kind: atm
+    checks:
+      - name: ping
+        icmp:
+          host: 10.1.2.3
+          count: 30
+      - name: ping-short
+        timeout: 1s
+        icmp: {host: 10.1.2.3, count: 5, interval: 500ms, wait: 1s}
+      - name: ping-fine
+        icmp: {host: 10.1.2.3}
+  - id: counter
+    kind: counter
+    checks:
+      - name: status
+        timeout: 5s
+        serial:
+          port: /dev/ttyUSB0
+          preset: id003
+          reply_timeout: 20s
+`
+	l, err := config.Parse("branch.yaml", []byte(src), func(string) string { return "" }, os.ReadFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := registry.Compile(l, registry.Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"branch.yaml:10: devices[0].checks[0].modem.dial_timeout: 10s is not below the check's timeout (10s): the time runs out before the dial-tone test can end; set the check's timeout to at least 15s (dial_timeout plus a few commands) or lower dial_timeout",
+		"branch.yaml:20: devices[1].checks[0].icmp.count: 30 pings 500ms apart with a 1s wait need 15.5s, beyond the check's timeout (10s): raise the check's timeout to at least 16.5s, or lower count, interval or wait",
+		"branch.yaml:23: devices[1].checks[1].icmp.count: 5 pings 500ms apart with a 1s wait need 3s, beyond the check's timeout (1s): raise the check's timeout to at least 4s, or lower count, interval or wait",
+		"branch.yaml:34: devices[2].checks[0].serial.reply_timeout: 20s is beyond the check's timeout (5s): the check's timeout ends the wait first; set reply_timeout below it, or raise the check's timeout above 20s",
+	}
+	var got []string
+	for _, w := range registry.Warnings(l, cs) {
+		got = append(got, w.Error())
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
 }

@@ -35,6 +35,7 @@ type Check struct {
 // mean the machine's own ports and USB enumerator.
 func New(c Config, hw Hardware) (*Check, error) {
 	var p checks.Problems
+	presetFraming := c.ReplyLength == 0 && c.LengthByte == nil && c.ReplyRegex == ""
 	pre, addr := applyPreset(&p, &c)
 	if _, known := presets[c.Preset]; c.Preset != "" && !known {
 		return nil, p.Err() // what else is missing, the preset would have set
@@ -62,6 +63,10 @@ func New(c Config, hw Hardware) (*Check, error) {
 		p.Addf("echo", "%q: must be skip or none", c.Echo)
 	}
 	chk.frame = compileFraming(&p, c, sum)
+	if pre != nil && pre.plausible != nil && presetFraming {
+		chk.frame.protocol = pre.protocol
+		chk.frame.plausible = func(b []byte) bool { return pre.plausible(addr, b) }
+	}
 	if c.ReplyTimeout < 0 {
 		p.Addf("reply_timeout", "%v: must not be negative", c.ReplyTimeout)
 	}
@@ -216,6 +221,10 @@ type framing struct {
 	re        *regexp.Regexp
 	sum       checksum
 	minLength int // shortest frame a length byte may announce
+	// plausible, when set, rejects bytes that cannot start a reply of
+	// protocol.
+	plausible func([]byte) bool
+	protocol  string
 }
 
 func compileFraming(p *checks.Problems, c Config, sum checksum) framing {

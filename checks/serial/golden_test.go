@@ -4,7 +4,7 @@ package serial
 
 import (
 	"context"
-	"flag"
+
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,32 +16,23 @@ import (
 	"github.com/branchready/branchready/strictyaml"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/*/want.txt from the dialogues on a pty")
-
 // A golden case is a folder in testdata/: check.yaml (the options, without
 // port), device.txt (what the simulated device does after reading the
 // request) and want.txt (the bytes exchanged and the verdict, the port
 // written as PORT). Every case runs over a real socat pty pair.
 func TestGoldenDialoguesOverAPty(t *testing.T) {
-	dirs, err := filepath.Glob(filepath.Join("testdata", "*", "check.yaml"))
-	if err != nil || len(dirs) == 0 {
-		t.Fatalf("no golden cases: %v", err)
-	}
-	for _, file := range dirs {
-		dir := filepath.Dir(file)
-		t.Run(filepath.Base(dir), func(t *testing.T) {
-			c, script := readCase(t, dir)
-			l := newLine(t)
-			c.Port = l.check
-			chk := mustNew(t, c, Hardware{})
-			dev := startDevice(t, l, len(chk.request), script)
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			out := chk.Run(ctx)
-			got := dev.transcript() + verdictLine(out, l.check)
-			golden.Compare(t, filepath.Join(dir, "want.txt"), got, *update)
-		})
-	}
+	golden.Cases(t, "check.yaml", func(t *testing.T, dir string) {
+		c, script := readCase(t, dir)
+		l := newLine(t)
+		c.Port = l.check
+		chk := mustNew(t, c, Hardware{})
+		dev := startDevice(t, l, len(chk.request), script)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		out := chk.Run(ctx)
+		got := dev.transcript() + verdictLine(out, l.check)
+		golden.Compare(t, filepath.Join(dir, "want.txt"), got)
+	})
 }
 
 func readCase(t *testing.T, dir string) (Config, []action) {

@@ -70,8 +70,11 @@ func (o *once) Close() error {
 	return o.err
 }
 
-// openReason turns an open error into what branch IT should do about it.
-func openReason(name string, err error) string {
+// OpenReason turns an error opening the serial port name into what branch
+// IT should do about it:
+// "/dev/ttyUSB0 does not exist: is the cable or adapter plugged in?". name
+// may carry a noun ("the modem's port /dev/ttyS0").
+func OpenReason(name string, err error) string {
 	var pe *bugst.PortError
 	if errors.As(err, &pe) {
 		switch pe.Code() {

@@ -24,6 +24,12 @@ type preset struct {
 	statusByte     int
 	statuses       map[byte]verdict
 	other          verdict
+	// protocol names the protocol in "not a ccTalk reply".
+	protocol string
+	// plausible, when set, says whether received bytes can be the start
+	// of a reply, so that a device speaking something else is not called
+	// "incomplete" when the reply timeout passes.
+	plausible func(addr int, buf []byte) bool
 }
 
 func ok(reason string) verdict       { return verdict{result.StatusOK, reason} }
@@ -53,7 +59,12 @@ var ccTalk = preset{
 		0x05: degraded("refused the poll (NAK): line noise or wrong address?"),
 		0x06: degraded("busy"),
 	},
-	other: degraded("answered the poll with unexpected header {status}"),
+	other:    degraded("answered the poll with unexpected header {status}"),
+	protocol: "ccTalk",
+	plausible: func(addr int, buf []byte) bool {
+		// A reply goes to the host (address 1) from the polled device.
+		return (len(buf) < 1 || buf[0] == 1) && (len(buf) < 3 || int(buf[2]) == addr)
+	},
 }
 
 // JCM ID-003 status request (0x11): frame 0xFC, length of the whole frame,

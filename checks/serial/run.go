@@ -24,7 +24,7 @@ func (c *Check) Run(ctx context.Context) checks.Outcome {
 	}
 	raw, err := c.hw.Opener.Open(name, &c.mode)
 	if err != nil {
-		return checks.Fail("%s", openReason(name, err))
+		return checks.Fail("%s", OpenReason(name, err))
 	}
 	port := &once{Port: raw}
 	defer port.Close()
@@ -133,6 +133,8 @@ func (d dialogue) ended(r *reader, start time.Time) checks.Outcome {
 	switch {
 	case r == nil:
 		return checks.Fail("%s: the check's timeout passed before the request was sent", d.who())
+	case len(r.buf) > 0 && d.frame.plausible != nil && !d.frame.plausible(r.buf):
+		return checks.Fail("%s: not a %s reply (%s) within %s: wrong protocol or baud rate?", d.who(), d.frame.protocol, hexdump(r.buf), within)
 	case len(r.buf) > 0:
 		return checks.Fail("%s sent an incomplete reply (%s) within %s", d.who(), hexdump(r.buf), within)
 	case len(r.noise) > 0:
@@ -152,4 +154,15 @@ func spell(d time.Duration) string {
 		return fmt.Sprintf("%d ms", d.Round(10*time.Millisecond).Milliseconds())
 	}
 	return fmt.Sprintf("%g s", d.Round(100*time.Millisecond).Seconds())
+}
+
+// TimingProblems warns when reply_timeout is beyond the check's timeout:
+// the check's deadline, not reply_timeout, would end the wait.
+func (c *Check) TimingProblems(timeout time.Duration) []error {
+	if c.wait <= timeout {
+		return nil
+	}
+	return []error{checks.Invalid("reply_timeout",
+		"%v is beyond the check's timeout (%v): the check's timeout ends the wait first; set reply_timeout below it, or raise the check's timeout above %v",
+		c.wait, timeout, c.wait)}
 }

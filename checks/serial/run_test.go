@@ -177,7 +177,7 @@ func waitWritten(t *testing.T, o *fakeOpener) {
 
 func TestOpenReasons(t *testing.T) {
 	err := &os.PathError{Op: "open", Path: "x", Err: syscall.EIO}
-	if got := openReason("/dev/ttyS3", err); got != "cannot open /dev/ttyS3: open x: input/output error" {
+	if got := OpenReason("/dev/ttyS3", err); got != "cannot open /dev/ttyS3: open x: input/output error" {
 		t.Errorf("got %q", got)
 	}
 	if !errors.Is(syscall.EACCES, fs.ErrPermission) {

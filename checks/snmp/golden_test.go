@@ -1,17 +1,15 @@
 package snmp
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/branchready/branchready/checks/golden"
 	"github.com/branchready/branchready/strictyaml"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*/want.txt from what snmpsim answers")
 
 // A golden case is a folder in testdata/ with the device's data
 // (device.snmprec, snmpsim's format), the check's options (check.yaml,
@@ -68,16 +66,10 @@ func TestGoldenCasesAgainstSnmpsim(t *testing.T) {
 	addr := startSnmpsim(t, data)
 	for _, name := range cases {
 		t.Run(name, func(t *testing.T) {
-			c, _, want := readCase(t, name)
+			c, _, _ := readCase(t, name)
 			c.Address, c.Community = addr, name
 			got := verdict(mustNew(t, c, nil), addr)
-			if *update {
-				write(t, filepath.Join("testdata", name, "want.txt"), got+"\n", 0o644)
-				return
-			}
-			if got != want {
-				t.Errorf("verdict:\n got %s\nwant %s", got, want)
-			}
+			golden.Compare(t, filepath.Join("testdata", name, "want.txt"), got+"\n")
 		})
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/branchready/branchready/checks"
@@ -159,14 +160,19 @@ func (c *Check) converse(ctx context.Context, conn net.Conn) (checks.Outcome, bo
 }
 
 func (c *Check) noReply(ctx context.Context, s step, got string, err error) checks.Outcome {
+	// Text devices answer in lines: a reply that ends mid-line when the
+	// deadline passes was cut off, and is not judged as a wrong answer.
+	wholeLines := strings.HasSuffix(got, "\n")
 	got = checks.Truncate(got, 80)
 	switch {
 	case errors.Is(err, errTooLong):
 		return checks.Fail("%s sent 64 KiB without the expected reply /%s/%s", c.addr, s.expect, s.at())
 	case ctx.Err() != nil && got == "":
 		return checks.Fail("%s did not answer%s before the check's timeout (expected /%s/)", c.addr, s.at(), s.expect)
-	case ctx.Err() != nil:
+	case ctx.Err() != nil && wholeLines:
 		return checks.Fail("%s answered %q%s; expected /%s/", c.addr, got, s.at(), s.expect)
+	case ctx.Err() != nil:
+		return checks.Fail("%s did not finish answering%s before the check's timeout (expected /%s/, got %q so far)", c.addr, s.at(), s.expect, got)
 	}
 	return checks.Fail("%s closed the connection%s without the expected reply /%s/; got %q", c.addr, s.at(), s.expect, got)
 }

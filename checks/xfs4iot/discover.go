@@ -65,13 +65,13 @@ func (c *Check) pick(all []service) ([]service, checks.Outcome, bool) {
 	}
 	var out []service
 	for _, s := range all {
-		if c.services[s.name] {
+		if c.services[strings.ToLower(s.name)] {
 			out = append(out, s)
 		}
 	}
 	for want := range c.services {
-		if !slices.ContainsFunc(out, func(s service) bool { return s.name == want }) {
-			return nil, checks.Fail("%s: service %s is not published (has %s)", c.label, want, names(all)), false
+		if !slices.ContainsFunc(out, func(s service) bool { return strings.ToLower(s.name) == want }) {
+			return nil, checks.Fail("%s: service %s is not published (has %s)", c.label, c.spelled[want], names(all)), false
 		}
 	}
 	return out, checks.Outcome{}, true
@@ -80,7 +80,7 @@ func (c *Check) pick(all []service) ([]service, checks.Outcome, bool) {
 func names(ss []service) string {
 	var n []string
 	for _, s := range ss {
-		n = append(n, s.name)
+		n = append(n, humanName(s.name))
 	}
 	return strings.Join(n, ", ")
 }

@@ -105,8 +105,37 @@ func callFailure(ctx context.Context, cmd string, err error) string {
 	return cmd + " failed: " + err.Error()
 }
 
-// humanName turns CashDispenser into "cash dispenser".
+// serviceWords are the XFS4IoT service classes in words, keyed by their
+// name in lower case without separators: publishers spell service URIs
+// "CashDispenser", "cashdispenser" or "cash-dispenser1".
+var serviceWords = map[string]string{
+	"auxiliaries": "auxiliaries", "barcodereader": "barcode reader", "biometric": "biometric reader",
+	"camera": "camera", "cardreader": "card reader", "cashacceptor": "cash acceptor",
+	"cashdispenser": "cash dispenser", "cashmanagement": "cash management", "cashrecycler": "cash recycler",
+	"check": "cheque scanner", "checkscanner": "cheque scanner", "crypto": "crypto module",
+	"deposit": "deposit module", "journalprinter": "journal printer", "keyboard": "keyboard",
+	"keymanagement": "key management", "lights": "lights", "passbookprinter": "passbook printer",
+	"pinpad": "PIN pad", "printer": "printer", "receiptprinter": "receipt printer",
+	"textterminal": "text terminal", "vendorapplication": "vendor application", "vendormode": "vendor mode",
+}
+
+// humanName turns CashDispenser, cashdispenser or cash-dispenser2 into
+// "cash dispenser" (with " 2" for a numbered second unit).
 func humanName(s string) string {
+	base := strings.TrimRightFunc(s, unicode.IsDigit)
+	num := s[len(base):]
+	key := strings.Map(func(r rune) rune {
+		if r == '-' || r == '_' || r == '.' {
+			return -1
+		}
+		return unicode.ToLower(r)
+	}, base)
+	if w, ok := serviceWords[key]; ok {
+		if num != "" {
+			return w + " " + num
+		}
+		return w
+	}
 	var b strings.Builder
 	for i, r := range s {
 		if unicode.IsUpper(r) && i > 0 {

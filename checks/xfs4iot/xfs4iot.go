@@ -43,7 +43,8 @@ type Check struct {
 	ports    []int
 	tls      bool
 	label    string
-	services map[string]bool
+	services map[string]bool   // lower case
+	spelled  map[string]string // lower case -> as configured
 	storage  bool
 	dial     dialer
 	found    atomic.Int64 // the port that answered last time, tried first
@@ -62,12 +63,13 @@ func New(c Config, t checks.Target, caPEM []byte) (*Check, error) {
 	if c.Port < 0 || c.Port > 65535 {
 		p.Addf("port", "%d: must be 1-65535, or 0 for the standard ports", c.Port)
 	}
-	services := map[string]bool{}
+	// Service names match the URI's last segment whatever its case.
+	services, spelled := map[string]bool{}, map[string]string{}
 	for i, s := range c.Services {
 		if s == "" || strings.ContainsAny(s, "/ ") {
 			p.Addf(fmt.Sprintf("services[%d]", i), "%q: must be a service name such as CashDispenser", s)
 		}
-		services[s] = true
+		services[strings.ToLower(s)], spelled[strings.ToLower(s)] = true, s
 	}
 	tlsConf := checks.TLSConfig(&p, caPEM, c.CAFile)
 	if err := p.Err(); err != nil {
@@ -79,7 +81,7 @@ func New(c Config, t checks.Target, caPEM []byte) (*Check, error) {
 	}
 	return &Check{
 		host: c.Host, ports: candidatePorts(c.Port), tls: c.TLS, label: label,
-		services: services, storage: !c.SkipStorage, dial: wsDialer(tlsConf),
+		services: services, spelled: spelled, storage: !c.SkipStorage, dial: wsDialer(tlsConf),
 	}, nil
 }
 
