@@ -42,6 +42,7 @@ func Run(t *testing.T, open Opener) {
 		{"incidents and their messages are saved together", testIncidentsAndOutboxInOneTransaction},
 		{"the outbox hands out the oldest message of each incident, once per lease", testOutboxDeliversInOrderPerIncident},
 		{"silences are kept until they end and can be deleted", testSilences},
+		{"SLA rollups read back by date range and a re-rolled day replaces its rows", testSLARollups},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.run(t, open) })
 	}
