@@ -60,10 +60,10 @@ type SLA interface {
 	// one transaction, so a re-rolled day never mixes old and new devices.
 	PutSLARollups(ctx context.Context, rs []SLARollup) error
 	// SLADays returns the day rows with from <= date <= to (YYYY-MM-DD),
-	// ordered by branch and date.
+	// ordered by date and branch.
 	SLADays(ctx context.Context, from, to string) ([]SLADay, error)
 	// SLADevices returns the device rows with from <= date <= to, ordered
-	// by branch, date and device.
+	// by date, branch and device.
 	SLADevices(ctx context.Context, from, to string) ([]SLADevice, error)
 }
 

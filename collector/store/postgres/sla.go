@@ -48,7 +48,7 @@ func placeholders(n int) string {
 
 // SLADays returns the day rollups with from <= date <= to.
 func (s *Store) SLADays(ctx context.Context, from, to string) ([]store.SLADay, error) {
-	rows, err := s.pool.Query(ctx, "SELECT "+store.SLADayColumns+" FROM sla_days WHERE date >= $1 AND date <= $2 ORDER BY branch, date", from, to)
+	rows, err := s.pool.Query(ctx, "SELECT "+store.SLADayColumns+" FROM sla_days WHERE date >= $1 AND date <= $2 ORDER BY date, branch", from, to)
 	if err != nil {
 		return nil, fmt.Errorf("postgres store: sla days: %w", err)
 	}
@@ -62,7 +62,7 @@ func (s *Store) SLADays(ctx context.Context, from, to string) ([]store.SLADay, e
 
 // SLADevices returns the device rollups with from <= date <= to.
 func (s *Store) SLADevices(ctx context.Context, from, to string) ([]store.SLADevice, error) {
-	rows, err := s.pool.Query(ctx, "SELECT "+store.SLADeviceColumns+" FROM sla_devices WHERE date >= $1 AND date <= $2 ORDER BY branch, date, device", from, to)
+	rows, err := s.pool.Query(ctx, "SELECT "+store.SLADeviceColumns+" FROM sla_devices WHERE date >= $1 AND date <= $2 ORDER BY date, branch, device", from, to)
 	if err != nil {
 		return nil, fmt.Errorf("postgres store: sla devices: %w", err)
 	}

@@ -20,17 +20,26 @@ func (s *Store) PutSLARollups(ctx context.Context, rs []store.SLARollup) error {
 	dayIns := "INSERT INTO sla_days (" + store.SLADayColumns + ") VALUES (" + placeholders(12) + ")"
 	devIns := "INSERT INTO sla_devices (" + store.SLADeviceColumns + ") VALUES (" + placeholders(13) + ")"
 	_, err := s.tx(ctx, "put sla rollups", func(ctx context.Context, tx *sql.Tx) (int, error) {
+		stmts := make([]*sql.Stmt, 4)
+		for i, q := range []string{"DELETE FROM sla_days WHERE date = ? AND branch = ?", "DELETE FROM sla_devices WHERE date = ? AND branch = ?", dayIns, devIns} {
+			st, err := tx.PrepareContext(ctx, q)
+			if err != nil {
+				return 0, err
+			}
+			defer st.Close()
+			stmts[i] = st
+		}
 		for _, r := range rs {
-			for _, del := range []string{"DELETE FROM sla_days WHERE branch = ? AND date = ?", "DELETE FROM sla_devices WHERE branch = ? AND date = ?"} {
-				if _, err := tx.ExecContext(ctx, del, r.Day.Branch, r.Day.Date); err != nil {
+			for _, del := range stmts[:2] {
+				if _, err := del.ExecContext(ctx, r.Day.Date, r.Day.Branch); err != nil {
 					return 0, fmt.Errorf("%s %s: %w", r.Day.Branch, r.Day.Date, err)
 				}
 			}
-			if _, err := tx.ExecContext(ctx, dayIns, store.SLADayArgs(r.Day)...); err != nil {
+			if _, err := stmts[2].ExecContext(ctx, store.SLADayArgs(r.Day)...); err != nil {
 				return 0, fmt.Errorf("%s %s: %w", r.Day.Branch, r.Day.Date, err)
 			}
 			for _, v := range r.Devices {
-				if _, err := tx.ExecContext(ctx, devIns, store.SLADeviceArgs(v)...); err != nil {
+				if _, err := stmts[3].ExecContext(ctx, store.SLADeviceArgs(v)...); err != nil {
 					return 0, fmt.Errorf("%s %s %s: %w", v.Branch, v.Date, v.Device, err)
 				}
 			}
@@ -46,7 +55,7 @@ func placeholders(n int) string {
 
 // SLADays returns the day rollups with from <= date <= to.
 func (s *Store) SLADays(ctx context.Context, from, to string) ([]store.SLADay, error) {
-	rows, err := s.rdb.QueryContext(ctx, "SELECT "+store.SLADayColumns+" FROM sla_days WHERE date >= ? AND date <= ? ORDER BY branch, date", from, to)
+	rows, err := s.rdb.QueryContext(ctx, "SELECT "+store.SLADayColumns+" FROM sla_days WHERE date >= ? AND date <= ? ORDER BY date, branch", from, to)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite store: sla days: %w", err)
 	}
@@ -60,7 +69,7 @@ func (s *Store) SLADays(ctx context.Context, from, to string) ([]store.SLADay, e
 
 // SLADevices returns the device rollups with from <= date <= to.
 func (s *Store) SLADevices(ctx context.Context, from, to string) ([]store.SLADevice, error) {
-	rows, err := s.rdb.QueryContext(ctx, "SELECT "+store.SLADeviceColumns+" FROM sla_devices WHERE date >= ? AND date <= ? ORDER BY branch, date, device", from, to)
+	rows, err := s.rdb.QueryContext(ctx, "SELECT "+store.SLADeviceColumns+" FROM sla_devices WHERE date >= ? AND date <= ? ORDER BY date, branch, device", from, to)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite store: sla devices: %w", err)
 	}

@@ -49,7 +49,7 @@ func testSLARollups(t *testing.T, open Opener) {
 	}
 	want := []store.SLADay{first[0].Day, first[1].Day, first[2].Day}
 	if !reflect.DeepEqual(days, want) {
-		t.Fatalf("SLADays (both ends inclusive, ordered by branch and date) =\n%+v\nwant\n%+v", days, want)
+		t.Fatalf("SLADays (both ends inclusive, ordered by date and branch) =\n%+v\nwant\n%+v", days, want)
 	}
 	// A re-rolled day replaces its rows: the verdict changes and a device left.
 	again := slaRollup("br-001", "2026-03-02", "ready", &late, "atm-02")

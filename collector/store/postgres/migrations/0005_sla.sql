@@ -1,6 +1,7 @@
 -- SLA rollups: one row per final branch-day and one per device of it,
 -- written by the roll-up job and replaced when a day's verdict changes.
--- Reports read these, never raw results. Durations in milliseconds.
+-- Reports read these, never raw results, by date range: the keys start
+-- with the date so that a month is one contiguous range. Durations in ms.
 CREATE TABLE sla_days (
     branch      TEXT    NOT NULL,
     date        TEXT    NOT NULL,
@@ -14,9 +15,8 @@ CREATE TABLE sla_days (
     repairs     INTEGER NOT NULL,
     repair_ms   BIGINT  NOT NULL,
     rolled_at   BIGINT  NOT NULL,
-    PRIMARY KEY (branch, date)
+    PRIMARY KEY (date, branch)
 );
-CREATE INDEX sla_days_date ON sla_days (date);
 
 CREATE TABLE sla_devices (
     branch      TEXT    NOT NULL,
@@ -32,6 +32,5 @@ CREATE TABLE sla_devices (
     repairs     INTEGER NOT NULL,
     repair_ms   BIGINT  NOT NULL,
     blamed      INTEGER NOT NULL,
-    PRIMARY KEY (branch, date, device)
+    PRIMARY KEY (date, branch, device)
 );
-CREATE INDEX sla_devices_date ON sla_devices (date);
