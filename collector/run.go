@@ -44,6 +44,7 @@ func Run(ctx context.Context, o Options) error {
 	srv := NewServer(ServerOptions{
 		Store: st, Tokens: tokens, Users: users, Log: o.Log,
 		SkewThreshold: cfg.ClockSkewThreshold, MaxBodyBytes: cfg.MaxBodyBytes, MaxResults: cfg.MaxBatchResults, Retention: cfg.Retention,
+		SLA: cfg.SLA.Settings(),
 	})
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/branchready/branchready/collector/ingest"
 	"github.com/branchready/branchready/collector/metrics"
 	"github.com/branchready/branchready/collector/readiness"
+	"github.com/branchready/branchready/collector/sla"
 	"github.com/branchready/branchready/collector/store"
 )
 
@@ -34,6 +35,8 @@ type ServerOptions struct {
 	MaxResults   int
 	// Retention, when set, deletes results older than this every few hours.
 	Retention time.Duration
+	// SLA are the objectives of the SLA reports.
+	SLA sla.Settings
 }
 
 // Server is a collector's HTTP surface and readiness engine.
@@ -45,6 +48,8 @@ type Server struct {
 	store     store.Store
 	retention time.Duration
 	now       func() time.Time
+	roller    *sla.Roller // nil when the store keeps no SLA rollups
+	reports   sla.Reports
 }
 
 // NewServer wires the routes:
@@ -53,7 +58,8 @@ type Server struct {
 //	GET  /api/v1/confirmations  agents: staff confirmations made on the board
 //	POST /api/v1/branches/{id}/confirmations, POST /branches/{id}/confirm  people, login
 //	GET  /api/v1/branches[/id]  people, login
-//	GET  /, /branches/{id}      the board, login
+//	GET  /api/v1/sla            people, login: SLA report (JSON, CSV)
+//	GET  /, /branches/{id}, /sla  the board, login
 //	GET  /metrics, /-/healthy, /-/ready
 func NewServer(o ServerOptions) *Server {
 	if o.Now == nil {
@@ -70,6 +76,20 @@ func NewServer(o ServerOptions) *Server {
 	login := o.Users.Require
 	api.Register(mux, e, o.Store, o.Now, o.Log, login)
 	board.Register(mux, e, o.Store, o.Now, o.Log, login)
+	if o.SLA.OnTime == (sla.Objective{}) {
+		o.SLA.OnTime = DefaultOnTimeObjective
+	}
+	if o.SLA.Availability == (sla.Objective{}) {
+		o.SLA.Availability = DefaultAvailabilityObjective
+	}
+	var roller *sla.Roller
+	var reports sla.Reports
+	if ss, ok := o.Store.(sla.Source); ok {
+		reports = sla.Reports{Store: ss, Settings: o.SLA}
+		roller = &sla.Roller{Store: ss, Log: o.Log, Lookback: slaLookback(o.Retention)}
+		api.RegisterSLA(mux, reports, o.Now, o.Log, login)
+		board.RegisterSLA(mux, reports, o.Now, o.Log, login)
+	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry}))
 	mux.HandleFunc("GET /-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /-/ready", func(w http.ResponseWriter, r *http.Request) {
@@ -81,7 +101,17 @@ func NewServer(o ServerOptions) *Server {
 		}
 		fmt.Fprintln(w, "ok")
 	})
-	return &Server{Handler: mux, Engine: e, Metrics: m, log: o.Log, store: o.Store, retention: o.Retention, now: o.Now}
+	return &Server{Handler: mux, Engine: e, Metrics: m, log: o.Log, store: o.Store, retention: o.Retention, now: o.Now, roller: roller, reports: reports}
+}
+
+// slaLookback keeps the roll-up inside the results' retention: a day
+// whose results were deleted must not roll up as unknown.
+func slaLookback(retention time.Duration) time.Duration {
+	const want = 35 * 24 * time.Hour
+	if retention > 0 && retention-24*time.Hour < want {
+		return retention - 24*time.Hour
+	}
+	return want
 }
 
 // Serve serves on ln until ctx ends, then shuts down gracefully, and keeps
@@ -94,6 +124,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	defer tick.Stop()
 	if s.retention > 0 {
 		go s.pruneEvery(ctx, 6*time.Hour)
+	}
+	if s.roller != nil {
+		go s.rollEvery(ctx, 15*time.Minute)
 	}
 	s.updateGauges(ctx)
 	for {
@@ -123,8 +156,15 @@ func (s *Server) updateGauges(ctx context.Context) {
 	}
 	counts := map[readiness.Verdict]float64{}
 	silent := 0.0
+	s.Metrics.BranchReady.Reset()
 	for _, b := range all {
 		counts[b.Judgement.Verdict]++
+		switch b.Judgement.Verdict {
+		case readiness.Ready, readiness.ReadyDegraded:
+			s.Metrics.BranchReady.WithLabelValues(b.ID, b.Region).Set(1)
+		case readiness.NotReady, readiness.Unknown:
+			s.Metrics.BranchReady.WithLabelValues(b.ID, b.Region).Set(0)
+		}
 		if b.Silent {
 			silent++
 		}
