@@ -9,6 +9,7 @@ import (
 
 	"github.com/branchready/branchready/collector/alerting"
 	"github.com/branchready/branchready/collector/auth"
+	"github.com/branchready/branchready/collector/sla"
 	"github.com/branchready/branchready/strictyaml"
 )
 
@@ -33,6 +34,31 @@ type Config struct {
 	Alerts alerting.Config `yaml:"alerts" doc:"Incidents and chat alerts: thresholds, deadline escalation, routing, Slack and webhooks."`
 	// dir is the config file's folder, for files named relative to it.
 	dir string
+	SLA SLAConfig `yaml:"sla" doc:"Service-level objectives the SLA reports judge against."`
+}
+
+// SLAConfig sets the objectives of the SLA reports, each with the two levels
+// of the zone of tolerance.
+type SLAConfig struct {
+	CountDegradedAsReady bool          `yaml:"count_degraded_as_ready" doc:"Count ready_degraded branch-days as on time; default false."`
+	Objectives           SLAObjectives `yaml:"objectives"`
+}
+
+// SLAObjectives are the objectives with a desired and an adequate level.
+type SLAObjectives struct {
+	OnTimeReadiness sla.Objective `yaml:"on_time_readiness" doc:"Share of due branch-days ready by the deadline; default desired 0.98, adequate 0.95."`
+	Availability    sla.Objective `yaml:"availability" doc:"Share of business hours devices work; default desired 0.995, adequate 0.98."`
+}
+
+// Default SLA objectives.
+var (
+	DefaultOnTimeObjective       = sla.Objective{Desired: 0.98, Adequate: 0.95}
+	DefaultAvailabilityObjective = sla.Objective{Desired: 0.995, Adequate: 0.98}
+)
+
+// Settings returns the objectives as the SLA engine takes them.
+func (c SLAConfig) Settings() sla.Settings {
+	return sla.Settings{OnTime: c.Objectives.OnTimeReadiness, Availability: c.Objectives.Availability, CountDegraded: c.CountDegradedAsReady}
 }
 
 // TLSConfig names the collector's certificate and key.
@@ -110,6 +136,33 @@ func (c *Config) defaults(dir string) {
 	if c.ClockSkewThreshold == 0 {
 		c.ClockSkewThreshold = 2 * time.Minute
 	}
+	if c.SLA.Objectives.OnTimeReadiness == (sla.Objective{}) {
+		c.SLA.Objectives.OnTimeReadiness = DefaultOnTimeObjective
+	}
+	if c.SLA.Objectives.Availability == (sla.Objective{}) {
+		c.SLA.Objectives.Availability = DefaultAvailabilityObjective
+	}
+}
+
+// validateSLA holds each objective to 0 < adequate <= desired <= 1 and
+// adequate < 1 (an adequate level of 100% leaves no error budget to report).
+func (c *Config) validateSLA(p *strictyaml.Problems) {
+	for _, o := range []struct {
+		path string
+		obj  sla.Objective
+	}{
+		{"sla.objectives.on_time_readiness", c.SLA.Objectives.OnTimeReadiness},
+		{"sla.objectives.availability", c.SLA.Objectives.Availability},
+	} {
+		switch {
+		case o.obj.Desired <= 0 || o.obj.Desired > 1:
+			p.Addf(o.path+".desired", "%v: must be a ratio above 0 and at most 1 (0.98 is 98%%)", o.obj.Desired)
+		case o.obj.Adequate <= 0 || o.obj.Adequate >= 1:
+			p.Addf(o.path+".adequate", "%v: must be a ratio above 0 and below 1 (0.95 is 95%%)", o.obj.Adequate)
+		case o.obj.Adequate > o.obj.Desired:
+			p.Addf(o.path+".adequate", "%v: must not be above desired (%v)", o.obj.Adequate, o.obj.Desired)
+		}
+	}
 }
 
 func (c *Config) validate(p *strictyaml.Problems) {
@@ -128,6 +181,7 @@ func (c *Config) validate(p *strictyaml.Problems) {
 	if c.TLS.CertFile == "" && !c.InsecureListen && !loopback(c.Listen) {
 		p.Addf("listen", "%q: agents' tokens would cross the network in clear; set tls (cert_file, key_file), or insecure_listen: true behind a TLS proxy", c.Listen)
 	}
+	c.validateSLA(p)
 	if c.Retention < 24*time.Hour {
 		p.Addf("retention", "%v: must be at least 24h", c.Retention)
 	}

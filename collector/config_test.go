@@ -47,3 +47,43 @@ func TestPlainHTTPBeyondLoopbackIsRefused(t *testing.T) {
 		t.Errorf("got %v\nwant %s", err, want)
 	}
 }
+
+func TestSLAObjectivesAreValidatedStrictly(t *testing.T) {
+	const users = "users: [{name: ops, password_bcrypt: \"$2a$10$7EqJtq98hPqEX7fNZaFWoOhi5BWX4Z4fP9/3YoXJqQ3mW5uW3xN6e\"}]\n"
+	for _, c := range []struct {
+		name, sla, want string
+	}{
+		{"an adequate level above desired is refused", "sla:\n  objectives:\n    on_time_readiness: {desired: 0.9, adequate: 0.95}\n",
+			`:4: sla.objectives.on_time_readiness.adequate: 0.95: must not be above desired (0.9)`},
+		{"an adequate level of 100% is refused: it leaves no budget", "sla:\n  objectives:\n    availability: {desired: 1, adequate: 1}\n",
+			`:4: sla.objectives.availability.adequate: 1: must be a ratio above 0 and below 1 (0.95 is 95%)`},
+		{"a percentage instead of a ratio is refused", "sla:\n  objectives:\n    availability: {desired: 99.5, adequate: 98}\n",
+			`:4: sla.objectives.availability.desired: 99.5: must be a ratio above 0 and at most 1 (0.98 is 98%)`},
+		{"an unknown objective is refused", "sla:\n  objectives:\n    uptime: {desired: 0.9, adequate: 0.8}\n",
+			`:4: sla.objectives.uptime: unknown key`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "collector.yaml")
+			if err := os.WriteFile(path, []byte(users+c.sla), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := LoadConfig(path)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("got %v\nwant one containing %s", err, c.want)
+			}
+		})
+	}
+	t.Run("without an sla section the defaults apply", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "collector.yaml")
+		if err := os.WriteFile(path, []byte(users), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := LoadConfig(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := cfg.SLA.Settings(); s.OnTime != DefaultOnTimeObjective || s.Availability != DefaultAvailabilityObjective || s.CountDegraded {
+			t.Fatalf("settings %+v, want the defaults", s)
+		}
+	})
+}

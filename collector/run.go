@@ -73,6 +73,7 @@ func Run(ctx context.Context, o Options) error {
 		SkewThreshold: cfg.ClockSkewThreshold, MaxBodyBytes: cfg.MaxBodyBytes, MaxResults: cfg.MaxBatchResults, Retention: cfg.Retention,
 		Alerts: alertOpts,
 		Reload: rl.Reload,
+		SLA:    cfg.SLA.Settings(),
 	})
 	rl.srv = srv
 	ln, err := net.Listen("tcp", cfg.Listen)

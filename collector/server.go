@@ -18,6 +18,7 @@ import (
 	"github.com/branchready/branchready/collector/ingest"
 	"github.com/branchready/branchready/collector/metrics"
 	"github.com/branchready/branchready/collector/readiness"
+	"github.com/branchready/branchready/collector/sla"
 	"github.com/branchready/branchready/collector/store"
 	"github.com/branchready/branchready/result"
 )
@@ -41,6 +42,8 @@ type ServerOptions struct {
 	// Reload, when set, serves POST /-/reload (from loopback, or a logged-in
 	// user): it re-reads the configuration, as SIGHUP does.
 	Reload func() error
+	// SLA are the objectives of the SLA reports.
+	SLA sla.Settings
 }
 
 // Server is a collector's HTTP surface and readiness engine.
@@ -54,9 +57,11 @@ type Server struct {
 	now       func() time.Time
 	alerts    *alertParts
 	// stored hands stored results to the alert engine (nil: no engine).
-	stored func(ctx context.Context, branch string, rs []result.Result)
-	opts   ServerOptions
-	ingest atomic.Pointer[http.Handler]
+	stored  func(ctx context.Context, branch string, rs []result.Result)
+	opts    ServerOptions
+	ingest  atomic.Pointer[http.Handler]
+	roller  *sla.Roller // nil when the store keeps no SLA rollups
+	reports sla.Reports
 }
 
 // NewServer wires the routes:
@@ -65,7 +70,8 @@ type Server struct {
 //	GET  /api/v1/confirmations  agents: staff confirmations made on the board
 //	POST /api/v1/branches/{id}/confirmations, POST /branches/{id}/confirm  people, login
 //	GET  /api/v1/branches[/id]  people, login
-//	GET  /, /branches/{id}      the board, login
+//	GET  /api/v1/sla            people, login: SLA report (JSON, CSV)
+//	GET  /, /branches/{id}, /sla  the board, login
 //	GET  /metrics, /-/healthy, /-/ready
 //	POST /-/reload              loopback, or login
 func NewServer(o ServerOptions) *Server {
@@ -91,6 +97,18 @@ func NewServer(o ServerOptions) *Server {
 	mux.Handle("GET /api/v1/confirmations", ingest.Confirmations(o.Tokens, o.Store))
 	api.Register(mux, e, o.Store, o.Now, o.Log, login)
 	board.Register(mux, e, o.Store, o.Now, o.Log, login, loggedIn)
+	if o.SLA.OnTime == (sla.Objective{}) {
+		o.SLA.OnTime = DefaultOnTimeObjective
+	}
+	if o.SLA.Availability == (sla.Objective{}) {
+		o.SLA.Availability = DefaultAvailabilityObjective
+	}
+	if ss, ok := o.Store.(sla.Source); ok {
+		s.reports = sla.Reports{Store: ss, Settings: o.SLA}
+		s.roller = &sla.Roller{Store: ss, Log: o.Log, Lookback: slaLookback(o.Retention)}
+		api.RegisterSLA(mux, s.reports, o.Now, o.Log, login)
+		board.RegisterSLA(mux, s.reports, o.Now, o.Log, login)
+	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry}))
 	mux.HandleFunc("GET /-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /-/ready", func(w http.ResponseWriter, r *http.Request) {
@@ -137,6 +155,16 @@ func (s *Server) Apply(st Settings) {
 	s.retention.Store(int64(st.Retention))
 }
 
+// slaLookback keeps the roll-up inside the results' retention: a day
+// whose results were deleted must not roll up as unknown.
+func slaLookback(retention time.Duration) time.Duration {
+	const want = 35 * 24 * time.Hour
+	if retention > 0 && retention-24*time.Hour < want {
+		return retention - 24*time.Hour
+	}
+	return want
+}
+
 // Serve serves on ln until ctx ends, then shuts down gracefully, and keeps
 // the verdict gauges current meanwhile.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
@@ -147,6 +175,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	defer tick.Stop()
 	if s.retention.Load() > 0 {
 		go s.pruneEvery(ctx, 6*time.Hour)
+	}
+	if s.roller != nil {
+		go s.rollEvery(ctx, 15*time.Minute)
 	}
 	waitAlerts := func() {}
 	if s.alerts != nil {
@@ -181,8 +212,15 @@ func (s *Server) updateGauges(ctx context.Context) {
 	}
 	counts := map[readiness.Verdict]float64{}
 	silent := 0.0
+	s.Metrics.BranchReady.Reset()
 	for _, b := range all {
 		counts[b.Judgement.Verdict]++
+		switch b.Judgement.Verdict {
+		case readiness.Ready, readiness.ReadyDegraded:
+			s.Metrics.BranchReady.WithLabelValues(b.ID, b.Region).Set(1)
+		case readiness.NotReady, readiness.Unknown:
+			s.Metrics.BranchReady.WithLabelValues(b.ID, b.Region).Set(0)
+		}
 		if b.Silent {
 			silent++
 		}

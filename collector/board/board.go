@@ -44,6 +44,12 @@ var funcs = template.FuncMap{
 		}
 		return ""
 	},
+	"pct":        func(f float64) string { return pct(&f) },
+	"ratio":      pct,
+	"mins":       minutesText,
+	"half":       func(x, w float64) float64 { return x + w/2 },
+	"double":     func(w float64) float64 { return w * 2 },
+	"budgetText": budgetText,
 	"since": func(t time.Time) string {
 		if t.IsZero() {
 			return "never"

@@ -26,6 +26,18 @@ type Metrics struct {
 	SilentAgents prometheus.Gauge
 	// Branches counts branches by today's verdict.
 	Branches *prometheus.GaugeVec
+	// BranchReady is 1 for each branch ready (or ready_degraded) today, 0
+	// when not ready or unknown; closed branches are left out.
+	BranchReady *prometheus.GaugeVec
+	// SLARatio is each region's on-time readiness and availability over
+	// the last 30 rolled-up days.
+	SLARatio *prometheus.GaugeVec
+	// SLABudgetLeft is each region's error budget left over those days.
+	SLABudgetLeft *prometheus.GaugeVec
+	// SLAObjective holds the desired and adequate levels, for rules and panels.
+	SLAObjective *prometheus.GaugeVec
+	// SLARollups counts branch-days rolled up, by outcome (new, revised).
+	SLARollups *prometheus.CounterVec
 }
 
 // New creates and registers the metrics, with Go and process collectors.
@@ -66,6 +78,26 @@ func New() *Metrics {
 			Name: "branchready_branches",
 			Help: "Branches by today's readiness verdict.",
 		}, []string{"verdict"}),
+		BranchReady: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "branchready_branch_ready",
+			Help: "1 when the branch is ready (or ready_degraded) today, 0 when not ready or unknown; closed branches are absent.",
+		}, []string{"branch", "region"}),
+		SLARatio: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "branchready_sla_ratio",
+			Help: "Per region over the last 30 days of rollups: on-time readiness (objective=on_time_readiness) or device availability in business hours (objective=availability), 0 to 1.",
+		}, []string{"region", "objective"}),
+		SLABudgetLeft: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "branchready_sla_error_budget_remaining",
+			Help: "Per region over the last 30 days: late branch-days (on_time_readiness) or device-hours down (availability) still allowed before falling below adequate; negative in breach.",
+		}, []string{"region", "objective"}),
+		SLAObjective: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "branchready_sla_objective_ratio",
+			Help: "The configured levels of each objective's zone of tolerance (level=desired or adequate).",
+		}, []string{"objective", "level"}),
+		SLARollups: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "branchready_sla_rollups_total",
+			Help: "Branch-days rolled up for the SLA reports, by outcome (new, revised).",
+		}, []string{"outcome"}),
 	}
 	v := version.Get()
 	info := prometheus.NewGauge(prometheus.GaugeOpts{
@@ -73,7 +105,8 @@ func New() *Metrics {
 		ConstLabels: prometheus.Labels{"version": v.Version, "revision": v.Revision, "goversion": v.GoVersion},
 	})
 	info.Set(1)
-	m.Registry.MustRegister(m.IngestRequests, m.IngestResults, m.IngestBatchSize, m.StoreWriteSeconds, m.PrunedResults, m.SilentAgents, m.AgentClockSkew, m.Branches,
+	m.Registry.MustRegister(m.BranchReady, m.SLARatio, m.SLABudgetLeft, m.SLAObjective, m.SLARollups,
+		m.IngestRequests, m.IngestResults, m.IngestBatchSize, m.StoreWriteSeconds, m.PrunedResults, m.SilentAgents, m.AgentClockSkew, m.Branches,
 		info, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -41,6 +41,7 @@ func Run(t *testing.T, open Opener) {
 		{"a cancelled context stores nothing", testCancelled},
 		{"incidents and their messages are saved together", testIncidentsAndOutboxInOneTransaction},
 		{"silences are kept until they end and can be deleted", testSilences},
+		{"SLA rollups read back by date range and a re-rolled day replaces its rows", testSLARollups},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.run(t, open) })
 	}
