@@ -134,13 +134,16 @@ func configFlag(fs *flag.FlagSet, args []string, cfg *string) error {
 }
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := command.Flags(program, "demo", "[--listen ADDR]", stderr)
+	fs := command.Flags(program, "demo", "[--listen ADDR] [--slack-api-url URL [--slack-signing-secret S]]", stderr)
 	listen := fs.String("listen", "127.0.0.1:8080", "address to serve the board on")
 	verbose := fs.Bool("v", false, "log what the collector and agents do")
+	slackURL := fs.String("slack-api-url", "", "send the demo's alerts to this Slack Web API (e.g. https://slack.com/api/ with SLACK_BOT_TOKEN set, or a fake Slack); without it they show on the board only")
+	signing := fs.String("slack-signing-secret", "", "the Slack app's signing secret, so its buttons reach POST /slack/interactions")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
-	return demo.Run(ctx, demo.Options{Listen: *listen, Out: stdout, LogOut: stderr, Verbose: *verbose})
+	return demo.Run(ctx, demo.Options{Listen: *listen, Out: stdout, LogOut: stderr, Verbose: *verbose,
+		SlackAPIURL: *slackURL, SlackToken: os.Getenv("SLACK_BOT_TOKEN"), SlackSigningSecret: *signing})
 }
 
 func runLoadgen(ctx context.Context, args []string, stdout, stderr io.Writer) error {

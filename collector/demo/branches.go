@@ -57,8 +57,9 @@ func (d *devices) start(now time.Time) (addrs, error) {
 
 func specs(a addrs) []branchSpec {
 	atm := func(id, addr string) device {
-		return device{ID: id, Kind: "atm", Criticality: "blocking", Vendor: "Diebold Nixdorf", Model: "DN Series 200",
-			Checks: []check{{Name: "reachable", Timeout: "2s", TCP: map[string]string{"address": addr}}}}
+		return device{ID: id, Kind: "atm", Criticality: "blocking", Vendor: "Diebold Nixdorf", Model: "DN Series 200", TransactionsPerDay: 305,
+			Checks: []check{{Name: "reachable", Timeout: "2s", TCP: map[string]string{"address": addr},
+				Remedy: "Power-cycle the ATM from the switch at its rear; if it stays down, call Diebold Nixdorf on the number on the fascia."}}}
 	}
 	counter := device{ID: "cash-counter", Kind: "counter", Criticality: "blocking",
 		Checks: []check{{Name: "status", Timeout: "2s", TCP: map[string]string{"address": a.Counter, "expect": "READY"}}}}
@@ -122,12 +123,14 @@ type agentSection struct {
 }
 
 type device struct {
-	ID          string  `yaml:"id"`
-	Kind        string  `yaml:"kind"`
-	Criticality string  `yaml:"criticality"`
-	Vendor      string  `yaml:"vendor,omitempty"`
-	Model       string  `yaml:"model,omitempty"`
-	Checks      []check `yaml:"checks"`
+	ID          string `yaml:"id"`
+	Kind        string `yaml:"kind"`
+	Criticality string `yaml:"criticality"`
+	Vendor      string `yaml:"vendor,omitempty"`
+	Model       string `yaml:"model,omitempty"`
+	// TransactionsPerDay lets alerts say what an outage costs.
+	TransactionsPerDay int     `yaml:"transactions_per_day,omitempty"`
+	Checks             []check `yaml:"checks"`
 }
 
 type check struct {
@@ -136,6 +139,7 @@ type check struct {
 	TCP     map[string]string `yaml:"tcp,omitempty"`
 	HTTP    map[string]string `yaml:"http,omitempty"`
 	Manual  map[string]string `yaml:"manual,omitempty"`
+	Remedy  string            `yaml:"remedy,omitempty"`
 }
 
 // write puts a branch's configuration and token file under dir and returns

@@ -31,6 +31,10 @@ type Options struct {
 	// ConfirmAfter is when the Berlin lobby manager signs off the feedback
 	// book; default two minutes.
 	ConfirmAfter time.Duration
+	// SlackAPIURL, when set, sends the demo's alerts to that Slack Web API
+	// (a real workspace with SlackToken, or a fake); SlackSigningSecret
+	// turns on the buttons' endpoint.
+	SlackAPIURL, SlackToken, SlackSigningSecret string
 }
 
 // Run starts the demo and blocks until ctx ends.
@@ -66,7 +70,11 @@ func Run(ctx context.Context, o Options) error {
 	}
 	users, _ := auth.NewUsers(map[string]string{"admin": hash})
 	tokens, _ := auth.NewTokens(nil)
-	srv := collector.NewServer(collector.ServerOptions{Store: st, Tokens: tokens, Users: users, Log: log, SkewThreshold: 2 * time.Minute})
+	base := "http://" + ln.Addr().String()
+	// Routing needs only the branches' ids and regions, not their devices.
+	alertOpts := alertOptions(o, specs(addrs{}), base)
+	srv := collector.NewServer(collector.ServerOptions{Store: st, Tokens: tokens, Users: users, Log: log, SkewThreshold: 2 * time.Minute,
+		Alerts: alertOpts})
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -85,7 +93,6 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	base := "http://" + ln.Addr().String()
 	all := specs(a)
 	paths := map[string]string{}
 	for _, b := range all {
@@ -122,6 +129,7 @@ fail on purpose; Sydney's online banking recovers after 3 minutes, and Berlin's
 lobby manager confirms the feedback book after %s. Ctrl-C stops the demo.
 
 `, len(all), base, password, base, base, dir, o.ConfirmAfter)
+	printChannels(o.Out, o, alertOpts, base)
 	return watch(ctx, o, srv.Engine, paths["ber-mitte"], now)
 }
 

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/branchready/branchready/alerts/slack/slacktest"
 )
 
 type syncBuffer struct {
@@ -89,4 +91,44 @@ func TestDemoShowsEveryVerdict(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
+}
+
+// With --slack-api-url the demo delivers its incidents to that Slack: New
+// York's ATM that refuses connections reaches the branch's own channel
+// with what is wrong, what it costs and what to do.
+func TestDemoDeliversItsAlertsToSlack(t *testing.T) {
+	fake := slacktest.Start(slacktest.Options{})
+	defer fake.Close()
+	out := &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Options{Listen: "127.0.0.1:0", Out: out, LogOut: io.Discard, SlackAPIURL: fake.URL, SlackSigningSecret: "s3cret"})
+	}()
+	limit := time.After(90 * time.Second)
+	for {
+		ms := fake.Messages(fake.ChannelID("#demo-nyc-fifth-avenue"))
+		if len(ms) > 0 {
+			text := ms[0].Text
+			for _, want := range []string{"atm-02", "customers an hour", "Power-cycle the ATM", "/branches/nyc-fifth-avenue"} {
+				if !strings.Contains(text, want) {
+					t.Errorf("the demo's first message lacks %q:\n%s", want, text)
+				}
+			}
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("demo stopped early: %v\n%s", err, out)
+		case <-limit:
+			t.Fatalf("no message reached #demo-nyc-fifth-avenue\n%s", out)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	if !strings.Contains(out.String(), "#demo-nyc-fifth-avenue") {
+		t.Errorf("the banner does not name the branch channels:\n%s", out)
+	}
+	cancel()
+	<-done
 }
