@@ -59,6 +59,9 @@ func buildAlerts(o ServerOptions, mux *http.ServeMux, reg *prometheus.Registry, 
 		ao.Getenv = os.Getenv
 	}
 	cfg := ao.Config
+	if ao.Lease == 0 {
+		ao.Lease = cfg.OutboxLease
+	}
 	tmpl, err := cfg.ReadTemplates(ao.Dir, os.ReadFile)
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/branchready/branchready/alerts"
 	"github.com/branchready/branchready/config"
@@ -19,6 +20,9 @@ type Config struct {
 	alerts.Config `yaml:",inline"`
 	Slack         SlackConfig     `yaml:"slack" doc:"The Slack app that posts, edits and threads incident messages."`
 	Webhooks      []WebhookConfig `yaml:"webhooks" doc:"Generic JSON webhooks (signed with HMAC-SHA256), routed to as webhook:NAME."`
+	// OutboxLease bounds how long a notification claimed by a collector
+	// that died mid-delivery waits before it is delivered again.
+	OutboxLease time.Duration `yaml:"outbox_lease" doc:"How long a collector holds a notification it is delivering; one that dies mid-call is retried after this. Default 2m, at least 5s."`
 }
 
 // SlackConfig connects to Slack's Web API with a bot token.
@@ -69,6 +73,9 @@ func (c *Config) Validate(p *strictyaml.Problems, prefix, dir string) {
 	}
 	c.Config.Validate(p, prefix, known)
 	at := func(s string) string { return prefix + "." + s }
+	if c.OutboxLease != 0 && c.OutboxLease < 5*time.Second {
+		p.Addf(at("outbox_lease"), "%s: must be at least 5s (a Slack call can take that long)", c.OutboxLease)
+	}
 	s := c.Slack
 	if s.TokenFile != "" && s.TokenEnv != "" {
 		p.Addf(at("slack"), "set only one of token_file and token_env")
