@@ -24,6 +24,8 @@ type Metrics struct {
 	SilentAgents prometheus.Gauge
 	// Branches counts branches by today's verdict.
 	Branches *prometheus.GaugeVec
+	// LoginFailures counts refused logins by reason (wrong_password, throttled).
+	LoginFailures *prometheus.CounterVec
 }
 
 // New creates and registers the metrics, with Go and process collectors.
@@ -36,7 +38,7 @@ func New() *Metrics {
 		}, []string{"code"}),
 		IngestResults: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "branchready_ingest_results_total",
-			Help: "Results received, by outcome (stored, duplicate, rejected; time_corrected counts results whose event time was shifted by the agent's clock skew).",
+			Help: "Results received, by outcome (stored, duplicate, rejected; time_corrected counts results whose event time was shifted by the agent's clock skew; future and out_of_range count the rejected results whose event time lay after their batch's sent_at or outside the accepted window).",
 		}, []string{"outcome"}),
 		IngestBatchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "branchready_ingest_batch_results",
@@ -64,8 +66,12 @@ func New() *Metrics {
 			Name: "branchready_branches",
 			Help: "Branches by today's readiness verdict.",
 		}, []string{"verdict"}),
+		LoginFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "branchready_login_failures_total",
+			Help: "Logins to the board and API refused, by reason (wrong_password covers unknown users too; throttled: too many failures for the user or address).",
+		}, []string{"reason"}),
 	}
-	m.Registry.MustRegister(m.IngestRequests, m.IngestResults, m.IngestBatchSize, m.StoreWriteSeconds, m.PrunedResults, m.SilentAgents, m.AgentClockSkew, m.Branches,
+	m.Registry.MustRegister(m.IngestRequests, m.IngestResults, m.IngestBatchSize, m.StoreWriteSeconds, m.PrunedResults, m.SilentAgents, m.AgentClockSkew, m.Branches, m.LoginFailures,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
