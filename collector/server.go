@@ -48,12 +48,12 @@ type Server struct {
 	Handler http.Handler
 	// MetricsHandler serves /metrics (also on Handler unless MetricsApart).
 	MetricsHandler http.Handler
-	Engine    *readiness.Engine
-	Metrics   *metrics.Metrics
-	log       *slog.Logger
-	store     store.Store
-	retention time.Duration
-	now       func() time.Time
+	Engine         *readiness.Engine
+	Metrics        *metrics.Metrics
+	log            *slog.Logger
+	store          store.Store
+	retention      time.Duration
+	now            func() time.Time
 }
 
 // NewServer wires the routes:

@@ -251,4 +251,3 @@ func challenge(w http.ResponseWriter) {
 	w.Header().Set("WWW-Authenticate", `Basic realm="branchready", charset="UTF-8"`)
 	http.Error(w, "login required", http.StatusUnauthorized)
 }
-
