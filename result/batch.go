@@ -29,7 +29,13 @@ type Health struct {
 	SpoolDepth int `json:"spool_depth"`
 	// Dropped counts results lost since the spool was created (full spool,
 	// rejected by the collector), so the operations centre sees every loss.
-	Dropped        uint64    `json:"dropped"`
+	Dropped uint64 `json:"dropped"`
+	// DroppedByReason splits Dropped: spool_full, rejected, corrupt,
+	// disk_full (never reached the spool), write_error.
+	DroppedByReason map[string]uint64 `json:"dropped_by_reason,omitempty"`
+	// Held counts results kept in memory because the disk is full; they
+	// ship once it takes writes again.
+	Held           int       `json:"held,omitempty"`
 	LastSweep      time.Time `json:"last_sweep,omitzero"`
 	LastSweepReady bool      `json:"last_sweep_ready"`
 }
