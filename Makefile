@@ -4,7 +4,7 @@ PKGS    := ./...
 BIN     := bin
 LDFLAGS := -s -w
 
-.PHONY: all build test test-unit lint demo peers schema cross clean
+.PHONY: all build test test-unit lint demo peers schema cross clean fuzz
 
 all: build
 
@@ -40,6 +40,20 @@ lint:
 
 demo:
 	$(GO) run ./cmd/branchready-collector demo
+
+# Runs every Fuzz* target of the module in turn for FUZZTIME each
+# (make fuzz FUZZTIME=2m). A crasher is written to the package's
+# testdata/fuzz/ and then runs with the ordinary tests: check it in with
+# its fix.
+FUZZTIME ?= 20s
+fuzz:
+	@set -e; for f in $$(grep -rl --include='*_test.go' '^func Fuzz' . | sort); do \
+		dir=./$$(dirname $${f#./}); \
+		for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
+			echo "== $$dir $$t ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) $$dir; \
+		done; \
+	done
 
 # Regenerate the JSON Schemas in configs/ from the Go types.
 schema:
