@@ -29,7 +29,7 @@ type Config struct {
 	Retention          time.Duration `yaml:"retention" doc:"Results older than this are deleted (SLA reports need the last months); default 2160h (90 days), at least 24h."`
 	MaxBodyBytes       int64         `yaml:"max_body_bytes" doc:"Largest ingest request body; default 8 MiB."`
 	MaxBatchResults    int           `yaml:"max_batch_results" doc:"Most results per ingest request; default 5000."`
-	MaxDecodeBytes     int64         `yaml:"max_decode_bytes" doc:"Most ingest bytes decoded at once across all requests (about three times this in memory); past it agents are told to retry (503). Default 256 MiB."`
+	MaxDecodeBytes     int64         `yaml:"max_decode_bytes" doc:"Most ingest bytes decoded at once across all requests (decoding holds a few times this in memory); past it agents are told to retry (503). Default 256 MiB."`
 	// Metrics protects /metrics, which lists branch ids.
 	Metrics MetricsConfig `yaml:"metrics" doc:"Where /metrics is served and who may read it."`
 }

@@ -22,7 +22,7 @@ const (
 	DefaultMaxJSONBytes = 32 << 20 // after gunzip
 	DefaultMaxResults   = 5000
 	// DefaultMaxDecodeBytes bounds the bytes being decoded at once across
-	// all requests (decoding holds about three times that in memory).
+	// all requests (decoding holds a few times that in memory).
 	DefaultMaxDecodeBytes = 256 << 20
 	// DefaultMaxAge and DefaultMaxAhead frame the event times accepted
 	// around the receive time, after skew correction: a spool may deliver
