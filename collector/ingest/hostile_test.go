@@ -180,12 +180,12 @@ func TestDecodingPastTheBudgetIsAnsweredRetryLater(t *testing.T) {
 	}
 }
 
-// Forty parallel gzip bodies that each expand to 4 MiB, against a budget of
-// 8 MiB: each is stored or answered 503, and every byte is given back.
+// Forty parallel gzip bodies that each expand to 1 MiB, against a budget of
+// 2 MiB: each is stored or answered 503, and every byte is given back.
 func TestParallelInflatingBodiesStayWithinTheBudget(t *testing.T) {
-	srv, h, _, _ := handler(t, Options{MaxDecodeBytes: 8 << 20, MaxBodyBytes: 1 << 20})
+	srv, h, _, _ := handler(t, Options{MaxDecodeBytes: 2 << 20, MaxBodyBytes: 1 << 20})
 	body := append(batch("lon", res("a", "lon"))[:0:0], batch("lon", res("a", "lon"))...)
-	body = append(body[:len(body)-1], append(bytes.Repeat([]byte(" "), 4<<20), '}')...)
+	body = append(body[:len(body)-1], append(bytes.Repeat([]byte(" "), 1<<20), '}')...)
 	var wg sync.WaitGroup
 	codes := make(chan int, 40)
 	for range 40 {
