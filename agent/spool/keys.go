@@ -64,6 +64,9 @@ const (
 	ReasonDiskFull = "disk_full"
 	// ReasonWriteError is the same for any other write failure.
 	ReasonWriteError = "write_error"
+	// ReasonUnencodable counts results that do not encode as JSON (a NaN
+	// observation); the rest of their sweep is spooled.
+	ReasonUnencodable = "unencodable"
 )
 
 const keyLen = 9

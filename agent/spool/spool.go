@@ -141,7 +141,10 @@ func (s *Spool) put(rs []result.Result, prio []Priority, lost map[string]uint64)
 		}
 		v, err := json.Marshal(&rs[i])
 		if err != nil {
-			return fmt.Errorf("spool result %s: %w", rs[i].ID, err)
+			// A NaN observation, say: drop and count this one, keep the rest.
+			s.o.Log.Error("spool: result does not encode; dropped", "id", rs[i].ID, "device", rs[i].Device,
+				"check", rs[i].Check, "reason", ReasonUnencodable, "err", err)
+			continue
 		}
 		vals[i] = v
 	}
@@ -151,11 +154,16 @@ func (s *Spool) put(rs []result.Result, prio []Priority, lost map[string]uint64)
 		for reason, n := range lost {
 			m.dropped[reason] += n
 		}
+		for _, v := range vals {
+			if v == nil {
+				m.dropped[ReasonUnencodable]++
+			}
+		}
 		res, ids := tx.Bucket(bucketResults), tx.Bucket(bucketIDs)
 		seq := nextSeq(m.seq, s.o.Now())
 		for i := range rs {
 			id := rs[i].ID
-			if ids.Get([]byte(id)) != nil {
+			if vals[i] == nil || ids.Get([]byte(id)) != nil {
 				continue
 			}
 			p := PriorityNormal
