@@ -52,4 +52,12 @@ type Rejection struct {
 	Index int    `json:"index"`
 	ID    string `json:"id,omitempty"`
 	Error string `json:"error"`
+	// Code classifies the cause for the agent's loss counters; empty for
+	// a malformed item.
+	Code string `json:"code,omitempty"`
 }
+
+// RejectEventTime is the Rejection code of a result whose event time the
+// collector refused: after its batch was sent (the agent's clock ran
+// ahead) or outside the accepted window.
+const RejectEventTime = "event_time"

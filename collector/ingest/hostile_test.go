@@ -65,7 +65,7 @@ func TestEventTimesOutOfRangeAreRefusedOneByOne(t *testing.T) {
 			code, got := post(t, srv.URL, tokLondon, batch("lon", r, res("ok", "lon")), false)
 			var resp result.IngestResponse
 			_ = json.Unmarshal([]byte(got), &resp)
-			if code != 200 || resp.Accepted != 1 || len(resp.Rejected) != 1 || resp.Rejected[0].Error != tc.want {
+			if code != 200 || resp.Accepted != 1 || len(resp.Rejected) != 1 || resp.Rejected[0].Error != tc.want || resp.Rejected[0].Code != result.RejectEventTime {
 				t.Fatalf("got %d %s\nwant one rejection: %s", code, got, tc.want)
 			}
 			if _, stored := st.results["x"]; stored {

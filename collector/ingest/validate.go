@@ -73,7 +73,7 @@ func (h *Handler) validate(branch string, items []json.RawMessage, w window) ([]
 		}
 		if msg, outcome := w.check(&res); msg != "" {
 			n[outcome]++
-			reject(i, res.ID, "%s", msg)
+			resp.Rejected = append(resp.Rejected, result.Rejection{Index: i, ID: res.ID, Error: msg, Code: result.RejectEventTime})
 			continue
 		}
 		if seen[res.ID] {
