@@ -8,7 +8,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 REVISION ?= $(shell git rev-parse HEAD 2>/dev/null)
 LDFLAGS  := -s -w -X github.com/branchready/branchready/version.version=$(VERSION) -X github.com/branchready/branchready/version.revision=$(REVISION)
 
-.PHONY: all build test test-unit lint demo peers schema cross clean
+.PHONY: all build test test-unit lint demo peers schema cross clean fuzz
 
 all: build
 
@@ -44,6 +44,20 @@ lint:
 
 demo:
 	$(GO) run ./cmd/branchready-collector demo
+
+# Runs every Fuzz* target of the module in turn for FUZZTIME each
+# (make fuzz FUZZTIME=2m). A crasher is written to the package's
+# testdata/fuzz/ and then runs with the ordinary tests: check it in with
+# its fix.
+FUZZTIME ?= 20s
+fuzz:
+	@set -e; for f in $$(grep -rl --include='*_test.go' '^func Fuzz' . | sort); do \
+		dir=./$$(dirname $${f#./}); \
+		for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
+			echo "== $$dir $$t ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) $$dir; \
+		done; \
+	done
 
 # Regenerate the JSON Schemas in configs/ from the Go types.
 schema:

@@ -320,9 +320,15 @@ func (a *agentState) sweep(ctx context.Context, b *Branch, sh *shipper.Shipper, 
 // health is the heartbeat the collector keeps: spool depth, every result
 // lost, and the last sweep.
 func (a *agentState) health() *result.Health {
-	h := &result.Health{SpoolDepth: a.spool.Depth()}
-	for _, n := range a.spool.Dropped() {
+	h := &result.Health{SpoolDepth: a.spool.Depth(), Held: a.spool.Held()}
+	for reason, n := range a.spool.Dropped() {
 		h.Dropped += n
+		if n > 0 {
+			if h.DroppedByReason == nil {
+				h.DroppedByReason = map[string]uint64{}
+			}
+			h.DroppedByReason[reason] = n
+		}
 	}
 	a.mu.Lock()
 	if a.lastSweep != nil {
@@ -352,7 +358,7 @@ func (a *agentState) status() admin.Status {
 	s := admin.Status{
 		Branch: l.File.Branch.ID, Name: l.File.Branch.Name, Timezone: l.File.Branch.Timezone, Version: Version,
 		ConfigPath: l.Path, ConfigHash: l.Hash, Started: a.started, LastReloadError: a.reloadErr, LastSweep: a.lastSweep,
-		Spool: admin.SpoolState{Results: a.spool.Depth(), Bytes: a.spool.Bytes(), Oldest: a.spool.Oldest(), Dropped: a.spool.Dropped()},
+		Spool: admin.SpoolState{Results: a.spool.Depth(), Bytes: a.spool.Bytes(), Oldest: a.spool.Oldest(), Dropped: a.spool.Dropped(), Held: a.spool.Held()},
 		Collector: admin.CollectorLink{URL: l.File.Collector.URL, LastSuccess: st.LastSuccess, LastError: st.LastError,
 			LastErrorAt: st.LastErrorAt, ConsecutiveFailures: st.ConsecutiveFailures, Stored: st.Stored,
 			Reachable: !st.LastSuccess.IsZero() && st.ConsecutiveFailures == 0},

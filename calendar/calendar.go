@@ -1,6 +1,7 @@
 package calendar
 
 import (
+	"sort"
 	"time"
 )
 
@@ -11,6 +12,7 @@ type Calendar struct {
 	week    [7]*span
 	special map[string]*span
 	names   map[string]string
+	check   int // minutes after midnight: the check time of days open around the clock
 }
 
 // Spec returns the (defaulted) specification the calendar was built from.
@@ -27,8 +29,15 @@ type Day struct {
 	Open bool
 	// Holiday names the holiday or special day, if any.
 	Holiday string
+	// AllDay is true on a day open around the clock (00:00-24:00). Such a
+	// day has no opening to be ready for, so Opening is the calendar's daily
+	// check time instead, and Deadline and SweepFrom are measured from it.
+	AllDay bool
 	// Opening, Closing, Deadline and SweepFrom are zero on closed days.
 	Opening, Closing, Deadline, SweepFrom time.Time
+	// start is when business hours begin: Opening, or midnight on an
+	// AllDay day.
+	start time.Time
 }
 
 // Day returns the branch-day for a local date.
@@ -55,6 +64,11 @@ func (c *Calendar) Day(year int, month time.Month, dayOfMonth int) Day {
 	d.Open = true
 	d.Opening = c.at(year, month, dayOfMonth, sp.open)
 	d.Closing = c.at(year, month, dayOfMonth, sp.close)
+	d.start = d.Opening
+	if sp.open == 0 && sp.close == 24*60 {
+		d.AllDay = true
+		d.Opening = c.at(year, month, dayOfMonth, c.check)
+	}
 	d.Deadline = d.Opening.Add(-c.spec.Lead)
 	d.SweepFrom = d.Opening.Add(-c.spec.SweepStart)
 	return d
@@ -97,9 +111,10 @@ type Slot struct {
 // Slots returns the sweeps of a day in time order: pre-opening sweeps from
 // SweepFrom up to and including the deadline every RetryInterval, then
 // business-hours sweeps from opening until closing every BusinessInterval.
-// A closed day has none.
+// On an AllDay day business-hours sweeps run from midnight, except inside
+// the pre-opening window. A closed day has none.
 func (c *Calendar) Slots(d Day) []Slot {
-	if !d.Open {
+	if !d.Open || c.spec.RetryInterval <= 0 {
 		return nil
 	}
 	var out []Slot
@@ -107,23 +122,58 @@ func (c *Calendar) Slots(d Day) []Slot {
 		out = append(out, Slot{t, PreOpening})
 	}
 	if c.spec.BusinessInterval > 0 {
-		for t := d.Opening; t.Before(d.Closing); t = t.Add(c.spec.BusinessInterval) {
+		start := d.start
+		if start.IsZero() {
+			start = d.Opening
+		}
+		for t := start; t.Before(d.Closing); t = t.Add(c.spec.BusinessInterval) {
+			if d.AllDay && !t.Before(d.SweepFrom) && t.Before(d.Opening) {
+				continue
+			}
 			out = append(out, Slot{t, BusinessHours})
 		}
+	}
+	if d.AllDay {
+		sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
 	}
 	return out
 }
 
 // Next returns the first slot strictly after t, looking up to 14 days ahead.
+//
+// A day's pre-opening sweeps may fall on the day before (a branch opening
+// at 00:30), among that day's business-hours sweeps, so the earliest slot
+// is taken across neighbouring days rather than the first of the first day
+// that has one.
 func (c *Calendar) Next(t time.Time) (Slot, bool) {
+	return c.next(t, "")
+}
+
+// NextOf returns the first slot of the given kind strictly after t, looking
+// up to 14 days ahead.
+func (c *Calendar) NextOf(t time.Time, kind SweepKind) (Slot, bool) {
+	return c.next(t, kind)
+}
+
+func (c *Calendar) next(t time.Time, kind SweepKind) (Slot, bool) {
 	l := t.In(c.loc)
-	for i := range 15 {
+	var best Slot
+	found := -1
+	// Slots of day i lie between about 13 hours before its midnight
+	// (sweep_start is at most 12h, plus a daylight-saving hour) and the
+	// next midnight, so once a slot is found one more day can only hold
+	// an earlier one.
+	for i := 0; i <= 15 && (found < 0 || i <= found+1); i++ {
 		d := c.Day(l.Year(), l.Month(), l.Day()+i)
 		for _, s := range c.Slots(d) {
-			if s.At.After(t) {
-				return s, true
+			if s.At.After(t) && (kind == "" || s.Kind == kind) && (found < 0 || s.At.Before(best.At)) {
+				best = s
+				if found < 0 {
+					found = i
+				}
+				break
 			}
 		}
 	}
-	return Slot{}, false
+	return best, found >= 0
 }

@@ -20,6 +20,9 @@ type Spec struct {
 	RetryInterval time.Duration `yaml:"retry_interval" json:"retry_interval_ns" doc:"Pre-opening sweeps repeat at this interval until every blocking check passes or the deadline passes. Default 5m."`
 	// BusinessInterval spaces the lighter sweeps while the branch is open.
 	BusinessInterval time.Duration `yaml:"business_interval" json:"business_interval_ns" doc:"Interval of business-hours sweeps; 0 turns them off. Default 15m."`
+	// CheckTime stands in for the opening on days the branch is open around
+	// the clock (00:00-24:00), which have no opening to be ready for.
+	CheckTime string `yaml:"check_time" json:"check_time,omitempty" doc:"HH:MM. On days open 00:00-24:00 readiness is judged as if the branch opened at this time: deadline = check_time - lead. Default 06:00."`
 }
 
 // Week holds opening hours per weekday.
@@ -53,6 +56,11 @@ const (
 	DefaultSweepStart       = 60 * time.Minute
 	DefaultRetryInterval    = 5 * time.Minute
 	DefaultBusinessInterval = 15 * time.Minute
+	DefaultCheckTime        = "06:00"
+	// MaxSweepStart bounds how far before opening the pre-opening sweep may
+	// begin, so that a day's sweeps start at most a day ahead and finding
+	// the next slot looks at a bounded number of days.
+	MaxSweepStart = 12 * time.Hour
 )
 
 // WithDefaults returns s with zero durations set to their defaults.
@@ -69,6 +77,9 @@ func (s Spec) WithDefaults() Spec {
 	}
 	if s.BusinessInterval == 0 {
 		s.BusinessInterval = DefaultBusinessInterval
+	}
+	if s.CheckTime == "" {
+		s.CheckTime = DefaultCheckTime
 	}
 	return s
 }
@@ -129,6 +140,14 @@ func Compile(s Spec) (*Calendar, []Problem) {
 		if d.v < 0 {
 			add(d.path, "%v: must not be negative", d.v)
 		}
+	}
+	if s.SweepStart > MaxSweepStart {
+		add("sweep_start", "%v: must be at most %v", s.SweepStart, MaxSweepStart)
+	}
+	if m, err := parseClock(s.CheckTime); err != nil || m >= 24*60 {
+		add("check_time", "%q: must be HH:MM between 00:00 and 23:59", s.CheckTime)
+	} else {
+		c.check = m
 	}
 	if s.SweepStart < s.Lead {
 		add("lead", "%v: must not exceed sweep_start (%v), or the pre-opening sweep would start after the deadline", s.Lead, s.SweepStart)

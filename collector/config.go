@@ -3,6 +3,7 @@ package collector
 import (
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -30,6 +31,9 @@ type Config struct {
 	Retention          time.Duration `yaml:"retention" doc:"Results older than this are deleted (SLA reports need the last months); default 2160h (90 days), at least 24h."`
 	MaxBodyBytes       int64         `yaml:"max_body_bytes" doc:"Largest ingest request body; default 8 MiB."`
 	MaxBatchResults    int           `yaml:"max_batch_results" doc:"Most results per ingest request; default 5000."`
+	MaxDecodeBytes     int64         `yaml:"max_decode_bytes" doc:"Most ingest bytes decoded at once across all requests (decoding holds a few times this in memory); past it agents are told to retry (503). Default 256 MiB."`
+	// Metrics protects /metrics, which lists branch ids.
+	Metrics MetricsConfig `yaml:"metrics" doc:"Where /metrics is served and who may read it."`
 	// Alerts turns results into incidents and chat messages.
 	Alerts alerting.Config `yaml:"alerts" doc:"Incidents and chat alerts: thresholds, deadline escalation, routing, Slack and webhooks."`
 	// dir is the config file's folder, for files named relative to it.
@@ -59,6 +63,13 @@ var (
 // Settings returns the objectives as the SLA engine takes them.
 func (c SLAConfig) Settings() sla.Settings {
 	return sla.Settings{OnTime: c.Objectives.OnTimeReadiness, Availability: c.Objectives.Availability, CountDegraded: c.CountDegradedAsReady}
+}
+
+// MetricsConfig moves /metrics to its own address and/or puts a login on it.
+type MetricsConfig struct {
+	Listen         string `yaml:"listen" doc:"Serve /metrics on this address (plain HTTP, e.g. 127.0.0.1:9464) instead of on listen."`
+	Username       string `yaml:"username" doc:"Require this basic-auth user for /metrics (Prometheus basic_auth)."`
+	PasswordBcrypt string `yaml:"password_bcrypt" doc:"bcrypt hash of the /metrics password (branchready-collector hash-password prints one)."`
 }
 
 // TLSConfig names the collector's certificate and key.
@@ -182,6 +193,19 @@ func (c *Config) validate(p *strictyaml.Problems) {
 		p.Addf("listen", "%q: agents' tokens would cross the network in clear; set tls (cert_file, key_file), or insecure_listen: true behind a TLS proxy", c.Listen)
 	}
 	c.validateSLA(p)
+	if c.MaxDecodeBytes < 0 {
+		p.Addf("max_decode_bytes", "%d: must not be negative", c.MaxDecodeBytes)
+	}
+	if m := c.Metrics; (m.Username == "") != (m.PasswordBcrypt == "") {
+		p.Addf("metrics", "set both username and password_bcrypt, or neither")
+	} else if m.Username != "" {
+		if _, err := auth.NewUsers(map[string]string{m.Username: m.PasswordBcrypt}); err != nil {
+			p.Addf("metrics.password_bcrypt", "must be a bcrypt hash")
+		}
+	}
+	if c.Metrics.Listen != "" && c.Metrics.Listen == c.Listen {
+		p.Addf("metrics.listen", "%q: must differ from listen", c.Metrics.Listen)
+	}
 	if c.Retention < 24*time.Hour {
 		p.Addf("retention", "%v: must be at least 24h", c.Retention)
 	}
@@ -243,4 +267,13 @@ func (c *Config) users() *auth.Users {
 	}
 	u, _ := auth.NewUsers(m)
 	return u
+}
+
+// metricsLogin returns the guard of /metrics, or nil when it has none.
+func (c *Config) metricsLogin() func(http.Handler) http.Handler {
+	if c.Metrics.Username == "" {
+		return nil
+	}
+	u, _ := auth.NewUsers(map[string]string{c.Metrics.Username: c.Metrics.PasswordBcrypt})
+	return u.Require
 }

@@ -87,3 +87,22 @@ func TestSLAObjectivesAreValidatedStrictly(t *testing.T) {
 		}
 	})
 }
+
+func TestMetricsSettingsAreChecked(t *testing.T) {
+	const hash = "$2a$10$7EqJtq98hPqEX7fNZaFWoOhi5BWX4Z4fP9/3YoXJqQ3mW5uW3xN6e"
+	path := filepath.Join(t.TempDir(), "collector.yaml")
+	src := "listen: 127.0.0.1:8080\nusers: [{name: ops, password_bcrypt: \"" + hash + "\"}]\n" +
+		"max_decode_bytes: -1\nmetrics: {listen: \"127.0.0.1:8080\", username: prometheus}\n"
+	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := LoadConfig(path)
+	want := []string{
+		path + `:3: max_decode_bytes: -1: must not be negative`,
+		path + `:4: metrics: set both username and password_bcrypt, or neither`,
+		path + `:4: metrics.listen: "127.0.0.1:8080": must differ from listen`,
+	}
+	if err == nil || err.Error() != strings.Join(want, "\n") {
+		t.Errorf("got:\n%v\nwant:\n%s", err, strings.Join(want, "\n"))
+	}
+}

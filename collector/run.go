@@ -71,11 +71,24 @@ func Run(ctx context.Context, o Options) error {
 	srv := NewServer(ServerOptions{
 		Store: st, Tokens: tokens, Users: users, Log: o.Log,
 		SkewThreshold: cfg.ClockSkewThreshold, MaxBodyBytes: cfg.MaxBodyBytes, MaxResults: cfg.MaxBatchResults, Retention: cfg.Retention,
-		Alerts: alertOpts,
-		Reload: rl.Reload,
-		SLA:    cfg.SLA.Settings(),
+		Alerts:         alertOpts,
+		Reload:         rl.Reload,
+		SLA:            cfg.SLA.Settings(),
+		MaxDecodeBytes: cfg.MaxDecodeBytes, MetricsApart: cfg.Metrics.Listen != "", MetricsLogin: cfg.metricsLogin(),
 	})
 	rl.srv = srv
+	if cfg.Metrics.Listen != "" {
+		mln, err := net.Listen("tcp", cfg.Metrics.Listen)
+		if err != nil {
+			return fmt.Errorf("metrics.listen: %w", err)
+		}
+		o.Log.Info("metrics listening", "addr", mln.Addr().String(), "login", cfg.Metrics.Username != "")
+		go func() {
+			if err := srv.ServeMetrics(ctx, mln); err != nil {
+				o.Log.Error("metrics server", "err", err)
+			}
+		}()
+	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)

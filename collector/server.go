@@ -44,18 +44,27 @@ type ServerOptions struct {
 	Reload func() error
 	// SLA are the objectives of the SLA reports.
 	SLA sla.Settings
+	// MetricsApart leaves /metrics off Handler: Run serves MetricsHandler on
+	// its own address instead.
+	MetricsApart bool
+	// MetricsLogin, when set, guards /metrics (basic auth for Prometheus).
+	MetricsLogin func(http.Handler) http.Handler
+	// MaxDecodeBytes bounds the ingest bytes decoded at once (0: default).
+	MaxDecodeBytes int64
 }
 
 // Server is a collector's HTTP surface and readiness engine.
 type Server struct {
-	Handler   http.Handler
-	Engine    *readiness.Engine
-	Metrics   *metrics.Metrics
-	log       *slog.Logger
-	store     store.Store
-	retention atomic.Int64 // time.Duration; Apply changes it
-	now       func() time.Time
-	alerts    *alertParts
+	Handler http.Handler
+	// MetricsHandler serves /metrics (also on Handler unless MetricsApart).
+	MetricsHandler http.Handler
+	Engine         *readiness.Engine
+	Metrics        *metrics.Metrics
+	log            *slog.Logger
+	store          store.Store
+	retention      atomic.Int64 // time.Duration; Apply changes it
+	now            func() time.Time
+	alerts         *alertParts
 	// stored hands stored results to the alert engine (nil: no engine).
 	stored  func(ctx context.Context, branch string, rs []result.Result)
 	opts    ServerOptions
@@ -74,11 +83,20 @@ type Server struct {
 //	GET  /, /branches/{id}, /sla  the board, login
 //	GET  /metrics, /-/healthy, /-/ready
 //	POST /-/reload              loopback, or login
+//
+// Every state-changing request from a browser must come from the board's
+// own origin (http.CrossOriginProtection): basic auth alone would let any
+// page an operator visits post with their login. Agents send no Origin
+// or Sec-Fetch-Site header, so ingest is unaffected.
 func NewServer(o ServerOptions) *Server {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
 	m := metrics.New()
+	o.Users.Guard(auth.GuardOptions{Now: o.Now, OnFailure: func(user, addr, reason string) {
+		m.LoginFailures.WithLabelValues(reason).Inc()
+		o.Log.Warn("login refused", "user", clipName(user), "client", addr, "reason", reason)
+	}})
 	e := &readiness.Engine{Store: o.Store, Now: o.Now}
 	s := &Server{Engine: e, Metrics: m, log: o.Log, store: o.Store, now: o.Now, opts: o}
 	mux := http.NewServeMux()
@@ -109,7 +127,14 @@ func NewServer(o ServerOptions) *Server {
 		api.RegisterSLA(mux, s.reports, o.Now, o.Log, login)
 		board.RegisterSLA(mux, s.reports, o.Now, o.Log, login)
 	}
-	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry}))
+	var mh http.Handler = promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry})
+	if o.MetricsLogin != nil {
+		mh = o.MetricsLogin(mh)
+	}
+	if !o.MetricsApart {
+		mux.Handle("GET /metrics", mh)
+	}
+	s.MetricsHandler = mh
 	mux.HandleFunc("GET /-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /-/ready", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
@@ -123,7 +148,7 @@ func NewServer(o ServerOptions) *Server {
 	if o.Reload != nil {
 		mux.Handle("POST /-/reload", loopbackOr(login, reloadHandler(o.Reload)))
 	}
-	s.Handler = mux
+	s.Handler = http.NewCrossOriginProtection().Handler(mux)
 	return s
 }
 
@@ -149,6 +174,7 @@ func (s *Server) Apply(st Settings) {
 	var h http.Handler = ingest.New(ingest.Options{
 		Store: o.Store, Tokens: o.Tokens, Metrics: s.Metrics, Log: o.Log, Now: o.Now, Discard: o.Discard,
 		Changed: s.Engine.Invalidate, Stored: s.stored, MaxBodyBytes: st.MaxBodyBytes, MaxResults: st.MaxResults, SkewThreshold: st.SkewThreshold,
+		MaxDecodeBytes: o.MaxDecodeBytes,
 	})
 	s.ingest.Store(&h)
 	s.Engine.SetSkewThreshold(st.SkewThreshold)
@@ -202,6 +228,21 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 }
 
+// ServeMetrics serves /metrics alone on ln until ctx ends.
+func (s *Server) ServeMetrics(ctx context.Context, ln net.Listener) error {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.MetricsHandler)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
 func (s *Server) updateGauges(ctx context.Context) {
 	all, err := s.Engine.All(ctx)
 	if err != nil {
@@ -229,4 +270,12 @@ func (s *Server) updateGauges(ctx context.Context) {
 	for _, v := range []readiness.Verdict{readiness.Ready, readiness.ReadyDegraded, readiness.NotReady, readiness.Unknown, readiness.Closed} {
 		s.Metrics.Branches.WithLabelValues(string(v)).Set(counts[v])
 	}
+}
+
+// clipName keeps a guessed user name from flooding the log.
+func clipName(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "..."
+	}
+	return s
 }

@@ -101,6 +101,7 @@ devices:
 		req, _ := http.NewRequest(http.MethodPost, c.url+"/api/v1/branches/e2e-branch/confirmations",
 			strings.NewReader(`{"device":"atm-01","check":"reachable","by":"Priya Shah"}`))
 		req.SetBasicAuth("ops", c.password)
+		req.Header.Set("Content-Type", "application/json")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

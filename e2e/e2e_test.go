@@ -236,6 +236,7 @@ func TestAgentToBoard(t *testing.T) {
 		b, _ := json.Marshal(result.Batch{Branch: "e2e-branch", Results: []result.Result{}})
 		req, _ := http.NewRequest(http.MethodPost, c.url+"/api/v1/results", strings.NewReader(string(b)))
 		req.Header.Set("Authorization", "Bearer "+otherToken)
+		req.Header.Set("Content-Type", "application/json")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

@@ -29,7 +29,13 @@ type Health struct {
 	SpoolDepth int `json:"spool_depth"`
 	// Dropped counts results lost since the spool was created (full spool,
 	// rejected by the collector), so the operations centre sees every loss.
-	Dropped        uint64    `json:"dropped"`
+	Dropped uint64 `json:"dropped"`
+	// DroppedByReason splits Dropped: spool_full, rejected, corrupt,
+	// disk_full (never reached the spool), write_error.
+	DroppedByReason map[string]uint64 `json:"dropped_by_reason,omitempty"`
+	// Held counts results kept in memory because the disk is full; they
+	// ship once it takes writes again.
+	Held           int       `json:"held,omitempty"`
 	LastSweep      time.Time `json:"last_sweep,omitzero"`
 	LastSweepReady bool      `json:"last_sweep_ready"`
 }
@@ -46,4 +52,12 @@ type Rejection struct {
 	Index int    `json:"index"`
 	ID    string `json:"id,omitempty"`
 	Error string `json:"error"`
+	// Code classifies the cause for the agent's loss counters; empty for
+	// a malformed item.
+	Code string `json:"code,omitempty"`
 }
+
+// RejectEventTime is the Rejection code of a result whose event time the
+// collector refused: after its batch was sent (the agent's clock ran
+// ahead) or outside the accepted window.
+const RejectEventTime = "event_time"

@@ -65,7 +65,7 @@ func NewMetrics(version string, g Gauges) *Metrics {
 		gaugeFunc("branchready_agent_ship_latency_seconds", "Duration of the last successful request to the collector.", g.ShipLatency),
 		gaugeFunc("branchready_agent_ship_consecutive_failures", "Failed requests to the collector since the last success.", g.ShipFailures),
 		&droppedCollector{desc: prometheus.NewDesc("branchready_agent_spool_dropped_total",
-			"Results dropped from the spool without reaching the collector, by reason (spool_full, rejected, corrupt).", []string{"reason"}, nil), f: g.Dropped},
+			"Results dropped from the spool without reaching the collector, by reason (spool_full, rejected, rejected_clock, corrupt, unencodable; disk_full and write_error: never reached the spool).", []string{"reason"}, nil), f: g.Dropped},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

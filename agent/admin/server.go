@@ -59,6 +59,8 @@ type SpoolState struct {
 	Bytes   int64             `json:"bytes"`
 	Oldest  time.Time         `json:"oldest,omitzero"`
 	Dropped map[string]uint64 `json:"dropped"`
+	// Held counts results kept in memory while the disk is full.
+	Held int `json:"held,omitempty"`
 }
 
 // CollectorLink is how shipping goes.

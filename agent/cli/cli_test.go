@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func writeFile(t *testing.T, name, body string) string {
@@ -94,5 +95,34 @@ devices:
 	code, out, _ = runCLI("check", "-c", p, "--device", "up", "--json")
 	if code != 0 || !strings.Contains(out, `"ready": true`) {
 		t.Errorf("check --device up --json: exit %d\n%s", code, out)
+	}
+}
+
+func TestValidateReturnsForABranchOpenAroundTheClock(t *testing.T) {
+	p := writeFile(t, "24h.yaml", `branch:
+  id: lobby
+  name: Self-service lobby
+  timezone: Europe/London
+  hours: {mon: "00:00-24:00", tue: "00:00-24:00", wed: "00:00-24:00", thu: "00:00-24:00", fri: "00:00-24:00", sat: "00:00-24:00", sun: "00:00-24:00"}
+devices:
+  - {id: atm, kind: atm, checks: [{name: port, tcp: {address: "127.0.0.1:1"}}]}
+`)
+	done := make(chan struct{})
+	var code int
+	var out, errs string
+	go func() {
+		defer close(done)
+		code, out, errs = runCLI("validate", "-c", p)
+	}()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("validate did not return within a minute for a 24-hour branch")
+	}
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if want := "open around the clock, daily check at 06:00, ready by 05:45"; !strings.Contains(out, want) {
+		t.Errorf("validate output lacks %q:\n%s", want, out)
 	}
 }

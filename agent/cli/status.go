@@ -90,6 +90,9 @@ func printStatus(w io.Writer, s admin.Status) {
 	}
 	sort.Strings(drops)
 	fmt.Fprintf(w, "spool: %d results waiting (%d bytes)", s.Spool.Results, s.Spool.Bytes)
+	if s.Spool.Held > 0 {
+		fmt.Fprintf(w, ", DISK FULL: %d results held in memory", s.Spool.Held)
+	}
 	if len(drops) > 0 {
 		fmt.Fprintf(w, ", DROPPED: %s", strings.Join(drops, ", "))
 	}

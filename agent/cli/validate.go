@@ -44,10 +44,17 @@ func printSummary(w io.Writer, b *agent.Branch, now time.Time) {
 	fmt.Fprintf(w, "branch %s (%s), %s, time zone %s\n", f.Branch.ID, f.Branch.Name, orNone(f.Branch.Region), f.Branch.Timezone)
 	fmt.Fprintf(w, "%d devices, %d checks (%s)\n", len(f.Devices), len(b.Checks), strings.Join(ks, ", "))
 	loc := cal.Location()
-	if s, ok := nextOf(cal, now, calendar.PreOpening); ok {
+	if s, ok := cal.NextOf(now, calendar.PreOpening); ok {
 		d := cal.DayOf(s.At)
-		fmt.Fprintf(w, "next pre-opening sweep: %s (branch-local), opening %s, ready by %s\n",
-			s.At.In(loc).Format("Mon 2006-01-02 15:04 MST"), d.Opening.In(loc).Format("15:04"), d.Deadline.In(loc).Format("15:04"))
+		if s.At.Before(d.SweepFrom) || s.At.After(d.Deadline) { // the sweep of tomorrow's opening
+			d = cal.DayOf(d.Closing.Add(time.Hour))
+		}
+		opening := "opening"
+		if d.AllDay {
+			opening = "open around the clock, daily check at"
+		}
+		fmt.Fprintf(w, "next pre-opening sweep: %s (branch-local), %s %s, ready by %s\n",
+			s.At.In(loc).Format("Mon 2006-01-02 15:04 MST"), opening, d.Opening.In(loc).Format("15:04"), d.Deadline.In(loc).Format("15:04"))
 	}
 	if f.Collector.URL == "" {
 		fmt.Fprintln(w, "collector: none configured (run needs collector.url and a token)")
@@ -59,16 +66,6 @@ func printSummary(w io.Writer, b *agent.Branch, now time.Time) {
 	}
 	for _, warn := range registry.Warnings(b.Config, b.Checks) {
 		fmt.Fprintf(w, "warning: %v\n", warn)
-	}
-}
-
-func nextOf(cal *calendar.Calendar, now time.Time, kind calendar.SweepKind) (calendar.Slot, bool) {
-	for t := now; ; {
-		s, ok := cal.Next(t)
-		if !ok || s.Kind == kind {
-			return s, ok
-		}
-		t = s.At
 	}
 }
 

@@ -34,6 +34,7 @@ type collector struct {
 	storeFirst bool
 	fault      func(n int, b *result.Batch, w http.ResponseWriter, r *http.Request) bool
 	reject     map[string]string // id -> error, rejected per item
+	codes      map[string]string // id -> rejection code
 }
 
 func newCollector() *collector {
@@ -89,7 +90,7 @@ func (c *collector) store(rs []result.Result) result.IngestResponse {
 	for i, r := range rs {
 		switch {
 		case c.reject[r.ID] != "":
-			resp.Rejected = append(resp.Rejected, result.Rejection{Index: i, ID: r.ID, Error: c.reject[r.ID]})
+			resp.Rejected = append(resp.Rejected, result.Rejection{Index: i, ID: r.ID, Error: c.reject[r.ID], Code: c.codes[r.ID]})
 		case c.stored[r.ID] > 0:
 			resp.Duplicates++
 		default:

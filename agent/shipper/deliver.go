@@ -72,9 +72,22 @@ func (s *Shipper) ship(ctx context.Context, rs []result.Result, bad *[]malformed
 func (s *Shipper) settle(rs []result.Result, ir *result.IngestResponse) error {
 	rejected := make(map[int]bool, len(ir.Rejected))
 	var dropIDs []string
+	byReason := map[string][]string{}
+	var first result.Rejection
 	for _, r := range ir.Rejected {
+		if r.Index < 0 || r.Index >= len(rs) || rejected[r.Index] {
+			continue // not an item of this batch
+		}
+		if len(dropIDs) == 0 {
+			first = r
+		}
 		rejected[r.Index] = true
 		dropIDs = append(dropIDs, rs[r.Index].ID)
+		reason := ReasonRejected
+		if r.Code == result.RejectEventTime {
+			reason = ReasonClock
+		}
+		byReason[reason] = append(byReason[reason], rs[r.Index].ID)
 	}
 	ack := make([]string, 0, len(rs)-len(dropIDs))
 	for i, r := range rs {
@@ -89,13 +102,18 @@ func (s *Shipper) settle(rs []result.Result, ir *result.IngestResponse) error {
 	if len(dropIDs) == 0 {
 		return nil
 	}
-	if err := s.o.Spool.Drop(dropIDs, ReasonRejected); err != nil {
-		return fmt.Errorf("drop %d rejected results: %w", len(dropIDs), err)
+	for reason, ids := range byReason {
+		if err := s.o.Spool.Drop(ids, reason); err != nil {
+			return fmt.Errorf("drop %d rejected results: %w", len(ids), err)
+		}
 	}
 	s.countRejected(len(dropIDs))
-	first := ir.Rejected[0]
+	reason := ReasonRejected
+	if first.Code == result.RejectEventTime {
+		reason = ReasonClock
+	}
 	s.o.Log.Warn("collector rejected results; dropped them", "dropped", len(dropIDs),
 		"ids", dropIDs[:min(len(dropIDs), 5)], "device", rs[first.Index].Device, "check", rs[first.Index].Check,
-		"error", first.Error, "reason", ReasonRejected)
+		"error", first.Error, "reason", reason)
 	return nil
 }

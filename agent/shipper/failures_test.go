@@ -230,3 +230,16 @@ func TestA401KeepsEverythingAndSaysToCheckTheToken(t *testing.T) {
 		t.Errorf("log does not say what to fix:\n%s", h.log.String())
 	}
 }
+
+func TestAResultRefusedForItsEventTimeIsCountedAsAClockProblem(t *testing.T) {
+	c := newCollector()
+	c.reject["r-0002"] = "started_at 2026-11-24T09:25:00Z: after its batch was sent (2026-11-24T08:25:00Z): the agent's clock was ahead when the check ran"
+	c.codes = map[string]string{"r-0002": result.RejectEventTime}
+	c.reject["r-0004"] = "status \"green\": must be one of ok, degraded, fail, unknown"
+	h := newHarness(t, serve(t, c).URL)
+	h.put("r", 5)
+	h.untilIdle()
+	if d := h.sp.Dropped(); d[ReasonClock] != 1 || d[spool.ReasonRejected] != 1 || h.sp.Depth() != 0 {
+		t.Errorf("dropped %v with %d left; want rejected_clock 1 and rejected 1", d, h.sp.Depth())
+	}
+}

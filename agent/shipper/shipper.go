@@ -28,6 +28,11 @@ type Spool interface {
 // ReasonRejected is the Drop reason for results the collector refused.
 const ReasonRejected = "rejected"
 
+// ReasonClock is the Drop reason for results the collector refused for
+// their event time: stamped after their batch left, or out of range. The
+// branch PC's clock needs fixing.
+const ReasonClock = "rejected_clock"
+
 // Defaults of Options.
 const (
 	DefaultBatchSize    = 500

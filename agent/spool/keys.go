@@ -58,6 +58,15 @@ const (
 	ReasonRejected  = "rejected"
 	// ReasonCorrupt counts records that no longer decode (never expected).
 	ReasonCorrupt = "corrupt"
+	// ReasonDiskFull counts results that never reached the spool because
+	// the disk was full: those replaced in memory by a newer result of the
+	// same check before space returned.
+	ReasonDiskFull = "disk_full"
+	// ReasonWriteError is the same for any other write failure.
+	ReasonWriteError = "write_error"
+	// ReasonUnencodable counts results that do not encode as JSON (a NaN
+	// observation); the rest of their sweep is spooled.
+	ReasonUnencodable = "unencodable"
 )
 
 const keyLen = 9

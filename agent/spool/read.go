@@ -184,12 +184,25 @@ func (s *Spool) Bytes() int64 {
 }
 
 // Dropped returns, by reason, how many results ever left the spool without
-// being stored: ReasonSpoolFull, ReasonRejected, ReasonCorrupt. The counters
-// survive restarts.
+// being stored: ReasonSpoolFull, ReasonRejected, ReasonCorrupt, and those
+// that never reached it, ReasonDiskFull and ReasonWriteError. The counters
+// survive restarts (the last two once the disk takes writes again).
 func (s *Spool) Dropped() map[string]uint64 {
 	var out map[string]uint64
 	_ = s.db.View(func(tx *bolt.Tx) error { out = readDropped(tx); return nil })
+	s.hmu.Lock()
+	for reason, n := range s.held.lost {
+		out[reason] += n
+	}
+	s.hmu.Unlock()
 	return out
+}
+
+// Held returns how many results wait in memory for the disk to take them.
+func (s *Spool) Held() int {
+	s.hmu.Lock()
+	defer s.hmu.Unlock()
+	return len(s.held.byCheck)
 }
 
 // Oldest returns when the oldest waiting result was put, zero when empty:

@@ -45,6 +45,9 @@ type Spool struct {
 	mu       sync.Mutex // guards the warning state
 	lastWarn time.Time
 	unwarned uint64
+
+	hmu  sync.Mutex // serialises Put with the held results
+	held heldResults
 }
 
 // ErrNoID is returned by Put for a result without an id: it could never be
@@ -85,18 +88,52 @@ func Open(path string, o Options) (*Spool, error) {
 	return &Spool{db: db, o: o}, nil
 }
 
-// Close closes the file.
-func (s *Spool) Close() error { return s.db.Close() }
+// Close closes the file. Results still held in memory for a full disk are
+// lost then, and said so in the log.
+func (s *Spool) Close() error {
+	if n := s.Held(); n > 0 {
+		s.o.Log.Error("spool: closing with results the disk never took; they are lost", "results", n, "reason", ReasonDiskFull)
+	}
+	return s.db.Close()
+}
 
 // Put adds results, each with its priority (missing entries are
 // PriorityNormal). It returns after the results are on disk. A result whose
 // id is already spooled is skipped. When the spool goes over MaxBytes the
 // oldest results of the lowest lane are dropped and counted. An error (a
-// full disk) leaves the spool as it was and usable.
+// full disk) leaves the spool as it was and usable, and the latest result
+// of each check is held in memory and written with the next Put; every
+// result that will never reach the disk is counted (ReasonDiskFull).
 func (s *Spool) Put(rs []result.Result, prio []Priority) error {
-	if len(rs) == 0 {
+	for i := range rs {
+		if rs[i].ID == "" {
+			return fmt.Errorf("spool result %d (%s/%s): %w", i, rs[i].Device, rs[i].Check, ErrNoID)
+		}
+	}
+	s.hmu.Lock()
+	defer s.hmu.Unlock()
+	all, allPrio := s.held.with(rs, prio)
+	if len(all) == 0 {
 		return nil
 	}
+	err := s.put(all, allPrio, s.held.lost)
+	if err == nil {
+		if n := len(s.held.byCheck); n > 0 {
+			s.o.Log.Info("spool: results held in memory while the disk was full are on disk now", "results", n)
+		}
+		s.held.reset()
+		return nil
+	}
+	reason := writeFailure(err)
+	lost := s.held.keep(all, allPrio, reason)
+	s.o.Log.Error("spool: cannot write; holding the latest result of each check in memory",
+		"results", len(rs), "held", len(s.held.byCheck), "lost", lost, "reason", reason, "err", err)
+	return err
+}
+
+// put writes rs in one transaction, adding lost to the persisted counters
+// of results dropped.
+func (s *Spool) put(rs []result.Result, prio []Priority, lost map[string]uint64) error {
 	vals := make([][]byte, len(rs))
 	for i := range rs {
 		if rs[i].ID == "" {
@@ -104,18 +141,29 @@ func (s *Spool) Put(rs []result.Result, prio []Priority) error {
 		}
 		v, err := json.Marshal(&rs[i])
 		if err != nil {
-			return fmt.Errorf("spool result %s: %w", rs[i].ID, err)
+			// A NaN observation, say: drop and count this one, keep the rest.
+			s.o.Log.Error("spool: result does not encode; dropped", "id", rs[i].ID, "device", rs[i].Device,
+				"check", rs[i].Check, "reason", ReasonUnencodable, "err", err)
+			continue
 		}
 		vals[i] = v
 	}
 	var evicted uint64
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		m := loadMeta(tx)
+		for reason, n := range lost {
+			m.dropped[reason] += n
+		}
+		for _, v := range vals {
+			if v == nil {
+				m.dropped[ReasonUnencodable]++
+			}
+		}
 		res, ids := tx.Bucket(bucketResults), tx.Bucket(bucketIDs)
 		seq := nextSeq(m.seq, s.o.Now())
 		for i := range rs {
 			id := rs[i].ID
-			if ids.Get([]byte(id)) != nil {
+			if vals[i] == nil || ids.Get([]byte(id)) != nil {
 				continue
 			}
 			p := PriorityNormal

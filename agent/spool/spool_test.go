@@ -2,6 +2,7 @@ package spool
 
 import (
 	"errors"
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -181,5 +182,17 @@ func TestOldestSaysHowFarBehindShippingIs(t *testing.T) {
 	put(t, s, PriorityReadiness, "b")
 	if got := s.Oldest(); !got.Equal(t0) {
 		t.Errorf("oldest %v, want %v", got, t0)
+	}
+}
+
+func TestAResultThatDoesNotEncodeIsCountedAndTheRestSpooled(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "spool.db"), Options{})
+	bad := res("nan")
+	bad.Observations = map[string]float64{"latency_seconds": math.NaN()}
+	if err := s.Put([]result.Result{bad, res("good")}, nil); err != nil {
+		t.Fatalf("put of a sweep with a NaN observation: %v", err)
+	}
+	if s.Held() != 0 || s.Depth() != 1 || s.Dropped()[ReasonUnencodable] != 1 {
+		t.Errorf("%d held, %d on disk, %d unencodable; want 0, 1, 1", s.Held(), s.Depth(), s.Dropped()[ReasonUnencodable])
 	}
 }

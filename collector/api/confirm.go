@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strings"
 	"time"
@@ -69,8 +70,16 @@ func isManual(d *result.Descriptor, device, check string) bool {
 // registerConfirmations adds POST /api/v1/branches/{id}/confirmations (people, login).
 func registerConfirmations(mux *http.ServeMux, st Confirmations, now func() time.Time, wrap func(http.Handler) http.Handler) {
 	mux.Handle("POST /api/v1/branches/{id}/confirmations", wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Only JSON: a form on another site can post text/plain without a
+		// preflight, and the browser would add the operator's login.
+		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+			writeError(w, http.StatusUnsupportedMediaType, "Content-Type must be application/json")
+			return
+		}
 		var req ConfirmRequest
-		if err := json.NewDecoder(io.LimitReader(r.Body, 64<<10)).Decode(&req); err != nil {
+		dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&req); err != nil {
 			writeError(w, http.StatusBadRequest, "body must be JSON {device, check, by, problem}: "+err.Error())
 			return
 		}

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -8,8 +9,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -101,11 +104,13 @@ type Users struct {
 	gen    uint64 // bumped by Swap
 	hashes map[string][]byte
 	// dummy keeps the time of a failed login for an unknown user the same
-	// as for a known one.
+	// as for a known one: it is made at the highest cost of the real hashes.
 	dummy []byte
 	// ok caches the SHA-256 of logins that passed bcrypt, so that a browser
 	// re-sending basic auth with every request costs a hash, not a bcrypt.
 	ok sync.Map
+	// guard throttles failed logins and bounds bcrypt work.
+	guard *guard
 }
 
 // NewUsers builds the table from user name -> bcrypt hash.
@@ -117,21 +122,49 @@ func NewUsers(hashes map[string]string) (*Users, error) {
 		}
 		u.hashes[name] = []byte(h)
 	}
-	u.dummy, _ = bcrypt.GenerateFromPassword([]byte("dummy"), bcrypt.MinCost)
+	u.guard = defaultGuard()
 	return u, nil
 }
 
 // Swap replaces u's logins with from's and forgets cached logins, so a
-// removed user or a changed password takes effect at once.
+// removed user or a changed password takes effect at once. The throttles
+// and the bcrypt pool stay.
 func (u *Users) Swap(from *Users) {
 	from.mu.RLock()
 	m := from.hashes
 	from.mu.RUnlock()
 	u.mu.Lock()
 	u.hashes = m
+	u.dummy = nil
 	u.gen++
 	u.ok.Clear()
 	u.mu.Unlock()
+}
+
+// dummyHash returns a hash at the highest cost among the users' hashes
+// (DefaultCost without users), made once per table.
+func (u *Users) dummyHash() []byte {
+	u.mu.RLock()
+	d := u.dummy
+	u.mu.RUnlock()
+	if d != nil {
+		return d
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.dummy == nil {
+		cost := 0
+		for _, h := range u.hashes {
+			if c, err := bcrypt.Cost(h); err == nil && c > cost {
+				cost = c
+			}
+		}
+		if cost == 0 {
+			cost = bcrypt.DefaultCost
+		}
+		u.dummy, _ = bcrypt.GenerateFromPassword([]byte("dummy password"), cost)
+	}
+	return u.dummy
 }
 
 // HashPassword returns the bcrypt hash of a password.
@@ -142,10 +175,17 @@ func HashPassword(pw string) (string, error) {
 
 // Check reports whether name and password match.
 func (u *Users) Check(name, password string) bool {
+	ok, _ := u.check(context.Background(), name, password)
+	return ok
+}
+
+// check is Check with bcrypt run in the bounded pool; it fails only when
+// ctx ends while waiting for the pool.
+func (u *Users) check(ctx context.Context, name, password string) (bool, error) {
 	sum := sha256.Sum256([]byte(name + "\x00" + password))
 	if v, hit := u.ok.Load(name); hit {
 		if subtle.ConstantTimeCompare(v.([]byte), sum[:]) == 1 {
-			return true
+			return true, nil
 		}
 	}
 	u.mu.RLock()
@@ -153,29 +193,61 @@ func (u *Users) Check(name, password string) bool {
 	gen := u.gen
 	u.mu.RUnlock()
 	if !ok {
-		_ = bcrypt.CompareHashAndPassword(u.dummy, []byte(password))
-		return false
+		h = u.dummyHash()
 	}
-	if bcrypt.CompareHashAndPassword(h, []byte(password)) != nil {
-		return false
+	if err := u.guard.acquire(ctx); err != nil {
+		return false, err
+	}
+	match := bcrypt.CompareHashAndPassword(h, []byte(password)) == nil
+	u.guard.release()
+	if !ok || !match {
+		return false, nil
 	}
 	u.mu.Lock()
 	if u.gen == gen { // not if the logins were swapped meanwhile
 		u.ok.Store(name, sum[:])
 	}
 	u.mu.Unlock()
-	return true
+	return true, nil
 }
 
-// Require wraps h with HTTP basic authentication against u.
+// Require wraps h with HTTP basic authentication against u. Failed logins
+// are throttled per user name and per client address (429 with
+// Retry-After), reported to the failure hook, and bcrypt runs in a bounded
+// pool so that guessing cannot take every core from ingest.
 func (u *Users) Require(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name, pw, ok := r.BasicAuth()
-		if !ok || !u.Check(name, pw) {
-			w.Header().Set("WWW-Authenticate", `Basic realm="branchready", charset="UTF-8"`)
-			http.Error(w, "login required", http.StatusUnauthorized)
+		if !ok {
+			challenge(w)
 			return
 		}
+		g := u.guard
+		addr := clientAddr(r)
+		now := g.now()
+		if wait := max(g.users.Wait(name, now), g.addrs.Wait(addr, now)); wait > 0 {
+			g.onFailure(name, addr, FailureThrottled)
+			w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
+			http.Error(w, "too many failed logins; try again later", http.StatusTooManyRequests)
+			return
+		}
+		good, err := u.check(r.Context(), name, pw)
+		if err != nil {
+			return // the client went away while waiting
+		}
+		if !good {
+			g.users.Fail(name, now)
+			g.addrs.Fail(addr, now)
+			g.onFailure(name, addr, FailureWrongPassword)
+			challenge(w)
+			return
+		}
+		g.users.Forget(name)
 		h.ServeHTTP(w, r)
 	})
+}
+
+func challenge(w http.ResponseWriter) {
+	w.Header().Set("WWW-Authenticate", `Basic realm="branchready", charset="UTF-8"`)
+	http.Error(w, "login required", http.StatusUnauthorized)
 }

@@ -57,6 +57,7 @@ func BenchmarkIngest(b *testing.B) {
 				for pb.Next() {
 					req := httptest.NewRequest(http.MethodPost, "/api/v1/results", bytes.NewReader(<-next))
 					req.Header.Set("Authorization", "Bearer bench-token-0123456789abcdef")
+					req.Header.Set("Content-Type", "application/json")
 					rec := httptest.NewRecorder()
 					h.ServeHTTP(rec, req)
 					if rec.Code != 200 {

@@ -1,18 +1,13 @@
 package ingest
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"reflect"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/branchready/branchready/collector/auth"
@@ -26,6 +21,17 @@ const (
 	DefaultMaxBodyBytes = 8 << 20  // as sent (possibly gzipped)
 	DefaultMaxJSONBytes = 32 << 20 // after gunzip
 	DefaultMaxResults   = 5000
+	// DefaultMaxDecodeBytes bounds the bytes being decoded at once across
+	// all requests (decoding holds a few times that in memory).
+	DefaultMaxDecodeBytes = 256 << 20
+	// DefaultMaxAge and DefaultMaxAhead frame the event times accepted
+	// around the receive time, after skew correction: a spool may deliver
+	// results weeks late, never from the future.
+	DefaultMaxAge   = 30 * 24 * time.Hour
+	DefaultMaxAhead = 10 * time.Minute
+	// DefaultFutureTolerance is how far a result's event time may lie after
+	// its batch's sent_at (both on the agent's clock) before it is refused.
+	DefaultFutureTolerance = time.Minute
 )
 
 // Writer is the part of the store ingest needs.
@@ -49,17 +55,25 @@ type Options struct {
 	// they land where they happened on the collector's clock.
 	SkewThreshold time.Duration
 	// Changed is called after a branch's results or descriptor were stored.
-	Changed func(branch string)
 	// Stored, if set, is handed the batch's accepted results once the
 	// results and the contact are committed (the alert engine).
 	Stored       func(ctx context.Context, branch string, rs []result.Result)
+	Changed      func(branch string)
 	MaxBodyBytes int64
 	MaxJSONBytes int64
 	MaxResults   int
+	// MaxDecodeBytes bounds the bytes all requests decode at once.
+	MaxDecodeBytes int64
+	// MaxAge and MaxAhead bound a result's corrected event time around the
+	// receive time; FutureTolerance bounds it after its batch's sent_at.
+	MaxAge, MaxAhead, FutureTolerance time.Duration
 }
 
 // Handler serves POST /api/v1/results.
-type Handler struct{ o Options }
+type Handler struct {
+	o      Options
+	budget *budget
+}
 
 // New returns the ingest handler.
 func New(o Options) *Handler {
@@ -72,22 +86,25 @@ func New(o Options) *Handler {
 	if o.MaxResults == 0 {
 		o.MaxResults = DefaultMaxResults
 	}
+	if o.MaxDecodeBytes == 0 {
+		o.MaxDecodeBytes = DefaultMaxDecodeBytes
+	}
+	if o.MaxAge == 0 {
+		o.MaxAge = DefaultMaxAge
+	}
+	if o.MaxAhead == 0 {
+		o.MaxAhead = DefaultMaxAhead
+	}
+	if o.FutureTolerance == 0 {
+		o.FutureTolerance = DefaultFutureTolerance
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
 	if o.Changed == nil {
 		o.Changed = func(string) {}
 	}
-	return &Handler{o: o}
-}
-
-// envelope is a Batch whose items are decoded one by one, so that one bad
-// item does not spoil the rest.
-type envelope struct {
-	Branch     string             `json:"branch"`
-	Agent      result.Agent       `json:"agent"`
-	Descriptor *result.Descriptor `json:"descriptor"`
-	Results    []json.RawMessage  `json:"results"`
+	return &Handler{o: o, budget: &budget{max: o.MaxDecodeBytes}}
 }
 
 // httpError is an answer for the whole request.
@@ -134,7 +151,8 @@ func (h *Handler) serve(r *http.Request) (*result.IngestResponse, error) {
 	if err != nil {
 		return nil, fail(http.StatusUnauthorized, "%v", err)
 	}
-	env, err := h.decode(r)
+	env, release, err := h.decode(r)
+	defer release()
 	if err != nil {
 		return nil, err
 	}
@@ -142,24 +160,28 @@ func (h *Handler) serve(r *http.Request) (*result.IngestResponse, error) {
 		return nil, fail(http.StatusForbidden, "the token of branch %q may not write branch %q", branch, env.Branch)
 	}
 	now := h.o.Now()
-	good, resp := h.validate(branch, env.Results)
-	var skew time.Duration
-	if !env.Agent.SentAt.IsZero() {
-		skew = now.Sub(env.Agent.SentAt)
+	w, err := h.window(now, env.Agent.SentAt)
+	if err != nil {
+		return nil, err
 	}
-	if h.o.SkewThreshold > 0 && (skew > h.o.SkewThreshold || -skew > h.o.SkewThreshold) {
-		for i := range good {
-			good[i].StartedAt = good[i].StartedAt.Add(skew)
-			good[i].Reason = corrected(good[i].Reason, skew)
-		}
-		if h.o.Metrics != nil {
-			h.o.Metrics.IngestResults.WithLabelValues("time_corrected").Add(float64(len(good)))
-		}
-	}
+	good, resp, n := h.validate(branch, env.Results, w)
+	release() // the items are decoded; the raw body is no longer needed
 	m := h.o.Metrics
 	if m != nil {
 		m.IngestBatchSize.Observe(float64(len(env.Results)))
 		m.IngestResults.WithLabelValues("rejected").Add(float64(len(resp.Rejected)))
+		m.IngestResults.WithLabelValues("duplicate").Add(float64(resp.Duplicates))
+		for outcome, c := range n {
+			m.IngestResults.WithLabelValues(outcome).Add(float64(c))
+		}
+	}
+	if n[outcomeFuture] > 0 || n[outcomeOutOfRange] > 0 {
+		h.o.Log.Warn("results refused for their event time", "branch", branch, "future", n[outcomeFuture],
+			"out_of_range", n[outcomeOutOfRange], "sent_at", env.Agent.SentAt, "error", resp.Rejected[0].Error)
+	}
+	skew := w.skew
+	if w.correct && m != nil {
+		m.IngestResults.WithLabelValues("time_corrected").Add(float64(len(good)))
 	}
 	if h.o.Discard {
 		resp.Accepted = len(good)
@@ -200,129 +222,6 @@ func (h *Handler) serve(r *http.Request) (*result.IngestResponse, error) {
 		h.o.Stored(r.Context(), branch, good)
 	}
 	return resp, nil
-}
-
-// decode reads the (possibly gzipped) body within the size limits.
-func (h *Handler) decode(r *http.Request) (*envelope, error) {
-	if r.ContentLength > h.o.MaxBodyBytes {
-		return nil, fail(http.StatusRequestEntityTooLarge, "body of %d bytes: at most %d bytes per request; send smaller batches", r.ContentLength, h.o.MaxBodyBytes)
-	}
-	raw, err := io.ReadAll(io.LimitReader(r.Body, h.o.MaxBodyBytes+1))
-	if err != nil {
-		return nil, fail(http.StatusBadRequest, "reading body: %v", err)
-	}
-	if int64(len(raw)) > h.o.MaxBodyBytes {
-		return nil, fail(http.StatusRequestEntityTooLarge, "body over %d bytes; send smaller batches", h.o.MaxBodyBytes)
-	}
-	body := raw
-	switch enc := r.Header.Get("Content-Encoding"); enc {
-	case "", "identity":
-	case "gzip":
-		zr, err := gzip.NewReader(bytes.NewReader(raw))
-		if err != nil {
-			return nil, fail(http.StatusBadRequest, "Content-Encoding gzip but the body is not gzip: %v", err)
-		}
-		body, err = io.ReadAll(io.LimitReader(zr, h.o.MaxJSONBytes+1))
-		if err != nil {
-			return nil, fail(http.StatusBadRequest, "gzip body is corrupt: %v", err)
-		}
-		if int64(len(body)) > h.o.MaxJSONBytes {
-			return nil, fail(http.StatusRequestEntityTooLarge, "body expands to over %d bytes; send smaller batches", h.o.MaxJSONBytes)
-		}
-	default:
-		return nil, fail(http.StatusUnsupportedMediaType, "Content-Encoding %q: only gzip is accepted", enc)
-	}
-	var env envelope
-	if err := json.Unmarshal(body, &env); err != nil {
-		return nil, fail(http.StatusBadRequest, "body is not a result batch: %s", jsonError(body, err))
-	}
-	if len(env.Results) > h.o.MaxResults {
-		return nil, fail(http.StatusRequestEntityTooLarge, "batch of %d results: at most %d per request", len(env.Results), h.o.MaxResults)
-	}
-	return &env, nil
-}
-
-// jsonError words a JSON error with the byte offset where it happened.
-func jsonError(body []byte, err error) string {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	var pe *time.ParseError
-	switch {
-	case errors.As(err, &se):
-		return fmt.Sprintf("invalid JSON at byte %d: %v", se.Offset, se)
-	case errors.As(err, &te):
-		return fmt.Sprintf("field %q at byte %d: must be %s, found %s", te.Field, te.Offset, jsonKind(te.Type), te.Value)
-	case errors.As(err, &pe):
-		return fmt.Sprintf("started_at %q: must be an RFC 3339 time such as 2026-11-24T08:01:00Z", pe.Value)
-	case len(body) == 0:
-		return "empty body"
-	}
-	return err.Error()
-}
-
-// jsonKind names a Go type the way a JSON author thinks of it.
-func jsonKind(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.Slice, reflect.Array:
-		return "a list"
-	case reflect.Struct, reflect.Map:
-		return "an object"
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "true or false"
-	}
-	return "a number"
-}
-
-// validate decodes each item; bad ones are listed, good ones returned.
-func (h *Handler) validate(branch string, items []json.RawMessage) ([]result.Result, *result.IngestResponse) {
-	resp := &result.IngestResponse{}
-	good := make([]result.Result, 0, len(items))
-	seen := make(map[string]bool, len(items))
-	for i, raw := range items {
-		var res result.Result
-		if err := json.Unmarshal(raw, &res); err != nil {
-			resp.Rejected = append(resp.Rejected, result.Rejection{Index: i, Error: jsonError(raw, err)})
-			continue
-		}
-		if err := res.Validate(); err != nil {
-			resp.Rejected = append(resp.Rejected, result.Rejection{Index: i, ID: res.ID, Error: err.Error()})
-			continue
-		}
-		if res.Branch != branch {
-			resp.Rejected = append(resp.Rejected, result.Rejection{Index: i, ID: res.ID,
-				Error: fmt.Sprintf("branch %q: the token of branch %q may not write it", res.Branch, branch)})
-			continue
-		}
-		if seen[res.ID] {
-			resp.Duplicates++
-			continue
-		}
-		seen[res.ID] = true
-		res.StartedAt = res.StartedAt.UTC()
-		good = append(good, res)
-	}
-	return good, resp
-}
-
-// corrected appends to a reason that its time was moved, so that whoever
-// reads the result (board, API, alerts) knows the time shown is not the
-// agent's own.
-func corrected(reason string, skew time.Duration) string {
-	way, moved := "slow", "later"
-	if skew < 0 {
-		way, moved = "fast", "earlier"
-	}
-	d := skew.Abs().Round(time.Second)
-	note := fmt.Sprintf("time corrected: the agent's clock was %v %s, so this is placed %v %s", d, way, d, moved)
-	if reason == "" {
-		return note
-	}
-	if n := result.MaxReasonLen - len(note) - 3; len(reason) > n {
-		reason = strings.ToValidUTF8(reason[:max(0, n)], "")
-	}
-	return reason + " (" + note + ")"
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

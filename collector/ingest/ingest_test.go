@@ -88,6 +88,7 @@ func post(t *testing.T, url, token string, body []byte, gz bool) (int, string) {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	req.Header.Set("Content-Type", "application/json")
 	if gz {
 		req.Header.Set("Content-Encoding", "gzip")
 	}
@@ -157,7 +158,7 @@ func TestBadItemsAreRejectedOneByOneAndGoodOnesKept(t *testing.T) {
 		string(must(json.Marshal(res("e", "lon")))) + `]}`)
 	code, got := post(t, srv.URL, tokLondon, body, false)
 	want := `{"accepted":2,"duplicates":0,"rejected":[` +
-		`{"index":1,"error":"started_at \"yesterday\": must be an RFC 3339 time such as 2026-11-24T08:01:00Z"},` +
+		`{"index":1,"error":"started_at \"yesterday\": must be an RFC 3339 time in a JSON string, such as \"2026-11-24T08:01:00Z\""},` +
 		`{"index":2,"id":"c","error":"status \"green\": must be one of ok, degraded, fail, unknown"},` +
 		`{"index":3,"id":"d","error":"branch \"par\": the token of branch \"lon\" may not write it"}]}`
 	if code != 200 || got != want {

@@ -38,6 +38,8 @@ type Metrics struct {
 	SLAObjective *prometheus.GaugeVec
 	// SLARollups counts branch-days rolled up, by outcome (new, revised).
 	SLARollups *prometheus.CounterVec
+	// LoginFailures counts refused logins by reason (wrong_password, throttled).
+	LoginFailures *prometheus.CounterVec
 }
 
 // New creates and registers the metrics, with Go and process collectors.
@@ -50,7 +52,7 @@ func New() *Metrics {
 		}, []string{"code"}),
 		IngestResults: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "branchready_ingest_results_total",
-			Help: "Results received, by outcome (stored, duplicate, rejected; time_corrected counts results whose event time was shifted by the agent's clock skew).",
+			Help: "Results received, by outcome (stored, duplicate, rejected; time_corrected counts results whose event time was shifted by the agent's clock skew; future and out_of_range count the rejected results whose event time lay after their batch's sent_at or outside the accepted window).",
 		}, []string{"outcome"}),
 		IngestBatchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "branchready_ingest_batch_results",
@@ -98,6 +100,10 @@ func New() *Metrics {
 			Name: "branchready_sla_rollups_total",
 			Help: "Branch-days rolled up for the SLA reports, by outcome (new, revised).",
 		}, []string{"outcome"}),
+		LoginFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "branchready_login_failures_total",
+			Help: "Logins to the board and API refused, by reason (wrong_password covers unknown users too; throttled: too many failures for the user or address).",
+		}, []string{"reason"}),
 	}
 	v := version.Get()
 	info := prometheus.NewGauge(prometheus.GaugeOpts{
@@ -106,7 +112,7 @@ func New() *Metrics {
 	})
 	info.Set(1)
 	m.Registry.MustRegister(m.BranchReady, m.SLARatio, m.SLABudgetLeft, m.SLAObjective, m.SLARollups,
-		m.IngestRequests, m.IngestResults, m.IngestBatchSize, m.StoreWriteSeconds, m.PrunedResults, m.SilentAgents, m.AgentClockSkew, m.Branches,
+		m.IngestRequests, m.IngestResults, m.IngestBatchSize, m.StoreWriteSeconds, m.PrunedResults, m.SilentAgents, m.AgentClockSkew, m.Branches, m.LoginFailures,
 		info, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

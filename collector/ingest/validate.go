@@ -1,0 +1,138 @@
+package ingest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/branchready/branchready/result"
+)
+
+// Outcomes counted in branchready_ingest_results_total besides stored,
+// duplicate and rejected (which includes these two).
+const (
+	outcomeTimeCorrected = "time_corrected"
+	outcomeFuture        = "future"
+	outcomeOutOfRange    = "out_of_range"
+)
+
+// maxSentAtOffset keeps the skew arithmetic inside time.Duration (±292
+// years): a sent_at further from the collector's clock is a broken clock,
+// not a skew to correct.
+const maxSentAtOffset = 100 * 365 * 24 * time.Hour
+
+// window is what a batch's event times are checked against.
+type window struct {
+	sentAt     time.Time     // the agent's clock when the batch left; zero if not sent
+	skew       time.Duration // collector clock minus agent clock
+	correct    bool          // add skew to event times
+	from, to   time.Time     // accepted corrected event times, collector clock
+	now        time.Time
+	futureSlop time.Duration
+}
+
+func (h *Handler) window(now, sentAt time.Time) (window, error) {
+	w := window{sentAt: sentAt, now: now, from: now.Add(-h.o.MaxAge), to: now.Add(h.o.MaxAhead), futureSlop: h.o.FutureTolerance}
+	if sentAt.IsZero() {
+		return w, nil
+	}
+	if sentAt.Before(now.Add(-maxSentAtOffset)) || sentAt.After(now.Add(maxSentAtOffset)) {
+		return w, fail(http.StatusBadRequest, "agent.sent_at %s: more than 100 years from the collector's clock (%s); set the agent's clock",
+			sentAt.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+	}
+	w.skew = now.Sub(sentAt)
+	w.correct = h.o.SkewThreshold > 0 && (w.skew > h.o.SkewThreshold || -w.skew > h.o.SkewThreshold)
+	return w, nil
+}
+
+// validate decodes each item; bad ones are listed, good ones returned with
+// their event time corrected for the agent's skew. n counts the outcomes
+// of interest beyond stored, duplicate and rejected.
+func (h *Handler) validate(branch string, items []json.RawMessage, w window) ([]result.Result, *result.IngestResponse, map[string]int) {
+	resp := &result.IngestResponse{}
+	good := make([]result.Result, 0, len(items))
+	seen := make(map[string]bool, len(items))
+	n := map[string]int{}
+	reject := func(i int, id, format string, args ...any) {
+		resp.Rejected = append(resp.Rejected, result.Rejection{Index: i, ID: id, Error: fmt.Sprintf(format, args...)})
+	}
+	for i, raw := range items {
+		var res result.Result
+		if err := strict(raw, &res); err != nil {
+			reject(i, "", "%s", itemError(raw, err))
+			continue
+		}
+		if err := res.Validate(); err != nil {
+			reject(i, res.ID, "%v", err)
+			continue
+		}
+		if res.Branch != branch {
+			reject(i, res.ID, "branch %q: the token of branch %q may not write it", res.Branch, branch)
+			continue
+		}
+		if msg, outcome := w.check(&res); msg != "" {
+			n[outcome]++
+			resp.Rejected = append(resp.Rejected, result.Rejection{Index: i, ID: res.ID, Error: msg, Code: result.RejectEventTime})
+			continue
+		}
+		if seen[res.ID] {
+			resp.Duplicates++
+			continue
+		}
+		seen[res.ID] = true
+		if w.correct {
+			n[outcomeTimeCorrected]++
+		}
+		good = append(good, res)
+	}
+	return good, resp, n
+}
+
+// check corrects r's event time for skew and says why it is refused, if it
+// is: stamped after its own batch left (the agent's clock ran ahead when
+// the check ran), or outside the accepted window, which also keeps out
+// times the store cannot represent.
+func (w window) check(r *result.Result) (msg, outcome string) {
+	at := r.StartedAt.UTC()
+	if !w.sentAt.IsZero() && at.After(w.sentAt.Add(w.futureSlop)) {
+		return fmt.Sprintf("started_at %s: after its batch was sent (%s): the agent's clock was ahead when the check ran",
+			at.Format(time.RFC3339), w.sentAt.UTC().Format(time.RFC3339)), outcomeFuture
+	}
+	if w.correct {
+		at = at.Add(w.skew)
+	}
+	switch {
+	case at.Before(w.from):
+		return fmt.Sprintf("started_at %s: more than %v before the collector received it (%s)",
+			r.StartedAt.UTC().Format(time.RFC3339), w.now.Sub(w.from), w.now.UTC().Format(time.RFC3339)), outcomeOutOfRange
+	case at.After(w.to):
+		return fmt.Sprintf("started_at %s: more than %v after the collector received it (%s)",
+			r.StartedAt.UTC().Format(time.RFC3339), w.to.Sub(w.now), w.now.UTC().Format(time.RFC3339)), outcomeOutOfRange
+	}
+	r.StartedAt = at
+	if w.correct {
+		r.Reason = corrected(r.Reason, w.skew)
+	}
+	return "", ""
+}
+
+// corrected appends to a reason that its time was moved, so that whoever
+// reads the result (board, API, alerts) knows the time shown is not the
+// agent's own.
+func corrected(reason string, skew time.Duration) string {
+	way, moved := "slow", "later"
+	if skew < 0 {
+		way, moved = "fast", "earlier"
+	}
+	d := skew.Abs().Round(time.Second)
+	note := fmt.Sprintf("time corrected: the agent's clock was %v %s, so this is placed %v %s", d, way, d, moved)
+	if reason == "" {
+		return note
+	}
+	if n := result.MaxReasonLen - len(note) - 3; len(reason) > n {
+		reason = strings.ToValidUTF8(reason[:max(0, n)], "")
+	}
+	return reason + " (" + note + ")"
+}
