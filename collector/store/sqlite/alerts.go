@@ -96,8 +96,13 @@ func (s *Store) Claim(ctx context.Context, now time.Time, n int, lease time.Dura
 		}
 		return len(out), rows.Err()
 	})
+	if err != nil {
+		// The writer may still be filling out (the caller's context ended
+		// first): it must not be read. Rows it claims come back after the lease.
+		return nil, err
+	}
 	slices.SortFunc(out, func(a, b outbox.Row) int { return cmp.Compare(a.Seq, b.Seq) })
-	return out, err
+	return out, nil
 }
 
 // Delivered marks a row sent and keeps a Post's receipt as the thread.
