@@ -230,21 +230,44 @@ func (s *Service) observe(ctx context.Context, id string, rs []result.Result) {
 	}
 	sortByStart(rs)
 	now := s.o.Now()
+	if now.After(b.LastHeard) {
+		b.LastHeard = now
+	}
 	var out alerts.Outcome
+	open := openKeys(&b.Branch)
 	for i := range rs {
 		r := &rs[i]
 		key := alerts.Key{Branch: id, Device: r.Device, Check: r.Check}
 		if seen, ok := s.seen[key]; ok && !r.StartedAt.After(seen) {
 			continue
 		}
-		if now.After(b.LastHeard) {
-			b.LastHeard = now
+		// A passing result of a check with no open incident changes no
+		// incident: most results are such, and skipping them keeps the
+		// engine's cost proportional to what is failing.
+		if r.Status.Passing() && !open[key] {
+			continue
 		}
-		o := s.o.Policy.Observe(&b.Branch, alerts.ObservationOf(r), now)
-		merge(&out, o)
+		merge(&out, s.o.Policy.Observe(&b.Branch, alerts.ObservationOf(r), now))
+		open = openKeys(&b.Branch)
 		s.o.Metrics.ResultsObserved.Inc()
 	}
+	if len(b.Incidents) > 0 {
+		// The branch-wide judgements (agent silent, unreachable) follow
+		// the contact just made, once per batch.
+		merge(&out, s.o.Policy.Tick(&b.Branch, now))
+	}
 	s.save(ctx, b, out)
+}
+
+// openKeys lists the keys of a branch's open incidents.
+func openKeys(b *alerts.Branch) map[alerts.Key]bool {
+	m := make(map[alerts.Key]bool, len(b.Incidents))
+	for _, inc := range b.Incidents {
+		if inc.Open() {
+			m[inc.Key] = true
+		}
+	}
+	return m
 }
 
 // tick advances time for every branch.
