@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/branchready/branchready/agent/runner"
@@ -21,6 +22,9 @@ var Version = version.Get().Version
 type Branch struct {
 	Config *config.Loaded
 	Checks []registry.Compiled
+	// Log receives the runner's warnings (a check that kept its port past
+	// its deadline); slog's default when nil.
+	Log *slog.Logger
 }
 
 // Load reads, validates and compiles a branch configuration. Errors list
@@ -70,7 +74,7 @@ func (b *Branch) Select(device string) ([]registry.Compiled, error) {
 
 // Sweep runs checks now.
 func (b *Branch) Sweep(ctx context.Context, kind string, cs []registry.Compiled, done func(result.Result)) []result.Result {
-	r := runner.Runner{Concurrency: b.Config.File.Agent.Concurrency, Version: Version}
+	r := runner.Runner{Concurrency: b.Config.File.Agent.Concurrency, Version: Version, Log: b.Log}
 	sweep := result.NewSweepID(kind, time.Now())
 	return r.Sweep(ctx, sweep, cs, done)
 }

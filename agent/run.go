@@ -163,6 +163,7 @@ type agentState struct {
 }
 
 func (a *agentState) set(b *Branch) {
+	b.Log = a.o.Log
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.branch = b
