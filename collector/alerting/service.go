@@ -189,7 +189,9 @@ func (s *Service) refresh(ctx context.Context) error {
 	}
 	for _, sb := range bs {
 		b := s.branch(sb.ID)
-		b.LastHeard = sb.Contact.At
+		if sb.Contact.At.After(b.LastHeard) {
+			b.LastHeard = sb.Contact.At
+		}
 		if sb.Descriptor != nil && (b.Descriptor == nil || b.configHash != sb.Contact.ConfigHash) {
 			cal, probs := calendar.Compile(sb.Descriptor.Calendar)
 			if len(probs) > 0 {
@@ -272,12 +274,14 @@ func openKeys(b *alerts.Branch) map[alerts.Key]bool {
 
 // tick advances time for every branch.
 func (s *Service) tick(ctx context.Context) {
+	// now is taken before the store is read: what the read returns is at
+	// least as new as now, so a slow read cannot make an agent look silent.
+	now := s.o.Now()
 	if err := s.refresh(ctx); err != nil {
 		if ctx.Err() == nil {
 			s.o.Log.Warn("alerts: tick without fresh branches", "err", err)
 		}
 	}
-	now := s.o.Now()
 	for _, b := range s.branches {
 		if b.Descriptor == nil {
 			continue
