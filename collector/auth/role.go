@@ -80,8 +80,11 @@ type Person struct {
 	Regions []string
 }
 
+// Everywhere reports whether the role's scope is the whole bank.
+func (r Role) Everywhere() bool { return r == Operations || r == Admin }
+
 // Everywhere reports whether p's scope is the whole bank.
-func (p Person) Everywhere() bool { return p.Role == Operations || p.Role == Admin }
+func (p Person) Everywhere() bool { return p.Role.Everywhere() }
 
 // Covers reports whether a branch in region is in p's scope. The region
 // is the one the branch's stored descriptor names.
