@@ -19,6 +19,7 @@ import (
 	"github.com/branchready/branchready/alerts/webhook"
 	"github.com/branchready/branchready/collector/alerting"
 	"github.com/branchready/branchready/collector/api"
+	"github.com/branchready/branchready/collector/auth"
 	"github.com/branchready/branchready/collector/board"
 )
 
@@ -49,7 +50,7 @@ type alertParts struct {
 // buildAlerts compiles the alerts configuration and wires the engine, the
 // delivery loop, the routes and the metrics. A store without the alert
 // tables (none today) runs without alerts.
-func buildAlerts(o ServerOptions, mux *http.ServeMux, reg *prometheus.Registry, login func(http.Handler) http.Handler) (*alertParts, error) {
+func buildAlerts(o ServerOptions, mux auth.Mux, reg *prometheus.Registry, login func(http.Handler) http.Handler) (*alertParts, error) {
 	st, ok := o.Store.(alerting.Store)
 	if !ok {
 		return nil, nil
@@ -92,8 +93,8 @@ func buildAlerts(o ServerOptions, mux *http.ServeMux, reg *prometheus.Registry, 
 	m := alerting.NewMetrics()
 	m.Register(reg)
 	svc := alerting.New(alerting.Options{Store: st, Policy: pol, Log: o.Log, Now: o.Now, Decided: d.Kick, Tick: ao.Tick, Metrics: m})
-	api.RegisterAlerts(mux, svc, o.Now, o.Log, login)
-	board.RegisterAlerts(mux, svc, func() []string { return problems(d) }, o.Now, o.Log, login)
+	api.RegisterAlerts(mux, svc, o.Store, o.Now, o.Log, login)
+	board.RegisterAlerts(mux, svc, o.Store, func() []string { return problems(d) }, o.Now, o.Log, login)
 	onAction := func(ctx context.Context, a slack.Action) error {
 		by := a.UserName
 		if by == "" {

@@ -25,7 +25,7 @@ type Config struct {
 	// Agents lists each branch and the SHA-256 of its token (the token
 	// itself never sits in the collector's config).
 	Agents []AgentToken `yaml:"agents" doc:"Branch tokens, as SHA-256 hashes (branchready-collector token prints one)."`
-	Users  []User       `yaml:"users" doc:"People who may log in to the board and API."`
+	Users  []User       `yaml:"users" doc:"People who may log in to the board and API, each with a role and scope."`
 	// ClockSkewThreshold flags agents whose clock is off by more than this.
 	ClockSkewThreshold time.Duration `yaml:"clock_skew_threshold" doc:"Agents whose clock is off by more than this are flagged; default 2m."`
 	Retention          time.Duration `yaml:"retention" doc:"Results older than this are deleted (SLA reports need the last months); default 2160h (90 days), at least 24h."`
@@ -94,10 +94,15 @@ type AgentToken struct {
 	TokenSHA256 string `yaml:"token_sha256"`
 }
 
-// User is a person who may log in.
+// User is a person who may log in, with what they are responsible for.
 type User struct {
 	Name           string `yaml:"name"`
 	PasswordBcrypt string `yaml:"password_bcrypt" doc:"bcrypt hash (branchready-collector hash-password prints one)."`
+	// Role defaults to operations, so configurations from before roles
+	// keep every user's view of the whole bank.
+	Role     auth.Role `yaml:"role" doc:"branch_staff, region_manager, operations (default: every branch) or admin (reload: users and tokens)."`
+	Branches []string  `yaml:"branches" doc:"branch_staff: the branch ids they see, confirm and acknowledge for."`
+	Regions  []string  `yaml:"regions" doc:"region_manager: the regions (as agents' descriptors name them) they see and silence."`
 }
 
 // LoadConfig reads and validates a collector configuration file.
@@ -223,18 +228,7 @@ func (c *Config) validate(p *strictyaml.Problems) {
 			p.Addf(path+".token_sha256", "must be 64 hex digits (the SHA-256 of the token)")
 		}
 	}
-	if len(c.Users) == 0 {
-		p.Addf("users", "list at least one user: the board and API need a login")
-	}
-	for i, u := range c.Users {
-		path := strictyaml.Index("users", i)
-		if u.Name == "" {
-			p.Addf(path+".name", "must be set")
-		}
-		if _, err := auth.NewUsers(map[string]string{u.Name: u.PasswordBcrypt}); err != nil {
-			p.Addf(path+".password_bcrypt", "must be a bcrypt hash")
-		}
-	}
+	c.validateUsers(p)
 }
 
 // loopback reports whether addr listens on this machine only.
@@ -261,11 +255,12 @@ func (c *Config) tokens() *auth.Tokens {
 }
 
 func (c *Config) users() *auth.Users {
-	m := map[string]string{}
+	accounts := make([]auth.Account, 0, len(c.Users))
 	for _, u := range c.Users {
-		m[u.Name] = u.PasswordBcrypt
+		accounts = append(accounts, auth.Account{PasswordBcrypt: u.PasswordBcrypt,
+			Person: auth.Person{Name: u.Name, Role: u.Role, Branches: u.Branches, Regions: u.Regions}})
 	}
-	u, _ := auth.NewUsers(m)
+	u, _ := auth.NewAccounts(accounts)
 	return u
 }
 

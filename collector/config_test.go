@@ -1,10 +1,15 @@
 package collector
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/branchready/branchready/collector/auth"
 )
 
 func TestCollectorConfigErrorsNameFileLineAndRule(t *testing.T) {
@@ -104,5 +109,65 @@ func TestMetricsSettingsAreChecked(t *testing.T) {
 	}
 	if err == nil || err.Error() != strings.Join(want, "\n") {
 		t.Errorf("got:\n%v\nwant:\n%s", err, strings.Join(want, "\n"))
+	}
+}
+
+func TestUsersRolesAndScopesAreValidatedStrictly(t *testing.T) {
+	const hash = "$2a$10$7EqJtq98hPqEX7fNZaFWoOhi5BWX4Z4fP9/3YoXJqQ3mW5uW3xN6e"
+	path := filepath.Join(t.TempDir(), "collector.yaml")
+	src := `agents:
+  - {branch: lon-1, token_sha256: 07a2e54008ba3aa14dde81ed2b81a9b1d2ae503342289b56ce2a149d8acaa6e3}
+users:
+  - {name: ops, password_bcrypt: "` + hash + `"}
+  - {name: boss, password_bcrypt: "` + hash + `", role: owner}
+  - {name: sam, password_bcrypt: "` + hash + `", role: branch_staff}
+  - {name: kim, password_bcrypt: "` + hash + `", role: branch_staff, branches: [lon-1, lon-9, lon-1], regions: [south]}
+  - {name: ria, password_bcrypt: "` + hash + `", role: region_manager, regions: [south, ""]}
+  - {name: ada, password_bcrypt: "` + hash + `", role: admin, branches: [lon-1]}
+  - {name: ops, password_bcrypt: "` + hash + `", role: operations, regions: [north]}
+`
+	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := LoadConfig(path)
+	want := []string{
+		path + `:5: users[1].role: "owner": must be one of branch_staff, region_manager, operations, admin`,
+		path + `:6: users[2].branches: role branch_staff needs branches: the ones this user is responsible for`,
+		path + `:7: users[3].branches[1]: "lon-9": not a branch listed in agents`,
+		path + `:7: users[3].branches[2]: "lon-1": listed twice`,
+		path + `:7: users[3].regions: role branch_staff is not scoped by regions: remove them`,
+		path + `:8: users[4].regions[1]: must not be empty`,
+		path + `:9: users[5].branches: role admin sees every branch: remove branches, or make the user branch_staff`,
+		path + `:10: users[6].name: "ops": listed twice`,
+		path + `:10: users[6].regions: role operations sees every branch: remove regions, or make the user region_manager`,
+	}
+	if err == nil || err.Error() != strings.Join(want, "\n") {
+		t.Errorf("got:\n%v\nwant:\n%s", err, strings.Join(want, "\n"))
+	}
+}
+
+func TestAUserWithoutARoleSeesTheWholeBankAsBeforeRoles(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "collector.yaml")
+	hash, _ := auth.HashPassword("pw")
+	src := "users: [{name: ops, password_bcrypt: \"" + hash + "\"}, {name: ria, password_bcrypt: \"" + hash + "\", role: region_manager, regions: [south]}]\n"
+	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []auth.Person
+	h := cfg.users().Require(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		p, _ := auth.PersonFrom(r.Context())
+		got = append(got, p)
+	}))
+	for _, name := range []string{"ops", "ria"} {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.SetBasicAuth(name, "pw")
+		h.ServeHTTP(httptest.NewRecorder(), r)
+	}
+	if len(got) != 2 || got[0].Role != auth.Operations || !got[0].Everywhere() || got[1].Role != auth.RegionManager || !slices.Equal(got[1].Regions, []string{"south"}) {
+		t.Errorf("people logged in: %+v; want ops as operations and ria as the manager of south", got)
 	}
 }

@@ -85,11 +85,10 @@ func reloadHandler(reload func() error) http.Handler {
 	})
 }
 
-// loopbackOr lets requests from this machine through, and sends others
-// through login: an operator on the host may reload without a password, as
-// with SIGHUP, while a remote caller must log in.
-func loopbackOr(login func(http.Handler) http.Handler, h http.Handler) http.Handler {
-	guarded := login(h)
+// loopbackOr serves requests from this machine with h, and others with
+// guarded: an operator on the host may reload without a password, as with
+// SIGHUP, while a remote caller must log in with the admin role.
+func loopbackOr(h, guarded http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		host, _, err := net.SplitHostPort(r.RemoteAddr)
 		if ip := net.ParseIP(host); err == nil && ip != nil && ip.IsLoopback() && !proxied(r) {

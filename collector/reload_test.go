@@ -88,9 +88,10 @@ func TestReloadAppliesWhatCanChangeAndRefusesABrokenFile(t *testing.T) {
 func TestReloadEndpointServesLoopbackAndLoggedInUsersOnly(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "collector.yaml")
 	hash, _ := auth.HashPassword("password 1")
-	writeFile(t, path, "users: [{name: ops, password_bcrypt: \""+hash+"\"}]\n")
+	users := "users: [{name: ops, password_bcrypt: \"" + hash + "\"}, {name: root, role: admin, password_bcrypt: \"" + hash + "\"}]\n"
+	writeFile(t, path, users)
 	rl := running(t, path)
-	writeFile(t, path, "users: [{name: ops, password_bcrypt: \""+hash+"\"}]\nclock_skew_threshold: 7m\n")
+	writeFile(t, path, users+"clock_skew_threshold: 7m\n")
 	tests := []struct {
 		name       string
 		remote     string
@@ -100,7 +101,8 @@ func TestReloadEndpointServesLoopbackAndLoggedInUsersOnly(t *testing.T) {
 	}{
 		{name: "a remote caller without a login is refused", remote: "192.0.2.7:4000", want: http.StatusUnauthorized},
 		{name: "a caller behind a local proxy is remote, not loopback", remote: "127.0.0.1:4000", forwarded: true, want: http.StatusUnauthorized},
-		{name: "a remote caller with a login reloads", remote: "192.0.2.7:4000", user: "ops", pass: "password 1", want: http.StatusOK},
+		{name: "a remote operations user may not reload: users and tokens are the admin's", remote: "192.0.2.7:4000", user: "ops", pass: "password 1", want: http.StatusForbidden},
+		{name: "a remote admin reloads", remote: "192.0.2.7:4000", user: "root", pass: "password 1", want: http.StatusOK},
 		{name: "a caller on this machine reloads without a login", remote: "127.0.0.1:4000", want: http.StatusOK},
 	}
 	for _, tc := range tests {

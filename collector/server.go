@@ -71,6 +71,8 @@ type Server struct {
 	ingest  atomic.Pointer[http.Handler]
 	roller  *sla.Roller // nil when the store keeps no SLA rollups
 	reports sla.Reports
+	// routes are the patterns registered, in order (the scope test walks them).
+	routes []string
 }
 
 // NewServer wires the routes:
@@ -82,7 +84,11 @@ type Server struct {
 //	GET  /api/v1/sla            people, login: SLA report (JSON, CSV)
 //	GET  /, /branches/{id}, /sla  the board, login
 //	GET  /metrics, /-/healthy, /-/ready
-//	POST /-/reload              loopback, or login
+//	POST /-/reload              loopback, or login with role admin
+//
+// People's routes check role and scope (docs/security.md, Roles): each
+// answers only about the branches in the person's scope, 404 for a branch
+// outside it, 403 for an action their role may not take.
 //
 // Every state-changing request from a browser must come from the board's
 // own origin (http.CrossOriginProtection): basic auth alone would let any
@@ -99,7 +105,7 @@ func NewServer(o ServerOptions) *Server {
 	}})
 	e := &readiness.Engine{Store: o.Store, Now: o.Now}
 	s := &Server{Engine: e, Metrics: m, log: o.Log, store: o.Store, now: o.Now, opts: o}
-	mux := http.NewServeMux()
+	mux := &routes{mux: http.NewServeMux()}
 	login := o.Users.Require
 	al, err := buildAlerts(o, mux, m.Registry, login)
 	if err != nil {
@@ -114,7 +120,7 @@ func NewServer(o ServerOptions) *Server {
 	}))
 	mux.Handle("GET /api/v1/confirmations", ingest.Confirmations(o.Tokens, o.Store))
 	api.Register(mux, e, o.Store, o.Now, o.Log, login)
-	board.Register(mux, e, o.Store, o.Now, o.Log, login, loggedIn)
+	board.Register(mux, e, o.Store, o.Now, o.Log, login)
 	if o.SLA.OnTime == (sla.Objective{}) {
 		o.SLA.OnTime = DefaultOnTimeObjective
 	}
@@ -124,8 +130,8 @@ func NewServer(o ServerOptions) *Server {
 	if ss, ok := o.Store.(sla.Source); ok {
 		s.reports = sla.Reports{Store: ss, Settings: o.SLA}
 		s.roller = &sla.Roller{Store: ss, Log: o.Log, Lookback: slaLookback(o.Retention)}
-		api.RegisterSLA(mux, s.reports, o.Now, o.Log, login)
-		board.RegisterSLA(mux, s.reports, o.Now, o.Log, login)
+		api.RegisterSLA(mux, s.reports, o.Store, o.Now, o.Log, login)
+		board.RegisterSLA(mux, s.reports, o.Store, o.Now, o.Log, login)
 	}
 	var mh http.Handler = promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry})
 	if o.MetricsLogin != nil {
@@ -135,8 +141,8 @@ func NewServer(o ServerOptions) *Server {
 		mux.Handle("GET /metrics", mh)
 	}
 	s.MetricsHandler = mh
-	mux.HandleFunc("GET /-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
-	mux.HandleFunc("GET /-/ready", func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("GET /-/healthy", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") }))
+	mux.Handle("GET /-/ready", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if _, err := o.Store.Branches(ctx); err != nil {
@@ -144,19 +150,28 @@ func NewServer(o ServerOptions) *Server {
 			return
 		}
 		fmt.Fprintln(w, "ok")
-	})
+	}))
 	if o.Reload != nil {
-		mux.Handle("POST /-/reload", loopbackOr(login, reloadHandler(o.Reload)))
+		reload := reloadHandler(o.Reload)
+		mux.Handle("POST /-/reload", loopbackOr(reload, login(auth.Allow(auth.Administer, reload))))
 	}
-	s.Handler = http.NewCrossOriginProtection().Handler(mux)
+	s.Handler = http.NewCrossOriginProtection().Handler(mux.mux)
+	s.routes = mux.patterns
 	return s
 }
 
-// loggedIn names the person whose login Users.Require accepted: the board
-// records a confirmation in their name.
-func loggedIn(r *http.Request) string {
-	name, _, _ := r.BasicAuth()
-	return name
+// routes is the server's mux that also records each pattern registered:
+// the route-scope test walks every one with every role, so a new route
+// cannot go without a scope decision.
+type routes struct {
+	mux      *http.ServeMux
+	patterns []string
+}
+
+// Handle registers h for pattern and records the pattern.
+func (m *routes) Handle(pattern string, h http.Handler) {
+	m.patterns = append(m.patterns, pattern)
+	m.mux.Handle(pattern, h)
 }
 
 // Settings are what a configuration reload changes in a running server.

@@ -7,24 +7,32 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/branchready/branchready/collector/auth"
 	"github.com/branchready/branchready/collector/readiness"
 	"github.com/branchready/branchready/collector/store"
 )
 
-// Register adds the API routes to mux. wrap guards them (login).
-func Register(mux *http.ServeMux, e *readiness.Engine, st Confirmations, now func() time.Time, log *slog.Logger, wrap func(http.Handler) http.Handler) {
+// Register adds the API routes to mux. wrap guards them (login); each
+// route then checks the person's role and scope: the branch list holds
+// only the branches in scope, and a branch out of scope is answered 404 as
+// one that does not exist.
+func Register(mux auth.Mux, e *readiness.Engine, st Confirmations, now func() time.Time, log *slog.Logger, wrap func(http.Handler) http.Handler) {
 	registerConfirmations(mux, st, now, wrap)
-	mux.Handle("GET /api/v1/branches", wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("GET /api/v1/branches", wrap(auth.Allow(auth.View, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		all, err := e.All(r.Context())
 		if err != nil {
 			log.Error("list branches", "err", err)
 			writeError(w, http.StatusInternalServerError, "cannot list branches")
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"branches": all})
-	})))
-	mux.Handle("GET /api/v1/branches/{id}", wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s, err := e.One(r.Context(), r.PathValue("id"), r.URL.Query().Get("date"))
+		writeJSON(w, http.StatusOK, map[string]any{"branches": InScope(Person(r), all)})
+	}))))
+	mux.Handle("GET /api/v1/branches/{id}", wrap(auth.Allow(auth.View, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := Sees(r.Context(), st, Person(r), r.PathValue("id"))
+		var s readiness.BranchStatus
+		if err == nil {
+			s, err = e.One(r.Context(), r.PathValue("id"), r.URL.Query().Get("date"))
+		}
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			writeError(w, http.StatusNotFound, "no branch "+r.PathValue("id"))
@@ -34,7 +42,18 @@ func Register(mux *http.ServeMux, e *readiness.Engine, st Confirmations, now fun
 		default:
 			writeJSON(w, http.StatusOK, s)
 		}
-	})))
+	}))))
+}
+
+// InScope keeps the branches p covers.
+func InScope(p auth.Person, all []readiness.BranchStatus) []readiness.BranchStatus {
+	out := make([]readiness.BranchStatus, 0, len(all))
+	for _, b := range all {
+		if p.Covers(b.ID, b.Region) {
+			out = append(out, b)
+		}
+	}
+	return out
 }
 
 func writeError(w http.ResponseWriter, code int, msg string) {

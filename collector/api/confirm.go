@@ -12,13 +12,14 @@ import (
 	"time"
 
 	"github.com/branchready/branchready/calendar"
+	"github.com/branchready/branchready/collector/auth"
 	"github.com/branchready/branchready/collector/store"
 	"github.com/branchready/branchready/result"
 )
 
 // Confirmations is the part of the store manual confirmations need.
 type Confirmations interface {
-	Branch(ctx context.Context, id string) (store.Branch, error)
+	Directory
 	PutConfirmation(ctx context.Context, branch string, c result.Confirmation) error
 	Confirmations(ctx context.Context, branch, date string) ([]result.Confirmation, error)
 }
@@ -67,9 +68,14 @@ func isManual(d *result.Descriptor, device, check string) bool {
 	return false
 }
 
-// registerConfirmations adds POST /api/v1/branches/{id}/confirmations (people, login).
-func registerConfirmations(mux *http.ServeMux, st Confirmations, now func() time.Time, wrap func(http.Handler) http.Handler) {
-	mux.Handle("POST /api/v1/branches/{id}/confirmations", wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+// registerConfirmations adds POST /api/v1/branches/{id}/confirmations
+// (people who may confirm, for a branch in their scope).
+func registerConfirmations(mux auth.Mux, st Confirmations, now func() time.Time, wrap func(http.Handler) http.Handler) {
+	mux.Handle("POST /api/v1/branches/{id}/confirmations", wrap(auth.Allow(auth.Confirm, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := Sees(r.Context(), st, Person(r), r.PathValue("id")); err != nil {
+			scopeError(w, r.PathValue("id"), err)
+			return
+		}
 		// Only JSON: a form on another site can post text/plain without a
 		// preflight, and the browser would add the operator's login.
 		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
@@ -92,5 +98,5 @@ func registerConfirmations(mux *http.ServeMux, st Confirmations, now func() time
 		default:
 			writeJSON(w, http.StatusCreated, c)
 		}
-	})))
+	}))))
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/branchready/branchready/alerts"
 	"github.com/branchready/branchready/collector/alerting"
+	"github.com/branchready/branchready/collector/auth"
 	"github.com/branchready/branchready/collector/store"
 )
 
@@ -37,9 +38,15 @@ type Alerting interface {
 //	GET    /api/v1/silences[?all=1]                     active and future silences (all: expired too)
 //	POST   /api/v1/silences                             {"matcher":{...},"start","end","comment"}
 //	POST   /api/v1/silences/{id}/expire, DELETE /api/v1/silences/{id}
-func RegisterAlerts(mux *http.ServeMux, a Alerting, now func() time.Time, log *slog.Logger, wrap func(http.Handler) http.Handler) {
-	h := func(pattern string, f http.HandlerFunc) { mux.Handle(pattern, wrap(f)) }
-	h("GET /api/v1/incidents", func(w http.ResponseWriter, r *http.Request) {
+//
+// Each lists and acts within the person's scope (dir names each branch's
+// region): an incident of a branch out of scope is 404, as is a silence
+// that cannot touch one; acting without the role is 403.
+func RegisterAlerts(mux auth.Mux, a Alerting, dir Directory, now func() time.Time, log *slog.Logger, wrap func(http.Handler) http.Handler) {
+	h := func(pattern string, act auth.Action, f http.HandlerFunc) {
+		mux.Handle(pattern, wrap(auth.Allow(act, f)))
+	}
+	h("GET /api/v1/incidents", auth.View, func(w http.ResponseWriter, r *http.Request) {
 		since := now().Add(-24 * time.Hour)
 		if v := r.URL.Query().Get("resolved_since"); v != "" {
 			t, err := time.Parse(time.RFC3339, v)
@@ -49,7 +56,7 @@ func RegisterAlerts(mux *http.ServeMux, a Alerting, now func() time.Time, log *s
 			}
 			since = t
 		}
-		incs, err := a.Incidents(r.Context(), since)
+		incs, err := VisibleIncidents(r.Context(), a, dir, Person(r), since)
 		if err != nil {
 			log.Error("list incidents", "err", err)
 			writeError(w, http.StatusInternalServerError, "cannot list incidents")
@@ -57,8 +64,11 @@ func RegisterAlerts(mux *http.ServeMux, a Alerting, now func() time.Time, log *s
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"incidents": incs})
 	})
-	h("GET /api/v1/incidents/{id}", func(w http.ResponseWriter, r *http.Request) {
+	h("GET /api/v1/incidents/{id}", auth.View, func(w http.ResponseWriter, r *http.Request) {
 		inc, sent, err := a.Incident(r.Context(), r.PathValue("id"))
+		if err == nil {
+			err = Sees(r.Context(), dir, Person(r), inc.Key.Branch)
+		}
 		if errors.Is(err, store.ErrNotFound) {
 			writeError(w, http.StatusNotFound, "no incident "+r.PathValue("id"))
 			return
@@ -87,8 +97,13 @@ func RegisterAlerts(mux *http.ServeMux, a Alerting, now func() time.Time, log *s
 			if body.By != "" {
 				by = body.By + " (via " + by + ")"
 			}
-			err := f(r.Context(), r.PathValue("id"), by, body)
+			err := IncidentInScope(r.Context(), a, dir, Person(r), r.PathValue("id"))
+			if err == nil {
+				err = f(r.Context(), r.PathValue("id"), by, body)
+			}
 			switch {
+			case errors.Is(err, store.ErrNotFound):
+				writeError(w, http.StatusNotFound, "no incident "+r.PathValue("id"))
 			case errors.Is(err, alerting.ErrUnknownIncident):
 				writeError(w, http.StatusNotFound, "no open incident "+r.PathValue("id")+" (resolved already?)")
 			case err != nil:
@@ -98,21 +113,21 @@ func RegisterAlerts(mux *http.ServeMux, a Alerting, now func() time.Time, log *s
 			}
 		}
 	}
-	h("POST /api/v1/incidents/{id}/ack", act(func(ctx context.Context, id, by string, _ who) error { return a.Ack(ctx, id, by) }))
-	h("POST /api/v1/incidents/{id}/unack", act(func(ctx context.Context, id, by string, _ who) error { return a.Unack(ctx, id, by) }))
-	h("POST /api/v1/incidents/{id}/snooze", act(func(ctx context.Context, id, by string, b who) error {
+	h("POST /api/v1/incidents/{id}/ack", auth.Acknowledge, act(func(ctx context.Context, id, by string, _ who) error { return a.Ack(ctx, id, by) }))
+	h("POST /api/v1/incidents/{id}/unack", auth.Acknowledge, act(func(ctx context.Context, id, by string, _ who) error { return a.Unack(ctx, id, by) }))
+	h("POST /api/v1/incidents/{id}/snooze", auth.Acknowledge, act(func(ctx context.Context, id, by string, b who) error {
 		d, err := time.ParseDuration(b.For)
 		if err != nil {
 			return errors.New(`for: want a duration such as "30m" or "2h"`)
 		}
 		return a.Snooze(ctx, id, by, d)
 	}))
-	h("GET /api/v1/silences", func(w http.ResponseWriter, r *http.Request) {
+	h("GET /api/v1/silences", auth.View, func(w http.ResponseWriter, r *http.Request) {
 		since := now()
 		if r.URL.Query().Get("all") != "" {
 			since = time.Time{}
 		}
-		ss, err := a.Silences(r.Context(), since)
+		ss, err := VisibleSilences(r.Context(), a, dir, Person(r), since)
 		if err != nil {
 			log.Error("list silences", "err", err)
 			writeError(w, http.StatusInternalServerError, "cannot list silences")
@@ -120,10 +135,14 @@ func RegisterAlerts(mux *http.ServeMux, a Alerting, now func() time.Time, log *s
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"silences": ss})
 	})
-	h("POST /api/v1/silences", func(w http.ResponseWriter, r *http.Request) {
+	h("POST /api/v1/silences", auth.Silence, func(w http.ResponseWriter, r *http.Request) {
 		var in alerting.SilenceInput
 		if err := decodeJSON(r, &in); err != nil {
 			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		if err := MaySilence(r.Context(), dir, Person(r), in.Matcher); err != nil {
+			writeError(w, http.StatusForbidden, "silence not created: "+err.Error())
 			return
 		}
 		s, err := a.CreateSilence(r.Context(), in, User(r))
@@ -135,10 +154,15 @@ func RegisterAlerts(mux *http.ServeMux, a Alerting, now func() time.Time, log *s
 	})
 	silence := func(f func(ctx context.Context, id, by string) error) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
-			err := f(r.Context(), r.PathValue("id"), User(r))
+			err := SilenceInScope(r.Context(), a, dir, Person(r), r.PathValue("id"))
+			if err == nil {
+				err = f(r.Context(), r.PathValue("id"), User(r))
+			}
 			switch {
 			case errors.Is(err, store.ErrNotFound):
 				writeError(w, http.StatusNotFound, "no silence "+r.PathValue("id"))
+			case errors.Is(err, ErrSilenceScope):
+				writeError(w, http.StatusForbidden, "not changed: "+err.Error())
 			case err != nil:
 				log.Error("silence", "silence", r.PathValue("id"), "err", err)
 				writeError(w, http.StatusInternalServerError, "cannot change the silence")
@@ -147,14 +171,8 @@ func RegisterAlerts(mux *http.ServeMux, a Alerting, now func() time.Time, log *s
 			}
 		}
 	}
-	h("POST /api/v1/silences/{id}/expire", silence(a.ExpireSilence))
-	h("DELETE /api/v1/silences/{id}", silence(a.DeleteSilence))
-}
-
-// User is the logged-in person making a request.
-func User(r *http.Request) string {
-	name, _, _ := r.BasicAuth()
-	return name
+	h("POST /api/v1/silences/{id}/expire", auth.Silence, silence(a.ExpireSilence))
+	h("DELETE /api/v1/silences/{id}", auth.Silence, silence(a.DeleteSilence))
 }
 
 // decodeJSON reads a small JSON body strictly.

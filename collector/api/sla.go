@@ -11,23 +11,29 @@ import (
 	"strings"
 	"time"
 
+	"github.com/branchready/branchready/collector/auth"
 	"github.com/branchready/branchready/collector/sla"
 )
 
-// RegisterSLA adds GET /api/v1/sla, guarded by wrap (login):
+// RegisterSLA adds GET /api/v1/sla, guarded by wrap (login); its rows
+// cover the branches in the person's scope (dir names their regions):
 //
 //	from, to   branch-local dates YYYY-MM-DD, inclusive; default the 30 days up to yesterday (UTC)
 //	group_by   bank (default), region, branch, device_kind, vendor, model, device
 //	period     all (default), day, week (ISO), month
 //	format     json (default) or csv
-func RegisterSLA(mux *http.ServeMux, reports sla.Reports, now func() time.Time, log *slog.Logger, wrap func(http.Handler) http.Handler) {
-	mux.Handle("GET /api/v1/sla", wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func RegisterSLA(mux auth.Mux, all sla.Reports, dir Directory, now func() time.Time, log *slog.Logger, wrap func(http.Handler) http.Handler) {
+	mux.Handle("GET /api/v1/sla", wrap(auth.Allow(auth.View, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q, csvOut, err := ParseSLAQuery(r.URL.Query(), now())
 		if err != nil {
 			writeError(w, http.StatusBadRequest, err.Error())
 			return
 		}
-		rep, err := reports.Report(r.Context(), q)
+		reports, err := ScopedReports(r.Context(), dir, Person(r), all)
+		var rep sla.Report
+		if err == nil {
+			rep, err = reports.Report(r.Context(), q)
+		}
 		if err != nil {
 			log.Error("sla report", "err", err)
 			writeError(w, http.StatusInternalServerError, "cannot build the SLA report")
@@ -38,7 +44,7 @@ func RegisterSLA(mux *http.ServeMux, reports sla.Reports, now func() time.Time, 
 			return
 		}
 		writeJSON(w, http.StatusOK, rep)
-	})))
+	}))))
 }
 
 var slaParams = []string{"from", "to", "group_by", "period", "format"}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/branchready/branchready/collector/auth"
 	"github.com/branchready/branchready/collector/sla"
 	"github.com/branchready/branchready/collector/store"
 	"github.com/branchready/branchready/collector/store/sqlite"
@@ -40,16 +41,17 @@ func slaServer(t *testing.T) *httptest.Server {
 	mux := http.NewServeMux()
 	login := func(h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if _, _, ok := r.BasicAuth(); !ok {
+			name, _, ok := r.BasicAuth()
+			if !ok {
 				http.Error(w, "login required", http.StatusUnauthorized)
 				return
 			}
-			h.ServeHTTP(w, r)
+			h.ServeHTTP(w, r.WithContext(auth.WithPerson(r.Context(), auth.Person{Name: name, Role: auth.Operations})))
 		})
 	}
 	now := func() time.Time { return time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC) }
 	RegisterSLA(mux, sla.Reports{Store: st, Settings: sla.Settings{OnTime: sla.Objective{Desired: 0.9, Adequate: 0.75}, Availability: sla.Objective{Desired: 0.99, Adequate: 0.95}}},
-		now, slog.New(slog.DiscardHandler), login)
+		st, now, slog.New(slog.DiscardHandler), login)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv

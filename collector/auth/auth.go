@@ -103,6 +103,7 @@ type Users struct {
 	mu     sync.RWMutex
 	gen    uint64 // bumped by Swap
 	hashes map[string][]byte
+	people map[string]Person
 	// dummy keeps the time of a failed login for an unknown user the same
 	// as for a known one: it is made at the highest cost of the real hashes.
 	dummy []byte
@@ -113,14 +114,39 @@ type Users struct {
 	guard *guard
 }
 
-// NewUsers builds the table from user name -> bcrypt hash.
+// Account is a user as the configuration lists it: who they are, their
+// role and scope, and the bcrypt hash of their password.
+type Account struct {
+	Person
+	PasswordBcrypt string
+}
+
+// NewUsers builds the table from user name -> bcrypt hash; every user has
+// the operations role (the whole bank).
 func NewUsers(hashes map[string]string) (*Users, error) {
-	u := &Users{hashes: map[string][]byte{}}
+	accounts := make([]Account, 0, len(hashes))
 	for name, h := range hashes {
-		if _, err := bcrypt.Cost([]byte(h)); err != nil {
-			return nil, errors.New("password hash of user " + name + ": not a bcrypt hash")
+		accounts = append(accounts, Account{Person: Person{Name: name, Role: Operations}, PasswordBcrypt: h})
+	}
+	return NewAccounts(accounts)
+}
+
+// NewAccounts builds the table from accounts with roles. An account
+// without a role has the operations role.
+func NewAccounts(accounts []Account) (*Users, error) {
+	u := &Users{hashes: map[string][]byte{}, people: map[string]Person{}}
+	for _, a := range accounts {
+		if _, err := bcrypt.Cost([]byte(a.PasswordBcrypt)); err != nil {
+			return nil, errors.New("password hash of user " + a.Name + ": not a bcrypt hash")
 		}
-		u.hashes[name] = []byte(h)
+		if a.Role == "" {
+			a.Role = Operations
+		}
+		if !a.Role.Valid() {
+			return nil, errors.New("user " + a.Name + ": unknown role " + string(a.Role))
+		}
+		u.hashes[a.Name] = []byte(a.PasswordBcrypt)
+		u.people[a.Name] = a.Person
 	}
 	u.guard = defaultGuard()
 	return u, nil
@@ -131,10 +157,10 @@ func NewUsers(hashes map[string]string) (*Users, error) {
 // and the bcrypt pool stay.
 func (u *Users) Swap(from *Users) {
 	from.mu.RLock()
-	m := from.hashes
+	m, people := from.hashes, from.people
 	from.mu.RUnlock()
 	u.mu.Lock()
-	u.hashes = m
+	u.hashes, u.people = m, people
 	u.dummy = nil
 	u.gen++
 	u.ok.Clear()
@@ -175,43 +201,54 @@ func HashPassword(pw string) (string, error) {
 
 // Check reports whether name and password match.
 func (u *Users) Check(name, password string) bool {
-	ok, _ := u.check(context.Background(), name, password)
+	_, ok, _ := u.check(context.Background(), name, password)
 	return ok
 }
 
-// check is Check with bcrypt run in the bounded pool; it fails only when
-// ctx ends while waiting for the pool.
-func (u *Users) check(ctx context.Context, name, password string) (bool, error) {
+// check is Check with bcrypt run in the bounded pool, returning the person
+// logged in; it fails only when ctx ends while waiting for the pool. The
+// person is read with the hash, so a login never pairs one table's
+// password with another table's role.
+func (u *Users) check(ctx context.Context, name, password string) (Person, bool, error) {
 	sum := sha256.Sum256([]byte(name + "\x00" + password))
 	if v, hit := u.ok.Load(name); hit {
-		if subtle.ConstantTimeCompare(v.([]byte), sum[:]) == 1 {
-			return true, nil
+		c := v.(cachedLogin)
+		if subtle.ConstantTimeCompare(c.sum, sum[:]) == 1 {
+			return c.person, true, nil
 		}
 	}
 	u.mu.RLock()
 	h, ok := u.hashes[name]
+	p := u.people[name]
 	gen := u.gen
 	u.mu.RUnlock()
 	if !ok {
 		h = u.dummyHash()
 	}
 	if err := u.guard.acquire(ctx); err != nil {
-		return false, err
+		return Person{}, false, err
 	}
 	match := bcrypt.CompareHashAndPassword(h, []byte(password)) == nil
 	u.guard.release()
 	if !ok || !match {
-		return false, nil
+		return Person{}, false, nil
 	}
 	u.mu.Lock()
 	if u.gen == gen { // not if the logins were swapped meanwhile
-		u.ok.Store(name, sum[:])
+		u.ok.Store(name, cachedLogin{sum: sum[:], person: p})
 	}
 	u.mu.Unlock()
-	return true, nil
+	return p, true, nil
 }
 
-// Require wraps h with HTTP basic authentication against u. Failed logins
+// cachedLogin is a login that passed bcrypt, with the person it let in.
+type cachedLogin struct {
+	sum    []byte
+	person Person
+}
+
+// Require wraps h with HTTP basic authentication against u, and puts the
+// person logged in (PersonFrom) in the request context. Failed logins
 // are throttled per user name and per client address (429 with
 // Retry-After), reported to the failure hook, and bcrypt runs in a bounded
 // pool so that guessing cannot take every core from ingest.
@@ -231,7 +268,7 @@ func (u *Users) Require(h http.Handler) http.Handler {
 			http.Error(w, "too many failed logins; try again later", http.StatusTooManyRequests)
 			return
 		}
-		good, err := u.check(r.Context(), name, pw)
+		p, good, err := u.check(r.Context(), name, pw)
 		if err != nil {
 			return // the client went away while waiting
 		}
@@ -243,7 +280,7 @@ func (u *Users) Require(h http.Handler) http.Handler {
 			return
 		}
 		g.users.Forget(name)
-		h.ServeHTTP(w, r)
+		h.ServeHTTP(w, r.WithContext(WithPerson(r.Context(), p)))
 	})
 }
 

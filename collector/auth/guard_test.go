@@ -109,11 +109,11 @@ func TestBcryptWaitsForTheBoundedPool(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if ok, err := u.check(ctx, "ops", "right password"); ok || err == nil {
+	if _, ok, err := u.check(ctx, "ops", "right password"); ok || err == nil {
 		t.Errorf("with the pool full and the request gone: %v, %v; want a refusal without bcrypt", ok, err)
 	}
 	u.guard.release()
-	if ok, err := u.check(context.Background(), "ops", "right password"); !ok || err != nil {
+	if _, ok, err := u.check(context.Background(), "ops", "right password"); !ok || err != nil {
 		t.Errorf("with the pool free: %v, %v", ok, err)
 	}
 }

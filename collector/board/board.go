@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/branchready/branchready/collector/api"
+	"github.com/branchready/branchready/collector/auth"
 	"github.com/branchready/branchready/collector/readiness"
 	"github.com/branchready/branchready/collector/store"
 )
@@ -73,41 +74,51 @@ type branchPage struct {
 	Days days
 	// User is who is logged in: a confirmation is recorded in their name.
 	User string
+	// CanConfirm shows the confirm forms to those whose role may confirm.
+	CanConfirm bool
 }
 
-// Register adds the board's pages to mux; wrap guards them (login), and
-// user names the person wrap let in.
-func Register(mux *http.ServeMux, e *readiness.Engine, st api.Confirmations, now func() time.Time, log *slog.Logger,
-	wrap func(http.Handler) http.Handler, user func(*http.Request) string) {
-	mux.Handle("POST /branches/{id}/confirm", wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+// Register adds the board's pages to mux; wrap guards them (login). Each
+// page shows only the branches in the person's scope; a branch out of it
+// is "no such branch" (404), and an action the role may not take is 403.
+func Register(mux auth.Mux, e *readiness.Engine, st api.Confirmations, now func() time.Time, log *slog.Logger,
+	wrap func(http.Handler) http.Handler) {
+	mux.Handle("POST /branches/{id}/confirm", wrap(auth.Allow(auth.Confirm, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !sameOrigin(r) {
 			http.Error(w, "cross-site form posts are refused", http.StatusForbidden)
 			return
 		}
-		req := api.ConfirmRequest{Device: r.FormValue("device"), Check: r.FormValue("check"), By: user(r), Problem: r.FormValue("problem")}
+		if !sees(w, r, st, r.PathValue("id")) {
+			return
+		}
+		req := api.ConfirmRequest{Device: r.FormValue("device"), Check: r.FormValue("check"), By: api.User(r), Problem: r.FormValue("problem")}
 		if _, err := api.Confirm(r.Context(), st, r.PathValue("id"), req, now()); err != nil {
 			http.Error(w, "not recorded: "+err.Error(), http.StatusBadRequest)
 			return
 		}
 		e.Invalidate(r.PathValue("id"))
 		http.Redirect(w, r, "/branches/"+url.PathEscape(r.PathValue("id"))+"?confirmed=1", http.StatusSeeOther)
-	})))
-	mux.Handle("GET /{$}", wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	}))))
+	mux.Handle("GET /{$}", wrap(auth.Allow(auth.View, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		all, err := e.All(r.Context())
 		if err != nil {
 			log.Error("board", "err", err)
 			http.Error(w, "cannot load branches", http.StatusInternalServerError)
 			return
 		}
+		all = api.InScope(api.Person(r), all)
 		sortForOps(all)
 		t := now()
 		rows := make([]row, len(all))
 		for i, b := range all {
 			rows[i] = row{BranchStatus: b, Left: countdown(b.Judgement, t)}
 		}
-		render(w, log, "board.html", map[string]any{"Branches": rows, "Counts": counts(all), "Now": t.UTC()})
-	})))
-	mux.Handle("GET /branches/{id}", wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		render(w, log, "board.html", map[string]any{"Branches": rows, "Counts": counts(all), "Now": t.UTC(), "Who": who(api.Person(r))})
+	}))))
+	mux.Handle("GET /branches/{id}", wrap(auth.Allow(auth.View, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !sees(w, r, st, r.PathValue("id")) {
+			return
+		}
 		s, err := e.One(r.Context(), r.PathValue("id"), r.URL.Query().Get("date"))
 		switch {
 		case errors.Is(err, store.ErrNotFound):
@@ -117,9 +128,33 @@ func Register(mux *http.ServeMux, e *readiness.Engine, st api.Confirmations, now
 		default:
 			today, _, _ := strings.Cut(s.LocalTime, " ") // "2006-01-02 15:04 MST"
 			render(w, log, "branch.html", branchPage{BranchStatus: s, Left: countdown(s.Judgement, now()),
-				Days: around(s.Judgement.Date, today), User: user(r)})
+				Days: around(s.Judgement.Date, today), User: api.User(r), CanConfirm: api.Person(r).Role.Can(auth.Confirm)})
 		}
-	})))
+	}))))
+}
+
+// sees answers 404 for a branch out of the person's scope (as for one that
+// does not exist) and reports whether the page may go on.
+func sees(w http.ResponseWriter, r *http.Request, dir api.Directory, id string) bool {
+	err := api.Sees(r.Context(), dir, api.Person(r), id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		http.Error(w, "no such branch", http.StatusNotFound)
+	case err != nil:
+		http.Error(w, "cannot read the branch", http.StatusInternalServerError)
+	}
+	return err == nil
+}
+
+// who says who is signed in and what they see.
+func who(p auth.Person) string {
+	switch p.Role {
+	case auth.BranchStaff:
+		return p.Name + " (branch staff: " + strings.Join(p.Branches, ", ") + ")"
+	case auth.RegionManager:
+		return p.Name + " (region manager: " + strings.Join(p.Regions, ", ") + ")"
+	}
+	return p.Name + " (" + string(p.Role) + ")"
 }
 
 // sameOrigin refuses form posts from other sites (basic auth alone would

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/branchready/branchready/calendar"
+	"github.com/branchready/branchready/collector/auth"
 	"github.com/branchready/branchready/collector/readiness"
 	"github.com/branchready/branchready/collector/store"
 	"github.com/branchready/branchready/result"
@@ -69,9 +70,8 @@ func board(t *testing.T, now time.Time) (http.Handler, *fakeStore) {
 		results: []result.Result{r("08:00", result.StatusOK), r("08:10", result.StatusFail), r("08:20", result.StatusFail)}}
 	e := &readiness.Engine{Store: st, Now: func() time.Time { return now }}
 	mux := http.NewServeMux()
-	pass := func(h http.Handler) http.Handler { return h }
-	Register(mux, e, st, func() time.Time { return now }, slog.New(slog.NewTextHandler(io.Discard, nil)), pass,
-		func(*http.Request) string { return "amira" })
+	Register(mux, e, st, func() time.Time { return now }, slog.New(slog.NewTextHandler(io.Discard, nil)),
+		loggedInAs(auth.Person{Name: "amira", Role: auth.BranchStaff, Branches: []string{"lon"}}))
 	return mux, st
 }
 
@@ -144,5 +144,14 @@ func TestAConfirmationIsRecordedInTheLoggedInUsersName(t *testing.T) {
 	}
 	if len(st.confirmed) != 1 || st.confirmed[0].By != "amira" {
 		t.Errorf("recorded %+v, want one confirmation by amira, the logged-in user", st.confirmed)
+	}
+}
+
+// loggedInAs stands for the login: every request is p's.
+func loggedInAs(p auth.Person) func(http.Handler) http.Handler {
+	return func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h.ServeHTTP(w, r.WithContext(auth.WithPerson(r.Context(), p)))
+		})
 	}
 }

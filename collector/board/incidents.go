@@ -12,6 +12,7 @@ import (
 	"github.com/branchready/branchready/alerts"
 	"github.com/branchready/branchready/collector/alerting"
 	"github.com/branchready/branchready/collector/api"
+	"github.com/branchready/branchready/collector/auth"
 	"github.com/branchready/branchready/collector/store"
 )
 
@@ -54,10 +55,15 @@ var alertFuncs = template.FuncMap{
 
 // RegisterAlerts adds the incident and silence pages. problems, when set,
 // reports notifier configuration errors (invalid token, unknown channel).
-func RegisterAlerts(mux *http.ServeMux, a api.Alerting, problems func() []string, now func() time.Time, log *slog.Logger, wrap func(http.Handler) http.Handler) {
-	h := func(pattern string, f http.HandlerFunc) { mux.Handle(pattern, wrap(f)) }
-	h("GET /incidents", func(w http.ResponseWriter, r *http.Request) {
-		incs, err := a.Incidents(r.Context(), now().Add(-24*time.Hour))
+// Pages list what lies in the person's scope (dir names each branch's
+// region), as the API does.
+func RegisterAlerts(mux auth.Mux, a api.Alerting, dir api.Directory, problems func() []string, now func() time.Time, log *slog.Logger,
+	wrap func(http.Handler) http.Handler) {
+	h := func(pattern string, act auth.Action, f http.HandlerFunc) {
+		mux.Handle(pattern, wrap(auth.Allow(act, f)))
+	}
+	h("GET /incidents", auth.View, func(w http.ResponseWriter, r *http.Request) {
+		incs, err := api.VisibleIncidents(r.Context(), a, dir, api.Person(r), now().Add(-24*time.Hour))
 		if err != nil {
 			log.Error("incidents page", "err", err)
 			http.Error(w, "cannot load incidents", http.StatusInternalServerError)
@@ -80,13 +86,16 @@ func RegisterAlerts(mux *http.ServeMux, a api.Alerting, problems func() []string
 			}
 		}
 		d["Open"], d["Firing"], d["Acked"], d["Muted"] = open, firing, acked, muted
-		if problems != nil {
+		if problems != nil && api.Person(r).Everywhere() {
 			d["Problems"] = problems()
 		}
 		render(w, log, "incidents.html", d)
 	})
-	h("GET /incidents/{id}", func(w http.ResponseWriter, r *http.Request) {
+	h("GET /incidents/{id}", auth.View, func(w http.ResponseWriter, r *http.Request) {
 		inc, sent, err := a.Incident(r.Context(), r.PathValue("id"))
+		if err == nil {
+			err = api.Sees(r.Context(), dir, api.Person(r), inc.Key.Branch)
+		}
 		if errors.Is(err, store.ErrNotFound) {
 			http.Error(w, "no such incident", http.StatusNotFound)
 			return
@@ -96,14 +105,19 @@ func RegisterAlerts(mux *http.ServeMux, a api.Alerting, problems func() []string
 			http.Error(w, "cannot load the incident", http.StatusInternalServerError)
 			return
 		}
-		render(w, log, "incident.html", map[string]any{"Incident": inc, "Sent": sent, "Open": inc.Open()})
+		render(w, log, "incident.html", map[string]any{"Incident": inc, "Sent": sent, "Open": inc.Open(),
+			"CanAck": api.Person(r).Role.Can(auth.Acknowledge)})
 	})
-	h("POST /incidents/{id}/act", func(w http.ResponseWriter, r *http.Request) {
+	h("POST /incidents/{id}/act", auth.Acknowledge, func(w http.ResponseWriter, r *http.Request) {
 		if !sameOrigin(r) {
 			http.Error(w, "cross-site form posts are refused", http.StatusForbidden)
 			return
 		}
 		id, by := r.PathValue("id"), api.User(r)
+		if err := api.IncidentInScope(r.Context(), a, dir, api.Person(r), id); err != nil {
+			notFound(w, "incident", err)
+			return
+		}
 		var err error
 		switch r.FormValue("do") {
 		case "ack":
@@ -124,17 +138,17 @@ func RegisterAlerts(mux *http.ServeMux, a api.Alerting, problems func() []string
 		http.Redirect(w, r, "/incidents/"+url.PathEscape(id), http.StatusSeeOther)
 	})
 	silences := func(w http.ResponseWriter, r *http.Request, msg string, code int) {
-		ss, err := a.Silences(r.Context(), now())
+		ss, err := api.VisibleSilences(r.Context(), a, dir, api.Person(r), now())
 		if err != nil {
 			log.Error("silences page", "err", err)
 			http.Error(w, "cannot load silences", http.StatusInternalServerError)
 			return
 		}
 		w.WriteHeader(code)
-		render(w, log, "silences.html", map[string]any{"Silences": ss, "Error": msg})
+		render(w, log, "silences.html", map[string]any{"Silences": ss, "Error": msg, "CanSilence": api.Person(r).Role.Can(auth.Silence)})
 	}
-	h("GET /silences", func(w http.ResponseWriter, r *http.Request) { silences(w, r, "", http.StatusOK) })
-	h("POST /silences", func(w http.ResponseWriter, r *http.Request) {
+	h("GET /silences", auth.View, func(w http.ResponseWriter, r *http.Request) { silences(w, r, "", http.StatusOK) })
+	h("POST /silences", auth.Silence, func(w http.ResponseWriter, r *http.Request) {
 		if !sameOrigin(r) {
 			http.Error(w, "cross-site form posts are refused", http.StatusForbidden)
 			return
@@ -156,18 +170,30 @@ func RegisterAlerts(mux *http.ServeMux, a api.Alerting, problems func() []string
 			return
 		}
 		in.End = in.Start.Add(d)
+		if err := api.MaySilence(r.Context(), dir, api.Person(r), in.Matcher); err != nil {
+			silences(w, r, "Not created: "+err.Error(), http.StatusForbidden)
+			return
+		}
 		if _, err := a.CreateSilence(r.Context(), in, api.User(r)); err != nil {
 			silences(w, r, "Not created: "+err.Error(), http.StatusBadRequest)
 			return
 		}
 		http.Redirect(w, r, "/silences", http.StatusSeeOther)
 	})
-	h("POST /silences/{id}/act", func(w http.ResponseWriter, r *http.Request) {
+	h("POST /silences/{id}/act", auth.Silence, func(w http.ResponseWriter, r *http.Request) {
 		if !sameOrigin(r) {
 			http.Error(w, "cross-site form posts are refused", http.StatusForbidden)
 			return
 		}
-		var err error
+		err := api.SilenceInScope(r.Context(), a, dir, api.Person(r), r.PathValue("id"))
+		if errors.Is(err, api.ErrSilenceScope) {
+			silences(w, r, "Not done: "+err.Error(), http.StatusForbidden)
+			return
+		}
+		if err != nil {
+			notFound(w, "silence", err)
+			return
+		}
 		switch r.FormValue("do") {
 		case "expire":
 			err = a.ExpireSilence(r.Context(), r.PathValue("id"), api.User(r))
@@ -182,4 +208,14 @@ func RegisterAlerts(mux *http.ServeMux, a api.Alerting, problems func() []string
 		}
 		http.Redirect(w, r, "/silences", http.StatusSeeOther)
 	})
+}
+
+// notFound answers a failed scope check: 404 for a thing unknown or out of
+// scope alike, 500 when the store could not say.
+func notFound(w http.ResponseWriter, what string, err error) {
+	if errors.Is(err, store.ErrNotFound) {
+		http.Error(w, "no such "+what, http.StatusNotFound)
+		return
+	}
+	http.Error(w, "cannot read the "+what, http.StatusInternalServerError)
 }

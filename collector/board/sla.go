@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/branchready/branchready/collector/api"
+	"github.com/branchready/branchready/collector/auth"
 	"github.com/branchready/branchready/collector/sla"
 )
 
@@ -19,8 +20,11 @@ import (
 // are often closed to the internet, the board's Content-Security-Policy
 // allows no script at all, and a picture drawn on the server is the same
 // picture in every browser, in a printout and in a test that parses it.
-func RegisterSLA(mux *http.ServeMux, reports sla.Reports, now func() time.Time, log *slog.Logger, wrap func(http.Handler) http.Handler) {
-	mux.Handle("GET /sla", wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+//
+// A person of a scoped role sees the rows of the branches in their scope
+// only (dir names each branch's region): their "bank" is their scope.
+func RegisterSLA(mux auth.Mux, all sla.Reports, dir api.Directory, now func() time.Time, log *slog.Logger, wrap func(http.Handler) http.Handler) {
+	mux.Handle("GET /sla", wrap(auth.Allow(auth.View, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		q.Del("group_by")
 		q.Del("period")
@@ -30,14 +34,18 @@ func RegisterSLA(mux *http.ServeMux, reports sla.Reports, now func() time.Time, 
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		page, err := slaPage(r.Context(), reports, query.From, query.To)
+		reports, err := api.ScopedReports(r.Context(), dir, api.Person(r), all)
+		var page SLAPage
+		if err == nil {
+			page, err = slaPage(r.Context(), reports, query.From, query.To)
+		}
 		if err != nil {
 			log.Error("sla page", "err", err)
 			http.Error(w, "cannot build the SLA report", http.StatusInternalServerError)
 			return
 		}
 		render(w, log, "sla.html", page)
-	})))
+	}))))
 }
 
 // SLAPage is what the SLA page shows.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/branchready/branchready/collector/api"
+	"github.com/branchready/branchready/collector/auth"
 	"github.com/branchready/branchready/collector/sla"
 	"github.com/branchready/branchready/collector/store"
 	"github.com/branchready/branchready/collector/store/sqlite"
@@ -56,9 +57,9 @@ func slaMux(t testing.TB) http.Handler {
 	reports := sla.Reports{Store: st, Settings: sla.Settings{OnTime: sla.Objective{Desired: 0.9, Adequate: 0.8}, Availability: sla.Objective{Desired: 0.99, Adequate: 0.97}}}
 	now := func() time.Time { return time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC) }
 	mux := http.NewServeMux()
-	open := func(h http.Handler) http.Handler { return h }
-	api.RegisterSLA(mux, reports, now, slog.New(slog.DiscardHandler), open)
-	RegisterSLA(mux, reports, now, slog.New(slog.DiscardHandler), open)
+	open := loggedInAs(auth.Person{Name: "ops", Role: auth.Operations})
+	api.RegisterSLA(mux, reports, st, now, slog.New(slog.DiscardHandler), open)
+	RegisterSLA(mux, reports, st, now, slog.New(slog.DiscardHandler), open)
 	return mux
 }
 
