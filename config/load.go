@@ -119,6 +119,7 @@ func Parse(path string, data []byte, getenv func(string) string, readFile func(s
 	}
 	f.validateDevices(p)
 	f.validateAlertFields(p)
+	f.validateGroups(p)
 	if err := p.Errs.Err(); err != nil {
 		return nil, err
 	}
@@ -320,5 +321,6 @@ func (l *Loaded) Descriptor() *result.Descriptor {
 		}
 		d.Devices = append(d.Devices, rd)
 	}
+	d.Groups = f.descriptorGroups()
 	return d
 }

@@ -25,6 +25,7 @@ type File struct {
 	Collector Collector `yaml:"collector" doc:"Where results go."`
 	Agent     Agent     `yaml:"agent" doc:"How the agent runs."`
 	Devices   []Device  `yaml:"devices" doc:"What is checked."`
+	Groups    []Group   `yaml:"groups" doc:"Quorum groups: at least min of these devices must pass (e.g. 1 of 2 ATMs)."`
 	Fallback  Fallback  `yaml:"fallback" doc:"Post to the branch's Slack channel directly when the collector is unreachable near the deadline."`
 }
 
