@@ -54,7 +54,7 @@ func TestJudgeQuorumGroups(t *testing.T) {
 			results: all(true, true, false, false, true), want: ReadyDegraded, problems: []string{"pc-1", "pc-2"}, passing: map[string]int{"atms": 2, "banking pcs": 1}},
 		{name: "a member with no result yet does not count towards the minimum",
 			results: []result.Result{up("atm-01", false), up("pc-1", true), up("pc-2", true), up("pc-3", true), up("counter", true)},
-			want: NotReady, problems: []string{"atm-01", "atm-02"}, passing: map[string]int{"atms": 0, "banking pcs": 3}},
+			want:    NotReady, problems: []string{"atm-01", "atm-02"}, passing: map[string]int{"atms": 0, "banking pcs": 3}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
