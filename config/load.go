@@ -91,6 +91,9 @@ func Parse(path string, data []byte, getenv func(string) string, readFile func(s
 			p.Errs = append(p.Errs, herrs...)
 			continue
 		}
+		for j := range hol.Holidays {
+			hol.Holidays[j].Source = hf
+		}
 		f.Branch.Holidays = append(f.Branch.Holidays, hol.Holidays...)
 	}
 	l.Hash = hex.EncodeToString(h.Sum(nil))[:16]
