@@ -49,6 +49,14 @@ func TestInvalidConfigsReportEveryProblemWithFileAndLine(t *testing.T) {
 			`testdata/invalid/groups.yaml:21: groups[1].devices[0]: "atm-01": already in group "atms"; a device belongs to one group at most`,
 			`testdata/invalid/groups.yaml:23: groups[1].criticality: "vital": must be blocking, degrading or informational`,
 		}},
+		{"maintenance.yaml", []string{
+			`testdata/invalid/maintenance.yaml:12: maintenance[0].end: "2026-03-01 05:00": must be after start`,
+			`testdata/invalid/maintenance.yaml:12: maintenance[0].devices[0]: "atm-09": no such device in this branch`,
+			`testdata/invalid/maintenance.yaml:13: maintenance[1].weekday: "sunday": must be mon, tue, wed, thu, fri, sat or sun`,
+			`testdata/invalid/maintenance.yaml:13: maintenance[1].at: "25:00": must be HH:MM`,
+			`testdata/invalid/maintenance.yaml:13: maintenance[1].for: 0s: must be more than 0 and at most 168h`,
+			`testdata/invalid/maintenance.yaml:14: maintenance[2]: set either start and end (one-off) or weekday, at and for (recurring)`,
+		}},
 		{"token-twice.yaml", []string{
 			`testdata/invalid/token-twice.yaml:6: collector: set only one of token, token_file and token_env`,
 		}},

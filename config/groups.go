@@ -1,6 +1,7 @@
 package config
 
 import (
+	"github.com/branchready/branchready/calendar"
 	"github.com/branchready/branchready/result"
 	"github.com/branchready/branchready/strictyaml"
 )
@@ -71,4 +72,29 @@ func (f *File) descriptorGroups() []result.Group {
 		out = append(out, result.Group{Name: g.Name, Devices: g.Devices, Min: g.Min, Criticality: g.Criticality})
 	}
 	return out
+}
+
+// validateMaintenance compiles every maintenance window and checks that it
+// names devices of this branch.
+func (f *File) validateMaintenance(p *strictyaml.Problems) {
+	known := map[string]bool{}
+	for _, d := range f.Devices {
+		known[d.ID] = true
+	}
+	for i, w := range f.Maintenance {
+		path := strictyaml.Index("maintenance", i)
+		_, probs := calendar.CompileWindow(w, f.Branch.Timezone)
+		for _, pr := range probs {
+			at := path
+			if pr.Path != "" {
+				at += "." + pr.Path
+			}
+			p.Addf(at, "%s", pr.Msg)
+		}
+		for j, id := range w.Devices {
+			if !known[id] {
+				p.Addf(strictyaml.Index(path+".devices", j), "%q: no such device in this branch", id)
+			}
+		}
+	}
 }

@@ -123,6 +123,7 @@ func Parse(path string, data []byte, getenv func(string) string, readFile func(s
 	f.validateDevices(p)
 	f.validateAlertFields(p)
 	f.validateGroups(p)
+	f.validateMaintenance(p)
 	if err := p.Errs.Err(); err != nil {
 		return nil, err
 	}
@@ -325,5 +326,6 @@ func (l *Loaded) Descriptor() *result.Descriptor {
 		d.Devices = append(d.Devices, rd)
 	}
 	d.Groups = f.descriptorGroups()
+	d.Maintenance = f.Maintenance
 	return d
 }

@@ -12,6 +12,9 @@ type Descriptor struct {
 	// Groups are quorums of devices judged together ("at least 1 of 2
 	// ATMs"): a member's own criticality gives way to its group's.
 	Groups []Group `json:"groups,omitempty"`
+	// Maintenance lists the windows in which devices are neither judged
+	// nor counted against the SLA.
+	Maintenance []calendar.Window `json:"maintenance,omitempty"`
 }
 
 // Group is a quorum of devices: the branch is held back (blocked or

@@ -24,6 +24,7 @@ func (e *evaluator) groupStates() []GroupState {
 		return nil
 	}
 	passing := map[string]bool{}
+	skip := e.excluded(e.now)
 	for _, it := range e.items {
 		p, seen := passing[it.Device]
 		passing[it.Device] = (p || !seen) && !it.Missing && it.Status.Passing()
@@ -31,12 +32,18 @@ func (e *evaluator) groupStates() []GroupState {
 	out := make([]GroupState, 0, len(e.groups))
 	for _, g := range e.groups {
 		gs := GroupState{Name: g.Name, Criticality: g.Criticality, Min: g.Min, Members: g.Devices, Passing: []string{}}
+		away := 0
 		for _, m := range g.Devices {
-			if passing[m] {
+			switch {
+			case skip[m]:
+				away++
+			case passing[m]:
 				gs.Passing = append(gs.Passing, m)
 			}
 		}
-		gs.Satisfied = len(gs.Passing) >= g.Min
+		// Members in maintenance are not judged: the group needs no more
+		// than the members left can give.
+		gs.Satisfied = len(gs.Passing) >= min(g.Min, len(g.Devices)-away)
 		out = append(out, gs)
 	}
 	return out
@@ -57,8 +64,9 @@ func satisfied(gs []GroupState) map[string]bool {
 // of groups that meet their minimum.
 func (e *evaluator) blocked() bool {
 	sat := satisfied(e.groupStates())
+	skip := e.excluded(e.now)
 	for _, it := range e.items {
-		if it.Group != "" && sat[it.Group] {
+		if (it.Group != "" && sat[it.Group]) || skip[it.Device] {
 			continue
 		}
 		if it.Criticality == result.Blocking && !it.Status.Passing() {

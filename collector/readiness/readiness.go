@@ -2,6 +2,7 @@ package readiness
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -51,6 +52,9 @@ type State struct {
 	Problems []Item `json:"problems,omitempty"`
 	// Groups are the quorum groups, each with the members that pass.
 	Groups []GroupState `json:"groups,omitempty"`
+	// Maintenance names the devices in a maintenance window at At: they
+	// are not judged.
+	Maintenance []string `json:"maintenance,omitempty"`
 }
 
 // Judgement is a branch-day's readiness.
@@ -152,13 +156,16 @@ type key struct{ device, check string }
 // evaluator holds the latest result of each expected check.
 type evaluator struct {
 	groups []result.Group
+	maint  []*calendar.CompiledWindow
+	// now is the moment being judged, for maintenance windows.
+	now    time.Time
 	items  []Item
 	index  map[key]int
 	counts int
 }
 
 func newEvaluator(d *result.Descriptor) *evaluator {
-	e := &evaluator{index: map[key]int{}, groups: d.Groups}
+	e := &evaluator{index: map[key]int{}, groups: d.Groups, maint: windows(d)}
 	for _, dev := range d.Devices {
 		crit, group := dev.Criticality, ""
 		if g := d.GroupOf(dev.ID); g != nil {
@@ -180,6 +187,7 @@ func (e *evaluator) apply(r result.Result, since *time.Time) *time.Time {
 		return since // a check the current descriptor no longer lists
 	}
 	e.counts++
+	e.now = r.StartedAt
 	it := &e.items[i]
 	if it.Missing || it.Status != r.Status {
 		it.Since = r.StartedAt
@@ -196,11 +204,18 @@ func (e *evaluator) apply(r result.Result, since *time.Time) *time.Time {
 }
 
 func (e *evaluator) state(at time.Time, day calendar.Day) State {
+	e.now = at
 	s := State{At: at, Groups: e.groupStates()}
+	skip := e.excluded(at)
+	for _, it := range e.items {
+		if skip[it.Device] && !slices.Contains(s.Maintenance, it.Device) {
+			s.Maintenance = append(s.Maintenance, it.Device)
+		}
+	}
 	if e.counts == 0 {
 		s.Verdict = Unknown
 		for _, it := range e.items {
-			if it.Criticality == result.Blocking {
+			if it.Criticality == result.Blocking && !skip[it.Device] {
 				s.Problems = append(s.Problems, missing(it, day))
 			}
 		}
@@ -211,6 +226,8 @@ func (e *evaluator) state(at time.Time, day calendar.Day) State {
 	sat := satisfied(s.Groups)
 	for _, it := range e.items {
 		switch {
+		case skip[it.Device]:
+			// In maintenance: neither judged nor counted.
 		case it.Group != "" && sat[it.Group]:
 			// A quorum that holds: a member down keeps nothing from ready.
 		case it.Criticality == result.Informational || it.Status == result.StatusOK:
