@@ -38,7 +38,9 @@ type CompiledWindow struct {
 // Problems carry paths relative to the window.
 func CompileWindow(w Window, branchTZ string) (*CompiledWindow, []Problem) {
 	var probs []Problem
-	add := func(path, format string, args ...any) { probs = append(probs, Problem{path, fmt.Sprintf(format, args...)}) }
+	add := func(path, format string, args ...any) {
+		probs = append(probs, Problem{path, fmt.Sprintf(format, args...)})
+	}
 	c := &CompiledWindow{Window: w}
 	tz := w.Timezone
 	if tz == "" {
@@ -72,12 +74,12 @@ func CompileWindow(w Window, branchTZ string) (*CompiledWindow, []Problem) {
 			add("end", "%q: must be after start", w.End)
 		}
 	default:
-		sub := func(path, format string, args ...any) { add(path, format, args...) }
+		// The days a recurring window starts on are a rule's days.
 		c.rule = compileRule(Rule{Weekdays: []string{w.Weekday}, Nth: w.Nth, Hours: "closed"}, "", func(p, f string, a ...any) {
 			if p == ".weekdays[0]" {
 				p = ".weekday"
 			}
-			sub(p[1:], f, a...)
+			add(p[1:], f, a...)
 		})
 		m, err := parseClock(w.At)
 		if err != nil || m >= 24*60 {
@@ -149,4 +151,39 @@ func (c *CompiledWindow) occurrences(from, to time.Time) [][2]time.Time {
 			out = append(out, [2]time.Time{s, s.Add(c.For)})
 		}
 	}
+}
+
+// Spans returns the parts of [from, to) the window covers for device, in
+// time order.
+func (c *CompiledWindow) Spans(device string, from, to time.Time) [][2]time.Time {
+	if !c.has(device) {
+		return nil
+	}
+	var out [][2]time.Time
+	for _, o := range c.occurrences(from, to) {
+		s, e := o[0], o[1]
+		if s.Before(from) {
+			s = from
+		}
+		if e.After(to) {
+			e = to
+		}
+		if e.After(s) {
+			out = append(out, [2]time.Time{s, e})
+		}
+	}
+	return out
+}
+
+// CompileWindows compiles windows in the branch's zone, leaving out any
+// that does not compile: the agent refuses such a configuration, so only
+// an older agent's descriptor can carry one.
+func CompileWindows(ws []Window, branchTZ string) []*CompiledWindow {
+	var out []*CompiledWindow
+	for _, w := range ws {
+		if c, probs := CompileWindow(w, branchTZ); probs == nil {
+			out = append(out, c)
+		}
+	}
+	return out
 }

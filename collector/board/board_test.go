@@ -164,3 +164,17 @@ func TestABranchPageShowsAQuorumGroupAndWhetherItHolds(t *testing.T) {
 		t.Errorf("the failing ATM of a group that holds is listed as keeping the branch from ready:\n%s", body)
 	}
 }
+
+func TestABranchPageSaysWhichDevicesAreInMaintenance(t *testing.T) {
+	h, st := board(t, london("08:30"))
+	d := *st.branch.Descriptor
+	d.Maintenance = []calendar.Window{{Name: "software update", Devices: []string{"atm-01"}, Start: "2026-11-24 08:00", End: "2026-11-24 10:00"}}
+	st.branch.Descriptor = &d
+	body := get(t, h, "/branches/lon")
+	if !strings.Contains(body, "In maintenance at 08:30, not judged and not counted against the SLA: atm-01.") {
+		t.Errorf("the page does not say the ATM is in maintenance:\n%s", body)
+	}
+	if strings.Contains(body, "<td>08:10</td><td>fail</td>") {
+		t.Errorf("the ATM in maintenance is still listed as a problem:\n%s", body)
+	}
+}

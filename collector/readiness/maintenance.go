@@ -7,16 +7,9 @@ import (
 	"github.com/branchready/branchready/result"
 )
 
-// windows compiles a descriptor's maintenance windows; one that does not
-// compile (the agent validated it, so only an older agent's) is left out.
+// windows compiles a descriptor's maintenance windows.
 func windows(d *result.Descriptor) []*calendar.CompiledWindow {
-	var out []*calendar.CompiledWindow
-	for _, w := range d.Maintenance {
-		if c, probs := calendar.CompileWindow(w, d.Calendar.Timezone); probs == nil {
-			out = append(out, c)
-		}
-	}
-	return out
+	return calendar.CompileWindows(d.Maintenance, d.Calendar.Timezone)
 }
 
 // inMaintenance reports whether a device is in a maintenance window at t.
