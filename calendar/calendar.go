@@ -12,6 +12,8 @@ type Calendar struct {
 	week    [7]*span
 	special map[string]*span
 	names   map[string]string
+	sources map[string]string // holiday file of a dated entry, "" inline
+	rules   []*rule
 	check   int // minutes after midnight: the check time of days open around the clock
 }
 
@@ -33,6 +35,11 @@ type Day struct {
 	// day has no opening to be ready for, so Opening is the calendar's daily
 	// check time instead, and Deadline and SweepFrom are measured from it.
 	AllDay bool
+	// Rule says what set the day's hours, by precedence: an inline
+	// holidays entry ("holidays: 2026-12-24"), a holiday file's entry
+	// ("holiday file england.yaml: 2026-12-25"), a recurring rule
+	// ("rules[0] staff training") or the week ("hours.fri").
+	Rule string
 	// Opening, Closing, Deadline and SweepFrom are zero on closed days.
 	Opening, Closing, Deadline, SweepFrom time.Time
 	// start is when business hours begin: Opening, or midnight on an
@@ -51,12 +58,20 @@ func (c *Calendar) Day(year int, month time.Month, dayOfMonth int) Day {
 	midnight := time.Date(year, month, dayOfMonth, 0, 0, 0, 0, c.loc)
 	d := Day{Date: midnight.Format(time.DateOnly)}
 	sp := c.week[midnight.Weekday()]
+	d.Rule = "hours." + weekdayNames[midnight.Weekday()]
 	if s, ok := c.special[d.Date]; ok {
 		sp = s
 		d.Holiday = c.names[d.Date]
 		if d.Holiday == "" {
 			d.Holiday = "holiday"
 		}
+		d.Rule = "holidays: " + d.Date
+		if src := c.sources[d.Date]; src != "" {
+			d.Rule = "holiday file " + src + ": " + d.Date
+		}
+	} else if r := c.rule(midnight); r != nil {
+		sp = r.apply(sp)
+		d.Holiday, d.Rule = r.name, r.label
 	}
 	if sp == nil {
 		return d
@@ -74,8 +89,30 @@ func (c *Calendar) Day(year int, month time.Month, dayOfMonth int) Day {
 	return d
 }
 
+var weekdayNames = [7]string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
+
+// rule returns the first recurring rule that matches a local midnight.
+func (c *Calendar) rule(midnight time.Time) *rule {
+	for _, r := range c.rules {
+		if r.matches(midnight) {
+			return r
+		}
+	}
+	return nil
+}
+
 func (c *Calendar) at(y int, m time.Month, d, minutes int) time.Time {
-	return time.Date(y, m, d, minutes/60, minutes%60, 0, 0, c.loc)
+	t := time.Date(y, m, d, minutes/60, minutes%60, 0, 0, c.loc)
+	if minutes < 24*60 && t.Hour()*60+t.Minute() != minutes {
+		// A wall time inside a spring-forward gap, which time.Date may
+		// move either way (New York's 02:30 became 01:30 EST). Read it with
+		// the offset in force before the gap, so that it lands as far
+		// after the gap as it was into it: 02:30 becomes 03:30 EDT.
+		_, off := t.Add(-6 * time.Hour).Zone()
+		naive := time.Date(y, m, d, minutes/60, minutes%60, 0, 0, time.UTC)
+		t = naive.Add(-time.Duration(off) * time.Second).In(c.loc)
+	}
+	return t
 }
 
 // DayOf returns the branch-day whose local date contains t.

@@ -12,6 +12,8 @@ type Spec struct {
 	Hours    Week   `yaml:"hours" json:"hours" doc:"Opening hours per weekday, HH:MM-HH:MM or closed."`
 	// Holidays are dates on which the branch is closed, or keeps other hours.
 	Holidays []Holiday `yaml:"holidays" json:"holidays,omitempty" doc:"Dates the branch is closed or keeps special hours."`
+	// Rules are recurring special hours; holidays override them.
+	Rules []Rule `yaml:"rules" json:"rules,omitempty" doc:"Recurring special hours (every last Friday opens at 10:30; summer hours). The first matching rule wins; a holidays entry for the date beats any rule."`
 	// Lead is how long before opening the branch must be ready.
 	Lead time.Duration `yaml:"lead" json:"lead_ns" doc:"Readiness deadline = opening - lead. Default 15m."`
 	// SweepStart is how long before opening the pre-opening sweep begins.
@@ -48,6 +50,10 @@ type Holiday struct {
 	Date  string `yaml:"date" json:"date" doc:"YYYY-MM-DD in branch-local time."`
 	Name  string `yaml:"name" json:"name,omitempty"`
 	Hours string `yaml:"hours" json:"hours,omitempty" doc:"Empty or closed: closed all day; HH:MM-HH:MM: special hours."`
+	// Source is the holiday file the entry came from, empty for an entry
+	// written inline in the branch's own configuration: an inline entry
+	// overrides a file's for the same date.
+	Source string `yaml:"-" json:"source,omitempty"`
 }
 
 // Defaults for the durations of a Spec left at zero.
@@ -98,7 +104,7 @@ func Compile(s Spec) (*Calendar, []Problem) {
 	add := func(path, format string, args ...any) {
 		probs = append(probs, Problem{path, fmt.Sprintf(format, args...)})
 	}
-	c := &Calendar{spec: s, special: map[string]*span{}, names: map[string]string{}}
+	c := &Calendar{spec: s, special: map[string]*span{}, names: map[string]string{}, sources: map[string]string{}}
 	if s.Timezone == "" {
 		add("timezone", "must be set to an IANA time zone such as Europe/London")
 	} else if loc, err := time.LoadLocation(s.Timezone); err != nil {
@@ -120,18 +126,11 @@ func Compile(s Spec) (*Calendar, []Problem) {
 	if open == 0 && len(probs) == 0 {
 		add("hours", "the branch is closed every day; give opening hours for at least one weekday")
 	}
-	for i, h := range s.Holidays {
-		path := fmt.Sprintf("holidays[%d]", i)
-		if _, err := time.Parse(time.DateOnly, h.Date); err != nil {
-			add(path+".date", "%q: must be a date YYYY-MM-DD", h.Date)
-			continue
+	c.compileHolidays(s.Holidays, add)
+	for i, r := range s.Rules {
+		if cr := compileRule(r, fmt.Sprintf("rules[%d]", i), add); cr != nil {
+			c.rules = append(c.rules, cr)
 		}
-		sp, err := parseHours(h.Hours)
-		if err != nil {
-			add(path+".hours", "%q: %v", h.Hours, err)
-		}
-		c.special[h.Date] = sp
-		c.names[h.Date] = h.Name
 	}
 	for _, d := range []struct {
 		path string
@@ -205,4 +204,37 @@ func parseClock(s string) (int, error) {
 		return 0, err
 	}
 	return t.Hour()*60 + t.Minute(), nil
+}
+
+// compileHolidays reads the dated entries. For one date an inline entry
+// beats a holiday file's whatever their order; between files the first
+// listed wins; two inline entries for one date are a mistake.
+func (c *Calendar) compileHolidays(hs []Holiday, add func(path, format string, args ...any)) {
+	inline := map[string]int{}
+	for i, h := range hs {
+		path := fmt.Sprintf("holidays[%d]", i)
+		if _, err := time.Parse(time.DateOnly, h.Date); err != nil {
+			add(path+".date", "%q: must be a date YYYY-MM-DD", h.Date)
+			continue
+		}
+		sp, err := parseHours(h.Hours)
+		if err != nil {
+			add(path+".hours", "%q: %v", h.Hours, err)
+		}
+		if prev, dup := inline[h.Date]; dup {
+			if h.Source == "" {
+				add(path+".date", "%q: already given by holidays[%d]", h.Date, prev)
+			}
+			continue // an inline entry for the date stands
+		}
+		if _, set := c.sources[h.Date]; set && h.Source != "" {
+			continue // the first holiday file to list the date stands
+		}
+		if h.Source == "" {
+			inline[h.Date] = i
+		}
+		c.special[h.Date] = sp
+		c.names[h.Date] = h.Name
+		c.sources[h.Date] = h.Source
+	}
 }

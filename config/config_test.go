@@ -42,6 +42,21 @@ func TestInvalidConfigsReportEveryProblemWithFileAndLine(t *testing.T) {
 		{"syntax.yaml", []string{
 			`testdata/invalid/syntax.yaml:3: invalid YAML: mapping values are not allowed in this context`,
 		}},
+		{"groups.yaml", []string{
+			`testdata/invalid/groups.yaml:17: groups[0].devices[1]: "atm-03": no such device in this branch`,
+			`testdata/invalid/groups.yaml:18: groups[0].min: 3: must be 1 to the number of devices (2)`,
+			`testdata/invalid/groups.yaml:19: groups[1].name: "atms": already used by groups[0]`,
+			`testdata/invalid/groups.yaml:21: groups[1].devices[0]: "atm-01": already in group "atms"; a device belongs to one group at most`,
+			`testdata/invalid/groups.yaml:23: groups[1].criticality: "vital": must be blocking, degrading or informational`,
+		}},
+		{"maintenance.yaml", []string{
+			`testdata/invalid/maintenance.yaml:12: maintenance[0].end: "2026-03-01 05:00": must be after start`,
+			`testdata/invalid/maintenance.yaml:12: maintenance[0].devices[0]: "atm-09": no such device in this branch`,
+			`testdata/invalid/maintenance.yaml:13: maintenance[1].weekday: "sunday": must be mon, tue, wed, thu, fri, sat or sun`,
+			`testdata/invalid/maintenance.yaml:13: maintenance[1].at: "25:00": must be HH:MM`,
+			`testdata/invalid/maintenance.yaml:13: maintenance[1].for: 0s: must be more than 0 and at most 168h`,
+			`testdata/invalid/maintenance.yaml:14: maintenance[2]: set either start and end (one-off) or weekday, at and for (recurring)`,
+		}},
 		{"token-twice.yaml", []string{
 			`testdata/invalid/token-twice.yaml:6: collector: set only one of token, token_file and token_env`,
 		}},

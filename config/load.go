@@ -91,6 +91,9 @@ func Parse(path string, data []byte, getenv func(string) string, readFile func(s
 			p.Errs = append(p.Errs, herrs...)
 			continue
 		}
+		for j := range hol.Holidays {
+			hol.Holidays[j].Source = hf
+		}
 		f.Branch.Holidays = append(f.Branch.Holidays, hol.Holidays...)
 	}
 	l.Hash = hex.EncodeToString(h.Sum(nil))[:16]
@@ -119,6 +122,8 @@ func Parse(path string, data []byte, getenv func(string) string, readFile func(s
 	}
 	f.validateDevices(p)
 	f.validateAlertFields(p)
+	f.validateGroups(p)
+	f.validateMaintenance(p)
 	if err := p.Errs.Err(); err != nil {
 		return nil, err
 	}
@@ -320,5 +325,7 @@ func (l *Loaded) Descriptor() *result.Descriptor {
 		}
 		d.Devices = append(d.Devices, rd)
 	}
+	d.Groups = f.descriptorGroups()
+	d.Maintenance = f.Maintenance
 	return d
 }

@@ -25,7 +25,10 @@ type File struct {
 	Collector Collector `yaml:"collector" doc:"Where results go."`
 	Agent     Agent     `yaml:"agent" doc:"How the agent runs."`
 	Devices   []Device  `yaml:"devices" doc:"What is checked."`
-	Fallback  Fallback  `yaml:"fallback" doc:"Post to the branch's Slack channel directly when the collector is unreachable near the deadline."`
+	Groups    []Group   `yaml:"groups" doc:"Quorum groups: at least min of these devices must pass (e.g. 1 of 2 ATMs)."`
+	// Maintenance windows: devices in one are neither judged nor counted against the SLA.
+	Maintenance []calendar.Window `yaml:"maintenance" doc:"Maintenance windows, one-off or recurring (weekly, or the nth weekday of the month): the devices named are neither judged nor counted against the SLA while in one."`
+	Fallback    Fallback          `yaml:"fallback" doc:"Post to the branch's Slack channel directly when the collector is unreachable near the deadline."`
 }
 
 // Branch identifies the branch and carries its calendar.

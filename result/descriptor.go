@@ -9,6 +9,33 @@ type Descriptor struct {
 	Region   string        `json:"region,omitempty"`
 	Calendar calendar.Spec `json:"calendar"`
 	Devices  []Device      `json:"devices"`
+	// Groups are quorums of devices judged together ("at least 1 of 2
+	// ATMs"): a member's own criticality gives way to its group's.
+	Groups []Group `json:"groups,omitempty"`
+	// Maintenance lists the windows in which devices are neither judged
+	// nor counted against the SLA.
+	Maintenance []calendar.Window `json:"maintenance,omitempty"`
+}
+
+// Group is a quorum of devices: the branch is held back (blocked or
+// degraded, by Criticality) only when fewer than Min members pass.
+type Group struct {
+	Name        string      `json:"name"`
+	Devices     []string    `json:"devices"`
+	Min         int         `json:"min"`
+	Criticality Criticality `json:"criticality"`
+}
+
+// GroupOf returns the group a device belongs to, or nil.
+func (d *Descriptor) GroupOf(device string) *Group {
+	for i := range d.Groups {
+		for _, m := range d.Groups[i].Devices {
+			if m == device {
+				return &d.Groups[i]
+			}
+		}
+	}
+	return nil
 }
 
 // Criticality says how much a device matters for readiness.

@@ -56,6 +56,7 @@ func printSummary(w io.Writer, b *agent.Branch, now time.Time) {
 		fmt.Fprintf(w, "next pre-opening sweep: %s (branch-local), %s %s, ready by %s\n",
 			s.At.In(loc).Format("Mon 2006-01-02 15:04 MST"), opening, d.Opening.In(loc).Format("15:04"), d.Deadline.In(loc).Format("15:04"))
 	}
+	printDays(w, cal, now, 7)
 	if f.Collector.URL == "" {
 		fmt.Fprintln(w, "collector: none configured (run needs collector.url and a token)")
 	} else {
@@ -74,4 +75,25 @@ func orNone(s string) string {
 		return "no region"
 	}
 	return s
+}
+
+// printDays lists the next days' hours and which entry set them (week,
+// recurring rule, inline holiday or holiday file), so a user can see the
+// precedence at work before the branch relies on it.
+func printDays(w io.Writer, cal *calendar.Calendar, now time.Time, n int) {
+	loc := cal.Location()
+	l := now.In(loc)
+	fmt.Fprintf(w, "next %d days (branch-local):\n", n)
+	for i := range n {
+		d := cal.Day(l.Year(), l.Month(), l.Day()+i)
+		hours := "closed"
+		switch {
+		case d.AllDay:
+			hours = fmt.Sprintf("around the clock, ready by %s", d.Deadline.In(loc).Format("15:04"))
+		case d.Open:
+			hours = fmt.Sprintf("%s-%s, ready by %s", d.Opening.In(loc).Format("15:04"), d.Closing.In(loc).Format("15:04"), d.Deadline.In(loc).Format("15:04"))
+		}
+		date, _ := time.ParseInLocation(time.DateOnly, d.Date, loc)
+		fmt.Fprintf(w, "  %s %s  %-27s  from %s\n", date.Format("Mon"), d.Date, hours, d.Rule)
+	}
 }

@@ -155,3 +155,35 @@ func loggedInAs(p auth.Person) func(http.Handler) http.Handler {
 		})
 	}
 }
+
+func TestABranchPageShowsAQuorumGroupAndWhetherItHolds(t *testing.T) {
+	h, st := board(t, london("08:30"))
+	d := *st.branch.Descriptor
+	d.Devices = append(d.Devices, result.Device{ID: "atm-02", Kind: "atm", Criticality: result.Blocking,
+		Checks: []result.CheckRef{{Name: "reachable", Kind: "tcp"}}})
+	d.Groups = []result.Group{{Name: "atms", Devices: []string{"atm-01", "atm-02"}, Min: 1, Criticality: result.Blocking}}
+	st.branch.Descriptor = &d
+	st.results = append(st.results, result.Result{ID: "a2", Branch: "lon", Device: "atm-02", Check: "reachable", Kind: "tcp",
+		Status: result.StatusOK, StartedAt: london("08:15")})
+	body := get(t, h, "/branches/lon")
+	if !strings.Contains(body, `<td>atms</td><td>blocking</td><td><span class="v ok">1 of 2 pass, 1 needed</span></td><td>atm-01, atm-02</td>`) {
+		t.Errorf("the ATM group is not shown as holding with one of two:\n%s", body)
+	}
+	if strings.Contains(body, "<td>08:10</td><td>fail</td>") {
+		t.Errorf("the failing ATM of a group that holds is listed as keeping the branch from ready:\n%s", body)
+	}
+}
+
+func TestABranchPageSaysWhichDevicesAreInMaintenance(t *testing.T) {
+	h, st := board(t, london("08:30"))
+	d := *st.branch.Descriptor
+	d.Maintenance = []calendar.Window{{Name: "software update", Devices: []string{"atm-01"}, Start: "2026-11-24 08:00", End: "2026-11-24 10:00"}}
+	st.branch.Descriptor = &d
+	body := get(t, h, "/branches/lon")
+	if !strings.Contains(body, "In maintenance at 08:30, not judged and not counted against the SLA: atm-01.") {
+		t.Errorf("the page does not say the ATM is in maintenance:\n%s", body)
+	}
+	if strings.Contains(body, "<td>08:10</td><td>fail</td>") {
+		t.Errorf("the ATM in maintenance is still listed as a problem:\n%s", body)
+	}
+}

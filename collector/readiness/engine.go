@@ -172,15 +172,22 @@ func (e *Engine) judge(ctx context.Context, b store.Branch, date string) (Branch
 	}
 	d := b.Descriptor
 	s.Name, s.Region, s.Timezone, s.Devices = d.Name, d.Region, d.Calendar.Timezone, d.Devices
-	cal, probs := calendar.Compile(d.Calendar)
-	if probs != nil {
-		return s, nil, fmt.Errorf("branch %s: calendar: %s: %s", b.ID, probs[0].Path, probs[0].Msg)
+	rules, err := LoadRules(ctx, e.Store, b)
+	if err != nil {
+		return s, nil, fmt.Errorf("branch %s: %w", b.ID, err)
 	}
+	_, cal := rules.Latest()
 	local := now.In(cal.Location())
 	s.LocalTime = local.Format(localTimeFormat)
 	if date == "" {
 		date = local.Format(time.DateOnly)
 	}
+	// The day is judged by the descriptor in force on it, not today's.
+	d, cal, err = rules.For(date)
+	if err != nil {
+		return s, nil, err
+	}
+	s.Devices = d.Devices
 	day, err := cal.DayByDate(date)
 	if err != nil {
 		return s, cal, fmt.Errorf("date %q: must be YYYY-MM-DD", date)

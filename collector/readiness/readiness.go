@@ -2,6 +2,7 @@ package readiness
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -28,6 +29,9 @@ type Item struct {
 	Check       string             `json:"check"`
 	Kind        string             `json:"kind"`
 	Criticality result.Criticality `json:"criticality"`
+	// Group names the quorum group of the device, whose criticality the
+	// item then carries.
+	Group string `json:"group,omitempty"`
 	// Status is unknown with Missing set when no result arrived in the window.
 	Status  result.Status `json:"status"`
 	Missing bool          `json:"missing,omitempty"`
@@ -46,6 +50,11 @@ type State struct {
 	// Problems are the items that keep the verdict from ready: blocking
 	// items first, then degrading, each failed or missing or degraded.
 	Problems []Item `json:"problems,omitempty"`
+	// Groups are the quorum groups, each with the members that pass.
+	Groups []GroupState `json:"groups,omitempty"`
+	// Maintenance names the devices in a maintenance window at At: they
+	// are not judged.
+	Maintenance []string `json:"maintenance,omitempty"`
 }
 
 // Judgement is a branch-day's readiness.
@@ -146,17 +155,25 @@ type key struct{ device, check string }
 
 // evaluator holds the latest result of each expected check.
 type evaluator struct {
+	groups []result.Group
+	maint  []*calendar.CompiledWindow
+	// now is the moment being judged, for maintenance windows.
+	now    time.Time
 	items  []Item
 	index  map[key]int
 	counts int
 }
 
 func newEvaluator(d *result.Descriptor) *evaluator {
-	e := &evaluator{index: map[key]int{}}
+	e := &evaluator{index: map[key]int{}, groups: d.Groups, maint: windows(d)}
 	for _, dev := range d.Devices {
+		crit, group := dev.Criticality, ""
+		if g := d.GroupOf(dev.ID); g != nil {
+			crit, group = g.Criticality, g.Name
+		}
 		for _, c := range dev.Checks {
 			e.index[key{dev.ID, c.Name}] = len(e.items)
-			e.items = append(e.items, Item{Device: dev.ID, Check: c.Name, Kind: c.Kind, Criticality: dev.Criticality,
+			e.items = append(e.items, Item{Device: dev.ID, Check: c.Name, Kind: c.Kind, Criticality: crit, Group: group,
 				Status: result.StatusUnknown, Missing: true})
 		}
 	}
@@ -170,12 +187,13 @@ func (e *evaluator) apply(r result.Result, since *time.Time) *time.Time {
 		return since // a check the current descriptor no longer lists
 	}
 	e.counts++
+	e.now = r.StartedAt
 	it := &e.items[i]
 	if it.Missing || it.Status != r.Status {
 		it.Since = r.StartedAt
 	}
 	it.Status, it.Reason, it.At, it.Missing = r.Status, r.Reason, r.StartedAt, false
-	if !e.blockingPass() {
+	if e.blocked() {
 		return nil
 	}
 	if since == nil {
@@ -185,21 +203,19 @@ func (e *evaluator) apply(r result.Result, since *time.Time) *time.Time {
 	return since
 }
 
-func (e *evaluator) blockingPass() bool {
+func (e *evaluator) state(at time.Time, day calendar.Day) State {
+	e.now = at
+	s := State{At: at, Groups: e.groupStates()}
+	skip := e.excluded(at)
 	for _, it := range e.items {
-		if it.Criticality == result.Blocking && !it.Status.Passing() {
-			return false
+		if skip[it.Device] && !slices.Contains(s.Maintenance, it.Device) {
+			s.Maintenance = append(s.Maintenance, it.Device)
 		}
 	}
-	return true
-}
-
-func (e *evaluator) state(at time.Time, day calendar.Day) State {
-	s := State{At: at}
 	if e.counts == 0 {
 		s.Verdict = Unknown
 		for _, it := range e.items {
-			if it.Criticality == result.Blocking {
+			if it.Criticality == result.Blocking && !skip[it.Device] {
 				s.Problems = append(s.Problems, missing(it, day))
 			}
 		}
@@ -207,8 +223,13 @@ func (e *evaluator) state(at time.Time, day calendar.Day) State {
 	}
 	blocked, degraded := false, false
 	var deg []Item
+	sat := satisfied(s.Groups)
 	for _, it := range e.items {
 		switch {
+		case skip[it.Device]:
+			// In maintenance: neither judged nor counted.
+		case it.Group != "" && sat[it.Group]:
+			// A quorum that holds: a member down keeps nothing from ready.
 		case it.Criticality == result.Informational || it.Status == result.StatusOK:
 		case it.Criticality == result.Blocking && !it.Status.Passing():
 			blocked = true

@@ -52,8 +52,9 @@ func Facts(branch string, d *result.Descriptor, day calendar.Day, j readiness.Ju
 	for _, x := range rs {
 		byDevice[x.Device] = append(byDevice[x.Device], x)
 	}
+	maint := calendar.CompileWindows(d.Maintenance, d.Calendar.Timezone)
 	for _, dev := range d.Devices {
-		f := deviceDay(dev, day, byDevice[dev.ID], stale)
+		f := deviceDay(dev, day, byDevice[dev.ID], stale, maintenance(maint, dev.ID, day))
 		v := store.SLADevice{Branch: branch, Region: d.Region, Date: j.Date, Device: dev.ID, Kind: dev.Kind, Vendor: dev.Vendor, Model: dev.Model,
 			BusinessSeconds: f.business.Seconds(), UpSeconds: f.up.Seconds(), Failures: f.failures, Repairs: f.repairs,
 			RepairSeconds: f.repair.Seconds(), Blamed: blamed[dev.ID]}
@@ -84,8 +85,15 @@ type deviceFacts struct {
 // deviceDay walks a device's timeline from the pre-opening window to
 // closing. The device's state changes only when one of its checks reports
 // or a report goes stale, so it is evaluated at exactly those moments.
-func deviceDay(dev result.Device, day calendar.Day, rs []result.Result, stale time.Duration) deviceFacts {
+//
+// Time in maintenance (maint: spans within business hours) is left out of
+// both the business hours and the time up: agreed maintenance counts
+// neither for nor against the device.
+func deviceDay(dev result.Device, day calendar.Day, rs []result.Result, stale time.Duration, maint [][2]time.Time) deviceFacts {
 	f := deviceFacts{business: day.Closing.Sub(day.Opening)}
+	for _, m := range maint {
+		f.business -= m[1].Sub(m[0])
+	}
 	if len(dev.Checks) == 0 {
 		f.up = f.business // nothing to check: nothing can be down
 		return f
@@ -101,6 +109,9 @@ func deviceDay(dev result.Device, day calendar.Day, rs []result.Result, stale ti
 		if stale > 0 {
 			moments = append(moments, x.StartedAt.Add(stale))
 		}
+	}
+	for _, m := range maint {
+		moments = append(moments, m[0], m[1])
 	}
 	sort.Slice(moments, func(a, b int) bool { return moments[a].Before(moments[b]) })
 	var openSince *time.Time
@@ -126,7 +137,7 @@ func deviceDay(dev result.Device, day calendar.Day, rs []result.Result, stale ti
 			f.repair += t.Sub(*openSince)
 			openSince = nil
 		}
-		if s == up {
+		if s == up && !within(t, maint) {
 			f.up += overlap(t, next, day.Opening, day.Closing)
 		}
 	}
@@ -170,4 +181,35 @@ func overlap(a, b, lo, hi time.Time) time.Duration {
 		return 0
 	}
 	return b.Sub(a)
+}
+
+// maintenance returns the spans of a device's business hours that the
+// windows cover, merged so that overlapping windows count once.
+func maintenance(ws []*calendar.CompiledWindow, device string, day calendar.Day) [][2]time.Time {
+	var spans [][2]time.Time
+	for _, w := range ws {
+		spans = append(spans, w.Spans(device, day.Opening, day.Closing)...)
+	}
+	sort.Slice(spans, func(a, b int) bool { return spans[a][0].Before(spans[b][0]) })
+	var out [][2]time.Time
+	for _, s := range spans {
+		if n := len(out); n > 0 && !s[0].After(out[n-1][1]) {
+			if s[1].After(out[n-1][1]) {
+				out[n-1][1] = s[1]
+			}
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// within reports whether t lies in one of the spans.
+func within(t time.Time, spans [][2]time.Time) bool {
+	for _, s := range spans {
+		if !t.Before(s[0]) && t.Before(s[1]) {
+			return true
+		}
+	}
+	return false
 }

@@ -7,7 +7,6 @@ import (
 	"reflect"
 	"time"
 
-	"github.com/branchready/branchready/calendar"
 	"github.com/branchready/branchready/collector/readiness"
 	"github.com/branchready/branchready/collector/store"
 	"github.com/branchready/branchready/result"
@@ -111,20 +110,26 @@ func (r *Roller) RollUp(ctx context.Context, now time.Time) (Stats, error) {
 
 // branch returns the rollups of one branch that need writing.
 func (r *Roller) branch(ctx context.Context, b store.Branch, have map[string]store.SLADay, now time.Time, lookback time.Duration, st *Stats) ([]store.SLARollup, error) {
-	cal, probs := calendar.Compile(b.Descriptor.Calendar)
-	if probs != nil {
-		return nil, fmt.Errorf("calendar: %s: %s", probs[0].Path, probs[0].Msg)
+	rules, err := readiness.LoadRules(ctx, r.Store, b)
+	if err != nil {
+		return nil, err
 	}
+	_, latest := rules.Latest()
 	recheck := r.Recheck
 	if recheck <= 0 {
 		recheck = 72 * time.Hour
 	}
-	stale := Staleness(cal.Spec())
-	start := now.Add(-lookback).In(cal.Location())
+	start := now.Add(-lookback).In(latest.Location())
 	started := false // at the first day rolled up or with results
 	var out []store.SLARollup
 	for i := 0; ; i++ {
-		day := cal.Day(start.Year(), start.Month(), start.Day()+i)
+		// Each day is judged by the descriptor in force on it.
+		date := latest.Day(start.Year(), start.Month(), start.Day()+i).Date
+		d, cal, err := rules.For(date)
+		if err != nil {
+			return nil, err
+		}
+		day, _ := cal.DayByDate(date)
 		if !day.Open {
 			if day.Date > now.In(cal.Location()).Format(time.DateOnly) {
 				return out, nil
@@ -147,12 +152,12 @@ func (r *Roller) branch(ctx context.Context, b store.Branch, have map[string]sto
 			continue
 		}
 		started = true
-		j, err := readiness.Judge(b.Descriptor, cal, day.Date, rs, now)
+		j, err := readiness.Judge(d, cal, day.Date, rs, now)
 		if err != nil {
 			return nil, err
 		}
 		st.Judged++
-		up := Facts(b.ID, b.Descriptor, day, j, rs, stale, now)
+		up := Facts(b.ID, d, day, j, rs, Staleness(cal.Spec()), now)
 		if rolled {
 			if sameDay(old, up.Day) {
 				continue

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/jackc/pgx/v5"
 	"log/slog"
 	"time"
 
@@ -135,6 +136,15 @@ ON CONFLICT (id) DO UPDATE SET
 	clock_skew_ns = EXCLUDED.clock_skew_ns,
 	heartbeat = COALESCE(EXCLUDED.heartbeat, branches.heartbeat)`
 
+// appendVersion adds a descriptor version unless it equals the branch's
+// latest one: agents send their descriptor with every batch. Two
+// collectors racing on one branch may both append the same version; the
+// readers treat consecutive equal versions as one.
+const appendVersion = `INSERT INTO descriptor_history (branch, effective_at, descriptor)
+SELECT $1, $2, $3::text::jsonb WHERE (SELECT descriptor FROM descriptor_history WHERE branch = $1
+	ORDER BY effective_at DESC LIMIT 1) IS DISTINCT FROM $3::text::jsonb
+ON CONFLICT (branch, effective_at) DO UPDATE SET descriptor = EXCLUDED.descriptor`
+
 // DeleteResults removes branch's results that started before before.
 func (s *Store) DeleteResults(ctx context.Context, branch string, before time.Time) (int64, error) {
 	tag, err := s.pool.Exec(ctx, `DELETE FROM results WHERE branch = $1 AND started_at < $2`, branch, before.UnixNano())
@@ -189,7 +199,23 @@ func (s *Store) PutBranch(ctx context.Context, id string, d *result.Descriptor, 
 	if err != nil {
 		return fmt.Errorf("postgres store: branch %q: %w", id, err)
 	}
-	if _, err := s.pool.Exec(ctx, upsertBranch, id, desc, at, c.AgentVersion, c.ConfigHash, int64(c.ClockSkew), hb); err != nil {
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, upsertBranch, id, desc, at, c.AgentVersion, c.ConfigHash, int64(c.ClockSkew), hb); err != nil {
+			return err
+		}
+		if desc == nil {
+			return nil
+		}
+		var effective int64
+		if at != nil {
+			effective = *at
+		}
+		if _, err := tx.Exec(ctx, appendVersion, id, effective, *desc); err != nil {
+			return fmt.Errorf("descriptor history: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("postgres store: put branch %q: %w", id, err)
 	}
 	return nil

@@ -115,3 +115,18 @@ func scanResult(row pgx.Row) (result.Result, error) {
 	}
 	return r, nil
 }
+
+// DescriptorVersions returns a branch's descriptor versions, oldest first.
+func (s *Store) DescriptorVersions(ctx context.Context, branch string) ([]store.DescriptorVersion, error) {
+	rows, err := s.pool.Query(ctx, `SELECT effective_at, descriptor::text FROM descriptor_history
+		WHERE branch = $1 ORDER BY effective_at`, branch)
+	if err != nil {
+		return nil, fmt.Errorf("postgres store: descriptor versions of %q: %w", branch, err)
+	}
+	defer rows.Close()
+	out, err := store.ScanDescriptorVersions(rows)
+	if err != nil {
+		return nil, fmt.Errorf("postgres store: descriptor versions of %q: %w", branch, err)
+	}
+	return out, nil
+}

@@ -148,3 +148,18 @@ func scanResult(sc scanner) (result.Result, error) {
 	}
 	return r, nil
 }
+
+// DescriptorVersions returns a branch's descriptor versions, oldest first.
+func (s *Store) DescriptorVersions(ctx context.Context, branch string) ([]store.DescriptorVersion, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT effective_at, descriptor FROM descriptor_history
+		WHERE branch = ? ORDER BY effective_at`, branch)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite store: descriptor versions of %q: %w", branch, err)
+	}
+	defer rows.Close()
+	out, err := store.ScanDescriptorVersions(rows)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite store: descriptor versions of %q: %w", branch, err)
+	}
+	return out, nil
+}

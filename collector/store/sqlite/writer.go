@@ -75,6 +75,13 @@ ON CONFLICT (id) DO UPDATE SET
 	clock_skew_ns = excluded.clock_skew_ns,
 	heartbeat = COALESCE(excluded.heartbeat, branches.heartbeat)`
 
+// appendVersionSQL adds a descriptor version unless it equals the branch's
+// latest one: agents send their descriptor with every batch.
+const appendVersionSQL = `INSERT INTO descriptor_history (branch, effective_at, descriptor)
+SELECT ?1, ?2, ?3 WHERE COALESCE((SELECT descriptor FROM descriptor_history WHERE branch = ?1
+	ORDER BY effective_at DESC LIMIT 1), '') <> ?3
+ON CONFLICT (branch, effective_at) DO UPDATE SET descriptor = excluded.descriptor`
+
 // insert returns the prepared statement inserting n rows, preparing it once.
 func (w *writer) insert(n int) (*sql.Stmt, error) {
 	if st, ok := w.inserts[n]; ok {
@@ -211,6 +218,15 @@ func (w *writer) apply(ctx context.Context, tx *sql.Tx, r *request) (int, error)
 	if r.branch != nil {
 		if _, err := tx.StmtContext(ctx, w.branch).ExecContext(ctx, r.branch...); err != nil {
 			return 0, fmt.Errorf("put branch: %w", err)
+		}
+		if r.branch[1] != nil {
+			effective := r.branch[2]
+			if effective == nil {
+				effective = int64(0)
+			}
+			if _, err := tx.ExecContext(ctx, appendVersionSQL, r.branch[0], effective, r.branch[1]); err != nil {
+				return 0, fmt.Errorf("put branch: descriptor history: %w", err)
+			}
 		}
 		return 0, nil
 	}

@@ -42,6 +42,7 @@ func Run(t *testing.T, open Opener) {
 		{"incidents and their messages are saved together", testIncidentsAndOutboxInOneTransaction},
 		{"silences are kept until they end and can be deleted", testSilences},
 		{"SLA rollups read back by date range and a re-rolled day replaces its rows", testSLARollups},
+		{"a branch keeps each descriptor version with the time it took effect", testDescriptorHistory},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.run(t, open) })
 	}
