@@ -63,8 +63,8 @@ func TestPostgres(t *testing.T) {
 			{Version: 6, Name: "0006_descriptor_history.sql", SQL: "SELECT 1"},
 			{Version: 7, Name: "0007_broken.sql", SQL: "CREATE TABLE b (x int); INSERT INTO nowhere VALUES (1)"},
 		})
-		if err == nil || !strings.Contains(err.Error(), "0008_broken.sql") {
-			t.Fatalf("err = %v, want one naming 0008_broken.sql", err)
+		if err == nil || !strings.Contains(err.Error(), "0007_broken.sql") {
+			t.Fatalf("err = %v, want one naming 0007_broken.sql", err)
 		}
 		var tables int
 		s.pool.QueryRow(context.Background(), "SELECT count(*) FROM pg_tables WHERE tablename = 'b'").Scan(&tables)
