@@ -26,15 +26,18 @@ const (
 	maxIDLen = 64
 )
 
-// Validate says what is wrong with r, or nil.
+// ErrInvalid marks a branch that cannot be registered as given.
+var ErrInvalid = errors.New("invalid branch")
+
+// Validate says what is wrong with r (wrapping ErrInvalid), or nil.
 func (r Row) Validate() error {
 	switch {
 	case r.ID == "":
-		return errors.New("id: must be set")
+		return fmt.Errorf("%w: id: must be set", ErrInvalid)
 	case len(r.ID) > maxIDLen || strings.Trim(r.ID, idChars) != "" || r.ID[0] == '.' || r.ID[0] == '-':
-		return fmt.Errorf("id %q: must be 1-64 lowercase letters, digits, '.', '_' or '-', not starting with '.' or '-'", r.ID)
+		return fmt.Errorf("%w: id %q: must be 1-64 lowercase letters, digits, '.', '_' or '-', not starting with '.' or '-'", ErrInvalid, r.ID)
 	case strings.TrimSpace(r.Name) == "":
-		return fmt.Errorf("branch %s: name: must be set", r.ID)
+		return fmt.Errorf("%w: branch %s: name: must be set", ErrInvalid, r.ID)
 	}
 	return nil
 }
@@ -83,7 +86,7 @@ func ParseCSV(name string, in io.Reader) ([]Row, error) {
 		rec = trim(rec)
 		row := Row{ID: rec[0], Name: rec[1], Region: rec[2], Channel: rec[3]}
 		if err := row.Validate(); err != nil {
-			bad(line, "%v", err)
+			bad(line, "%s", strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": "))
 			continue
 		}
 		if prev, dup := seen[row.ID]; dup {
