@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -175,6 +176,17 @@ func TestTokenRotationAndRevocationOverHTTP(t *testing.T) {
 	admin(t, srv, "/api/v1/admin/branches", "", &list)
 	if len(list.Branches) != 1 || list.Branches[0].TokenState != "revoked" {
 		t.Fatalf("list = %+v, want br-001 revoked", list)
+	}
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/admin/branches", nil)
+	req.SetBasicAuth("ops", "right")
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !bytes.Contains(page, []byte("br-001")) || !bytes.Contains(page, []byte(">revoked<")) {
+		t.Fatalf("board page /admin/branches: %d\n%s", resp.StatusCode, page)
 	}
 }
 
