@@ -160,10 +160,12 @@ func (e *scopeEnv) silence(t *testing.T, region string) string {
 
 // Kinds of route: who may call them at all.
 const (
-	public = "public" // no login
-	agent  = "agent"  // a branch's bearer token
-	signed = "signed" // Slack's signature
-	person = "person" // a person's login, then role and scope
+	public    = "public" // no login
+	agent     = "agent"  // a branch's bearer token
+	signed    = "signed" // Slack's signature
+	person    = "person" // a person's login, then role and scope
+	adminOnly = "admin"  // a person's login with the admin role (credentials are handed out)
+	code      = "code"   // a one-time enrollment code in the body, no login
 )
 
 // Targets of a person's route: what its scope is decided on.
@@ -270,10 +272,20 @@ var scopes = map[string]routeScope{
 	"POST /incidents/{id}/act":           {kind: person, action: auth.Acknowledge, target: incident, req: onIncident(http.MethodPost, "/incidents/{id}/act", form, "do=ack")},
 	"POST /api/v1/silences": {kind: person, action: auth.Silence, target: matcher,
 		req: newSilence("/api/v1/silences", "application/json", `{"matcher":{"region":"REGION"},"end":"END","comment":"branch refit"}`)},
-	"POST /silences":                    {kind: person, action: auth.Silence, target: matcher, req: newSilence("/silences", form, "region=REGION&for=2h&comment=refit")},
-	"POST /api/v1/silences/{id}/expire": {kind: person, action: auth.Silence, target: silence, req: onSilence(http.MethodPost, "/api/v1/silences/{id}/expire", "", "")},
-	"DELETE /api/v1/silences/{id}":      {kind: person, action: auth.Silence, target: silence, req: onSilence(http.MethodDelete, "/api/v1/silences/{id}", "", "")},
-	"POST /silences/{id}/act":           {kind: person, action: auth.Silence, target: silence, req: onSilence(http.MethodPost, "/silences/{id}/act", form, "do=expire")},
+	"POST /silences":                          {kind: person, action: auth.Silence, target: matcher, req: newSilence("/silences", form, "region=REGION&for=2h&comment=refit")},
+	"POST /api/v1/silences/{id}/expire":       {kind: person, action: auth.Silence, target: silence, req: onSilence(http.MethodPost, "/api/v1/silences/{id}/expire", "", "")},
+	"DELETE /api/v1/silences/{id}":            {kind: person, action: auth.Silence, target: silence, req: onSilence(http.MethodDelete, "/api/v1/silences/{id}", "", "")},
+	"POST /silences/{id}/act":                 {kind: person, action: auth.Silence, target: silence, req: onSilence(http.MethodPost, "/silences/{id}/act", form, "do=expire")},
+	"GET /api/v1/admin/branches":              {kind: adminOnly, req: get("/api/v1/admin/branches")},
+	"GET /api/v1/admin/branches/{id}":         {kind: adminOnly, req: get("/api/v1/admin/branches/nowhere")},
+	"POST /api/v1/admin/branches":             {kind: adminOnly, req: onBranch(http.MethodPost, "/api/v1/admin/branches", "application/json", `{}`)},
+	"POST /api/v1/admin/branches/import":      {kind: adminOnly, req: onBranch(http.MethodPost, "/api/v1/admin/branches/import", "text/csv", "id,name,region,channel\n")},
+	"POST /api/v1/admin/branches/{id}/rotate": {kind: adminOnly, req: onBranch(http.MethodPost, "/api/v1/admin/branches/nowhere/rotate", "", "")},
+	"POST /api/v1/admin/branches/{id}/code":   {kind: adminOnly, req: onBranch(http.MethodPost, "/api/v1/admin/branches/nowhere/code", "", "")},
+	"POST /api/v1/admin/branches/{id}/revoke": {kind: adminOnly, req: onBranch(http.MethodPost, "/api/v1/admin/branches/nowhere/revoke", "", "")},
+	"GET /admin/branches":                     {kind: adminOnly, req: get("/admin/branches")},
+	"POST /admin/branches/{id}/code":          {kind: adminOnly, req: onBranch(http.MethodPost, "/admin/branches/nowhere/code", form, "")},
+	"POST /api/v1/enroll":                     {kind: code, req: onBranch(http.MethodPost, "/api/v1/enroll", "application/json", `{"code":"not-a-code"}`)},
 }
 
 func (e *scopeEnv) do(r *http.Request, as string) *httptest.ResponseRecorder {
@@ -301,6 +313,10 @@ func TestEveryRouteChecksEveryRolesScope(t *testing.T) {
 			continue
 		}
 		t.Run(pattern, func(t *testing.T) {
+			if sc.kind == adminOnly {
+				checkAdminOnly(t, e, sc)
+				return
+			}
 			if sc.kind != person {
 				for _, p := range people {
 					w := e.do(sc.req(t, e, true), p.Name)
@@ -317,6 +333,21 @@ func TestEveryRouteChecksEveryRolesScope(t *testing.T) {
 				t.Run(string(p.Role), func(t *testing.T) { checkRole(t, e, sc, p) })
 			}
 		})
+	}
+}
+
+// checkAdminOnly holds an admin route to: 401 without a login, 403 for
+// every role but admin, and for admin an answer that is not a refusal.
+func checkAdminOnly(t *testing.T, e *scopeEnv, sc routeScope) {
+	if w := e.do(sc.req(t, e, true), ""); w.Code != http.StatusUnauthorized {
+		t.Errorf("without a login: %d, want 401", w.Code)
+	}
+	for _, p := range people {
+		w := e.do(sc.req(t, e, true), p.Name)
+		refused := w.Code == http.StatusUnauthorized || w.Code == http.StatusForbidden
+		if refused != (p.Role != auth.Admin) {
+			t.Errorf("%s (%s): %d %q; only admins may use it", p.Name, p.Role, w.Code, w.Body)
+		}
 	}
 }
 

@@ -82,6 +82,8 @@ type Server struct {
 //	POST /api/v1/branches/{id}/confirmations, POST /branches/{id}/confirm  people, login
 //	GET  /api/v1/branches[/id]  people, login
 //	GET  /api/v1/sla            people, login: SLA report (JSON, CSV)
+//	/api/v1/admin/branches..., /admin/branches  the branch registry, login (see registerBranches)
+//	POST /api/v1/enroll         agents: a one-time code for their token
 //	GET  /, /branches/{id}, /sla  the board, login
 //	GET  /metrics, /-/healthy, /-/ready
 //	POST /-/reload              loopback, or login with role admin
@@ -121,6 +123,7 @@ func NewServer(o ServerOptions) *Server {
 	mux.Handle("GET /api/v1/confirmations", ingest.Confirmations(o.Tokens, o.Store))
 	api.Register(mux, e, o.Store, o.Now, o.Log, login)
 	board.Register(mux, e, o.Store, o.Now, o.Log, login)
+	registerBranches(mux, o.Store, o.Tokens, o.Now, o.Log, login)
 	if o.SLA.OnTime == (sla.Objective{}) {
 		o.SLA.OnTime = DefaultOnTimeObjective
 	}

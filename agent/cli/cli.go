@@ -22,6 +22,8 @@ Usage:
   branchready-agent status [-c FILE]         ask the running agent: last sweep, devices, spool, collector, next sweep
   branchready-agent confirm -c FILE --device ID --check NAME --by NAME [--problem TEXT]
                                              record a member of staff's confirmation of a manual item
+  branchready-agent enroll --code CODE [--collector URL] [-c FILE] [--out FILE]
+                                             exchange a one-time code for the branch token (written mode 0600)
   branchready-agent install -c FILE [--user NAME]
                                              install as a system service (systemd unit, Windows service)
   branchready-agent uninstall | start | stop
@@ -53,6 +55,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = serviceCmd(cmd, rest, stdout, stderr)
 	case "confirm":
 		err = confirm(rest, stdout, stderr)
+	case "enroll":
+		err = enrollCmd(ctx, rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, versionString())
 		return 0

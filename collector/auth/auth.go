@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -29,7 +30,14 @@ var (
 type Tokens struct {
 	mu     sync.RWMutex
 	byHash map[[32]byte]string
+	// issued, when set, holds the tokens issued through the store's branch
+	// registry; the configuration's list is looked at first.
+	issued atomic.Pointer[IssuedTokens]
 }
+
+// UseIssued makes t accept the tokens c holds as well as its own. Swap
+// keeps them: a reload changes only the configuration's list.
+func (t *Tokens) UseIssued(c *IssuedTokens) { t.issued.Store(c) }
 
 // NewTokens builds the table from branch id -> hex SHA-256 of the token.
 func NewTokens(hashes map[string]string) (*Tokens, error) {
@@ -75,13 +83,19 @@ func (t *Tokens) Branch(r *http.Request) (string, error) {
 	if !ok || tok == "" {
 		return "", ErrNoToken
 	}
+	sum := sha256.Sum256([]byte(tok))
 	t.mu.RLock()
-	branch, ok := t.byHash[sha256.Sum256([]byte(tok))]
+	branch, ok := t.byHash[sum]
 	t.mu.RUnlock()
-	if !ok {
-		return "", ErrBadToken
+	if ok {
+		return branch, nil
 	}
-	return branch, nil
+	if c := t.issued.Load(); c != nil {
+		if branch, ok := c.Lookup(r.Context(), sum); ok {
+			return branch, nil
+		}
+	}
+	return "", ErrBadToken
 }
 
 // HashToken returns the hex SHA-256 of a token, as the collector config stores it.

@@ -59,7 +59,7 @@ var funcs = template.FuncMap{
 	},
 }
 
-var pages = template.Must(template.New("").Funcs(funcs).Funcs(alertFuncs).ParseFS(files, "templates/*.html"))
+var pages = template.Must(template.New("").Funcs(funcs).Funcs(alertFuncs).Funcs(registryFuncs).ParseFS(files, "templates/*.html"))
 
 // row is a branch on the board with its countdown to the deadline.
 type row struct {

@@ -30,6 +30,8 @@ Usage:
                                                  SIGHUP or POST /-/reload re-reads the configuration
   branchready-collector validate -c FILE         check a configuration file and exit
   branchready-collector token --branch ID        make a branch token and the config line for it
+  branchready-collector branches import|add|list|rotate|code|revoke -c FILE ...
+                                                 the branch registry and agent tokens in the store
   branchready-collector hash-password            read a password on stdin, print its bcrypt hash
   branchready-collector loadgen [flags]          measure ingest throughput over real HTTP
   branchready-collector version
@@ -57,6 +59,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = runLoadgen(ctx, args[1:], stdout, stderr)
 	case "token":
 		err = token(args[1:], stdout, stderr)
+	case "branches":
+		err = branchesCmd(ctx, args[1:], stdout, stderr)
 	case "hash-password":
 		err = hashPassword(stdin, stdout)
 	case "version", "--version":

@@ -43,6 +43,10 @@ func Run(t *testing.T, open Opener) {
 		{"silences are kept until they end and can be deleted", testSilences},
 		{"SLA rollups read back by date range and a re-rolled day replaces its rows", testSLARollups},
 		{"a branch keeps each descriptor version with the time it took effect", testDescriptorHistory},
+		{"importing registered branches twice changes nothing", testRegistryImportIsIdempotent},
+		{"a rotated token stays valid until the overlap ends", testRegistryRotationOverlaps},
+		{"revoking a branch ends its tokens and refuses new ones", testRegistryRevocation},
+		{"an enrollment code is exchanged once, before it expires", testRegistryEnrollCodes},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.run(t, open) })
 	}

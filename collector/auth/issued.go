@@ -1,0 +1,155 @@
+package auth
+
+import (
+	"context"
+	"crypto/sha256"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Issued is a token the store issued to a branch, as the cache holds it.
+type Issued struct {
+	Hash   [32]byte
+	Branch string
+	// Expires ends a rotated-out token (zero: no end).
+	Expires time.Time
+}
+
+// Cache defaults: how old the cached tokens may grow before a lookup
+// reloads them, and how often an unknown token may trigger a reload.
+const (
+	DefaultTokenMaxAge  = 5 * time.Second
+	DefaultTokenMissAge = time.Second
+)
+
+// IssuedTokens caches the live tokens the store issued, so that ingest at
+// tens of thousands of results a second looks a token up in memory. The
+// cache reloads on the first lookup after it is MaxAge old or was marked
+// Changed; an unknown token reloads it at most once per MissAge, so a token
+// issued by another collector (or the CLI) works within a second, while a
+// flood of bad tokens costs at most one store read a second. One request
+// reloads at a time; the others meanwhile use the tokens they have.
+type IssuedTokens struct {
+	load    func(ctx context.Context) ([]Issued, error)
+	now     func() time.Time
+	log     *slog.Logger
+	maxAge  time.Duration
+	missAge time.Duration
+
+	mu      sync.RWMutex
+	byHash  map[[32]byte]Issued
+	loaded  time.Time // zero: never
+	changed atomic.Bool
+	loading sync.Mutex
+}
+
+// IssuedOptions configure NewIssuedTokens; zero fields take the defaults.
+type IssuedOptions struct {
+	Now     func() time.Time
+	Log     *slog.Logger
+	MaxAge  time.Duration
+	MissAge time.Duration
+}
+
+// NewIssuedTokens returns a cache over load, which returns the tokens live
+// now (not revoked, not expired, of branches not revoked).
+func NewIssuedTokens(load func(ctx context.Context) ([]Issued, error), o IssuedOptions) *IssuedTokens {
+	c := &IssuedTokens{load: load, now: o.Now, log: o.Log, maxAge: o.MaxAge, missAge: o.MissAge, byHash: map[[32]byte]Issued{}}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	if c.maxAge == 0 {
+		c.maxAge = DefaultTokenMaxAge
+	}
+	if c.missAge == 0 {
+		c.missAge = DefaultTokenMissAge
+	}
+	return c
+}
+
+// Changed marks the cache stale: the next lookup reloads it. The admin API
+// and enrollment call it after issuing or revoking a token.
+func (c *IssuedTokens) Changed() { c.changed.Store(true) }
+
+// Refresh reloads the cache now; on failure the old tokens stay in force.
+func (c *IssuedTokens) Refresh(ctx context.Context) error {
+	c.loading.Lock()
+	defer c.loading.Unlock()
+	return c.refreshLocked(ctx)
+}
+
+func (c *IssuedTokens) refreshLocked(ctx context.Context) error {
+	c.changed.Store(false)
+	at := c.now()
+	ts, err := c.load(ctx)
+	if err != nil {
+		c.changed.Store(true) // try again at the next lookup
+		return err
+	}
+	m := make(map[[32]byte]Issued, len(ts))
+	for _, t := range ts {
+		m[t.Hash] = t
+	}
+	c.mu.Lock()
+	c.byHash, c.loaded = m, at
+	c.mu.Unlock()
+	return nil
+}
+
+// tryRefresh reloads unless another request is reloading already.
+func (c *IssuedTokens) tryRefresh(ctx context.Context) {
+	if !c.loading.TryLock() {
+		return
+	}
+	defer c.loading.Unlock()
+	if err := c.refreshLocked(ctx); err != nil && ctx.Err() == nil {
+		c.log.Warn("reload branch tokens from the store; the cached ones stay in force", "err", err)
+	}
+}
+
+// Len is how many live tokens are cached.
+func (c *IssuedTokens) Len() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.byHash)
+}
+
+// Lookup returns the branch of a token's hash, if the token is live.
+func (c *IssuedTokens) Lookup(ctx context.Context, sum [32]byte) (string, bool) {
+	now := c.now()
+	c.mu.RLock()
+	loaded := c.loaded
+	c.mu.RUnlock()
+	if loaded.IsZero() || now.Sub(loaded) >= c.maxAge || c.changed.Load() {
+		c.tryRefresh(ctx)
+	}
+	if b, ok := c.get(sum, now); ok {
+		return b, true
+	}
+	c.mu.RLock()
+	loaded = c.loaded
+	c.mu.RUnlock()
+	if now.Sub(loaded) < c.missAge {
+		return "", false
+	}
+	c.tryRefresh(ctx)
+	return c.get(sum, now)
+}
+
+func (c *IssuedTokens) get(sum [32]byte, now time.Time) (string, bool) {
+	c.mu.RLock()
+	t, ok := c.byHash[sum]
+	c.mu.RUnlock()
+	if !ok || (!t.Expires.IsZero() && !now.Before(t.Expires)) {
+		return "", false
+	}
+	return t.Branch, true
+}
+
+// SumToken is the SHA-256 of a token, the cache's key.
+func SumToken(token string) [32]byte { return sha256.Sum256([]byte(token)) }
