@@ -80,9 +80,10 @@ type TLSConfig struct {
 
 // StoreConfig selects the store.
 type StoreConfig struct {
-	Driver string `yaml:"driver" doc:"sqlite (default) or postgres."`
-	Path   string `yaml:"path" doc:"SQLite file; default branchready.db next to the config."`
-	DSNEnv string `yaml:"dsn_env" doc:"Environment variable holding the PostgreSQL connection string."`
+	Driver  string `yaml:"driver" doc:"sqlite (default) or postgres."`
+	Path    string `yaml:"path" doc:"SQLite file; default branchready.db next to the config."`
+	DSNEnv  string `yaml:"dsn_env" doc:"Environment variable holding the PostgreSQL connection string."`
+	DSNFile string `yaml:"dsn_file" doc:"File holding the PostgreSQL connection string (e.g. a systemd credential: /run/credentials/branchready-collector.service/dsn)."`
 }
 
 // DefaultRetention keeps results for 90 days.
@@ -141,7 +142,7 @@ func (c *Config) defaults(dir string) {
 	if !filepath.IsAbs(c.Store.Path) {
 		c.Store.Path = filepath.Join(dir, c.Store.Path)
 	}
-	for _, f := range []*string{&c.TLS.CertFile, &c.TLS.KeyFile} {
+	for _, f := range []*string{&c.TLS.CertFile, &c.TLS.KeyFile, &c.Store.DSNFile} {
 		if *f != "" && !filepath.IsAbs(*f) {
 			*f = filepath.Join(dir, *f)
 		}
@@ -185,8 +186,11 @@ func (c *Config) validate(p *strictyaml.Problems) {
 	switch c.Store.Driver {
 	case "sqlite":
 	case "postgres":
-		if c.Store.DSNEnv == "" {
-			p.Addf("store.dsn_env", "must name the environment variable holding the PostgreSQL connection string")
+		switch {
+		case c.Store.DSNEnv == "" && c.Store.DSNFile == "":
+			p.Addf("store.dsn_env", "must name the environment variable holding the PostgreSQL connection string (or set dsn_file)")
+		case c.Store.DSNEnv != "" && c.Store.DSNFile != "":
+			p.Addf("store", "set only one of dsn_env and dsn_file")
 		}
 	default:
 		p.Addf("store.driver", "%q: must be sqlite or postgres", c.Store.Driver)

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/branchready/branchready/collector/store"
@@ -121,12 +122,33 @@ func Run(ctx context.Context, o Options) error {
 func OpenStore(ctx context.Context, c StoreConfig, log *slog.Logger) (store.Store, error) {
 	switch c.Driver {
 	case "postgres":
-		dsn := os.Getenv(c.DSNEnv)
-		if dsn == "" {
-			return nil, fmt.Errorf("store.dsn_env: environment variable %s is empty or not set", c.DSNEnv)
+		dsn, err := c.dsn()
+		if err != nil {
+			return nil, err
 		}
 		return postgres.Open(ctx, dsn, log)
 	default:
 		return sqlite.Open(ctx, c.Path, log)
 	}
+}
+
+// dsn reads the PostgreSQL connection string from where the config says.
+func (c StoreConfig) dsn() (string, error) {
+	if c.DSNFile != "" {
+		b, err := os.ReadFile(c.DSNFile)
+		if err != nil {
+			// The path, not the content: the file holds a password.
+			return "", fmt.Errorf("store.dsn_file: %w", err)
+		}
+		dsn := strings.TrimSpace(string(b))
+		if dsn == "" {
+			return "", fmt.Errorf("store.dsn_file: %s is empty", c.DSNFile)
+		}
+		return dsn, nil
+	}
+	dsn := os.Getenv(c.DSNEnv)
+	if dsn == "" {
+		return "", fmt.Errorf("store.dsn_env: environment variable %s is empty or not set", c.DSNEnv)
+	}
+	return dsn, nil
 }

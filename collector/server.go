@@ -16,6 +16,7 @@ import (
 	"github.com/branchready/branchready/collector/auth"
 	"github.com/branchready/branchready/collector/board"
 	"github.com/branchready/branchready/collector/ingest"
+	"github.com/branchready/branchready/collector/leader"
 	"github.com/branchready/branchready/collector/metrics"
 	"github.com/branchready/branchready/collector/readiness"
 	"github.com/branchready/branchready/collector/sla"
@@ -51,6 +52,11 @@ type ServerOptions struct {
 	MetricsLogin func(http.Handler) http.Handler
 	// MaxDecodeBytes bounds the ingest bytes decoded at once (0: default).
 	MaxDecodeBytes int64
+	// Elector chooses the collector that runs alerting, roll-up and
+	// retention; nil: the store's (PostgreSQL), or always this one.
+	Elector leader.Elector
+	// LeaderPoll is how often to try or confirm leadership (0: 5 s).
+	LeaderPoll time.Duration
 }
 
 // Server is a collector's HTTP surface and readiness engine.
@@ -73,6 +79,7 @@ type Server struct {
 	reports sla.Reports
 	// routes are the patterns registered, in order (the scope test walks them).
 	routes []string
+	leader  *leadership
 }
 
 // NewServer wires the routes:
@@ -107,6 +114,7 @@ func NewServer(o ServerOptions) *Server {
 	}})
 	e := &readiness.Engine{Store: o.Store, Now: o.Now}
 	s := &Server{Engine: e, Metrics: m, log: o.Log, store: o.Store, now: o.Now, opts: o}
+	s.leader = newLeadership(o, m.Registry)
 	mux := &routes{mux: http.NewServeMux()}
 	login := o.Users.Require
 	al, err := buildAlerts(o, mux, m.Registry, login)
@@ -114,7 +122,7 @@ func NewServer(o ServerOptions) *Server {
 		o.Log.Error("alerts are off: the alerts configuration cannot be used", "err", err)
 	}
 	if al != nil && !o.Discard {
-		s.alerts, s.stored = al, al.svc.Observe
+		s.alerts, s.stored = al, s.handOver
 	}
 	s.Apply(Settings{SkewThreshold: o.SkewThreshold, MaxBodyBytes: o.MaxBodyBytes, MaxResults: o.MaxResults, Retention: o.Retention})
 	mux.Handle("/api/v1/results", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -152,7 +160,7 @@ func NewServer(o ServerOptions) *Server {
 			http.Error(w, "store not ready", http.StatusServiceUnavailable)
 			return
 		}
-		fmt.Fprintln(w, "ok")
+		fmt.Fprint(w, s.readyLines())
 	}))
 	if o.Reload != nil {
 		reload := reloadHandler(o.Reload)
@@ -209,25 +217,22 @@ func slaLookback(retention time.Duration) time.Duration {
 	return want
 }
 
-// Serve serves on ln until ctx ends, then shuts down gracefully, and keeps
-// the verdict gauges current meanwhile.
+// Serve serves on ln until ctx ends, and keeps the verdict gauges current
+// meanwhile; it takes part in the leader election (see leading.go). When
+// ctx ends it stops accepting, lets the requests in flight (ingest batches)
+// finish, then stops the leader's work and hands leadership over.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{Handler: s.Handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	tick := time.NewTicker(15 * time.Second)
 	defer tick.Stop()
-	if s.retention.Load() > 0 {
-		go s.pruneEvery(ctx, 6*time.Hour)
-	}
-	if s.roller != nil {
-		go s.rollEvery(ctx, 15*time.Minute)
-	}
-	waitAlerts := func() {}
-	if s.alerts != nil {
-		waitAlerts = s.alerts.run(ctx, s.log)
-	}
-	defer waitAlerts()
+	// The leader's work outlives ctx until the requests in flight are done:
+	// their results must still reach the alert engine.
+	lctx, stopLeading := context.WithCancel(context.WithoutCancel(ctx))
+	led := make(chan struct{})
+	go func() { defer close(led); s.runLeadership(lctx) }()
+	defer func() { stopLeading(); <-led }()
 	s.updateGauges(ctx)
 	for {
 		select {
@@ -236,6 +241,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		case <-tick.C:
 			s.updateGauges(ctx)
 		case <-ctx.Done():
+			s.log.Info("shutting down: finishing the requests in flight, then handing leadership over")
 			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {

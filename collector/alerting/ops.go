@@ -121,7 +121,7 @@ func (s *Service) CreateSilence(ctx context.Context, in SilenceInput, by string)
 		return alerts.Silence{}, err
 	}
 	s.o.Log.Info("silence created", "silence", sil.ID, "by", by, "matcher", string(body), "end", sil.End)
-	return sil, s.do(ctx, func(ctx context.Context) error { s.tick(ctx); return nil })
+	return sil, s.nudge(ctx)
 }
 
 // ExpireSilence ends a silence now (kept for the record until it is deleted).
@@ -143,7 +143,7 @@ func (s *Service) ExpireSilence(ctx context.Context, id, by string) error {
 				return err
 			}
 			s.o.Log.Info("silence expired", "silence", id, "by", by)
-			return s.do(ctx, func(ctx context.Context) error { s.tick(ctx); return nil })
+			return s.nudge(ctx)
 		}
 	}
 	return fmt.Errorf("silence %s: %w", id, store.ErrNotFound)
@@ -155,7 +155,17 @@ func (s *Service) DeleteSilence(ctx context.Context, id, by string) error {
 		return err
 	}
 	s.o.Log.Info("silence deleted", "silence", id, "by", by)
-	return s.do(ctx, func(ctx context.Context) error { s.tick(ctx); return nil })
+	return s.nudge(ctx)
+}
+
+// nudge applies a stored silence change at once where the engine runs;
+// elsewhere the leader's next tick reads it from the store.
+func (s *Service) nudge(ctx context.Context) error {
+	err := s.do(ctx, func(ctx context.Context) error { s.tick(ctx); return nil })
+	if errors.Is(err, ErrNotRunning) {
+		return nil
+	}
+	return err
 }
 
 // Silences lists the silences that end after since (zero: all kept).

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/branchready/branchready/alerts"
@@ -45,7 +46,16 @@ type Service struct {
 	// seen is the newest result applied per key among recently stored
 	// incidents that are no longer open (the replay guard).
 	seen map[alerts.Key]time.Time
+	// running is set while Run serves: with several collectors the engine
+	// runs only on the leader, and a person's change asked of another
+	// collector must fail at once rather than wait for a loop that is not
+	// there.
+	running atomic.Bool
 }
+
+// ErrNotRunning is returned for a person's change of an incident asked of
+// a collector whose alert engine does not run (another collector leads).
+var ErrNotRunning = errors.New("the alert engine runs on another collector (the leader): try again, or ask the leader directly")
 
 // branch is a branch's engine state and what it was built from.
 type branch struct {
@@ -92,6 +102,9 @@ func (s *Service) Observe(ctx context.Context, branchID string, rs []result.Resu
 
 // do runs f on the loop and returns its error.
 func (s *Service) do(ctx context.Context, f func(context.Context) error) error {
+	if !s.running.Load() {
+		return ErrNotRunning
+	}
 	errc := make(chan error, 1)
 	select {
 	case s.in <- func(ctx context.Context) { errc <- f(ctx) }:
@@ -107,8 +120,12 @@ func (s *Service) do(ctx context.Context, f func(context.Context) error) error {
 }
 
 // Run loads the engine's state, replays recent results and serves until
-// ctx ends.
+// ctx ends. Run may be called again once it has returned (a collector that
+// leads again): it starts afresh from the store.
 func (s *Service) Run(ctx context.Context) error {
+	s.running.Store(true)
+	defer s.running.Store(false)
+	s.branches, s.seen, s.silences = map[string]*branch{}, map[alerts.Key]time.Time{}, nil
 	if err := s.load(ctx); err != nil {
 		return err
 	}

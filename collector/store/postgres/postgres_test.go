@@ -14,24 +14,25 @@ import (
 	"github.com/branchready/branchready/alerts/outbox"
 	"github.com/branchready/branchready/alerts/outbox/outboxtest"
 	"github.com/branchready/branchready/collector/store"
+	"github.com/branchready/branchready/collector/store/postgres/pgtest"
 	"github.com/branchready/branchready/collector/store/storetest"
 	"github.com/branchready/branchready/result"
 )
 
 func TestPostgres(t *testing.T) {
-	srv := startServer(t)
+	srv := pgtest.Start(t)
 	t.Run("conformance", func(t *testing.T) {
-		storetest.Run(t, func(t *testing.T) store.Store { return open(t, srv.newDatabase(t)) })
+		storetest.Run(t, func(t *testing.T) store.Store { return open(t, srv.NewDatabase(t)) })
 	})
 	t.Run("outbox conformance", func(t *testing.T) {
 		outboxtest.Run(t, func(t *testing.T) outbox.Store {
-			s := open(t, srv.newDatabase(t))
+			s := open(t, srv.NewDatabase(t))
 			t.Cleanup(func() { s.Close() })
 			return s
 		})
 	})
 	t.Run("opening a migrated database changes nothing", func(t *testing.T) {
-		dsn := srv.newDatabase(t)
+		dsn := srv.NewDatabase(t)
 		open(t, dsn).Close()
 		open(t, dsn).Close()
 		if v := schemaVersion(t, dsn); v != 7 {
@@ -39,7 +40,7 @@ func TestPostgres(t *testing.T) {
 		}
 	})
 	t.Run("a database from a newer collector is refused", func(t *testing.T) {
-		dsn := srv.newDatabase(t)
+		dsn := srv.NewDatabase(t)
 		open(t, dsn).Close()
 		execSQL(t, dsn, "INSERT INTO schema_migrations (version, name) VALUES (99, '0099_future.sql')")
 		s, err := Open(context.Background(), dsn, nil)
@@ -51,7 +52,7 @@ func TestPostgres(t *testing.T) {
 		}
 	})
 	t.Run("a failed migration is an error and leaves no trace", func(t *testing.T) {
-		dsn := srv.newDatabase(t)
+		dsn := srv.NewDatabase(t)
 		s := open(t, dsn)
 		defer s.Close()
 		err := migrate(context.Background(), s.pool, []migration{
@@ -148,8 +149,8 @@ func schemaVersion(t testing.TB, dsn string) int {
 //	go test -run '^$' -bench WriteResults -benchtime 2000x ./collector/store/postgres/
 func BenchmarkWriteResults(b *testing.B) {
 	const batch = 500
-	srv := startServer(b)
-	s := open(b, srv.newDatabase(b))
+	srv := pgtest.Start(b)
+	s := open(b, srv.NewDatabase(b))
 	defer s.Close()
 	start := time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)
 	b.SetParallelism(4)

@@ -1,4 +1,6 @@
-package postgres
+// Package pgtest starts a throwaway PostgreSQL server for tests, from
+// Debian's postgresql package, listening only on a unix socket.
+package pgtest
 
 import (
 	"context"
@@ -17,25 +19,25 @@ import (
 	"github.com/branchready/branchready/testpeer"
 )
 
-// server is a throwaway PostgreSQL cluster listening only on a unix socket
+// Server is a throwaway PostgreSQL cluster listening only on a unix socket
 // in its own directory.
-type server struct {
+type Server struct {
 	bin, dir string
 	owner    *user.User // nil: run as ourselves
 	dbs      atomic.Int64
 }
 
-// startServer initdb's a cluster in a temporary directory, starts it and
+// Start initdb's a cluster in a temporary directory, starts it and
 // stops it when tb ends. Needs Debian's postgresql package; as root, the
 // server runs as the postgres user (it refuses to run as root).
-func startServer(tb testing.TB) *server {
+func Start(tb testing.TB) *Server {
 	tb.Helper()
 	initdbs, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
 	if len(initdbs) == 0 {
 		testpeer.Missing(tb, "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin (Debian package postgresql)")
 	}
 	sort.Strings(initdbs)
-	s := &server{bin: filepath.Dir(initdbs[len(initdbs)-1])}
+	s := &Server{bin: filepath.Dir(initdbs[len(initdbs)-1])}
 	dir, err := os.MkdirTemp("", "branchready-pg-")
 	if err != nil {
 		tb.Fatal(err)
@@ -61,7 +63,7 @@ func startServer(tb testing.TB) *server {
 }
 
 // run runs one of the server's programs, as its owner.
-func (s *server) run(tb testing.TB, program string, args ...string) {
+func (s *Server) run(tb testing.TB, program string, args ...string) {
 	tb.Helper()
 	name := filepath.Join(s.bin, program)
 	if s.owner != nil {
@@ -74,16 +76,16 @@ func (s *server) run(tb testing.TB, program string, args ...string) {
 	}
 }
 
-// dsn is the connection string of database db.
-func (s *server) dsn(db string) string {
+// DSN is the connection string of database db.
+func (s *Server) DSN(db string) string {
 	return fmt.Sprintf("host=%s port=5432 user=postgres dbname=%s sslmode=disable", s.dir, db)
 }
 
-// newDatabase creates an empty database and returns its connection string.
-func (s *server) newDatabase(tb testing.TB) string {
+// NewDatabase creates an empty database and returns its connection string.
+func (s *Server) NewDatabase(tb testing.TB) string {
 	tb.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, s.dsn("postgres"))
+	conn, err := pgx.Connect(ctx, s.DSN("postgres"))
 	if err != nil {
 		tb.Fatalf("connect: %v", err)
 	}
@@ -92,5 +94,5 @@ func (s *server) newDatabase(tb testing.TB) string {
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
 		tb.Fatalf("create database: %v", err)
 	}
-	return s.dsn(name)
+	return s.DSN(name)
 }
