@@ -23,23 +23,23 @@ func TestReadySaysWhichCollectorLeads(t *testing.T) {
 	a := serveElected(t, lock.Elector("a"))
 	waitUntil(t, "a leads", func() bool { return lock.Holder() == "a" })
 	b := serveElected(t, lock.Elector("b"))
-	if got := get(t, a.url+"/-/ready"); !strings.Contains(got, "leader: true") {
+	if got := fetchBody(t, a.url+"/-/ready"); !strings.Contains(got, "leader: true") {
 		t.Errorf("the leader's /-/ready = %q, want a line leader: true", got)
 	}
-	if got := get(t, b.url+"/-/ready"); !strings.Contains(got, "leader: false") {
+	if got := fetchBody(t, b.url+"/-/ready"); !strings.Contains(got, "leader: false") {
 		t.Errorf("the follower's /-/ready = %q, want a line leader: false", got)
 	}
-	if got := get(t, a.url+"/metrics"); !strings.Contains(got, "branchready_collector_leader 1") {
+	if got := fetchBody(t, a.url+"/metrics"); !strings.Contains(got, "branchready_collector_leader 1") {
 		t.Errorf("the leader's /metrics lacks branchready_collector_leader 1")
 	}
-	if got := get(t, b.url+"/metrics"); !strings.Contains(got, "branchready_collector_leader 0") {
+	if got := fetchBody(t, b.url+"/metrics"); !strings.Contains(got, "branchready_collector_leader 0") {
 		t.Errorf("the follower's /metrics lacks branchready_collector_leader 0")
 	}
 	a.stop()
 	if lock.Releases() != 1 {
 		t.Errorf("the leader shut down with %d releases, want 1 (handed over at once)", lock.Releases())
 	}
-	waitUntil(t, "b takes over", func() bool { return strings.Contains(get(t, b.url+"/-/ready"), "leader: true") })
+	waitUntil(t, "b takes over", func() bool { return strings.Contains(fetchBody(t, b.url+"/-/ready"), "leader: true") })
 }
 
 type elected struct {
@@ -80,7 +80,7 @@ func serveElected(t *testing.T, e *leadertest.Elector) *elected {
 	return &elected{url: "http://" + ln.Addr().String(), stop: stop}
 }
 
-func get(t *testing.T, url string) string {
+func fetchBody(t *testing.T, url string) string {
 	t.Helper()
 	resp, err := http.Get(url)
 	if err != nil {
