@@ -34,8 +34,8 @@ func TestPostgres(t *testing.T) {
 		dsn := srv.newDatabase(t)
 		open(t, dsn).Close()
 		open(t, dsn).Close()
-		if v := schemaVersion(t, dsn); v != 5 {
-			t.Fatalf("schema version %d after opening twice, want 5", v)
+		if v := schemaVersion(t, dsn); v != 6 {
+			t.Fatalf("schema version %d after opening twice, want 6", v)
 		}
 	})
 	t.Run("a database from a newer collector is refused", func(t *testing.T) {
@@ -60,15 +60,16 @@ func TestPostgres(t *testing.T) {
 			{Version: 3, Name: "0003_confirmations.sql", SQL: "SELECT 1"},
 			{Version: 4, Name: "0004_alerts.sql", SQL: "SELECT 1"},
 			{Version: 5, Name: "0005_sla.sql", SQL: "SELECT 1"},
-			{Version: 6, Name: "0006_broken.sql", SQL: "CREATE TABLE b (x int); INSERT INTO nowhere VALUES (1)"},
+			{Version: 6, Name: "0006_sla_totals_revisions.sql", SQL: "SELECT 1"},
+			{Version: 7, Name: "0007_broken.sql", SQL: "CREATE TABLE b (x int); INSERT INTO nowhere VALUES (1)"},
 		})
-		if err == nil || !strings.Contains(err.Error(), "0006_broken.sql") {
-			t.Fatalf("err = %v, want one naming 0006_broken.sql", err)
+		if err == nil || !strings.Contains(err.Error(), "0007_broken.sql") {
+			t.Fatalf("err = %v, want one naming 0007_broken.sql", err)
 		}
 		var tables int
 		s.pool.QueryRow(context.Background(), "SELECT count(*) FROM pg_tables WHERE tablename = 'b'").Scan(&tables)
-		if v := schemaVersion(t, dsn); v != 5 || tables != 0 {
-			t.Fatalf("after the failure: schema version %d, table b exists %d times; want 5 and 0", v, tables)
+		if v := schemaVersion(t, dsn); v != 6 || tables != 0 {
+			t.Fatalf("after the failure: schema version %d, table b exists %d times; want 6 and 0", v, tables)
 		}
 	})
 }

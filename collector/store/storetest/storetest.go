@@ -42,6 +42,9 @@ func Run(t *testing.T, open Opener) {
 		{"incidents and their messages are saved together", testIncidentsAndOutboxInOneTransaction},
 		{"silences are kept until they end and can be deleted", testSilences},
 		{"SLA rollups read back by date range and a re-rolled day replaces its rows", testSLARollups},
+		{"the SLA totals stay the sums of the rollup rows through re-rolls", testSLATotals},
+		{"SLA revisions are kept per branch-day in order and never replaced", testSLARevisions},
+		{"results read back with the time they were received", testReceivedResults},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.run(t, open) })
 	}
