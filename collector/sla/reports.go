@@ -17,9 +17,30 @@ type Reports struct {
 	Settings Settings
 }
 
-// Report reads the rollups q needs (day rows, or device rows for device
-// groupings) and aggregates them.
+// Report reads the rollups q needs and aggregates them: the second-level
+// totals for the bank, regions, device kinds, vendors and models (days ×
+// groups rows), the day rows for branches, the device rows for devices.
+// A report as at the deadline reads day rows and the revisions.
 func (r Reports) Report(ctx context.Context, q Query) (Report, error) {
+	if q.Period == "" {
+		q.Period = Whole
+	}
+	if q.AsOf == "" {
+		q.AsOf = Latest
+	}
+	if dim := totalsDim(q.GroupBy); dim != "" && (q.AsOf == Latest || q.GroupBy.DeviceGrouping()) {
+		ts, err := r.Store.SLATotals(ctx, dim, q.From, q.To)
+		if err != nil {
+			return Report{}, fmt.Errorf("sla report: %w", err)
+		}
+		return BuildTotals(q, r.Settings, ts), nil
+	}
+	return r.RowsReport(ctx, q)
+}
+
+// RowsReport builds q from the first-level rows alone (day or device rows),
+// the path every grouping had before the totals; tests hold the two equal.
+func (r Reports) RowsReport(ctx context.Context, q Query) (Report, error) {
 	if q.Period == "" {
 		q.Period = Whole
 	}
@@ -30,7 +51,7 @@ func (r Reports) Report(ctx context.Context, q Query) (Report, error) {
 		}
 		return Build(q, r.Settings, nil, devs), nil
 	}
-	days, err := r.Store.SLADays(ctx, q.From, q.To)
+	days, err := r.Days(ctx, q.From, q.To, q.AsOf)
 	if err != nil {
 		return Report{}, fmt.Errorf("sla report: %w", err)
 	}
@@ -38,9 +59,30 @@ func (r Reports) Report(ctx context.Context, q Query) (Report, error) {
 }
 
 // Days returns the day rollups from..to, for plots that need them raw (the
-// time-to-ready distribution).
-func (r Reports) Days(ctx context.Context, from, to string) ([]store.SLADay, error) {
-	return r.Store.SLADays(ctx, from, to)
+// time-to-ready distribution); as at the deadline, each revised day carries
+// the verdict and time to ready known before its first revision.
+func (r Reports) Days(ctx context.Context, from, to string, asOf AsOf) ([]store.SLADay, error) {
+	days, err := r.Store.SLADays(ctx, from, to)
+	if err != nil || asOf != AtDeadline {
+		return days, err
+	}
+	revs, err := r.Store.SLARevisions(ctx, "", from, to)
+	if err != nil {
+		return nil, err
+	}
+	first := map[[2]string]store.SLARevision{}
+	for _, v := range revs {
+		k := [2]string{v.Branch, v.Date}
+		if _, ok := first[k]; !ok {
+			first[k] = v
+		}
+	}
+	for i, d := range days {
+		if v, ok := first[[2]string{d.Branch, d.Date}]; ok {
+			days[i].Verdict, days[i].ToReadySeconds = v.VerdictBefore, v.ToReadyBeforeSeconds
+		}
+	}
+	return days, nil
 }
 
 // ParseRange checks a report's from and to dates (YYYY-MM-DD, branch-local,

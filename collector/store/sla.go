@@ -149,3 +149,6 @@ func ScanSLADevices(rows Rows) ([]SLADevice, error) {
 	}
 	return out, rows.Err()
 }
+
+// MS is a duration in seconds as the whole milliseconds the stores keep.
+func MS(seconds float64) int64 { return toMS(seconds) }
