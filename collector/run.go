@@ -61,6 +61,10 @@ func Run(ctx context.Context, o Options) error {
 			return err
 		}
 	}
+	recordKey, err := cfg.Records.SigningKey()
+	if err != nil {
+		return err
+	}
 	st, err := OpenStore(ctx, cfg.Store, o.Log)
 	if err != nil {
 		return err
@@ -71,9 +75,10 @@ func Run(ctx context.Context, o Options) error {
 	srv := NewServer(ServerOptions{
 		Store: st, Tokens: tokens, Users: users, Log: o.Log,
 		SkewThreshold: cfg.ClockSkewThreshold, MaxBodyBytes: cfg.MaxBodyBytes, MaxResults: cfg.MaxBatchResults, Retention: cfg.Retention,
-		Alerts: alertOpts,
-		Reload: rl.Reload,
-		SLA:    cfg.SLA.Settings(),
+		Alerts:    alertOpts,
+		Reload:    rl.Reload,
+		SLA:       cfg.SLA.Settings(),
+		RecordKey: recordKey,
 	})
 	rl.srv = srv
 	ln, err := net.Listen("tcp", cfg.Listen)

@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,6 +20,7 @@ import (
 	"github.com/branchready/branchready/collector/metrics"
 	"github.com/branchready/branchready/collector/readiness"
 	"github.com/branchready/branchready/collector/sla"
+	"github.com/branchready/branchready/collector/sla/record"
 	"github.com/branchready/branchready/collector/store"
 	"github.com/branchready/branchready/result"
 )
@@ -44,6 +46,8 @@ type ServerOptions struct {
 	Reload func() error
 	// SLA are the objectives of the SLA reports.
 	SLA sla.Settings
+	// RecordKey signs the daily pre-opening records (nil: not served).
+	RecordKey ed25519.PrivateKey
 }
 
 // Server is a collector's HTTP surface and readiness engine.
@@ -108,6 +112,11 @@ func NewServer(o ServerOptions) *Server {
 		s.roller = &sla.Roller{Store: ss, Log: o.Log, Lookback: slaLookback(o.Retention)}
 		api.RegisterSLA(mux, s.reports, o.Now, o.Log, login)
 		board.RegisterSLA(mux, s.reports, o.Now, o.Log, login)
+		if src, ok := o.Store.(record.Source); ok {
+			maker := record.Maker{Store: src, Key: o.RecordKey, Now: o.Now}
+			api.RegisterRecord(mux, maker, o.Log, login)
+			board.RegisterRecord(mux, maker, o.Log, login)
+		}
 	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry}))
 	mux.HandleFunc("GET /-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })

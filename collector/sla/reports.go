@@ -19,7 +19,9 @@ type Reports struct {
 
 // Report reads the rollups q needs and aggregates them: the second-level
 // totals for the bank, regions, device kinds, vendors and models (days ×
-// groups rows), the day rows for branches, the device rows for devices.
+// groups rows); for branches over the whole range or by month, the day rows
+// summed per branch by the database; otherwise the day rows for branches
+// and the device rows for devices.
 // A report as at the deadline reads day rows and the revisions.
 func (r Reports) Report(ctx context.Context, q Query) (Report, error) {
 	if q.Period == "" {
@@ -30,6 +32,13 @@ func (r Reports) Report(ctx context.Context, q Query) (Report, error) {
 	}
 	if dim := totalsDim(q.GroupBy); dim != "" && (q.AsOf == Latest || q.GroupBy.DeviceGrouping()) {
 		ts, err := r.Store.SLATotals(ctx, dim, q.From, q.To)
+		if err != nil {
+			return Report{}, fmt.Errorf("sla report: %w", err)
+		}
+		return BuildTotals(q, r.Settings, ts), nil
+	}
+	if q.GroupBy == ByBranch && q.AsOf == Latest && (q.Period == Whole || q.Period == Month) {
+		ts, err := r.Store.SLABranchSums(ctx, q.From, q.To, q.Period == Month)
 		if err != nil {
 			return Report{}, fmt.Errorf("sla report: %w", err)
 		}

@@ -25,14 +25,11 @@ func totalsDim(g GroupBy) string {
 }
 
 // BuildTotals aggregates second-level rollups (store.SLATotal, of the
-// dimension q.GroupBy reads) into a report. It gives the same report as
-// Build over the rows the totals sum.
+// dimension q.GroupBy reads, within q's dates) into a report. It gives the
+// same report as Build over the rows the totals sum.
 func BuildTotals(q Query, s Settings, ts []store.SLATotal) Report {
 	m := accs{}
 	for _, t := range ts {
-		if t.Date < q.From || t.Date > q.To {
-			continue
-		}
 		a := m.get(q, t.Date, totalGroup(q.GroupBy, t.Group))
 		if !q.GroupBy.DeviceGrouping() {
 			a.due += t.Due

@@ -65,7 +65,7 @@ func TestReportsFromTotalsEqualReportsFromRows(t *testing.T) {
 	seedRollups(t, s, 40)
 	for _, degraded := range []bool{false, true} {
 		r := Reports{Store: s, Settings: Settings{OnTime: Objective{Desired: 0.98, Adequate: 0.95}, Availability: Objective{Desired: 0.995, Adequate: 0.98}, CountDegraded: degraded}}
-		for _, g := range []GroupBy{ByBank, ByRegion, ByDeviceKind, ByVendor, ByModel} {
+		for _, g := range []GroupBy{ByBank, ByRegion, ByBranch, ByDeviceKind, ByVendor, ByModel} {
 			for _, p := range Periods {
 				t.Run(fmt.Sprintf("group_by=%s period=%s degraded on time=%v reads the same from the totals as from the rows", g, p, degraded), func(t *testing.T) {
 					q := Query{From: "2026-03-03", To: "2026-03-29", GroupBy: g, Period: p}

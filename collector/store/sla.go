@@ -71,6 +71,11 @@ type SLA interface {
 	// SLATotals returns the second rollup level (see SLATotal), kept in
 	// step with the rows by PutSLARollups.
 	SLATotalsReader
+	// SLABranchSums returns the day rows from..to summed per branch by the
+	// database (Dim DimBranch, Group the branch, Date from, or the month
+	// YYYY-MM when byMonth), so that a month's branch report reads one row
+	// per branch instead of one per branch-day.
+	SLABranchSums(ctx context.Context, from, to string, byMonth bool) ([]SLATotal, error)
 	// SLARevisions returns the revisions of days from <= date <= to, of
 	// one branch or of all when branch is "", ordered by branch, date and time.
 	SLARevisions(ctx context.Context, branch, from, to string) ([]SLARevision, error)

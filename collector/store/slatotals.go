@@ -251,3 +251,26 @@ type SLATotalsReader interface {
 	// SLATotals returns dim's rows with from <= date <= to, ordered by date and group.
 	SLATotals(ctx context.Context, dim, from, to string) ([]SLATotal, error)
 }
+
+// DimBranch names the per-branch sums SLABranchSums returns.
+const DimBranch = "branch"
+
+// SLABranchSumsSQL is the query both stores run for SLABranchSums: the day
+// rows of a date range summed per branch (and per month when byMonth) by
+// the database, the times to ready gathered as a histogram ("second:1"
+// pairs that ParseHistogram adds up), in SLATotalColumns order. concat is
+// the dialect's string aggregate with its separator argument
+// ("group_concat(%s, ',')" or "string_agg(%s, ',')"); p1 and p2 the
+// placeholders of from and to.
+func SLABranchSumsSQL(concat, p1, p2 string, byMonth bool) string {
+	period, group := p1, "branch"
+	if byMonth {
+		period, group = "substr(date, 1, 7)", "substr(date, 1, 7), branch"
+	}
+	bucket := "(CASE WHEN to_ready_ms >= 0 THEN (to_ready_ms + 500) / 1000 ELSE -((500 - to_ready_ms) / 1000) END) || ':1'"
+	return "SELECT '" + DimBranch + "', " + period + ", branch, count(*)," +
+		" sum(CASE WHEN verdict = 'ready' THEN 1 ELSE 0 END), sum(CASE WHEN verdict = 'ready_degraded' THEN 1 ELSE 0 END)," +
+		" sum(CASE WHEN verdict = 'unknown' THEN 1 ELSE 0 END), sum(CASE WHEN to_ready_ms IS NULL THEN 1 ELSE 0 END)," +
+		" coalesce(" + fmt.Sprintf(concat, bucket) + ", ''), sum(device_ms), sum(up_ms), sum(failures), sum(repairs), sum(repair_ms), 0" +
+		" FROM sla_days WHERE date >= " + p1 + " AND date <= " + p2 + " AND verdict <> 'closed' GROUP BY " + group
+}

@@ -96,3 +96,17 @@ type withLast struct {
 }
 
 func (w withLast) Scan(dest ...any) error { return w.row.Scan(append(dest, w.last)...) }
+
+// SLABranchSums returns the day rows from..to summed per branch (and month).
+func (s *Store) SLABranchSums(ctx context.Context, from, to string, byMonth bool) ([]store.SLATotal, error) {
+	rows, err := s.pool.Query(ctx, store.SLABranchSumsSQL("string_agg(%s, ',')", "$1::text", "$2::text", byMonth), from, to)
+	if err != nil {
+		return nil, fmt.Errorf("postgres store: sla branch sums: %w", err)
+	}
+	defer rows.Close()
+	out, err := store.ScanSLATotals(rows)
+	if err != nil {
+		return nil, fmt.Errorf("postgres store: sla branch sums: %w", err)
+	}
+	return out, nil
+}

@@ -98,3 +98,17 @@ type withLast struct {
 }
 
 func (w withLast) Scan(dest ...any) error { return w.sc.Scan(append(dest, w.last)...) }
+
+// SLABranchSums returns the day rows from..to summed per branch (and month).
+func (s *Store) SLABranchSums(ctx context.Context, from, to string, byMonth bool) ([]store.SLATotal, error) {
+	rows, err := s.rdb.QueryContext(ctx, store.SLABranchSumsSQL("group_concat(%s, ',')", "?1", "?2", byMonth), from, to)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite store: sla branch sums: %w", err)
+	}
+	defer rows.Close()
+	out, err := store.ScanSLATotals(rows)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite store: sla branch sums: %w", err)
+	}
+	return out, nil
+}

@@ -157,3 +157,54 @@ func testReceivedResults(t *testing.T, open Opener) {
 		t.Fatalf("a received result differs from Results: %+v", got[1].Result)
 	}
 }
+
+func testSLABranchSums(t *testing.T, open Opener) {
+	s := slaOf(t, open)
+	ctx := context.Background()
+	a, b, c := -300.4, 125.5, -0.5
+	rs := []store.SLARollup{
+		slaRollup("br-001", "2026-03-01", "ready", &a, "atm-01"), slaRollup("br-001", "2026-03-02", "ready", &a, "atm-01"),
+		slaRollup("br-001", "2026-03-03", "unknown", nil, "atm-01"), slaRollup("br-001", "2026-04-01", "ready_degraded", &b, "atm-01"),
+		slaRollup("br-001", "2026-04-02", "closed", nil, "atm-01"), slaRollup("br-002", "2026-03-05", "not_ready", &c, "pc-01"),
+		slaRollup("br-002", "2026-05-01", "ready", &a, "pc-01"),
+	}
+	if err := s.PutSLARollups(ctx, rs); err != nil {
+		t.Fatal(err)
+	}
+	for _, byMonth := range []bool{false, true} {
+		got, err := s.SLABranchSums(ctx, "2026-03-02", "2026-04-30", byMonth)
+		if err != nil {
+			t.Fatalf("SLABranchSums: %v", err)
+		}
+		want := store.Totals{}
+		for _, r := range rs[1:6] {
+			key := "2026-03-02"
+			if byMonth {
+				key = r.Day.Date[:7]
+			}
+			if r.Day.Verdict == "closed" {
+				continue
+			}
+			tt := store.Totals{}
+			tt.Add(r, 1)
+			bank := *tt[store.TotalKey{Dim: store.DimBank, Date: r.Day.Date, Group: "bank"}]
+			bank.Dim, bank.Date, bank.Group = store.DimBranch, key, r.Day.Branch
+			if w := want[store.TotalKey{Dim: store.DimBranch, Date: key, Group: r.Day.Branch}]; w != nil {
+				w.Merge(&bank)
+			} else {
+				want[store.TotalKey{Dim: store.DimBranch, Date: key, Group: r.Day.Branch}] = &bank
+			}
+		}
+		gotMap := map[store.TotalKey]store.SLATotal{}
+		for _, v := range got {
+			gotMap[store.TotalKey{Dim: v.Dim, Date: v.Date, Group: v.Group}] = v
+		}
+		wantMap := map[store.TotalKey]store.SLATotal{}
+		for k, v := range want {
+			wantMap[k] = *v
+		}
+		if !reflect.DeepEqual(gotMap, wantMap) {
+			t.Fatalf("SLABranchSums (by month %v) =\n%+v\nwant\n%+v", byMonth, gotMap, wantMap)
+		}
+	}
+}

@@ -43,6 +43,7 @@ func Run(t *testing.T, open Opener) {
 		{"silences are kept until they end and can be deleted", testSilences},
 		{"SLA rollups read back by date range and a re-rolled day replaces its rows", testSLARollups},
 		{"the SLA totals stay the sums of the rollup rows through re-rolls", testSLATotals},
+		{"the day rows summed per branch and month equal the sums of the rows", testSLABranchSums},
 		{"SLA revisions are kept per branch-day in order and never replaced", testSLARevisions},
 		{"results read back with the time they were received", testReceivedResults},
 	} {
