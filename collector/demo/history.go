@@ -123,7 +123,7 @@ func pastDay(branch string, d *result.Descriptor, day calendar.Day, m morning) (
 	troubled := troubledDevice(d, m)
 	for _, dev := range d.Devices {
 		for _, c := range dev.Checks {
-			first := day.SweepFrom.Add(time.Duration(5+jitter(branch, dev.ID, day.Date)%10) * time.Minute)
+			first := day.SweepFrom.Add(time.Duration(5+jitter(branch, day.Date)%30+jitter(dev.ID)%5) * time.Minute)
 			switch {
 			case m == degraded && dev.Criticality == result.Degrading:
 				for t := first; t.Before(day.Closing); t = t.Add(30 * time.Minute) {
@@ -136,7 +136,7 @@ func pastDay(branch string, d *result.Descriptor, day calendar.Day, m morning) (
 			default:
 				add(dev, c, first, true, "answered")
 			}
-			for t := day.Opening.Add(30 * time.Minute); t.Before(day.Closing); t = t.Add(30 * time.Minute) {
+			for t := day.Opening; t.Before(day.Closing); t = t.Add(30 * time.Minute) {
 				down := dev.ID == troubled && m == flapping && (t.Sub(day.Opening)/(30*time.Minute))%5 == 2
 				if down {
 					add(dev, c, t, false, "no answer in 2s")

@@ -19,7 +19,8 @@ type Reports struct {
 
 // Report reads the rollups q needs and aggregates them: the second-level
 // totals for the bank, regions, device kinds, vendors and models (days ×
-// groups rows); for branches over the whole range or by month, the day rows
+// groups rows); for branches over the whole range or by month, the
+// per-branch monthly totals for whole months and the day rows at the edges
 // summed per branch by the database; otherwise the day rows for branches
 // and the device rows for devices.
 // A report as at the deadline reads day rows and the revisions.
@@ -38,13 +39,61 @@ func (r Reports) Report(ctx context.Context, q Query) (Report, error) {
 		return BuildTotals(q, r.Settings, ts), nil
 	}
 	if q.GroupBy == ByBranch && q.AsOf == Latest && (q.Period == Whole || q.Period == Month) {
-		ts, err := r.Store.SLABranchSums(ctx, q.From, q.To, q.Period == Month)
+		ts, err := r.branchTotals(ctx, q)
 		if err != nil {
 			return Report{}, fmt.Errorf("sla report: %w", err)
 		}
 		return BuildTotals(q, r.Settings, ts), nil
 	}
 	return r.RowsReport(ctx, q)
+}
+
+// branchTotals reads a branch report's sums: the months q covers whole
+// from the per-branch monthly totals, the days at either end summed per
+// branch by the database.
+func (r Reports) branchTotals(ctx context.Context, q Query) ([]store.SLATotal, error) {
+	first, last, ok := wholeMonths(q.From, q.To)
+	if !ok {
+		return r.Store.SLABranchSums(ctx, q.From, q.To, q.Period == Month)
+	}
+	out, err := r.Store.SLATotals(ctx, store.DimBranchMonth, first.Format("2006-01"), last.Format("2006-01"))
+	if err != nil {
+		return nil, err
+	}
+	edges := [][2]string{
+		{q.From, first.AddDate(0, 0, -1).Format(time.DateOnly)},
+		{last.AddDate(0, 1, 0).Format(time.DateOnly), q.To},
+	}
+	for _, e := range edges {
+		if e[0] > e[1] {
+			continue
+		}
+		ts, err := r.Store.SLABranchSums(ctx, e[0], e[1], q.Period == Month)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ts...)
+	}
+	return out, nil
+}
+
+// wholeMonths returns the first days of the first and last calendar months
+// lying wholly within from..to, and false when there is none.
+func wholeMonths(from, to string) (first, last time.Time, ok bool) {
+	f, err1 := time.Parse(time.DateOnly, from)
+	t, err2 := time.Parse(time.DateOnly, to)
+	if err1 != nil || err2 != nil {
+		return first, last, false
+	}
+	first = time.Date(f.Year(), f.Month(), 1, 0, 0, 0, 0, time.UTC)
+	if f.Day() != 1 {
+		first = first.AddDate(0, 1, 0)
+	}
+	last = time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+	if t.AddDate(0, 0, 1).Month() == t.Month() { // to is not a month's last day
+		last = last.AddDate(0, -1, 0)
+	}
+	return first, last, !last.Before(first)
 }
 
 // RowsReport builds q from the first-level rows alone (day or device rows),

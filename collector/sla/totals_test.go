@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/branchready/branchready/collector/store"
 )
@@ -20,7 +21,7 @@ func seedRollups(t testing.TB, s store.SLA, n int) {
 	day := func(i, d int) store.SLARollup {
 		br := fmt.Sprintf("br-%03d", i)
 		region := []string{"north", "south", "east", ""}[i%4]
-		date := fmt.Sprintf("2026-03-%02d", d)
+		date := time.Date(2026, 3, d, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
 		r := store.SLARollup{Day: store.SLADay{Branch: br, Region: region, Date: date, Verdict: verdicts[rng.IntN(len(verdicts))],
 			Failures: rng.IntN(3), Repairs: rng.IntN(2), RepairSeconds: rng.Float64() * 900}}
 		if rng.IntN(5) > 0 {
@@ -41,7 +42,7 @@ func seedRollups(t testing.TB, s store.SLA, n int) {
 	}
 	var batch []store.SLARollup
 	for i := range n {
-		for d := 1; d <= 31; d++ {
+		for d := -5; d <= 36; d++ { // late February to early April
 			batch = append(batch, day(i, d))
 		}
 	}
@@ -50,7 +51,7 @@ func seedRollups(t testing.TB, s store.SLA, n int) {
 	}
 	batch = batch[:0]
 	for i := 0; i < n; i += 3 {
-		for d := 1; d <= 31; d += 2 {
+		for d := -5; d <= 36; d += 2 {
 			batch = append(batch, day(i, d))
 		}
 	}
@@ -67,24 +68,26 @@ func TestReportsFromTotalsEqualReportsFromRows(t *testing.T) {
 		r := Reports{Store: s, Settings: Settings{OnTime: Objective{Desired: 0.98, Adequate: 0.95}, Availability: Objective{Desired: 0.995, Adequate: 0.98}, CountDegraded: degraded}}
 		for _, g := range []GroupBy{ByBank, ByRegion, ByBranch, ByDeviceKind, ByVendor, ByModel} {
 			for _, p := range Periods {
-				t.Run(fmt.Sprintf("group_by=%s period=%s degraded on time=%v reads the same from the totals as from the rows", g, p, degraded), func(t *testing.T) {
-					q := Query{From: "2026-03-03", To: "2026-03-29", GroupBy: g, Period: p}
-					fast, err := r.Report(ctx, q)
-					if err != nil {
-						t.Fatal(err)
-					}
-					q.AsOf = Latest
-					slow, err := r.RowsReport(ctx, q)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if len(fast.Rows) == 0 {
-						t.Fatal("no rows")
-					}
-					if !reflect.DeepEqual(fast, slow) {
-						t.Fatalf("from the totals:\n%+v\nfrom the rows:\n%+v", fast, slow)
-					}
-				})
+				for _, rng := range [][2]string{{"2026-02-03", "2026-04-29"}, {"2026-03-01", "2026-03-31"}, {"2026-03-02", "2026-03-30"}} {
+					t.Run(fmt.Sprintf("group_by=%s period=%s %s..%s degraded on time=%v reads the same from the totals as from the rows", g, p, rng[0], rng[1], degraded), func(t *testing.T) {
+						q := Query{From: rng[0], To: rng[1], GroupBy: g, Period: p}
+						fast, err := r.Report(ctx, q)
+						if err != nil {
+							t.Fatal(err)
+						}
+						q.AsOf = Latest
+						slow, err := r.RowsReport(ctx, q)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if len(fast.Rows) == 0 {
+							t.Fatal("no rows")
+						}
+						if !reflect.DeepEqual(fast, slow) {
+							t.Fatalf("from the totals:\n%+v\nfrom the rows:\n%+v", fast, slow)
+						}
+					})
+				}
 			}
 		}
 	}
@@ -107,6 +110,25 @@ func TestHistogramPercentileIsTheNearestRank(t *testing.T) {
 			got := HistogramPercentile(tc.h, tc.p)
 			if (got == nil) != (tc.want == nil) || got != nil && *got != *tc.want {
 				t.Fatalf("HistogramPercentile = %v, want %v", deref(got), deref(tc.want))
+			}
+		})
+	}
+}
+
+func TestWholeMonthsInARange(t *testing.T) {
+	for _, tc := range []struct {
+		name, from, to, first, last string
+		ok                          bool
+	}{
+		{"a calendar month is one whole month", "2026-03-01", "2026-03-31", "2026-03-01", "2026-03-01", true},
+		{"a range from the 3rd of one month to the 29th of the next but one holds the month between", "2026-02-03", "2026-04-29", "2026-03-01", "2026-03-01", true},
+		{"a range ending on 28 February 2026 includes February", "2026-01-15", "2026-02-28", "2026-02-01", "2026-02-01", true},
+		{"a range inside one month holds no whole month", "2026-03-02", "2026-03-30", "", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			first, last, ok := wholeMonths(tc.from, tc.to)
+			if ok != tc.ok || ok && (first.Format(time.DateOnly) != tc.first || last.Format(time.DateOnly) != tc.last) {
+				t.Fatalf("wholeMonths = %v %v %v, want %s %s %v", first, last, ok, tc.first, tc.last, tc.ok)
 			}
 		})
 	}

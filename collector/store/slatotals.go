@@ -16,10 +16,13 @@ const (
 	DimKind   = "device_kind"
 	DimVendor = "vendor"
 	DimModel  = "model"
+	// DimBranchMonth sums a branch's day rows per month: Date is YYYY-MM,
+	// Group the branch. A month's branch report reads one row per branch.
+	DimBranchMonth = "branch_month"
 )
 
 // TotalDims lists the dimensions SLATotals keeps, day dimensions first.
-var TotalDims = []string{DimBank, DimRegion, DimKind, DimVendor, DimModel}
+var TotalDims = []string{DimBank, DimRegion, DimBranchMonth, DimKind, DimVendor, DimModel}
 
 // SLATotal is the second rollup level: one date's figures for one group of
 // a dimension, summed over the branch-days (or device-days) of the group.
@@ -122,7 +125,7 @@ func (ts Totals) get(dim, date, group string) *SLATotal {
 func (ts Totals) Add(r SLARollup, sign int) {
 	d := r.Day
 	if d.Verdict != "closed" {
-		for _, t := range []*SLATotal{ts.get(DimBank, d.Date, "bank"), ts.get(DimRegion, d.Date, d.Region)} {
+		for _, t := range []*SLATotal{ts.get(DimBank, d.Date, "bank"), ts.get(DimRegion, d.Date, d.Region), ts.get(DimBranchMonth, d.Date[:min(7, len(d.Date))], d.Branch)} {
 			t.Due += sign
 			switch d.Verdict {
 			case "ready":

@@ -1,5 +1,5 @@
 -- The second SLA rollup level: per date and group (the bank, a region, a
--- device kind, vendor or model) the sums of the day or device rows, and a
+-- device kind, vendor or model; and per month and branch, date YYYY-MM) the sums of the day or device rows, and a
 -- time-to-ready histogram in one-second buckets ("second:count,..."), kept in
 -- step with sla_days and sla_devices by the same transaction. A month's report
 -- for the bank, a region or a model reads days x groups rows from here.
@@ -38,14 +38,23 @@ SELECT 'region', date, region, count(*),
        sum(device_ms), sum(up_ms), sum(failures), sum(repairs), sum(repair_ms), 0
 FROM sla_days WHERE verdict <> 'closed' GROUP BY date, region;
 
+INSERT INTO sla_totals (dim, date, grp, due, ready, degraded, unknown, never, to_ready, device_ms, up_ms, failures, repairs, repair_ms, blamed)
+SELECT 'branch_month', substr(date, 1, 7), branch, count(*),
+       sum(CASE WHEN verdict = 'ready' THEN 1 ELSE 0 END), sum(CASE WHEN verdict = 'ready_degraded' THEN 1 ELSE 0 END),
+       sum(CASE WHEN verdict = 'unknown' THEN 1 ELSE 0 END), sum(CASE WHEN to_ready_ms IS NULL THEN 1 ELSE 0 END), '',
+       sum(device_ms), sum(up_ms), sum(failures), sum(repairs), sum(repair_ms), 0
+FROM sla_days WHERE verdict <> 'closed' GROUP BY substr(date, 1, 7), branch;
+
 UPDATE sla_totals SET to_ready = coalesce((
     SELECT group_concat(b || ':' || n, ',') FROM (
         SELECT CASE WHEN d.to_ready_ms >= 0 THEN (d.to_ready_ms + 500) / 1000 ELSE -((500 - d.to_ready_ms) / 1000) END AS b, count(*) AS n
         FROM sla_days d
-        WHERE d.date = sla_totals.date AND d.verdict <> 'closed' AND d.to_ready_ms IS NOT NULL
-          AND (sla_totals.dim = 'bank' OR d.region = sla_totals.grp)
+        WHERE d.verdict <> 'closed' AND d.to_ready_ms IS NOT NULL AND (
+              (sla_totals.dim = 'bank' AND d.date = sla_totals.date)
+           OR (sla_totals.dim = 'region' AND d.date = sla_totals.date AND d.region = sla_totals.grp)
+           OR (sla_totals.dim = 'branch_month' AND d.branch = sla_totals.grp AND d.date >= sla_totals.date || '-01' AND d.date <= sla_totals.date || '-31'))
         GROUP BY 1) h), '')
-WHERE dim IN ('bank', 'region');
+WHERE dim IN ('bank', 'region', 'branch_month');
 
 INSERT INTO sla_totals (dim, date, grp, due, ready, degraded, unknown, never, to_ready, device_ms, up_ms, failures, repairs, repair_ms, blamed)
 SELECT 'device_kind', date, kind, 0, 0, 0, 0, 0, '', sum(business_ms), sum(up_ms), sum(failures), sum(repairs), sum(repair_ms), sum(blamed)
