@@ -63,7 +63,7 @@ func seedRollups(t testing.TB, s store.SLA, n int) {
 func TestReportsFromTotalsEqualReportsFromRows(t *testing.T) {
 	ctx := context.Background()
 	s := openStore(t)
-	seedRollups(t, s, 40)
+	seedRollups(t, s, 24)
 	for _, degraded := range []bool{false, true} {
 		r := Reports{Store: s, Settings: Settings{OnTime: Objective{Desired: 0.98, Adequate: 0.95}, Availability: Objective{Desired: 0.995, Adequate: 0.98}, CountDegraded: degraded}}
 		for _, g := range []GroupBy{ByBank, ByRegion, ByBranch, ByDeviceKind, ByVendor, ByModel} {

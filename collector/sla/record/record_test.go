@@ -143,3 +143,26 @@ func TestKeysRoundTripThroughPEM(t *testing.T) {
 		t.Fatal("a public key parsed as a private one")
 	}
 }
+
+func TestVerifyRefusesBase64WithStrayTrailingBits(t *testing.T) {
+	_, file, _ := signedRecord(t)
+	r, err := Verify(file, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The signature is 64 bytes: 88 base64 characters ending "==", whose
+	// last data character carries 4 unused bits. Setting one keeps the
+	// decoded bytes the same in a lenient decoder.
+	v := r.Signature.Value
+	last := strings.IndexByte(v, '=') - 1
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	i := strings.IndexByte(alphabet, v[last])
+	stray := v[:last] + string(alphabet[i|1]) + v[last+1:]
+	if stray == v {
+		stray = v[:last] + string(alphabet[i&^1]) + v[last+1:]
+	}
+	bad := []byte(strings.Replace(string(file), v, stray, 1))
+	if _, err := Verify(bad, nil); !errors.Is(err, ErrTampered) {
+		t.Fatalf("a signature with a stray trailing bit verifies: %v", err)
+	}
+}

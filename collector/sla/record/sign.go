@@ -71,14 +71,16 @@ func Verify(file []byte, pub ed25519.PublicKey) (Record, error) {
 		return r, fmt.Errorf("%w: byte %d differs from the collector's canonical encoding", ErrTampered, firstDiff(again, file))
 	}
 	sig := *r.Signature
-	embedded, err := base64.StdEncoding.DecodeString(sig.PublicKey)
+	// Strict: base64's unused trailing bits must be zero, or a changed last
+	// character would decode to the same key or signature.
+	embedded, err := base64.StdEncoding.Strict().DecodeString(sig.PublicKey)
 	if err != nil || len(embedded) != ed25519.PublicKeySize {
 		return r, fmt.Errorf("%w: the signature's public key is not a 32-byte base64 Ed25519 key", ErrTampered)
 	}
 	if pub != nil && !bytes.Equal(pub, embedded) {
 		return r, fmt.Errorf("%w: signed by key %s, not by the given key %s", ErrTampered, KeyID(embedded), KeyID(pub))
 	}
-	value, err := base64.StdEncoding.DecodeString(sig.Value)
+	value, err := base64.StdEncoding.Strict().DecodeString(sig.Value)
 	if err != nil || sig.Algorithm != "ed25519" || sig.KeyID != KeyID(embedded) {
 		return r, fmt.Errorf("%w: the signature block is malformed", ErrTampered)
 	}
