@@ -39,6 +39,13 @@ type Config struct {
 	// dir is the config file's folder, for files named relative to it.
 	dir string
 	SLA SLAConfig `yaml:"sla" doc:"Service-level objectives the SLA reports judge against."`
+	// Records signs the daily pre-opening records.
+	Records RecordsConfig `yaml:"records" doc:"Signed daily pre-opening records."`
+}
+
+// RecordsConfig names the key the collector signs pre-opening records with.
+type RecordsConfig struct {
+	SigningKeyFile string `yaml:"signing_key_file" doc:"Ed25519 private key (PEM, PKCS #8) that signs the daily pre-opening records; branchready-collector keygen makes one. Without it records are not served."`
 }
 
 // SLAConfig sets the objectives of the SLA reports, each with the two levels
@@ -142,7 +149,7 @@ func (c *Config) defaults(dir string) {
 	if !filepath.IsAbs(c.Store.Path) {
 		c.Store.Path = filepath.Join(dir, c.Store.Path)
 	}
-	for _, f := range []*string{&c.TLS.CertFile, &c.TLS.KeyFile, &c.Store.DSNFile} {
+	for _, f := range []*string{&c.TLS.CertFile, &c.TLS.KeyFile, &c.Store.DSNFile, &c.Records.SigningKeyFile} {
 		if *f != "" && !filepath.IsAbs(*f) {
 			*f = filepath.Join(dir, *f)
 		}

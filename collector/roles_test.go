@@ -3,6 +3,7 @@ package collector
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -75,7 +76,8 @@ func startScopeEnv(t *testing.T) *scopeEnv {
 	tokens.Add(outBranch, "token-"+outBranch)
 	cfg := alerting.Config{Config: alerts.Config{}.WithDefaults(), Slack: alerting.SlackConfig{SigningSecretEnv: "SLACK_SIGNING"}}
 	srv := NewServer(ServerOptions{Store: st, Tokens: tokens, Users: users, Log: log, Now: clk.Now, Reload: func() error { return nil },
-		Alerts: AlertOptions{Config: cfg, Getenv: func(string) string { return "secret" }, Tick: 50 * time.Millisecond}})
+		Alerts:    AlertOptions{Config: cfg, Getenv: func(string) string { return "secret" }, Tick: 50 * time.Millisecond},
+		RecordKey: ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))})
 	if srv.alerts == nil {
 		t.Fatal("the server has no alert engine")
 	}
@@ -276,6 +278,8 @@ var scopes = map[string]routeScope{
 	"POST /api/v1/silences/{id}/expire":       {kind: person, action: auth.Silence, target: silence, req: onSilence(http.MethodPost, "/api/v1/silences/{id}/expire", "", "")},
 	"DELETE /api/v1/silences/{id}":            {kind: person, action: auth.Silence, target: silence, req: onSilence(http.MethodDelete, "/api/v1/silences/{id}", "", "")},
 	"POST /silences/{id}/act":                 {kind: person, action: auth.Silence, target: silence, req: onSilence(http.MethodPost, "/silences/{id}/act", form, "do=expire")},
+	"GET /api/v1/branches/{id}/record":        {kind: person, action: auth.View, target: branch, req: onBranch(http.MethodGet, "/api/v1/branches/{id}/record?date=2026-11-23", "", "")},
+	"GET /branches/{id}/record":               {kind: person, action: auth.View, target: branch, req: onBranch(http.MethodGet, "/branches/{id}/record?date=2026-11-23", "", "")},
 	"GET /api/v1/admin/branches":              {kind: adminOnly, req: get("/api/v1/admin/branches")},
 	"GET /api/v1/admin/branches/{id}":         {kind: adminOnly, req: get("/api/v1/admin/branches/nowhere")},
 	"POST /api/v1/admin/branches":             {kind: adminOnly, req: onBranch(http.MethodPost, "/api/v1/admin/branches", "application/json", `{}`)},

@@ -62,6 +62,10 @@ func Run(ctx context.Context, o Options) error {
 			return err
 		}
 	}
+	recordKey, err := cfg.Records.SigningKey()
+	if err != nil {
+		return err
+	}
 	st, err := OpenStore(ctx, cfg.Store, o.Log)
 	if err != nil {
 		return err
@@ -76,6 +80,7 @@ func Run(ctx context.Context, o Options) error {
 		Reload:         rl.Reload,
 		SLA:            cfg.SLA.Settings(),
 		MaxDecodeBytes: cfg.MaxDecodeBytes, MetricsApart: cfg.Metrics.Listen != "", MetricsLogin: cfg.metricsLogin(),
+		RecordKey: recordKey,
 	})
 	rl.srv = srv
 	if cfg.Metrics.Listen != "" {

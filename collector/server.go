@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -20,6 +21,7 @@ import (
 	"github.com/branchready/branchready/collector/metrics"
 	"github.com/branchready/branchready/collector/readiness"
 	"github.com/branchready/branchready/collector/sla"
+	"github.com/branchready/branchready/collector/sla/record"
 	"github.com/branchready/branchready/collector/store"
 	"github.com/branchready/branchready/result"
 )
@@ -57,6 +59,8 @@ type ServerOptions struct {
 	Elector leader.Elector
 	// LeaderPoll is how often to try or confirm leadership (0: 5 s).
 	LeaderPoll time.Duration
+	// RecordKey signs the daily pre-opening records (nil: not served).
+	RecordKey ed25519.PrivateKey
 }
 
 // Server is a collector's HTTP surface and readiness engine.
@@ -79,7 +83,7 @@ type Server struct {
 	reports sla.Reports
 	// routes are the patterns registered, in order (the scope test walks them).
 	routes []string
-	leader  *leadership
+	leader *leadership
 }
 
 // NewServer wires the routes:
@@ -143,6 +147,11 @@ func NewServer(o ServerOptions) *Server {
 		s.roller = &sla.Roller{Store: ss, Log: o.Log, Lookback: slaLookback(o.Retention)}
 		api.RegisterSLA(mux, s.reports, o.Store, o.Now, o.Log, login)
 		board.RegisterSLA(mux, s.reports, o.Store, o.Now, o.Log, login)
+		if src, ok := o.Store.(record.Source); ok {
+			maker := record.Maker{Store: src, Key: o.RecordKey, Now: o.Now}
+			api.RegisterRecord(mux, maker, o.Store, o.Log, login)
+			board.RegisterRecord(mux, maker, o.Store, o.Log, login)
+		}
 	}
 	var mh http.Handler = promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry})
 	if o.MetricsLogin != nil {

@@ -157,7 +157,7 @@ func ScopedReports(ctx context.Context, dir Directory, p auth.Person, r sla.Repo
 	if err != nil || sc.All() {
 		return r, err
 	}
-	r.Store = scopedSLA{SLA: r.Store, scope: sc}
+	r.Store, r.RowsOnly = scopedSLA{SLA: r.Store, scope: sc}, true
 	return r, nil
 }
 

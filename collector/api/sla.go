@@ -21,6 +21,7 @@ import (
 //	from, to   branch-local dates YYYY-MM-DD, inclusive; default the 30 days up to yesterday (UTC)
 //	group_by   bank (default), region, branch, device_kind, vendor, model, device
 //	period     all (default), day, week (ISO), month
+//	as_of      latest (default) or deadline: revised days counted as known at the deadline
 //	format     json (default) or csv
 func RegisterSLA(mux auth.Mux, all sla.Reports, dir Directory, now func() time.Time, log *slog.Logger, wrap func(http.Handler) http.Handler) {
 	mux.Handle("GET /api/v1/sla", wrap(auth.Allow(auth.View, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -47,7 +48,7 @@ func RegisterSLA(mux auth.Mux, all sla.Reports, dir Directory, now func() time.T
 	}))))
 }
 
-var slaParams = []string{"from", "to", "group_by", "period", "format"}
+var slaParams = []string{"from", "to", "group_by", "period", "as_of", "format"}
 
 // ParseSLAQuery reads an SLA report's parameters; the error names the
 // parameter, the value and what is accepted.
@@ -85,6 +86,14 @@ func ParseSLAQuery(v url.Values, now time.Time) (sla.Query, bool, error) {
 		if !slices.Contains(sla.Periods, q.Period) {
 			return q, false, fmt.Errorf("period %q: must be one of %s", v.Get("period"), joinAny(sla.Periods))
 		}
+	}
+	switch a := sla.AsOf(v.Get("as_of")); a {
+	case "", sla.Latest:
+		q.AsOf = sla.Latest
+	case sla.AtDeadline:
+		q.AsOf = a
+	default:
+		return q, false, fmt.Errorf("as_of %q: must be latest or deadline", a)
 	}
 	switch f := v.Get("format"); f {
 	case "", "json":

@@ -82,6 +82,7 @@ func TestSLAReportRejectsBadParametersPrecisely(t *testing.T) {
 		{"an unknown grouping", "?group_by=country", `group_by \"country\": must be one of bank, region, branch, device_kind, vendor, model, device`},
 		{"an unknown period", "?period=year", `period \"year\": must be one of all, day, week, month`},
 		{"an unknown format", "?format=xlsx", `format \"xlsx\": must be json or csv`},
+		{"an unknown verdict view", "?as_of=noon", `as_of \"noon\": must be latest or deadline`},
 		{"a misspelt parameter", "?grup_by=region", `unknown parameter \"grup_by\"`},
 	} {
 		t.Run(c.name+" is a 400 naming it", func(t *testing.T) {

@@ -11,7 +11,7 @@ import (
 // 390 px phone shows the same picture smaller.
 const (
 	plotW, plotH           = 600.0, 220.0
-	padL, padR, padT, padB = 44.0, 12.0, 12.0, 34.0
+	padL, padR, padT, padB = 44.0, 26.0, 12.0, 34.0
 )
 
 // Trend is the daily on-time readiness line with the objective's levels.

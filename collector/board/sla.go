@@ -91,7 +91,7 @@ func slaPage(ctx context.Context, reports sla.Reports, from, to string) (SLAPage
 		return p, err
 	}
 	p.Trend = trend(daily, reports.Settings.OnTime)
-	days, err := reports.Days(ctx, from, to)
+	days, err := reports.Days(ctx, from, to, sla.Latest)
 	if err != nil {
 		return p, err
 	}

@@ -33,6 +33,9 @@ Usage:
   branchready-collector branches import|add|list|rotate|code|revoke -c FILE ...
                                                  the branch registry and agent tokens in the store
   branchready-collector hash-password            read a password on stdin, print its bcrypt hash
+  branchready-collector keygen [--out FILE]      make the Ed25519 key that signs pre-opening records
+  branchready-collector verify-record FILE [--public-key FILE]
+                                                 check a signed pre-opening record: exit 0 valid, 1 tampered with
   branchready-collector loadgen [flags]          measure ingest throughput over real HTTP
   branchready-collector version
 
@@ -63,6 +66,10 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = branchesCmd(ctx, args[1:], stdout, stderr)
 	case "hash-password":
 		err = hashPassword(stdin, stdout)
+	case "keygen":
+		err = keygen(args[1:], stdout, stderr)
+	case "verify-record":
+		err = verifyRecord(args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, program+" "+version.Get().String())
 	case "help", "-h", "--help":
@@ -78,7 +85,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 	fmt.Fprintln(stderr, err)
-	return 1
+	return exitCode(err)
 }
 
 var errUsage = errors.New("usage")

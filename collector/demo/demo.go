@@ -70,22 +70,19 @@ func Run(ctx context.Context, o Options) error {
 	}
 	users, _ := auth.NewUsers(map[string]string{"admin": hash})
 	tokens, _ := auth.NewTokens(nil)
+	recordKey, keyFile, err := writeRecordKey(dir)
+	if err != nil {
+		return err
+	}
 	base := "http://" + ln.Addr().String()
 	// Routing needs only the branches' ids and regions, not their devices.
 	alertOpts := alertOptions(o, specs(addrs{}), base)
 	srv := collector.NewServer(collector.ServerOptions{Store: st, Tokens: tokens, Users: users, Log: log, SkewThreshold: 2 * time.Minute,
-		Alerts: alertOpts})
+		Alerts: alertOpts, RecordKey: recordKey})
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		if err := srv.Serve(ctx, ln); err != nil {
-			log.Error("collector stopped", "err", err)
-		}
-	}()
 
 	var devs devices
 	defer devs.close()
@@ -107,6 +104,18 @@ func Run(ctx context.Context, o Options) error {
 	if err := confirm(paths["lon-bank-street"], "Priya Shah (lobby manager)", now); err != nil {
 		return err
 	}
+	// History first, then the collector's own roll-up loop, so that it never
+	// sees a half-seeded day.
+	if err := seedHistory(ctx, st, paths, now); err != nil {
+		return fmt.Errorf("seed history: %w", err)
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := srv.Serve(ctx, ln); err != nil {
+			log.Error("collector stopped", "err", err)
+		}
+	}()
 	for _, b := range all {
 		wg.Add(1)
 		go func() {
@@ -122,13 +131,16 @@ func Run(ctx context.Context, o Options) error {
   board:    %s/          login: admin  password: %s
   API:      %s/api/v1/branches (same login)
   metrics:  %s/metrics
+  SLA:      %s/sla (a week of past branch-days is seeded: zones, trends, worst devices)
+  records:  %s/branches/ber-mitte/record?date=%s (signed; check a saved copy with
+            branchready-collector verify-record FILE --public-key %s)
   configs:  %s (each branch's YAML, as an agent reads it)
 
 Each branch opens shortly, so you watch its pre-opening sweeps. Some devices
 fail on purpose; Sydney's online banking recovers after 3 minutes, and Berlin's
 lobby manager confirms the feedback book after %s. Ctrl-C stops the demo.
 
-`, len(all), base, password, base, base, dir, o.ConfirmAfter)
+`, len(all), base, password, base, base, base, base, spooledDay(now), strings.TrimSuffix(keyFile, ".key")+".pub", dir, o.ConfirmAfter)
 	printChannels(o.Out, o, alertOpts, base)
 	return watch(ctx, o, srv.Engine, paths["ber-mitte"], now)
 }

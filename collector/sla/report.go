@@ -63,7 +63,20 @@ type Query struct {
 	From, To string
 	GroupBy  GroupBy
 	Period   Period
+	// AsOf is Latest (the default) or AtDeadline.
+	AsOf AsOf
 }
+
+// AsOf says which verdict of a revised branch-day a report counts.
+type AsOf string
+
+// Verdict views: the latest (every revision applied) or what was known at
+// the deadline (each revised day's verdict and time to ready before its
+// first revision).
+const (
+	Latest     AsOf = "latest"
+	AtDeadline AsOf = "deadline"
+)
 
 // Report is an SLA report.
 type Report struct {
@@ -71,6 +84,7 @@ type Report struct {
 	To         string   `json:"to"`
 	GroupBy    GroupBy  `json:"group_by"`
 	Period     Period   `json:"period"`
+	AsOf       AsOf     `json:"as_of,omitempty"`
 	Objectives Settings `json:"objectives"`
 	Rows       []Row    `json:"rows"`
 }
@@ -102,7 +116,8 @@ type OnTime struct {
 	UnknownDays int      `json:"unknown_days"`
 	Ratio       *float64 `json:"ratio"`
 	// ToReady percentiles are seconds relative to the deadline (negative:
-	// before it) over the days the branch became ready at all.
+	// before it) over the days the branch became ready at all, nearest rank
+	// over whole seconds (store.ToReadyBucket).
 	ToReadyP50Seconds *float64 `json:"to_ready_p50_seconds"`
 	ToReadyP90Seconds *float64 `json:"to_ready_p90_seconds"`
 	NeverReadyDays    int      `json:"never_ready_days"`
@@ -121,55 +136,34 @@ type Availability struct {
 	Budget Budget `json:"budget"`
 }
 
-// acc accumulates one row.
+// acc accumulates one row. Durations are summed in whole milliseconds, as
+// the stores keep them, so that a report from day rows and one from the
+// totals are equal to the last bit whatever order the rows came in.
 type acc struct {
 	period, group               string
 	due, onTime, unknown, never int
-	toReady                     []float64
-	devSec, upSec, repairSec    float64
+	toReady                     store.Histogram
+	devMS, upMS, repairMS       int64
 	failures, repairs, blocked  int
 }
 
-// Build aggregates rollup rows into a report. It reads days for bank,
-// region and branch groupings and devs for the others; rows outside the
-// query's dates are ignored.
-func Build(q Query, s Settings, days []store.SLADay, devs []store.SLADevice) Report {
-	rep := Report{From: q.From, To: q.To, GroupBy: q.GroupBy, Period: q.Period, Objectives: s, Rows: []Row{}}
-	accs := map[[2]string]*acc{}
-	get := func(date, group string) *acc {
-		k := [2]string{periodOf(q, date), group}
-		a := accs[k]
-		if a == nil {
-			a = &acc{period: k[0], group: group}
-			accs[k] = a
-		}
-		return a
+// accs holds a report's accumulators by period and group.
+type accs map[[2]string]*acc
+
+func (m accs) get(q Query, date, group string) *acc {
+	k := [2]string{periodOf(q, date), group}
+	a := m[k]
+	if a == nil {
+		a = &acc{period: k[0], group: group, toReady: store.Histogram{}}
+		m[k] = a
 	}
-	if q.GroupBy.DeviceGrouping() {
-		for _, v := range devs {
-			if v.Date < q.From || v.Date > q.To {
-				continue
-			}
-			a := get(v.Date, deviceGroup(q.GroupBy, v))
-			a.devSec += v.BusinessSeconds
-			a.upSec += v.UpSeconds
-			a.failures += v.Failures
-			a.repairs += v.Repairs
-			a.repairSec += v.RepairSeconds
-			if v.Blamed {
-				a.blocked++
-			}
-		}
-	} else {
-		for _, d := range days {
-			if d.Date < q.From || d.Date > q.To || d.Verdict == string(readiness.Closed) {
-				continue
-			}
-			a := get(d.Date, dayGroup(q.GroupBy, d))
-			a.addDay(d, s.CountDegraded)
-		}
-	}
-	for _, a := range accs {
+	return a
+}
+
+// report turns the accumulators into q's sorted rows.
+func (m accs) report(q Query, s Settings) Report {
+	rep := Report{From: q.From, To: q.To, GroupBy: q.GroupBy, Period: q.Period, AsOf: q.AsOf, Objectives: s, Rows: []Row{}}
+	for _, a := range m {
 		rep.Rows = append(rep.Rows, a.row(s, !q.GroupBy.DeviceGrouping()))
 	}
 	sort.Slice(rep.Rows, func(i, j int) bool {
@@ -179,6 +173,41 @@ func Build(q Query, s Settings, days []store.SLADay, devs []store.SLADevice) Rep
 		return rep.Rows[i].Group < rep.Rows[j].Group
 	})
 	return rep
+}
+
+// Build aggregates rollup rows into a report. It reads days for bank,
+// region and branch groupings and devs for the others; rows outside the
+// query's dates are ignored.
+func Build(q Query, s Settings, days []store.SLADay, devs []store.SLADevice) Report {
+	m := accs{}
+	if q.GroupBy.DeviceGrouping() {
+		for _, v := range devs {
+			if v.Date < q.From || v.Date > q.To {
+				continue
+			}
+			a := m.get(q, v.Date, deviceGroup(q.GroupBy, v))
+			a.addTimes(v.BusinessSeconds, v.UpSeconds, v.RepairSeconds, v.Failures, v.Repairs)
+			if v.Blamed {
+				a.blocked++
+			}
+		}
+	} else {
+		for _, d := range days {
+			if d.Date < q.From || d.Date > q.To || d.Verdict == string(readiness.Closed) {
+				continue
+			}
+			m.get(q, d.Date, dayGroup(q.GroupBy, d)).addDay(d, s.CountDegraded)
+		}
+	}
+	return m.report(q, s)
+}
+
+func (a *acc) addTimes(dev, up, repair float64, failures, repairs int) {
+	a.devMS += store.MS(dev)
+	a.upMS += store.MS(up)
+	a.repairMS += store.MS(repair)
+	a.failures += failures
+	a.repairs += repairs
 }
 
 func (a *acc) addDay(d store.SLADay, countDegraded bool) {
@@ -194,21 +223,17 @@ func (a *acc) addDay(d store.SLADay, countDegraded bool) {
 		a.unknown++
 	}
 	if d.ToReadySeconds != nil {
-		a.toReady = append(a.toReady, *d.ToReadySeconds)
+		a.toReady[store.ToReadyBucket(*d.ToReadySeconds)]++
 	} else {
 		a.never++
 	}
-	a.devSec += d.DeviceSeconds
-	a.upSec += d.UpSeconds
-	a.failures += d.Failures
-	a.repairs += d.Repairs
-	a.repairSec += d.RepairSeconds
+	a.addTimes(d.DeviceSeconds, d.UpSeconds, d.RepairSeconds, d.Failures, d.Repairs)
 }
 
 func (a *acc) row(s Settings, readinessToo bool) Row {
 	r := Row{Period: a.period, Group: a.group, Failures: a.failures, Repairs: a.repairs, BlockedDays: a.blocked}
 	if a.repairs > 0 {
-		m := a.repairSec / float64(a.repairs)
+		m := float64(a.repairMS) / 1000 / float64(a.repairs)
 		r.MTTRSeconds = &m
 	}
 	if readinessToo {
@@ -216,15 +241,41 @@ func (a *acc) row(s Settings, readinessToo bool) Row {
 		o := &OnTime{DueDays: a.due, OnTimeDays: a.onTime, LateDays: late, UnknownDays: a.unknown, NeverReadyDays: a.never,
 			Ratio: ratio(float64(a.onTime), float64(a.due)), Zone: s.OnTime.Zone(float64(a.onTime), float64(a.due)),
 			Budget: s.OnTime.Budget(float64(late), float64(a.due), true)}
-		sort.Float64s(a.toReady)
-		o.ToReadyP50Seconds, o.ToReadyP90Seconds = Percentile(a.toReady, 0.5), Percentile(a.toReady, 0.9)
+		o.ToReadyP50Seconds, o.ToReadyP90Seconds = HistogramPercentile(a.toReady, 0.5), HistogramPercentile(a.toReady, 0.9)
 		r.OnTime = o
 	}
-	hours, down := a.devSec/3600, (a.devSec-a.upSec)/3600
-	r.Availability = &Availability{DeviceHours: round(hours), DownHours: round(down), Ratio: ratio(a.upSec, a.devSec),
-		Zone: s.Availability.Zone(a.upSec, a.devSec), Budget: s.Availability.Budget(down, hours, false)}
+	devSec, upSec := float64(a.devMS)/1000, float64(a.upMS)/1000
+	hours, down := devSec/3600, float64(a.devMS-a.upMS)/1000/3600
+	r.Availability = &Availability{DeviceHours: round(hours), DownHours: round(down), Ratio: ratio(upSec, devSec),
+		Zone: s.Availability.Zone(upSec, devSec), Budget: s.Availability.Budget(down, hours, false)}
 	r.Availability.Budget = roundBudget(r.Availability.Budget)
 	return r
+}
+
+// HistogramPercentile is the nearest-rank p-quantile of the times in h
+// (whole seconds), nil when h is empty.
+func HistogramPercentile(h store.Histogram, p float64) *float64 {
+	keys := make([]int64, 0, len(h))
+	n := 0
+	for k, c := range h {
+		if c > 0 {
+			keys = append(keys, k)
+			n += c
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	rank := max(int(math.Ceil(p*float64(n))), 1)
+	for _, k := range keys {
+		if rank -= h[k]; rank <= 0 {
+			v := float64(k)
+			return &v
+		}
+	}
+	v := float64(keys[len(keys)-1])
+	return &v
 }
 
 // Percentile is the nearest-rank p-quantile of sorted values, nil when empty.

@@ -9,13 +9,11 @@ import (
 
 	"github.com/branchready/branchready/collector/readiness"
 	"github.com/branchready/branchready/collector/store"
-	"github.com/branchready/branchready/result"
 )
 
 // Source is the part of the store the roller reads and writes.
 type Source interface {
 	Branches(ctx context.Context) ([]store.Branch, error)
-	Results(ctx context.Context, branch string, from, to time.Time) ([]result.Result, error)
 	store.SLA
 }
 
@@ -144,14 +142,15 @@ func (r *Roller) branch(ctx context.Context, b store.Branch, have map[string]sto
 		if rolled && now.Sub(day.Closing) > recheck {
 			continue
 		}
-		rs, err := r.Store.Results(ctx, b.ID, day.SweepFrom.Add(-readiness.Grace), day.Closing)
+		recv, err := r.Store.ReceivedResults(ctx, b.ID, day.SweepFrom.Add(-readiness.Grace), day.Closing)
 		if err != nil {
 			return nil, err
 		}
-		if !started && len(rs) == 0 {
+		if !started && len(recv) == 0 {
 			continue
 		}
 		started = true
+		rs := plain(recv)
 		j, err := readiness.Judge(d, cal, day.Date, rs, now)
 		if err != nil {
 			return nil, err
@@ -163,6 +162,14 @@ func (r *Roller) branch(ctx context.Context, b store.Branch, have map[string]sto
 				continue
 			}
 			st.Revised++
+			up.Revision = laterRevision(old, up.Day, recv, cal.Location(), now)
+		} else {
+			known, late := receivedBy(recv, day.Deadline.Add(ShipAllowance))
+			jd, err := readiness.Judge(d, cal, day.Date, known, now)
+			if err != nil {
+				return nil, err
+			}
+			up.Revision = firstRevision(b.ID, j, jd, late, cal.Location(), now)
 		}
 		out = append(out, up)
 	}

@@ -52,6 +52,9 @@ type SLADevice struct {
 type SLARollup struct {
 	Day     SLADay
 	Devices []SLADevice
+	// Revision, when set, is stored with the rows: the day's verdict
+	// changed after the deadline.
+	Revision *SLARevision
 }
 
 // SLA keeps the SLA rollups. Both stores implement it; storetest holds them to it.
@@ -65,6 +68,19 @@ type SLA interface {
 	// SLADevices returns the device rows with from <= date <= to, ordered
 	// by date, branch and device.
 	SLADevices(ctx context.Context, from, to string) ([]SLADevice, error)
+	// SLATotals returns the second rollup level (see SLATotal), kept in
+	// step with the rows by PutSLARollups.
+	SLATotalsReader
+	// SLABranchSums returns the day rows from..to summed per branch by the
+	// database (Dim DimBranch, Group the branch, Date from, or the month
+	// YYYY-MM when byMonth), so that a month's branch report reads one row
+	// per branch instead of one per branch-day.
+	SLABranchSums(ctx context.Context, from, to string, byMonth bool) ([]SLATotal, error)
+	// SLARevisions returns the revisions of days from <= date <= to, of
+	// one branch or of all when branch is "", ordered by branch, date and time.
+	SLARevisions(ctx context.Context, branch, from, to string) ([]SLARevision, error)
+	// ReceivedResults is Results with the time each result was received.
+	ReceivedResults(ctx context.Context, branch string, from, to time.Time) ([]ReceivedResult, error)
 }
 
 // SLADayColumns and SLADeviceColumns are the columns ScanSLADays and
@@ -138,3 +154,6 @@ func ScanSLADevices(rows Rows) ([]SLADevice, error) {
 	}
 	return out, rows.Err()
 }
+
+// MS is a duration in seconds as the whole milliseconds the stores keep.
+func MS(seconds float64) int64 { return toMS(seconds) }

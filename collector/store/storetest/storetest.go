@@ -47,6 +47,10 @@ func Run(t *testing.T, open Opener) {
 		{"a rotated token stays valid until the overlap ends", testRegistryRotationOverlaps},
 		{"revoking a branch ends its tokens and refuses new ones", testRegistryRevocation},
 		{"an enrollment code is exchanged once, before it expires", testRegistryEnrollCodes},
+		{"the SLA totals stay the sums of the rollup rows through re-rolls", testSLATotals},
+		{"the day rows summed per branch and month equal the sums of the rows", testSLABranchSums},
+		{"SLA revisions are kept per branch-day in order and never replaced", testSLARevisions},
+		{"results read back with the time they were received", testReceivedResults},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.run(t, open) })
 	}
