@@ -2,10 +2,9 @@ package alertcrash
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
-	"net"
+	"github.com/branchready/branchready/e2e/binary"
 	"net/http"
 	"os"
 	"os/exec"
@@ -21,33 +20,6 @@ import (
 )
 
 const token = "alertcrash-token-0123456789abcdef"
-
-func build(t *testing.T) string {
-	t.Helper()
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("no go tool on PATH to build the collector with: %v", err)
-	}
-	bin := filepath.Join(t.TempDir(), "branchready-collector")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, goTool, "build", "-o", bin, "./cmd/branchready-collector")
-	cmd.Dir = filepath.Join("..", "..")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/branchready-collector: %v\n%s", err, out)
-	}
-	return bin
-}
-
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
 
 // collectorProc is one run of the collector binary.
 type collectorProc struct {
@@ -131,13 +103,13 @@ func TestACollectorKilledBeforeDeliveringDeliversExactlyOnceAfterRestart(t *test
 	if testing.Short() {
 		t.Skip("builds and kills the collector binary: skipped under -short")
 	}
-	bin := build(t)
+	bin := binary.Build(t, "branchready-collector")
 	fake := slacktest.Start(slacktest.Options{Token: "xoxb-crash"})
 	defer fake.Close()
 	fake.Fail(slacktest.Fault{Method: "chat.postMessage", Status: http.StatusInternalServerError})
 
 	dir := t.TempDir()
-	addr := freePort(t)
+	addr := binary.FreePort(t)
 	hash, err := auth.HashPassword("crash test password")
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package crash
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,24 +15,6 @@ import (
 
 	"github.com/branchready/branchready/agent/admin"
 )
-
-// buildAgent builds cmd/branchready-agent into a temporary directory.
-func buildAgent(t *testing.T) string {
-	t.Helper()
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("no go tool on PATH to build the agent with: %v", err)
-	}
-	bin := filepath.Join(t.TempDir(), "branchready-agent")
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, goTool, "build", "-o", bin, "./cmd/branchready-agent")
-	cmd.Dir = filepath.Join("..", "..")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/branchready-agent: %v\n%s", err, out)
-	}
-	return bin
-}
 
 // agentProc is one run of the agent binary.
 type agentProc struct {

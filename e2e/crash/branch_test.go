@@ -2,6 +2,7 @@ package crash
 
 import (
 	"fmt"
+	"github.com/branchready/branchready/e2e/binary"
 	"net"
 	"net/http"
 	"os"
@@ -67,18 +68,6 @@ func listen(t *testing.T) net.Listener {
 	return l
 }
 
-// freePort returns a loopback address nobody listens on, for the agent's
-// admin endpoint: it must stay the same across restarts.
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 // branchFiles is a written branch configuration.
 type branchFiles struct {
 	config, stateDir, admin string
@@ -94,7 +83,7 @@ func writeBranch(t *testing.T, collectorURL string, tg targets) branchFiles {
 	zone, loc := midMorning(t)
 	open := time.Now().In(loc).Add(40 * time.Minute).Truncate(time.Minute).Format("15:04")
 	week := fmt.Sprintf("%q", open+"-24:00")
-	f := branchFiles{config: filepath.Join(dir, "branch.yaml"), stateDir: filepath.Join(dir, "state"), admin: freePort(t)}
+	f := branchFiles{config: filepath.Join(dir, "branch.yaml"), stateDir: filepath.Join(dir, "state"), admin: binary.FreePort(t)}
 	var b strings.Builder
 	fmt.Fprintf(&b, `branch:
   id: %s

@@ -3,6 +3,7 @@ package crash
 import (
 	"flag"
 	"fmt"
+	"github.com/branchready/branchready/e2e/binary"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -25,7 +26,7 @@ func TestKillNineMidSweepAndMidShippingLosesAndDuplicatesNothing(t *testing.T) {
 	}
 	t.Logf("seed %d (repeat with -crash.seed=%d)", seed, seed)
 	rnd := rand.New(rand.NewPCG(seed, 2))
-	bin := buildAgent(t)
+	bin := binary.Build(t, "branchready-agent")
 	col := startCollector(t, seed)
 	b := writeBranch(t, col.url, startTargets(t))
 	seen := spooledSeen{}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/branchready/branchready/e2e/binary"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -44,7 +45,7 @@ func TestKillingTheLeaderMidWaveLosesNothingAndSendsNothingTwice(t *testing.T) {
 	}
 	pg := pgtest.Start(t)
 	dsn := pg.NewDatabase(t)
-	bin := build(t)
+	bin := binary.Build(t, "branchready-collector")
 	fake := slacktest.Start(slacktest.Options{Token: "xoxb-failover"})
 	defer fake.Close()
 	fake.Fail(slacktest.Fault{Method: "chat.postMessage", Status: http.StatusInternalServerError})
@@ -61,7 +62,7 @@ func TestKillingTheLeaderMidWaveLosesNothingAndSendsNothingTwice(t *testing.T) {
 	env := []string{"SLACK_BOT_TOKEN=xoxb-failover", "BRANCHREADY_DSN=" + dsn}
 	var cs []*collector
 	for n := range 3 {
-		name, addr := fmt.Sprintf("c%d", n), freePort(t)
+		name, addr := fmt.Sprintf("c%d", n), binary.FreePort(t)
 		config := filepath.Join(dir, name+".yaml")
 		yaml := fmt.Sprintf(`listen: %q
 store: {driver: postgres, dsn_env: BRANCHREADY_DSN}
