@@ -141,9 +141,6 @@ func (f *File) applyDefaults(path string, getenv func(string) string) {
 		// Set by the systemd unit (StateDirectory=) and the Windows service.
 		f.Agent.StateDir = getenv("BRANCHREADY_STATE_DIR")
 	}
-	if f.Agent.Concurrency == 0 {
-		f.Agent.Concurrency = DefaultConcurrency
-	}
 	if f.Agent.DefaultTimeout == 0 {
 		f.Agent.DefaultTimeout = DefaultCheckTimeout
 	}
@@ -180,8 +177,8 @@ func (f *File) validateBranch(p *strictyaml.Problems) {
 		p.Addf("branch.name", "must be set")
 	}
 	a := f.Agent
-	if a.Concurrency < 1 || a.Concurrency > 1024 {
-		p.Addf("agent.concurrency", "%d: must be 1-1024", a.Concurrency)
+	if a.Concurrency < 0 || a.Concurrency > 1024 {
+		p.Addf("agent.concurrency", "%d: must be 1-1024, or 0 for as many as the sweep has (16-256)", a.Concurrency)
 	}
 	if a.SpoolMaxBytes < 1<<20 {
 		p.Addf("agent.spool_max_bytes", "%d: must be at least 1 MiB (1048576)", a.SpoolMaxBytes)

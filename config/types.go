@@ -56,7 +56,7 @@ type Collector struct {
 
 // Agent holds how the agent itself runs.
 type Agent struct {
-	Concurrency    int           `yaml:"concurrency" doc:"Checks run at once; default 16."`
+	Concurrency    int           `yaml:"concurrency" doc:"Checks run at once; default (0): as many as the sweep has, at least 16 and at most 256."`
 	DefaultTimeout time.Duration `yaml:"default_timeout" doc:"Timeout of a check that sets none; default 10s."`
 	StateDir       string        `yaml:"state_dir" doc:"Where the agent keeps its spool and confirmations; default ./state next to the config, or $BRANCHREADY_STATE_DIR."`
 	Listen         string        `yaml:"listen" doc:"Local admin endpoint (/status, /metrics, POST /-/reload), loopback only; default 127.0.0.1:9127, off to disable."`
@@ -144,7 +144,6 @@ func (c *Check) Kind() string {
 
 // Defaults for unset options, all in one place.
 const (
-	DefaultConcurrency    = 16
 	DefaultCheckTimeout   = 10 * time.Second
 	DefaultBatchSize      = 500
 	DefaultShipTimeout    = 30 * time.Second

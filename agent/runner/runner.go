@@ -19,7 +19,8 @@ const DefaultRelease = 5 * time.Second
 
 // Runner runs sweeps.
 type Runner struct {
-	// Concurrency bounds checks in flight; at least 1.
+	// Concurrency bounds checks in flight; 0 means AutoConcurrency of the
+	// sweep's size.
 	Concurrency int
 	// Version is stamped on results.
 	Version string
@@ -50,7 +51,11 @@ func (r *Runner) Sweep(ctx context.Context, sweep string, cs []registry.Compiled
 		newID = result.NewID
 	}
 	out := make([]result.Result, len(cs))
-	sem := make(chan struct{}, max(1, r.Concurrency))
+	n := r.Concurrency
+	if n <= 0 {
+		n = AutoConcurrency(len(cs))
+	}
+	sem := make(chan struct{}, n)
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for i, c := range cs {
@@ -140,4 +145,18 @@ func (r *Runner) await(ch <-chan checks.Outcome, c registry.Compiled) checks.Out
 		"device", c.Target.Device, "check", c.Target.Check, "kind", c.Kind,
 		"timeout", c.Timeout, "waited", release)
 	return checks.Fail("no answer within %s (the check did not stop within %s after its timeout)", c.Timeout, release)
+}
+
+// Bounds of the concurrency a sweep picks for itself.
+const (
+	MinAutoConcurrency = 16
+	MaxAutoConcurrency = 256
+)
+
+// AutoConcurrency is the shipped default: every check of a sweep at once,
+// between 16 and 256, so that a big branch's black-holed devices (each
+// holding a slot for its whole timeout) do not queue the others behind
+// them, and a sweep ends in about one timeout.
+func AutoConcurrency(checks int) int {
+	return min(max(checks, MinAutoConcurrency), MaxAutoConcurrency)
 }

@@ -36,7 +36,7 @@ var sweepConcurrency = flag.Int("sweep.concurrency", 0, "extra concurrency bound
 //	go test -run '^$' -bench Sweep500 -benchtime 5x ./agent/runner/ [-args -sweep.concurrency=32]
 func BenchmarkSweep500(b *testing.B) {
 	cs := sweepChecks(b, 500)
-	bounds := []int{64, 16}
+	bounds := []int{0, 64, 16} // 0: the shipped default, AutoConcurrency
 	if *sweepConcurrency > 0 {
 		bounds = append(bounds, *sweepConcurrency)
 	}
