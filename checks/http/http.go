@@ -114,6 +114,7 @@ func New(c Config, caPEM []byte, opts ...Option) (*Check, error) {
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
+	tlsConf.ClientSessionCache = checks.NewSessionCache(checks.DefaultSessionMaxAge, o.now)
 	chk.transport = &http.Transport{TLSClientConfig: tlsConf, DisableKeepAlives: true, Proxy: http.ProxyFromEnvironment}
 	return chk, nil
 }
