@@ -15,17 +15,23 @@ import (
 	"github.com/branchready/branchready/collector/api"
 	"github.com/branchready/branchready/collector/readiness"
 	"github.com/branchready/branchready/collector/store"
+	"github.com/branchready/branchready/collector/zone"
 )
 
 //go:embed templates/*.html
 var files embed.FS
+
+// zones keeps the branches' time zones loaded: clock runs three or four
+// times a row, and loading a zone per call cost more than the rest of a
+// 20,000-branch board together.
+var zones zone.Cache
 
 var funcs = template.FuncMap{
 	"clock": func(t time.Time, tz string) string {
 		if t.IsZero() {
 			return "–"
 		}
-		if loc, err := time.LoadLocation(tz); err == nil {
+		if loc, err := zones.Load(tz); err == nil {
 			t = t.In(loc)
 		}
 		return t.Format("15:04")
