@@ -37,6 +37,9 @@ var funcs = template.FuncMap{
 		return t.Format("15:04")
 	},
 	"label": func(v readiness.Verdict) string { return strings.ReplaceAll(string(v), "_", " ") },
+	// verdicts and perPage serve the board's filter form and paging.
+	"verdicts": func() []readiness.Verdict { return verdicts },
+	"perPage":  func() int { return perPage },
 	// problem returns the reason an item is not fine now, or "".
 	"problem": func(j readiness.Judgement, device, check string) string {
 		ps := j.Problems
@@ -99,6 +102,11 @@ func Register(mux *http.ServeMux, e *readiness.Engine, st api.Confirmations, now
 		http.Redirect(w, r, "/branches/"+url.PathEscape(r.PathValue("id"))+"?confirmed=1", http.StatusSeeOther)
 	})))
 	mux.Handle("GET /{$}", wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v, err := parseView(r.URL.Query())
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
 		all, err := e.All(r.Context())
 		if err != nil {
 			log.Error("board", "err", err)
@@ -106,12 +114,13 @@ func Register(mux *http.ServeMux, e *readiness.Engine, st api.Confirmations, now
 			return
 		}
 		sortForOps(all)
+		shown, v := v.apply(all)
 		t := now()
-		rows := make([]row, len(all))
-		for i, b := range all {
+		rows := make([]row, len(shown))
+		for i, b := range shown {
 			rows[i] = row{BranchStatus: b, Left: countdown(b.Judgement, t)}
 		}
-		render(w, log, "board.html", map[string]any{"Branches": rows, "Counts": counts(all), "Now": t.UTC()})
+		render(w, log, "board.html", map[string]any{"Branches": rows, "Total": len(all), "Counts": counts(all), "View": v, "Now": t.UTC()})
 	})))
 	mux.Handle("GET /branches/{id}", wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, err := e.One(r.Context(), r.PathValue("id"), r.URL.Query().Get("date"))
