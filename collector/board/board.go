@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"sort"
 	"strings"
 	"time"
 
@@ -113,12 +112,11 @@ func Register(mux *http.ServeMux, e *readiness.Engine, st api.Confirmations, now
 			http.Error(w, "cannot load branches", http.StatusInternalServerError)
 			return
 		}
-		sortForOps(all)
 		shown, v := v.apply(all)
 		t := now()
 		rows := make([]row, len(shown))
 		for i, b := range shown {
-			rows[i] = row{BranchStatus: b, Left: countdown(b.Judgement, t)}
+			rows[i] = row{BranchStatus: *b, Left: countdown(b.Judgement, t)}
 		}
 		render(w, log, "board.html", map[string]any{"Branches": rows, "Total": len(all), "Counts": counts(all), "View": v, "Now": t.UTC()})
 	})))
@@ -146,18 +144,6 @@ func sameOrigin(r *http.Request) bool {
 	}
 	u, err := url.Parse(origin)
 	return err == nil && u.Host == r.Host
-}
-
-// sortForOps puts the branches that need attention first.
-func sortForOps(bs []readiness.BranchStatus) {
-	rank := map[readiness.Verdict]int{readiness.NotReady: 0, readiness.Unknown: 1, readiness.ReadyDegraded: 2, readiness.Ready: 3, readiness.Closed: 4}
-	sort.SliceStable(bs, func(i, j int) bool {
-		ri, rj := rank[bs[i].Judgement.Verdict], rank[bs[j].Judgement.Verdict]
-		if ri != rj {
-			return ri < rj
-		}
-		return bs[i].ID < bs[j].ID
-	})
 }
 
 func counts(bs []readiness.BranchStatus) map[string]int {
