@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"sort"
 	"strings"
 	"time"
 
@@ -16,22 +15,31 @@ import (
 	"github.com/branchready/branchready/collector/auth"
 	"github.com/branchready/branchready/collector/readiness"
 	"github.com/branchready/branchready/collector/store"
+	"github.com/branchready/branchready/collector/zone"
 )
 
 //go:embed templates/*.html
 var files embed.FS
+
+// zones keeps the branches' time zones loaded: clock runs three or four
+// times a row, and loading a zone per call cost more than the rest of a
+// 20,000-branch board together.
+var zones zone.Cache
 
 var funcs = template.FuncMap{
 	"clock": func(t time.Time, tz string) string {
 		if t.IsZero() {
 			return "–"
 		}
-		if loc, err := time.LoadLocation(tz); err == nil {
+		if loc, err := zones.Load(tz); err == nil {
 			t = t.In(loc)
 		}
 		return t.Format("15:04")
 	},
 	"label": func(v readiness.Verdict) string { return strings.ReplaceAll(string(v), "_", " ") },
+	// verdicts and perPage serve the board's filter form and paging.
+	"verdicts": func() []readiness.Verdict { return verdicts },
+	"perPage":  func() int { return perPage },
 	// problem returns the reason an item is not fine now, or "".
 	"problem": func(j readiness.Judgement, device, check string) string {
 		ps := j.Problems
@@ -100,6 +108,11 @@ func Register(mux auth.Mux, e *readiness.Engine, st api.Confirmations, now func(
 		http.Redirect(w, r, "/branches/"+url.PathEscape(r.PathValue("id"))+"?confirmed=1", http.StatusSeeOther)
 	}))))
 	mux.Handle("GET /{$}", wrap(auth.Allow(auth.View, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v, err := parseView(r.URL.Query())
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
 		all, err := e.All(r.Context())
 		if err != nil {
 			log.Error("board", "err", err)
@@ -107,13 +120,13 @@ func Register(mux auth.Mux, e *readiness.Engine, st api.Confirmations, now func(
 			return
 		}
 		all = api.InScope(api.Person(r), all)
-		sortForOps(all)
+		shown, v := v.apply(all)
 		t := now()
-		rows := make([]row, len(all))
-		for i, b := range all {
-			rows[i] = row{BranchStatus: b, Left: countdown(b.Judgement, t)}
+		rows := make([]row, len(shown))
+		for i, b := range shown {
+			rows[i] = row{BranchStatus: *b, Left: countdown(b.Judgement, t)}
 		}
-		render(w, log, "board.html", map[string]any{"Branches": rows, "Counts": counts(all), "Now": t.UTC(), "Who": who(api.Person(r))})
+		render(w, log, "board.html", map[string]any{"Branches": rows, "Total": len(all), "Counts": counts(all), "View": v, "Now": t.UTC(), "Who": who(api.Person(r))})
 	}))))
 	mux.Handle("GET /branches/{id}", wrap(auth.Allow(auth.View, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !sees(w, r, st, r.PathValue("id")) {
@@ -166,18 +179,6 @@ func sameOrigin(r *http.Request) bool {
 	}
 	u, err := url.Parse(origin)
 	return err == nil && u.Host == r.Host
-}
-
-// sortForOps puts the branches that need attention first.
-func sortForOps(bs []readiness.BranchStatus) {
-	rank := map[readiness.Verdict]int{readiness.NotReady: 0, readiness.Unknown: 1, readiness.ReadyDegraded: 2, readiness.Ready: 3, readiness.Closed: 4}
-	sort.SliceStable(bs, func(i, j int) bool {
-		ri, rj := rank[bs[i].Judgement.Verdict], rank[bs[j].Judgement.Verdict]
-		if ri != rj {
-			return ri < rj
-		}
-		return bs[i].ID < bs[j].ID
-	})
 }
 
 func counts(bs []readiness.BranchStatus) map[string]int {

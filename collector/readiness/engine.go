@@ -8,6 +8,7 @@ import (
 
 	"github.com/branchready/branchready/calendar"
 	"github.com/branchready/branchready/collector/store"
+	"github.com/branchready/branchready/collector/zone"
 	"github.com/branchready/branchready/result"
 )
 
@@ -53,8 +54,11 @@ type Engine struct {
 	// MaxAge bounds how long a judgement is cached; default 5 minutes.
 	MaxAge time.Duration
 
-	mu    sync.Mutex
-	cache map[string]cached
+	mu      sync.Mutex
+	cache   map[string]cached    // judgements by branch
+	descs   map[string]described // descriptors by branch, see fits
+	flights map[string]*flight   // judgements under way by branch
+	zones   zone.Cache
 }
 
 type cached struct {
@@ -68,7 +72,7 @@ type cached struct {
 func (e *Engine) SetSkewThreshold(d time.Duration) {
 	e.mu.Lock()
 	e.SkewThreshold = d
-	e.cache = nil
+	e.cache, e.flights = nil, nil
 	e.mu.Unlock()
 }
 
@@ -78,22 +82,24 @@ func (e *Engine) skewThreshold() time.Duration {
 	return e.SkewThreshold
 }
 
-// Invalidate drops a branch's cached judgement; ingest calls it.
+// Invalidate drops a branch's cached judgement, and any judgement of it
+// under way is not cached either; ingest calls it.
 func (e *Engine) Invalidate(branch string) {
 	e.mu.Lock()
 	delete(e.cache, branch)
+	delete(e.flights, branch)
 	e.mu.Unlock()
 }
 
 // All returns every branch's status, ordered by id.
 func (e *Engine) All(ctx context.Context) ([]BranchStatus, error) {
-	bs, err := e.Store.Branches(ctx)
+	bs, xs, err := e.branches(ctx)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]BranchStatus, 0, len(bs))
-	for _, b := range bs {
-		s, err := e.status(ctx, b)
+	for i, b := range bs {
+		s, err := e.status(ctx, b, xs[i])
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, err
@@ -115,92 +121,122 @@ func (e *Engine) One(ctx context.Context, id, date string) (BranchStatus, error)
 	if err != nil {
 		return BranchStatus{}, err
 	}
+	x := e.describe(b, false)
 	var s BranchStatus
 	if date == "" {
-		s, err = e.status(ctx, b)
+		s, err = e.status(ctx, b, x)
 	} else {
-		s, _, err = e.judge(ctx, b, date)
+		s, err = e.judge(ctx, b, x, date)
 	}
 	s.Silent = e.silent(s.Contact)
 	return s, err
 }
 
-func (e *Engine) status(ctx context.Context, b store.Branch) (BranchStatus, error) {
+// status returns b's judgement today, from the cache while b's contact and
+// the clock leave it unchanged; concurrent requests for the same branch
+// share one judgement.
+func (e *Engine) status(ctx context.Context, b store.Branch, x described) (BranchStatus, error) {
 	now := e.now()
 	e.mu.Lock()
 	c, ok := e.cache[b.ID]
-	e.mu.Unlock()
 	if ok && now.Before(c.until) && c.status.Contact.At.Equal(b.Contact.At) {
-		s := c.status
-		if c.loc != nil {
-			s.LocalTime = now.In(c.loc).Format(localTimeFormat)
-		}
-		return s, nil
+		e.mu.Unlock()
+		return c.at(now), nil
 	}
-	s, cal, err := e.judge(ctx, b, "")
+	f, lead := e.join(b.ID)
+	e.mu.Unlock()
+	if lead {
+		c, err := e.fresh(ctx, b, x, now)
+		e.land(b.ID, f, c, err)
+		return c.status, err
+	}
+	select {
+	case <-f.done:
+	case <-ctx.Done():
+		return BranchStatus{}, ctx.Err()
+	}
+	if f.err == nil && f.s.Contact.At.Equal(b.Contact.At) {
+		return f.s, nil
+	}
+	// The flight failed (its request may have been cancelled) or judged
+	// an older contact: judge again for this request.
+	c, err := e.fresh(ctx, b, x, now)
+	return c.status, err
+}
+
+// at is a cached status with the branch's local time now.
+func (c cached) at(now time.Time) BranchStatus {
+	s := c.status
+	if c.loc != nil {
+		s.LocalTime = now.In(c.loc).Format(localTimeFormat)
+	}
+	return s
+}
+
+// fresh judges b today and says until when the judgement holds.
+func (e *Engine) fresh(ctx context.Context, b store.Branch, x described, now time.Time) (cached, error) {
+	s, err := e.judge(ctx, b, x, "")
 	if err != nil {
-		return s, err
+		return cached{status: s}, err
 	}
-	c = cached{status: s, until: now.Add(e.maxAge())}
-	if cal != nil {
-		c.loc = cal.Location()
-		if t := nextChange(cal, now); t.Before(c.until) {
+	c := cached{status: s, until: now.Add(e.maxAge())}
+	if x.cal != nil {
+		c.loc = x.cal.Location()
+		if t := nextChange(x.cal, now); t.Before(c.until) {
 			c.until = t
 		}
 	}
-	e.mu.Lock()
-	if e.cache == nil {
-		e.cache = map[string]cached{}
-	}
-	e.cache[b.ID] = c
-	e.mu.Unlock()
-	return s, nil
+	return c, nil
 }
 
-// judge reads a branch's results for a date and judges them; it also returns
-// the branch's compiled calendar (nil without a descriptor) so that callers
-// need not compile it again.
-func (e *Engine) judge(ctx context.Context, b store.Branch, date string) (BranchStatus, *calendar.Calendar, error) {
+// judge reads a branch's results for a date and judges them against its
+// descriptor x.
+func (e *Engine) judge(ctx context.Context, b store.Branch, x described, date string) (BranchStatus, error) {
 	now := e.now()
 	s := BranchStatus{ID: b.ID, Contact: b.Contact}
 	if th := e.skewThreshold(); th > 0 {
 		s.SkewAlarm = b.Contact.ClockSkew > th || -b.Contact.ClockSkew > th
 	}
-	if b.Descriptor == nil {
+	if x.d == nil {
 		s.Judgement = Judgement{Date: date, State: State{Verdict: Unknown, At: now}}
-		return s, nil, nil
+		return s, nil
 	}
-	d := b.Descriptor
+	d, cal := x.d, x.cal
 	s.Name, s.Region, s.Timezone, s.Devices = d.Name, d.Region, d.Calendar.Timezone, d.Devices
-	rules, err := LoadRules(ctx, e.Store, b)
-	if err != nil {
-		return s, nil, fmt.Errorf("branch %s: %w", b.ID, err)
+	if x.calErr != nil {
+		return s, x.calErr
 	}
-	_, cal := rules.Latest()
 	local := now.In(cal.Location())
 	s.LocalTime = local.Format(localTimeFormat)
 	if date == "" {
 		date = local.Format(time.DateOnly)
+	} else if date != local.Format(time.DateOnly) {
+		// A past (or future) day is judged by the descriptor in force on
+		// it, not today's; today is judged with the cached current one
+		// (the SLA roll-up and the signed record judge every day by its
+		// own version).
+		rules, err := LoadRules(ctx, e.Store, b)
+		if err != nil {
+			return s, fmt.Errorf("branch %s: %w", b.ID, err)
+		}
+		if d, cal, err = rules.For(date); err != nil {
+			return s, err
+		}
+		s.Devices = d.Devices
 	}
-	// The day is judged by the descriptor in force on it, not today's.
-	d, cal, err = rules.For(date)
-	if err != nil {
-		return s, nil, err
-	}
-	s.Devices = d.Devices
 	day, err := cal.DayByDate(date)
 	if err != nil {
-		return s, cal, fmt.Errorf("date %q: must be YYYY-MM-DD", date)
+		return s, fmt.Errorf("date %q: must be YYYY-MM-DD", date)
 	}
 	var rs []result.Result
 	if day.Open {
 		from := day.SweepFrom.Add(-Grace - correctionLookback(b.Contact.ClockSkew))
 		if rs, err = e.Store.Results(ctx, b.ID, from, day.Closing); err != nil {
-			return s, cal, err
+			return s, err
 		}
 	}
 	s.Judgement, err = Judge(d, cal, date, rs, now)
-	return s, cal, err
+	return s, err
 }
 
 // correctionLookback is how far before the window the engine reads results
