@@ -84,6 +84,10 @@ type branchPage struct {
 	User string
 	// CanConfirm shows the confirm forms to those whose role may confirm.
 	CanConfirm bool
+	// Timeline is the day's pre-opening window, device by device; nil on
+	// a closed day. LastDays are the verdicts of the 30 days before.
+	Timeline *timeline
+	LastDays []dayCell
 }
 
 // Register adds the board's pages to mux; wrap guards them (login). Each
@@ -91,6 +95,7 @@ type branchPage struct {
 // is "no such branch" (404), and an action the role may not take is 403.
 func Register(mux auth.Mux, e *readiness.Engine, st api.Confirmations, now func() time.Time, log *slog.Logger,
 	wrap func(http.Handler) http.Handler) {
+	days := &dayCache{}
 	mux.Handle("POST /branches/{id}/confirm", wrap(auth.Allow(auth.Confirm, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !sameOrigin(r) {
 			http.Error(w, "cross-site form posts are refused", http.StatusForbidden)
@@ -140,8 +145,10 @@ func Register(mux auth.Mux, e *readiness.Engine, st api.Confirmations, now func(
 			http.Error(w, err.Error(), http.StatusBadRequest)
 		default:
 			today, _, _ := strings.Cut(s.LocalTime, " ") // "2006-01-02 15:04 MST"
+			tl, last := branchPictures(r.Context(), e, st, s, days, now())
 			render(w, log, "branch.html", branchPage{BranchStatus: s, Left: countdown(s.Judgement, now()),
-				Days: around(s.Judgement.Date, today), User: api.User(r), CanConfirm: api.Person(r).Role.Can(auth.Confirm)})
+				Days: around(s.Judgement.Date, today), User: api.User(r), CanConfirm: api.Person(r).Role.Can(auth.Confirm),
+				Timeline: tl, LastDays: last})
 		}
 	}))))
 }

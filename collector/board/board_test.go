@@ -108,7 +108,7 @@ func TestTheBoardCountsDownToEachDeadline(t *testing.T) {
 func TestABranchPageDatesAFailureFromWhenItBegan(t *testing.T) {
 	h, _ := board(t, london("08:30"))
 	body := get(t, h, "/branches/lon")
-	if !strings.Contains(body, "<td>08:10</td><td>fail</td>") {
+	if !strings.Contains(body, "<td>fail</td><td>08:10</td>") {
 		t.Errorf("the failing ATM is not shown as failing since 08:10 (its first failure, not its latest at 08:20):\n%s", body)
 	}
 }
@@ -169,7 +169,7 @@ func TestABranchPageShowsAQuorumGroupAndWhetherItHolds(t *testing.T) {
 	if !strings.Contains(body, `<td>atms</td><td>blocking</td><td><span class="v ok">1 of 2 pass, 1 needed</span></td><td>atm-01, atm-02</td>`) {
 		t.Errorf("the ATM group is not shown as holding with one of two:\n%s", body)
 	}
-	if strings.Contains(body, "<td>08:10</td><td>fail</td>") {
+	if strings.Contains(body, "<td>fail</td><td>08:10</td>") {
 		t.Errorf("the failing ATM of a group that holds is listed as keeping the branch from ready:\n%s", body)
 	}
 }
@@ -183,7 +183,32 @@ func TestABranchPageSaysWhichDevicesAreInMaintenance(t *testing.T) {
 	if !strings.Contains(body, "In maintenance at 08:30, not judged and not counted against the SLA: atm-01.") {
 		t.Errorf("the page does not say the ATM is in maintenance:\n%s", body)
 	}
-	if strings.Contains(body, "<td>08:10</td><td>fail</td>") {
+	if strings.Contains(body, "<td>fail</td><td>08:10</td>") {
 		t.Errorf("the ATM in maintenance is still listed as a problem:\n%s", body)
+	}
+}
+
+// The page staff open from a chat alert draws the morning: each device's
+// state from the first sweep to the deadline, and the last 30 days.
+func TestABranchPageDrawsThePreOpeningWindowAndTheLastThirtyDays(t *testing.T) {
+	h, st := board(t, london("09:30"))
+	st.confirmed = []result.Confirmation{{Device: "lobby", Check: "feedback_book", Date: "2026-11-24", By: "Amira", At: london("08:05")}}
+	body := get(t, h, "/branches/lon")
+	for _, want := range []string{
+		`<svg class="tl"`,
+		`class="s-ok"><title>atm-01 from 08:00: reachable ok: ok</title>`,
+		`class="s-fail"><title>atm-01 from 08:10: reachable fail: fail</title>`,
+		`<title>Amira confirmed feedback_book at 08:05</title>`,
+		`class="tick">08:45</text>`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the timeline lacks %s", want)
+		}
+	}
+	if n := strings.Count(body, `class="day `); n != 30 {
+		t.Errorf("%d day squares, want the last 30 days", n)
+	}
+	if !strings.Contains(body, `<a class="day closed" href="?date=2026-11-22"`) {
+		t.Errorf("Sunday 22 November is not shown closed")
 	}
 }
