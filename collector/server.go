@@ -300,7 +300,7 @@ func (s *Server) updateGauges(ctx context.Context) {
 		}
 	}
 	s.Metrics.SilentAgents.Set(silent)
-	for _, v := range []readiness.Verdict{readiness.Ready, readiness.ReadyDegraded, readiness.NotReady, readiness.Unknown, readiness.Closed} {
+	for _, v := range []readiness.Verdict{readiness.Ready, readiness.ReadyDegraded, readiness.NotReady, readiness.Unknown, readiness.Closed, readiness.Maintenance} {
 		s.Metrics.Branches.WithLabelValues(string(v)).Set(counts[v])
 	}
 }

@@ -170,7 +170,7 @@ func sameOrigin(r *http.Request) bool {
 
 // sortForOps puts the branches that need attention first.
 func sortForOps(bs []readiness.BranchStatus) {
-	rank := map[readiness.Verdict]int{readiness.NotReady: 0, readiness.Unknown: 1, readiness.ReadyDegraded: 2, readiness.Ready: 3, readiness.Closed: 4}
+	rank := map[readiness.Verdict]int{readiness.NotReady: 0, readiness.Unknown: 1, readiness.ReadyDegraded: 2, readiness.Ready: 3, readiness.Maintenance: 4, readiness.Closed: 5}
 	sort.SliceStable(bs, func(i, j int) bool {
 		ri, rj := rank[bs[i].Judgement.Verdict], rank[bs[j].Judgement.Verdict]
 		if ri != rj {

@@ -86,3 +86,7 @@ func ScanMaintenance(rows Rows) ([]MaintenanceRecord, error) {
 	}
 	return out, rows.Err()
 }
+
+// Due reports whether a branch-day with this verdict counts towards on-time
+// readiness: closed days and days with the whole branch in maintenance do not.
+func Due(verdict string) bool { return verdict != "closed" && verdict != "maintenance" }

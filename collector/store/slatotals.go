@@ -124,7 +124,7 @@ func (ts Totals) get(dim, date, group string) *SLATotal {
 // Add adds (sign 1) or takes away (sign -1) a branch-day's rows.
 func (ts Totals) Add(r SLARollup, sign int) {
 	d := r.Day
-	if d.Verdict != "closed" {
+	if Due(d.Verdict) {
 		for _, t := range []*SLATotal{ts.get(DimBank, d.Date, "bank"), ts.get(DimRegion, d.Date, d.Region), ts.get(DimBranchMonth, d.Date[:min(7, len(d.Date))], d.Branch)} {
 			t.Due += sign
 			switch d.Verdict {
