@@ -80,18 +80,30 @@ func (r *Rules) Latest() (*result.Descriptor, *calendar.Calendar) {
 }
 
 // For returns the version that judges a branch-local date, with the live
-// maintenance windows stored for the branch added: the newest that
+// maintenance windows stored for the branch added: the newest version that
 // took effect by the day's deadline (on a closed day, by the day's end),
 // each version's day read from its own calendar. A date before the first
 // version is judged by the first.
 func (r *Rules) For(date string) (*result.Descriptor, *calendar.Calendar, error) {
+	return r.forDate(date, func(m store.MaintenanceRecord) bool { return m.DeletedAt.IsZero() })
+}
+
+// AsOf is For with the stored windows as they stood at t (made by then, not
+// yet deleted): what the collector knew of the day's maintenance at t.
+func (r *Rules) AsOf(date string, t time.Time) (*result.Descriptor, *calendar.Calendar, error) {
+	return r.forDate(date, func(m store.MaintenanceRecord) bool {
+		return !m.CreatedAt.After(t) && (m.DeletedAt.IsZero() || m.DeletedAt.After(t))
+	})
+}
+
+func (r *Rules) forDate(date string, live func(store.MaintenanceRecord) bool) (*result.Descriptor, *calendar.Calendar, error) {
 	for i := len(r.versions) - 1; i >= 0; i-- {
 		day, err := r.cals[i].DayByDate(date)
 		if err != nil {
 			return nil, nil, fmt.Errorf("date %q: must be YYYY-MM-DD", date)
 		}
 		if i == 0 || !r.versions[i].EffectiveAt.After(cutoff(r.cals[i], day)) {
-			return withStored(r.versions[i].Descriptor, r.branch, r.stored), r.cals[i], nil
+			return withStored(r.versions[i].Descriptor, r.branch, r.stored, live), r.cals[i], nil
 		}
 	}
 	return nil, nil, fmt.Errorf("no descriptor") // unreachable: NewRules keeps the latest

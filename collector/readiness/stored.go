@@ -52,10 +52,10 @@ func loadMaintenance(ctx context.Context, st any, b store.Branch, vs []store.Des
 // withStored returns d with the stored windows that apply to it (a live
 // window of its branch or of its region) added to its configured ones; d
 // itself is left alone. A window naming no device covers every device of d.
-func withStored(d *result.Descriptor, branch string, ws []store.MaintenanceRecord) *result.Descriptor {
+func withStored(d *result.Descriptor, branch string, ws []store.MaintenanceRecord, live func(store.MaintenanceRecord) bool) *result.Descriptor {
 	var add []calendar.Window
 	for _, m := range ws {
-		if !m.DeletedAt.IsZero() || !AppliesTo(m, branch, d) {
+		if !live(m) || !AppliesTo(m, branch, d) {
 			continue
 		}
 		add = append(add, StoredWindow(m, d))
