@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -50,6 +51,7 @@ type scopeEnv struct {
 	svc       *alerting.Service
 	clk       *clock
 	incidents map[string]string // branch -> open incident id
+	windows   int               // maintenance windows made so far
 }
 
 func startScopeEnv(t *testing.T) *scopeEnv {
@@ -123,6 +125,8 @@ func startScopeEnv(t *testing.T) *scopeEnv {
 	}
 	env.silence(t, inRegion)
 	env.silence(t, outRegion)
+	env.window(t, inBranch, "")
+	env.window(t, outBranch, "")
 	return env
 }
 
@@ -160,6 +164,20 @@ func (e *scopeEnv) silence(t *testing.T, region string) string {
 	return s.ID
 }
 
+// window makes a maintenance window of a branch or region, on a past day so
+// that it changes no verdict the other routes see.
+func (e *scopeEnv) window(t *testing.T, branch, region string) string {
+	t.Helper()
+	e.windows++
+	m := store.MaintenanceRecord{ID: fmt.Sprintf("mw-%d", e.windows), Branch: branch, Region: region,
+		Window: calendar.Window{Devices: []string{"atm-01"}, Start: "2026-11-01 07:00", End: "2026-11-01 09:00"}, Comment: "scope test", CreatedBy: "ops",
+		CreatedAt: e.clk.Now()}
+	if err := e.srv.store.(store.Maintenance).PutMaintenance(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	return m.ID
+}
+
 // Kinds of route: who may call them at all.
 const (
 	public    = "public" // no login
@@ -177,6 +195,7 @@ const (
 	branch   = "branch"   // a branch in the path
 	incident = "incident" // an incident (of a branch) in the path
 	silence  = "silence"  // a silence (of a region) in the path
+	window   = "window"   // a maintenance window (of a branch or region) in the path
 	matcher  = "matcher"  // a silence's matcher in the body: out of scope is 403, not 404
 )
 
@@ -221,6 +240,13 @@ func newSilence(path, ctype, body string) func(*testing.T, *scopeEnv, bool) *htt
 		end := e.clk.Now().Add(2 * time.Hour).UTC().Format(time.RFC3339)
 		b := strings.ReplaceAll(strings.ReplaceAll(body, "REGION", pick(in, inRegion, outRegion)), "END", end)
 		return sameSite(httptest.NewRequest(http.MethodPost, path, strings.NewReader(b)), ctype)
+	}
+}
+
+func onWindow(method, path, ctype, body string) func(*testing.T, *scopeEnv, bool) *http.Request {
+	return func(t *testing.T, e *scopeEnv, in bool) *http.Request {
+		id := e.window(t, "", pick(in, inRegion, outRegion))
+		return sameSite(httptest.NewRequest(method, strings.Replace(path, "{id}", id, 1), strings.NewReader(body)), ctype)
 	}
 }
 
@@ -289,7 +315,14 @@ var scopes = map[string]routeScope{
 	"POST /api/v1/admin/branches/{id}/revoke": {kind: adminOnly, req: onBranch(http.MethodPost, "/api/v1/admin/branches/nowhere/revoke", "", "")},
 	"GET /admin/branches":                     {kind: adminOnly, req: get("/admin/branches")},
 	"POST /admin/branches/{id}/code":          {kind: adminOnly, req: onBranch(http.MethodPost, "/admin/branches/nowhere/code", form, "")},
-	"POST /api/v1/enroll":                     {kind: code, req: onBranch(http.MethodPost, "/api/v1/enroll", "application/json", `{"code":"not-a-code"}`)},
+	"GET /api/v1/maintenance":                 {kind: person, action: auth.View, target: list, req: get("/api/v1/maintenance")},
+	"GET /maintenance":                        {kind: person, action: auth.View, target: list, req: get("/maintenance")},
+	"POST /api/v1/maintenance": {kind: person, action: auth.Silence, target: matcher,
+		req: newSilence("/api/v1/maintenance", "application/json", `{"region":"REGION","start":"2026-11-01 07:00","end":"2026-11-01 09:00","comment":"branch refit"}`)},
+	"POST /maintenance":               {kind: person, action: auth.Silence, target: matcher, req: newSilence("/maintenance", form, "region=REGION&start=2026-11-01T07:00&end=2026-11-01T09:00&comment=refit")},
+	"DELETE /api/v1/maintenance/{id}": {kind: person, action: auth.Silence, target: window, req: onWindow(http.MethodDelete, "/api/v1/maintenance/{id}", "", "")},
+	"POST /maintenance/{id}/delete":   {kind: person, action: auth.Silence, target: window, req: onWindow(http.MethodPost, "/maintenance/{id}/delete", form, "")},
+	"POST /api/v1/enroll":             {kind: code, req: onBranch(http.MethodPost, "/api/v1/enroll", "application/json", `{"code":"not-a-code"}`)},
 }
 
 func (e *scopeEnv) do(r *http.Request, as string) *httptest.ResponseRecorder {
@@ -378,7 +411,7 @@ func checkRole(t *testing.T, e *scopeEnv, sc routeScope, p auth.Person) {
 		if shows := strings.Contains(body, outBranch) || strings.Contains(body, outRegion); shows != p.Everywhere() {
 			t.Errorf("the list shows the branch out of scope: %v, want %v:\n%s", shows, p.Everywhere(), body)
 		}
-	case branch, incident, silence, matcher:
+	case branch, incident, silence, window, matcher:
 		w := e.do(sc.req(t, e, false), p.Name)
 		want := http.StatusNotFound
 		if sc.target == matcher {

@@ -135,6 +135,10 @@ func NewServer(o ServerOptions) *Server {
 	mux.Handle("GET /api/v1/confirmations", ingest.Confirmations(o.Tokens, o.Store))
 	api.Register(mux, e, o.Store, o.Now, o.Log, login)
 	board.Register(mux, e, o.Store, o.Now, o.Log, login)
+	if ms, ok := o.Store.(store.Maintenance); ok {
+		api.RegisterMaintenance(mux, ms, o.Store, e.InvalidateAll, o.Now, o.Log, login)
+		board.RegisterMaintenance(mux, ms, o.Store, e.InvalidateAll, o.Now, o.Log, login)
+	}
 	registerBranches(mux, o.Store, o.Tokens, o.Now, o.Log, login)
 	if o.SLA.OnTime == (sla.Objective{}) {
 		o.SLA.OnTime = DefaultOnTimeObjective
@@ -300,7 +304,7 @@ func (s *Server) updateGauges(ctx context.Context) {
 		}
 	}
 	s.Metrics.SilentAgents.Set(silent)
-	for _, v := range []readiness.Verdict{readiness.Ready, readiness.ReadyDegraded, readiness.NotReady, readiness.Unknown, readiness.Closed} {
+	for _, v := range []readiness.Verdict{readiness.Ready, readiness.ReadyDegraded, readiness.NotReady, readiness.Unknown, readiness.Closed, readiness.Maintenance} {
 		s.Metrics.Branches.WithLabelValues(string(v)).Set(counts[v])
 	}
 }

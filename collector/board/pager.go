@@ -28,7 +28,7 @@ type view struct {
 }
 
 // verdicts are in the order the board lists them: attention first.
-var verdicts = []readiness.Verdict{readiness.NotReady, readiness.Unknown, readiness.ReadyDegraded, readiness.Ready, readiness.Closed}
+var verdicts = []readiness.Verdict{readiness.NotReady, readiness.Unknown, readiness.ReadyDegraded, readiness.Ready, readiness.Maintenance, readiness.Closed}
 
 // parseView reads a board request's query; an unknown verdict or a page
 // that is not a positive number is an error the user sees.

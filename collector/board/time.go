@@ -21,7 +21,7 @@ func countdown(j readiness.Judgement, now time.Time) string {
 		return ""
 	case left > 0:
 		return duration(left) + " left"
-	case j.Verdict == readiness.Ready || j.Verdict == readiness.ReadyDegraded:
+	case j.Verdict == readiness.Ready || j.Verdict == readiness.ReadyDegraded || j.Verdict == readiness.Maintenance:
 		return ""
 	case -left < 12*time.Hour:
 		return "missed by " + duration(-left)

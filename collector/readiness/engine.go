@@ -289,3 +289,11 @@ func (e *Engine) maxAge() time.Duration {
 	}
 	return e.MaxAge
 }
+
+// InvalidateAll drops every cached judgement: a maintenance window was made
+// or deleted, which may change any branch of a region.
+func (e *Engine) InvalidateAll() {
+	e.mu.Lock()
+	e.cache = nil
+	e.mu.Unlock()
+}

@@ -36,3 +36,12 @@ func (e *evaluator) excluded(t time.Time) map[string]bool {
 	}
 	return out
 }
+
+// devices returns the distinct devices with expected checks.
+func (e *evaluator) devices() map[string]bool {
+	out := map[string]bool{}
+	for _, it := range e.items {
+		out[it.Device] = true
+	}
+	return out
+}

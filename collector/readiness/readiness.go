@@ -212,6 +212,11 @@ func (e *evaluator) state(at time.Time, day calendar.Day) State {
 			s.Maintenance = append(s.Maintenance, it.Device)
 		}
 	}
+	if len(e.items) > 0 && len(skip) == len(e.devices()) {
+		// The whole branch is in maintenance: nothing to judge.
+		s.Verdict = Maintenance
+		return s
+	}
 	if e.counts == 0 {
 		s.Verdict = Unknown
 		for _, it := range e.items {

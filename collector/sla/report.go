@@ -193,7 +193,7 @@ func Build(q Query, s Settings, days []store.SLADay, devs []store.SLADevice) Rep
 		}
 	} else {
 		for _, d := range days {
-			if d.Date < q.From || d.Date > q.To || d.Verdict == string(readiness.Closed) {
+			if d.Date < q.From || d.Date > q.To || !readiness.Due(readiness.Verdict(d.Verdict)) {
 				continue
 			}
 			m.get(q, d.Date, dayGroup(q.GroupBy, d)).addDay(d, s.CountDegraded)

@@ -47,24 +47,48 @@ func toReadyOf(j readiness.Judgement) *float64 {
 // firstRevision compares the final judgement of a day with the one the
 // collector could make from what it had received by the deadline; it
 // returns the revision when their verdicts differ.
-func firstRevision(branch string, final, atDeadline readiness.Judgement, late []store.ReceivedResult, loc *time.Location, now time.Time) *store.SLARevision {
+func firstRevision(branch string, final, atDeadline readiness.Judgement, late []store.ReceivedResult, windows []store.MaintenanceRecord, loc *time.Location, now time.Time) *store.SLARevision {
 	if final.Verdict == atDeadline.Verdict {
 		return nil
 	}
 	return &store.SLARevision{Branch: branch, Date: final.Date, At: now.UTC(), VerdictBefore: string(atDeadline.Verdict),
 		Verdict: string(final.Verdict), ToReadyBeforeSeconds: toReadyOf(atDeadline), ToReadySeconds: toReadyOf(final),
-		Reason: lateReason("after the deadline", late, final.Deadline, loc)}
+		Reason: reason("after the deadline", late, windows, final.Deadline, loc)}
 }
 
 // laterRevision records a rolled-up day whose verdict changed on a re-roll.
-func laterRevision(old store.SLADay, up store.SLADay, rs []store.ReceivedResult, loc *time.Location, now time.Time) *store.SLARevision {
+func laterRevision(old store.SLADay, up store.SLADay, rs []store.ReceivedResult, windows []store.MaintenanceRecord, loc *time.Location, now time.Time) *store.SLARevision {
 	if old.Verdict == up.Verdict {
 		return nil
 	}
 	_, late := receivedBy(rs, old.RolledAt)
 	return &store.SLARevision{Branch: up.Branch, Date: up.Date, At: now.UTC(), VerdictBefore: old.Verdict, Verdict: up.Verdict,
 		ToReadyBeforeSeconds: old.ToReadySeconds, ToReadySeconds: up.ToReadySeconds,
-		Reason: lateReason("since the last roll-up", late, up.Deadline, loc)}
+		Reason: reason("since the last roll-up", late, windows, up.Deadline, loc)}
+}
+
+// reason says why a verdict changed: the maintenance windows made or
+// deleted since, then the results that arrived late (if any did).
+func reason(since string, late []store.ReceivedResult, windows []store.MaintenanceRecord, deadline time.Time, loc *time.Location) string {
+	if len(windows) == 0 {
+		return lateReason(since, late, deadline, loc)
+	}
+	r := windowReason(windows, loc)
+	if morning(late, deadline) > 0 {
+		r += "; and " + lateReason(since, late, deadline, loc)
+	}
+	return r
+}
+
+// morning counts the late results that describe the morning (started by the deadline).
+func morning(late []store.ReceivedResult, deadline time.Time) int {
+	n := 0
+	for _, r := range late {
+		if !r.StartedAt.After(deadline) {
+			n++
+		}
+	}
+	return n
 }
 
 // lateReason says in words which results arrived late, naming the first

@@ -139,7 +139,13 @@ func (r *Roller) branch(ctx context.Context, b store.Branch, have map[string]sto
 		}
 		old, rolled := have[day.Date]
 		started = started || rolled
-		if rolled && now.Sub(day.Closing) > recheck {
+		var changed []store.MaintenanceRecord
+		if rolled {
+			changed = windowsChanged(rules.Stored(), b.ID, d, day, old.RolledAt)
+		}
+		// A window added or deleted since the roll-up revises the day
+		// whatever its age; otherwise only the recheck window does.
+		if rolled && now.Sub(day.Closing) > recheck && len(changed) == 0 {
 			continue
 		}
 		recv, err := r.Store.ReceivedResults(ctx, b.ID, day.SweepFrom.Add(-readiness.Grace), day.Closing)
@@ -159,17 +165,29 @@ func (r *Roller) branch(ctx context.Context, b store.Branch, have map[string]sto
 		up := Facts(b.ID, d, day, j, rs, Staleness(cal.Spec()), now)
 		if rolled {
 			if sameDay(old, up.Day) {
+				if len(changed) > 0 {
+					// Written again all the same, so that its roll-up
+					// time passes the window and it is not judged again.
+					out = append(out, up)
+				}
 				continue
 			}
 			st.Revised++
-			up.Revision = laterRevision(old, up.Day, recv, cal.Location(), now)
+			up.Revision = laterRevision(old, up.Day, recv, changed, cal.Location(), now)
 		} else {
-			known, late := receivedBy(recv, day.Deadline.Add(ShipAllowance))
-			jd, err := readiness.Judge(d, cal, day.Date, known, now)
+			// What was known at the deadline: the results received by
+			// then, and the stored windows made by then.
+			cut := day.Deadline.Add(ShipAllowance)
+			known, late := receivedBy(recv, cut)
+			dd, _, err := rules.AsOf(date, cut)
 			if err != nil {
 				return nil, err
 			}
-			up.Revision = firstRevision(b.ID, j, jd, late, cal.Location(), now)
+			jd, err := readiness.Judge(dd, cal, day.Date, known, now)
+			if err != nil {
+				return nil, err
+			}
+			up.Revision = firstRevision(b.ID, j, jd, late, windowsChanged(rules.Stored(), b.ID, d, day, cut), cal.Location(), now)
 		}
 		out = append(out, up)
 	}

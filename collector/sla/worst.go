@@ -64,7 +64,7 @@ func ToReady(days []store.SLADay, from, to string) []Bucket {
 	}
 	out = append(out, Bucket{Label: "never"})
 	for _, d := range days {
-		if d.Date < from || d.Date > to || d.Verdict == "closed" {
+		if d.Date < from || d.Date > to || !store.Due(d.Verdict) {
 			continue
 		}
 		if d.ToReadySeconds == nil {

@@ -9,7 +9,7 @@ import (
 )
 
 // Dimensions of the second rollup level. Bank, region rows sum day rows
-// (closed days left out); device kind, vendor and model rows sum device rows.
+// (closed days and days wholly in maintenance left out); device kind, vendor and model rows sum device rows.
 const (
 	DimBank   = "bank"
 	DimRegion = "region"
@@ -124,7 +124,7 @@ func (ts Totals) get(dim, date, group string) *SLATotal {
 // Add adds (sign 1) or takes away (sign -1) a branch-day's rows.
 func (ts Totals) Add(r SLARollup, sign int) {
 	d := r.Day
-	if d.Verdict != "closed" {
+	if Due(d.Verdict) {
 		for _, t := range []*SLATotal{ts.get(DimBank, d.Date, "bank"), ts.get(DimRegion, d.Date, d.Region), ts.get(DimBranchMonth, d.Date[:min(7, len(d.Date))], d.Branch)} {
 			t.Due += sign
 			switch d.Verdict {
@@ -275,5 +275,5 @@ func SLABranchSumsSQL(concat, p1, p2 string, byMonth bool) string {
 		" sum(CASE WHEN verdict = 'ready' THEN 1 ELSE 0 END), sum(CASE WHEN verdict = 'ready_degraded' THEN 1 ELSE 0 END)," +
 		" sum(CASE WHEN verdict = 'unknown' THEN 1 ELSE 0 END), sum(CASE WHEN to_ready_ms IS NULL THEN 1 ELSE 0 END)," +
 		" coalesce(" + fmt.Sprintf(concat, bucket) + ", ''), sum(device_ms), sum(up_ms), sum(failures), sum(repairs), sum(repair_ms), 0" +
-		" FROM sla_days WHERE date >= " + p1 + " AND date <= " + p2 + " AND verdict <> 'closed' GROUP BY " + group
+		" FROM sla_days WHERE date >= " + p1 + " AND date <= " + p2 + " AND verdict NOT IN ('closed', 'maintenance') GROUP BY " + group
 }

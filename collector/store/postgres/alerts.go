@@ -56,13 +56,16 @@ func (s *Store) Enqueue(ctx context.Context, ms []notify.Message) error {
 
 // Claim leases the deliverable head rows of the outbox. SKIP LOCKED lets
 // several collectors claim at once without waiting on, or sharing, a row.
+// The state is checked again where rows are locked: under READ COMMITTED a
+// row another claimer delivered after this statement's snapshot is
+// re-read when locked, and only the locking conditions see its new state.
 func (s *Store) Claim(ctx context.Context, now time.Time, n int, lease time.Duration) ([]outbox.Row, error) {
 	rows, err := s.pool.Query(ctx, `WITH heads AS (
 			SELECT DISTINCT ON (incident, notifier, target) seq FROM outbox WHERE state = 'pending'
 			ORDER BY incident, notifier, target, seq),
 		pick AS (
 			SELECT o.seq FROM outbox o JOIN heads h ON o.seq = h.seq
-			WHERE o.not_before <= $1 AND o.claimed_until <= $1
+			WHERE o.state = 'pending' AND o.not_before <= $1 AND o.claimed_until <= $1
 			ORDER BY o.seq LIMIT $2 FOR UPDATE OF o SKIP LOCKED)
 		UPDATE outbox SET claimed_until = $3 FROM pick WHERE outbox.seq = pick.seq
 		RETURNING outbox.seq, outbox.message, outbox.attempts, outbox.not_before, outbox.state, outbox.last_error,

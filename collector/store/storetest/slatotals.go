@@ -78,7 +78,8 @@ func testSLATotals(t *testing.T, open Opener) {
 	south.Day.Region, south.Devices[0].Region, south.Devices[0].Vendor = "south", "south", ""
 	put(slaRollup("br-001", "2026-03-01", "ready", &early, "atm-01", "atm-02"),
 		slaRollup("br-002", "2026-03-01", "ready_degraded", &late, "atm-01"),
-		slaRollup("br-002", "2026-03-02", "closed", nil, "atm-01"), south)
+		slaRollup("br-002", "2026-03-02", "closed", nil, "atm-01"), south,
+		slaRollup("br-004", "2026-03-01", "maintenance", nil)) // not due: the bank's due days stay 3
 	put(slaRollup("br-001", "2026-03-02", "not_ready", &later, "atm-01"))
 	// Re-rolls: a day changes verdict and loses a device; another day is
 	// replaced by the same figures.
@@ -171,6 +172,8 @@ func testSLABranchSums(t *testing.T, open Opener) {
 		slaRollup("br-001", "2026-03-03", "unknown", nil, "atm-01"), slaRollup("br-001", "2026-04-01", "ready_degraded", &b, "atm-01"),
 		slaRollup("br-001", "2026-04-02", "closed", nil, "atm-01"), slaRollup("br-002", "2026-03-05", "not_ready", &c, "pc-01"),
 		slaRollup("br-002", "2026-05-01", "ready", &a, "pc-01"),
+		// Wholly in maintenance: not due, so not summed (rs[1:6] are).
+		slaRollup("br-002", "2026-03-06", "maintenance", nil, "pc-01"),
 	}
 	if err := s.PutSLARollups(ctx, rs); err != nil {
 		t.Fatal(err)
@@ -186,7 +189,7 @@ func testSLABranchSums(t *testing.T, open Opener) {
 			if byMonth {
 				key = r.Day.Date[:7]
 			}
-			if r.Day.Verdict == "closed" {
+			if !store.Due(r.Day.Verdict) {
 				continue
 			}
 			tt := store.Totals{}

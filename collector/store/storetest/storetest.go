@@ -51,6 +51,7 @@ func Run(t *testing.T, open Opener) {
 		{"the day rows summed per branch and month equal the sums of the rows", testSLABranchSums},
 		{"SLA revisions are kept per branch-day in order and never replaced", testSLARevisions},
 		{"results read back with the time they were received", testReceivedResults},
+		{"maintenance windows are kept with who and why, and a deleted one stays marked deleted", testMaintenance},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.run(t, open) })
 	}
