@@ -208,9 +208,16 @@ func (e *Engine) judge(ctx context.Context, b store.Branch, x described, date st
 	}
 	local := now.In(cal.Location())
 	s.LocalTime = local.Format(localTimeFormat)
-	if date == "" {
+	if date == "" || date == local.Format(time.DateOnly) {
 		date = local.Format(time.DateOnly)
-	} else if date != local.Format(time.DateOnly) {
+		// Today: the cached current descriptor, with the windows made on
+		// the board or API that cover the branch.
+		ms, err := loadMaintenance(ctx, e.Store, store.Branch{ID: b.ID, Descriptor: d}, nil)
+		if err != nil {
+			return s, fmt.Errorf("branch %s: %w", b.ID, err)
+		}
+		d = withStored(d, b.ID, ms, func(m store.MaintenanceRecord) bool { return m.DeletedAt.IsZero() })
+	} else {
 		// A past (or future) day is judged by the descriptor in force on
 		// it, not today's; today is judged with the cached current one
 		// (the SLA roll-up and the signed record judge every day by its
