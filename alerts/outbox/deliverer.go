@@ -21,7 +21,7 @@ const (
 	DefaultMinBackoff    = 2 * time.Second
 	DefaultMaxBackoff    = 5 * time.Minute
 	DefaultMaxRetryAfter = 15 * time.Minute
-	DefaultMaxInlineWait = 3 * time.Second
+	DefaultMaxInlineWait = 250 * time.Millisecond
 )
 
 // Deliverer is the delivery loop. It claims rows from the Store, sends each
@@ -40,7 +40,10 @@ const (
 // oldest pending row of each route); pace per target comes from the
 // notifier (notify.Paced): rows of a target are sent one at a time, at
 // least Pace apart, and a row that would wait longer than MaxInlineWait is
-// released to the Store for later instead of holding its batch up.
+// released to the Store for later instead of holding its batch up. A round
+// waits for all its routes, so MaxInlineWait is short: one busy channel
+// (operations during a pre-opening wave) must not hold every other
+// channel's messages back by its pace.
 //
 // The zero value of each knob means its Default.
 type Deliverer struct {

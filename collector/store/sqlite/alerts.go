@@ -19,7 +19,7 @@ var _ store.Alerts = (*Store)(nil)
 // tx runs fn in the writer's transaction, so alert writes queue behind and
 // commit with result writes like any other write.
 func (s *Store) tx(ctx context.Context, what string, fn func(ctx context.Context, tx *sql.Tx) (int, error)) (int, error) {
-	n, err := s.submit(ctx, &request{rows: 1, fn: fn})
+	n, err := s.submit(ctx, &request{rows: 1, fn: fn, urgent: true})
 	if err != nil {
 		return 0, fmt.Errorf("sqlite store: %s: %w", what, err)
 	}

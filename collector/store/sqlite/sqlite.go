@@ -30,6 +30,7 @@ type Store struct {
 	mu     sync.RWMutex // guards closed against sends on reqs
 	closed bool
 	reqs   chan *request
+	urgent chan *request
 	done   chan struct{} // closed when the writer has exited
 }
 
@@ -71,10 +72,10 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 		_ = w.close()
 		return nil, fmt.Errorf("sqlite store %s: %w", path, err)
 	}
-	s := &Store{log: log, path: path, rdb: rdb, w: w, reqs: make(chan *request, queueLen), done: make(chan struct{})}
+	s := &Store{log: log, path: path, rdb: rdb, w: w, reqs: make(chan *request, queueLen), urgent: make(chan *request, queueLen), done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
-		w.run(s.reqs)
+		w.run(s.reqs, s.urgent)
 	}()
 	log.Info("store opened", "driver", "sqlite", "path", path, "schema_version", len(ms))
 	return s, nil
@@ -133,6 +134,14 @@ func openReaderDB(ctx context.Context, path string) (*sql.DB, error) {
 	return db, nil
 }
 
+// queue is where req waits for the writer.
+func (s *Store) queue(req *request) chan *request {
+	if req.urgent {
+		return s.urgent
+	}
+	return s.reqs
+}
+
 // Close waits for queued writes to commit, then releases the database. Later
 // writes fail with ErrClosed. Calling Close again returns nil.
 func (s *Store) Close() error {
@@ -143,6 +152,7 @@ func (s *Store) Close() error {
 	}
 	s.closed = true
 	close(s.reqs)
+	close(s.urgent)
 	s.mu.Unlock()
 	<-s.done
 	werr := errors.Join(s.w.cp.close(), s.w.close())
@@ -169,7 +179,7 @@ func (s *Store) submit(ctx context.Context, req *request) (int, error) {
 		return 0, fmt.Errorf("sqlite store %s: %w", s.path, ErrClosed)
 	}
 	select {
-	case s.reqs <- req:
+	case s.queue(req) <- req:
 		s.mu.RUnlock()
 	case <-ctx.Done():
 		s.mu.RUnlock()

@@ -31,6 +31,8 @@ type request struct {
 	prune []any
 	// exec, when set, runs one statement: exec[0] is the SQL, the rest its arguments.
 	exec []any
+	// urgent puts the request before queued bulk writes.
+	urgent bool
 	// fn, when set, runs arbitrary statements inside the writer's transaction.
 	fn    func(ctx context.Context, tx *sql.Tx) (int, error)
 	reply chan reply
@@ -98,25 +100,58 @@ func (w *writer) insert(n int) (*sql.Stmt, error) {
 	return st, nil
 }
 
-// run serves requests until reqs is closed and drained.
-func (w *writer) run(reqs <-chan *request) {
-	for req := range reqs {
-		group, rows := []*request{req}, req.rows
-	drain:
-		for rows < groupRows {
+// run serves requests until both queues are closed and drained. Urgent
+// requests (the alert engine's and the outbox's small writes) go before
+// queued bulk ones, so a notification does not wait behind seconds of
+// ingest when the writer is saturated; both kinds commit together.
+func (w *writer) run(reqs, urgent <-chan *request) {
+	for reqs != nil || urgent != nil {
+		var req *request
+		select {
+		case r, ok := <-urgent:
+			if !ok {
+				urgent = nil
+				continue
+			}
+			req = r
+		default:
 			select {
+			case r, ok := <-urgent:
+				if !ok {
+					urgent = nil
+					continue
+				}
+				req = r
 			case r, ok := <-reqs:
 				if !ok {
-					break drain
+					reqs = nil
+					continue
 				}
-				group = append(group, r)
-				rows += r.rows
-			default:
-				break drain
+				req = r
 			}
 		}
+		group, rows := []*request{req}, req.rows
+		group, rows = drain(urgent, group, rows)
+		group, _ = drain(reqs, group, rows)
 		w.commit(group)
 	}
+}
+
+// drain adds the requests already waiting on q to group, up to groupRows.
+func drain(q <-chan *request, group []*request, rows int) ([]*request, int) {
+	for q != nil && rows < groupRows {
+		select {
+		case r, ok := <-q:
+			if !ok {
+				return group, rows
+			}
+			group = append(group, r)
+			rows += r.rows
+		default:
+			return group, rows
+		}
+	}
+	return group, rows
 }
 
 // commit writes group in one transaction and answers each request. When the
