@@ -75,6 +75,17 @@ func (d *Deliverer) retry(ctx context.Context, k route, r Row, ne *notify.Error)
 	next := now.Add(wait)
 	d.pacer.hold(k, next)
 	d.Metrics.Failed(k.notifier, ne.Reason, false)
+	if ne.RetryAfter > 0 {
+		// The remote asked for a pause (a 429): not a failure of this
+		// message, so it does not count as an attempt, and the backoff of
+		// a later real failure does not grow from it.
+		if err := d.Store.Release(ctx, r.Seq, next); err != nil && ctx.Err() == nil {
+			d.Log.Error("outbox could not record a rate-limit wait", "seq", r.Seq, "err", err)
+		}
+		d.Log.Warn("notification held back: the remote asked to wait", "incident", r.Message.IncidentID, "notifier", k.notifier,
+			"target", k.target, "reason", ne.Reason, "retry_in", wait.Round(time.Millisecond))
+		return
+	}
 	if err := d.Store.Retry(ctx, r.Seq, ne.Error(), next); err != nil && ctx.Err() == nil {
 		d.Log.Error("outbox could not record a retry", "seq", r.Seq, "err", err)
 	}
