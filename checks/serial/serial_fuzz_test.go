@@ -75,7 +75,7 @@ func FuzzFrames(f *testing.F) {
 		port := &replyPort{reply: reply, step: int(step%16) + 1}
 		chk, err := New(c, Hardware{Opener: replyOpener{port}, USB: fakeUSB{}})
 		if err != nil {
-			t.Skip(err)
+			t.Fatalf("golden config does not compile: %v", err)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
