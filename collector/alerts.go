@@ -56,22 +56,11 @@ func buildAlerts(o ServerOptions, mux auth.Mux, reg *prometheus.Registry, login 
 		return nil, nil
 	}
 	ao := o.Alerts
-	if ao.Getenv == nil {
-		ao.Getenv = os.Getenv
-	}
 	cfg := ao.Config
 	if ao.Lease == 0 {
 		ao.Lease = cfg.OutboxLease
 	}
-	tmpl, err := cfg.ReadTemplates(ao.Dir, os.ReadFile)
-	if err != nil {
-		return nil, err
-	}
-	pol, err := alerts.New(cfg.Config, tmpl)
-	if err != nil {
-		return nil, err
-	}
-	secrets, err := cfg.Resolve(ao.Dir, ao.Getenv)
+	pol, secrets, err := compileAlerts(ao)
 	if err != nil {
 		return nil, err
 	}
@@ -158,16 +147,25 @@ func (p *alertParts) run(ctx context.Context, log *slog.Logger) (wait func()) {
 // secrets) so that a mistake stops the collector at start with a clear
 // error instead of turning alerts off.
 func CheckAlerts(o AlertOptions) error {
+	_, _, err := compileAlerts(o)
+	return err
+}
+
+// compileAlerts reads the templates and secrets the configuration names
+// and compiles the engine's policy: what both start-up's check and the
+// server need.
+func compileAlerts(o AlertOptions) (*alerts.Policy, alerting.Secrets, error) {
 	if o.Getenv == nil {
 		o.Getenv = os.Getenv
 	}
 	tmpl, err := o.Config.ReadTemplates(o.Dir, os.ReadFile)
 	if err != nil {
-		return err
+		return nil, alerting.Secrets{}, err
 	}
-	if _, err := alerts.New(o.Config.Config, tmpl); err != nil {
-		return err
+	pol, err := alerts.New(o.Config.Config, tmpl)
+	if err != nil {
+		return nil, alerting.Secrets{}, err
 	}
-	_, err = o.Config.Resolve(o.Dir, o.Getenv)
-	return err
+	secrets, err := o.Config.Resolve(o.Dir, o.Getenv)
+	return pol, secrets, err
 }
