@@ -92,6 +92,15 @@ func startAlertCollector(t *testing.T, slackFake *slacktest.Server, dbPath strin
 	env := map[string]string{"SLACK_TOKEN": "xoxb-test", "SLACK_SIGNING": slackSecret}
 	srv := NewServer(ServerOptions{Store: st, Tokens: tokens, Users: users, Log: log, Now: clk.Now,
 		Alerts: AlertOptions{Config: cfg, Getenv: func(k string) string { return env[k] }, Tick: 50 * time.Millisecond}})
+	addr := serveAlerting(t, ctx, cancel, srv, st)
+	return &alertCollector{url: "http://" + addr, slack: slackFake, clock: clk, svc: srv.alerts.svc}
+}
+
+// serveAlerting serves srv, which must run an alert engine, on a loopback
+// port until the test ends, then stops it and closes its store; it returns
+// the address.
+func serveAlerting(t *testing.T, ctx context.Context, cancel context.CancelFunc, srv *Server, st interface{ Close() error }) string {
+	t.Helper()
 	if srv.alerts == nil {
 		t.Fatal("the server has no alert engine")
 	}
@@ -109,7 +118,7 @@ func startAlertCollector(t *testing.T, slackFake *slacktest.Server, dbPath strin
 		<-done
 		st.Close()
 	})
-	return &alertCollector{url: "http://" + ln.Addr().String(), slack: slackFake, clock: clk, svc: srv.alerts.svc}
+	return ln.Addr().String()
 }
 
 // send posts one batch of results (agent time = the collector's clock).

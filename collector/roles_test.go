@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -80,23 +79,7 @@ func startScopeEnv(t *testing.T) *scopeEnv {
 	srv := NewServer(ServerOptions{Store: st, Tokens: tokens, Users: users, Log: log, Now: clk.Now, Reload: func() error { return nil },
 		Alerts:    AlertOptions{Config: cfg, Getenv: func(string) string { return "secret" }, Tick: 50 * time.Millisecond},
 		RecordKey: ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))})
-	if srv.alerts == nil {
-		t.Fatal("the server has no alert engine")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = srv.Serve(ctx, ln)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		st.Close()
-	})
+	serveAlerting(t, ctx, cancel, srv, st)
 	env := &scopeEnv{srv: srv, svc: srv.alerts.svc, clk: clk, incidents: map[string]string{}}
 	for _, at := range []string{"08:10", "08:15"} {
 		tm, _ := time.Parse("2006-01-02 15:04", "2026-11-24 "+at)
