@@ -59,6 +59,10 @@ type Engine struct {
 	descs   map[string]described // descriptors by branch, see fits
 	flights map[string]*flight   // judgements under way by branch
 	zones   zone.Cache
+	// windows are the maintenance windows made on the board or API, read
+	// once for many judgements (see storedWindows).
+	windows   []store.MaintenanceRecord
+	windowsAt time.Time
 }
 
 type cached struct {
@@ -212,10 +216,11 @@ func (e *Engine) judge(ctx context.Context, b store.Branch, x described, date st
 		date = local.Format(time.DateOnly)
 		// Today: the cached current descriptor, with the windows made on
 		// the board or API that cover the branch.
-		ms, err := loadMaintenance(ctx, e.Store, store.Branch{ID: b.ID, Descriptor: d}, nil)
+		all, err := e.storedWindows(ctx, now)
 		if err != nil {
 			return s, fmt.Errorf("branch %s: %w", b.ID, err)
 		}
+		ms := windowsOf(all, store.Branch{ID: b.ID, Descriptor: d}, nil)
 		d = withStored(d, b.ID, ms, func(m store.MaintenanceRecord) bool { return m.DeletedAt.IsZero() })
 	} else {
 		// A past (or future) day is judged by the descriptor in force on
@@ -302,5 +307,35 @@ func (e *Engine) maxAge() time.Duration {
 func (e *Engine) InvalidateAll() {
 	e.mu.Lock()
 	e.cache = nil
+	e.windows, e.windowsAt = nil, time.Time{}
 	e.mu.Unlock()
+}
+
+// windowsTTL bounds how long the stored maintenance windows are reused: a
+// window made here drops them at once (InvalidateAll); one made on another
+// collector is seen within this.
+const windowsTTL = 30 * time.Second
+
+// storedWindows returns the maintenance windows made on the board or API,
+// reading them from the store at most once per windowsTTL instead of once
+// per branch judged (a board refresh judges thousands).
+func (e *Engine) storedWindows(ctx context.Context, now time.Time) ([]store.MaintenanceRecord, error) {
+	m, ok := e.Store.(store.Maintenance)
+	if !ok {
+		return nil, nil
+	}
+	e.mu.Lock()
+	ws, at := e.windows, e.windowsAt
+	e.mu.Unlock()
+	if !at.IsZero() && now.Sub(at) < windowsTTL && !now.Before(at) {
+		return ws, nil
+	}
+	ws, err := m.MaintenanceWindows(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("maintenance windows: %w", err)
+	}
+	e.mu.Lock()
+	e.windows, e.windowsAt = ws, now
+	e.mu.Unlock()
+	return ws, nil
 }

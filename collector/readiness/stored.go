@@ -31,6 +31,12 @@ func loadMaintenance(ctx context.Context, st any, b store.Branch, vs []store.Des
 	if err != nil {
 		return nil, fmt.Errorf("maintenance windows: %w", err)
 	}
+	return windowsOf(all, b, vs), nil
+}
+
+// windowsOf picks from all the windows that apply to branch b: by its id,
+// or the region of any of its versions.
+func windowsOf(all []store.MaintenanceRecord, b store.Branch, vs []store.DescriptorVersion) []store.MaintenanceRecord {
 	regions := map[string]bool{}
 	for _, v := range vs {
 		if v.Descriptor != nil && v.Descriptor.Region != "" {
@@ -46,7 +52,7 @@ func loadMaintenance(ctx context.Context, st any, b store.Branch, vs []store.Des
 			out = append(out, w)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // withStored returns d with the stored windows that apply to it (a live
