@@ -9,6 +9,7 @@ import (
 	"path"
 	"path/filepath"
 	"text/template"
+	"time"
 
 	"github.com/goreleaser/nfpm/v2"
 	"github.com/goreleaser/nfpm/v2/deb"
@@ -27,7 +28,8 @@ type options struct {
 	Out         string // where the .deb files go
 	Version     string // a Debian version (debianVersion)
 	Maintainer  string
-	Compression string // nfpm's deb compression: xz, gzip, zstd, none
+	Compression string    // nfpm's deb compression: xz, gzip, zstd, none
+	Now         time.Time // the packages' time stamp when SOURCE_DATE_EPOCH is unset
 }
 
 // build writes one .deb per spec and architecture into opts.Out and
@@ -101,7 +103,12 @@ func packageInfo(opts options, s spec, arch, stage string) (*nfpm.Info, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", s.Conffile.Source, err)
 	}
-	staged := map[string]string{"unit": unit, "conffile": conf}
+	mtime := modtimeOf(opts)
+	changelog, err := gzipped(debianChangelog(s.Name, opts, mtime))
+	if err != nil {
+		return nil, err
+	}
+	staged := map[string]string{"unit": unit, "conffile": conf, "changelog.gz": changelog}
 	for name, text := range staged {
 		if err := os.WriteFile(filepath.Join(stage, name), []byte(text), 0o644); err != nil {
 			return nil, err
@@ -126,6 +133,7 @@ func packageInfo(opts options, s spec, arch, stage string) (*nfpm.Info, error) {
 	for _, p := range s.Share {
 		contents = append(contents, file(filepath.Join(opts.Root, "configs", p), path.Join(shareDir, p), 0o644))
 	}
+	contents = append(contents, file(filepath.Join(stage, "changelog.gz"), path.Join("/usr/share/doc", s.Name, "changelog.gz"), 0o644))
 	for _, p := range s.Docs {
 		contents = append(contents, file(filepath.Join(opts.Root, p), path.Join("/usr/share/doc", s.Name, path.Base(p)), 0o644))
 	}
@@ -137,6 +145,7 @@ func packageInfo(opts options, s spec, arch, stage string) (*nfpm.Info, error) {
 		Description: s.Summary + "\n" + s.Description,
 		Vendor:      "branchready",
 		Homepage:    "https://github.com/branchready/branchready",
+		MTime:       mtime,
 		Overridables: nfpm.Overridables{
 			Suggests: s.Suggests,
 			Contents: contents,

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 const (
@@ -75,7 +76,8 @@ func buildHostPackages() builtPackages {
 
 func buildPackagesFrom(bin, out, arch string) builtPackages {
 	opts := options{Root: repoRoot, BinDir: bin, Out: out, Version: testVersion,
-		Maintainer: "branchready tests <tests@branchready.invalid>", Compression: "gzip:1"}
+		Maintainer: "branchready tests <tests@branchready.invalid>", Compression: "gzip:1",
+		Now: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)}
 	paths, err := build(slog.New(slog.NewTextHandler(io.Discard, nil)), opts, []string{arch})
 	if err != nil {
 		return builtPackages{err: err}

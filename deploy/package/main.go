@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"time"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stderr)) }
@@ -17,7 +18,7 @@ func run(args []string, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	arch := fs.String("arch", "amd64,arm64", "comma-separated Debian `architectures` (amd64, arm64)")
 	version := fs.String("version", "", "version as git describe prints it (default: git describe --tags --always --dirty)")
-	opts := options{}
+	opts := options{Now: time.Now()}
 	fs.StringVar(&opts.Out, "out", "dist", "output `directory`")
 	fs.StringVar(&opts.BinDir, "bin", "bin", "`directory` holding linux-ARCH/ binaries (make cross)")
 	fs.StringVar(&opts.Root, "root", ".", "repository `directory`")

@@ -14,7 +14,7 @@ import (
 type spec struct {
 	Name        string // the package and its binary
 	Summary     string
-	Description string
+	Description string      // lines of at most 80 characters
 	Unit        string      // deploy/systemd/<Unit>
 	Conffile    conffile    // the example configuration, installed as a conffile
 	Share       []string    // configs/<path>, installed under /usr/share/branchready/<path>
@@ -57,9 +57,9 @@ func specs() []spec {
 		{
 			Name:    "branchready-agent",
 			Summary: "bank branch readiness agent",
-			Description: "Checks a bank branch's devices (ATMs, PCs, printers, phone lines, signage, " +
-				"serial and USB devices) before opening and through the day, and ships the " +
-				"results to the branchready collector through a durable spool.",
+			Description: "Checks a bank branch's devices (ATMs, PCs, printers, phone lines,\n" +
+				"signage, serial and USB devices) before opening and through the day, and\n" +
+				"ships the results to the branchready collector through a durable spool.",
 			Unit: "branchready-agent.service",
 			Conffile: conffile{
 				Source: "configs/examples/london-bank-street.yaml", Dest: "/etc/branchready/branch.yaml", Mode: 0o644,
@@ -80,9 +80,9 @@ func specs() []spec {
 		{
 			Name:    "branchready-collector",
 			Summary: "bank branch readiness collector",
-			Description: "Receives the branchready agents' results, judges every branch's readiness " +
-				"before opening, serves the board and the API, and sends alerts. Stores in " +
-				"SQLite, or in PostgreSQL for several collectors.",
+			Description: "Receives the branchready agents' results, judges every branch's\n" +
+				"readiness before opening, serves the board and the API, and sends alerts.\n" +
+				"Stores in SQLite, or in PostgreSQL for several collectors.",
 			Unit: "branchready-collector.service",
 			Conffile: conffile{
 				Source: "configs/collector/collector.yaml", Dest: "/etc/branchready/collector.yaml",
