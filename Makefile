@@ -8,7 +8,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 REVISION ?= $(shell git rev-parse HEAD 2>/dev/null)
 LDFLAGS  := -s -w -X github.com/branchready/branchready/version.version=$(VERSION) -X github.com/branchready/branchready/version.revision=$(REVISION)
 
-.PHONY: all build test test-unit lint demo peers schema cross clean fuzz
+.PHONY: all build test test-unit lint demo peers schema cross package clean fuzz
 
 all: build
 
@@ -22,6 +22,13 @@ cross:
 	GOOS=linux   GOARCH=amd64 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/linux-amd64/   ./cmd/...
 	GOOS=linux   GOARCH=arm64 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/linux-arm64/   ./cmd/...
 	GOOS=windows GOARCH=amd64 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/windows-amd64/ ./cmd/...
+
+# Debian packages of the agent and the collector for amd64 and arm64, from
+# the cross-builds, in dist/ (deploy/package; the version is VERSION made a
+# Debian one, v1.2.3-4-gabc → 1.2.3+4.gabc).
+DIST ?= dist
+package: cross
+	$(GO) run ./deploy/package --arch amd64,arm64 --version '$(VERSION)' --bin $(BIN) --out $(DIST)
 
 # The one command that runs everything: installs missing test peers, then
 # unit and integration tests with the race detector, then the cross-builds.
@@ -64,4 +71,4 @@ schema:
 	$(GO) test ./config -run TestSchemasInConfigsAreCurrent -update
 
 clean:
-	rm -rf $(BIN)
+	rm -rf $(BIN) $(DIST)
