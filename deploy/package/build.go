@@ -118,6 +118,29 @@ func packageInfo(opts options, s spec, arch, stage string) (*nfpm.Info, error) {
 	if err != nil {
 		return nil, err
 	}
+	contents := contentsOf(opts, s, bin, stage)
+	info := &nfpm.Info{
+		Name: s.Name, Arch: arch, Platform: "linux",
+		Version: opts.Version, VersionSchema: "none", // already a Debian version
+		Section: "admin", Priority: "optional",
+		Maintainer:  opts.Maintainer,
+		Description: s.Summary + "\n" + s.Description,
+		Vendor:      "branchready",
+		Homepage:    "https://github.com/branchready/branchready",
+		MTime:       mtime,
+		Overridables: nfpm.Overridables{
+			Suggests: s.Suggests,
+			Contents: contents,
+			Scripts:  scripts,
+			Deb:      nfpm.Deb{Predepends: s.PreDepends, Compression: opts.Compression},
+		},
+	}
+	return nfpm.WithDefaults(info), nil
+}
+
+// contentsOf lists the package's files: the binary, the staged unit and
+// conffile, the directories of its own, the shared configs and the docs.
+func contentsOf(opts options, s spec, bin, stage string) files.Contents {
 	contents := files.Contents{
 		file(bin, "/usr/bin/"+s.Name, 0o755),
 		file(filepath.Join(stage, "unit"), "/usr/lib/systemd/system/"+s.Unit, 0o644),
@@ -137,23 +160,7 @@ func packageInfo(opts options, s spec, arch, stage string) (*nfpm.Info, error) {
 	for _, p := range s.Docs {
 		contents = append(contents, file(filepath.Join(opts.Root, p), path.Join("/usr/share/doc", s.Name, path.Base(p)), 0o644))
 	}
-	info := &nfpm.Info{
-		Name: s.Name, Arch: arch, Platform: "linux",
-		Version: opts.Version, VersionSchema: "none", // already a Debian version
-		Section: "admin", Priority: "optional",
-		Maintainer:  opts.Maintainer,
-		Description: s.Summary + "\n" + s.Description,
-		Vendor:      "branchready",
-		Homepage:    "https://github.com/branchready/branchready",
-		MTime:       mtime,
-		Overridables: nfpm.Overridables{
-			Suggests: s.Suggests,
-			Contents: contents,
-			Scripts:  scripts,
-			Deb:      nfpm.Deb{Predepends: s.PreDepends, Compression: opts.Compression},
-		},
-	}
-	return nfpm.WithDefaults(info), nil
+	return contents
 }
 
 func file(src, dst string, mode os.FileMode) *files.Content {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"flag"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -44,7 +43,7 @@ func run(args []string, stderr io.Writer) int {
 	}
 	opts.Version = v
 	if _, err := build(log, opts, strings.Split(*arch, ",")); err != nil {
-		fmt.Fprintf(stderr, "package: %v\n", err)
+		log.Error("package", "err", err)
 		return 1
 	}
 	return 0
