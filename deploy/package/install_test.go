@@ -30,6 +30,7 @@ var (
 // The packages go through dpkg on this machine: install, run, remove,
 // purge. dpkg needs root; CI runs as root, so there a non-root run fails.
 func TestDpkgInstallsAndRemovesThePackages(t *testing.T) {
+	t.Parallel() // with lintian, which reads the same packages
 	if os.Geteuid() != 0 {
 		testpeer.Missing(t, "dpkg -i needs root")
 	}

@@ -22,7 +22,7 @@ var lintianAllowed = map[string]string{
 // install it); where it is installed, any error or warning beyond the
 // allowed ones fails.
 func TestLintian(t *testing.T) {
-	t.Parallel() // perl, slow (a minute on a loaded machine): alongside dpkg's test
+	t.Parallel() // perl, slow (a minute on a loaded machine): alongside dpkg's test, not after it
 	bin, err := exec.LookPath("lintian")
 	if err != nil {
 		t.Skip("lintian is not installed (apt-get install lintian); it is optional")
