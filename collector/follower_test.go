@@ -232,4 +232,21 @@ func TestIncidentChangesOnAFollowerTakeEffectOnTheLeaderOnce(t *testing.T) {
 			t.Errorf("asking the applied change again answered %d, want 200", code)
 		}
 	})
+	t.Run("a silence made on a follower mutes the incident on the leader at once", func(t *testing.T) {
+		// The leader ticks hourly here: only the follower's wake-up can
+		// make the leader apply the silence within the wait.
+		body := `{"matcher":{"branch":"` + alertBranch + `"},"end":"` + clk.Now().Add(time.Hour).UTC().Format(time.RFC3339) + `","comment":"ATM vendor on site"}`
+		req, _ := http.NewRequest(http.MethodPost, c.url+"/api/v1/silences", strings.NewReader(body))
+		req.SetBasicAuth("ops", "pw")
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusCreated {
+			t.Fatalf("creating a silence on the follower answered %d, want 201", resp.StatusCode)
+		}
+		waitFor(t, "the incident muted by the silence", func() bool { return incidentOf(t, c.store, id).MutedBy != "" })
+	})
 }
