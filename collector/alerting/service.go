@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -67,6 +68,10 @@ type Service struct {
 	mu      sync.Mutex
 	settled chan struct{}
 	pruned  time.Time
+	// maint are the live maintenance windows made on the board or API, as
+	// last read; windows caches them compiled, by id and zone.
+	maint   []store.MaintenanceRecord
+	windows map[string]*calendar.CompiledWindow
 }
 
 // ErrNotRunning is returned by work that needs this process's engine loop
@@ -104,7 +109,8 @@ func New(o Options) *Service {
 		o.CommandWait = DefaultCommandWait
 	}
 	return &Service{o: o, in: make(chan func(context.Context), queueLen), branches: map[string]*branch{}, seen: map[alerts.Key]time.Time{},
-		wakeCommands: make(chan struct{}, 1), wakeSilences: make(chan struct{}, 1), settled: make(chan struct{})}
+		wakeCommands: make(chan struct{}, 1), wakeSilences: make(chan struct{}, 1), settled: make(chan struct{}),
+		windows: map[string]*calendar.CompiledWindow{}}
 }
 
 // Observe hands the engine results that ingest has just stored. It blocks
@@ -258,8 +264,20 @@ func (s *Service) refresh(ctx context.Context) error {
 		}
 		s.silences = append(s.silences, sil)
 	}
+	if ws, err := s.readMaintenance(ctx); err != nil {
+		// The windows last read keep muting: a database hiccup must not
+		// unmute a branch in maintenance.
+		s.o.Log.Warn("alerts: maintenance windows not refreshed", "err", err)
+	} else {
+		s.maint = ws
+		s.forgetWindows(ws)
+	}
+	now := s.o.Now()
 	for _, b := range s.branches {
 		b.Silences = s.silences
+		if len(s.maint) > 0 {
+			b.Silences = append(slices.Clip(s.silences), s.windowSilences(s.maint, b, now)...)
+		}
 	}
 	return nil
 }

@@ -28,6 +28,9 @@ type Alerting interface {
 	ExpireSilence(ctx context.Context, id, by string) error
 	DeleteSilence(ctx context.Context, id, by string) error
 	Silences(ctx context.Context, since time.Time) ([]alerts.Silence, error)
+	// Muter describes, in words, the silence or maintenance window an
+	// incident's MutedBy names.
+	Muter(ctx context.Context, id string) string
 }
 
 // RegisterAlerts adds the incident and silence routes:

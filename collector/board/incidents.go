@@ -107,8 +107,10 @@ func RegisterAlerts(mux auth.Mux, a api.Alerting, dir api.Directory, problems fu
 			http.Error(w, "cannot load the incident", http.StatusInternalServerError)
 			return
 		}
+		muter := a.Muter(r.Context(), inc.MutedBy)
 		render(w, log, "incident.html", map[string]any{"Incident": inc, "Sent": sent, "Open": inc.Open(),
-			"CanAck": api.Person(r).Role.Can(auth.Acknowledge), "Nonce": nonce(), "Queued": r.URL.Query().Get("queued") != ""})
+			"CanAck": api.Person(r).Role.Can(auth.Acknowledge), "Nonce": nonce(), "Queued": r.URL.Query().Get("queued") != "",
+			"Muter": muter, "InMaintenance": strings.HasPrefix(muter, "maintenance window")})
 	})
 	h("POST /incidents/{id}/act", auth.Acknowledge, func(w http.ResponseWriter, r *http.Request) {
 		if !sameOrigin(r) {
