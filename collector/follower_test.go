@@ -214,6 +214,9 @@ func TestIncidentChangesOnAFollowerTakeEffectOnTheLeaderOnce(t *testing.T) {
 		if err != nil || cmd.State != store.CommandPending {
 			t.Fatalf("the command is %+v, %v; want it pending", cmd, err)
 		}
+		if code := c.act(t, "inc-unknown", "ack", "", "ack-unknown"); code != http.StatusNotFound {
+			t.Errorf("ack of an unknown incident with no leader answered %d, want 404 at once", code)
+		}
 	})
 	bGate.open.Store(true)
 	t.Run("the next leader applies the kept change once", func(t *testing.T) {

@@ -61,6 +61,18 @@ func (s *Service) Submit(ctx context.Context, c Command) error {
 	if err := c.validate(); err != nil {
 		return err
 	}
+	// A retried request is answered by its command's outcome, whatever
+	// became of the incident since.
+	if c.Key != "" {
+		if rec, err := s.o.Store.Command(ctx, c.Key); err == nil && rec.State != store.CommandPending {
+			return outcomeOf(rec)
+		}
+	}
+	// An incident the store does not know, or knows resolved, is refused
+	// here at once rather than queued for a leader that may be a while.
+	if rec, err := s.o.Store.Incident(ctx, c.Incident); errors.Is(err, store.ErrNotFound) || (err == nil && rec.State == store.ResolvedState) {
+		return fmt.Errorf("incident %s: %w", c.Incident, ErrUnknownIncident)
+	}
 	if c.Key == "" {
 		c.Key = newID("cmd")
 	}
