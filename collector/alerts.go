@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -21,6 +22,7 @@ import (
 	"github.com/branchready/branchready/collector/api"
 	"github.com/branchready/branchready/collector/auth"
 	"github.com/branchready/branchready/collector/board"
+	"github.com/branchready/branchready/collector/store"
 )
 
 // AlertOptions are what the alert engine is built from.
@@ -36,6 +38,10 @@ type AlertOptions struct {
 	Lease time.Duration
 	// Tick is how often time advances for every branch; default 20s.
 	Tick time.Duration
+	// CommandWait bounds how long an acknowledgement asked of a collector
+	// waits for the alert engine's outcome before answering "accepted";
+	// alerting.DefaultCommandWait when zero (shortened in tests).
+	CommandWait time.Duration
 }
 
 // alertParts is the running alert engine of a server.
@@ -81,20 +87,15 @@ func buildAlerts(o ServerOptions, mux auth.Mux, reg *prometheus.Registry, login 
 		}}
 	m := alerting.NewMetrics()
 	m.Register(reg)
-	svc := alerting.New(alerting.Options{Store: st, Policy: pol, Log: o.Log, Now: o.Now, Decided: d.Kick, Tick: ao.Tick, Metrics: m})
+	var signal func(context.Context, string) error
+	if sg, ok := o.Store.(store.CommandSignal); ok {
+		signal = sg.Signal
+	}
+	svc := alerting.New(alerting.Options{Store: st, Policy: pol, Log: o.Log, Now: o.Now, Decided: d.Kick, Tick: ao.Tick, Metrics: m,
+		Signal: signal, CommandWait: ao.CommandWait})
 	api.RegisterAlerts(mux, svc, o.Store, o.Now, o.Log, login)
 	board.RegisterAlerts(mux, svc, o.Store, func() []string { return problems(d) }, o.Now, o.Log, login)
-	onAction := func(ctx context.Context, a slack.Action) error {
-		by := a.UserName
-		if by == "" {
-			by = a.User
-		}
-		by += " (Slack)"
-		if a.Kind == notify.Snooze {
-			return svc.Snooze(ctx, a.IncidentID, by, a.Snooze)
-		}
-		return svc.Ack(ctx, a.IncidentID, by)
-	}
+	onAction := slackAction(svc, o.Log)
 	p := &alertParts{svc: svc, deliver: d, secrets: secrets, policyOK: true}
 	if secrets.SigningSecret != "" {
 		mux.Handle("POST /slack/interactions", slack.NewInteractions(slack.InteractionOptions{
@@ -108,6 +109,35 @@ func buildAlerts(o ServerOptions, mux auth.Mux, reg *prometheus.Registry, login 
 		o.Log.Info("alerts: no route is configured; incidents are tracked and shown on the board, nothing is sent")
 	}
 	return p, nil
+}
+
+// slackWait is how long a button press waits for the alert engine: Slack
+// shows the user an error when the answer takes over three seconds.
+const slackWait = 2 * time.Second
+
+// slackAction applies a button pressed in Slack through the command queue,
+// so that it works on whichever collector the press reaches. A press the
+// engine has not applied within slackWait is kept and answered as done:
+// the message in Slack changes once the leader applies it.
+func slackAction(svc *alerting.Service, log *slog.Logger) slack.ActionFunc {
+	return func(ctx context.Context, a slack.Action) error {
+		by := a.UserName
+		if by == "" {
+			by = a.User
+		}
+		c := alerting.Command{Key: a.Key, Incident: a.IncidentID, Action: alerting.ActAck, By: by + " (Slack)"}
+		if a.Kind == notify.Snooze {
+			c.Action, c.Snooze = alerting.ActSnooze, a.Snooze
+		}
+		ctx, cancel := context.WithTimeout(ctx, slackWait)
+		defer cancel()
+		err := svc.Submit(ctx, c)
+		if errors.Is(err, alerting.ErrQueued) {
+			log.Info("slack button queued: the alert engine applies it when available", "incident", c.Incident, "action", c.Action, "by", c.By)
+			return nil
+		}
+		return err
+	}
 }
 
 // problems lists the notifiers' configuration errors in words.

@@ -72,6 +72,13 @@ type alertCollector struct {
 
 func startAlertCollector(t *testing.T, slackFake *slacktest.Server, dbPath string) *alertCollector {
 	t.Helper()
+	users, _ := auth.NewUsers(nil)
+	return startAlertCollectorWith(t, slackFake, dbPath, users)
+}
+
+// startAlertCollectorWith is startAlertCollector with people who can log in.
+func startAlertCollectorWith(t *testing.T, slackFake *slacktest.Server, dbPath string, users *auth.Users) *alertCollector {
+	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ctx, cancel := context.WithCancel(context.Background())
 	st, err := sqlite.Open(ctx, dbPath, log)
@@ -81,7 +88,6 @@ func startAlertCollector(t *testing.T, slackFake *slacktest.Server, dbPath strin
 	clk := &clock{}
 	clk.Set(nyAt("08:10"))
 	tokens, _ := auth.NewTokens(map[string]string{alertBranch: auth.HashToken(alertToken)})
-	users, _ := auth.NewUsers(nil)
 	cfg := alerting.Config{Config: alerts.Config{BaseURL: "https://board.example",
 		Routing: alerts.Routing{
 			Default:    []alerts.Target{{Notifier: "slack", Target: "#branches"}},

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/branchready/branchready/collector/leader"
+	"github.com/branchready/branchready/collector/store"
 	"github.com/branchready/branchready/result"
 )
 
@@ -72,10 +73,18 @@ func (s *Server) lead(ctx context.Context) {
 		if s.leader.feed != nil {
 			sub = s.subscribe(ctx)
 		}
+		sig, _ := s.store.(store.CommandSignal)
+		var signals store.SignalListener
+		if sig != nil {
+			signals = s.listenSignals(ctx, sig)
+		}
 		wait := s.alerts.run(ctx, s.log)
 		defer wait()
 		if s.leader.feed != nil {
 			wg.Go(func() { s.follow(ctx, sub) })
+		}
+		if sig != nil {
+			wg.Go(func() { s.hearSignals(ctx, sig, signals) })
 		}
 	}
 	if s.retention.Load() > 0 {
@@ -123,6 +132,42 @@ func (s *Server) follow(ctx context.Context, sub leader.Subscription) {
 			continue
 		}
 		s.alerts.svc.Observe(ctx, st.Branch, rs)
+	}
+}
+
+// listenSignals listens for other collectors' wake-ups (a queued command,
+// a changed silence), retrying until it works or ctx ends.
+func (s *Server) listenSignals(ctx context.Context, sig store.CommandSignal) store.SignalListener {
+	for {
+		l, err := sig.ListenSignals(ctx)
+		if err == nil || ctx.Err() != nil {
+			return l
+		}
+		s.log.Error("alerts: cannot hear commands queued on other collectors; retrying (they apply at the next tick meanwhile)", "err", err)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// hearSignals wakes the alert engine for each wake-up another collector
+// sent. A wake-up lost while listening again is covered by the engine's
+// tick, which applies queued commands and re-reads silences.
+func (s *Server) hearSignals(ctx context.Context, sig store.CommandSignal, l store.SignalListener) {
+	for l != nil {
+		what, err := l.Next(ctx)
+		if err != nil {
+			_ = l.Close()
+			if ctx.Err() != nil {
+				return
+			}
+			s.log.Error("alerts: lost the wake-ups of other collectors; listening again", "err", err)
+			l = s.listenSignals(ctx, sig)
+			continue
+		}
+		s.alerts.svc.Wake(what)
 	}
 }
 

@@ -136,8 +136,14 @@ func NewServer(o ServerOptions) *Server {
 	api.Register(mux, e, o.Store, o.Now, o.Log, login)
 	board.Register(mux, e, o.Store, o.Now, o.Log, login)
 	if ms, ok := o.Store.(store.Maintenance); ok {
-		api.RegisterMaintenance(mux, ms, o.Store, e.InvalidateAll, o.Now, o.Log, login)
-		board.RegisterMaintenance(mux, ms, o.Store, e.InvalidateAll, o.Now, o.Log, login)
+		changed := e.InvalidateAll
+		if al != nil {
+			// Stored windows mute notifications too: the alert engine
+			// applies a change at once, wherever it runs.
+			changed = func() { e.InvalidateAll(); al.svc.MaintenanceChanged() }
+		}
+		api.RegisterMaintenance(mux, ms, o.Store, changed, o.Now, o.Log, login)
+		board.RegisterMaintenance(mux, ms, o.Store, changed, o.Now, o.Log, login)
 	}
 	registerBranches(mux, o.Store, o.Tokens, o.Now, o.Log, login)
 	if o.SLA.OnTime == (sla.Objective{}) {

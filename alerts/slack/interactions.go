@@ -32,6 +32,11 @@ type Action struct {
 	// User is the Slack user id; UserName their handle, for "acknowledged
 	// by" lines.
 	User, UserName string
+	// Key names this press of the button (user, the action's time stamp,
+	// button): Socket Mode's redelivery of an unacknowledged envelope, or a
+	// retried request, carries the same key, so the collector applies the
+	// press once.
+	Key string
 }
 
 // ActionFunc applies an action (the collector records the acknowledgement
@@ -154,7 +159,7 @@ func handle(ctx context.Context, cb slack.InteractionCallback, on ActionFunc, lo
 		if name == "" {
 			name = cb.User.Username
 		}
-		a := Action{Kind: kind, IncidentID: id, Snooze: snooze, User: cb.User.ID, UserName: name}
+		a := Action{Kind: kind, IncidentID: id, Snooze: snooze, User: cb.User.ID, UserName: name, Key: pressKey(cb, ba)}
 		if err := on(ctx, a); err != nil {
 			log.Error("slack button not applied", "action", kind, "incident", id, "user", a.User, "err", err)
 			errs = append(errs, err)
@@ -163,4 +168,18 @@ func handle(ctx context.Context, cb slack.InteractionCallback, on ActionFunc, lo
 		log.Info("slack button applied", "action", kind, "incident", id, "user", a.User, "user_name", name, "snooze", snooze)
 	}
 	return errors.Join(errs...)
+}
+
+// pressKey names one press of a button. Slack stamps each action with its
+// own action_ts; an action without one (never seen from Slack) falls back
+// to the interaction's trigger id.
+func pressKey(cb slack.InteractionCallback, ba *slack.BlockAction) string {
+	ts := ba.ActionTs
+	if ts == "" {
+		ts = cb.TriggerID
+	}
+	if ts == "" {
+		return ""
+	}
+	return "slack:" + cb.User.ID + ":" + ts + ":" + ba.ActionID + ":" + ba.Value
 }

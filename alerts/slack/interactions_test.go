@@ -73,7 +73,8 @@ func TestInteractionSignatures(t *testing.T) {
 				}
 				return
 			}
-			want := slack.Action{Kind: "snooze", IncidentID: "inc-7", Snooze: 30 * time.Minute, User: "U123", UserName: "li.wei"}
+			want := slack.Action{Kind: "snooze", IncidentID: "inc-7", Snooze: 30 * time.Minute, User: "U123", UserName: "li.wei",
+				Key: "slack:U123:1700000000.000001:" + slack.ActionID("snooze", 1) + ":inc-7/30m0s"}
 			if len(got) != 1 || got[0] != want {
 				t.Errorf("applied %+v, want %+v", got, want)
 			}
@@ -166,7 +167,8 @@ func TestSocketMode(t *testing.T) {
 	if err := fake.Interact(ctx, slacktest.BlockActions(slack.ActionID("ack", 0), "inc-9", "U42", "zhang.min")); err != nil {
 		t.Fatalf("interaction not acknowledged: %v", err)
 	}
-	want := slack.Action{Kind: "ack", IncidentID: "inc-9", User: "U42", UserName: "zhang.min"}
+	want := slack.Action{Kind: "ack", IncidentID: "inc-9", User: "U42", UserName: "zhang.min",
+		Key: "slack:U42:1700000000.000001:" + slack.ActionID("ack", 0) + ":inc-9"}
 	if got := acts.list(); len(got) != 1 || got[0] != want {
 		t.Errorf("applied %+v, want %+v", got, want)
 	}

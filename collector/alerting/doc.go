@@ -15,4 +15,19 @@
 // All engine work happens on one goroutine (the loop): results, ticks,
 // acknowledgements and silences are applied in the order they arrive, and
 // the engine needs no locks.
+//
+// People's changes of incidents (acknowledge, unacknowledge, snooze) may
+// reach any collector, while the engine runs on one (the leader). Submit
+// queues each as a command in the store (store.Commands), wakes the engine
+// wherever it runs (in process, or through the store's signal: PostgreSQL
+// NOTIFY) and waits a few seconds for the outcome, answering ErrQueued when
+// none came. The loop applies pending commands in order when woken, at
+// every tick and when it starts (so a new leader applies what was queued
+// while none led), settling each in the same transaction as the incident
+// change and messages it decided, and only while it is still pending: a
+// command takes effect once, even when two engines overlap.
+//
+// Maintenance windows made on the board or API mute notifications like
+// silences: each refresh turns the windows of a branch and of its region
+// into silences of the branch.
 package alerting

@@ -16,46 +16,6 @@ import (
 	"github.com/branchready/branchready/result"
 )
 
-// Ack records that by has taken an incident on.
-func (s *Service) Ack(ctx context.Context, id, by string) error {
-	return s.operate(ctx, id, func(p *alerts.Policy, b *alerts.Branch, now time.Time) (alerts.Outcome, error) {
-		return p.Ack(b, id, by, now)
-	})
-}
-
-// Unack takes an acknowledgement back.
-func (s *Service) Unack(ctx context.Context, id, by string) error {
-	return s.operate(ctx, id, func(p *alerts.Policy, b *alerts.Branch, now time.Time) (alerts.Outcome, error) {
-		return p.Unack(b, id, by, now)
-	})
-}
-
-// Snooze holds an incident's reminders for d.
-func (s *Service) Snooze(ctx context.Context, id, by string, d time.Duration) error {
-	return s.operate(ctx, id, func(p *alerts.Policy, b *alerts.Branch, now time.Time) (alerts.Outcome, error) {
-		return p.Snooze(b, id, by, d, now)
-	})
-}
-
-// operate runs a person's change of an open incident on the loop.
-func (s *Service) operate(ctx context.Context, id string, f func(*alerts.Policy, *alerts.Branch, time.Time) (alerts.Outcome, error)) error {
-	return s.do(ctx, func(ctx context.Context) error {
-		b := s.owner(id)
-		if b == nil {
-			return fmt.Errorf("incident %s: %w", id, ErrUnknownIncident)
-		}
-		o, err := f(s.o.Policy, &b.Branch, s.o.Now())
-		if err != nil {
-			if errors.Is(err, alerts.ErrNoIncident) {
-				return fmt.Errorf("incident %s: %w", id, ErrUnknownIncident)
-			}
-			return err
-		}
-		s.save(ctx, b, o)
-		return nil
-	})
-}
-
 // owner returns the branch whose open incident has that id.
 func (s *Service) owner(id string) *branch {
 	for _, b := range s.branches {
@@ -158,11 +118,13 @@ func (s *Service) DeleteSilence(ctx context.Context, id, by string) error {
 	return s.nudge(ctx)
 }
 
-// nudge applies a stored silence change at once where the engine runs;
-// elsewhere the leader's next tick reads it from the store.
+// nudge applies a stored silence change at once: on the loop where the
+// engine runs, else by waking the leader through the store's signal (its
+// next tick reads the change at the latest).
 func (s *Service) nudge(ctx context.Context) error {
 	err := s.do(ctx, func(ctx context.Context) error { s.tick(ctx); return nil })
 	if errors.Is(err, ErrNotRunning) {
+		s.ring(ctx, store.SignalSilence)
 		return nil
 	}
 	return err

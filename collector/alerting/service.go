@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -19,6 +21,7 @@ import (
 type Store interface {
 	store.Store
 	store.Alerts
+	store.Commands
 }
 
 // Options configure a Service.
@@ -35,6 +38,13 @@ type Options struct {
 	// Replay is how far back results are replayed at start; default 10m.
 	Replay  time.Duration
 	Metrics *Metrics
+	// Signal, if set, wakes the engine on whichever collector leads when a
+	// command was queued or a silence changed here (PostgreSQL NOTIFY);
+	// without it the engine finds the change at its next tick.
+	Signal func(ctx context.Context, what string) error
+	// CommandWait bounds how long Submit waits for a command's outcome;
+	// DefaultCommandWait when zero.
+	CommandWait time.Duration
 }
 
 // Service is the running alert engine.
@@ -47,15 +57,26 @@ type Service struct {
 	// incidents that are no longer open (the replay guard).
 	seen map[alerts.Key]time.Time
 	// running is set while Run serves: with several collectors the engine
-	// runs only on the leader, and a person's change asked of another
-	// collector must fail at once rather than wait for a loop that is not
-	// there.
+	// runs only on the leader, and work asked of another collector goes
+	// through the store (commands, silences) instead of this loop.
 	running atomic.Bool
+	// wakeCommands and wakeSilences make the loop apply queued commands
+	// and re-read silences now rather than at the next tick.
+	wakeCommands, wakeSilences chan struct{}
+	// settled is closed (and replaced) whenever the loop settled commands,
+	// so that Submit's waiters here look at once.
+	mu      sync.Mutex
+	settled chan struct{}
+	pruned  time.Time
+	// maint are the live maintenance windows made on the board or API, as
+	// last read; windows caches them compiled, by id and zone.
+	maint   []store.MaintenanceRecord
+	windows map[string]*calendar.CompiledWindow
 }
 
-// ErrNotRunning is returned for a person's change of an incident asked of
-// a collector whose alert engine does not run (another collector leads).
-var ErrNotRunning = errors.New("the alert engine runs on another collector (the leader): try again, or ask the leader directly")
+// ErrNotRunning is returned by work that needs this process's engine loop
+// when another collector leads.
+var ErrNotRunning = errors.New("the alert engine runs on another collector (the leader)")
 
 // branch is a branch's engine state and what it was built from.
 type branch struct {
@@ -84,7 +105,12 @@ func New(o Options) *Service {
 	if o.Metrics == nil {
 		o.Metrics = NewMetrics()
 	}
-	return &Service{o: o, in: make(chan func(context.Context), queueLen), branches: map[string]*branch{}, seen: map[alerts.Key]time.Time{}}
+	if o.CommandWait <= 0 {
+		o.CommandWait = DefaultCommandWait
+	}
+	return &Service{o: o, in: make(chan func(context.Context), queueLen), branches: map[string]*branch{}, seen: map[alerts.Key]time.Time{},
+		wakeCommands: make(chan struct{}, 1), wakeSilences: make(chan struct{}, 1), settled: make(chan struct{}),
+		windows: map[string]*calendar.CompiledWindow{}}
 }
 
 // Observe hands the engine results that ingest has just stored. It blocks
@@ -137,6 +163,10 @@ func (s *Service) Run(ctx context.Context) error {
 			return nil
 		case f := <-s.in:
 			f(ctx)
+		case <-s.wakeCommands:
+			s.drain(ctx)
+		case <-s.wakeSilences:
+			s.tick(ctx)
 		case <-t.C:
 			s.tick(ctx)
 		}
@@ -184,6 +214,9 @@ func (s *Service) load(ctx context.Context) error {
 		replayed += len(rs)
 	}
 	s.o.Log.Info("alert engine started", "open_incidents", loaded, "replayed_results", replayed, "silences", len(s.silences))
+	// Commands queued while no collector led (or before the last leader
+	// died) apply now, on the state just rebuilt.
+	s.drain(ctx)
 	s.tick(ctx)
 	return nil
 }
@@ -231,8 +264,20 @@ func (s *Service) refresh(ctx context.Context) error {
 		}
 		s.silences = append(s.silences, sil)
 	}
+	if ws, err := s.readMaintenance(ctx); err != nil {
+		// The windows last read keep muting: a database hiccup must not
+		// unmute a branch in maintenance.
+		s.o.Log.Warn("alerts: maintenance windows not refreshed", "err", err)
+	} else {
+		s.maint = ws
+		s.forgetWindows(ws)
+	}
+	now := s.o.Now()
 	for _, b := range s.branches {
 		b.Silences = s.silences
+		if len(s.maint) > 0 {
+			b.Silences = append(slices.Clip(s.silences), s.windowSilences(s.maint, b, now)...)
+		}
 	}
 	return nil
 }
@@ -306,6 +351,10 @@ func (s *Service) tick(ctx context.Context) {
 		s.save(ctx, b, s.o.Policy.Tick(&b.Branch, now))
 	}
 	s.o.Metrics.observeOpen(s.branches)
+	// A command whose wake-up was lost (the leader's listener was
+	// reconnecting) applies here at the latest.
+	s.drain(ctx)
+	s.pruneCommands(ctx, now)
 	for k, t := range s.seen {
 		if now.Sub(t) > 2*s.o.Replay {
 			delete(s.seen, k)
@@ -320,6 +369,22 @@ func (s *Service) save(ctx context.Context, b *branch, o alerts.Outcome) {
 	if len(o.Changed) == 0 && len(o.Messages) == 0 {
 		return
 	}
+	err := s.o.Store.SaveIncidents(ctx, s.records(o), o.Messages)
+	if err != nil {
+		s.o.Metrics.SaveFailures.Inc()
+		s.o.Log.Error("alerts: save incidents; the branch's incidents are reloaded from the store", "branch", b.ID, "err", err)
+		s.reload(ctx, b)
+		return
+	}
+	s.o.Metrics.Decided.Add(float64(len(o.Messages)))
+	if len(o.Messages) > 0 && s.o.Decided != nil {
+		s.o.Decided()
+	}
+}
+
+// records encodes the incidents an outcome changed, noting the newest
+// result of those it closed (the replay guard).
+func (s *Service) records(o alerts.Outcome) []store.IncidentRecord {
 	recs := make([]store.IncidentRecord, 0, len(o.Changed))
 	now := s.o.Now()
 	for _, inc := range o.Changed {
@@ -333,17 +398,7 @@ func (s *Service) save(ctx context.Context, b *branch, o alerts.Outcome) {
 			s.seen[inc.Key] = inc.LastResult
 		}
 	}
-	err := s.o.Store.SaveIncidents(ctx, recs, o.Messages)
-	if err != nil {
-		s.o.Metrics.SaveFailures.Inc()
-		s.o.Log.Error("alerts: save incidents; the branch's incidents are reloaded from the store", "branch", b.ID, "err", err)
-		s.reload(ctx, b)
-		return
-	}
-	s.o.Metrics.Decided.Add(float64(len(o.Messages)))
-	if len(o.Messages) > 0 && s.o.Decided != nil {
-		s.o.Decided()
-	}
+	return recs
 }
 
 // reload replaces a branch's open incidents by the stored ones.

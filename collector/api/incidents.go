@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/branchready/branchready/alerts"
@@ -20,13 +21,16 @@ import (
 type Alerting interface {
 	Incidents(ctx context.Context, since time.Time) ([]alerts.Incident, error)
 	Incident(ctx context.Context, id string) (alerts.Incident, []alerting.OutboxEntry, error)
-	Ack(ctx context.Context, id, by string) error
-	Unack(ctx context.Context, id, by string) error
-	Snooze(ctx context.Context, id, by string, d time.Duration) error
+	// Submit has the alert engine, wherever it runs, apply a person's
+	// change of an incident; alerting.ErrQueued when it is kept for later.
+	Submit(ctx context.Context, c alerting.Command) error
 	CreateSilence(ctx context.Context, in alerting.SilenceInput, by string) (alerts.Silence, error)
 	ExpireSilence(ctx context.Context, id, by string) error
 	DeleteSilence(ctx context.Context, id, by string) error
 	Silences(ctx context.Context, since time.Time) ([]alerts.Silence, error)
+	// Muter describes, in words, the silence or maintenance window an
+	// incident's MutedBy names.
+	Muter(ctx context.Context, id string) string
 }
 
 // RegisterAlerts adds the incident and silence routes:
@@ -35,6 +39,14 @@ type Alerting interface {
 //	GET    /api/v1/incidents/{id}                       one incident and every notification it decided
 //	POST   /api/v1/incidents/{id}/ack | /unack          {"by"?} — by defaults to the logged-in user
 //	POST   /api/v1/incidents/{id}/snooze                {"for": "30m"}
+//
+// The three changes work on any collector: they are queued in the store
+// and applied once by the collector that runs the alert engine. The answer
+// is 200 once applied, 404 when the incident is not open, 202 when the
+// engine did not answer within a few seconds (no collector leads right
+// now): the change is kept and applies when one does. An Idempotency-Key
+// header makes a retried request one change.
+//
 //	GET    /api/v1/silences[?all=1]                     active and future silences (all: expired too)
 //	POST   /api/v1/silences                             {"matcher":{...},"start","end","comment"}
 //	POST   /api/v1/silences/{id}/expire, DELETE /api/v1/silences/{id}
@@ -84,7 +96,7 @@ func RegisterAlerts(mux auth.Mux, a Alerting, dir Directory, now func() time.Tim
 		By  string `json:"by"`
 		For string `json:"for"`
 	}
-	act := func(f func(ctx context.Context, id, by string, body who) error) http.HandlerFunc {
+	act := func(action string) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			var body who
 			if r.ContentLength != 0 {
@@ -97,15 +109,27 @@ func RegisterAlerts(mux auth.Mux, a Alerting, dir Directory, now func() time.Tim
 			if body.By != "" {
 				by = body.By + " (via " + by + ")"
 			}
-			err := IncidentInScope(r.Context(), a, dir, Person(r), r.PathValue("id"))
+			c := alerting.Command{Incident: r.PathValue("id"), Action: action, By: by, Key: IdempotencyKey(r)}
+			if action == alerting.ActSnooze {
+				d, err := time.ParseDuration(body.For)
+				if err != nil {
+					writeError(w, http.StatusBadRequest, `for: want a duration such as "30m" or "2h"`)
+					return
+				}
+				c.Snooze = d
+			}
+			err := IncidentInScope(r.Context(), a, dir, Person(r), c.Incident)
 			if err == nil {
-				err = f(r.Context(), r.PathValue("id"), by, body)
+				err = a.Submit(r.Context(), c)
 			}
 			switch {
 			case errors.Is(err, store.ErrNotFound):
-				writeError(w, http.StatusNotFound, "no incident "+r.PathValue("id"))
+				writeError(w, http.StatusNotFound, "no incident "+c.Incident)
 			case errors.Is(err, alerting.ErrUnknownIncident):
-				writeError(w, http.StatusNotFound, "no open incident "+r.PathValue("id")+" (resolved already?)")
+				writeError(w, http.StatusNotFound, "no open incident "+c.Incident+" (resolved already?)")
+			case errors.Is(err, alerting.ErrQueued):
+				writeJSON(w, http.StatusAccepted, map[string]string{"status": "accepted", "by": by,
+					"message": "accepted, will apply when the alert engine is available"})
 			case err != nil:
 				writeError(w, http.StatusBadRequest, err.Error())
 			default:
@@ -113,15 +137,9 @@ func RegisterAlerts(mux auth.Mux, a Alerting, dir Directory, now func() time.Tim
 			}
 		}
 	}
-	h("POST /api/v1/incidents/{id}/ack", auth.Acknowledge, act(func(ctx context.Context, id, by string, _ who) error { return a.Ack(ctx, id, by) }))
-	h("POST /api/v1/incidents/{id}/unack", auth.Acknowledge, act(func(ctx context.Context, id, by string, _ who) error { return a.Unack(ctx, id, by) }))
-	h("POST /api/v1/incidents/{id}/snooze", auth.Acknowledge, act(func(ctx context.Context, id, by string, b who) error {
-		d, err := time.ParseDuration(b.For)
-		if err != nil {
-			return errors.New(`for: want a duration such as "30m" or "2h"`)
-		}
-		return a.Snooze(ctx, id, by, d)
-	}))
+	h("POST /api/v1/incidents/{id}/ack", auth.Acknowledge, act(alerting.ActAck))
+	h("POST /api/v1/incidents/{id}/unack", auth.Acknowledge, act(alerting.ActUnack))
+	h("POST /api/v1/incidents/{id}/snooze", auth.Acknowledge, act(alerting.ActSnooze))
 	h("GET /api/v1/silences", auth.View, func(w http.ResponseWriter, r *http.Request) {
 		since := now()
 		if r.URL.Query().Get("all") != "" {
@@ -173,6 +191,17 @@ func RegisterAlerts(mux auth.Mux, a Alerting, dir Directory, now func() time.Tim
 	}
 	h("POST /api/v1/silences/{id}/expire", auth.Silence, silence(a.ExpireSilence))
 	h("DELETE /api/v1/silences/{id}", auth.Silence, silence(a.DeleteSilence))
+}
+
+// IdempotencyKey names a request's change of an incident by the client's
+// Idempotency-Key header, scoped to the person so that one person's key
+// never answers for another's; "" (a fresh key) without the header.
+func IdempotencyKey(r *http.Request) string {
+	k := strings.TrimSpace(r.Header.Get("Idempotency-Key"))
+	if k == "" || len(k) > 200 {
+		return ""
+	}
+	return "http:" + User(r) + ":" + k
 }
 
 // decodeJSON reads a small JSON body strictly.

@@ -1,6 +1,8 @@
 package board
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"html/template"
 	"log/slog"
@@ -105,8 +107,10 @@ func RegisterAlerts(mux auth.Mux, a api.Alerting, dir api.Directory, problems fu
 			http.Error(w, "cannot load the incident", http.StatusInternalServerError)
 			return
 		}
+		muter := a.Muter(r.Context(), inc.MutedBy)
 		render(w, log, "incident.html", map[string]any{"Incident": inc, "Sent": sent, "Open": inc.Open(),
-			"CanAck": api.Person(r).Role.Can(auth.Acknowledge)})
+			"CanAck": api.Person(r).Role.Can(auth.Acknowledge), "Nonce": nonce(), "Queued": r.URL.Query().Get("queued") != "",
+			"Muter": muter, "InMaintenance": strings.HasPrefix(muter, "maintenance window")})
 	})
 	h("POST /incidents/{id}/act", auth.Acknowledge, func(w http.ResponseWriter, r *http.Request) {
 		if !sameOrigin(r) {
@@ -118,24 +122,25 @@ func RegisterAlerts(mux auth.Mux, a api.Alerting, dir api.Directory, problems fu
 			notFound(w, "incident", err)
 			return
 		}
-		var err error
-		switch r.FormValue("do") {
-		case "ack":
-			err = a.Ack(r.Context(), id, by)
-		case "unack":
-			err = a.Unack(r.Context(), id, by)
-		case "snooze30m":
-			err = a.Snooze(r.Context(), id, by, 30*time.Minute)
-		case "snooze2h":
-			err = a.Snooze(r.Context(), id, by, 2*time.Hour)
-		default:
-			err = errors.New("unknown action")
-		}
-		if err != nil {
-			http.Error(w, "not done: "+err.Error(), http.StatusBadRequest)
+		c, ok := boardCommand(r.FormValue("do"))
+		if !ok {
+			http.Error(w, "not done: unknown action", http.StatusBadRequest)
 			return
 		}
-		http.Redirect(w, r, "/incidents/"+url.PathEscape(id), http.StatusSeeOther)
+		c.Incident, c.By = id, by
+		if n := r.FormValue("nonce"); n != "" && len(n) <= 64 {
+			// The page's nonce: a double click or a re-sent form is one change.
+			c.Key = "board:" + by + ":" + n + ":" + r.FormValue("do")
+		}
+		err := a.Submit(r.Context(), c)
+		switch {
+		case errors.Is(err, alerting.ErrQueued):
+			http.Redirect(w, r, "/incidents/"+url.PathEscape(id)+"?queued=1", http.StatusSeeOther)
+		case err != nil:
+			http.Error(w, "not done: "+err.Error(), http.StatusBadRequest)
+		default:
+			http.Redirect(w, r, "/incidents/"+url.PathEscape(id), http.StatusSeeOther)
+		}
 	})
 	silences := func(w http.ResponseWriter, r *http.Request, msg string, code int) {
 		ss, err := api.VisibleSilences(r.Context(), a, dir, api.Person(r), now())
@@ -208,6 +213,28 @@ func RegisterAlerts(mux auth.Mux, a api.Alerting, dir api.Directory, problems fu
 		}
 		http.Redirect(w, r, "/silences", http.StatusSeeOther)
 	})
+}
+
+// boardCommand is the change a button of the incident page asks for.
+func boardCommand(do string) (alerting.Command, bool) {
+	switch do {
+	case "ack":
+		return alerting.Command{Action: alerting.ActAck}, true
+	case "unack":
+		return alerting.Command{Action: alerting.ActUnack}, true
+	case "snooze30m":
+		return alerting.Command{Action: alerting.ActSnooze, Snooze: 30 * time.Minute}, true
+	case "snooze2h":
+		return alerting.Command{Action: alerting.ActSnooze, Snooze: 2 * time.Hour}, true
+	}
+	return alerting.Command{}, false
+}
+
+// nonce names one rendering of a form.
+func nonce() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // notFound answers a failed scope check: 404 for a thing unknown or out of

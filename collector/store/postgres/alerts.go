@@ -20,31 +20,31 @@ var _ store.Alerts = (*Store)(nil)
 
 // SaveIncidents upserts incidents and enqueues messages in one transaction.
 func (s *Store) SaveIncidents(ctx context.Context, incs []store.IncidentRecord, ms []notify.Message) error {
-	enc := make([]string, len(ms))
-	for i, m := range ms {
-		var err error
-		if enc[i], err = store.EncodeMessage(m); err != nil {
-			return fmt.Errorf("postgres store: encode message for incident %s: %w", m.IncidentID, err)
-		}
-	}
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		for _, r := range incs {
-			if _, err := tx.Exec(ctx, `INSERT INTO incidents (`+store.IncidentColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-				ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at, body = excluded.body`,
-				r.ID, r.Branch, r.Device, r.Check, r.State, r.OpenedAt.UnixNano(), r.UpdatedAt.UnixNano(), string(r.Body)); err != nil {
-				return fmt.Errorf("incident %s: %w", r.ID, err)
-			}
-		}
-		for i, m := range ms {
-			if _, err := tx.Exec(ctx, `INSERT INTO outbox (incident, notifier, target, op, message, decided_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-				m.IncidentID, m.Notifier, m.Target, string(m.Op), enc[i], m.DecidedAt.UnixNano()); err != nil {
-				return fmt.Errorf("enqueue for incident %s: %w", m.IncidentID, err)
-			}
-		}
-		return nil
-	})
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return saveIncidents(ctx, tx, incs, ms) })
 	if err != nil {
 		return fmt.Errorf("postgres store: save incidents: %w", err)
+	}
+	return nil
+}
+
+// saveIncidents upserts incidents and enqueues messages inside tx.
+func saveIncidents(ctx context.Context, tx pgx.Tx, incs []store.IncidentRecord, ms []notify.Message) error {
+	for _, r := range incs {
+		if _, err := tx.Exec(ctx, `INSERT INTO incidents (`+store.IncidentColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+			ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at, body = excluded.body`,
+			r.ID, r.Branch, r.Device, r.Check, r.State, r.OpenedAt.UnixNano(), r.UpdatedAt.UnixNano(), string(r.Body)); err != nil {
+			return fmt.Errorf("incident %s: %w", r.ID, err)
+		}
+	}
+	for _, m := range ms {
+		enc, err := store.EncodeMessage(m)
+		if err != nil {
+			return fmt.Errorf("encode message for incident %s: %w", m.IncidentID, err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO outbox (incident, notifier, target, op, message, decided_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+			m.IncidentID, m.Notifier, m.Target, string(m.Op), enc, m.DecidedAt.UnixNano()); err != nil {
+			return fmt.Errorf("enqueue for incident %s: %w", m.IncidentID, err)
+		}
 	}
 	return nil
 }

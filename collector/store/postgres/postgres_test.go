@@ -35,8 +35,8 @@ func TestPostgres(t *testing.T) {
 		dsn := srv.NewDatabase(t)
 		open(t, dsn).Close()
 		open(t, dsn).Close()
-		if v := schemaVersion(t, dsn); v != 10 {
-			t.Fatalf("schema version %d after opening twice, want 10", v)
+		if v := schemaVersion(t, dsn); v != 11 {
+			t.Fatalf("schema version %d after opening twice, want 11", v)
 		}
 	})
 	t.Run("a database from a newer collector is refused", func(t *testing.T) {
@@ -66,15 +66,16 @@ func TestPostgres(t *testing.T) {
 			{Version: 8, Name: "0008_sla_totals_revisions.sql", SQL: "SELECT 1"},
 			{Version: 9, Name: "0009_branch_contacts.sql", SQL: "SELECT 1"},
 			{Version: 10, Name: "0010_maintenance.sql", SQL: "SELECT 1"},
-			{Version: 11, Name: "0011_broken.sql", SQL: "CREATE TABLE b (x int); INSERT INTO nowhere VALUES (1)"},
+			{Version: 11, Name: "0011_alert_commands.sql", SQL: "SELECT 1"},
+			{Version: 12, Name: "0012_broken.sql", SQL: "CREATE TABLE b (x int); INSERT INTO nowhere VALUES (1)"},
 		})
-		if err == nil || !strings.Contains(err.Error(), "0011_broken.sql") {
-			t.Fatalf("err = %v, want one naming 0011_broken.sql", err)
+		if err == nil || !strings.Contains(err.Error(), "0012_broken.sql") {
+			t.Fatalf("err = %v, want one naming 0012_broken.sql", err)
 		}
 		var tables int
 		s.pool.QueryRow(context.Background(), "SELECT count(*) FROM pg_tables WHERE tablename = 'b'").Scan(&tables)
-		if v := schemaVersion(t, dsn); v != 10 || tables != 0 {
-			t.Fatalf("after the failure: schema version %d, table b exists %d times; want 10 and 0", v, tables)
+		if v := schemaVersion(t, dsn); v != 11 || tables != 0 {
+			t.Fatalf("after the failure: schema version %d, table b exists %d times; want 11 and 0", v, tables)
 		}
 	})
 }

@@ -33,16 +33,23 @@ func (s *Store) SaveIncidents(ctx context.Context, incs []store.IncidentRecord, 
 		return fmt.Errorf("sqlite store: save incidents: %w", err)
 	}
 	_, err = s.tx(ctx, "save incidents", func(ctx context.Context, tx *sql.Tx) (int, error) {
-		for _, r := range incs {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO incidents (`+store.IncidentColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-				ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at, body = excluded.body`,
-				r.ID, r.Branch, r.Device, r.Check, r.State, r.OpenedAt.UnixNano(), r.UpdatedAt.UnixNano(), string(r.Body)); err != nil {
-				return 0, fmt.Errorf("incident %s: %w", r.ID, err)
-			}
+		if err := upsertIncidents(ctx, tx, incs); err != nil {
+			return 0, err
 		}
 		return 0, enqueue(ctx, tx, ms, enc)
 	})
 	return err
+}
+
+func upsertIncidents(ctx context.Context, tx *sql.Tx, incs []store.IncidentRecord) error {
+	for _, r := range incs {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO incidents (`+store.IncidentColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at, body = excluded.body`,
+			r.ID, r.Branch, r.Device, r.Check, r.State, r.OpenedAt.UnixNano(), r.UpdatedAt.UnixNano(), string(r.Body)); err != nil {
+			return fmt.Errorf("incident %s: %w", r.ID, err)
+		}
+	}
+	return nil
 }
 
 func encodeMessages(ms []notify.Message) ([]string, error) {

@@ -52,6 +52,7 @@ func Run(t *testing.T, open Opener) {
 		{"SLA revisions are kept per branch-day in order and never replaced", testSLARevisions},
 		{"results read back with the time they were received", testReceivedResults},
 		{"maintenance windows are kept with who and why, and a deleted one stays marked deleted", testMaintenance},
+		{"incident commands are queued once per key, settled once, and keep their outcome", testCommands},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.run(t, open) })
 	}
