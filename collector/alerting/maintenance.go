@@ -137,6 +137,9 @@ func (s *Service) Muter(ctx context.Context, id string) string {
 	if strings.HasPrefix(id, "maintenance[") {
 		return "maintenance window " + id + " of the alerts configuration"
 	}
+	if strings.HasPrefix(id, "config-maintenance[") {
+		return "maintenance window " + id + " of the branch's own configuration (its agent's `maintenance:`)"
+	}
 	if ms, ok := s.o.Store.(store.Maintenance); ok {
 		if all, err := ms.MaintenanceWindows(ctx); err == nil {
 			for _, m := range all {

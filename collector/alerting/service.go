@@ -72,6 +72,9 @@ type Service struct {
 	// last read; windows caches them compiled, by id and zone.
 	maint   []store.MaintenanceRecord
 	windows map[string]*calendar.CompiledWindow
+	// configured caches each branch's own maintenance windows (its
+	// config's `maintenance:`) compiled, for the config hash they came from.
+	configured map[string]configuredWindows
 }
 
 // ErrNotRunning is returned by work that needs this process's engine loop
@@ -110,7 +113,7 @@ func New(o Options) *Service {
 	}
 	return &Service{o: o, in: make(chan func(context.Context), queueLen), branches: map[string]*branch{}, seen: map[alerts.Key]time.Time{},
 		wakeCommands: make(chan struct{}, 1), wakeSilences: make(chan struct{}, 1), settled: make(chan struct{}),
-		windows: map[string]*calendar.CompiledWindow{}}
+		windows: map[string]*calendar.CompiledWindow{}, configured: map[string]configuredWindows{}}
 }
 
 // Observe hands the engine results that ingest has just stored. It blocks
@@ -277,6 +280,9 @@ func (s *Service) refresh(ctx context.Context) error {
 		b.Silences = s.silences
 		if len(s.maint) > 0 {
 			b.Silences = append(slices.Clip(s.silences), s.windowSilences(s.maint, b, now)...)
+		}
+		if own := s.configuredSilences(b, now); len(own) > 0 {
+			b.Silences = append(slices.Clip(b.Silences), own...)
 		}
 	}
 	return nil
