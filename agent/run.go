@@ -194,6 +194,7 @@ func (a *agentState) generation(ctx context.Context, hup <-chan os.Signal) (*Bra
 			return result.Agent{Version: Version, ConfigHash: l.Hash, SentAt: time.Now(), Health: a.health()}
 		},
 		Descriptor: func() *result.Descriptor { return desc },
+		Drained:    releaseMemory,
 	})
 	fb := a.newFallback(l)
 	sched, err := schedule.New(l.Calendar, func(ctx context.Context, slot calendar.Slot) bool {
@@ -301,6 +302,11 @@ func (a *agentState) sweep(ctx context.Context, b *Branch, sh *shipper.Shipper, 
 		a.o.Log.Error("spool results", "results", len(rs), "err", err)
 	}
 	sh.Kick()
+	if sh.Status().ConsecutiveFailures > 0 {
+		// The collector is away: the shipper will not drain soon, so give
+		// back what the sweep used now rather than when it does.
+		releaseMemory()
+	}
 	a.metrics.ObserveSweep(string(slot.Kind), elapsed.Seconds(), rs, sum.Ready, float64(time.Now().Unix()))
 	by := map[string]int{}
 	for s, n := range sum.ByStatus {
