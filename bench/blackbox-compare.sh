@@ -4,12 +4,13 @@
 # loopback targets of one kind (default 500) at the same interval.
 #
 # The agent runs as a branch open around the clock, sweeping its N checks
-# every INTERVAL (30 s, the shortest it allows) and spooling and shipping
+# every INTERVAL (default 30 s, the shortest it allows) and spooling and shipping
 # the results to a stand-in collector. The exporter is scraped like
 # Prometheus would: every INTERVAL, one /probe request per target, C in
 # flight (the load driver's own CPU is counted on neither side). The two
-# are interleaved: the agent sweeps at :00 and :30, the exporter's round
-# starts at :15 and :45. A round is one INTERVAL from :15 (or :45) on; for
+# are interleaved: the agent sweeps on multiples of INTERVAL (:00, :30),
+# the exporter's round starts half an INTERVAL later (:15, :45). A round is
+# one INTERVAL from there on; for
 # each round the CPU time of each whole process (user + system, from
 # /proc/PID/stat, everything it did in that window: probing, the exporter's
 # HTTP front door, the agent's spooling, shipping and idle timers) is
@@ -21,13 +22,15 @@
 #   bench/blackbox-compare.sh                          # tcp, http and https, 500 targets, 5 rounds each
 #   KINDS=https ROUNDS=3 bench/blackbox-compare.sh     # one kind
 #   N=100 C=8 bench/blackbox-compare.sh
+#   INTERVAL=60 bench/blackbox-compare.sh              # more room on a loaded machine
 #
 # Targets: https <= 0.30, tcp and http <= 0.15 (issue 11). HTTPS targets
 # present an ECDSA P-256 certificate from a private CA both sides trust.
 # Needs: go, prometheus-blackbox-exporter (Debian), Linux /proc, curl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-N=${N:-500} ROUNDS=${ROUNDS:-5} C=${C:-16} INTERVAL=30 KINDS=${KINDS:-tcp http https}
+N=${N:-500} ROUNDS=${ROUNDS:-5} C=${C:-16} INTERVAL=${INTERVAL:-30} KINDS=${KINDS:-tcp http https}
+(( INTERVAL >= 30 && INTERVAL % 2 == 0 )) || { echo "INTERVAL must be an even number of seconds, at least 30 (the agent's shortest)" >&2; exit 1; }
 BBX=$(command -v prometheus-blackbox-exporter || command -v blackbox_exporter || true)
 [[ -n $BBX ]] || { echo "blackbox_exporter not found: apt-get install prometheus-blackbox-exporter" >&2; exit 1; }
 work=$(mktemp -d)
@@ -112,12 +115,12 @@ YAML
 
   echo "== $kind: round  agent_us/probe  exporter_us/probe  ratio   (load: $(cut -d' ' -f1-3 /proc/loadavg))"
   ratios=() ours=() theirs=()
-  wait_phase 15
+  wait_phase $((INTERVAL / 2))
   for ((r = 0; r <= ROUNDS; r++)); do
     a0=$(cpu "$agent") b0=$(cpu "$bbx")
-    timeout 25 "$work/benchtool" drive -targets "$work/targets.txt" -url "http://127.0.0.1:$port" -pid 0 -k "$N" -c "$C" ||
-      { echo "exporter round failed"; exit 1; }
-    wait_phase 15
+    timeout $((INTERVAL / 2 - 2)) "$work/benchtool" drive -targets "$work/targets.txt" -url "http://127.0.0.1:$port" -pid 0 -k "$N" -c "$C" ||
+      { echo "the exporter's round of $N probes failed or did not end within $((INTERVAL / 2 - 2)) s (a loaded machine? try INTERVAL=60)"; exit 1; }
+    wait_phase $((INTERVAL / 2))
     a1=$(cpu "$agent") b1=$(cpu "$bbx")
     kill -0 "$agent" 2>/dev/null || { echo "agent exited:"; cat "$work/agent-$kind.log"; exit 1; }
     read -r ou th ra < <(awk -v a="$((a1 - a0))" -v b="$((b1 - b0))" -v n="$N" 'BEGIN { printf "%.1f %.1f %.3f\n", a * 1e4 / n, b * 1e4 / n, (b > 0 ? a / b : 0) }')

@@ -61,7 +61,9 @@ func targets(ctx context.Context, args []string, _ io.Writer) error {
 			if err != nil {
 				return err
 			}
-			srv := &http.Server{Handler: ok, ReadHeaderTimeout: 5 * time.Second, TLSConfig: conf}
+			// A generous handshake deadline: a loaded machine must slow the
+			// probes down, not fail them.
+			srv := &http.Server{Handler: ok, ReadHeaderTimeout: 30 * time.Second, TLSConfig: conf}
 			go func() { _ = srv.ServeTLS(ln, "", "") }()
 			lines = append(lines, "https https://"+ln.Addr().String()+"/")
 		}
