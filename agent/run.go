@@ -157,9 +157,19 @@ type agentState struct {
 	branch    *Branch
 	shipper   *shipper.Shipper
 	sched     *schedule.Scheduler
-	latest    map[[2]string]result.Result
+	latest    map[[2]string]lastResult
 	lastSweep *admin.Sweep
 	reloadErr string
+}
+
+// lastResult is what /status shows of a check's latest result. Only this
+// is kept between sweeps, not the whole result (its id, observations and
+// labels): with 500 checks that is most of what a sweep would otherwise
+// leave behind in the heap until the next one.
+type lastResult struct {
+	status result.Status
+	reason string
+	at     time.Time
 }
 
 func (a *agentState) set(b *Branch) {
@@ -167,7 +177,7 @@ func (a *agentState) set(b *Branch) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.branch = b
-	a.latest = map[[2]string]result.Result{}
+	a.latest = map[[2]string]lastResult{}
 }
 
 func (a *agentState) current() *Branch {
@@ -314,7 +324,7 @@ func (a *agentState) sweep(ctx context.Context, b *Branch, sh *shipper.Shipper, 
 	}
 	a.mu.Lock()
 	for _, r := range rs {
-		a.latest[[2]string{r.Device, r.Check}] = r
+		a.latest[[2]string{r.Device, r.Check}] = lastResult{r.Status, r.Reason, r.StartedAt}
 	}
 	a.lastSweep = &admin.Sweep{Kind: string(slot.Kind), At: start, Seconds: elapsed.Seconds(), Ready: sum.Ready, ByStatus: by}
 	a.mu.Unlock()
@@ -377,7 +387,7 @@ func (a *agentState) status() admin.Status {
 	for _, c := range a.branch.Checks {
 		cs := admin.CheckState{Device: c.Target.Device, Check: c.Target.Check, Kind: c.Kind, Criticality: string(c.Criticality), Status: "not run yet"}
 		if r, ok := a.latest[[2]string{c.Target.Device, c.Target.Check}]; ok {
-			cs.Status, cs.Reason, cs.At = string(r.Status), r.Reason, r.StartedAt
+			cs.Status, cs.Reason, cs.At = string(r.status), r.reason, r.at
 		}
 		s.Checks = append(s.Checks, cs)
 	}

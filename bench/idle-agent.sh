@@ -78,7 +78,7 @@ YAML
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 echo "== branchready-agent idle: $n checks ($NTCP tcp, $NHTTP http, $NHTTPS https), CGO_ENABLED=$CGO -ldflags '-s -w', opening $open $tz"
 echo "== $(nproc) cores, $(go version | cut -d' ' -f3), binary $(( $(stat -c %s "$work/branchready-agent") / 1024 )) KiB; $(uptime | sed 's/.*load/load/')"
-printf '%4s %10s %10s %9s %9s %9s %12s\n' run rss_mib hwm_mib anon_mib file_mib sweep_s idle_cpu_s
+printf '%4s %10s %10s %9s %9s %8s %9s %12s\n' run rss_mib hwm_mib anon_mib file_mib threads sweep_s idle_cpu_s
 summary=()
 for ((run = 1; run <= RUNS; run++)); do
   before=$(sed -n 's/.*total=\([0-9]*\).*/\1/p' "$work/collector.log" | tail -1)
@@ -107,7 +107,7 @@ for ((run = 1; run <= RUNS; run++)); do
     (( t < SECS )) && sleep "$STEP"
   done
   idle=$(awk -v a="$c0" -v b="$(cpu)" 'BEGIN { printf "%.2f", b - a }')
-  printf '%4d %10s %10s %9s %9s %9.2f %12s\n' "$run" "$(mib "$max")" "$(mib "$(kib VmHWM)")" "$(mib "$(kib RssAnon)")" "$(mib "$(kib RssFile)")" "$sweep" "$idle"
+  printf '%4d %10s %10s %9s %9s %8s %9.2f %12s\n' "$run" "$(mib "$max")" "$(mib "$(kib VmHWM)")" "$(mib "$(kib RssAnon)")" "$(mib "$(kib RssFile)")" "$(kib Threads)" "$sweep" "$idle"
   summary+=("$max $(kib VmHWM)")
   if [[ $run == "$RUNS" ]]; then
     echo "== largest mappings by RSS (KiB), last run:"
