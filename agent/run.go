@@ -48,6 +48,7 @@ type Options struct {
 // reloads the configuration; an invalid one is refused and the running one
 // kept. The spool's location and size are fixed at start.
 func Run(ctx context.Context, o Options) error {
+	tuneGC()
 	remote := &manual.MemoryBook{}
 	load := func(path string) (*Branch, error) {
 		if o.Book != nil {
