@@ -48,6 +48,7 @@ type Options struct {
 // reloads the configuration; an invalid one is refused and the running one
 // kept. The spool's location and size are fixed at start.
 func Run(ctx context.Context, o Options) error {
+	tuneGC()
 	remote := &manual.MemoryBook{}
 	load := func(path string) (*Branch, error) {
 		if o.Book != nil {
@@ -157,9 +158,19 @@ type agentState struct {
 	branch    *Branch
 	shipper   *shipper.Shipper
 	sched     *schedule.Scheduler
-	latest    map[[2]string]result.Result
+	latest    map[[2]string]lastResult
 	lastSweep *admin.Sweep
 	reloadErr string
+}
+
+// lastResult is what /status shows of a check's latest result. Only this
+// is kept between sweeps, not the whole result (its id, observations and
+// labels): with 500 checks that is most of what a sweep would otherwise
+// leave behind in the heap until the next one.
+type lastResult struct {
+	status result.Status
+	reason string
+	at     time.Time
 }
 
 func (a *agentState) set(b *Branch) {
@@ -167,7 +178,7 @@ func (a *agentState) set(b *Branch) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.branch = b
-	a.latest = map[[2]string]result.Result{}
+	a.latest = map[[2]string]lastResult{}
 }
 
 func (a *agentState) current() *Branch {
@@ -194,6 +205,7 @@ func (a *agentState) generation(ctx context.Context, hup <-chan os.Signal) (*Bra
 			return result.Agent{Version: Version, ConfigHash: l.Hash, SentAt: time.Now(), Health: a.health()}
 		},
 		Descriptor: func() *result.Descriptor { return desc },
+		Drained:    releaseMemory,
 	})
 	fb := a.newFallback(l)
 	sched, err := schedule.New(l.Calendar, func(ctx context.Context, slot calendar.Slot) bool {
@@ -301,6 +313,11 @@ func (a *agentState) sweep(ctx context.Context, b *Branch, sh *shipper.Shipper, 
 		a.o.Log.Error("spool results", "results", len(rs), "err", err)
 	}
 	sh.Kick()
+	if sh.Status().ConsecutiveFailures > 0 {
+		// The collector is away: the shipper will not drain soon, so give
+		// back what the sweep used now rather than when it does.
+		releaseMemory()
+	}
 	a.metrics.ObserveSweep(string(slot.Kind), elapsed.Seconds(), rs, sum.Ready, float64(time.Now().Unix()))
 	by := map[string]int{}
 	for s, n := range sum.ByStatus {
@@ -308,7 +325,7 @@ func (a *agentState) sweep(ctx context.Context, b *Branch, sh *shipper.Shipper, 
 	}
 	a.mu.Lock()
 	for _, r := range rs {
-		a.latest[[2]string{r.Device, r.Check}] = r
+		a.latest[[2]string{r.Device, r.Check}] = lastResult{r.Status, r.Reason, r.StartedAt}
 	}
 	a.lastSweep = &admin.Sweep{Kind: string(slot.Kind), At: start, Seconds: elapsed.Seconds(), Ready: sum.Ready, ByStatus: by}
 	a.mu.Unlock()
@@ -371,7 +388,7 @@ func (a *agentState) status() admin.Status {
 	for _, c := range a.branch.Checks {
 		cs := admin.CheckState{Device: c.Target.Device, Check: c.Target.Check, Kind: c.Kind, Criticality: string(c.Criticality), Status: "not run yet"}
 		if r, ok := a.latest[[2]string{c.Target.Device, c.Target.Check}]; ok {
-			cs.Status, cs.Reason, cs.At = string(r.Status), r.Reason, r.StartedAt
+			cs.Status, cs.Reason, cs.At = string(r.status), r.reason, r.at
 		}
 		s.Checks = append(s.Checks, cs)
 	}

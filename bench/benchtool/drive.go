@@ -16,7 +16,9 @@ import (
 
 // drive asks blackbox_exporter for k probes of the targets (cycling) with c
 // requests in flight over kept-alive connections, and prints the CPU time
-// the exporter (pid) spent per probe, and its own (the client side).
+// the exporter (pid) spent per probe, and its own (the client side). With
+// -pid 0 it only sends the probes (one scrape round for a script that
+// measures the exporter's whole process itself) and fails if one fails.
 func drive(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("drive", flag.ContinueOnError)
 	file := fs.String("targets", "targets.txt", "targets file")
@@ -30,6 +32,10 @@ func drive(ctx context.Context, args []string, stdout io.Writer) error {
 	ts, err := readTargets(*file)
 	if err != nil {
 		return err
+	}
+	if *pid == 0 {
+		client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: *conc}}
+		return hammer(ctx, client, *base, ts, *k, *conc)
 	}
 	exporter := func() (time.Duration, error) { return procCPU(*pid) }
 	idle, err := idleRate(exporter, 2*time.Second)
@@ -77,7 +83,7 @@ func hammer(ctx context.Context, client *http.Client, base string, ts []target, 
 }
 
 func probeOnce(ctx context.Context, client *http.Client, base string, t target) error {
-	module := map[string]string{"tcp": "tcp_connect", "http": "http_2xx"}[t.kind]
+	module := map[string]string{"tcp": "tcp_connect", "http": "http_2xx", "https": "https_2xx"}[t.kind]
 	u := base + "/probe?" + url.Values{"module": {module}, "target": {t.addr}}.Encode()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {

@@ -12,13 +12,16 @@ import (
 	"time"
 )
 
-// targets serves loopback TCP listeners that accept and close, and HTTP
-// servers that answer 200, and writes one "kind address" line per target
-// to -out once all listen. It stops on a signal or after -for.
+// targets serves loopback TCP listeners that accept and close, and HTTP and
+// HTTPS servers that answer 200, and writes one "kind address" line per
+// target to -out once all listen (HTTPS targets as "https URL"; their CA is
+// written to -ca). It stops on a signal or after -for.
 func targets(ctx context.Context, args []string, _ io.Writer) error {
 	fs := flag.NewFlagSet("targets", flag.ContinueOnError)
 	nTCP := fs.Int("tcp", 10, "TCP targets")
 	nHTTP := fs.Int("http", 10, "HTTP targets")
+	nHTTPS := fs.Int("https", 0, "HTTPS targets (ECDSA P-256, TLS 1.3)")
+	caOut := fs.String("ca", "ca.pem", "file the HTTPS targets' CA is written to")
 	out := fs.String("out", "targets.txt", "file listing the targets")
 	life := fs.Duration("for", 10*time.Minute, "stop after this long")
 	if err := fs.Parse(args); err != nil {
@@ -44,6 +47,26 @@ func targets(ctx context.Context, args []string, _ io.Writer) error {
 		srv := &http.Server{Handler: ok, ReadHeaderTimeout: 5 * time.Second}
 		go func() { _ = srv.Serve(ln) }()
 		lines = append(lines, "http http://"+ln.Addr().String()+"/")
+	}
+	if *nHTTPS > 0 {
+		conf, caPEM, err := loopbackTLS()
+		if err != nil {
+			return err
+		}
+		if err := writeAtomic(*caOut, string(caPEM)); err != nil {
+			return err
+		}
+		for range *nHTTPS {
+			ln, err := listen(ctx)
+			if err != nil {
+				return err
+			}
+			// A generous handshake deadline: a loaded machine must slow the
+			// probes down, not fail them.
+			srv := &http.Server{Handler: ok, ReadHeaderTimeout: 30 * time.Second, TLSConfig: conf}
+			go func() { _ = srv.ServeTLS(ln, "", "") }()
+			lines = append(lines, "https https://"+ln.Addr().String()+"/")
+		}
 	}
 	if err := writeAtomic(*out, strings.Join(lines, "\n")+"\n"); err != nil {
 		return err
