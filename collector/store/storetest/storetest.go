@@ -26,6 +26,8 @@ func Run(t *testing.T, open Opener) {
 		{"a duplicate in one batch is stored once and counted", testDuplicateInBatch},
 		{"a retried batch stores nothing twice", testDuplicateAcrossBatches},
 		{"a batch larger than one statement counts every duplicate", testLargeBatch},
+		{"a retried result whose time ingest corrected differently is stored once", testRetryWithMovedTime},
+		{"one id twice in a batch at different times is stored once", testDuplicateInBatchMovedTime},
 		{"an empty batch stores nothing and succeeds", testEmptyBatch},
 		{"results are read in [from, to) oldest first", testRange},
 		{"retention deletes one branch's results before a cutoff and nothing else", testDeleteResults},
