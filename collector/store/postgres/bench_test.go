@@ -3,8 +3,11 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/branchready/branchready/collector/store/postgres/pgtest"
 	"github.com/branchready/branchready/result"
@@ -12,30 +15,113 @@ import (
 
 // BenchmarkWriteResults stores batches of 500 new results (time-ordered
 // ids, as agents make them; 20 devices of 25 branches per batch, started
-// this morning, so they land in today's partition) from concurrent callers
-// into a fresh database on a throwaway local server. One op is one batch;
-// results/s is the figure to compare (a wave of 400,000 results takes
-// 400,000 / results/s seconds in the store).
+// this morning, so they land in today's partition) from 8 concurrent
+// callers into a fresh database on a throwaway local server. One op is one
+// batch; results/s is the figure to compare (a wave of 400,000 results
+// takes 400,000 / results/s seconds in the store). Sub-benchmarks, run in
+// turn so that a burst of load on the machine touches all of them:
+// "store" is WriteResults; "without dedup probe" the same insert without
+// looking for the ids near their started_at (what the probe costs);
+// "copy staging" COPYs each batch into a temporary table first;
+// "unpartitioned as before 0011" is the old table (PRIMARY KEY id, no
+// partitions) and its one-statement insert.
 //
-//	uptime; go test -run '^$' -bench WriteResults -benchtime 400x -count 3 ./collector/store/postgres/
+//	uptime; for i in 1 2 3; do go test -run '^$' -bench WriteResults -benchtime 400x ./collector/store/postgres/ | grep results/s; done
 func BenchmarkWriteResults(b *testing.B) {
-	const batch = 500
 	srv := pgtest.Start(b)
-	s := open(b, srv.NewDatabase(b))
-	defer s.Close()
-	start := time.Now().UTC().Truncate(24 * time.Hour).Add(7 * time.Hour)
-	b.SetParallelism(4)
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if ins, _, err := s.WriteResults(context.Background(), wave(start, batch), time.Now()); err != nil || ins != batch {
-				b.Errorf("WriteResults = %d inserted, %v; want %d", ins, err, batch)
-				return
-			}
+	noProbe := strings.Replace(insertResults, "WHERE NOT EXISTS", "WHERE $14::bigint IS NOT NULL AND NOT EXISTS", 1)
+	noProbe = noProbe[:strings.Index(noProbe, "WHERE")] + "WHERE $14::bigint IS NOT NULL\nORDER BY n\nON CONFLICT (id, started_at) DO NOTHING"
+	for _, v := range []struct {
+		name  string
+		write func(*Store, []result.Result) (int, error)
+	}{
+		{"store", func(s *Store, rs []result.Result) (int, error) {
+			n, _, err := s.WriteResults(context.Background(), rs, time.Now())
+			return n, err
+		}},
+		{"without dedup probe", func(s *Store, rs []result.Result) (int, error) { return writeWith(s, rs, noProbe) }},
+		{"copy staging", copyStaging},
+		{"unpartitioned as before 0011", func(s *Store, rs []result.Result) (int, error) { return writeFlat(s, rs) }},
+	} {
+		b.Run(v.name, func(b *testing.B) {
+			const batch = 500
+			s := open(b, srv.NewDatabase(b))
+			defer s.Close()
+			start := time.Now().UTC().Truncate(24 * time.Hour).Add(7 * time.Hour)
+			b.SetParallelism(4)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if ins, err := v.write(s, wave(start, batch)); err != nil || ins != batch {
+						b.Errorf("write = %d inserted, %v; want %d", ins, err, batch)
+						return
+					}
+				}
+			})
+			b.StopTimer()
+			b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "results/s")
+		})
+	}
+}
+
+// writeWith is WriteResults with another insert statement.
+func writeWith(s *Store, rs []result.Result, insert string) (int, error) {
+	ctx := context.Background()
+	cols, err := columnsOf(rs)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, lockBranches, branchesOf(rs)); err != nil {
+			return err
 		}
+		tag, err := tx.Exec(ctx, insert, cols.id, cols.branch, cols.device, cols.check, cols.kind, cols.status,
+			cols.started, cols.duration, cols.reason, cols.obs, cols.sweep, cols.agent, time.Now().UnixNano(), int64(DedupWindow))
+		n = tag.RowsAffected()
+		return err
 	})
-	b.StopTimer()
-	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "results/s")
+	return int(n), err
+}
+
+// copyStaging COPYs a batch into a temporary table, then inserts from it
+// with the same dedup probe as WriteResults.
+func copyStaging(s *Store, rs []result.Result) (int, error) {
+	ctx := context.Background()
+	cols, err := columnsOf(rs)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS results_in (n int, id text COLLATE "C", branch text COLLATE "C",
+			device text, check_name text, kind text, status text, started_at bigint, duration_ms float8, reason text,
+			observations text, sweep text, agent_version text) ON COMMIT DELETE ROWS`); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, lockBranches, branchesOf(rs)); err != nil {
+			return err
+		}
+		_, err := tx.CopyFrom(ctx, pgx.Identifier{"results_in"}, []string{"n", "id", "branch", "device", "check_name", "kind", "status",
+			"started_at", "duration_ms", "reason", "observations", "sweep", "agent_version"},
+			pgx.CopyFromSlice(len(rs), func(i int) ([]any, error) {
+				return []any{int32(i), cols.id[i], cols.branch[i], cols.device[i], cols.check[i], cols.kind[i], cols.status[i],
+					cols.started[i], cols.duration[i], cols.reason[i], cols.obs[i], cols.sweep[i], cols.agent[i]}, nil
+			}))
+		if err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `INSERT INTO results (id, branch, device, check_name, kind, status, started_at,
+	duration_ms, reason, observations, sweep, agent_version, received_at)
+SELECT id, branch, device, check_name, kind, status, started_at, duration_ms, reason, observations::jsonb,
+	sweep, agent_version, $1 FROM results_in u
+WHERE NOT EXISTS (SELECT 1 FROM results r WHERE r.id = u.id
+	AND r.started_at BETWEEN u.started_at - $2::bigint AND u.started_at + $2::bigint)
+ORDER BY n ON CONFLICT (id, started_at) DO NOTHING`, time.Now().UnixNano(), int64(DedupWindow))
+		n = tag.RowsAffected()
+		return err
+	})
+	return int(n), err
 }
 
 // wave returns n results of a pre-opening sweep: 20 devices per branch,
@@ -51,4 +137,24 @@ func wave(start time.Time, n int) []result.Result {
 			Sweep: "pre-opening-1", AgentVersion: "1.2.3"}
 	}
 	return rs
+}
+
+// writeFlat writes into a copy of the table as it was before migration
+// 0011: one table, PRIMARY KEY id, ON CONFLICT (id) in one statement.
+func writeFlat(s *Store, rs []result.Result) (int, error) {
+	ctx := context.Background()
+	flat := strings.NewReplacer("INSERT INTO results ", "INSERT INTO results_flat ").Replace(insertResults)
+	flat = flat[:strings.Index(flat, "WHERE NOT EXISTS")] + "WHERE $14::bigint IS NOT NULL\nORDER BY n\nON CONFLICT (id) DO NOTHING"
+	if _, err := s.pool.Exec(ctx, `CREATE TABLE IF NOT EXISTS results_flat (LIKE results INCLUDING DEFAULTS);
+		CREATE UNIQUE INDEX IF NOT EXISTS results_flat_id ON results_flat (id);
+		CREATE INDEX IF NOT EXISTS results_flat_branch_started ON results_flat (branch, started_at)`); err != nil {
+		return 0, err
+	}
+	cols, err := columnsOf(rs)
+	if err != nil {
+		return 0, err
+	}
+	tag, err := s.pool.Exec(ctx, flat, cols.id, cols.branch, cols.device, cols.check, cols.kind, cols.status,
+		cols.started, cols.duration, cols.reason, cols.obs, cols.sweep, cols.agent, time.Now().UnixNano(), int64(DedupWindow))
+	return int(tag.RowsAffected()), err
 }

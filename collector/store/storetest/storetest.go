@@ -53,6 +53,8 @@ func Run(t *testing.T, open Opener) {
 		{"the day rows summed per branch and month equal the sums of the rows", testSLABranchSums},
 		{"SLA revisions are kept per branch-day in order and never replaced", testSLARevisions},
 		{"results read back with the time they were received", testReceivedResults},
+		{"a month's SLA report reads only rollups: unchanged once the raw results are gone", testSLAReportWithoutResults},
+		{"old SLA rollups are deleted, whole months of totals only", testExpireSLA},
 		{"maintenance windows are kept with who and why, and a deleted one stays marked deleted", testMaintenance},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.run(t, open) })
