@@ -121,7 +121,7 @@ func testExpireSLA(t *testing.T, open Opener) {
 		return len(ds), len(vs), len(ms), len(rs)
 	}
 	for _, c := range []struct {
-		date                              string
+		date                             string
 		days, devices, months, revisions int
 	}{
 		{"2021-03-31", 2, 2, 2, 0},
