@@ -26,7 +26,13 @@ import (
 const DedupWindow = 24 * time.Hour
 
 // insertResults inserts the rows of the arrays whose id is not stored
-// within DedupWindow of their started_at. Concurrent writers of one
+// within DedupWindow of their started_at. The probe is a primary-key
+// lookup per row in the few partitions the batch's times span ($15, $16:
+// the batch's earliest and latest started_at widened by the window, so
+// the other partitions are pruned before it runs); OFFSET 0 keeps it a
+// lookup per row, as the planner would otherwise turn it into an anti
+// join that may read whole partitions (on fresh ones without statistics
+// it does). Concurrent writers of one
 // branch are serialised by lockBranches, so two copies of a result in
 // flight at once (an agent retrying through another collector) cannot both
 // pass the check; identical copies also meet on the primary key.
@@ -39,7 +45,8 @@ FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text
 	WITH ORDINALITY AS u(id, branch, device, check_name, kind, status, started_at, duration_ms, reason,
 	observations, sweep, agent_version, n)
 WHERE NOT EXISTS (SELECT 1 FROM results r WHERE r.id = u.id
-	AND r.started_at BETWEEN u.started_at - $14::bigint AND u.started_at + $14::bigint)
+	AND r.started_at BETWEEN $15::bigint AND $16::bigint
+	AND r.started_at BETWEEN u.started_at - $14::bigint AND u.started_at + $14::bigint OFFSET 0)
 ORDER BY n
 ON CONFLICT (id, started_at) DO NOTHING`
 
@@ -63,13 +70,15 @@ func (s *Store) WriteResults(ctx context.Context, rs []result.Result, receivedAt
 	if err != nil {
 		return 0, 0, fmt.Errorf("postgres store: %w", err)
 	}
+	lo, hi := span(cols.started)
 	var n int64
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, lockBranches, branchesOf(unique)); err != nil {
 			return fmt.Errorf("lock branches: %w", err)
 		}
 		tag, err := tx.Exec(ctx, insertResults, cols.id, cols.branch, cols.device, cols.check, cols.kind, cols.status,
-			cols.started, cols.duration, cols.reason, cols.obs, cols.sweep, cols.agent, receivedAt.UnixNano(), int64(DedupWindow))
+			cols.started, cols.duration, cols.reason, cols.obs, cols.sweep, cols.agent, receivedAt.UnixNano(), int64(DedupWindow),
+			lo-int64(DedupWindow), hi+int64(DedupWindow))
 		n = tag.RowsAffected()
 		return err
 	})
@@ -140,4 +149,13 @@ func columnsOf(rs []result.Result) (columns, error) {
 		}
 	}
 	return c, nil
+}
+
+// span returns the least and greatest of ts (not empty).
+func span(ts []int64) (lo, hi int64) {
+	lo, hi = ts[0], ts[0]
+	for _, t := range ts[1:] {
+		lo, hi = min(lo, t), max(hi, t)
+	}
+	return lo, hi
 }
