@@ -30,7 +30,7 @@ func CapacityResults(start time.Time, first, n, devices int) []result.Result {
 				Kind: kinds[d%4], Status: status, StartedAt: start.Add(time.Duration(d) * 37 * time.Millisecond),
 				DurationMS: float64(3 + (b+d)%40), Reason: reason,
 				Observations: map[string]float64{"latency_seconds": float64(3+(b+d)%40) / 1000},
-				Sweep: "pre-opening-" + start.Format("1504"), AgentVersion: "1.4.2"})
+				Sweep:        "pre-opening-" + start.Format("1504"), AgentVersion: "1.4.2"})
 		}
 	}
 	return rs
@@ -51,7 +51,7 @@ func CapacityRollups(date string, first, n, devices int) []store.SLARollup {
 		for d := range devices {
 			up.Devices = append(up.Devices, store.SLADevice{Branch: branch, Region: region, Date: date,
 				Device: fmt.Sprintf("%s-%02d", []string{"atm", "kiosk", "pc", "printer"}[d%4], d),
-				Kind: []string{"atm", "kiosk", "banking_pc", "printer"}[d%4], Vendor: []string{"NCR", "Diebold", "HP"}[d%3],
+				Kind:   []string{"atm", "kiosk", "banking_pc", "printer"}[d%4], Vendor: []string{"NCR", "Diebold", "HP"}[d%3],
 				Model: fmt.Sprintf("model-%d", d%6), BusinessSeconds: 28800, UpSeconds: 28800 - float64((b+d)%60), Failures: (b + d) % 2,
 				Repairs: (b + d) % 2, RepairSeconds: float64((b + d) % 60)})
 		}
