@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/branchready/branchready/result"
 )
 
@@ -26,17 +24,27 @@ import (
 const DedupWindow = 24 * time.Hour
 
 // insertResults inserts the rows of the arrays whose id is not stored
-// within DedupWindow of their started_at. The probe is a primary-key
-// lookup per row in the few partitions the batch's times span ($15, $16:
-// the batch's earliest and latest started_at widened by the window, so
-// the other partitions are pruned before it runs); OFFSET 0 keeps it a
-// lookup per row, as the planner would otherwise turn it into an anti
-// join that may read whole partitions (on fresh ones without statistics
-// it does). Concurrent writers of one
-// branch are serialised by lockBranches, so two copies of a result in
-// flight at once (an agent retrying through another collector) cannot both
-// pass the check; identical copies also meet on the primary key.
-const insertResults = `INSERT INTO results (id, branch, device, check_name, kind, status, started_at,
+// within DedupWindow of their started_at, in one statement (one round
+// trip, no BEGIN and COMMIT).
+//
+// It first takes a transaction-level advisory lock per branch of the batch
+// ($17), in one order so that two batches never wait for each other in a
+// cycle: concurrent writers of one branch are serialised, so two copies of
+// a result in flight at once (an agent retrying through another collector)
+// cannot both pass the check (identical copies also meet on the primary
+// key). The locks are a CTE read by a one-time filter, which PostgreSQL
+// evaluates before it reads the first row; the keys live in their own
+// space (the two-key form) apart from the leader's and the migration's.
+//
+// The check is a primary-key lookup per row in the few partitions the
+// batch's times span ($15, $16: the batch's earliest and latest
+// started_at widened by the window, so the other partitions are pruned
+// before it runs); OFFSET 0 keeps it a lookup per row, as the planner
+// would otherwise turn it into an anti join that may read whole
+// partitions (on fresh ones without statistics it does).
+const insertResults = `WITH l AS MATERIALIZED (SELECT count(pg_advisory_xact_lock(1651663458, h)) AS n FROM (
+	SELECT DISTINCT hashtext(b) AS h FROM unnest($17::text[]) AS b ORDER BY 1) AS k)
+INSERT INTO results (id, branch, device, check_name, kind, status, started_at,
 	duration_ms, reason, observations, sweep, agent_version, received_at)
 SELECT id, branch, device, check_name, kind, status, started_at, duration_ms, reason, observations::jsonb,
 	sweep, agent_version, $13
@@ -44,20 +52,13 @@ FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text
 	$8::float8[], $9::text[], $10::text[], $11::text[], $12::text[])
 	WITH ORDINALITY AS u(id, branch, device, check_name, kind, status, started_at, duration_ms, reason,
 	observations, sweep, agent_version, n)
-WHERE NOT EXISTS (SELECT 1 FROM results r WHERE r.id = u.id
+WHERE (SELECT n FROM l) >= 0 AND NOT EXISTS (SELECT 1 FROM results r WHERE r.id = u.id
 	AND r.started_at BETWEEN $15::bigint AND $16::bigint
 	AND r.started_at BETWEEN u.started_at - $14::bigint AND u.started_at + $14::bigint OFFSET 0)
 ORDER BY n
 ON CONFLICT (id, started_at) DO NOTHING`
 
-// lockBranches takes a transaction-level advisory lock per branch of the
-// batch, in one order so that two batches never wait for each other in a
-// cycle. The keys live in their own space (the two-key form) apart from
-// the leader's and the migration's locks.
-const lockBranches = `SELECT pg_advisory_xact_lock(1651663458, h) FROM (
-	SELECT DISTINCT hashtext(b) AS h FROM unnest($1::text[]) AS b ORDER BY 1) AS k`
-
-// WriteResults stores rs in one transaction, committed before it returns.
+// WriteResults stores rs in one statement, committed before it returns.
 // Results whose id is already stored (within DedupWindow of their
 // started_at), or repeated within rs, are counted as duplicates and left
 // as they are (the first copy wins).
@@ -71,21 +72,14 @@ func (s *Store) WriteResults(ctx context.Context, rs []result.Result, receivedAt
 		return 0, 0, fmt.Errorf("postgres store: %w", err)
 	}
 	lo, hi := span(cols.started)
-	var n int64
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, lockBranches, branchesOf(unique)); err != nil {
-			return fmt.Errorf("lock branches: %w", err)
-		}
-		tag, err := tx.Exec(ctx, insertResults, cols.id, cols.branch, cols.device, cols.check, cols.kind, cols.status,
-			cols.started, cols.duration, cols.reason, cols.obs, cols.sweep, cols.agent, receivedAt.UnixNano(), int64(DedupWindow),
-			lo-int64(DedupWindow), hi+int64(DedupWindow))
-		n = tag.RowsAffected()
-		return err
-	})
+	tag, err := s.pool.Exec(ctx, insertResults, cols.id, cols.branch, cols.device, cols.check, cols.kind, cols.status,
+		cols.started, cols.duration, cols.reason, cols.obs, cols.sweep, cols.agent, receivedAt.UnixNano(), int64(DedupWindow),
+		lo-int64(DedupWindow), hi+int64(DedupWindow), branchesOf(unique))
 	if err != nil {
 		return 0, 0, fmt.Errorf("postgres store: write %d results: %w", len(rs), err)
 	}
-	return int(n), len(rs) - int(n), nil
+	n := int(tag.RowsAffected())
+	return n, len(rs) - n, nil
 }
 
 // firstCopies drops the later copies of an id repeated within rs: the
