@@ -28,7 +28,8 @@ type Config struct {
 	Users  []User       `yaml:"users" doc:"People who may log in to the board and API, each with a role and scope."`
 	// ClockSkewThreshold flags agents whose clock is off by more than this.
 	ClockSkewThreshold time.Duration `yaml:"clock_skew_threshold" doc:"Agents whose clock is off by more than this are flagged; default 2m."`
-	Retention          time.Duration `yaml:"retention" doc:"Results older than this are deleted (SLA reports need the last months); default 2160h (90 days), at least 24h."`
+	Retention          time.Duration `yaml:"retention" doc:"Raw results older than this are removed (PostgreSQL drops whole days); SLA reports read the rollups, which are kept for sla_retention. Default 720h (30 days), at least 24h."`
+	SLARetention       time.Duration `yaml:"sla_retention" doc:"SLA rollups (per branch-day and device-day) older than this are deleted. Default 43800h (5 years); at least retention."`
 	MaxBodyBytes       int64         `yaml:"max_body_bytes" doc:"Largest ingest request body; default 8 MiB."`
 	MaxBatchResults    int           `yaml:"max_batch_results" doc:"Most results per ingest request; default 5000."`
 	MaxDecodeBytes     int64         `yaml:"max_decode_bytes" doc:"Most ingest bytes decoded at once across all requests (decoding holds a few times this in memory); past it agents are told to retry (503). Default 256 MiB."`
@@ -93,8 +94,15 @@ type StoreConfig struct {
 	DSNFile string `yaml:"dsn_file" doc:"File holding the PostgreSQL connection string (e.g. a systemd credential: /run/credentials/branchready-collector.service/dsn)."`
 }
 
-// DefaultRetention keeps results for 90 days.
-const DefaultRetention = 90 * 24 * time.Hour
+// DefaultRetention keeps raw results for 30 days: the readiness judgements
+// and the SLA roll-up need the last few days (the roll-up looks back 35
+// days at most, and no further than the retention), reports only the rollups.
+const DefaultRetention = 30 * 24 * time.Hour
+
+// DefaultSLARetention keeps the SLA rollups for five years: year-on-year
+// trends for a few hundred bytes per branch-day (docs/capacity.md). There
+// is no "forever": set a longer duration.
+const DefaultSLARetention = 5 * 365 * 24 * time.Hour
 
 // AgentToken authorises one branch's agent.
 type AgentToken struct {
@@ -156,6 +164,9 @@ func (c *Config) defaults(dir string) {
 	}
 	if c.Retention == 0 {
 		c.Retention = DefaultRetention
+	}
+	if c.SLARetention == 0 {
+		c.SLARetention = DefaultSLARetention
 	}
 	if c.ClockSkewThreshold == 0 {
 		c.ClockSkewThreshold = 2 * time.Minute
@@ -224,6 +235,9 @@ func (c *Config) validate(p *strictyaml.Problems) {
 	}
 	if c.Retention < 24*time.Hour {
 		p.Addf("retention", "%v: must be at least 24h", c.Retention)
+	}
+	if c.SLARetention < c.Retention {
+		p.Addf("sla_retention", "%v: must be at least retention (%v): the rollups of days whose results are kept would be rolled up again", c.SLARetention, c.Retention)
 	}
 	hashes := map[string]string{}
 	for i, a := range c.Agents {

@@ -3,10 +3,13 @@ package collector
 import (
 	"context"
 	"time"
+
+	"github.com/branchready/branchready/collector/store"
 )
 
 // pruneEvery applies the retention shortly after start and then at every
-// interval, until ctx ends.
+// interval, until ctx ends. It runs on the leader only (see lead), so
+// collectors sharing PostgreSQL do not race to drop the same partitions.
 func (s *Server) pruneEvery(ctx context.Context, interval time.Duration) {
 	t := time.NewTimer(time.Minute)
 	defer t.Stop()
@@ -16,20 +19,43 @@ func (s *Server) pruneEvery(ctx context.Context, interval time.Duration) {
 			return
 		case <-t.C:
 			s.Prune(ctx)
+			s.PruneSLA(ctx)
 			t.Reset(interval)
 		}
 	}
 }
 
-// Prune deletes every branch's results older than the retention, one branch
-// per transaction so that ingest is never held up for long.
+// Prune removes the raw results older than the retention and returns how
+// many: a store that expires results itself (PostgreSQL drops whole day
+// partitions and makes the days ahead) does it in one call; otherwise
+// (SQLite) every branch's results are deleted, one branch per transaction
+// so that ingest is never held up for long.
 func (s *Server) Prune(ctx context.Context) int64 {
+	now := s.now()
+	cutoff := now.Add(-time.Duration(s.retention.Load()))
+	var total int64
+	if ex, ok := s.store.(store.ResultsExpirer); ok {
+		n, err := ex.ExpireResults(ctx, cutoff, now)
+		if err != nil && ctx.Err() == nil {
+			s.log.Warn("retention: expire results", "err", err)
+		}
+		total = n
+	} else {
+		total = s.pruneByBranch(ctx, cutoff)
+	}
+	s.Metrics.PrunedResults.Add(float64(total))
+	if total > 0 {
+		s.log.Info("retention: removed old results", "results", total, "before", cutoff.Format(time.RFC3339))
+	}
+	return total
+}
+
+func (s *Server) pruneByBranch(ctx context.Context, cutoff time.Time) int64 {
 	bs, err := s.store.Branches(ctx)
 	if err != nil {
 		s.log.Warn("retention: list branches", "err", err)
 		return 0
 	}
-	cutoff := s.now().Add(-time.Duration(s.retention.Load()))
 	var total int64
 	for _, b := range bs {
 		n, err := s.store.DeleteResults(ctx, b.ID, cutoff)
@@ -41,9 +67,28 @@ func (s *Server) Prune(ctx context.Context) int64 {
 		}
 		total += n
 	}
-	s.Metrics.PrunedResults.Add(float64(total))
-	if total > 0 {
-		s.log.Info("retention: deleted old results", "results", total, "before", cutoff.Format(time.RFC3339))
-	}
 	return total
+}
+
+// PruneSLA deletes the SLA rollups of dates older than the SLA retention
+// (counted in UTC days: a day either side makes no difference over years)
+// and returns how many rows it deleted.
+func (s *Server) PruneSLA(ctx context.Context) int64 {
+	keep := time.Duration(s.slaRetention.Load())
+	ex, ok := s.store.(store.SLAExpirer)
+	if !ok || keep <= 0 {
+		return 0
+	}
+	date := s.now().Add(-keep).UTC().Format(time.DateOnly)
+	n, err := ex.ExpireSLA(ctx, date)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Warn("retention: expire sla rollups", "err", err)
+		}
+		return 0
+	}
+	if n > 0 {
+		s.log.Info("retention: deleted old sla rollups", "rows", n, "before", date)
+	}
+	return n
 }

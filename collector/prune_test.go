@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -17,6 +18,8 @@ import (
 )
 
 func TestRetentionDeletesOnlyResultsOlderThanItAndCountsThem(t *testing.T) {
+	// SQLite deletes branch by branch; the PostgreSQL store's partition
+	// drops are tested in collector/store/postgres (TestPartitions).
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"), log)
@@ -30,7 +33,7 @@ func TestRetentionDeletesOnlyResultsOlderThanItAndCountsThem(t *testing.T) {
 			t.Fatal(err)
 		}
 		var rs []result.Result
-		for _, age := range []time.Duration{100 * 24 * time.Hour, 91 * 24 * time.Hour, 89 * 24 * time.Hour, time.Hour} {
+		for _, age := range []time.Duration{100 * 24 * time.Hour, 31 * 24 * time.Hour, 29 * 24 * time.Hour, time.Hour} {
 			rs = append(rs, result.Result{ID: b + age.String(), Branch: b, Device: "d", Check: "c", Kind: "tcp",
 				Status: result.StatusOK, StartedAt: now.Add(-age), Reason: "ok"})
 		}
@@ -42,7 +45,7 @@ func TestRetentionDeletesOnlyResultsOlderThanItAndCountsThem(t *testing.T) {
 	users, _ := auth.NewUsers(nil)
 	srv := NewServer(ServerOptions{Store: st, Tokens: tokens, Users: users, Log: log, Now: func() time.Time { return now }, Retention: DefaultRetention})
 	if n := srv.Prune(ctx); n != 4 {
-		t.Errorf("pruned %d results, want 4 (two per branch older than 90 days)", n)
+		t.Errorf("pruned %d results, want 4 (two per branch older than the default 30 days)", n)
 	}
 	if got := testutil.ToFloat64(srv.Metrics.PrunedResults); got != 4 {
 		t.Errorf("branchready_store_pruned_results_total %v, want 4", got)
@@ -50,7 +53,42 @@ func TestRetentionDeletesOnlyResultsOlderThanItAndCountsThem(t *testing.T) {
 	for _, b := range []string{"a", "b"} {
 		rs, _ := st.Results(ctx, b, now.Add(-365*24*time.Hour), now.Add(time.Hour))
 		if len(rs) != 2 {
-			t.Errorf("branch %s keeps %d results, want the 2 younger than 90 days", b, len(rs))
+			t.Errorf("branch %s keeps %d results, want the 2 younger than 30 days", b, len(rs))
 		}
+	}
+}
+
+func TestSLARetentionDeletesOnlyRollupsOlderThanIt(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
+	var ups []store.SLARollup
+	for _, date := range []string{"2021-11-22", "2021-11-23", "2021-11-25", "2026-11-23"} {
+		ups = append(ups, store.SLARollup{Day: store.SLADay{Branch: "a", Region: "north", Date: date, Verdict: "ready", RolledAt: now}})
+	}
+	if err := st.PutSLARollups(ctx, ups); err != nil {
+		t.Fatal(err)
+	}
+	tokens, _ := auth.NewTokens(nil)
+	users, _ := auth.NewUsers(nil)
+	srv := NewServer(ServerOptions{Store: st, Tokens: tokens, Users: users, Log: log, Now: func() time.Time { return now },
+		Retention: DefaultRetention, SLARetention: DefaultSLARetention})
+	srv.PruneSLA(ctx)
+	days, err := st.SLADays(ctx, "2000-01-01", "2099-12-31")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dates []string
+	for _, d := range days {
+		dates = append(dates, d.Date)
+	}
+	// Five years of 365 days before 2026-11-24 is 2021-11-25.
+	if fmt.Sprint(dates) != "[2021-11-25 2026-11-23]" {
+		t.Errorf("rollups kept for %v, want [2021-11-25 2026-11-23] (five years)", dates)
 	}
 }

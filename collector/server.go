@@ -38,8 +38,11 @@ type ServerOptions struct {
 	Discard      bool
 	MaxBodyBytes int64
 	MaxResults   int
-	// Retention, when set, deletes results older than this every few hours.
+	// Retention, when set, removes raw results older than this every few
+	// hours (on the leader).
 	Retention time.Duration
+	// SLARetention, when set, deletes SLA rollups older than this.
+	SLARetention time.Duration
 	// Alerts configures the alert engine (incidents, Slack, webhooks).
 	Alerts AlertOptions
 	// Reload, when set, serves POST /-/reload (from loopback, or a logged-in
@@ -73,6 +76,7 @@ type Server struct {
 	log            *slog.Logger
 	store          store.Store
 	retention      atomic.Int64 // time.Duration; Apply changes it
+	slaRetention   atomic.Int64 // time.Duration; Apply changes it
 	now            func() time.Time
 	alerts         *alertParts
 	// stored hands stored results to the alert engine (nil: no engine).
@@ -128,7 +132,7 @@ func NewServer(o ServerOptions) *Server {
 	if al != nil && !o.Discard {
 		s.alerts, s.stored = al, s.handOver
 	}
-	s.Apply(Settings{SkewThreshold: o.SkewThreshold, MaxBodyBytes: o.MaxBodyBytes, MaxResults: o.MaxResults, Retention: o.Retention})
+	s.Apply(Settings{SkewThreshold: o.SkewThreshold, MaxBodyBytes: o.MaxBodyBytes, MaxResults: o.MaxResults, Retention: o.Retention, SLARetention: o.SLARetention})
 	mux.Handle("/api/v1/results", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		(*s.ingest.Load()).ServeHTTP(w, r)
 	}))
@@ -154,7 +158,7 @@ func NewServer(o ServerOptions) *Server {
 	}
 	if ss, ok := o.Store.(sla.Source); ok {
 		s.reports = sla.Reports{Store: ss, Settings: o.SLA}
-		s.roller = &sla.Roller{Store: ss, Log: o.Log, Lookback: slaLookback(o.Retention)}
+		s.roller = &sla.Roller{Store: ss, Log: o.Log, Lookback: slaLookback(o.Retention), Retention: o.Retention}
 		api.RegisterSLA(mux, s.reports, o.Store, o.Now, o.Log, login)
 		board.RegisterSLA(mux, s.reports, o.Store, o.Now, o.Log, login)
 		if src, ok := o.Store.(record.Source); ok {
@@ -210,6 +214,7 @@ type Settings struct {
 	MaxBodyBytes  int64
 	MaxResults    int
 	Retention     time.Duration
+	SLARetention  time.Duration
 }
 
 // Apply puts new settings into force: later ingest requests, judgements and
@@ -224,6 +229,7 @@ func (s *Server) Apply(st Settings) {
 	s.ingest.Store(&h)
 	s.Engine.SetSkewThreshold(st.SkewThreshold)
 	s.retention.Store(int64(st.Retention))
+	s.slaRetention.Store(int64(st.SLARetention))
 }
 
 // slaLookback keeps the roll-up inside the results' retention: a day

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"time"
 
+	"github.com/branchready/branchready/calendar"
 	"github.com/branchready/branchready/collector/readiness"
 	"github.com/branchready/branchready/collector/store"
 )
@@ -37,6 +38,11 @@ type Roller struct {
 	Recheck time.Duration
 	// Batch is how many branch-days are written per transaction; default 500.
 	Batch int
+	// Retention is how long raw results are kept (0: for ever). A day
+	// whose results may be gone is never judged again: a maintenance
+	// window added for it after the fact is refused with a warning naming
+	// the retention, rather than the day rolled up again as silent.
+	Retention time.Duration
 }
 
 // Stats says what one RollUp did.
@@ -148,6 +154,9 @@ func (r *Roller) branch(ctx context.Context, b store.Branch, have map[string]sto
 		if rolled && now.Sub(day.Closing) > recheck && len(changed) == 0 {
 			continue
 		}
+		if r.expired(b.ID, day, rolled, changed, now) {
+			continue
+		}
 		recv, err := r.Store.ReceivedResults(ctx, b.ID, day.SweepFrom.Add(-readiness.Grace), day.Closing)
 		if err != nil {
 			return nil, err
@@ -213,4 +222,19 @@ func (r *Roller) log() *slog.Logger {
 		return slog.New(slog.DiscardHandler)
 	}
 	return r.Log
+}
+
+// expired reports whether a day's raw results may have been removed by the
+// retention, so that it cannot be judged (again). A rolled-up day a
+// maintenance window would revise is refused with a warning that names
+// the retention: judged on no results it would become silent.
+func (r *Roller) expired(branch string, day calendar.Day, rolled bool, changed []store.MaintenanceRecord, now time.Time) bool {
+	if r.Retention <= 0 || !day.SweepFrom.Add(-readiness.Grace).Before(now.Add(-r.Retention)) {
+		return false
+	}
+	if rolled && len(changed) > 0 {
+		r.log().Warn("sla roll-up: a maintenance window changed after the fact is not applied to this day: its raw results are older than the retention, so the day cannot be judged again; its rollup is kept as it was",
+			"branch", branch, "date", day.Date, "retention", r.Retention, "window", changed[0].ID)
+	}
+	return true
 }

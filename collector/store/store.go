@@ -17,7 +17,10 @@ var ErrNotFound = errors.New("not found")
 type Store interface {
 	// WriteResults stores results durably (committed before it returns).
 	// A result whose id is already stored is left as it is and counted as a
-	// duplicate, so a retried batch stores nothing twice.
+	// duplicate, so a retried batch stores nothing twice, also when ingest
+	// corrected its started_at differently on the retry (PostgreSQL, whose
+	// results are partitioned by started_at, recognises copies up to a day
+	// apart: postgres.DedupWindow).
 	WriteResults(ctx context.Context, rs []result.Result, receivedAt time.Time) (inserted, duplicates int, err error)
 	// PutBranch records that an agent reported in: its descriptor when d is
 	// non-nil (nil keeps the last one) and its contact details.

@@ -53,7 +53,18 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
 	}
 	log.Info("store opened", "driver", "postgres", "host", cfg.ConnConfig.Host, "database", cfg.ConnConfig.Database,
 		"schema_version", len(ms))
-	return &Store{log: log, pool: pool}, nil
+	s := &Store{log: log, pool: pool}
+	// The partitions of yesterday to a few days ahead, where nearly every
+	// result goes: the leader's retention runs make the rest (the days
+	// behind that a spool may still deliver for, a minute after it starts)
+	// and keep these made ahead, but there may be no leader yet.
+	now := time.Now()
+	if _, err := s.EnsurePartitions(ctx, now.Add(-day), now.Add(PartitionsAhead*day)); err != nil {
+		// Not fatal: results of a day without its partition are kept in
+		// the DEFAULT one until a retention run makes it.
+		log.Warn("results partitions not made at start; retried by the leader's retention runs", "err", err)
+	}
+	return s, nil
 }
 
 // Close waits for the writes in flight, then closes every connection. Later
@@ -61,69 +72,6 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
 func (s *Store) Close() error {
 	s.pool.Close()
 	return nil
-}
-
-const insertResults = `INSERT INTO results (id, branch, device, check_name, kind, status, started_at,
-	duration_ms, reason, observations, sweep, agent_version, received_at)
-SELECT id, branch, device, check_name, kind, status, started_at, duration_ms, reason, observations::jsonb,
-	sweep, agent_version, $13
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[],
-	$8::float8[], $9::text[], $10::text[], $11::text[], $12::text[])
-	WITH ORDINALITY AS u(id, branch, device, check_name, kind, status, started_at, duration_ms, reason,
-	observations, sweep, agent_version, n)
-ORDER BY n
-ON CONFLICT (id) DO NOTHING`
-
-// WriteResults stores rs in one statement, committed before it returns.
-// Results whose id is already stored, or repeated within rs, are counted as
-// duplicates and left as they are (the first copy wins).
-func (s *Store) WriteResults(ctx context.Context, rs []result.Result, receivedAt time.Time) (inserted, duplicates int, err error) {
-	if len(rs) == 0 {
-		return 0, 0, ctx.Err()
-	}
-	cols, err := columnsOf(rs)
-	if err != nil {
-		return 0, 0, fmt.Errorf("postgres store: %w", err)
-	}
-	tag, err := s.pool.Exec(ctx, insertResults, cols.id, cols.branch, cols.device, cols.check, cols.kind, cols.status,
-		cols.started, cols.duration, cols.reason, cols.obs, cols.sweep, cols.agent, receivedAt.UnixNano())
-	if err != nil {
-		return 0, 0, fmt.Errorf("postgres store: write %d results: %w", len(rs), err)
-	}
-	n := int(tag.RowsAffected())
-	return n, len(rs) - n, nil
-}
-
-// columns holds a batch column by column, as unnest takes it.
-type columns struct {
-	id, branch, device, check, kind, status, reason, sweep, agent []string
-	started                                                       []int64
-	duration                                                      []float64
-	obs                                                           []*string
-}
-
-func columnsOf(rs []result.Result) (columns, error) {
-	n := len(rs)
-	c := columns{
-		id: make([]string, n), branch: make([]string, n), device: make([]string, n), check: make([]string, n),
-		kind: make([]string, n), status: make([]string, n), reason: make([]string, n), sweep: make([]string, n),
-		agent: make([]string, n), started: make([]int64, n), duration: make([]float64, n), obs: make([]*string, n),
-	}
-	for i := range rs {
-		r := &rs[i]
-		c.id[i], c.branch[i], c.device[i], c.check[i], c.kind[i] = r.ID, r.Branch, r.Device, r.Check, r.Kind
-		c.status[i], c.reason[i], c.sweep[i], c.agent[i] = string(r.Status), r.Reason, r.Sweep, r.AgentVersion
-		c.started[i], c.duration[i] = r.StartedAt.UnixNano(), r.DurationMS
-		if len(r.Observations) > 0 {
-			b, err := json.Marshal(r.Observations)
-			if err != nil {
-				return c, fmt.Errorf("result %q: encode observations: %w", r.ID, err)
-			}
-			o := string(b)
-			c.obs[i] = &o
-		}
-	}
-	return c, nil
 }
 
 const upsertBranch = `INSERT INTO branches (id, descriptor, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat)

@@ -3,11 +3,9 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 	"testing/fstest"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -16,7 +14,6 @@ import (
 	"github.com/branchready/branchready/collector/store"
 	"github.com/branchready/branchready/collector/store/postgres/pgtest"
 	"github.com/branchready/branchready/collector/store/storetest"
-	"github.com/branchready/branchready/result"
 )
 
 func TestPostgres(t *testing.T) {
@@ -35,8 +32,8 @@ func TestPostgres(t *testing.T) {
 		dsn := srv.NewDatabase(t)
 		open(t, dsn).Close()
 		open(t, dsn).Close()
-		if v := schemaVersion(t, dsn); v != 11 {
-			t.Fatalf("schema version %d after opening twice, want 11", v)
+		if v := schemaVersion(t, dsn); v != 12 {
+			t.Fatalf("schema version %d after opening twice, want 12", v)
 		}
 	})
 	t.Run("a database from a newer collector is refused", func(t *testing.T) {
@@ -67,15 +64,16 @@ func TestPostgres(t *testing.T) {
 			{Version: 9, Name: "0009_branch_contacts.sql", SQL: "SELECT 1"},
 			{Version: 10, Name: "0010_maintenance.sql", SQL: "SELECT 1"},
 			{Version: 11, Name: "0011_alert_commands.sql", SQL: "SELECT 1"},
-			{Version: 12, Name: "0012_broken.sql", SQL: "CREATE TABLE b (x int); INSERT INTO nowhere VALUES (1)"},
+			{Version: 12, Name: "0012_results_partitioned.sql", SQL: "SELECT 1"},
+			{Version: 13, Name: "0013_broken.sql", SQL: "CREATE TABLE b (x int); INSERT INTO nowhere VALUES (1)"},
 		})
-		if err == nil || !strings.Contains(err.Error(), "0012_broken.sql") {
-			t.Fatalf("err = %v, want one naming 0012_broken.sql", err)
+		if err == nil || !strings.Contains(err.Error(), "0013_broken.sql") {
+			t.Fatalf("err = %v, want one naming 0013_broken.sql", err)
 		}
 		var tables int
 		s.pool.QueryRow(context.Background(), "SELECT count(*) FROM pg_tables WHERE tablename = 'b'").Scan(&tables)
-		if v := schemaVersion(t, dsn); v != 11 || tables != 0 {
-			t.Fatalf("after the failure: schema version %d, table b exists %d times; want 11 and 0", v, tables)
+		if v := schemaVersion(t, dsn); v != 12 || tables != 0 {
+			t.Fatalf("after the failure: schema version %d, table b exists %d times; want 12 and 0", v, tables)
 		}
 	})
 }
@@ -144,37 +142,4 @@ func schemaVersion(t testing.TB, dsn string) int {
 		t.Fatal(err)
 	}
 	return v
-}
-
-// BenchmarkWriteResults stores batches of 500 new results (random ids, as
-// agents make them) from concurrent callers into a fresh database on a
-// throwaway local server. One op is one batch.
-//
-//	go test -run '^$' -bench WriteResults -benchtime 2000x ./collector/store/postgres/
-func BenchmarkWriteResults(b *testing.B) {
-	const batch = 500
-	srv := pgtest.Start(b)
-	s := open(b, srv.NewDatabase(b))
-	defer s.Close()
-	start := time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)
-	b.SetParallelism(4)
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for seq := 0; pb.Next(); seq += batch {
-			rs := make([]result.Result, batch)
-			for i := range rs {
-				rs[i] = result.Result{ID: result.NewID(), Branch: fmt.Sprintf("br-%04d", (seq+i)%200),
-					Device: "atm-01", Check: "cash-dispenser", Kind: "tcp", Status: result.StatusOK,
-					StartedAt: start.Add(time.Duration(seq+i) * time.Millisecond), DurationMS: 12.5,
-					Reason: "answered in 12ms", Observations: map[string]float64{"latency_seconds": 0.0125},
-					Sweep: "pre-opening-1", AgentVersion: "1.2.3"}
-			}
-			if ins, _, err := s.WriteResults(context.Background(), rs, time.Now()); err != nil || ins != batch {
-				b.Errorf("WriteResults = %d inserted, %v; want %d", ins, err, batch)
-				return
-			}
-		}
-	})
-	b.StopTimer()
-	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "results/s")
 }

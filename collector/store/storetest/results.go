@@ -134,3 +134,46 @@ func testDeleteResults(t *testing.T, open Opener) {
 		}
 	}
 }
+
+// testRetryWithMovedTime: ingest corrects a skewed agent's event times by
+// the skew it measures on each request, so a retried batch carries the
+// same ids with started_at moved: by milliseconds (transit time), minutes
+// (one attempt over the skew threshold, the next not), or hours (the
+// agent's clock set right while the results waited in its spool). A store
+// partitioned by started_at must still store each id once, also when the
+// copies fall on different days.
+func testRetryWithMovedTime(t *testing.T, open Opener) {
+	s := opened(t, open)
+	midnight := time.Date(2026, 3, 2, 23, 59, 59, 999_000_000, time.UTC)
+	first := samples("br-001", 0, 3)
+	for i := range first {
+		first[i].StartedAt = midnight
+	}
+	write(t, s, first, 3, 0)
+	for _, shift := range []time.Duration{3 * time.Millisecond, -2 * time.Minute, 90 * time.Minute, -5 * time.Hour} {
+		again := samples("br-001", 0, 3)
+		for i := range again {
+			again[i].StartedAt = midnight.Add(shift)
+		}
+		write(t, s, again, 0, 3)
+	}
+	got, err := s.Results(context.Background(), "br-001", midnight.Add(-24*time.Hour), midnight.Add(24*time.Hour))
+	if err != nil {
+		t.Fatalf("Results: %v", err)
+	}
+	if len(got) != 3 || !got[0].StartedAt.Equal(midnight) {
+		t.Fatalf("stored %v, want the 3 first copies at %v", ids(got), midnight)
+	}
+}
+
+func testDuplicateInBatchMovedTime(t *testing.T, open Opener) {
+	s := opened(t, open)
+	a := sample("br-001", 1)
+	moved := a
+	moved.StartedAt = a.StartedAt.Add(time.Hour)
+	moved.Reason = "a second copy must not be stored"
+	write(t, s, []result.Result{a, moved}, 1, 1)
+	if got := all(t, s, "br-001"); len(got) != 1 || got[0].Reason != a.Reason {
+		t.Fatalf("stored %v, want %s once, the first copy", ids(got), a.ID)
+	}
+}

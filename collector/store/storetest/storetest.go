@@ -26,6 +26,8 @@ func Run(t *testing.T, open Opener) {
 		{"a duplicate in one batch is stored once and counted", testDuplicateInBatch},
 		{"a retried batch stores nothing twice", testDuplicateAcrossBatches},
 		{"a batch larger than one statement counts every duplicate", testLargeBatch},
+		{"a retried result whose time ingest corrected differently is stored once", testRetryWithMovedTime},
+		{"one id twice in a batch at different times is stored once", testDuplicateInBatchMovedTime},
 		{"an empty batch stores nothing and succeeds", testEmptyBatch},
 		{"results are read in [from, to) oldest first", testRange},
 		{"retention deletes one branch's results before a cutoff and nothing else", testDeleteResults},
@@ -51,6 +53,8 @@ func Run(t *testing.T, open Opener) {
 		{"the day rows summed per branch and month equal the sums of the rows", testSLABranchSums},
 		{"SLA revisions are kept per branch-day in order and never replaced", testSLARevisions},
 		{"results read back with the time they were received", testReceivedResults},
+		{"a month's SLA report reads only rollups: unchanged once the raw results are gone", testSLAReportWithoutResults},
+		{"old SLA rollups are deleted, whole months of totals only", testExpireSLA},
 		{"maintenance windows are kept with who and why, and a deleted one stays marked deleted", testMaintenance},
 		{"incident commands are queued once per key, settled once, and keep their outcome", testCommands},
 	} {

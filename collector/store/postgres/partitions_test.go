@@ -1,0 +1,125 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/branchready/branchready/collector/store/postgres/pgtest"
+	"github.com/branchready/branchready/result"
+)
+
+func TestPartitions(t *testing.T) {
+	srv := pgtest.Start(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	at := func(id string, ts time.Time) result.Result {
+		return result.Result{ID: id, Branch: "br-1", Device: "atm", Check: "tcp", Kind: "tcp", Status: result.StatusOK, StartedAt: ts, Sweep: "s"}
+	}
+	t.Run("the migration moves the stored results into one partition per day", func(t *testing.T) {
+		dsn := srv.NewDatabase(t)
+		ms, err := loadMigrations(migrationFiles, "migrations")
+		if err != nil {
+			t.Fatal(err)
+		}
+		pool, err := pgxpool.New(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := migrate(ctx, pool, ms[:10]); err != nil {
+			t.Fatal(err)
+		}
+		for i, ts := range []time.Time{now.Add(-40 * day), now.Add(-day), now, now.Add(time.Hour)} {
+			if _, err := pool.Exec(ctx, `INSERT INTO results (id, branch, device, check_name, kind, status, started_at,
+				duration_ms, reason, sweep, agent_version, received_at) VALUES ($1, 'br-1', 'atm', 'tcp', 'tcp', 'ok', $2, 1, '', 's', '1', $2)`,
+				fmt.Sprint("r", i), ts.UnixNano()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		pool.Close()
+		s := open(t, dsn)
+		defer s.Close()
+		rs, err := s.Results(ctx, "br-1", now.Add(-50*day), now.Add(day))
+		if err != nil || len(rs) != 4 {
+			t.Fatalf("after the migration: %d results, %v; want 4", len(rs), err)
+		}
+		var inDefault int
+		s.pool.QueryRow(ctx, "SELECT count(*) FROM results_default").Scan(&inDefault)
+		for _, d := range []time.Time{now.Add(-40 * day), now.Add(-day), now} {
+			var n int
+			if err := s.pool.QueryRow(ctx, "SELECT count(*) FROM "+partitionName(d)).Scan(&n); err != nil || n == 0 {
+				t.Errorf("partition %s: %d rows, %v; want its day's results", partitionName(d), n, err)
+			}
+		}
+		if inDefault != 0 {
+			t.Errorf("%d results in the default partition, want 0", inDefault)
+		}
+	})
+	t.Run("retention drops whole days, counts their results and makes the days ahead", func(t *testing.T) {
+		s := open(t, srv.NewDatabase(t))
+		defer s.Close()
+		if _, err := s.EnsurePartitions(ctx, now.Add(-40*day), now.Add(-30*day)); err != nil {
+			t.Fatal(err)
+		}
+		rs := []result.Result{
+			at("old-1", now.Add(-35*day)), at("old-2", now.Add(-35*day).Add(time.Hour)), at("old-3", now.Add(-32*day)),
+			at("cut-day", now.Add(-30*day)), at("kept", now.Add(-2*day)),
+			// A day with no partition: kept in the default one until retention makes it.
+			at("stray-young", now.Add(-10*day)),
+		}
+		if _, _, err := s.WriteResults(ctx, rs, now); err != nil {
+			t.Fatal(err)
+		}
+		// A day without partition older than the cutoff: dropped partition's day, arriving late.
+		if _, err := s.pool.Exec(ctx, "ALTER TABLE results DETACH PARTITION "+partitionName(now.Add(-33*day))+"; DROP TABLE "+partitionName(now.Add(-33*day))); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.WriteResults(ctx, []result.Result{at("stray-old", now.Add(-33*day))}, now); err != nil {
+			t.Fatal(err)
+		}
+		cutoff := now.Add(-30 * day)
+		n, err := s.ExpireResults(ctx, cutoff, now)
+		if err != nil || n != 4 {
+			t.Fatalf("ExpireResults = %d, %v; want 4 (three in dropped days, one stray)", n, err)
+		}
+		got, err := s.Results(ctx, "br-1", now.Add(-60*day), now.Add(day))
+		if err != nil || fmt.Sprint(ids(got)) != "[cut-day stray-young kept]" {
+			t.Fatalf("left %v, %v; want [cut-day stray-young kept]", ids(got), err)
+		}
+		ps, err := s.partitions(ctx, s.pool)
+		if err != nil {
+			t.Fatal(err)
+		}
+		have := map[string]bool{}
+		for _, p := range ps {
+			have[p.name] = true
+			if p.to <= cutoff.UnixNano() {
+				t.Errorf("partition %s ends before the cutoff and was kept", p.name)
+			}
+		}
+		for _, d := range []time.Time{now.Add(-10 * day), now.Add(-day), now.Add(PartitionsAhead * day), cutoff} {
+			if !have[partitionName(d)] {
+				t.Errorf("no partition %s after retention", partitionName(d))
+			}
+		}
+		var inDefault int
+		s.pool.QueryRow(ctx, "SELECT count(*) FROM results_default").Scan(&inDefault)
+		if inDefault != 0 {
+			t.Errorf("%d results left in the default partition, want 0", inDefault)
+		}
+		if n, err := s.ExpireResults(ctx, cutoff, now); err != nil || n != 0 {
+			t.Errorf("a second run = %d, %v; want 0", n, err)
+		}
+	})
+}
+
+func ids(rs []result.Result) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.ID
+	}
+	return out
+}

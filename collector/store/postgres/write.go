@@ -1,0 +1,155 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/branchready/branchready/result"
+)
+
+// DedupWindow is how far apart in started_at two copies of one result id
+// may be stored and still be recognised as one. The results table is
+// partitioned by started_at, so its unique key is (id, started_at), not id
+// alone; and ingest corrects the event times of a skewed agent by the skew
+// it measures on each request, so a retried batch carries the same ids
+// with started_at moved by a few milliseconds (the transit time differs),
+// by the skew threshold (one attempt corrected, the next not), or by the
+// whole skew (the agent's clock was set right between the attempts). Every
+// write therefore looks for each id within this window of its started_at
+// before inserting: a probe of the primary key in the two or three daily
+// partitions the window spans. A copy moved further than a day (a clock a
+// day off, corrected while the result waited in the spool) is stored again.
+const DedupWindow = 24 * time.Hour
+
+// insertResults inserts the rows of the arrays whose id is not stored
+// within DedupWindow of their started_at, in one statement (one round
+// trip, no BEGIN and COMMIT).
+//
+// It first takes a transaction-level advisory lock per branch of the batch
+// ($17), in one order so that two batches never wait for each other in a
+// cycle: concurrent writers of one branch are serialised, so two copies of
+// a result in flight at once (an agent retrying through another collector)
+// cannot both pass the check (identical copies also meet on the primary
+// key). The locks are a CTE read by a one-time filter, which PostgreSQL
+// evaluates before it reads the first row; the keys live in their own
+// space (the two-key form) apart from the leader's and the migration's.
+//
+// The check is a primary-key lookup per row in the few partitions the
+// batch's times span ($15, $16: the batch's earliest and latest
+// started_at widened by the window, so the other partitions are pruned
+// before it runs); OFFSET 0 keeps it a lookup per row, as the planner
+// would otherwise turn it into an anti join that may read whole
+// partitions (on fresh ones without statistics it does).
+const insertResults = `WITH l AS MATERIALIZED (SELECT count(pg_advisory_xact_lock(1651663458, h)) AS n FROM (
+	SELECT DISTINCT hashtext(b) AS h FROM unnest($17::text[]) AS b ORDER BY 1) AS k)
+INSERT INTO results (id, branch, device, check_name, kind, status, started_at,
+	duration_ms, reason, observations, sweep, agent_version, received_at)
+SELECT id, branch, device, check_name, kind, status, started_at, duration_ms, reason, observations::jsonb,
+	sweep, agent_version, $13
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[],
+	$8::float8[], $9::text[], $10::text[], $11::text[], $12::text[])
+	WITH ORDINALITY AS u(id, branch, device, check_name, kind, status, started_at, duration_ms, reason,
+	observations, sweep, agent_version, n)
+WHERE (SELECT n FROM l) >= 0 AND NOT EXISTS (SELECT 1 FROM results r WHERE r.id = u.id
+	AND r.started_at BETWEEN $15::bigint AND $16::bigint
+	AND r.started_at BETWEEN u.started_at - $14::bigint AND u.started_at + $14::bigint OFFSET 0)
+ORDER BY n
+ON CONFLICT (id, started_at) DO NOTHING`
+
+// WriteResults stores rs in one statement, committed before it returns.
+// Results whose id is already stored (within DedupWindow of their
+// started_at), or repeated within rs, are counted as duplicates and left
+// as they are (the first copy wins).
+func (s *Store) WriteResults(ctx context.Context, rs []result.Result, receivedAt time.Time) (inserted, duplicates int, err error) {
+	if len(rs) == 0 {
+		return 0, 0, ctx.Err()
+	}
+	unique := firstCopies(rs)
+	cols, err := columnsOf(unique)
+	if err != nil {
+		return 0, 0, fmt.Errorf("postgres store: %w", err)
+	}
+	lo, hi := span(cols.started)
+	tag, err := s.pool.Exec(ctx, insertResults, cols.id, cols.branch, cols.device, cols.check, cols.kind, cols.status,
+		cols.started, cols.duration, cols.reason, cols.obs, cols.sweep, cols.agent, receivedAt.UnixNano(), int64(DedupWindow),
+		lo-int64(DedupWindow), hi+int64(DedupWindow), branchesOf(unique))
+	if err != nil {
+		return 0, 0, fmt.Errorf("postgres store: write %d results: %w", len(rs), err)
+	}
+	n := int(tag.RowsAffected())
+	return n, len(rs) - n, nil
+}
+
+// firstCopies drops the later copies of an id repeated within rs: the
+// store cannot tell them apart by (id, started_at) when their times differ.
+func firstCopies(rs []result.Result) []result.Result {
+	seen := make(map[string]struct{}, len(rs))
+	out := rs[:0:0]
+	for i := range rs {
+		if _, dup := seen[rs[i].ID]; dup {
+			continue
+		}
+		seen[rs[i].ID] = struct{}{}
+		out = append(out, rs[i])
+	}
+	if len(out) == len(rs) {
+		return rs
+	}
+	return out
+}
+
+// branchesOf lists the distinct branches of rs.
+func branchesOf(rs []result.Result) []string {
+	var out []string
+	seen := map[string]bool{}
+	for i := range rs {
+		if !seen[rs[i].Branch] {
+			seen[rs[i].Branch] = true
+			out = append(out, rs[i].Branch)
+		}
+	}
+	return out
+}
+
+// columns holds a batch column by column, as unnest takes it.
+type columns struct {
+	id, branch, device, check, kind, status, reason, sweep, agent []string
+	started                                                       []int64
+	duration                                                      []float64
+	obs                                                           []*string
+}
+
+func columnsOf(rs []result.Result) (columns, error) {
+	n := len(rs)
+	c := columns{
+		id: make([]string, n), branch: make([]string, n), device: make([]string, n), check: make([]string, n),
+		kind: make([]string, n), status: make([]string, n), reason: make([]string, n), sweep: make([]string, n),
+		agent: make([]string, n), started: make([]int64, n), duration: make([]float64, n), obs: make([]*string, n),
+	}
+	for i := range rs {
+		r := &rs[i]
+		c.id[i], c.branch[i], c.device[i], c.check[i], c.kind[i] = r.ID, r.Branch, r.Device, r.Check, r.Kind
+		c.status[i], c.reason[i], c.sweep[i], c.agent[i] = string(r.Status), r.Reason, r.Sweep, r.AgentVersion
+		c.started[i], c.duration[i] = r.StartedAt.UnixNano(), r.DurationMS
+		if len(r.Observations) > 0 {
+			b, err := json.Marshal(r.Observations)
+			if err != nil {
+				return c, fmt.Errorf("result %q: encode observations: %w", r.ID, err)
+			}
+			o := string(b)
+			c.obs[i] = &o
+		}
+	}
+	return c, nil
+}
+
+// span returns the least and greatest of ts (not empty).
+func span(ts []int64) (lo, hi int64) {
+	lo, hi = ts[0], ts[0]
+	for _, t := range ts[1:] {
+		lo, hi = min(lo, t), max(hi, t)
+	}
+	return lo, hi
+}
