@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -100,6 +101,31 @@ func FuzzParseAgreesWithTheOldDecoder(f *testing.F) {
 			if !reflect.DeepEqual(it, want) {
 				t.Fatalf("item %d: parse made %+v, the old decoder %+v", i, it, want)
 			}
+		}
+	})
+}
+
+// FuzzFastResult: whenever the fast path decodes an item, encoding/json
+// decodes it too, to the same result.
+func FuzzFastResult(f *testing.F) {
+	f.Add(string(must(json.Marshal(res("a", "lon")))))
+	f.Add(`{"id":"a","observations":{"x":1e3,"x":-0.5},"duration_ms":1E-7,"started_at":"2026-11-24T08:01:00.5+01:00"}`)
+	f.Add(`{"id":"a","id":"b","Id":"c","reason":"caf\u00e9 \"x\"","status":null}`)
+	f.Add(`{ "sweep" : "s" , "observations" : { } , "check":"été" }`)
+	f.Fuzz(func(t *testing.T, raw string) {
+		if !json.Valid([]byte(raw)) {
+			return
+		}
+		got, ok := fastResult([]byte(raw))
+		if !ok {
+			return
+		}
+		var want result.Result
+		if err := strict([]byte(raw), &want); err != nil {
+			t.Fatalf("the fast path decoded %s, encoding/json refuses it: %v", raw, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s:\nfast path    %+v\nencoding/json %+v", raw, got, want)
 		}
 	})
 }
