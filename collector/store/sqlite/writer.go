@@ -59,7 +59,9 @@ type writer struct {
 	// agent's first batches, every batch of some), and rewriting 20,000
 	// descriptors and comparing them with their history was a third of the
 	// writer's time in a pre-opening wave. Only the writer's goroutine
-	// uses it; nothing else in the collector writes descriptors.
+	// uses it; nothing else in the collector writes descriptors (another
+	// process changing them in the same file would go unseen: a SQLite
+	// store belongs to one collector).
 	descs map[string][32]byte
 }
 
