@@ -24,13 +24,13 @@ const (
 	MaxDevices       = 1000
 )
 
-// envelope is a Batch whose items are decoded one by one, so that one bad
+// envelope is a Batch whose items were decoded one by one, so that one bad
 // item does not spoil the rest.
 type envelope struct {
-	Branch     string             `json:"branch"`
-	Agent      result.Agent       `json:"agent"`
-	Descriptor *result.Descriptor `json:"descriptor"`
-	Results    []json.RawMessage  `json:"results"`
+	Branch     string
+	Agent      result.Agent
+	Descriptor *result.Descriptor
+	Results    []item
 }
 
 // decode reads the (possibly gzipped) body within the size limits and the
@@ -72,12 +72,12 @@ func (h *Handler) decode(r *http.Request) (env *envelope, release func(), err er
 	default:
 		return nil, release, fail(http.StatusUnsupportedMediaType, "Content-Encoding %q: only gzip is accepted", enc)
 	}
-	env = new(envelope)
-	if err := strict(body, env); err != nil {
-		return nil, release, fail(http.StatusBadRequest, "body is not a result batch: %s", envelopeError(body, err))
+	env, n, err := parse(body, h.o.MaxResults)
+	if err != nil {
+		return nil, release, fail(http.StatusBadRequest, "body is not a result batch: %s", describe(body, err))
 	}
-	if len(env.Results) > h.o.MaxResults {
-		return nil, release, fail(http.StatusRequestEntityTooLarge, "batch of %d results: at most %d per request", len(env.Results), h.o.MaxResults)
+	if n > h.o.MaxResults {
+		return nil, release, fail(http.StatusRequestEntityTooLarge, "batch of %d results: at most %d per request", n, h.o.MaxResults)
 	}
 	if err := checkEnvelope(env); err != nil {
 		return nil, release, fail(http.StatusBadRequest, "%v", err)

@@ -3,10 +3,12 @@ package ingest
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"testing"
 	"time"
 
@@ -57,6 +59,73 @@ func FuzzBatch(f *testing.F) {
 		}
 		if h.budget.inUse() != 0 {
 			t.Fatalf("%d bytes of budget still held", h.budget.inUse())
+		}
+	})
+}
+
+// FuzzParseAgreesWithTheOldDecoder holds the one-pass parser to what the
+// two-pass decoder it replaced made of any body: the same refusals with the
+// same words, and the same envelope and items (or item errors) otherwise.
+func FuzzParseAgreesWithTheOldDecoder(f *testing.F) {
+	f.Add(batch("lon", res("a", "lon"), res("b", "lon")))
+	f.Add([]byte(batchText(`{"id":"x","branch":"lon","device":"d","check":"c","kind":"k","status":"ok","started_at":"yesterday"}`)))
+	f.Add([]byte(`{"BRANCH":"lon","results":[5, null, {"colour":1}, "x"],"Results":[{"id":1}]}`))
+	f.Add([]byte(`{"branch":"lon","agent":{"sent_at":5},"results":[{"started_at":7}],"x":1}`))
+	f.Add([]byte(`{"branch":"lon","descriptor":{"name":"n"},"descriptor":{"region":"r"},"results":{}} `))
+	f.Add([]byte(`{"branch":"lon","results":[{"id":"a"} , {"id":"b"}]} x`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		const most = 3
+		env, n, err := parse(body, most)
+		var old wholeBatch
+		oerr := strict(body, &old)
+		if (err != nil) != (oerr != nil) {
+			t.Fatalf("parse error %v, old decoder error %v", err, oerr)
+		}
+		if err != nil {
+			if got, want := describe(body, err), envelopeError(body, oerr); got != want {
+				t.Fatalf("parse says %q, the old decoder %q", got, want)
+			}
+			return
+		}
+		if n != len(old.Results) || env.Branch != old.Branch || !reflect.DeepEqual(env.Agent, old.Agent) || !reflect.DeepEqual(env.Descriptor, old.Descriptor) {
+			t.Fatalf("parse made %d items of %+v, the old decoder %d of %+v", n, env, len(old.Results), old)
+		}
+		for i, it := range env.Results {
+			var r result.Result
+			want := item{res: r}
+			if err := strict(old.Results[i], &r); err != nil {
+				want = item{err: itemError(old.Results[i], err)}
+			} else {
+				want.res = r
+			}
+			if !reflect.DeepEqual(it, want) {
+				t.Fatalf("item %d: parse made %+v, the old decoder %+v", i, it, want)
+			}
+		}
+	})
+}
+
+// FuzzFastResult: whenever the fast path decodes an item, encoding/json
+// decodes it too, to the same result.
+func FuzzFastResult(f *testing.F) {
+	f.Add(string(must(json.Marshal(res("a", "lon")))))
+	f.Add(`{"id":"a","observations":{"x":1e3,"x":-0.5},"duration_ms":1E-7,"started_at":"2026-11-24T08:01:00.5+01:00"}`)
+	f.Add(`{"id":"a","id":"b","Id":"c","reason":"caf\u00e9 \"x\"","status":null}`)
+	f.Add(`{ "sweep" : "s" , "observations" : { } , "check":"été" }`)
+	f.Fuzz(func(t *testing.T, raw string) {
+		if !json.Valid([]byte(raw)) {
+			return
+		}
+		got, ok := fastResult([]byte(raw))
+		if !ok {
+			return
+		}
+		var want result.Result
+		if err := strict([]byte(raw), &want); err != nil {
+			t.Fatalf("the fast path decoded %s, encoding/json refuses it: %v", raw, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s:\nfast path    %+v\nencoding/json %+v", raw, got, want)
 		}
 	})
 }

@@ -40,6 +40,14 @@ type Writer interface {
 	PutBranch(ctx context.Context, id string, d *result.Descriptor, c store.Contact) error
 }
 
+// BatchWriter is a store that commits a request's results and its
+// branch's contact in one transaction (SQLite): a request then waits for
+// one commit instead of two. Stores without it get WriteResults, then
+// PutBranch.
+type BatchWriter interface {
+	WriteBatch(ctx context.Context, branch string, rs []result.Result, receivedAt time.Time, d *result.Descriptor, c store.Contact) (inserted, duplicates int, err error)
+}
+
 // Options configure the handler.
 type Options struct {
 	Store   Writer
@@ -187,32 +195,14 @@ func (h *Handler) serve(r *http.Request) (*result.IngestResponse, error) {
 		resp.Accepted = len(good)
 		return resp, nil
 	}
-	// Results first, then the contact: a reader that sees the new contact
-	// (another collector's readiness cache keys on it) finds the results.
-	if len(good) > 0 {
-		start := time.Now()
-		ins, dup, err := h.o.Store.WriteResults(r.Context(), good, now)
-		if err != nil {
-			h.o.Log.Error("store results", "branch", branch, "results", len(good), "err", err)
-			return nil, fail(http.StatusServiceUnavailable, "store unavailable; nothing was stored, retry later")
-		}
-		resp.Accepted = ins
-		resp.Duplicates += dup
-		if m != nil {
-			m.StoreWriteSeconds.Observe(time.Since(start).Seconds())
-			m.IngestResults.WithLabelValues("stored").Add(float64(ins))
-			m.IngestResults.WithLabelValues("duplicate").Add(float64(dup))
-		}
-	}
 	if hl := env.Agent.Health; hl != nil {
 		// The depth was taken with this batch still in the spool; once this
 		// answer reaches the agent, the batch leaves it.
 		hl.SpoolDepth = max(0, hl.SpoolDepth-len(env.Results))
 	}
 	contact := store.Contact{At: now, AgentVersion: env.Agent.Version, ConfigHash: env.Agent.ConfigHash, Health: env.Agent.Health, ClockSkew: skew}
-	if err := h.o.Store.PutBranch(r.Context(), branch, env.Descriptor, contact); err != nil {
-		h.o.Log.Error("store branch contact", "branch", branch, "err", err)
-		return nil, fail(http.StatusServiceUnavailable, "store unavailable; retry later (results already stored are not stored twice)")
+	if err := h.store(r.Context(), branch, good, now, env.Descriptor, contact, resp); err != nil {
+		return nil, err
 	}
 	if m != nil {
 		m.AgentClockSkew.WithLabelValues(branch).Set(contact.ClockSkew.Seconds())
@@ -222,6 +212,41 @@ func (h *Handler) serve(r *http.Request) (*result.IngestResponse, error) {
 		h.o.Stored(r.Context(), branch, good)
 	}
 	return resp, nil
+}
+
+// store writes the accepted results, then the branch's contact: a reader
+// that sees the new contact (another collector's readiness cache keys on
+// it) finds the results. It adds the stored and duplicate counts to resp.
+func (h *Handler) store(ctx context.Context, branch string, good []result.Result, now time.Time, d *result.Descriptor, c store.Contact, resp *result.IngestResponse) error {
+	start := time.Now()
+	var ins, dup int
+	if bw, ok := h.o.Store.(BatchWriter); ok {
+		var err error
+		if ins, dup, err = bw.WriteBatch(ctx, branch, good, now, d, c); err != nil {
+			h.o.Log.Error("store results and contact", "branch", branch, "results", len(good), "err", err)
+			return fail(http.StatusServiceUnavailable, "store unavailable; nothing was stored, retry later")
+		}
+	} else {
+		if len(good) > 0 {
+			var err error
+			if ins, dup, err = h.o.Store.WriteResults(ctx, good, now); err != nil {
+				h.o.Log.Error("store results", "branch", branch, "results", len(good), "err", err)
+				return fail(http.StatusServiceUnavailable, "store unavailable; nothing was stored, retry later")
+			}
+		}
+		if err := h.o.Store.PutBranch(ctx, branch, d, c); err != nil {
+			h.o.Log.Error("store branch contact", "branch", branch, "err", err)
+			return fail(http.StatusServiceUnavailable, "store unavailable; retry later (results already stored are not stored twice)")
+		}
+	}
+	resp.Accepted = ins
+	resp.Duplicates += dup
+	if m := h.o.Metrics; m != nil && len(good) > 0 {
+		m.StoreWriteSeconds.Observe(time.Since(start).Seconds())
+		m.IngestResults.WithLabelValues("stored").Add(float64(ins))
+		m.IngestResults.WithLabelValues("duplicate").Add(float64(dup))
+	}
+	return nil
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

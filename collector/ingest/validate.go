@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -47,10 +46,10 @@ func (h *Handler) window(now, sentAt time.Time) (window, error) {
 	return w, nil
 }
 
-// validate decodes each item; bad ones are listed, good ones returned with
+// validate checks each decoded item; bad ones are listed, good ones returned with
 // their event time corrected for the agent's skew. n counts the outcomes
 // of interest beyond stored, duplicate and rejected.
-func (h *Handler) validate(branch string, items []json.RawMessage, w window) ([]result.Result, *result.IngestResponse, map[string]int) {
+func (h *Handler) validate(branch string, items []item, w window) ([]result.Result, *result.IngestResponse, map[string]int) {
 	resp := &result.IngestResponse{}
 	good := make([]result.Result, 0, len(items))
 	seen := make(map[string]bool, len(items))
@@ -58,12 +57,12 @@ func (h *Handler) validate(branch string, items []json.RawMessage, w window) ([]
 	reject := func(i int, id, format string, args ...any) {
 		resp.Rejected = append(resp.Rejected, result.Rejection{Index: i, ID: id, Error: fmt.Sprintf(format, args...)})
 	}
-	for i, raw := range items {
-		var res result.Result
-		if err := strict(raw, &res); err != nil {
-			reject(i, "", "%s", itemError(raw, err))
+	for i := range items {
+		if msg := items[i].err; msg != "" {
+			reject(i, "", "%s", msg)
 			continue
 		}
+		res := items[i].res
 		if err := res.Validate(); err != nil {
 			reject(i, res.ID, "%v", err)
 			continue
