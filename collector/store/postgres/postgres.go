@@ -129,11 +129,38 @@ func (s *Store) Confirmations(ctx context.Context, branch, date string) ([]resul
 
 // PutBranch records an agent's contact and, when d is non-nil, its descriptor.
 func (s *Store) PutBranch(ctx context.Context, id string, d *result.Descriptor, c store.Contact) error {
+	args, err := branchArgs(id, d, c)
+	if err != nil {
+		return fmt.Errorf("postgres store: branch %q: %w", id, err)
+	}
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, upsertBranch, args.upsert...); err != nil {
+			return err
+		}
+		if args.version == nil {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, appendVersion, args.version...); err != nil {
+			return fmt.Errorf("descriptor history: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("postgres store: put branch %q: %w", id, err)
+	}
+	return nil
+}
+
+// branchWrite holds the arguments of upsertBranch and, when a descriptor
+// came, of appendVersion.
+type branchWrite struct{ upsert, version []any }
+
+func branchArgs(id string, d *result.Descriptor, c store.Contact) (branchWrite, error) {
 	var desc *string
 	if d != nil {
 		b, err := json.Marshal(d)
 		if err != nil {
-			return fmt.Errorf("postgres store: branch %q: encode descriptor: %w", id, err)
+			return branchWrite{}, fmt.Errorf("encode descriptor: %w", err)
 		}
 		s := string(b)
 		desc = &s
@@ -145,26 +172,15 @@ func (s *Store) PutBranch(ctx context.Context, id string, d *result.Descriptor, 
 	}
 	hb, err := store.EncodeHealth(c.Health)
 	if err != nil {
-		return fmt.Errorf("postgres store: branch %q: %w", id, err)
+		return branchWrite{}, err
 	}
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, upsertBranch, id, desc, at, c.AgentVersion, c.ConfigHash, int64(c.ClockSkew), hb); err != nil {
-			return err
-		}
-		if desc == nil {
-			return nil
-		}
+	w := branchWrite{upsert: []any{id, desc, at, c.AgentVersion, c.ConfigHash, int64(c.ClockSkew), hb}}
+	if desc != nil {
 		var effective int64
 		if at != nil {
 			effective = *at
 		}
-		if _, err := tx.Exec(ctx, appendVersion, id, effective, *desc); err != nil {
-			return fmt.Errorf("descriptor history: %w", err)
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("postgres store: put branch %q: %w", id, err)
+		w.version = []any{id, effective, *desc}
 	}
-	return nil
+	return w, nil
 }

@@ -6,6 +6,10 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/branchready/branchready/collector/store"
 	"github.com/branchready/branchready/result"
 )
 
@@ -152,4 +156,40 @@ func span(ts []int64) (lo, hi int64) {
 		lo, hi = min(lo, t), max(hi, t)
 	}
 	return lo, hi
+}
+
+// WriteBatch stores one request's results and its branch's contact (and
+// descriptor, when one came) in one transaction and one round trip: the
+// statements go as one pipelined batch, which PostgreSQL runs as an
+// implicit transaction, so a request waits for one commit instead of two
+// and the results are never stored without the contact that came with
+// them.
+func (s *Store) WriteBatch(ctx context.Context, branch string, rs []result.Result, receivedAt time.Time, d *result.Descriptor, c store.Contact) (inserted, duplicates int, err error) {
+	bw, err := branchArgs(branch, d, c)
+	if err != nil {
+		return 0, 0, fmt.Errorf("postgres store: branch %q: %w", branch, err)
+	}
+	var b pgx.Batch
+	unique := firstCopies(rs)
+	if len(unique) > 0 {
+		cols, err := columnsOf(unique)
+		if err != nil {
+			return 0, 0, fmt.Errorf("postgres store: %w", err)
+		}
+		lo, hi := span(cols.started)
+		b.Queue(insertResults, cols.id, cols.branch, cols.device, cols.check, cols.kind, cols.status,
+			cols.started, cols.duration, cols.reason, cols.obs, cols.sweep, cols.agent, receivedAt.UnixNano(), int64(DedupWindow),
+			lo-int64(DedupWindow), hi+int64(DedupWindow), branchesOf(unique)).Exec(func(tag pgconn.CommandTag) error {
+			inserted = int(tag.RowsAffected())
+			return nil
+		})
+	}
+	b.Queue(upsertBranch, bw.upsert...)
+	if bw.version != nil {
+		b.Queue(appendVersion, bw.version...)
+	}
+	if err := s.pool.SendBatch(ctx, &b).Close(); err != nil {
+		return 0, 0, fmt.Errorf("postgres store: write %d results and the contact of %q: %w", len(rs), branch, err)
+	}
+	return inserted, len(rs) - inserted, nil
 }

@@ -25,6 +25,7 @@ func Run(t *testing.T, open Opener) {
 		{"every field of a result reads back as written", testRoundTrip},
 		{"a duplicate in one batch is stored once and counted", testDuplicateInBatch},
 		{"a retried batch stores nothing twice", testDuplicateAcrossBatches},
+		{"a request's results and contact are written together, once", testWriteBatch},
 		{"a batch larger than one statement counts every duplicate", testLargeBatch},
 		{"a retried result whose time ingest corrected differently is stored once", testRetryWithMovedTime},
 		{"one id twice in a batch at different times is stored once", testDuplicateInBatchMovedTime},
