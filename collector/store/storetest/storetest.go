@@ -28,6 +28,8 @@ func Run(t *testing.T, open Opener) {
 		{"a batch larger than one statement counts every duplicate", testLargeBatch},
 		{"an empty batch stores nothing and succeeds", testEmptyBatch},
 		{"results are read in [from, to) oldest first", testRange},
+		{"many branches' results read at once equal each branch's read alone", testResultsOf},
+		{"many branches' results read at once come by branch, oldest first", testResultsOfOrder},
 		{"retention deletes one branch's results before a cutoff and nothing else", testDeleteResults},
 		{"a branch reads back with its descriptor and contact", testPutBranch},
 		{"a contact without descriptor keeps the previous descriptor", testPutBranchKeepsDescriptor},
