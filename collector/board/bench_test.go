@@ -135,7 +135,7 @@ func BenchmarkBoard20000(b *testing.B) {
 			h, stop := benchBoard(st)
 			defer func() { stop() }()
 			if !tc.cold {
-				page(b, h, "/") // waits for the first snapshot
+				firstPage(b, h)
 			}
 			var took []time.Duration
 			size := 0
@@ -148,7 +148,11 @@ func BenchmarkBoard20000(b *testing.B) {
 					b.StartTimer()
 				}
 				start := time.Now()
-				size = page(b, h, tc.path)
+				if tc.cold {
+					size = firstPage(b, h)
+				} else {
+					size = page(b, h, tc.path)
+				}
 				took = append(took, time.Since(start))
 			}
 			b.StopTimer()
@@ -156,6 +160,24 @@ func BenchmarkBoard20000(b *testing.B) {
 		})
 	}
 	b.Run("during-wave", func(b *testing.B) { benchWave(b, st, 20000) })
+}
+
+// firstPage asks for the first page until it is served, as the "judging"
+// page that a collector shows while it starts does every 2 seconds (here
+// every 10 ms, so that the time measured is the time to the first board).
+func firstPage(b *testing.B, h http.Handler) int {
+	for {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+		switch w.Code {
+		case http.StatusOK:
+			return w.Body.Len()
+		case http.StatusServiceUnavailable:
+			time.Sleep(10 * time.Millisecond)
+		default:
+			b.Fatalf("GET /: %d %.200s", w.Code, w.Body)
+		}
+	}
 }
 
 func page(b *testing.B, h http.Handler, path string) int {

@@ -118,6 +118,14 @@ func Register(mux auth.Mux, e *readiness.Engine, st api.Confirmations, now func(
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
+		if e.Running() && e.Published() == nil {
+			// Just started: say how far judging has got rather than hold
+			// the request for the whole first judgement.
+			done, of := e.Judging()
+			w.Header().Set("Retry-After", "2")
+			renderStatus(w, log, http.StatusServiceUnavailable, "judging.html", map[string]any{"Done": done, "Of": of})
+			return
+		}
 		snap, err := e.Snapshot(r.Context())
 		if err != nil {
 			log.Error("board", "err", err)
@@ -210,6 +218,11 @@ func covers(p auth.Person) func(id, region string) bool {
 // render executes a page into memory first, so that a template error is a
 // clean 500, never half a page.
 func render(w http.ResponseWriter, log *slog.Logger, name string, data any) {
+	renderStatus(w, log, http.StatusOK, name, data)
+}
+
+// renderStatus is render with another status code.
+func renderStatus(w http.ResponseWriter, log *slog.Logger, code int, name string, data any) {
 	var buf bytes.Buffer
 	if err := pages.ExecuteTemplate(&buf, name, data); err != nil {
 		log.Error("render page", "page", name, "err", err)
@@ -218,5 +231,6 @@ func render(w http.ResponseWriter, log *slog.Logger, name string, data any) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
+	w.WriteHeader(code)
 	_, _ = w.Write(buf.Bytes())
 }

@@ -44,7 +44,7 @@ func benchWave(b *testing.B, st *sqlite.Store, n int) {
 	login := loggedInAs(auth.Person{Name: "bench", Role: auth.Operations})
 	api.Register(h, e, st, now, slog.New(slog.DiscardHandler), login)
 	Register(h, e, st, now, slog.New(slog.DiscardHandler), login)
-	page(b, h, "/") // the first snapshot, before the wave
+	firstPage(b, h) // the first snapshot, before the wave
 	b.ResetTimer()
 	acked := make([]time.Time, n)
 	var written atomic.Int64

@@ -85,6 +85,7 @@ type Engine struct {
 	snap     atomic.Pointer[Snapshot]
 	running  atomic.Bool
 	progress atomic.Int64 // branches judged by the refresh under way
+	todo     atomic.Int64 // branches the refresh under way judges
 
 	descs map[string]described // descriptors by branch, see fits
 	zones zone.Cache

@@ -37,8 +37,12 @@ func (e *Engine) Started() <-chan struct{} { return e.firstDone() }
 // Published is the current snapshot without waiting: nil before the first.
 func (e *Engine) Published() *Snapshot { return e.snap.Load() }
 
-// Judging is how many branches the refresh under way has judged so far.
-func (e *Engine) Judging() int { return int(e.progress.Load()) }
+// Judging is how far the refresh under way has got: branches judged so far
+// of those it judges.
+func (e *Engine) Judging() (done, of int) { return int(e.progress.Load()), int(e.todo.Load()) }
+
+// Running reports whether Run keeps the snapshot current.
+func (e *Engine) Running() bool { return e.running.Load() }
 
 func (e *Engine) firstDone() chan struct{} {
 	e.mu.Lock()
@@ -171,6 +175,7 @@ func (e *Engine) refreshWith(ctx context.Context, dirty map[string]bool, all boo
 		return nil
 	}
 	e.progress.Store(0)
+	e.todo.Store(int64(len(todo)))
 	judged, err := e.judgeMany(ctx, bs, xs, todo, now)
 	if err != nil {
 		return err
@@ -218,6 +223,7 @@ func (e *Engine) judgeMany(ctx context.Context, bs []store.Branch, xs []describe
 			return nil, ctx.Err()
 		}
 	}
+	e.progress.Add(int64(len(todo) - len(jobs)))
 	bulk, _ := e.Store.(BulkReader)
 	for _, g := range batches(jobs) {
 		if err := e.judgeBatch(ctx, bulk, bs, xs, g, now, out); err != nil {

@@ -244,3 +244,42 @@ func equalJudgement(a, b Judgement) bool {
 	return a.Verdict == b.Verdict && a.Final == b.Final && len(a.Problems) == len(b.Problems) && a.Date == b.Date &&
 		((a.ReadyAt == nil) == (b.ReadyAt == nil))
 }
+
+func TestAStripOfPastDaysGivesTheVerdictsOfEachDayJudgedAlone(t *testing.T) {
+	d, cal := fixture(t)
+	d.Calendar = cal.Spec()
+	st := newFleet(d, "lon")
+	day := func(date, hhmm string) time.Time {
+		loc, _ := time.LoadLocation("Europe/London")
+		t, _ := time.ParseInLocation("2006-01-02 15:04", date+" "+hhmm, loc)
+		return t
+	}
+	put := func(date, hhmm, dev, check string, s result.Status) {
+		r := result.Result{ID: date + hhmm + dev, Device: dev, Check: check, Status: s, StartedAt: day(date, hhmm), Reason: string(s)}
+		st.report("lon", r, at("08:10"))
+	}
+	// Monday: ready by the deadline, failing after it (still ready: the
+	// verdict is the deadline's); Friday: not ready; the weekend closed.
+	put("2026-11-23", "08:05", "atm-01", "reachable", result.StatusOK)
+	put("2026-11-23", "08:05", "sign-01", "playlist", result.StatusOK)
+	put("2026-11-23", "10:00", "atm-01", "reachable", result.StatusFail)
+	put("2026-11-20", "08:05", "atm-01", "reachable", result.StatusFail)
+	e := &Engine{Store: st, Now: func() time.Time { return at("08:20") }}
+	dates := []string{"2026-11-20", "2026-11-21", "2026-11-22", "2026-11-23"}
+	got, err := e.Verdicts(context.Background(), "lon", dates)
+	if err != nil || len(got) != len(dates) {
+		t.Fatalf("Verdicts: %v, %v", got, err)
+	}
+	for i, date := range dates {
+		one, err := e.One(context.Background(), "lon", date)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got[i].Date != date || got[i].Verdict != one.Judgement.Verdict || got[i].Final != one.Judgement.Final {
+			t.Errorf("%s: strip says %+v, the day alone %s final %v", date, got[i], one.Judgement.Verdict, one.Judgement.Final)
+		}
+	}
+	if got[0].Verdict != NotReady || got[3].Verdict != Ready || got[1].Verdict != Closed {
+		t.Errorf("strip %+v, want not ready, closed, closed, ready", got)
+	}
+}
