@@ -21,8 +21,9 @@ import (
 	"github.com/branchready/branchready/result"
 )
 
-// waveWriters are the goroutines posting the wave, as many agents at once.
-const waveWriters = 4
+// waveWriters are the goroutines posting the wave, as many agents at once
+// (the SQLite store commits the writes queued together).
+const waveWriters = 64
 
 // benchWave times the pages a user gets while a pre-opening wave arrives:
 // every branch posts a sweep of its 20 devices (400,000 results at 20,000

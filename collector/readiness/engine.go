@@ -69,8 +69,11 @@ type Engine struct {
 	// MaxAge bounds how long a judgement is kept; default 5 minutes.
 	MaxAge time.Duration
 	// Poll is how often Run lists the branches' contacts to see what other
-	// collectors stored; default 2 seconds.
+	// collectors stored; default 2 seconds. In between, it reads only the
+	// contacts of the branches ingest invalidated here.
 	Poll time.Duration
+	// lastFull is when a refresh last listed every branch (refresh only).
+	lastFull time.Time
 
 	mu sync.Mutex
 	// dirty are the branches invalidated since the last refresh began, all
@@ -200,7 +203,7 @@ func (e *Engine) fromSnapshot(ctx context.Context, b store.Branch, x described) 
 	if err != nil {
 		return BranchStatus{}, false
 	}
-	en, ok := snap.byID[b.ID]
+	en, ok := snap.entry(b.ID)
 	if !ok || e.stale(b.ID) || !en.status.Contact.At.Equal(b.Contact.At) || !e.now().Before(en.until) {
 		return BranchStatus{}, false
 	}

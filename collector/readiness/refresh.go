@@ -2,6 +2,7 @@ package readiness
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"time"
 
@@ -92,10 +93,7 @@ func (e *Engine) Run(ctx context.Context, onError func(error)) {
 	e.running.Store(true)
 	defer e.running.Store(false)
 	wake := e.wakeChan()
-	poll := e.Poll
-	if poll == 0 {
-		poll = 2 * time.Second
-	}
+	poll := e.poll()
 	t := time.NewTimer(0)
 	defer t.Stop()
 	for {
@@ -105,7 +103,7 @@ func (e *Engine) Run(ctx context.Context, onError func(error)) {
 		case <-wake:
 		case <-t.C:
 		}
-		wait := poll
+		wait, began := poll, time.Now()
 		if err := e.shared(ctx); err != nil {
 			if ctx.Err() == nil && onError != nil {
 				onError(err)
@@ -113,9 +111,24 @@ func (e *Engine) Run(ctx context.Context, onError func(error)) {
 		} else if s := e.snap.Load(); s != nil && !s.next.IsZero() {
 			wait = min(wait, max(time.Millisecond, s.next.Sub(e.now())))
 		}
+		// Invalidations that arrive meanwhile wait for the gap, so that a
+		// wave's thousands of reports are judged in a few large batches
+		// rather than re-listing every contact for each.
+		if gap := minGap - time.Since(began); gap > 0 {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(gap):
+			}
+		}
 		t.Reset(wait)
 	}
 }
+
+// minGap is the least time from the start of one background refresh to the
+// next: the cost of listing every branch's contact is paid at most a few
+// times a second.
+const minGap = 250 * time.Millisecond
 
 func (e *Engine) wakeChan() chan struct{} {
 	e.mu.Lock()
@@ -158,13 +171,34 @@ func (e *Engine) refresh(ctx context.Context) error {
 	return err
 }
 
+func (e *Engine) poll() time.Duration {
+	if e.Poll == 0 {
+		return 2 * time.Second
+	}
+	return e.Poll
+}
+
+// ContactReader is a store that reads some branches' contacts by id.
+type ContactReader interface {
+	ContactsOf(ctx context.Context, ids []string) ([]store.Branch, error)
+}
+
 func (e *Engine) refreshWith(ctx context.Context, dirty map[string]bool, all bool) error {
+	old := e.snap.Load()
+	if cr, ok := e.Store.(ContactReader); ok && old != nil && !all && e.running.Load() && time.Since(e.lastFull) < e.poll() {
+		// Between polls, judge only what ingest here invalidated and
+		// what the clock changed: a wave must not list 20,000 contacts
+		// for every few branches that report.
+		if done, err := e.refreshSome(ctx, cr, old, dirty); done || err != nil {
+			return err
+		}
+	}
+	e.lastFull = time.Now()
 	now := e.now()
 	bs, xs, err := e.branches(ctx)
 	if err != nil {
 		return err
 	}
-	old := e.snap.Load()
 	var todo []int
 	for i, b := range bs {
 		if all || dirty[b.ID] || old.changed(b, now) {
@@ -185,7 +219,7 @@ func (e *Engine) refreshWith(ctx context.Context, dirty map[string]bool, all boo
 		if en, ok := judged[i]; ok {
 			entries[i] = en
 		} else {
-			entries[i] = old.byID[b.ID]
+			entries[i], _ = old.entry(b.ID)
 		}
 	}
 	e.snap.Store(newSnapshot(entries, now))
@@ -193,6 +227,53 @@ func (e *Engine) refreshWith(ctx context.Context, dirty map[string]bool, all boo
 		close(first)
 	}
 	return nil
+}
+
+// refreshSome judges again the branches of dirty and those whose next
+// change has come, reading only their contacts, and publishes the snapshot
+// with them replaced. It is not done when a branch is new to the snapshot:
+// only a full listing puts it in its place.
+func (e *Engine) refreshSome(ctx context.Context, cr ContactReader, old *Snapshot, dirty map[string]bool) (done bool, err error) {
+	now := e.now()
+	ids := slices.Collect(maps.Keys(dirty))
+	for _, en := range old.entries {
+		if !now.Before(en.until) && !dirty[en.status.ID] {
+			ids = append(ids, en.status.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return true, nil
+	}
+	slices.Sort(ids)
+	bs, err := cr.ContactsOf(ctx, ids)
+	if err != nil {
+		return false, err
+	}
+	for _, b := range bs {
+		if _, ok := old.pos[b.ID]; !ok {
+			return false, nil
+		}
+	}
+	xs, err := e.withDescriptors(ctx, bs)
+	if err != nil {
+		return false, err
+	}
+	todo := make([]int, len(bs))
+	for i := range todo {
+		todo[i] = i
+	}
+	e.progress.Store(0)
+	e.todo.Store(int64(len(todo)))
+	judged, err := e.judgeMany(ctx, bs, xs, todo, now)
+	if err != nil {
+		return false, err
+	}
+	entries := slices.Clone(old.entries)
+	for i, en := range judged {
+		entries[old.pos[bs[i].ID]] = en
+	}
+	e.snap.Store(newSnapshot(entries, now))
+	return true, nil
 }
 
 // job is one branch to judge today.

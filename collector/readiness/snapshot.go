@@ -18,8 +18,8 @@ var Attention = []Verdict{NotReady, Unknown, ReadyDegraded, Ready, Maintenance, 
 type Snapshot struct {
 	// At is when the snapshot was made.
 	At      time.Time
-	entries []*entry // by id
-	byID    map[string]*entry
+	entries []*entry       // by id
+	pos     map[string]int // index in entries by id
 	order   []*BranchStatus
 	regions map[string][]*BranchStatus // board order
 	names   []string                   // regions, sorted
@@ -36,11 +36,11 @@ type entry struct {
 }
 
 func newSnapshot(entries []*entry, at time.Time) *Snapshot {
-	s := &Snapshot{At: at, entries: entries, byID: make(map[string]*entry, len(entries)), regions: map[string][]*BranchStatus{},
+	s := &Snapshot{At: at, entries: entries, pos: make(map[string]int, len(entries)), regions: map[string][]*BranchStatus{},
 		counts: map[Verdict]int{}}
 	buckets := make([][]*BranchStatus, len(Attention)+1)
-	for _, en := range entries {
-		s.byID[en.status.ID] = en
+	for i, en := range entries {
+		s.pos[en.status.ID] = i
 		v := en.status.Judgement.Verdict
 		s.counts[v]++
 		i := slices.Index(Attention, v)
@@ -72,8 +72,17 @@ func (s *Snapshot) changed(b store.Branch, now time.Time) bool {
 	if s == nil {
 		return true
 	}
-	en, ok := s.byID[b.ID]
+	en, ok := s.entry(b.ID)
 	return !ok || !en.status.Contact.At.Equal(b.Contact.At) || !now.Before(en.until)
+}
+
+// entry is branch id's entry.
+func (s *Snapshot) entry(id string) (*entry, bool) {
+	i, ok := s.pos[id]
+	if !ok {
+		return nil, false
+	}
+	return s.entries[i], true
 }
 
 // Len is how many branches the snapshot holds.

@@ -21,6 +21,8 @@ type fleet struct {
 	results  map[string][]result.Result
 	reads    int        // one-branch reads
 	bulk     [][]string // the branches of each bulk read
+	// contactReads counts reads of some branches' contacts by id.
+	contactReads int
 }
 
 func newFleet(d *result.Descriptor, ids ...string) *fleet {
@@ -50,6 +52,20 @@ func (f *fleet) Branch(_ context.Context, id string) (store.Branch, error) {
 		return b, store.ErrNotFound
 	}
 	return b, nil
+}
+
+func (f *fleet) ContactsOf(_ context.Context, ids []string) ([]store.Branch, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []store.Branch
+	for _, id := range ids {
+		if b, ok := f.branches[id]; ok {
+			b.Descriptor = nil
+			out = append(out, b)
+		}
+	}
+	f.contactReads++
+	return out, nil
 }
 
 func (f *fleet) Results(_ context.Context, id string, from, to time.Time) ([]result.Result, error) {
@@ -163,6 +179,12 @@ func TestTheBackgroundJudgeJudgesAgainOnlyTheBranchesThatChanged(t *testing.T) {
 			_, bulk := st.counts()
 			if last := bulk[len(bulk)-1]; len(bulk) != 2 || !slices.Equal(last, []string{"man"}) {
 				t.Fatalf("bulk reads %v, want a second reading man alone", bulk)
+			}
+			st.mu.Lock()
+			byID := st.contactReads
+			st.mu.Unlock()
+			if byID != 1 {
+				t.Errorf("%d reads of contacts by id, want one: between polls only man's contact is read", byID)
 			}
 			s := verdictOf(t, e, "man")
 			if s.Judgement.Verdict != NotReady || s.JudgedAt.Before(stored) {

@@ -3,9 +3,11 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/branchready/branchready/collector/store"
 	"github.com/branchready/branchready/result"
 )
 
@@ -51,4 +53,43 @@ ORDER BY branch, started_at, id`
 		out[r.Branch] = append(out[r.Branch], r)
 	}
 	return rows.Err()
+}
+
+// ContactsOf returns the branches with the given ids without their
+// descriptors (as BranchContacts does), ordered by id; an unknown id is
+// left out. The readiness engine reads the contacts of the branches ingest
+// invalidated this way, rather than listing every branch.
+func (s *Store) ContactsOf(ctx context.Context, ids []string) ([]store.Branch, error) {
+	out := make([]store.Branch, 0, len(ids))
+	for start := 0; start < len(ids); start += bulkChunk {
+		chunk := ids[start:min(start+bulkChunk, len(ids))]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		bs, err := s.scanBranches(ctx, "SELECT "+contactColumns+" FROM branches WHERE id IN (?"+strings.Repeat(",?", len(chunk)-1)+")", args...)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite store: contacts of %d branches: %w", len(ids), err)
+		}
+		out = append(out, bs...)
+	}
+	slices.SortFunc(out, func(a, b store.Branch) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+func (s *Store) scanBranches(ctx context.Context, q string, args ...any) ([]store.Branch, error) {
+	rows, err := s.rdb.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var bs []store.Branch
+	for rows.Next() {
+		b, err := scanBranch(rows)
+		if err != nil {
+			return nil, err
+		}
+		bs = append(bs, b)
+	}
+	return bs, rows.Err()
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/branchready/branchready/collector/store"
 	"github.com/branchready/branchready/result"
 )
 
@@ -94,5 +95,45 @@ func testResultsOfOrder(t *testing.T, open Opener) {
 	none, err := bulk.ResultsOf(context.Background(), nil, base, base.Add(time.Minute))
 	if err != nil || len(none) != 0 {
 		t.Errorf("ResultsOf of no branch = %v, %v; want nothing", none, err)
+	}
+}
+
+// Contacts is a store that reads some branches' contacts by id.
+type Contacts interface {
+	ContactsOf(ctx context.Context, ids []string) ([]store.Branch, error)
+}
+
+func testContactsOf(t *testing.T, open Opener) {
+	s := opened(t, open)
+	c, ok := s.(Contacts)
+	if !ok {
+		t.Fatalf("%T has no ContactsOf", s)
+	}
+	var ids []string
+	for i := range 1010 { // more than one statement of some stores names
+		id := fmt.Sprintf("br-%04d", i)
+		put(t, s, id, descriptor(id), contact(time.Duration(i)*time.Second, "1.2.3"))
+		if i%2 == 1 {
+			ids = append(ids, id)
+		}
+	}
+	slices.Reverse(ids)
+	got, err := c.ContactsOf(context.Background(), append(ids, "no-such-branch"))
+	if err != nil {
+		t.Fatalf("ContactsOf: %v", err)
+	}
+	slices.Reverse(ids)
+	if len(got) != len(ids) {
+		t.Fatalf("ContactsOf read %d branches, want %d", len(got), len(ids))
+	}
+	for i, b := range got {
+		one, err := s.Branch(context.Background(), ids[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		one.Descriptor = nil
+		if b.ID != ids[i] || !reflect.DeepEqual(b, one) {
+			t.Fatalf("ContactsOf gives %+v at %d, want %+v without its descriptor, in id order", b, i, one)
+		}
 	}
 }

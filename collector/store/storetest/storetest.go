@@ -30,6 +30,7 @@ func Run(t *testing.T, open Opener) {
 		{"results are read in [from, to) oldest first", testRange},
 		{"many branches' results read at once equal each branch's read alone", testResultsOf},
 		{"many branches' results read at once come by branch, oldest first", testResultsOfOrder},
+		{"some branches' contacts read by id come without descriptors, in id order", testContactsOf},
 		{"retention deletes one branch's results before a cutoff and nothing else", testDeleteResults},
 		{"a branch reads back with its descriptor and contact", testPutBranch},
 		{"a contact without descriptor keeps the previous descriptor", testPutBranchKeepsDescriptor},
