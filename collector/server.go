@@ -249,6 +249,14 @@ func slaLookback(retention time.Duration) time.Duration {
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{Handler: s.Handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)
+	// The readiness snapshot is judged in the background: requests and the
+	// gauges read it and never judge the board themselves.
+	judged := make(chan struct{})
+	go func() {
+		defer close(judged)
+		s.Engine.Run(ctx, func(err error) { s.log.Warn("judge readiness", "err", err) })
+	}()
+	defer func() { <-judged }()
 	go func() { errc <- srv.Serve(ln) }()
 	tick := time.NewTicker(15 * time.Second)
 	defer tick.Stop()
@@ -258,11 +266,14 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	led := make(chan struct{})
 	go func() { defer close(led); s.runLeadership(lctx) }()
 	defer func() { stopLeading(); <-led }()
-	s.updateGauges(ctx)
+	started := s.Engine.Started()
 	for {
 		select {
 		case err := <-errc:
 			return err
+		case <-started:
+			started = nil
+			s.updateGauges(ctx)
 		case <-tick.C:
 			s.updateGauges(ctx)
 		case <-ctx.Done():
@@ -292,14 +303,12 @@ func (s *Server) ServeMetrics(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-func (s *Server) updateGauges(ctx context.Context) {
-	all, err := s.Engine.All(ctx)
-	if err != nil {
-		if ctx.Err() == nil {
-			s.log.Warn("update readiness gauges", "err", err)
-		}
-		return
+func (s *Server) updateGauges(context.Context) {
+	snap := s.Engine.Published()
+	if snap == nil {
+		return // still judging at start-up: the next tick sets them
 	}
+	all := snap.Select(nil, "", "").Match
 	counts := map[readiness.Verdict]float64{}
 	silent := 0.0
 	s.Metrics.BranchReady.Reset()
@@ -311,7 +320,7 @@ func (s *Server) updateGauges(ctx context.Context) {
 		case readiness.NotReady, readiness.Unknown:
 			s.Metrics.BranchReady.WithLabelValues(b.ID, b.Region).Set(0)
 		}
-		if b.Silent {
+		if s.Engine.Silent(b.Contact) {
 			silent++
 		}
 	}

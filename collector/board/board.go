@@ -118,20 +118,29 @@ func Register(mux auth.Mux, e *readiness.Engine, st api.Confirmations, now func(
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		all, err := e.All(r.Context())
+		if e.Running() && e.Published() == nil {
+			// Just started: say how far judging has got rather than hold
+			// the request for the whole first judgement.
+			done, of := e.Judging()
+			w.Header().Set("Retry-After", "2")
+			renderStatus(w, log, http.StatusServiceUnavailable, "judging.html", map[string]any{"Done": done, "Of": of})
+			return
+		}
+		snap, err := e.Snapshot(r.Context())
 		if err != nil {
 			log.Error("board", "err", err)
 			http.Error(w, "cannot load branches", http.StatusInternalServerError)
 			return
 		}
-		all = api.InScope(api.Person(r), all)
-		shown, v := v.apply(all)
+		sel := snap.Select(covers(api.Person(r)), v.Region, v.Verdict)
+		shown, v := v.apply(sel)
 		t := now()
 		rows := make([]row, len(shown))
 		for i, b := range shown {
-			rows[i] = row{BranchStatus: *b, Left: countdown(b.Judgement, t)}
+			rows[i] = row{BranchStatus: e.Live(b), Left: countdown(b.Judgement, t)}
 		}
-		render(w, log, "board.html", map[string]any{"Branches": rows, "Total": len(all), "Counts": counts(all), "View": v, "Now": t.UTC(), "Who": who(api.Person(r))})
+		render(w, log, "board.html", map[string]any{"Branches": rows, "Total": sel.Total, "Counts": counts(sel.Counts), "View": v, "Now": t.UTC(),
+			"Who": who(api.Person(r)), "JudgedAt": snap.At.UTC()})
 	}))))
 	mux.Handle("GET /branches/{id}", wrap(auth.Allow(auth.View, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !sees(w, r, st, r.PathValue("id")) {
@@ -188,17 +197,32 @@ func sameOrigin(r *http.Request) bool {
 	return err == nil && u.Host == r.Host
 }
 
-func counts(bs []readiness.BranchStatus) map[string]int {
-	m := map[string]int{}
-	for _, b := range bs {
-		m[string(b.Judgement.Verdict)]++
+// counts keys the verdict counts by name, as the template asks for them.
+func counts(by map[readiness.Verdict]int) map[string]int {
+	m := make(map[string]int, len(by))
+	for v, n := range by {
+		m[string(v)] = n
 	}
 	return m
+}
+
+// covers is who a person sees on the board: nil for everyone, so that
+// the snapshot's own indexes serve.
+func covers(p auth.Person) func(id, region string) bool {
+	if p.Role == auth.Operations || p.Role == auth.Admin {
+		return nil
+	}
+	return p.Covers
 }
 
 // render executes a page into memory first, so that a template error is a
 // clean 500, never half a page.
 func render(w http.ResponseWriter, log *slog.Logger, name string, data any) {
+	renderStatus(w, log, http.StatusOK, name, data)
+}
+
+// renderStatus is render with another status code.
+func renderStatus(w http.ResponseWriter, log *slog.Logger, code int, name string, data any) {
 	var buf bytes.Buffer
 	if err := pages.ExecuteTemplate(&buf, name, data); err != nil {
 		log.Error("render page", "page", name, "err", err)
@@ -207,5 +231,6 @@ func render(w http.ResponseWriter, log *slog.Logger, name string, data any) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
+	w.WriteHeader(code)
 	_, _ = w.Write(buf.Bytes())
 }

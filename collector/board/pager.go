@@ -28,7 +28,7 @@ type view struct {
 }
 
 // verdicts are in the order the board lists them: attention first.
-var verdicts = []readiness.Verdict{readiness.NotReady, readiness.Unknown, readiness.ReadyDegraded, readiness.Ready, readiness.Maintenance, readiness.Closed}
+var verdicts = readiness.Attention
 
 // parseView reads a board request's query; an unknown verdict or a page
 // that is not a positive number is an error the user sees.
@@ -47,31 +47,12 @@ func parseView(q url.Values) (view, error) {
 	return v, nil
 }
 
-// apply picks the branches of the view's page from all (ordered by id, as
-// the engine returns them), those needing attention first: not ready, then
-// unknown, degraded, ready and closed, each by id. A page past the last
-// shows the last. Branches are gathered by pointer into one bucket per
-// verdict rather than sorted, as moving 20,000 statuses about cost more
-// than rendering the page.
-func (v view) apply(all []readiness.BranchStatus) ([]*readiness.BranchStatus, view) {
-	regions := map[string]bool{}
-	buckets := make([][]*readiness.BranchStatus, len(verdicts))
-	for i := range all {
-		b := &all[i]
-		if b.Region != "" {
-			regions[b.Region] = true
-		}
-		if (v.Region == "" || b.Region == v.Region) && (v.Verdict == "" || b.Judgement.Verdict == v.Verdict) {
-			r := max(0, slices.Index(verdicts, b.Judgement.Verdict)) // an unheard-of verdict needs attention
-			buckets[r] = append(buckets[r], b)
-		}
-	}
-	match := slices.Concat(buckets...)
-	v.Regions = make([]string, 0, len(regions))
-	for r := range regions {
-		v.Regions = append(v.Regions, r)
-	}
-	slices.Sort(v.Regions)
+// apply picks the page of the view from sel (the matching branches in
+// board order: not ready, then unknown, degraded, ready, maintenance and
+// closed, each by id). A page past the last shows the last.
+func (v view) apply(sel readiness.Selection) ([]*readiness.BranchStatus, view) {
+	match := sel.Match
+	v.Regions = sel.Regions
 	v.Matching = len(match)
 	v.Pages = max(1, (len(match)+perPage-1)/perPage)
 	v.Page = min(v.Page, v.Pages)

@@ -162,14 +162,17 @@ func lastDays(ctx context.Context, e *readiness.Engine, id, date string, n int) 
 	if err != nil {
 		return nil
 	}
-	out := make([]dayCell, 0, n)
+	dates := make([]string, 0, n)
 	for i := n; i >= 1; i-- {
-		d := t.AddDate(0, 0, -i).Format(time.DateOnly)
-		s, err := e.One(ctx, id, d)
-		if err != nil {
-			continue
-		}
-		out = append(out, dayCell{Date: d, Verdict: s.Judgement.Verdict, Final: s.Judgement.Final})
+		dates = append(dates, t.AddDate(0, 0, -i).Format(time.DateOnly))
+	}
+	vs, err := e.Verdicts(ctx, id, dates)
+	if err != nil {
+		return nil
+	}
+	out := make([]dayCell, len(vs))
+	for i, v := range vs {
+		out[i] = dayCell{Date: v.Date, Verdict: v.Verdict, Final: v.Final}
 	}
 	return out
 }

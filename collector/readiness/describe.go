@@ -55,6 +55,16 @@ func (e *Engine) branches(ctx context.Context) ([]store.Branch, []described, err
 	if err != nil {
 		return nil, nil, err
 	}
+	xs, err := e.withDescriptors(ctx, bs)
+	if err != nil {
+		return nil, nil, err
+	}
+	return bs, xs, nil
+}
+
+// withDescriptors fills in the descriptors of branches listed without them
+// (bs is changed in place), decoding only those the cache does not hold.
+func (e *Engine) withDescriptors(ctx context.Context, bs []store.Branch) ([]described, error) {
 	xs := make([]described, len(bs))
 	var miss []int
 	e.mu.Lock()
@@ -67,9 +77,9 @@ func (e *Engine) branches(ctx context.Context) ([]store.Branch, []described, err
 	}
 	e.mu.Unlock()
 	if err := e.fill(ctx, bs, xs, miss); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return bs, xs, nil
+	return xs, nil
 }
 
 // fill reads the branches at indexes miss from the store: all branches at

@@ -3,4 +3,9 @@
 // descriptor, its calendar and its results (judged on the agent's event
 // time, so results that arrive late from a spool count for the moment they
 // describe).
+//
+// Engine keeps today's judgement of every branch in an immutable Snapshot
+// that a background loop (Engine.Run) judges again only for the branches
+// that changed, reading many branches' results per query, so that the
+// board, the API and the metrics read judgements without making them.
 package readiness

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/branchready/branchready/calendar"
@@ -17,6 +18,13 @@ type Reader interface {
 	Branches(ctx context.Context) ([]store.Branch, error)
 	Branch(ctx context.Context, id string) (store.Branch, error)
 	Results(ctx context.Context, branch string, from, to time.Time) ([]result.Result, error)
+}
+
+// BulkReader is a store that reads many branches' results in one query;
+// with it the engine judges a board of 20,000 branches from a few dozen
+// queries instead of one per branch.
+type BulkReader interface {
+	ResultsOf(ctx context.Context, branches []string, from, to time.Time) (map[string][]result.Result, error)
 }
 
 // BranchStatus is a branch as the board and the API show it: who it is,
@@ -34,14 +42,21 @@ type BranchStatus struct {
 	// heartbeats stopped (PC off, network down, agent stopped).
 	Silent  bool            `json:"agent_silent"`
 	Devices []result.Device `json:"devices,omitempty"`
+	// JudgedAt is when the judgement was made: it reflects every result
+	// this collector had stored before that moment (results are read after
+	// it is taken). A tool that posted results can wait for JudgedAt to
+	// pass the moment its last batch was acknowledged.
+	JudgedAt time.Time `json:"judged_at"`
 }
 
-// Engine judges branches from the store. A branch's judgement is cached
-// until its agent reports again (its last contact changes, which also
-// covers other collectors behind a load balancer) or until the next moment
-// the clock alone could change it (the window opening, the deadline, the
-// day's end), and at most MaxAge; so a board of thousands of branches reads
-// results only for the branches that changed.
+// Engine judges branches from the store. Today's judgements live in a
+// snapshot (see Snapshot) that is judged again only for the branches that
+// changed: those ingest invalidated, those whose last contact changed in
+// the store (which covers other collectors behind a load balancer), and
+// those the clock alone changes (the window opening, the deadline, the
+// day's end), and at most MaxAge old. Run keeps the snapshot current in the
+// background, so requests read it without judging; without Run, each All
+// brings it up to date first.
 type Engine struct {
 	Store Reader
 	Now   func() time.Time
@@ -51,33 +66,53 @@ type Engine struct {
 	// SilentAfter flags an agent that has not reported for this long
 	// (three missed heartbeats); default 15 minutes.
 	SilentAfter time.Duration
-	// MaxAge bounds how long a judgement is cached; default 5 minutes.
+	// MaxAge bounds how long a judgement is kept; default 5 minutes.
 	MaxAge time.Duration
+	// Poll is how often Run lists the branches' contacts to see what other
+	// collectors stored; default 2 seconds. In between, it reads only the
+	// contacts of the branches ingest invalidated here.
+	Poll time.Duration
+	// lastFull is when a refresh last listed every branch (refresh only).
+	lastFull time.Time
 
-	mu      sync.Mutex
-	cache   map[string]cached    // judgements by branch
-	descs   map[string]described // descriptors by branch, see fits
-	flights map[string]*flight   // judgements under way by branch
-	zones   zone.Cache
+	mu sync.Mutex
+	// dirty are the branches invalidated since the last refresh began, all
+	// set when every branch is; judging are those of the refresh under way.
+	dirty, judging       map[string]bool
+	dirtyAll, judgingAll bool
+	wake                 chan struct{}
+	// refreshing is the refresh under way, shared by concurrent callers.
+	refreshing *flight
+	// first is closed when the first snapshot is published.
+	first    chan struct{}
+	snap     atomic.Pointer[Snapshot]
+	running  atomic.Bool
+	progress atomic.Int64 // branches judged by the refresh under way
+	todo     atomic.Int64 // branches the refresh under way judges
+
+	descs map[string]described // descriptors by branch, see fits
+	zones zone.Cache
 	// windows are the maintenance windows made on the board or API, read
 	// once for many judgements (see storedWindows).
 	windows   []store.MaintenanceRecord
 	windowsAt time.Time
 }
 
-type cached struct {
-	status BranchStatus
-	until  time.Time
-	loc    *time.Location
+// flight is a refresh under way: callers that need one while it runs wait
+// for it instead of judging every branch again.
+type flight struct {
+	done chan struct{}
+	err  error
 }
 
 // SetSkewThreshold changes SkewThreshold on a running engine (a
-// configuration reload) and drops every cached judgement.
+// configuration reload) and has every branch judged again.
 func (e *Engine) SetSkewThreshold(d time.Duration) {
 	e.mu.Lock()
 	e.SkewThreshold = d
-	e.cache, e.flights = nil, nil
+	e.dirtyAll = true
 	e.mu.Unlock()
+	e.poke()
 }
 
 func (e *Engine) skewThreshold() time.Duration {
@@ -86,169 +121,97 @@ func (e *Engine) skewThreshold() time.Duration {
 	return e.SkewThreshold
 }
 
-// Invalidate drops a branch's cached judgement, and any judgement of it
-// under way is not cached either; ingest calls it.
+// Invalidate has a branch judged again: ingest calls it once its results
+// and contact are stored.
 func (e *Engine) Invalidate(branch string) {
 	e.mu.Lock()
-	delete(e.cache, branch)
-	delete(e.flights, branch)
+	if e.dirty == nil {
+		e.dirty = map[string]bool{}
+	}
+	e.dirty[branch] = true
 	e.mu.Unlock()
+	e.poke()
 }
 
-// All returns every branch's status, ordered by id.
+// InvalidateAll has every branch judged again: a maintenance window was
+// made or deleted, which may change any branch of a region.
+func (e *Engine) InvalidateAll() {
+	e.mu.Lock()
+	e.dirtyAll = true
+	e.windows, e.windowsAt = nil, time.Time{}
+	e.mu.Unlock()
+	e.poke()
+}
+
+// stale reports whether branch id waits to be judged again.
+func (e *Engine) stale(id string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.dirtyAll || e.judgingAll || e.dirty[id] || e.judging[id]
+}
+
+// All returns every branch's status today, ordered by id.
 func (e *Engine) All(ctx context.Context) ([]BranchStatus, error) {
-	bs, xs, err := e.branches(ctx)
+	s, err := e.Snapshot(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]BranchStatus, 0, len(bs))
-	for i, b := range bs {
-		s, err := e.status(ctx, b, xs[i])
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, err
-			}
-			// One branch that cannot be judged must not blank the board.
-			s = BranchStatus{ID: b.ID, Contact: b.Contact, Judgement: Judgement{State: State{Verdict: Unknown, At: e.now(),
-				Problems: []Item{{Reason: "the collector cannot judge this branch: " + err.Error()}}}}}
-		}
-		s.Devices = nil
-		s.Silent = e.silent(s.Contact)
-		out = append(out, s)
+	out := make([]BranchStatus, len(s.entries))
+	for i, x := range s.entries {
+		out[i] = e.Live(&x.status)
 	}
 	return out, nil
 }
 
+// Live is a copy of a status from a snapshot with the branch's local time
+// and the agent's silence as of now.
+func (e *Engine) Live(b *BranchStatus) BranchStatus {
+	s := *b
+	now := e.now()
+	if loc, err := e.zones.Load(s.Timezone); err == nil && s.Timezone != "" {
+		s.LocalTime = now.In(loc).Format(localTimeFormat)
+	}
+	s.Silent = e.Silent(s.Contact)
+	return s
+}
+
 // One returns a branch's status for a date (empty: today, branch-local).
+// Today's comes from the snapshot when the branch has not changed since;
+// otherwise, and for other dates, the branch is judged for this request.
 func (e *Engine) One(ctx context.Context, id, date string) (BranchStatus, error) {
 	b, err := e.Store.Branch(ctx, id)
 	if err != nil {
 		return BranchStatus{}, err
 	}
 	x := e.describe(b, false)
-	var s BranchStatus
 	if date == "" {
-		s, err = e.status(ctx, b, x)
-	} else {
-		s, err = e.judge(ctx, b, x, date)
+		if s, ok := e.fromSnapshot(ctx, b, x); ok {
+			return s, nil
+		}
 	}
-	s.Silent = e.silent(s.Contact)
+	s, err := e.judge(ctx, b, x, date, e.now())
+	s.Silent = e.Silent(s.Contact)
 	return s, err
 }
 
-// status returns b's judgement today, from the cache while b's contact and
-// the clock leave it unchanged; concurrent requests for the same branch
-// share one judgement.
-func (e *Engine) status(ctx context.Context, b store.Branch, x described) (BranchStatus, error) {
-	now := e.now()
-	e.mu.Lock()
-	c, ok := e.cache[b.ID]
-	if ok && now.Before(c.until) && c.status.Contact.At.Equal(b.Contact.At) {
-		e.mu.Unlock()
-		return c.at(now), nil
-	}
-	f, lead := e.join(b.ID)
-	e.mu.Unlock()
-	if lead {
-		c, err := e.fresh(ctx, b, x, now)
-		e.land(b.ID, f, c, err)
-		return c.status, err
-	}
-	select {
-	case <-f.done:
-	case <-ctx.Done():
-		return BranchStatus{}, ctx.Err()
-	}
-	if f.err == nil && f.s.Contact.At.Equal(b.Contact.At) {
-		return f.s, nil
-	}
-	// The flight failed (its request may have been cancelled) or judged
-	// an older contact: judge again for this request.
-	c, err := e.fresh(ctx, b, x, now)
-	return c.status, err
-}
-
-// at is a cached status with the branch's local time now.
-func (c cached) at(now time.Time) BranchStatus {
-	s := c.status
-	if c.loc != nil {
-		s.LocalTime = now.In(c.loc).Format(localTimeFormat)
-	}
-	return s
-}
-
-// fresh judges b today and says until when the judgement holds.
-func (e *Engine) fresh(ctx context.Context, b store.Branch, x described, now time.Time) (cached, error) {
-	s, err := e.judge(ctx, b, x, "")
+// fromSnapshot is b's status today from the snapshot, when it still holds:
+// same contact, not invalidated, and the clock has not moved past it. The
+// first snapshot is waited for, so that a branch page at start-up does not
+// judge what the first refresh is judging.
+func (e *Engine) fromSnapshot(ctx context.Context, b store.Branch, x described) (BranchStatus, bool) {
+	snap, err := e.Snapshot(ctx)
 	if err != nil {
-		return cached{status: s}, err
+		return BranchStatus{}, false
 	}
-	c := cached{status: s, until: now.Add(e.maxAge())}
-	if x.cal != nil {
-		c.loc = x.cal.Location()
-		if t := nextChange(x.cal, now); t.Before(c.until) {
-			c.until = t
-		}
+	en, ok := snap.entry(b.ID)
+	if !ok || e.stale(b.ID) || !en.status.Contact.At.Equal(b.Contact.At) || !e.now().Before(en.until) {
+		return BranchStatus{}, false
 	}
-	return c, nil
-}
-
-// judge reads a branch's results for a date and judges them against its
-// descriptor x.
-func (e *Engine) judge(ctx context.Context, b store.Branch, x described, date string) (BranchStatus, error) {
-	now := e.now()
-	s := BranchStatus{ID: b.ID, Contact: b.Contact}
-	if th := e.skewThreshold(); th > 0 {
-		s.SkewAlarm = b.Contact.ClockSkew > th || -b.Contact.ClockSkew > th
+	s := e.Live(&en.status)
+	if x.d != nil {
+		s.Devices = x.d.Devices
 	}
-	if x.d == nil {
-		s.Judgement = Judgement{Date: date, State: State{Verdict: Unknown, At: now}}
-		return s, nil
-	}
-	d, cal := x.d, x.cal
-	s.Name, s.Region, s.Timezone, s.Devices = d.Name, d.Region, d.Calendar.Timezone, d.Devices
-	if x.calErr != nil {
-		return s, x.calErr
-	}
-	local := now.In(cal.Location())
-	s.LocalTime = local.Format(localTimeFormat)
-	if date == "" || date == local.Format(time.DateOnly) {
-		date = local.Format(time.DateOnly)
-		// Today: the cached current descriptor, with the windows made on
-		// the board or API that cover the branch.
-		all, err := e.storedWindows(ctx, now)
-		if err != nil {
-			return s, fmt.Errorf("branch %s: %w", b.ID, err)
-		}
-		ms := windowsOf(all, store.Branch{ID: b.ID, Descriptor: d}, nil)
-		d = withStored(d, b.ID, ms, func(m store.MaintenanceRecord) bool { return m.DeletedAt.IsZero() })
-	} else {
-		// A past (or future) day is judged by the descriptor in force on
-		// it, not today's; today is judged with the cached current one
-		// (the SLA roll-up and the signed record judge every day by its
-		// own version).
-		rules, err := LoadRules(ctx, e.Store, b)
-		if err != nil {
-			return s, fmt.Errorf("branch %s: %w", b.ID, err)
-		}
-		if d, cal, err = rules.For(date); err != nil {
-			return s, err
-		}
-		s.Devices = d.Devices
-	}
-	day, err := cal.DayByDate(date)
-	if err != nil {
-		return s, fmt.Errorf("date %q: must be YYYY-MM-DD", date)
-	}
-	var rs []result.Result
-	if day.Open {
-		from := day.SweepFrom.Add(-Grace - correctionLookback(b.Contact.ClockSkew))
-		if rs, err = e.Store.Results(ctx, b.ID, from, day.Closing); err != nil {
-			return s, err
-		}
-	}
-	s.Judgement, err = Judge(d, cal, date, rs, now)
-	return s, err
+	return s, true
 }
 
 // correctionLookback is how far before the window the engine reads results
@@ -260,8 +223,8 @@ func correctionLookback(skew time.Duration) time.Duration {
 	return max(time.Hour, skew, -skew)
 }
 
-// silent reports whether an agent's last contact is older than SilentAfter.
-func (e *Engine) silent(c store.Contact) bool {
+// Silent reports whether an agent's last contact is older than SilentAfter.
+func (e *Engine) Silent(c store.Contact) bool {
 	after := e.SilentAfter
 	if after == 0 {
 		after = 15 * time.Minute
@@ -300,15 +263,6 @@ func (e *Engine) maxAge() time.Duration {
 		return 5 * time.Minute
 	}
 	return e.MaxAge
-}
-
-// InvalidateAll drops every cached judgement: a maintenance window was made
-// or deleted, which may change any branch of a region.
-func (e *Engine) InvalidateAll() {
-	e.mu.Lock()
-	e.cache = nil
-	e.windows, e.windowsAt = nil, time.Time{}
-	e.mu.Unlock()
 }
 
 // windowsTTL bounds how long the stored maintenance windows are reused: a

@@ -1,0 +1,101 @@
+package readiness
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/branchready/branchready/calendar"
+	"github.com/branchready/branchready/collector/store"
+	"github.com/branchready/branchready/result"
+)
+
+// plan is a branch-day ready to judge but for its results: the status so
+// far, the descriptor and calendar in force, and the range of results to
+// read (none when read is false: a closed day, or a branch with nothing to
+// judge, whose status is then final).
+type plan struct {
+	s        BranchStatus
+	d        *result.Descriptor
+	cal      *calendar.Calendar
+	date     string
+	read     bool
+	from, to time.Time
+}
+
+// judge reads a branch's results for a date and judges them against its
+// descriptor x.
+func (e *Engine) judge(ctx context.Context, b store.Branch, x described, date string, now time.Time) (BranchStatus, error) {
+	p, err := e.plan(ctx, b, x, date, now)
+	if err != nil || p.s.Judgement.Verdict != "" {
+		return p.s, err
+	}
+	var rs []result.Result
+	if p.read {
+		p.s.JudgedAt = e.now()
+		if rs, err = e.Store.Results(ctx, b.ID, p.from, p.to); err != nil {
+			return p.s, err
+		}
+	}
+	return p.finish(rs, now)
+}
+
+// plan prepares the judgement of branch b on date (empty: today) at now.
+// A status with a verdict is already judged (a branch with no descriptor).
+func (e *Engine) plan(ctx context.Context, b store.Branch, x described, date string, now time.Time) (plan, error) {
+	s := BranchStatus{ID: b.ID, Contact: b.Contact, JudgedAt: now}
+	if th := e.skewThreshold(); th > 0 {
+		s.SkewAlarm = b.Contact.ClockSkew > th || -b.Contact.ClockSkew > th
+	}
+	if x.d == nil {
+		s.Judgement = Judgement{Date: date, State: State{Verdict: Unknown, At: now}}
+		return plan{s: s}, nil
+	}
+	d, cal := x.d, x.cal
+	s.Name, s.Region, s.Timezone, s.Devices = d.Name, d.Region, d.Calendar.Timezone, d.Devices
+	if x.calErr != nil {
+		return plan{s: s}, x.calErr
+	}
+	local := now.In(cal.Location())
+	s.LocalTime = local.Format(localTimeFormat)
+	if date == "" || date == local.Format(time.DateOnly) {
+		date = local.Format(time.DateOnly)
+		// Today: the cached current descriptor, with the windows made on
+		// the board or API that cover the branch.
+		all, err := e.storedWindows(ctx, now)
+		if err != nil {
+			return plan{s: s}, fmt.Errorf("branch %s: %w", b.ID, err)
+		}
+		ms := windowsOf(all, store.Branch{ID: b.ID, Descriptor: d}, nil)
+		d = withStored(d, b.ID, ms, func(m store.MaintenanceRecord) bool { return m.DeletedAt.IsZero() })
+	} else {
+		// A past (or future) day is judged by the descriptor in force on
+		// it, not today's; today is judged with the cached current one
+		// (the SLA roll-up and the signed record judge every day by its
+		// own version).
+		rules, err := LoadRules(ctx, e.Store, b)
+		if err != nil {
+			return plan{s: s}, fmt.Errorf("branch %s: %w", b.ID, err)
+		}
+		if d, cal, err = rules.For(date); err != nil {
+			return plan{s: s}, err
+		}
+		s.Devices = d.Devices
+	}
+	day, err := cal.DayByDate(date)
+	if err != nil {
+		return plan{s: s}, fmt.Errorf("date %q: must be YYYY-MM-DD", date)
+	}
+	p := plan{s: s, d: d, cal: cal, date: date, read: day.Open}
+	if day.Open {
+		p.from, p.to = day.SweepFrom.Add(-Grace-correctionLookback(b.Contact.ClockSkew)), day.Closing
+	}
+	return p, nil
+}
+
+// finish judges the plan's branch-day from its results.
+func (p plan) finish(rs []result.Result, now time.Time) (BranchStatus, error) {
+	var err error
+	p.s.Judgement, err = Judge(p.d, p.cal, p.date, rs, now)
+	return p.s, err
+}

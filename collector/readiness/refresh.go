@@ -1,0 +1,276 @@
+package readiness
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/branchready/branchready/collector/store"
+)
+
+// Snapshot returns the current snapshot of today's judgements. While Run
+// keeps it current this only reads it (waiting for the first one at
+// start-up); otherwise it brings it up to date first, sharing a refresh
+// under way with concurrent callers.
+func (e *Engine) Snapshot(ctx context.Context) (*Snapshot, error) {
+	if e.running.Load() {
+		if s := e.snap.Load(); s != nil {
+			return s, nil
+		}
+		select {
+		case <-e.firstDone():
+			return e.snap.Load(), nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	if err := e.shared(ctx); err != nil {
+		return nil, err
+	}
+	return e.snap.Load(), nil
+}
+
+// Started is closed once the first snapshot is published.
+func (e *Engine) Started() <-chan struct{} { return e.firstDone() }
+
+// Published is the current snapshot without waiting: nil before the first.
+func (e *Engine) Published() *Snapshot { return e.snap.Load() }
+
+// Judging is how far the refresh under way has got: branches judged so far
+// of those it judges.
+func (e *Engine) Judging() (done, of int) { return int(e.progress.Load()), int(e.todo.Load()) }
+
+// Running reports whether Run keeps the snapshot current.
+func (e *Engine) Running() bool { return e.running.Load() }
+
+func (e *Engine) firstDone() chan struct{} {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.first == nil {
+		e.first = make(chan struct{})
+	}
+	return e.first
+}
+
+// shared runs a refresh, or waits for the one under way and then runs
+// another only if it failed (its caller may have been cancelled).
+func (e *Engine) shared(ctx context.Context) error {
+	for {
+		e.mu.Lock()
+		f := e.refreshing
+		lead := f == nil
+		if lead {
+			f = &flight{done: make(chan struct{})}
+			e.refreshing = f
+		}
+		e.mu.Unlock()
+		if lead {
+			f.err = e.refresh(ctx)
+			e.mu.Lock()
+			e.refreshing = nil
+			e.mu.Unlock()
+			close(f.done)
+			return f.err
+		}
+		select {
+		case <-f.done:
+			if f.err == nil {
+				return nil
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// Run keeps the snapshot current until ctx ends: it judges again the
+// branches ingest invalidates as soon as it is told, lists the contacts
+// every Poll to see what other collectors stored, and wakes when the clock
+// reaches a branch's next change. Requests then never judge the board.
+func (e *Engine) Run(ctx context.Context, onError func(error)) {
+	e.running.Store(true)
+	defer e.running.Store(false)
+	wake := e.wakeChan()
+	poll := e.poll()
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-wake:
+		case <-t.C:
+		}
+		wait, began := poll, time.Now()
+		if err := e.shared(ctx); err != nil {
+			if ctx.Err() == nil && onError != nil {
+				onError(err)
+			}
+		} else if s := e.snap.Load(); s != nil && !s.next.IsZero() {
+			wait = min(wait, max(time.Millisecond, s.next.Sub(e.now())))
+		}
+		// Invalidations that arrive meanwhile wait for the gap, so that a
+		// wave's thousands of reports are judged in a few large batches
+		// rather than re-listing every contact for each.
+		if gap := minGap - time.Since(began); gap > 0 {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(gap):
+			}
+		}
+		t.Reset(wait)
+	}
+}
+
+// minGap is the least time from the start of one background refresh to the
+// next: the cost of listing every branch's contact is paid at most a few
+// times a second.
+const minGap = 250 * time.Millisecond
+
+func (e *Engine) wakeChan() chan struct{} {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.wake == nil {
+		e.wake = make(chan struct{}, 1)
+	}
+	return e.wake
+}
+
+// poke wakes Run, if it runs, without waiting.
+func (e *Engine) poke() {
+	select {
+	case e.wakeChan() <- struct{}{}:
+	default:
+	}
+}
+
+// refresh lists every branch, judges again those that changed, and
+// publishes a new snapshot.
+func (e *Engine) refresh(ctx context.Context) error {
+	e.mu.Lock()
+	e.judging, e.judgingAll = e.dirty, e.dirtyAll
+	e.dirty, e.dirtyAll = nil, false
+	dirty, all := e.judging, e.judgingAll
+	e.mu.Unlock()
+	err := e.refreshWith(ctx, dirty, all)
+	e.mu.Lock()
+	if err != nil { // judge them next time
+		for id := range e.judging {
+			if e.dirty == nil {
+				e.dirty = map[string]bool{}
+			}
+			e.dirty[id] = true
+		}
+		e.dirtyAll = e.dirtyAll || e.judgingAll
+	}
+	e.judging, e.judgingAll = nil, false
+	e.mu.Unlock()
+	return err
+}
+
+func (e *Engine) poll() time.Duration {
+	if e.Poll == 0 {
+		return 2 * time.Second
+	}
+	return e.Poll
+}
+
+// ContactReader is a store that reads some branches' contacts by id.
+type ContactReader interface {
+	ContactsOf(ctx context.Context, ids []string) ([]store.Branch, error)
+}
+
+func (e *Engine) refreshWith(ctx context.Context, dirty map[string]bool, all bool) error {
+	old := e.snap.Load()
+	if cr, ok := e.Store.(ContactReader); ok && old != nil && !all && e.running.Load() && time.Since(e.lastFull) < e.poll() {
+		// Between polls, judge only what ingest here invalidated and
+		// what the clock changed: a wave must not list 20,000 contacts
+		// for every few branches that report.
+		if done, err := e.refreshSome(ctx, cr, old, dirty); done || err != nil {
+			return err
+		}
+	}
+	e.lastFull = time.Now()
+	now := e.now()
+	bs, xs, err := e.branches(ctx)
+	if err != nil {
+		return err
+	}
+	var todo []int
+	for i, b := range bs {
+		if all || dirty[b.ID] || old.changed(b, now) {
+			todo = append(todo, i)
+		}
+	}
+	if old != nil && len(todo) == 0 && len(bs) == len(old.entries) {
+		return nil
+	}
+	e.progress.Store(0)
+	e.todo.Store(int64(len(todo)))
+	judged, err := e.judgeMany(ctx, bs, xs, todo, now)
+	if err != nil {
+		return err
+	}
+	entries := make([]*entry, len(bs))
+	for i, b := range bs {
+		if en, ok := judged[i]; ok {
+			entries[i] = en
+		} else {
+			entries[i], _ = old.entry(b.ID)
+		}
+	}
+	e.snap.Store(newSnapshot(entries, now))
+	if first := e.firstDone(); old == nil {
+		close(first)
+	}
+	return nil
+}
+
+// refreshSome judges again the branches of dirty and those whose next
+// change has come, reading only their contacts, and publishes the snapshot
+// with them replaced. It is not done when a branch is new to the snapshot:
+// only a full listing puts it in its place.
+func (e *Engine) refreshSome(ctx context.Context, cr ContactReader, old *Snapshot, dirty map[string]bool) (done bool, err error) {
+	now := e.now()
+	ids := slices.Collect(maps.Keys(dirty))
+	for _, en := range old.entries {
+		if !now.Before(en.until) && !dirty[en.status.ID] {
+			ids = append(ids, en.status.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return true, nil
+	}
+	slices.Sort(ids)
+	bs, err := cr.ContactsOf(ctx, ids)
+	if err != nil {
+		return false, err
+	}
+	for _, b := range bs {
+		if _, ok := old.pos[b.ID]; !ok {
+			return false, nil
+		}
+	}
+	xs, err := e.withDescriptors(ctx, bs)
+	if err != nil {
+		return false, err
+	}
+	todo := make([]int, len(bs))
+	for i := range todo {
+		todo[i] = i
+	}
+	e.progress.Store(0)
+	e.todo.Store(int64(len(todo)))
+	judged, err := e.judgeMany(ctx, bs, xs, todo, now)
+	if err != nil {
+		return false, err
+	}
+	entries := slices.Clone(old.entries)
+	for i, en := range judged {
+		entries[old.pos[bs[i].ID]] = en
+	}
+	e.snap.Store(newSnapshot(entries, now))
+	return true, nil
+}
