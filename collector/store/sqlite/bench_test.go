@@ -7,14 +7,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/branchready/branchready/result"
 )
 
 // benchStart is when the benchmark's results start.
 var benchStart = time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)
 
-// randomID is today's result.NewID: 128 random bits.
-func randomID(int) string { return result.NewID() }
+// randomID is a version 4 UUID: 122 random bits, nothing time-ordered
+// (result.NewID is UUIDv7 now, so it cannot stand for random ids).
+func randomID(int) string { return uuid.NewString() }
 
 // timeOrderedID puts the time first (48-bit unix ms, then 80 random bits), as
 // UUIDv7 does, so new ids land at the end of the id index instead of all
