@@ -25,7 +25,7 @@ func TestBothModesRunTheSamePathAndOnlySQLiteStores(t *testing.T) {
 		}
 	}
 	stored := func(mode string) int {
-		st, err := sqlite.Open(context.Background(), filepath.Join(dir, "loadgen-"+mode+".db"), nil)
+		st, err := sqlite.Open(context.Background(), filepath.Join(dir, "loadgen-"+mode+"-1.db"), nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,0 +1,78 @@
+package loadgen
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+)
+
+// pageTimes are the board's answer times seen by the reader.
+type pageTimes struct {
+	board, filtered, branch latencies
+}
+
+// reader is an operator at the board during the wave: it asks for the
+// first page, the first page filtered by region and verdict, and a branch
+// page, in turn and without pause, until stopped.
+type reader struct {
+	done chan pageTimes
+}
+
+func startReader(ctx context.Context, url string, f *fleet) *reader {
+	r := &reader{done: make(chan pageTimes, 1)}
+	client := &http.Client{Timeout: 5 * time.Minute}
+	go func() {
+		var pt pageTimes
+		for n := 0; ctx.Err() == nil; n++ {
+			b := f.branches[(n*7919)%len(f.branches)]
+			pages := []struct {
+				path string
+				into *latencies
+			}{
+				{"/", &pt.board},
+				{fmt.Sprintf("/?region=%s&verdict=not_ready", b.region), &pt.filtered},
+				{"/branches/" + b.id, &pt.branch},
+			}
+			for _, p := range pages {
+				took, err := fetch(ctx, client, url+p.path)
+				switch {
+				case err == nil:
+					p.into.add(took)
+				case ctx.Err() == nil: // not the reader being stopped
+					if p.into.failed++; p.into.firstErr == nil {
+						p.into.firstErr = err
+					}
+				}
+			}
+		}
+		r.done <- pt
+	}()
+	return r
+}
+
+// wait returns the times once the reader has stopped.
+func (r *reader) wait() pageTimes { return <-r.done }
+
+// fetch reads one page whole and returns how long it took.
+func fetch(ctx context.Context, c *http.Client, url string) (time.Duration, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, err
+	}
+	req.SetBasicAuth(userName, userPassword)
+	start := time.Now()
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+		return 0, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("%s answered %s", url, resp.Status)
+	}
+	return time.Since(start), nil
+}

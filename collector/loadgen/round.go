@@ -1,0 +1,120 @@
+package loadgen
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// waveBody is one branch's pre-encoded sweep.
+type waveBody struct {
+	branch int
+	body   body
+	plan   plan
+}
+
+// runRound posts every branch's sweep once, as the agents of a wave do,
+// and measures it (see roundFigures).
+func runRound(ctx context.Context, o WaveOptions, c *child, f *fleet, slack *fakeSlack, round int) (roundFigures, error) {
+	fig := roundFigures{results: len(f.branches) * checksPerBranch, load: loadAverage()}
+	bodies, err := encodeWave(f, round)
+	if err != nil {
+		return fig, err
+	}
+	_, cpu0, err := c.usage()
+	if err != nil {
+		return fig, err
+	}
+	rctx, stopReading := context.WithCancel(ctx)
+	reader := startReader(rctx, c.url, f)
+	start := time.Now()
+	acks, err := postWave(ctx, o.Concurrency, c.url+"/api/v1/results", bodies)
+	if err != nil {
+		stopReading()
+		reader.wait()
+		return fig, err
+	}
+	last := start
+	for _, a := range acks {
+		last = later(last, a)
+	}
+	fig.absorbed = last.Sub(start)
+	judged, err := waitJudged(ctx, c.url, f, bodies, acks, o.Timeout)
+	stopReading()
+	pages := reader.wait()
+	if err != nil {
+		return fig, err
+	}
+	fig.judged = judged.Sub(start)
+	fig.board, fig.filtered, fig.branch = pages.board, pages.filtered, pages.branch
+	if fig.notify, err = waitNotified(ctx, slack, f, bodies, acks, round, o.Timeout); err != nil {
+		return fig, err
+	}
+	rss, cpu1, err := c.usage()
+	if err != nil {
+		return fig, err
+	}
+	fig.peakRSS, fig.cpu = rss, cpu1-cpu0
+	return fig, nil
+}
+
+// encodeWave prepares every branch's batch before the clock starts, so
+// the figures are the collector's, not the load generator's encoder's.
+func encodeWave(f *fleet, round int) ([]waveBody, error) {
+	sent := time.Now()
+	out := make([]waveBody, len(f.branches))
+	for i, b := range f.branches {
+		p := planOf(i, round)
+		data, err := json.Marshal(b.batch(p, round, sent))
+		if err != nil {
+			return nil, err
+		}
+		if data, err = gzipped(data); err != nil {
+			return nil, err
+		}
+		out[i] = waveBody{branch: i, plan: p, body: body{token: b.token, data: data, n: checksPerBranch}}
+	}
+	return out, nil
+}
+
+// postWave posts every body with concurrency agents at a time and returns
+// when each was acknowledged in full; any refusal fails the wave.
+func postWave(ctx context.Context, concurrency int, url string, bodies []waveBody) ([]time.Time, error) {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: concurrency}}
+	defer client.CloseIdleConnections()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	acks := make([]time.Time, len(bodies))
+	var next atomic.Int64
+	var firstErr error
+	var once sync.Once
+	var wg sync.WaitGroup
+	for range concurrency {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(bodies) || ctx.Err() != nil {
+					return
+				}
+				if err := post(ctx, client, url, bodies[i].body, true); err != nil {
+					once.Do(func() { firstErr = fmt.Errorf("branch %s: %w", branchID(bodies[i].branch), err); cancel() })
+					return
+				}
+				acks[i] = time.Now()
+			}
+		})
+	}
+	wg.Wait()
+	return acks, firstErr
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
