@@ -122,10 +122,13 @@ func pickZones(now time.Time) ([]string, []string, error) {
 			return nil, nil, fmt.Errorf("time zone %s: %w", name, err)
 		}
 		start, open := now.Add(untilOpening-sweepStart).In(loc), now.Add(untilOpening).In(loc)
-		if start.YearDay() != open.YearDay() || open.Hour() >= 23 {
+		o := open.Truncate(time.Minute)
+		// Skip a zone whose clocks change tonight: its opening's wall
+		// time could be ambiguous or missing.
+		wall := time.Date(o.Year(), o.Month(), o.Day(), o.Hour(), o.Minute(), 0, 0, loc)
+		if start.YearDay() != open.YearDay() || open.Hour() >= 23 || !wall.Equal(o) || !sameOffset(start, o) {
 			continue
 		}
-		o := open.Truncate(time.Minute)
 		closing := min(o.Hour()+9, 23)
 		zones = append(zones, name)
 		hours = append(hours, fmt.Sprintf("%02d:%02d-%02d:%02d", o.Hour(), o.Minute(), closing, o.Minute()))
@@ -134,6 +137,12 @@ func pickZones(now time.Time) ([]string, []string, error) {
 		return nil, nil, fmt.Errorf("only %d time zones have a pre-opening window now (want %d)", len(zones), minZones)
 	}
 	return zones, hours, nil
+}
+
+func sameOffset(a, b time.Time) bool {
+	_, x := a.Zone()
+	_, y := b.Zone()
+	return x == y
 }
 
 func descriptor(b *simBranch, hours string) *result.Descriptor {

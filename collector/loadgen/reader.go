@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync/atomic"
 	"time"
 )
 
@@ -20,20 +21,22 @@ type reader struct {
 	done chan pageTimes
 }
 
-func startReader(ctx context.Context, url string, f *fleet) *reader {
+// The branch page read is one whose agent has already been acknowledged
+// this run (acked): a branch that never reported has no page yet.
+func startReader(ctx context.Context, url string, f *fleet, acked []atomic.Bool) *reader {
 	r := &reader{done: make(chan pageTimes, 1)}
 	client := &http.Client{Timeout: 5 * time.Minute}
 	go func() {
 		var pt pageTimes
 		for n := 0; ctx.Err() == nil; n++ {
-			b := f.branches[(n*7919)%len(f.branches)]
-			pages := []struct {
-				path string
-				into *latencies
-			}{
+			i := (n * 7919) % len(f.branches)
+			b := f.branches[i]
+			pages := []page{
 				{"/", &pt.board},
 				{fmt.Sprintf("/?region=%s&verdict=not_ready", b.region), &pt.filtered},
-				{"/branches/" + b.id, &pt.branch},
+			}
+			if acked[i].Load() {
+				pages = append(pages, page{"/branches/" + b.id, &pt.branch})
 			}
 			for _, p := range pages {
 				took, err := fetch(ctx, client, url+p.path)
@@ -50,6 +53,12 @@ func startReader(ctx context.Context, url string, f *fleet) *reader {
 		r.done <- pt
 	}()
 	return r
+}
+
+// page is a board address and where its answer times go.
+type page struct {
+	path string
+	into *latencies
 }
 
 // wait returns the times once the reader has stopped.

@@ -151,11 +151,15 @@ func printGrowth(w io.Writer, storeName string, rows []sizeFigures) {
 	}
 }
 
+// ms prints a duration for the table; "-" when nothing was measured.
 func ms(d time.Duration) string {
-	if d >= 10*time.Second {
+	switch {
+	case d == 0:
+		return "-"
+	case d >= 10*time.Second:
 		return fmt.Sprintf("%.1fs", d.Seconds())
 	}
-	return fmt.Sprintf("%dms", d.Milliseconds())
+	return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000)
 }
 
 func mib(b int64) string { return fmt.Sprintf("%dMiB", b>>20) }

@@ -30,9 +30,15 @@ func runRound(ctx context.Context, o WaveOptions, c *child, f *fleet, slack *fak
 		return fig, err
 	}
 	rctx, stopReading := context.WithCancel(ctx)
-	reader := startReader(rctx, c.url, f)
+	acked := make([]atomic.Bool, len(f.branches))
+	if round > 0 {
+		for i := range acked {
+			acked[i].Store(true)
+		}
+	}
+	reader := startReader(rctx, c.url, f, acked)
 	start := time.Now()
-	acks, err := postWave(ctx, o.Concurrency, c.url+"/api/v1/results", bodies)
+	acks, err := postWave(ctx, o.Concurrency, c.url+"/api/v1/results", bodies, acked)
 	if err != nil {
 		stopReading()
 		reader.wait()
@@ -83,7 +89,7 @@ func encodeWave(f *fleet, round int) ([]waveBody, error) {
 
 // postWave posts every body with concurrency agents at a time and returns
 // when each was acknowledged in full; any refusal fails the wave.
-func postWave(ctx context.Context, concurrency int, url string, bodies []waveBody) ([]time.Time, error) {
+func postWave(ctx context.Context, concurrency int, url string, bodies []waveBody, acked []atomic.Bool) ([]time.Time, error) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: concurrency}}
 	defer client.CloseIdleConnections()
 	ctx, cancel := context.WithCancel(ctx)
@@ -105,6 +111,7 @@ func postWave(ctx context.Context, concurrency int, url string, bodies []waveBod
 					return
 				}
 				acks[i] = time.Now()
+				acked[bodies[i].branch].Store(true)
 			}
 		})
 	}

@@ -89,7 +89,7 @@ func RunWave(ctx context.Context, o WaveOptions) error {
 		storeName, checksPerBranch, o.Rounds, o.Concurrency, loadAverage())
 	var rows []sizeFigures
 	for _, n := range sizes {
-		sf, err := runSize(ctx, o, n, filepath.Join(dir, fmt.Sprintf("size-%d", n)))
+		sf, _, err := runSize(ctx, o, n, filepath.Join(dir, fmt.Sprintf("size-%d", n)))
 		if err != nil {
 			return fmt.Errorf("%d branches: %w", n, err)
 		}
@@ -102,44 +102,44 @@ func RunWave(ctx context.Context, o WaveOptions) error {
 }
 
 // runSize measures o.Rounds waves of n branches against a new collector.
-func runSize(ctx context.Context, o WaveOptions, n int, dir string) (sf sizeFigures, err error) {
+func runSize(ctx context.Context, o WaveOptions, n int, dir string) (sf sizeFigures, s setup, err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return sf, err
+		return sf, s, err
 	}
 	f, err := newFleet(n, time.Now())
 	if err != nil {
-		return sf, err
+		return sf, s, err
 	}
 	slack, err := startSlack()
 	if err != nil {
-		return sf, err
+		return sf, s, err
 	}
 	defer slack.close()
 	addr, err := freeAddr()
 	if err != nil {
-		return sf, err
+		return sf, s, err
 	}
-	s := setup{bin: o.Binary, dir: dir, addr: addr, slackURL: slack.url, fleet: f}
+	s = setup{bin: o.Binary, dir: dir, addr: addr, slackURL: slack.url, fleet: f}
 	if o.DSN != "" {
 		dsn, drop, err := freshDatabase(ctx, o.DSN, n)
 		if err != nil {
-			return sf, err
+			return sf, s, err
 		}
 		defer func() { err = errors.Join(err, drop()) }()
 		s.dsn = dsn
 	}
 	config, err := s.writeConfig()
 	if err != nil {
-		return sf, err
+		return sf, s, err
 	}
 	imported, err := s.register(ctx, config)
 	if err != nil {
-		return sf, err
+		return sf, s, err
 	}
 	fmt.Fprintf(o.Out, "\n%d branches in %d time zones: branches import (with tokens) took %s\n", n, len(f.zones), imported.Round(time.Millisecond))
 	c, err := s.startChild(ctx, config)
 	if err != nil {
-		return sf, err
+		return sf, s, err
 	}
 	stopped := false
 	defer func() {
@@ -148,14 +148,14 @@ func runSize(ctx context.Context, o WaveOptions, n int, dir string) (sf sizeFigu
 		}
 	}()
 	if err := warmUp(ctx, c.url, f.branches[0]); err != nil {
-		return sf, err
+		return sf, s, err
 	}
 	runStart := time.Now()
 	printRoundHeader(o.Out)
 	for r := range o.Rounds {
 		fig, err := runRound(ctx, o, c, f, slack, r)
 		if err != nil {
-			return sf, fmt.Errorf("round %d: %w\ncollector's last output:\n%s", r+1, err, c.logs.tail())
+			return sf, s, fmt.Errorf("round %d: %w\ncollector's last output:\n%s", r+1, err, c.logs.tail())
 		}
 		printRound(o.Out, fmt.Sprint(r+1), summarize(fig))
 		for _, l := range []latencies{fig.board, fig.filtered, fig.branch} {
@@ -169,20 +169,20 @@ func runSize(ctx context.Context, o WaveOptions, n int, dir string) (sf sizeFigu
 	sf.median = medianOf(sf.rounds)
 	printRound(o.Out, "median", sf.median)
 	if d := slack.duplicates(); d > 0 {
-		return sf, fmt.Errorf("%d incident messages reached Slack more than once", d)
+		return sf, s, fmt.Errorf("%d incident messages reached Slack more than once", d)
 	}
 	c.stop()
 	stopped = true
 	want := n * checksPerBranch * o.Rounds
 	got, err := countStored(ctx, s, f, runStart.Add(-time.Hour), time.Now().Add(time.Hour))
 	if err != nil {
-		return sf, fmt.Errorf("counting stored results: %w", err)
+		return sf, s, fmt.Errorf("counting stored results: %w", err)
 	}
 	fmt.Fprintf(o.Out, "stored after the collector stopped: %d of %d results acknowledged\n", got, want)
 	if got != want {
-		return sf, fmt.Errorf("%d results acknowledged, %d stored", want, got)
+		return sf, s, fmt.Errorf("%d results acknowledged, %d stored", want, got)
 	}
-	return sf, nil
+	return sf, s, nil
 }
 
 // countStored opens the collector's store, once it has stopped, and counts
