@@ -174,6 +174,7 @@ func runLoadgen(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.StringVar(&o.Dir, "dir", "", "folder for the SQLite file, configuration and tokens (default: a temporary folder)")
 	dsn := fs.String("dsn", "", "wave: PostgreSQL server (URL or key=value) where a fresh database is created for each collector and dropped after; default SQLite")
 	growth := fs.String("growth", "", "wave: sizes to run in turn, e.g. 2000,5000,10000,20000, printing the growth table")
+	readers := fs.Int("readers", 1, "wave: operators reading the board (first page, filtered page, a branch page) without pause during each wave; 0 for none")
 	timeout := fs.Duration("timeout", 10*time.Minute, "wave: longest wait for a round's verdicts and notifications")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
@@ -183,7 +184,7 @@ func runLoadgen(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	wo := loadgen.WaveOptions{Branches: o.Branches, Rounds: o.Rounds, Concurrency: o.Concurrency, DSN: *dsn, Dir: o.Dir, Timeout: *timeout, Out: stdout}
+	wo := loadgen.WaveOptions{Branches: o.Branches, Rounds: o.Rounds, Concurrency: o.Concurrency, DSN: *dsn, Dir: o.Dir, Timeout: *timeout, Readers: *readers, Out: stdout}
 	for name, def := range map[string]*int{"branches": &wo.Branches, "rounds": &wo.Rounds, "concurrency": &wo.Concurrency} {
 		if !set[name] {
 			*def = map[string]int{"branches": 20000, "rounds": 3, "concurrency": 64}[name]

@@ -23,12 +23,13 @@ type reader struct {
 
 // The branch page read is one whose agent has already been acknowledged
 // this run (acked): a branch that never reported has no page yet.
-func startReader(ctx context.Context, url string, f *fleet, acked []atomic.Bool) *reader {
+// Reader number nth starts its round of pages at another branch.
+func startReader(ctx context.Context, url string, f *fleet, acked []atomic.Bool, nth int) *reader {
 	r := &reader{done: make(chan pageTimes, 1)}
 	client := &http.Client{Timeout: 5 * time.Minute}
 	go func() {
 		var pt pageTimes
-		for n := 0; ctx.Err() == nil; n++ {
+		for n := nth * 1009; ctx.Err() == nil; n++ {
 			i := (n * 7919) % len(f.branches)
 			b := f.branches[i]
 			pages := []page{

@@ -20,6 +20,14 @@ type latencies struct {
 func (l *latencies) add(d time.Duration) { l.d = append(l.d, d) }
 func (l *latencies) n() int              { return len(l.d) }
 
+// merge adds another reader's times to l.
+func (l *latencies) merge(o latencies) {
+	l.d = append(l.d, o.d...)
+	if l.failed += o.failed; l.firstErr == nil {
+		l.firstErr = o.firstErr
+	}
+}
+
 // pct is the q-quantile (nearest rank); zero when empty.
 func (l latencies) pct(q float64) time.Duration {
 	if len(l.d) == 0 {

@@ -36,12 +36,24 @@ func runRound(ctx context.Context, o WaveOptions, c *child, f *fleet, slack *fak
 			acked[i].Store(true)
 		}
 	}
-	reader := startReader(rctx, c.url, f, acked)
+	readers := make([]*reader, o.Readers)
+	for i := range readers {
+		readers[i] = startReader(rctx, c.url, f, acked, i)
+	}
+	waitReaders := func() (all pageTimes) {
+		for _, r := range readers {
+			pt := r.wait()
+			all.board.merge(pt.board)
+			all.filtered.merge(pt.filtered)
+			all.branch.merge(pt.branch)
+		}
+		return all
+	}
 	start := time.Now()
 	acks, err := postWave(ctx, o.Concurrency, c.url+"/api/v1/results", bodies, acked)
 	if err != nil {
 		stopReading()
-		reader.wait()
+		waitReaders()
 		return fig, err
 	}
 	last := start
@@ -51,7 +63,7 @@ func runRound(ctx context.Context, o WaveOptions, c *child, f *fleet, slack *fak
 	fig.absorbed = last.Sub(start)
 	judged, err := waitJudged(ctx, c.url, f, bodies, acks, o.Timeout)
 	stopReading()
-	pages := reader.wait()
+	pages := waitReaders()
 	if err != nil {
 		return fig, err
 	}

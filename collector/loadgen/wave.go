@@ -35,6 +35,9 @@ type WaveOptions struct {
 	// figures reported are their medians.
 	Rounds      int
 	Concurrency int
+	// Readers are operators reading the board without pause during each
+	// wave (0: nobody, to see ingest and judging alone).
+	Readers int
 	// DSN names a PostgreSQL server where the load generator may create
 	// a database for each collector it starts (and drops it after);
 	// empty means SQLite.
@@ -55,8 +58,8 @@ type WaveOptions struct {
 // fails when a result is refused or lost, when a verdict is not the one
 // the sweep implies, or when a newly failing check is not notified.
 func RunWave(ctx context.Context, o WaveOptions) error {
-	if o.Rounds < 1 || o.Concurrency < 1 || o.Binary == "" {
-		return errors.New("need rounds >= 1, concurrency >= 1 and the collector binary")
+	if o.Rounds < 1 || o.Concurrency < 1 || o.Readers < 0 || o.Binary == "" {
+		return errors.New("need rounds >= 1, concurrency >= 1, readers >= 0 and the collector binary")
 	}
 	sizes := o.Growth
 	if len(sizes) == 0 {
@@ -85,8 +88,8 @@ func RunWave(ctx context.Context, o WaveOptions) error {
 	if o.DSN != "" {
 		storeName = "PostgreSQL"
 	}
-	fmt.Fprintf(o.Out, "wave: %s, %d checks a branch, %d rounds, %d agents posting at once; %s\n",
-		storeName, checksPerBranch, o.Rounds, o.Concurrency, loadAverage())
+	fmt.Fprintf(o.Out, "wave: %s, %d checks a branch, %d rounds, %d agents posting at once, %d board readers; %s\n",
+		storeName, checksPerBranch, o.Rounds, o.Concurrency, o.Readers, loadAverage())
 	var rows []sizeFigures
 	for _, n := range sizes {
 		sf, _, err := runSize(ctx, o, n, filepath.Join(dir, fmt.Sprintf("size-%d", n)))

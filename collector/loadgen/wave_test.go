@@ -27,7 +27,7 @@ func smallWave(t *testing.T, dsn string) (sizeFigures, setup) {
 	}
 	const branches, rounds = 50, 2
 	var out bytes.Buffer
-	o := WaveOptions{Binary: binary.Build(t, "branchready-collector"), Rounds: rounds, Concurrency: 8, DSN: dsn,
+	o := WaveOptions{Binary: binary.Build(t, "branchready-collector"), Rounds: rounds, Concurrency: 8, Readers: 1, DSN: dsn,
 		Timeout: 3 * time.Minute, Out: &out}
 	dir := t.TempDir()
 	sf, s, err := runSize(context.Background(), o, branches, dir)
