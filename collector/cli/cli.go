@@ -174,6 +174,8 @@ func runLoadgen(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.StringVar(&o.Dir, "dir", "", "folder for the SQLite file, configuration and tokens (default: a temporary folder)")
 	dsn := fs.String("dsn", "", "wave: PostgreSQL server (URL or key=value) where a fresh database is created for each collector and dropped after; default SQLite")
 	growth := fs.String("growth", "", "wave: sizes to run in turn, e.g. 2000,5000,10000,20000, printing the growth table")
+	url := fs.String("url", "", "wave: a collector already running (e.g. http://127.0.0.1:8080) instead of starting one; branches are registered through its admin API")
+	user := fs.String("user", "", "wave --url: a login with role admin on that collector; its password in $BRANCHREADY_LOADGEN_PASSWORD")
 	readers := fs.Int("readers", 1, "wave: operators reading the board (first page, filtered page, a branch page) without pause during each wave; 0 for none")
 	timeout := fs.Duration("timeout", 10*time.Minute, "wave: longest wait for a round's verdicts and notifications")
 	if err := fs.Parse(args); err != nil {
@@ -184,7 +186,8 @@ func runLoadgen(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	wo := loadgen.WaveOptions{Branches: o.Branches, Rounds: o.Rounds, Concurrency: o.Concurrency, DSN: *dsn, Dir: o.Dir, Timeout: *timeout, Readers: *readers, Out: stdout}
+	wo := loadgen.WaveOptions{Branches: o.Branches, Rounds: o.Rounds, Concurrency: o.Concurrency, DSN: *dsn, Dir: o.Dir, Timeout: *timeout, Readers: *readers, Out: stdout,
+		URL: *url, User: *user, Password: os.Getenv("BRANCHREADY_LOADGEN_PASSWORD")}
 	for name, def := range map[string]*int{"branches": &wo.Branches, "rounds": &wo.Rounds, "concurrency": &wo.Concurrency} {
 		if !set[name] {
 			*def = map[string]int{"branches": 20000, "rounds": 3, "concurrency": 64}[name]
@@ -200,11 +203,13 @@ func runLoadgen(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		wo.Growth = append(wo.Growth, n)
 	}
-	bin, err := os.Executable()
-	if err != nil {
-		return fmt.Errorf("finding this program to run the collector: %w", err)
+	if wo.URL == "" {
+		bin, err := os.Executable()
+		if err != nil {
+			return fmt.Errorf("finding this program to run the collector: %w", err)
+		}
+		wo.Binary = bin
 	}
-	wo.Binary = bin
 	return loadgen.RunWave(ctx, wo)
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -52,7 +53,7 @@ func (s setup) writeConfig() (string, error) {
 	} else {
 		fmt.Fprintf(&b, "store: {driver: sqlite, path: %q}\n", filepath.Join(s.dir, "wave.db"))
 	}
-	fmt.Fprintf(&b, "users: [{name: %s, password_bcrypt: %q}]\n", userName, hash)
+	fmt.Fprintf(&b, "users: [{name: %s, password_bcrypt: %q, role: admin}]\n", userName, hash)
 	fmt.Fprintf(&b, "alerts:\n  thresholds: {default: {fail: 1, resolve: 1}}\n  slack: {api_url: %q, token_env: SLACK_BOT_TOKEN}\n", s.slackURL)
 	b.WriteString("  routing:\n    default: [{notifier: slack, target: \"#branches\"}]\n    branches:\n")
 	for _, br := range s.fleet.branches {
@@ -99,17 +100,32 @@ func (s setup) register(ctx context.Context, config string) (time.Duration, erro
 	return took, nil
 }
 
-// child is a collector process started by the load generator.
+// target is a collector's address and the login the load generator
+// reads its board and API with.
+type target struct{ url, user, password string }
+
+// request makes a request to path, logged in.
+func (t target) request(ctx context.Context, method, path string, body io.Reader) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, method, t.url+path, body)
+	if err != nil {
+		return nil, err
+	}
+	req.SetBasicAuth(t.user, t.password)
+	return req, nil
+}
+
+// child is the collector the wave runs against: a process started by the
+// load generator, or (cmd nil) one running already at a given address.
 type child struct {
+	target
 	cmd    *exec.Cmd
-	url    string
 	logs   *logBuf
 	exited chan struct{}
 }
 
 // startChild runs `serve -c config` and waits until it answers.
 func (s setup) startChild(ctx context.Context, config string) (*child, error) {
-	c := &child{url: "http://" + s.addr, logs: &logBuf{}, exited: make(chan struct{})}
+	c := &child{target: target{url: "http://" + s.addr, user: userName, password: userPassword}, logs: &logBuf{}, exited: make(chan struct{})}
 	c.cmd = exec.Command(s.bin, "serve", "-c", config)
 	c.cmd.Env = s.env()
 	c.cmd.Stdout, c.cmd.Stderr = c.logs, c.logs
@@ -142,6 +158,9 @@ func (s setup) startChild(ctx context.Context, config string) (*child, error) {
 // stop asks the collector to shut down gracefully (SIGTERM) and kills it
 // if it has not within a minute.
 func (c *child) stop() {
+	if c.cmd == nil {
+		return
+	}
 	_ = c.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-c.exited:
@@ -154,6 +173,9 @@ func (c *child) stop() {
 // usage reads the process's peak resident set (VmHWM) and the CPU time it
 // has used, from /proc.
 func (c *child) usage() (peakRSS int64, cpu time.Duration, err error) {
+	if c.cmd == nil {
+		return 0, 0, nil // not ours to read
+	}
 	pid := c.cmd.Process.Pid
 	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {

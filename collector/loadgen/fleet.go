@@ -95,7 +95,7 @@ func newFleet(n int, now time.Time) (*fleet, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &fleet{zones: zones}
+	f := &fleet{zones: zones[:min(n, len(zones))]}
 	for i := range n {
 		z := i % len(zones)
 		b := &simBranch{id: branchID(i), name: fmt.Sprintf("Branch %05d", i), region: fmt.Sprintf("region-%02d", i%10), zone: zones[z]}

@@ -35,11 +35,11 @@ type problem struct {
 // acknowledged; it returns when the poll that saw it answered. A
 // collector without judged_at in the list is held to its verdicts alone
 // (and, for a failing branch, to naming the failing check).
-func waitJudged(ctx context.Context, url string, f *fleet, bodies []waveBody, acks []time.Time, timeout time.Duration) (time.Time, error) {
+func waitJudged(ctx context.Context, t target, f *fleet, bodies []waveBody, acks []time.Time, timeout time.Duration) (time.Time, error) {
 	deadline := time.Now().Add(timeout)
 	var behind string
 	for {
-		list, err := listBranches(ctx, url)
+		list, err := listBranches(ctx, t)
 		if err != nil {
 			return time.Time{}, err
 		}
@@ -84,12 +84,11 @@ func names(ps []problem, c check) bool {
 	return slices.Contains(ps, problem{Device: c.device, Check: c.name})
 }
 
-func listBranches(ctx context.Context, url string) ([]listed, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/api/v1/branches", nil)
+func listBranches(ctx context.Context, t target) ([]listed, error) {
+	req, err := t.request(ctx, http.MethodGet, "/api/v1/branches", nil)
 	if err != nil {
 		return nil, err
 	}
-	req.SetBasicAuth(userName, userPassword)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("branch list: %w", err)

@@ -24,7 +24,7 @@ type reader struct {
 // The branch page read is one whose agent has already been acknowledged
 // this run (acked): a branch that never reported has no page yet.
 // Reader number nth starts its round of pages at another branch.
-func startReader(ctx context.Context, url string, f *fleet, acked []atomic.Bool, nth int) *reader {
+func startReader(ctx context.Context, t target, f *fleet, acked []atomic.Bool, nth int) *reader {
 	r := &reader{done: make(chan pageTimes, 1)}
 	client := &http.Client{Timeout: 5 * time.Minute}
 	go func() {
@@ -40,7 +40,7 @@ func startReader(ctx context.Context, url string, f *fleet, acked []atomic.Bool,
 				pages = append(pages, page{"/branches/" + b.id, &pt.branch})
 			}
 			for _, p := range pages {
-				took, err := fetch(ctx, client, url+p.path)
+				took, err := fetch(ctx, client, t, p.path)
 				switch {
 				case err == nil:
 					p.into.add(took)
@@ -66,12 +66,11 @@ type page struct {
 func (r *reader) wait() pageTimes { return <-r.done }
 
 // fetch reads one page whole and returns how long it took.
-func fetch(ctx context.Context, c *http.Client, url string) (time.Duration, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+func fetch(ctx context.Context, c *http.Client, t target, path string) (time.Duration, error) {
+	req, err := t.request(ctx, http.MethodGet, path, nil)
 	if err != nil {
 		return 0, err
 	}
-	req.SetBasicAuth(userName, userPassword)
 	start := time.Now()
 	resp, err := c.Do(req)
 	if err != nil {
@@ -82,7 +81,7 @@ func fetch(ctx context.Context, c *http.Client, url string) (time.Duration, erro
 		return 0, err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("%s answered %s", url, resp.Status)
+		return 0, fmt.Errorf("%s answered %s", path, resp.Status)
 	}
 	return time.Since(start), nil
 }

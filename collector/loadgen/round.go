@@ -38,7 +38,7 @@ func runRound(ctx context.Context, o WaveOptions, c *child, f *fleet, slack *fak
 	}
 	readers := make([]*reader, o.Readers)
 	for i := range readers {
-		readers[i] = startReader(rctx, c.url, f, acked, i)
+		readers[i] = startReader(rctx, c.target, f, acked, i)
 	}
 	waitReaders := func() (all pageTimes) {
 		for _, r := range readers {
@@ -61,7 +61,7 @@ func runRound(ctx context.Context, o WaveOptions, c *child, f *fleet, slack *fak
 		last = later(last, a)
 	}
 	fig.absorbed = last.Sub(start)
-	judged, err := waitJudged(ctx, c.url, f, bodies, acks, o.Timeout)
+	judged, err := waitJudged(ctx, c.target, f, bodies, acks, o.Timeout)
 	stopReading()
 	pages := waitReaders()
 	if err != nil {
@@ -69,8 +69,10 @@ func runRound(ctx context.Context, o WaveOptions, c *child, f *fleet, slack *fak
 	}
 	fig.judged = judged.Sub(start)
 	fig.board, fig.filtered, fig.branch = pages.board, pages.filtered, pages.branch
-	if fig.notify, err = waitNotified(ctx, slack, f, bodies, acks, round, o.Timeout); err != nil {
-		return fig, err
+	if slack != nil {
+		if fig.notify, err = waitNotified(ctx, slack, f, bodies, acks, round, o.Timeout); err != nil {
+			return fig, err
+		}
 	}
 	rss, cpu1, err := c.usage()
 	if err != nil {

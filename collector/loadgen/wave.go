@@ -38,6 +38,10 @@ type WaveOptions struct {
 	// Readers are operators reading the board without pause during each
 	// wave (0: nobody, to see ingest and judging alone).
 	Readers int
+	// URL, when set, is a collector already running: branches are
+	// registered through its admin API with the User's login (role admin),
+	// and only the figures read from outside are measured.
+	URL, User, Password string
 	// DSN names a PostgreSQL server where the load generator may create
 	// a database for each collector it starts (and drops it after);
 	// empty means SQLite.
@@ -58,8 +62,8 @@ type WaveOptions struct {
 // fails when a result is refused or lost, when a verdict is not the one
 // the sweep implies, or when a newly failing check is not notified.
 func RunWave(ctx context.Context, o WaveOptions) error {
-	if o.Rounds < 1 || o.Concurrency < 1 || o.Readers < 0 || o.Binary == "" {
-		return errors.New("need rounds >= 1, concurrency >= 1, readers >= 0 and the collector binary")
+	if o.Rounds < 1 || o.Concurrency < 1 || o.Readers < 0 || (o.Binary == "" && o.URL == "") {
+		return errors.New("need rounds >= 1, concurrency >= 1, readers >= 0 and the collector binary or --url")
 	}
 	sizes := o.Growth
 	if len(sizes) == 0 {
@@ -85,7 +89,10 @@ func RunWave(ctx context.Context, o WaveOptions) error {
 		defer os.RemoveAll(dir)
 	}
 	storeName := "SQLite"
-	if o.DSN != "" {
+	switch {
+	case o.URL != "":
+		storeName = "the collector at " + o.URL
+	case o.DSN != "":
 		storeName = "PostgreSQL"
 	}
 	fmt.Fprintf(o.Out, "wave: %s, %d checks a branch, %d rounds, %d agents posting at once, %d board readers; %s\n",
@@ -113,43 +120,24 @@ func runSize(ctx context.Context, o WaveOptions, n int, dir string) (sf sizeFigu
 	if err != nil {
 		return sf, s, err
 	}
-	slack, err := startSlack()
-	if err != nil {
-		return sf, s, err
-	}
-	defer slack.close()
-	addr, err := freeAddr()
-	if err != nil {
-		return sf, s, err
-	}
-	s = setup{bin: o.Binary, dir: dir, addr: addr, slackURL: slack.url, fleet: f}
-	if o.DSN != "" {
-		dsn, drop, err := freshDatabase(ctx, o.DSN, n)
+	var c *child
+	var slack *fakeSlack
+	if o.URL != "" {
+		c = &child{target: target{url: strings.TrimRight(o.URL, "/"), user: o.User, password: o.Password},
+			logs: &logBuf{}}
+		took, err := registerRemote(ctx, c.target, f, o.Concurrency)
 		if err != nil {
 			return sf, s, err
 		}
-		defer func() { err = errors.Join(err, drop()) }()
-		s.dsn = dsn
-	}
-	config, err := s.writeConfig()
-	if err != nil {
-		return sf, s, err
-	}
-	imported, err := s.register(ctx, config)
-	if err != nil {
-		return sf, s, err
-	}
-	fmt.Fprintf(o.Out, "\n%d branches in %d time zones: branches import (with tokens) took %s\n", n, len(f.zones), imported.Round(time.Millisecond))
-	c, err := s.startChild(ctx, config)
-	if err != nil {
-		return sf, s, err
-	}
-	stopped := false
-	defer func() {
-		if !stopped {
-			c.stop()
+		fmt.Fprintf(o.Out, "\n%d branches in %d time zones: imported through the admin API, a token rotated for each, in %s\n", n, len(f.zones), took.Round(time.Millisecond))
+		fmt.Fprintln(o.Out, "(a collector the load generator did not start: no notification, RSS or CPU figures, and stored results are not counted)")
+	} else {
+		var cleanup func() error
+		if c, slack, s, cleanup, err = startLocal(ctx, o, f, dir); err != nil {
+			return sf, s, err
 		}
-	}()
+		defer func() { err = errors.Join(err, cleanup()) }()
+	}
 	if err := warmUp(ctx, c.url, f.branches[0]); err != nil {
 		return sf, s, err
 	}
@@ -171,11 +159,13 @@ func runSize(ctx context.Context, o WaveOptions, n int, dir string) (sf sizeFigu
 	sf.branches = n
 	sf.median = medianOf(sf.rounds)
 	printRound(o.Out, "median", sf.median)
+	if slack == nil {
+		return sf, s, nil
+	}
 	if d := slack.duplicates(); d > 0 {
 		return sf, s, fmt.Errorf("%d incident messages reached Slack more than once", d)
 	}
 	c.stop()
-	stopped = true
 	want := n * checksPerBranch * o.Rounds
 	got, err := countStored(ctx, s, f, runStart.Add(-time.Hour), time.Now().Add(time.Hour))
 	if err != nil {
@@ -186,6 +176,57 @@ func runSize(ctx context.Context, o WaveOptions, n int, dir string) (sf sizeFigu
 		return sf, s, fmt.Errorf("%d results acknowledged, %d stored", want, got)
 	}
 	return sf, s, nil
+}
+
+// startLocal prepares and starts a collector process for the fleet: a
+// fake Slack, a fresh store, the configuration, the branches imported
+// with their tokens. cleanup stops what it started and drops the
+// PostgreSQL database it made.
+func startLocal(ctx context.Context, o WaveOptions, f *fleet, dir string) (c *child, slack *fakeSlack, s setup, cleanup func() error, err error) {
+	var undo []func() error
+	cleanup = func() error {
+		var errs []error
+		for i := len(undo) - 1; i >= 0; i-- {
+			errs = append(errs, undo[i]())
+		}
+		return errors.Join(errs...)
+	}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, cleanup())
+		}
+	}()
+	if slack, err = startSlack(); err != nil {
+		return
+	}
+	undo = append(undo, func() error { slack.close(); return nil })
+	addr, err := freeAddr()
+	if err != nil {
+		return
+	}
+	s = setup{bin: o.Binary, dir: dir, addr: addr, slackURL: slack.url, fleet: f}
+	if o.DSN != "" {
+		dsn, drop, derr := freshDatabase(ctx, o.DSN, len(f.branches))
+		if err = derr; err != nil {
+			return
+		}
+		undo = append(undo, drop)
+		s.dsn = dsn
+	}
+	config, err := s.writeConfig()
+	if err != nil {
+		return
+	}
+	imported, err := s.register(ctx, config)
+	if err != nil {
+		return
+	}
+	fmt.Fprintf(o.Out, "\n%d branches in %d time zones: branches import (with tokens) took %s\n", len(f.branches), len(f.zones), imported.Round(time.Millisecond))
+	if c, err = s.startChild(ctx, config); err != nil {
+		return
+	}
+	undo = append(undo, func() error { c.stop(); return nil })
+	return c, slack, s, cleanup, nil
 }
 
 // countStored opens the collector's store, once it has stopped, and counts

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -165,5 +166,33 @@ func TestABranchIsStaleUntilJudgedAfterItsBatchWithTheRightVerdict(t *testing.T)
 				t.Errorf("stale = %q, want stale %v", got, c.stale)
 			}
 		})
+	}
+}
+
+func TestAWaveAgainstARunningCollectorRegistersItsBranchesThroughTheAdminAPI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the collector and runs it: skipped under -short")
+	}
+	empty, err := newFleet(0, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := WaveOptions{Binary: binary.Build(t, "branchready-collector"), Out: io.Discard}
+	c, _, _, cleanup, err := startLocal(context.Background(), o, empty, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cleanup()
+	var out bytes.Buffer
+	err = RunWave(context.Background(), WaveOptions{URL: c.url, User: userName, Password: userPassword,
+		Branches: 20, Rounds: 1, Concurrency: 4, Readers: 1, Timeout: 3 * time.Minute, Out: &out})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	squeezed := strings.Join(strings.Fields(out.String()), " ")
+	for _, want := range []string{"imported through the admin API", "median 400"} {
+		if !strings.Contains(squeezed, want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
 	}
 }
