@@ -176,6 +176,8 @@ func runLoadgen(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	growth := fs.String("growth", "", "wave: sizes to run in turn, e.g. 2000,5000,10000,20000, printing the growth table")
 	url := fs.String("url", "", "wave: a collector already running (e.g. http://127.0.0.1:8080) instead of starting one; branches are registered through its admin API")
 	user := fs.String("user", "", "wave --url: a login with role admin on that collector; its password in $BRANCHREADY_LOADGEN_PASSWORD")
+	collectors := fs.Int("collectors", 1, "wave --dsn: collectors on the one PostgreSQL behind a round-robin proxy")
+	killLeader := fs.Bool("kill-leader", false, "wave --collectors 2+: kill the leader with SIGKILL halfway through the middle round")
 	readers := fs.Int("readers", 1, "wave: operators reading the board (first page, filtered page, a branch page) without pause during each wave; 0 for none")
 	timeout := fs.Duration("timeout", 10*time.Minute, "wave: longest wait for a round's verdicts and notifications")
 	if err := fs.Parse(args); err != nil {
@@ -187,7 +189,7 @@ func runLoadgen(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	wo := loadgen.WaveOptions{Branches: o.Branches, Rounds: o.Rounds, Concurrency: o.Concurrency, DSN: *dsn, Dir: o.Dir, Timeout: *timeout, Readers: *readers, Out: stdout,
-		URL: *url, User: *user, Password: os.Getenv("BRANCHREADY_LOADGEN_PASSWORD")}
+		Collectors: *collectors, KillLeader: *killLeader, URL: *url, User: *user, Password: os.Getenv("BRANCHREADY_LOADGEN_PASSWORD")}
 	for name, def := range map[string]*int{"branches": &wo.Branches, "rounds": &wo.Rounds, "concurrency": &wo.Concurrency} {
 		if !set[name] {
 			*def = map[string]int{"branches": 20000, "rounds": 3, "concurrency": 64}[name]

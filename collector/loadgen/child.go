@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -121,12 +122,35 @@ type child struct {
 	cmd    *exec.Cmd
 	logs   *logBuf
 	exited chan struct{}
+	// direct is the process's own address (target.url may be a proxy's).
+	direct string
+	dead   atomic.Bool
+	// procs, when set, are the collectors behind a proxy at target.url;
+	// this child stands for all of them.
+	procs []*child
+	// lastCPU is the CPU time read last (usage is called from one
+	// goroutine).
+	lastCPU time.Duration
 }
 
-// startChild runs `serve -c config` and waits until it answers.
-func (s setup) startChild(ctx context.Context, config string) (*child, error) {
-	c := &child{target: target{url: "http://" + s.addr, user: userName, password: userPassword}, logs: &logBuf{}, exited: make(chan struct{})}
-	c.cmd = exec.Command(s.bin, "serve", "-c", config)
+// tail is the end of the output of the collector, or of each of them.
+func (c *child) tail() string {
+	if len(c.procs) == 0 {
+		return c.logs.tail()
+	}
+	var b strings.Builder
+	for _, p := range c.procs {
+		fmt.Fprintf(&b, "--- %s ---\n%s\n", p.direct, p.logs.tail())
+	}
+	return b.String()
+}
+
+// startChild runs `serve -c config --listen addr` and waits until it
+// answers.
+func (s setup) startChild(ctx context.Context, config, addr string) (*child, error) {
+	c := &child{target: target{url: "http://" + addr, user: userName, password: userPassword}, direct: "http://" + addr,
+		logs: &logBuf{}, exited: make(chan struct{})}
+	c.cmd = exec.Command(s.bin, "serve", "-c", config, "--listen", addr)
 	c.cmd.Env = s.env()
 	c.cmd.Stdout, c.cmd.Stderr = c.logs, c.logs
 	if err := c.cmd.Start(); err != nil {
@@ -158,7 +182,10 @@ func (s setup) startChild(ctx context.Context, config string) (*child, error) {
 // stop asks the collector to shut down gracefully (SIGTERM) and kills it
 // if it has not within a minute.
 func (c *child) stop() {
-	if c.cmd == nil {
+	for _, p := range c.procs {
+		p.stop()
+	}
+	if c.cmd == nil || c.dead.Load() {
 		return
 	}
 	_ = c.cmd.Process.Signal(syscall.SIGTERM)
@@ -172,9 +199,24 @@ func (c *child) stop() {
 
 // usage reads the process's peak resident set (VmHWM) and the CPU time it
 // has used, from /proc.
+//
+// For collectors behind a proxy it is the sum over those still running.
 func (c *child) usage() (peakRSS int64, cpu time.Duration, err error) {
+	for _, p := range c.procs {
+		if p.dead.Load() {
+			// Killed: count the CPU it had used when last read, so a
+			// round's difference does not go negative.
+			cpu += p.lastCPU
+			continue
+		}
+		r, t, err := p.usage()
+		if err != nil {
+			return 0, 0, err
+		}
+		peakRSS, cpu = peakRSS+r, cpu+t
+	}
 	if c.cmd == nil {
-		return 0, 0, nil // not ours to read
+		return peakRSS, cpu, nil // not ours to read, or a proxy's
 	}
 	pid := c.cmd.Process.Pid
 	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
@@ -201,7 +243,8 @@ func (c *child) usage() (peakRSS int64, cpu time.Duration, err error) {
 	ut, _ := strconv.ParseInt(f[11], 10, 64)
 	st, _ := strconv.ParseInt(f[12], 10, 64)
 	const ticks = 100 // USER_HZ on Linux
-	return peakRSS, time.Duration(ut+st) * time.Second / ticks, nil
+	c.lastCPU = time.Duration(ut+st) * time.Second / ticks
+	return peakRSS, c.lastCPU, nil
 }
 
 // freeAddr returns a loopback address nothing listens on at the moment.

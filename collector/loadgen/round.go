@@ -50,7 +50,25 @@ func runRound(ctx context.Context, o WaveOptions, c *child, f *fleet, slack *fak
 		return all
 	}
 	start := time.Now()
-	acks, err := postWave(ctx, o.Concurrency, c.url+"/api/v1/results", bodies, acked)
+	midway, killed := func() {}, chan error(nil)
+	if o.KillLeader && round == o.Rounds/2 {
+		killed = make(chan error, 1)
+		midway = func() {
+			go func() {
+				addr, err := killLeader(ctx, c.procs)
+				if err == nil {
+					fmt.Fprintf(o.Out, "        killed the leader (%s) with SIGKILL halfway through round %d\n", addr, round+1)
+				}
+				killed <- err
+			}()
+		}
+	}
+	acks, err := postWave(ctx, o.Concurrency, c.url+"/api/v1/results", bodies, acked, midway)
+	if killed != nil && err == nil {
+		if err = <-killed; err != nil {
+			err = fmt.Errorf("killing the leader: %w", err)
+		}
+	}
 	if err != nil {
 		stopReading()
 		waitReaders()
@@ -103,7 +121,11 @@ func encodeWave(f *fleet, round int) ([]waveBody, error) {
 
 // postWave posts every body with concurrency agents at a time and returns
 // when each was acknowledged in full; any refusal fails the wave.
-func postWave(ctx context.Context, concurrency int, url string, bodies []waveBody, acked []atomic.Bool) ([]time.Time, error) {
+//
+// midway is called once, when half the bodies are acknowledged.
+func postWave(ctx context.Context, concurrency int, url string, bodies []waveBody, acked []atomic.Bool, midway func()) ([]time.Time, error) {
+	var done atomic.Int64
+	var half sync.Once
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: concurrency}}
 	defer client.CloseIdleConnections()
 	ctx, cancel := context.WithCancel(ctx)
@@ -126,6 +148,9 @@ func postWave(ctx context.Context, concurrency int, url string, bodies []waveBod
 				}
 				acks[i] = time.Now()
 				acked[bodies[i].branch].Store(true)
+				if int(done.Add(1)) == len(bodies)/2 {
+					half.Do(midway)
+				}
 			}
 		})
 	}

@@ -42,6 +42,11 @@ type WaveOptions struct {
 	// registered through its admin API with the User's login (role admin),
 	// and only the figures read from outside are measured.
 	URL, User, Password string
+	// Collectors > 1 starts that many collectors on the PostgreSQL of DSN
+	// behind a round-robin proxy; KillLeader then kills the leader with
+	// SIGKILL halfway through the middle round.
+	Collectors int
+	KillLeader bool
 	// DSN names a PostgreSQL server where the load generator may create
 	// a database for each collector it starts (and drops it after);
 	// empty means SQLite.
@@ -64,6 +69,12 @@ type WaveOptions struct {
 func RunWave(ctx context.Context, o WaveOptions) error {
 	if o.Rounds < 1 || o.Concurrency < 1 || o.Readers < 0 || (o.Binary == "" && o.URL == "") {
 		return errors.New("need rounds >= 1, concurrency >= 1, readers >= 0 and the collector binary or --url")
+	}
+	if o.Collectors > 1 && (o.DSN == "" || o.URL != "") {
+		return errors.New("several collectors share one PostgreSQL: give --dsn (and no --url)")
+	}
+	if o.KillLeader && o.Collectors < 2 {
+		return errors.New("--kill-leader needs --collectors 2 or more")
 	}
 	sizes := o.Growth
 	if len(sizes) == 0 {
@@ -138,15 +149,17 @@ func runSize(ctx context.Context, o WaveOptions, n int, dir string) (sf sizeFigu
 		}
 		defer func() { err = errors.Join(err, cleanup()) }()
 	}
-	if err := warmUp(ctx, c.url, f.branches[0]); err != nil {
-		return sf, s, err
+	for _, u := range c.addresses() {
+		if err := warmUp(ctx, u, f.branches[0]); err != nil {
+			return sf, s, err
+		}
 	}
 	runStart := time.Now()
 	printRoundHeader(o.Out)
 	for r := range o.Rounds {
 		fig, err := runRound(ctx, o, c, f, slack, r)
 		if err != nil {
-			return sf, s, fmt.Errorf("round %d: %w\ncollector's last output:\n%s", r+1, err, c.logs.tail())
+			return sf, s, fmt.Errorf("round %d: %w\ncollector's last output:\n%s", r+1, err, c.tail())
 		}
 		printRound(o.Out, fmt.Sprint(r+1), summarize(fig))
 		for _, l := range []latencies{fig.board, fig.filtered, fig.branch} {
@@ -222,10 +235,36 @@ func startLocal(ctx context.Context, o WaveOptions, f *fleet, dir string) (c *ch
 		return
 	}
 	fmt.Fprintf(o.Out, "\n%d branches in %d time zones: branches import (with tokens) took %s\n", len(f.branches), len(f.zones), imported.Round(time.Millisecond))
-	if c, err = s.startChild(ctx, config); err != nil {
+	if o.Collectors <= 1 {
+		if c, err = s.startChild(ctx, config, s.addr); err != nil {
+			return
+		}
+		undo = append(undo, func() error { c.stop(); return nil })
+		return c, slack, s, cleanup, nil
+	}
+	c = &child{target: target{user: userName, password: userPassword}, logs: &logBuf{}}
+	undo = append(undo, func() error { c.stop(); return nil })
+	var backends []string
+	for i := range o.Collectors {
+		addr := s.addr
+		if i > 0 {
+			if addr, err = freeAddr(); err != nil {
+				return
+			}
+		}
+		p, serr := s.startChild(ctx, config, addr)
+		if err = serr; err != nil {
+			return
+		}
+		c.procs, backends = append(c.procs, p), append(backends, p.direct)
+	}
+	px, err := startProxy(backends)
+	if err != nil {
 		return
 	}
-	undo = append(undo, func() error { c.stop(); return nil })
+	undo = append(undo, func() error { px.close(); return nil })
+	c.url = px.url
+	fmt.Fprintf(o.Out, "%d collectors on one PostgreSQL behind a round-robin proxy at %s\n", o.Collectors, px.url)
 	return c, slack, s, cleanup, nil
 }
 

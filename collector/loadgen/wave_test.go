@@ -196,3 +196,22 @@ func TestAWaveAgainstARunningCollectorRegistersItsBranchesThroughTheAdminAPI(t *
 		}
 	}
 }
+
+func TestKillingTheLeaderOfTwoCollectorsMidWaveLosesNoResultAndNoNotification(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the collector, starts PostgreSQL: skipped under -short")
+	}
+	pg := pgtest.Start(t)
+	var out bytes.Buffer
+	err := RunWave(context.Background(), WaveOptions{Binary: binary.Build(t, "branchready-collector"), Branches: 30, Rounds: 3,
+		Concurrency: 4, Readers: 1, DSN: pg.DSN("postgres"), Collectors: 2, KillLeader: true, Timeout: 3 * time.Minute, Out: &out})
+	t.Log("\n" + out.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"2 collectors on one PostgreSQL", "with SIGKILL halfway through round 2", "stored after the collector stopped: 1800 of 1800"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+}
