@@ -55,7 +55,11 @@ func (s setup) writeConfig() (string, error) {
 		fmt.Fprintf(&b, "store: {driver: sqlite, path: %q}\n", filepath.Join(s.dir, "wave.db"))
 	}
 	fmt.Fprintf(&b, "users: [{name: %s, password_bcrypt: %q, role: admin}]\n", userName, hash)
-	fmt.Fprintf(&b, "alerts:\n  thresholds: {default: {fail: 1, resolve: 1}}\n  slack: {api_url: %q, token_env: SLACK_BOT_TOKEN}\n", s.slackURL)
+	// The simulated agents send their waves and no heartbeats between
+	// them: on a loaded machine rounds can be more than the default ten
+	// minutes apart, and every branch would then open an agent-silent
+	// incident for the operations channel.
+	fmt.Fprintf(&b, "alerts:\n  thresholds: {default: {fail: 1, resolve: 1}}\n  agent_silent_after: 12h\n  slack: {api_url: %q, token_env: SLACK_BOT_TOKEN}\n", s.slackURL)
 	b.WriteString("  routing:\n    default: [{notifier: slack, target: \"#branches\"}]\n    branches:\n")
 	for _, br := range s.fleet.branches {
 		fmt.Fprintf(&b, "      %s: [{notifier: slack, target: \"#%s\"}]\n", br.id, br.id)
