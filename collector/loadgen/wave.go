@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -57,7 +56,6 @@ type WaveOptions struct {
 	// Timeout bounds the wait for a round's verdicts and notifications.
 	Timeout time.Duration
 	Out     io.Writer
-	Log     *slog.Logger
 }
 
 // RunWave measures pre-opening waves against a real collector process per
@@ -87,9 +85,6 @@ func RunWave(ctx context.Context, o WaveOptions) error {
 	}
 	if o.Timeout == 0 {
 		o.Timeout = 10 * time.Minute
-	}
-	if o.Log == nil {
-		o.Log = slog.New(slog.DiscardHandler)
 	}
 	dir := o.Dir
 	if dir == "" {
