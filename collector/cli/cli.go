@@ -190,10 +190,16 @@ func runLoadgen(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	wo := loadgen.WaveOptions{Branches: o.Branches, Rounds: o.Rounds, Concurrency: o.Concurrency, DSN: *dsn, Dir: o.Dir, Timeout: *timeout, Readers: *readers, Out: stdout,
 		Collectors: *collectors, KillLeader: *killLeader, URL: *url, User: *user, Password: os.Getenv("BRANCHREADY_LOADGEN_PASSWORD")}
-	for name, def := range map[string]*int{"branches": &wo.Branches, "rounds": &wo.Rounds, "concurrency": &wo.Concurrency} {
-		if !set[name] {
-			*def = map[string]int{"branches": 20000, "rounds": 3, "concurrency": 64}[name]
-		}
+	// A wave has its own defaults: the bank of issue 11, a few rounds, and
+	// as many agents posting at once as a loopback server can serve.
+	if !set["branches"] {
+		wo.Branches = 20000
+	}
+	if !set["rounds"] {
+		wo.Rounds = 3
+	}
+	if !set["concurrency"] {
+		wo.Concurrency = 64
 	}
 	for _, s := range strings.Split(*growth, ",") {
 		if s = strings.TrimSpace(s); s == "" {
