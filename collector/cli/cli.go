@@ -9,8 +9,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/branchready/branchready/collector"
 	"github.com/branchready/branchready/collector/auth"
@@ -36,7 +38,9 @@ Usage:
   branchready-collector keygen [--out FILE]      make the Ed25519 key that signs pre-opening records
   branchready-collector verify-record FILE [--public-key FILE]
                                                  check a signed pre-opening record: exit 0 valid, 1 tampered with
-  branchready-collector loadgen [flags]          measure ingest throughput over real HTTP
+  branchready-collector loadgen [flags]          measure ingest throughput over real HTTP (stored vs discarded)
+  branchready-collector loadgen --wave [--branches N|--growth N,N...] [--dsn DSN]
+                                                 measure a pre-opening wave against a collector process
   branchready-collector version
 
 Run 'branchready-collector COMMAND -h' for a command's flags.
@@ -158,18 +162,63 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
 func runLoadgen(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := command.Flags(program, "loadgen", "[flags]", stderr)
+	fs := command.Flags(program, "loadgen", "[--wave] [flags]", stderr)
 	o := loadgen.Options{Out: stdout}
-	fs.IntVar(&o.Branches, "branches", 200, "simulated branches (each with its own token)")
-	fs.IntVar(&o.Results, "results", 200000, "results to post in each mode")
-	fs.IntVar(&o.Batch, "batch", 500, "results per request")
-	fs.IntVar(&o.Concurrency, "concurrency", 8, "requests in flight")
-	fs.BoolVar(&o.Gzip, "gzip", false, "gzip request bodies as agents do")
-	fs.StringVar(&o.Dir, "dir", "", "folder for the SQLite file (default: a temporary folder)")
+	wave := fs.Bool("wave", false, "a pre-opening wave against a real collector process: every branch sends its descriptor and 20 results at once; prints absorbed, judged, board, notification, RSS and CPU figures")
+	fs.IntVar(&o.Branches, "branches", 200, "simulated branches, each with its own token (wave: default 20000)")
+	fs.IntVar(&o.Results, "results", 200000, "results to post in each mode (not --wave)")
+	fs.IntVar(&o.Batch, "batch", 500, "most results per request (not --wave)")
+	fs.IntVar(&o.Concurrency, "concurrency", 8, "requests in flight (wave: agents posting at once, default 64)")
+	fs.IntVar(&o.Rounds, "rounds", 5, "rounds measured; figures are their medians (discard and SQLite interleaved; wave: default 3)")
+	fs.BoolVar(&o.Gzip, "gzip", false, "gzip request bodies as agents do (wave: always)")
+	fs.StringVar(&o.Dir, "dir", "", "folder for the SQLite file, configuration and tokens (default: a temporary folder)")
+	dsn := fs.String("dsn", "", "wave: PostgreSQL server (URL or key=value) where a fresh database is created for each collector and dropped after; default SQLite")
+	growth := fs.String("growth", "", "wave: sizes to run in turn, e.g. 2000,5000,10000,20000, printing the growth table")
+	url := fs.String("url", "", "wave: a collector already running (e.g. http://127.0.0.1:8080) instead of starting one; branches are registered through its admin API")
+	user := fs.String("user", "", "wave --url: a login with role admin on that collector; its password in $BRANCHREADY_LOADGEN_PASSWORD")
+	collectors := fs.Int("collectors", 1, "wave --dsn: collectors on the one PostgreSQL behind a round-robin proxy")
+	killLeader := fs.Bool("kill-leader", false, "wave --collectors 2+: kill the leader with SIGKILL halfway through the middle round")
+	readers := fs.Int("readers", 1, "wave: operators reading the board (first page, filtered page, a branch page) without pause during each wave; 0 for none")
+	timeout := fs.Duration("timeout", 10*time.Minute, "wave: longest wait for a round's verdicts and notifications")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
-	return loadgen.Run(ctx, o)
+	if !*wave {
+		return loadgen.Run(ctx, o)
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	wo := loadgen.WaveOptions{Branches: o.Branches, Rounds: o.Rounds, Concurrency: o.Concurrency, DSN: *dsn, Dir: o.Dir, Timeout: *timeout, Readers: *readers, Out: stdout,
+		Collectors: *collectors, KillLeader: *killLeader, URL: *url, User: *user, Password: os.Getenv("BRANCHREADY_LOADGEN_PASSWORD")}
+	// A wave has its own defaults: the bank of issue 11, a few rounds, and
+	// as many agents posting at once as a loopback server can serve.
+	if !set["branches"] {
+		wo.Branches = 20000
+	}
+	if !set["rounds"] {
+		wo.Rounds = 3
+	}
+	if !set["concurrency"] {
+		wo.Concurrency = 64
+	}
+	for _, s := range strings.Split(*growth, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return fmt.Errorf("--growth %q: want sizes like 2000,5000,10000,20000", *growth)
+		}
+		wo.Growth = append(wo.Growth, n)
+	}
+	if wo.URL == "" {
+		bin, err := os.Executable()
+		if err != nil {
+			return fmt.Errorf("finding this program to run the collector: %w", err)
+		}
+		wo.Binary = bin
+	}
+	return loadgen.RunWave(ctx, wo)
 }
 
 func token(args []string, stdout, stderr io.Writer) error {

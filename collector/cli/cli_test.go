@@ -25,6 +25,9 @@ func TestTheCollectorChecksItsConfigurationWithoutServing(t *testing.T) {
 		{name: "validate names the file, line and rule of a broken one", args: []string{"validate", "-c", bad}, code: 1, err: bad + `:1: store.driver: "mysql": must be sqlite or postgres`},
 		{name: "serve --config.check fails on it", args: []string{"serve", "--config.check", "-c", bad}, code: 1, err: "must be a bcrypt hash"},
 		{name: "an unknown log format is refused before serving", args: []string{"serve", "-c", good, "--log.format=xml"}, code: 1, err: `--log.format "xml": must be logfmt or json`},
+		{name: "loadgen --wave refuses a growth list that is not sizes", args: []string{"loadgen", "--wave", "--growth", "2000,many"}, code: 1, err: `--growth "2000,many": want sizes like 2000,5000,10000,20000`},
+		{name: "loadgen --wave refuses a negative number of readers", args: []string{"loadgen", "--wave", "--readers", "-1"}, code: 1, err: "readers >= 0"},
+		{name: "loadgen refuses more branches than results, which would leave branches silent", args: []string{"loadgen", "--branches", "20000", "--results", "800"}, code: 1, err: "results >= branches"},
 		{name: "version says which build this is", args: []string{"version"}, code: 0, out: "branchready-collector devel (revision"},
 	}
 	for _, tc := range tests {

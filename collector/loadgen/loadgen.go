@@ -27,9 +27,12 @@ import (
 // Options size the load.
 type Options struct {
 	Branches, Results, Batch, Concurrency int
-	Gzip                                  bool
-	Dir                                   string
-	Out                                   io.Writer
+	// Rounds is how many times both modes are measured, in alternating
+	// order; the ratio reported is the median of the rounds' ratios.
+	Rounds int
+	Gzip   bool
+	Dir    string
+	Out    io.Writer
 }
 
 // Figures are one mode's measurement.
@@ -41,11 +44,15 @@ type Figures struct {
 	Requests int
 }
 
-// Run measures the discard baseline, then the SQLite store, and prints both.
+// Run measures the discard baseline and the SQLite store Rounds times,
+// alternating which goes first (discard, SQLite, then SQLite, discard...)
+// so that a burst of other load on the machine does not always fall on
+// the same mode, and prints every round and the medians.
 func Run(ctx context.Context, o Options) error {
-	if o.Batch < 1 || o.Results < o.Batch || o.Branches < 1 || o.Concurrency < 1 {
-		return fmt.Errorf("need batch >= 1, results >= batch, branches >= 1, concurrency >= 1")
+	if o.Batch < 1 || o.Branches < 1 || o.Results < o.Branches || o.Concurrency < 1 {
+		return fmt.Errorf("need batch >= 1, branches >= 1, results >= branches (every branch sends), concurrency >= 1")
 	}
+	o.Rounds = max(o.Rounds, 1)
 	dir := o.Dir
 	if dir == "" {
 		var err error
@@ -54,18 +61,29 @@ func Run(ctx context.Context, o Options) error {
 		}
 		defer os.RemoveAll(dir)
 	}
-	fmt.Fprintf(o.Out, "loadgen: %d results in batches of %d from %d branches, %d in flight, gzip=%v, GOMAXPROCS=%d\n",
-		o.Results, o.Batch, o.Branches, o.Concurrency, o.Gzip, runtime.GOMAXPROCS(0))
-	var figs []Figures
-	for _, mode := range []string{"discard", "sqlite"} {
-		f, err := measure(ctx, o, mode, filepath.Join(dir, "loadgen-"+mode+".db"))
-		if err != nil {
-			return fmt.Errorf("%s: %w", mode, err)
+	per := o.Results / o.Branches
+	fmt.Fprintf(o.Out, "loadgen: %d results: %d from each of %d branches in batches of at most %d (the first with the branch's descriptor), %d in flight, gzip=%v, GOMAXPROCS=%d, %d rounds; %s\n",
+		per*o.Branches, per, o.Branches, o.Batch, o.Concurrency, o.Gzip, runtime.GOMAXPROCS(0), o.Rounds, loadAverage())
+	var ratios, discard, stored []float64
+	for round := range o.Rounds {
+		modes := []string{"discard", "sqlite"}
+		if round%2 == 1 {
+			modes = []string{"sqlite", "discard"}
 		}
-		fmt.Fprintf(o.Out, "%-8s %9d results in %8s: %10.0f results/s (%d requests)\n", f.Mode, f.Results, f.Elapsed.Round(time.Millisecond), f.PerSec, f.Requests)
-		figs = append(figs, f)
+		rates := map[string]float64{}
+		for _, mode := range modes {
+			f, err := measure(ctx, o, mode, filepath.Join(dir, fmt.Sprintf("loadgen-%s-%d.db", mode, round+1)))
+			if err != nil {
+				return fmt.Errorf("%s: %w", mode, err)
+			}
+			fmt.Fprintf(o.Out, "round %d %-8s %9d results in %8s: %10.0f results/s (%d requests)\n", round+1, f.Mode, f.Results, f.Elapsed.Round(time.Millisecond), f.PerSec, f.Requests)
+			rates[mode] = f.PerSec
+		}
+		discard, stored = append(discard, rates["discard"]), append(stored, rates["sqlite"])
+		ratios = append(ratios, rates["sqlite"]/rates["discard"])
 	}
-	fmt.Fprintf(o.Out, "ratio stored/discarded: %.2f\n", figs[1].PerSec/figs[0].PerSec)
+	fmt.Fprintf(o.Out, "median of %d rounds: discard %.0f results/s, sqlite %.0f results/s, ratio stored/discarded %.2f (rounds: %.2f)\n",
+		o.Rounds, median(discard), median(stored), median(ratios), ratios)
 	return nil
 }
 
@@ -148,7 +166,7 @@ func drive(ctx context.Context, cancel func(), o Options, mode, url string, bodi
 		case <-finished:
 			loop = false
 		case <-progress.C:
-			fmt.Fprintf(o.Out, "  %s: %d/%d results\n", mode, done.Load(), o.Results)
+			fmt.Fprintf(o.Out, "  %s: %d results\n", mode, done.Load())
 		}
 	}
 	elapsed := time.Since(start)
@@ -167,30 +185,41 @@ type body struct {
 
 // encode prepares every request body before the clock starts, so that the
 // measurement is of the server, not of the load generator's JSON encoder.
+// Every branch sends the same share of the results, in batches of at most
+// o.Batch, the first carrying its descriptor as an agent's first batch
+// does.
 func encode(o Options, toks []string) ([]body, error) {
 	now := time.Now().UTC()
+	per := o.Results / o.Branches
 	var out []body
-	for i := 0; i < o.Results/o.Batch; i++ {
-		b := i % o.Branches
-		batch := result.Batch{Branch: branchID(b), Agent: result.Agent{Version: "loadgen", SentAt: now}}
-		for j := range o.Batch {
-			batch.Results = append(batch.Results, result.Result{
-				ID: result.NewID(), Branch: branchID(b), Device: fmt.Sprintf("atm-%02d", j%20), Check: "reachable", Kind: "tcp",
-				Status: result.StatusOK, StartedAt: now.Add(-time.Duration(j) * time.Second), DurationMS: 1.5,
-				Reason: "10.0.0.1:443 answers (connect 1ms)", Observations: map[string]float64{"connect_seconds": 0.0012},
-				Sweep: result.NewSweepID("pre_opening", now), AgentVersion: "loadgen",
-			})
-		}
-		data, err := json.Marshal(batch)
-		if err != nil {
-			return nil, err
-		}
-		if o.Gzip {
-			if data, err = gzipped(data); err != nil {
+	for b := range o.Branches {
+		sb := &simBranch{id: branchID(b), name: "Branch " + branchID(b), region: "region-00", zone: "UTC"}
+		for sent := 0; sent < per; sent += o.Batch {
+			n := min(o.Batch, per-sent)
+			batch := result.Batch{Branch: sb.id, Agent: result.Agent{Version: "loadgen", ConfigHash: "loadgen", SentAt: now}}
+			if sent == 0 {
+				batch.Descriptor = descriptor(sb, "08:00-17:00")
+			}
+			for j := range n {
+				c := branchChecks[(sent+j)%len(branchChecks)]
+				batch.Results = append(batch.Results, result.Result{
+					ID: result.NewID(), Branch: sb.id, Device: c.device, Check: c.name, Kind: c.kind,
+					Status: result.StatusOK, StartedAt: now.Add(-time.Duration(sent+j) * time.Millisecond), DurationMS: 1.5,
+					Reason: "answered in 1 ms", Observations: map[string]float64{"latency_seconds": 0.0012},
+					Sweep: result.NewSweepID("pre_opening", now), AgentVersion: "loadgen",
+				})
+			}
+			data, err := json.Marshal(batch)
+			if err != nil {
 				return nil, err
 			}
+			if o.Gzip {
+				if data, err = gzipped(data); err != nil {
+					return nil, err
+				}
+			}
+			out = append(out, body{token: toks[b], data: data, n: n})
 		}
-		out = append(out, body{token: toks[b], data: data, n: o.Batch})
 	}
 	return out, nil
 }

@@ -1,0 +1,127 @@
+package loadgen
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// proxy is a round-robin load balancer in front of several collectors:
+// each request goes to the next one; a collector that does not answer
+// (killed: connection refused or reset) is passed over for the next, as
+// a load balancer's health check takes it out. Requests are repeated
+// whole, which is safe for ingest: it is idempotent by result id.
+type proxy struct {
+	backends []string
+	next     atomic.Uint64
+	client   *http.Client
+	srv      *http.Server
+	url      string
+}
+
+func startProxy(backends []string) (*proxy, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	p := &proxy{backends: backends, url: "http://" + ln.Addr().String(),
+		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 128}, Timeout: 5 * time.Minute}}
+	p.srv = &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = p.srv.Serve(ln) }()
+	return p, nil
+}
+
+func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	var errs []error
+	first := p.next.Add(1)
+	for i := range uint64(len(p.backends)) {
+		b := p.backends[(first+i)%uint64(len(p.backends))]
+		req, err := http.NewRequestWithContext(r.Context(), r.Method, b+r.URL.RequestURI(), bytes.NewReader(body))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		req.Header = r.Header.Clone()
+		resp, err := p.client.Do(req)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for k, v := range resp.Header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(resp.StatusCode)
+		_, _ = io.Copy(w, resp.Body)
+		resp.Body.Close()
+		return
+	}
+	http.Error(w, fmt.Sprintf("no collector answered: %v", errors.Join(errs...)), http.StatusBadGateway)
+}
+
+func (p *proxy) close() { _ = p.srv.Close() }
+
+// addresses are the collectors' own addresses: each must be warmed up,
+// not only the one the proxy happens to pick.
+func (c *child) addresses() []string {
+	if len(c.procs) == 0 {
+		return []string{c.url}
+	}
+	out := make([]string, len(c.procs))
+	for i, p := range c.procs {
+		out[i] = p.direct
+	}
+	return out
+}
+
+// leads asks a collector's /-/ready whether it is the leader.
+func (c *child) leads() bool {
+	if c.dead.Load() {
+		return false
+	}
+	resp, err := http.Get(c.direct + "/-/ready")
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return strings.Contains(string(b), "leader: true")
+}
+
+// killLeader waits for the one collector that leads and kills it with
+// SIGKILL, returning its address.
+func killLeader(ctx context.Context, cs []*child) (string, error) {
+	deadline := time.Now().Add(time.Minute)
+	for {
+		for _, c := range cs {
+			if c.leads() {
+				c.dead.Store(true)
+				if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+					return "", err
+				}
+				<-c.exited
+				return c.direct, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return "", errors.New("no collector says it leads")
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,87 @@
+package loadgen
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"sync/atomic"
+	"time"
+)
+
+// pageTimes are the board's answer times seen by the reader.
+type pageTimes struct {
+	board, filtered, branch latencies
+}
+
+// reader is an operator at the board during the wave: it asks for the
+// first page, the first page filtered by region and verdict, and a branch
+// page, in turn and without pause, until stopped.
+type reader struct {
+	done chan pageTimes
+}
+
+// The branch page read is one whose agent has already been acknowledged
+// this run (acked): a branch that never reported has no page yet.
+// Reader number nth starts its round of pages at another branch.
+func startReader(ctx context.Context, t target, f *fleet, acked []atomic.Bool, nth int) *reader {
+	r := &reader{done: make(chan pageTimes, 1)}
+	client := &http.Client{Timeout: 5 * time.Minute}
+	go func() {
+		var pt pageTimes
+		for n := nth * 1009; ctx.Err() == nil; n++ {
+			i := (n * 7919) % len(f.branches)
+			b := f.branches[i]
+			pages := []page{
+				{"/", &pt.board},
+				{fmt.Sprintf("/?region=%s&verdict=not_ready", b.region), &pt.filtered},
+			}
+			if acked[i].Load() {
+				pages = append(pages, page{"/branches/" + b.id, &pt.branch})
+			}
+			for _, p := range pages {
+				took, err := fetch(ctx, client, t, p.path)
+				switch {
+				case err == nil:
+					p.into.add(took)
+				case ctx.Err() == nil: // not the reader being stopped
+					if p.into.failed++; p.into.firstErr == nil {
+						p.into.firstErr = err
+					}
+				}
+			}
+		}
+		r.done <- pt
+	}()
+	return r
+}
+
+// page is a board address and where its answer times go.
+type page struct {
+	path string
+	into *latencies
+}
+
+// wait returns the times once the reader has stopped.
+func (r *reader) wait() pageTimes { return <-r.done }
+
+// fetch reads one page whole and returns how long it took.
+func fetch(ctx context.Context, c *http.Client, t target, path string) (time.Duration, error) {
+	req, err := t.request(ctx, http.MethodGet, path, nil)
+	if err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+		return 0, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("%s answered %s", path, resp.Status)
+	}
+	return time.Since(start), nil
+}

@@ -1,0 +1,166 @@
+package loadgen
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// waveBody is one branch's pre-encoded sweep.
+type waveBody struct {
+	branch int
+	body   body
+	plan   plan
+}
+
+// runRound posts every branch's sweep once, as the agents of a wave do,
+// and measures it (see roundFigures).
+func runRound(ctx context.Context, o WaveOptions, c *child, f *fleet, slack *fakeSlack, round int) (roundFigures, error) {
+	fig := roundFigures{results: len(f.branches) * checksPerBranch, load: loadAverage()}
+	bodies, err := encodeWave(f, round)
+	if err != nil {
+		return fig, err
+	}
+	_, cpu0, err := c.usage()
+	if err != nil {
+		return fig, err
+	}
+	rctx, stopReading := context.WithCancel(ctx)
+	acked := make([]atomic.Bool, len(f.branches))
+	if round > 0 {
+		for i := range acked {
+			acked[i].Store(true)
+		}
+	}
+	readers := make([]*reader, o.Readers)
+	for i := range readers {
+		readers[i] = startReader(rctx, c.target, f, acked, i)
+	}
+	waitReaders := func() (all pageTimes) {
+		for _, r := range readers {
+			pt := r.wait()
+			all.board.merge(pt.board)
+			all.filtered.merge(pt.filtered)
+			all.branch.merge(pt.branch)
+		}
+		return all
+	}
+	start := time.Now()
+	midway, killed := func() {}, chan error(nil)
+	if o.KillLeader && round == o.Rounds/2 {
+		killed = make(chan error, 1)
+		midway = func() {
+			go func() {
+				addr, err := killLeader(ctx, c.procs)
+				if err == nil {
+					fmt.Fprintf(o.Out, "        killed the leader (%s) with SIGKILL halfway through round %d\n", addr, round+1)
+				}
+				killed <- err
+			}()
+		}
+	}
+	acks, err := postWave(ctx, o.Concurrency, c.url+"/api/v1/results", bodies, acked, midway)
+	if killed != nil && err == nil {
+		if err = <-killed; err != nil {
+			err = fmt.Errorf("killing the leader: %w", err)
+		}
+	}
+	if err != nil {
+		stopReading()
+		waitReaders()
+		return fig, err
+	}
+	last := start
+	for _, a := range acks {
+		last = later(last, a)
+	}
+	fig.absorbed = last.Sub(start)
+	judged, err := waitJudged(ctx, c.target, f, bodies, acks, o.Timeout)
+	stopReading()
+	pages := waitReaders()
+	if err != nil {
+		return fig, err
+	}
+	fig.judged = judged.Sub(start)
+	fig.board, fig.filtered, fig.branch = pages.board, pages.filtered, pages.branch
+	if slack != nil {
+		if fig.notify, err = waitNotified(ctx, slack, f, bodies, acks, round, o.Timeout); err != nil {
+			return fig, err
+		}
+	}
+	rss, cpu1, err := c.usage()
+	if err != nil {
+		return fig, err
+	}
+	fig.peakRSS, fig.cpu = rss, cpu1-cpu0
+	return fig, nil
+}
+
+// encodeWave prepares every branch's batch before the clock starts, so
+// the figures are the collector's, not the load generator's encoder's.
+func encodeWave(f *fleet, round int) ([]waveBody, error) {
+	sent := time.Now()
+	out := make([]waveBody, len(f.branches))
+	for i, b := range f.branches {
+		p := planOf(i, round)
+		data, err := json.Marshal(b.batch(p, round, sent))
+		if err != nil {
+			return nil, err
+		}
+		if data, err = gzipped(data); err != nil {
+			return nil, err
+		}
+		out[i] = waveBody{branch: i, plan: p, body: body{token: b.token, data: data, n: checksPerBranch}}
+	}
+	return out, nil
+}
+
+// postWave posts every body with concurrency agents at a time and returns
+// when each was acknowledged in full; any refusal fails the wave.
+//
+// midway is called once, when half the bodies are acknowledged.
+func postWave(ctx context.Context, concurrency int, url string, bodies []waveBody, acked []atomic.Bool, midway func()) ([]time.Time, error) {
+	var done atomic.Int64
+	var half sync.Once
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: concurrency}}
+	defer client.CloseIdleConnections()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	acks := make([]time.Time, len(bodies))
+	var next atomic.Int64
+	var firstErr error
+	var once sync.Once
+	var wg sync.WaitGroup
+	for range concurrency {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(bodies) || ctx.Err() != nil {
+					return
+				}
+				if err := post(ctx, client, url, bodies[i].body, true); err != nil {
+					once.Do(func() { firstErr = fmt.Errorf("branch %s: %w", branchID(bodies[i].branch), err); cancel() })
+					return
+				}
+				acks[i] = time.Now()
+				acked[bodies[i].branch].Store(true)
+				if int(done.Add(1)) == len(bodies)/2 {
+					half.Do(midway)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return acks, firstErr
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
