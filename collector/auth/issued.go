@@ -30,7 +30,8 @@ const (
 // Changed; an unknown token reloads it at most once per MissAge, so a token
 // issued by another collector (or the CLI) works within a second, while a
 // flood of bad tokens costs at most one store read a second. One request
-// reloads at a time; the others meanwhile use the tokens they have.
+// reloads at a time; the others meanwhile use the tokens they have, and a
+// token not among them waits for the reload rather than being refused.
 type IssuedTokens struct {
 	load    func(ctx context.Context) ([]Issued, error)
 	now     func() time.Time
@@ -131,13 +132,20 @@ func (c *IssuedTokens) Lookup(ctx context.Context, sum [32]byte) (string, bool) 
 	if b, ok := c.get(sum, now); ok {
 		return b, true
 	}
+	// A miss waits for a reload under way (the first one after start
+	// above all: answering 401 meanwhile would tell an agent its token is
+	// wrong), then reloads itself only if the tokens are older than
+	// MissAge, so a flood of bad tokens costs one store read a second.
+	c.loading.Lock()
 	c.mu.RLock()
 	loaded = c.loaded
 	c.mu.RUnlock()
-	if now.Sub(loaded) < c.missAge {
-		return "", false
+	if loaded.IsZero() || now.Sub(loaded) >= c.missAge {
+		if err := c.refreshLocked(ctx); err != nil && ctx.Err() == nil {
+			c.log.Warn("reload branch tokens from the store; the cached ones stay in force", "err", err)
+		}
 	}
-	c.tryRefresh(ctx)
+	c.loading.Unlock()
 	return c.get(sum, now)
 }
 

@@ -74,6 +74,31 @@ func TestIssuedTokens(t *testing.T) {
 			t.Fatalf("a token issued elsewhere a second ago: Lookup = %q, %v; want br-003", b, ok)
 		}
 	})
+	t.Run("a lookup while the first load is under way waits for it instead of refusing the token", func(t *testing.T) {
+		started, release := make(chan struct{}), make(chan struct{})
+		tokens := []Issued{{Hash: SumToken("good"), Branch: "br-001"}}
+		reads := 0
+		c := NewIssuedTokens(func(context.Context) ([]Issued, error) {
+			reads++
+			if reads == 1 {
+				close(started)
+				<-release // the store is slow just after start
+			}
+			return tokens, nil
+		}, IssuedOptions{Now: func() time.Time { return t0 }})
+		first := make(chan bool)
+		go func() { _, ok := c.Lookup(ctx, SumToken("good")); first <- ok }()
+		<-started
+		second := make(chan bool)
+		go func() { _, ok := c.Lookup(ctx, SumToken("good")); second <- ok }()
+		close(release)
+		if !<-first || !<-second {
+			t.Fatal("a good token was refused while the tokens were loading")
+		}
+		if reads != 1 {
+			t.Fatalf("%d store reads, want 1: the second lookup should use the load it waited for", reads)
+		}
+	})
 	t.Run("a rotated-out token ends at its expiry even between reloads", func(t *testing.T) {
 		_, c, now := setup()
 		if _, ok := c.Lookup(ctx, SumToken("rotated")); !ok {
