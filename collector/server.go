@@ -179,7 +179,9 @@ func NewServer(o ServerOptions) *Server {
 	mux.Handle("GET /-/ready", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
-		if _, err := o.Store.Branches(ctx); err != nil {
+		// One primary-key read proves the store answers; listing every
+		// branch (20,000 descriptors) on each load balancer probe would not.
+		if _, err := o.Store.Branch(ctx, readyProbe); err != nil && !errors.Is(err, store.ErrNotFound) {
 			http.Error(w, "store not ready", http.StatusServiceUnavailable)
 			return
 		}
@@ -193,6 +195,9 @@ func NewServer(o ServerOptions) *Server {
 	s.routes = mux.patterns
 	return s
 }
+
+// readyProbe is the branch id /-/ready looks up: no branch has it.
+const readyProbe = "\x00ready-probe"
 
 // routes is the server's mux that also records each pattern registered:
 // the route-scope test walks every one with every role, so a new route
