@@ -236,7 +236,7 @@ func (s *Service) branch(id string) *branch {
 
 // refresh reads branch descriptors, contact times and silences.
 func (s *Service) refresh(ctx context.Context) error {
-	bs, err := s.o.Store.Branches(ctx)
+	bs, err := s.readBranches(ctx)
 	if err != nil {
 		return fmt.Errorf("alerts: read branches: %w", err)
 	}
