@@ -45,6 +45,10 @@ type IngestResponse struct {
 	Accepted   int         `json:"accepted"`
 	Duplicates int         `json:"duplicates"`
 	Rejected   []Rejection `json:"rejected,omitempty"`
+	// StoredAt is when the collector had committed the batch. Its
+	// readiness judgement of the branch reflects the batch once the
+	// branch's judged_at (GET /api/v1/branches) is at or after it.
+	StoredAt time.Time `json:"stored_at,omitzero"`
 }
 
 // Rejection names one item of a batch that was not stored and why.

@@ -241,6 +241,9 @@ func (h *Handler) store(ctx context.Context, branch string, good []result.Result
 	}
 	resp.Accepted = ins
 	resp.Duplicates += dup
+	// Taken after the commit and before the readiness engine is told
+	// (Changed): a judgement the telling starts is made at or after it.
+	resp.StoredAt = h.o.Now()
 	if m := h.o.Metrics; m != nil && len(good) > 0 {
 		m.StoreWriteSeconds.Observe(time.Since(start).Seconds())
 		m.IngestResults.WithLabelValues("stored").Add(float64(ins))

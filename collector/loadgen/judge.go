@@ -72,7 +72,7 @@ func stale(list []listed, f *fleet, bodies []waveBody, acks []time.Time) string 
 		case got.Today.Verdict != want.verdict:
 			return fmt.Sprintf("%s is %s, want %s", b.id, got.Today.Verdict, want.verdict)
 		case !got.JudgedAt.IsZero() && got.JudgedAt.Before(acks[i]):
-			return fmt.Sprintf("%s judged at %s, before its batch was acknowledged at %s", b.id, got.JudgedAt.Format(time.RFC3339Nano), acks[i].Format(time.RFC3339Nano))
+			return fmt.Sprintf("%s judged at %s, before its batch was stored at %s", b.id, got.JudgedAt.Format(time.RFC3339Nano), acks[i].Format(time.RFC3339Nano))
 		case got.JudgedAt.IsZero() && want.failing >= 0 && !names(got.Today.Problems, branchChecks[want.failing]):
 			return fmt.Sprintf("%s does not yet name %s %s", b.id, branchChecks[want.failing].device, branchChecks[want.failing].name)
 		}

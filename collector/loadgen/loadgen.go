@@ -239,9 +239,16 @@ func gzipped(data []byte) ([]byte, error) {
 // post sends one batch and insists that the collector took all of it: a
 // 200 that rejected some results is a failure of the run, not a figure.
 func post(ctx context.Context, c *http.Client, url string, b body, gz bool) error {
+	_, err := postStored(ctx, c, url, b, gz)
+	return err
+}
+
+// postStored posts b and returns when the collector says it had stored it
+// (the answer's stored_at; zero from a collector that does not say).
+func postStored(ctx context.Context, c *http.Client, url string, b body, gz bool) (time.Time, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(b.data))
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
 	req.Header.Set("Authorization", "Bearer "+b.token)
 	req.Header.Set("Content-Type", "application/json")
@@ -250,27 +257,27 @@ func post(ctx context.Context, c *http.Client, url string, b body, gz bool) erro
 	}
 	resp, err := c.Do(req)
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
 	defer resp.Body.Close()
 	msg, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return fmt.Errorf("reading the collector's answer: %w", err)
+		return time.Time{}, fmt.Errorf("reading the collector's answer: %w", err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("collector answered %s: %s", resp.Status, msg)
+		return time.Time{}, fmt.Errorf("collector answered %s: %s", resp.Status, msg)
 	}
 	var ir result.IngestResponse
 	if err := json.Unmarshal(msg, &ir); err != nil {
-		return fmt.Errorf("collector answered 200 with %q: %w", msg, err)
+		return time.Time{}, fmt.Errorf("collector answered 200 with %q: %w", msg, err)
 	}
 	if len(ir.Rejected) > 0 {
-		return fmt.Errorf("collector rejected %d of %d results, the first: %s", len(ir.Rejected), b.n, ir.Rejected[0].Error)
+		return time.Time{}, fmt.Errorf("collector rejected %d of %d results, the first: %s", len(ir.Rejected), b.n, ir.Rejected[0].Error)
 	}
 	if got := ir.Accepted + ir.Duplicates; got != b.n {
-		return fmt.Errorf("collector took %d of %d results", got, b.n)
+		return time.Time{}, fmt.Errorf("collector took %d of %d results", got, b.n)
 	}
-	return nil
+	return ir.StoredAt, nil
 }
 
 func branchID(i int) string { return fmt.Sprintf("load-%05d", i) }

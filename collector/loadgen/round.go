@@ -63,7 +63,7 @@ func runRound(ctx context.Context, o WaveOptions, c *child, f *fleet, slack *fak
 			}()
 		}
 	}
-	acks, err := postWave(ctx, o.Concurrency, c.url+"/api/v1/results", bodies, acked, midway)
+	acks, stored, err := postWave(ctx, o.Concurrency, c.url+"/api/v1/results", bodies, acked, midway)
 	if killed != nil && err == nil {
 		if err = <-killed; err != nil {
 			err = fmt.Errorf("killing the leader: %w", err)
@@ -79,7 +79,7 @@ func runRound(ctx context.Context, o WaveOptions, c *child, f *fleet, slack *fak
 		last = later(last, a)
 	}
 	fig.absorbed = last.Sub(start)
-	judged, err := waitJudged(ctx, c.target, f, bodies, acks, o.Timeout)
+	judged, err := waitJudged(ctx, c.target, f, bodies, stored, o.Timeout)
 	stopReading()
 	pages := waitReaders()
 	if err != nil {
@@ -123,14 +123,14 @@ func encodeWave(f *fleet, round int) ([]waveBody, error) {
 // when each was acknowledged in full; any refusal fails the wave.
 //
 // midway is called once, when half the bodies are acknowledged.
-func postWave(ctx context.Context, concurrency int, url string, bodies []waveBody, acked []atomic.Bool, midway func()) ([]time.Time, error) {
+func postWave(ctx context.Context, concurrency int, url string, bodies []waveBody, acked []atomic.Bool, midway func()) (acks, stored []time.Time, err error) {
 	var done atomic.Int64
 	var half sync.Once
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: concurrency}}
 	defer client.CloseIdleConnections()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	acks := make([]time.Time, len(bodies))
+	acks, stored = make([]time.Time, len(bodies)), make([]time.Time, len(bodies))
 	var next atomic.Int64
 	var firstErr error
 	var once sync.Once
@@ -142,11 +142,19 @@ func postWave(ctx context.Context, concurrency int, url string, bodies []waveBod
 				if i >= len(bodies) || ctx.Err() != nil {
 					return
 				}
-				if err := post(ctx, client, url, bodies[i].body, true); err != nil {
+				at, err := postStored(ctx, client, url, bodies[i].body, true)
+				if err != nil {
 					once.Do(func() { firstErr = fmt.Errorf("branch %s: %w", branchID(bodies[i].branch), err); cancel() })
 					return
 				}
 				acks[i] = time.Now()
+				// A verdict is current once judged at or after the
+				// batch was stored; the acknowledgement arrives later,
+				// and a judgement made in between is current too.
+				stored[i] = at
+				if at.IsZero() {
+					stored[i] = acks[i]
+				}
 				acked[bodies[i].branch].Store(true)
 				if int(done.Add(1)) == len(bodies)/2 {
 					half.Do(midway)
@@ -155,7 +163,7 @@ func postWave(ctx context.Context, concurrency int, url string, bodies []waveBod
 		})
 	}
 	wg.Wait()
-	return acks, firstErr
+	return acks, stored, firstErr
 }
 
 func later(a, b time.Time) time.Time {
