@@ -245,14 +245,7 @@ func (s *Service) refresh(ctx context.Context) error {
 		if sb.Contact.At.After(b.LastHeard) {
 			b.LastHeard = sb.Contact.At
 		}
-		if sb.Descriptor != nil && (b.Descriptor == nil || b.configHash != sb.Contact.ConfigHash) {
-			cal, probs := calendar.Compile(sb.Descriptor.Calendar)
-			if len(probs) > 0 {
-				s.o.Log.Warn("alerts: branch calendar does not compile; deadline escalation off for it", "branch", sb.ID, "problem", probs[0].Msg)
-				cal = nil
-			}
-			b.Descriptor, b.Calendar, b.configHash = sb.Descriptor, cal, sb.Contact.ConfigHash
-		}
+		s.describe(b, sb)
 	}
 	recs, err := s.o.Store.Silences(ctx, s.o.Now())
 	if err != nil {
@@ -277,15 +270,49 @@ func (s *Service) refresh(ctx context.Context) error {
 	}
 	now := s.o.Now()
 	for _, b := range s.branches {
-		b.Silences = s.silences
-		if len(s.maint) > 0 {
-			b.Silences = append(slices.Clip(s.silences), s.windowSilences(s.maint, b, now)...)
-		}
-		if own := s.configuredSilences(b, now); len(own) > 0 {
-			b.Silences = append(slices.Clip(b.Silences), own...)
-		}
+		s.silence(b, now)
 	}
 	return nil
+}
+
+// describe takes sb's descriptor and compiled calendar into b when they are
+// new or changed.
+func (s *Service) describe(b *branch, sb store.Branch) {
+	if sb.Descriptor != nil && (b.Descriptor == nil || b.configHash != sb.Contact.ConfigHash) {
+		cal, probs := calendar.Compile(sb.Descriptor.Calendar)
+		if len(probs) > 0 {
+			s.o.Log.Warn("alerts: branch calendar does not compile; deadline escalation off for it", "branch", sb.ID, "problem", probs[0].Msg)
+			cal = nil
+		}
+		b.Descriptor, b.Calendar, b.configHash = sb.Descriptor, cal, sb.Contact.ConfigHash
+	}
+}
+
+// refreshOne reads one branch (one new to the engine) and applies the
+// silences and maintenance windows last read to it.
+func (s *Service) refreshOne(ctx context.Context, b *branch) error {
+	sb, err := s.o.Store.Branch(ctx, b.ID)
+	if err != nil {
+		return err
+	}
+	if sb.Contact.At.After(b.LastHeard) {
+		b.LastHeard = sb.Contact.At
+	}
+	s.describe(b, sb)
+	s.silence(b, s.o.Now())
+	return nil
+}
+
+// silence sets b's silences: the stored ones, the maintenance windows made
+// on the board or API, and the branch's own configured windows.
+func (s *Service) silence(b *branch, now time.Time) {
+	b.Silences = s.silences
+	if len(s.maint) > 0 {
+		b.Silences = append(slices.Clip(s.silences), s.windowSilences(s.maint, b, now)...)
+	}
+	if own := s.configuredSilences(b, now); len(own) > 0 {
+		b.Silences = append(slices.Clip(b.Silences), own...)
+	}
 }
 
 // observe applies stored results of a branch in their agent-time order.
@@ -294,8 +321,11 @@ func (s *Service) observe(ctx context.Context, id string, rs []result.Result) {
 	if b.Descriptor == nil {
 		// A branch's first batch carries its descriptor; ingest stores it
 		// before handing the results over.
-		if err := s.refresh(ctx); err != nil {
-			s.o.Log.Warn("alerts: refresh before a new branch's results", "err", err)
+		// Only this branch is read: a wave from thousands of branches new
+		// to this engine (its first after a start) must not list every
+		// branch once for each of them.
+		if err := s.refreshOne(ctx, b); err != nil {
+			s.o.Log.Warn("alerts: read a new branch before its results", "branch", id, "err", err)
 		}
 	}
 	sortByStart(rs)

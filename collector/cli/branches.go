@@ -9,6 +9,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"sync"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
@@ -149,23 +151,29 @@ func issueMissing(ctx context.Context, svc *branches.Service, rows []branches.Ro
 	if err != nil {
 		return fmt.Errorf("tokens-out: %w (it is never overwritten)", err)
 	}
+	var todo []string
+	for _, r := range rows {
+		if !live[r.ID] {
+			todo = append(todo, r.ID)
+		}
+	}
+	// Each token is its own transaction (a commit each); several at once
+	// keep a PostgreSQL server busy instead of waiting on every commit in
+	// turn: 20,000 branches in seconds rather than minutes.
+	toks, issueErr := issueAll(ctx, svc, todo, stderr)
 	w := csv.NewWriter(f)
 	_ = w.Write([]string{"id", "token"})
 	n := 0
-	for _, r := range rows {
-		if live[r.ID] {
-			continue
+	for i, id := range todo {
+		if toks[i] != "" {
+			_ = w.Write([]string{id, toks[i]})
+			n++
 		}
-		c, err := svc.Issue(ctx, r.ID)
-		if err != nil {
-			w.Flush()
-			f.Close()
-			return fmt.Errorf("%w (tokens issued so far are in %s)", err, path)
-		}
-		_ = w.Write([]string{r.ID, c.Token})
-		if n++; n%1000 == 0 {
-			fmt.Fprintf(stderr, "\rissued %d tokens", n)
-		}
+	}
+	if issueErr != nil {
+		w.Flush()
+		f.Close()
+		return fmt.Errorf("%w (the %d tokens issued are in %s)", issueErr, n, path)
 	}
 	w.Flush()
 	if err := errors.Join(w.Error(), f.Close()); err != nil {
@@ -307,4 +315,45 @@ func branchesRevoke(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	fmt.Fprintf(stdout, "branch %s revoked: its tokens stop working within seconds on every collector\n", pos[0])
 	return nil
+}
+
+// issuers is how many tokens are issued at once.
+const issuers = 16
+
+// issueAll issues a token to each of ids, several at once, and returns
+// them in the order of ids ("" where issuing failed) with the first error.
+// Every token issued is returned, even after an error: it is shown once.
+func issueAll(ctx context.Context, svc *branches.Service, ids []string, stderr io.Writer) ([]string, error) {
+	toks := make([]string, len(ids))
+	var next, done atomic.Int64
+	var firstErr error
+	var once sync.Once
+	var wg sync.WaitGroup
+	var out sync.Mutex // stderr may be a buffer in tests
+	for range min(issuers, len(ids)) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(ids) {
+					return
+				}
+				c, err := svc.Issue(ctx, ids[i])
+				if err != nil {
+					once.Do(func() { firstErr = err; next.Store(int64(len(ids))) })
+					return
+				}
+				toks[i] = c.Token
+				if n := done.Add(1); n%1000 == 0 {
+					out.Lock()
+					fmt.Fprintf(stderr, "\rissued %d of %d tokens", n, len(ids))
+					out.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if len(ids) >= 1000 {
+		fmt.Fprintln(stderr)
+	}
+	return toks, firstErr
 }

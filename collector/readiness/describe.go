@@ -17,8 +17,9 @@ type ContactLister interface {
 	BranchContacts(ctx context.Context) ([]store.Branch, error)
 }
 
-// bulkAfter is how many branches missing from the descriptor cache make one
-// read of every branch cheaper than reading each of them.
+// bulkAfter is how many branches missing from the descriptor cache (and at
+// least a quarter of all) make one read of every branch cheaper than
+// reading each of them.
 const bulkAfter = 64
 
 // described is a branch's descriptor, decoded and with its calendar
@@ -89,7 +90,11 @@ func (e *Engine) fill(ctx context.Context, bs []store.Branch, xs []described, mi
 		return nil
 	}
 	byID := map[string]store.Branch{}
-	if len(miss) > bulkAfter {
+	// Reading every branch decodes every descriptor: worth it at a cold
+	// start, not for the few hundred branches a wave's first reports make
+	// new at each refresh (which would decode all 20,000 a few times a
+	// second).
+	if len(miss) > bulkAfter && len(miss) > len(bs)/4 {
 		all, err := e.Store.Branches(ctx)
 		if err != nil {
 			return err
