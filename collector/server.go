@@ -197,7 +197,7 @@ func NewServer(o ServerOptions) *Server {
 }
 
 // readyProbe is the branch id /-/ready looks up: no branch has it.
-const readyProbe = "\x00ready-probe"
+const readyProbe = "/-/ready"
 
 // routes is the server's mux that also records each pattern registered:
 // the route-scope test walks every one with every role, so a new route

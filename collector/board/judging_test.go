@@ -55,13 +55,18 @@ func TestAStartingCollectorSaysItIsJudgingAndThenShowsTheBoard(t *testing.T) {
 		return w
 	}
 	// A request before Run has begun would judge for itself (as without
-	// Run): wait for Run, with a bound that only stops a broken test.
-	for deadline := time.Now().Add(time.Minute); !e.Running() && time.Now().Before(deadline); {
+	// Run), and one before Run has listed the branches would say it judges
+	// none yet: wait until the judge is held reading the results, with a
+	// bound that only stops a broken test.
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); {
+		if _, of := e.Judging(); e.Running() && of > 0 {
+			break
+		}
 		runtime.Gosched()
 	}
 	w := get()
 	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" || !strings.Contains(w.Body.String(), "judging 1 branches") {
-		t.Fatalf("while judging: %d %q %.300s", w.Code, w.Header().Get("Retry-After"), w.Body)
+		t.Fatalf("while judging: %d %q %s", w.Code, w.Header().Get("Retry-After"), w.Body)
 	}
 	close(st.held)
 	<-e.Started()

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -77,6 +78,18 @@ func res(id, branch string) result.Result {
 
 func post(t *testing.T, url, token string, body []byte, gz bool) (int, string) {
 	t.Helper()
+	code, b := postWith(t, url, token, body, gz)
+	return code, storedAt.ReplaceAllString(b, "")
+}
+
+// postRaw posts an uncompressed body and returns the answer as it came.
+func postRaw(t *testing.T, url, token string, body []byte) (int, string) {
+	t.Helper()
+	return postWith(t, url, token, body, false)
+}
+
+func postWith(t *testing.T, url, token string, body []byte, gz bool) (int, string) {
+	t.Helper()
 	if gz {
 		var b bytes.Buffer
 		zw := gzip.NewWriter(&b)
@@ -100,6 +113,12 @@ func post(t *testing.T, url, token string, body []byte, gz bool) (int, string) {
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, strings.TrimSpace(string(b))
 }
+
+// storedAt matches the answer's stored_at, which
+// TestTheAnswerSaysWhenTheBatchWasStored checks; the other tests compare
+// the counts and refusals.
+
+var storedAt = regexp.MustCompile(`,"stored_at":"[^"]*"`)
 
 func batch(branch string, rs ...result.Result) []byte {
 	b, _ := json.Marshal(result.Batch{Branch: branch, Agent: result.Agent{Version: "t", SentAt: time.Date(2026, 11, 24, 8, 25, 0, 0, time.UTC)}, Results: rs})

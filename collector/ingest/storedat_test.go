@@ -1,0 +1,58 @@
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/branchready/branchready/collector/auth"
+	"github.com/branchready/branchready/collector/store"
+	"github.com/branchready/branchready/result"
+)
+
+// clockedStore notes the clock when the contact, the last thing a batch
+// writes, is stored.
+type clockedStore struct {
+	*memStore
+	clock    func() time.Time
+	storedAt time.Time
+}
+
+func (c *clockedStore) PutBranch(ctx context.Context, id string, d *result.Descriptor, ct store.Contact) error {
+	c.storedAt = c.clock()
+	return c.memStore.PutBranch(ctx, id, d, ct)
+}
+
+// The answer's stored_at lies after the batch was stored and before the
+// readiness judge is told (Changed): a judgement the telling starts is made
+// at or after it, which is what a client waiting for judged_at relies on.
+func TestTheAnswerSaysWhenTheBatchWasStored(t *testing.T) {
+	t0 := time.Date(2026, 11, 24, 8, 30, 0, 0, time.UTC)
+	var mu sync.Mutex
+	ticks := 0
+	clock := func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		ticks++
+		return t0.Add(time.Duration(ticks) * time.Millisecond)
+	}
+	st := &clockedStore{memStore: &memStore{results: map[string]result.Result{}, contacts: map[string]store.Contact{}}, clock: clock}
+	toks, _ := auth.NewTokens(map[string]string{"lon": auth.HashToken(tokLondon)})
+	var changedAt time.Time
+	h := New(Options{Store: st, Tokens: toks, Log: slog.New(slog.DiscardHandler), Now: clock,
+		Changed: func(string) { changedAt = clock() }, MaxBodyBytes: 64 << 10, MaxResults: 100})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	_, body := postRaw(t, srv.URL, tokLondon, batch("lon", res("a", "lon")))
+	var ir result.IngestResponse
+	if err := json.Unmarshal([]byte(body), &ir); err != nil {
+		t.Fatalf("answer %s: %v", body, err)
+	}
+	if ir.StoredAt.IsZero() || !ir.StoredAt.After(st.storedAt) || !ir.StoredAt.Before(changedAt) {
+		t.Fatalf("stored_at %v; want after the store wrote the batch (%v) and before the judge was told (%v)", ir.StoredAt, st.storedAt, changedAt)
+	}
+}
