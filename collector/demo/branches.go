@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"time"
@@ -161,7 +162,14 @@ func (b branchSpec) write(dir, collectorURL, token string, now time.Time) (strin
 	if b.OpensIn > 0 {
 		open := local.Add(b.OpensIn).Truncate(5 * time.Minute)
 		if open.Day() != local.Day() {
-			open = time.Date(local.Year(), local.Month(), local.Day(), 23, 55, 0, 0, loc)
+			// Shortly before the branch's midnight: open at 23:59, and
+			// shorten the lead so that the deadline still lies ahead and
+			// the pre-opening sweep runs now (a deadline already past
+			// would leave the branch unknown until it opens).
+			open = time.Date(local.Year(), local.Month(), local.Day(), 23, 59, 0, 0, loc)
+			if room := open.Sub(local).Truncate(time.Minute) - 2*time.Minute; room < 15*time.Minute {
+				f.Branch.Lead = fmt.Sprintf("%dm", int(max(room, time.Minute)/time.Minute))
+			}
 		}
 		closing := "24:00"
 		if c := open.Add(8 * time.Hour); c.Day() == open.Day() {
