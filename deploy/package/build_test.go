@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/branchready/branchready/testpeer"
 )
 
 const (
@@ -47,7 +49,7 @@ func TestMain(m *testing.M) {
 func hostPackages(t *testing.T) map[string]string {
 	t.Helper()
 	if runtime.GOOS != "linux" || (runtime.GOARCH != "amd64" && runtime.GOARCH != "arm64") {
-		t.Skipf("packages are built for linux amd64 and arm64, not %s/%s", runtime.GOOS, runtime.GOARCH)
+		testpeer.Missing(t, fmt.Sprintf("packages are built for linux amd64 and arm64, not %s/%s", runtime.GOOS, runtime.GOARCH))
 	}
 	buildOnce.Do(func() { built = buildHostPackages() })
 	if built.err != nil {

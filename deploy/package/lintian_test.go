@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/branchready/branchready/testpeer"
 )
 
 // lintianAllowed are the tags the packages carry on purpose.
@@ -18,15 +20,11 @@ var lintianAllowed = map[string]string{
 	"non-standard-file-perm":            "collector.yaml holds password hashes: 0640 root:branchready-collector",
 }
 
-// lintian is Debian's package checker. It is not required (CI does not
-// install it); where it is installed, any error or warning beyond the
-// allowed ones fails.
+// lintian is Debian's package checker, a test peer (make test installs
+// it): any error or warning beyond the allowed ones fails.
 func TestLintian(t *testing.T) {
 	t.Parallel() // perl, slow (a minute on a loaded machine): alongside dpkg's test, not after it
-	bin, err := exec.LookPath("lintian")
-	if err != nil {
-		t.Skip("lintian is not installed (apt-get install lintian); it is optional")
-	}
+	bin := testpeer.Require(t, "lintian")
 	debs := hostPackages(t)
 	args := []string{"--tag-display-limit", "0"}
 	if os.Geteuid() == 0 {

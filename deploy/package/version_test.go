@@ -3,6 +3,8 @@ package main
 import (
 	"os/exec"
 	"testing"
+
+	"github.com/branchready/branchready/testpeer"
 )
 
 func TestDebianVersion(t *testing.T) {
@@ -37,10 +39,7 @@ func TestDebianVersion(t *testing.T) {
 
 // dpkg itself must order the versions as the releases came.
 func TestDebianVersionsSortAsReleasesDo(t *testing.T) {
-	dpkg, err := exec.LookPath("dpkg")
-	if err != nil {
-		t.Skip("dpkg is not installed: only Debian compares Debian versions")
-	}
+	dpkg := testpeer.Require(t, "dpkg")
 	order := []string{"64befe2", "v1.2.3-rc1", "v1.2.3-rc1-2-gabcdef0", "v1.2.3", "v1.2.3-dirty", "v1.2.3-4-gabcdef0", "v1.2.3-4-gabcdef0-dirty", "v1.2.4"}
 	for i := 1; i < len(order); i++ {
 		a, errA := debianVersion(order[i-1])
