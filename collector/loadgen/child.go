@@ -222,8 +222,14 @@ func (c *child) usage() (peakRSS int64, cpu time.Duration, err error) {
 	if c.cmd == nil {
 		return peakRSS, cpu, nil // not ours to read, or a proxy's
 	}
-	pid := c.cmd.Process.Pid
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	peakRSS, c.lastCPU, err = procUsage(strconv.Itoa(c.cmd.Process.Pid))
+	return peakRSS, c.lastCPU, err
+}
+
+// procUsage reads a process's peak RSS and CPU time (user and system) from
+// /proc; pid may be "self".
+func procUsage(pid string) (peakRSS int64, cpu time.Duration, err error) {
+	status, err := os.ReadFile("/proc/" + pid + "/status")
 	if err != nil {
 		return 0, 0, err
 	}
@@ -233,7 +239,7 @@ func (c *child) usage() (peakRSS int64, cpu time.Duration, err error) {
 			peakRSS = kb << 10
 		}
 	}
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	stat, err := os.ReadFile("/proc/" + pid + "/stat")
 	if err != nil {
 		return 0, 0, err
 	}
@@ -247,8 +253,7 @@ func (c *child) usage() (peakRSS int64, cpu time.Duration, err error) {
 	ut, _ := strconv.ParseInt(f[11], 10, 64)
 	st, _ := strconv.ParseInt(f[12], 10, 64)
 	const ticks = 100 // USER_HZ on Linux
-	c.lastCPU = time.Duration(ut+st) * time.Second / ticks
-	return peakRSS, c.lastCPU, nil
+	return peakRSS, time.Duration(ut+st) * time.Second / ticks, nil
 }
 
 // freeAddr returns a loopback address nothing listens on at the moment.

@@ -29,6 +29,10 @@ func runRound(ctx context.Context, o WaveOptions, c *child, f *fleet, slack *fak
 	if err != nil {
 		return fig, err
 	}
+	_, gen0, err := procUsage("self")
+	if err != nil {
+		return fig, err
+	}
 	rctx, stopReading := context.WithCancel(ctx)
 	acked := make([]atomic.Bool, len(f.branches))
 	if round > 0 {
@@ -96,7 +100,11 @@ func runRound(ctx context.Context, o WaveOptions, c *child, f *fleet, slack *fak
 	if err != nil {
 		return fig, err
 	}
-	fig.peakRSS, fig.cpu = rss, cpu1-cpu0
+	_, gen1, err := procUsage("self")
+	if err != nil {
+		return fig, err
+	}
+	fig.peakRSS, fig.cpu, fig.genCPU = rss, cpu1-cpu0, gen1-gen0
 	return fig, nil
 }
 
