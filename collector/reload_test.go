@@ -83,6 +83,9 @@ func TestReloadAppliesWhatCanChangeAndRefusesABrokenFile(t *testing.T) {
 	if got := time.Duration(rl.srv.retention.Load()); got != 48*time.Hour {
 		t.Errorf("retention %v after reload, want 48h", got)
 	}
+	if r := rl.srv.currentRoller(); r.Retention != 48*time.Hour || r.Lookback != 24*time.Hour {
+		t.Errorf("the SLA roll-up after reload has retention %v and lookback %v, want 48h and 24h", r.Retention, r.Lookback)
+	}
 }
 
 func TestReloadEndpointServesLoopbackAndLoggedInUsersOnly(t *testing.T) {

@@ -24,7 +24,7 @@ func (s *Server) rollEvery(ctx context.Context, every time.Duration) {
 
 func (s *Server) rollOnce(ctx context.Context) {
 	now := s.now()
-	st, err := s.roller.RollUp(ctx, now)
+	st, err := s.currentRoller().RollUp(ctx, now)
 	s.Metrics.SLARollups.WithLabelValues("new").Add(float64(st.Written - st.Revised))
 	s.Metrics.SLARollups.WithLabelValues("revised").Add(float64(st.Revised))
 	if err != nil {
@@ -37,6 +37,17 @@ func (s *Server) rollOnce(ctx context.Context) {
 		s.log.Info("sla roll-up", "judged", st.Judged, "written", st.Written, "revised", st.Revised)
 	}
 	s.updateSLAGauges(ctx, now)
+}
+
+// currentRoller is the roller with the retention in force now: a reload
+// that changes the retention reaches the next roll-up, not only the next
+// start (a shorter retention must shorten the lookback, or days whose
+// results are gone would roll up as unknown).
+func (s *Server) currentRoller() *sla.Roller {
+	r := *s.roller
+	r.Retention = time.Duration(s.retention.Load())
+	r.Lookback = slaLookback(r.Retention)
+	return &r
 }
 
 // updateSLAGauges sets each region's figures over the last 30 days.
