@@ -166,6 +166,32 @@ func (x *Dir) Of(ctx context.Context, ids []string) ([]store.Branch, error) {
 	return out, nil
 }
 
+// Describe takes branches whose contacts were just read from the store,
+// without descriptors (bs is changed in place), into the directory and
+// sets each one's descriptor from it, reading from the store only those
+// whose config hash changed since the directory last held them. A branch
+// the store no longer has keeps its contact alone.
+func (x *Dir) Describe(ctx context.Context, bs []store.Branch) error {
+	ids := make([]string, len(bs))
+	x.mu.Lock()
+	for i, b := range bs {
+		x.apply(b, false)
+		ids[i] = b.ID
+	}
+	x.mu.Unlock()
+	if err := x.fill(ctx, ids); err != nil {
+		return err
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for i, b := range bs {
+		if e := x.m[b.ID]; e != nil && e.known {
+			bs[i].Descriptor = e.b.Descriptor
+		}
+	}
+	return nil
+}
+
 // Branch returns one branch as Of does, or an error wrapping
 // store.ErrNotFound.
 func (x *Dir) Branch(ctx context.Context, id string) (store.Branch, error) {
