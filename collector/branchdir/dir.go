@@ -42,7 +42,7 @@ type Options struct {
 	// Overlap is how far before the newest contact it has seen an
 	// incremental read starts: a contact committed more than this after
 	// its time, behind a newer one already read, waits for the next full
-	// listing. Default 15 s.
+	// listing. Default 10 s.
 	Overlap time.Duration
 }
 
@@ -77,7 +77,7 @@ func New(o Options) *Dir {
 		o.Now = time.Now
 	}
 	if o.Overlap <= 0 {
-		o.Overlap = 15 * time.Second
+		o.Overlap = 10 * time.Second
 	}
 	return &Dir{o: o, m: map[string]*entry{}}
 }

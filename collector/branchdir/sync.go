@@ -14,6 +14,11 @@ import (
 // each of them.
 const bulkAfter = 64
 
+// settle is how long an incremental read leaves alone a new contact that
+// would need its descriptor read from the store: ingest commits a batch a
+// moment before it hands the batch's descriptor over (Stored).
+const settle = 2 * time.Second
+
 // Sync reads what other writers changed in the store since the last Sync:
 // every branch at the first, then the contacts changed since shortly before
 // the newest one seen, and every contact again each FullEvery. A descriptor
@@ -93,9 +98,17 @@ func (x *Dir) readChanges(ctx context.Context, cl ChangeLister, now time.Time) e
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	for _, r := range rows {
-		if e := x.m[r.ID]; e != nil && !r.Contact.At.After(e.b.Contact.At) {
+		e := x.m[r.ID]
+		if e != nil && !r.Contact.At.After(e.b.Contact.At) {
 			x.seen(r.Contact)
 			continue // held already (most often: this collector's ingest wrote it)
+		}
+		if e != nil && now.Sub(r.Contact.At) < settle && !sameDescriptor(e.b, r.Contact) {
+			// Most likely committed by ingest here and about to be handed
+			// over with its descriptor: taking it now would read the
+			// descriptor from the store. Not seen, so the next read
+			// (well within the overlap) lists it again.
+			continue
 		}
 		b, err := r.Branch()
 		if err != nil {

@@ -36,7 +36,7 @@ func TestADescriptorIsDecodedAgainOnlyWhenItsConfigHashChanges(t *testing.T) {
 			for _, s := range steps {
 				t.Run(s.name, func(t *testing.T) {
 					s.write()
-					*now = now.Add(time.Minute)
+					*now = now.Add(time.Minute + 5*time.Second) // past settle
 					before := st.descriptors
 					b := one(t, d, "lon")
 					if got := st.descriptors - before; got != s.wantDecoded {
@@ -99,7 +99,7 @@ func TestAChangeByAnotherWriterIsReadIncrementally(t *testing.T) {
 	if st.listings != 0 || st.changes != 1 {
 		t.Errorf("%d full listings and %d incremental reads, want none and one", st.listings, st.changes)
 	}
-	want := t0.Add(time.Minute + time.Second - 15*time.Second) // newest contact seen, less the overlap
+	want := t0.Add(time.Minute + time.Second - 10*time.Second) // newest contact seen, less the overlap
 	if _, err := d.All(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -154,5 +154,29 @@ func TestABranchIngestAddsDuringAFullListingIsKept(t *testing.T) {
 	}
 	if len(bs) != 1 || bs[0].Descriptor.Name != "Paris" {
 		t.Errorf("All = %+v, want par as ingest handed it", bs)
+	}
+}
+
+func TestAContactJustCommittedWaitsForIngestToHandItsDescriptorOver(t *testing.T) {
+	d, st, now := fixture(t, time.Hour)
+	c := store.Contact{At: now.Add(-time.Second), ConfigHash: "h2"}
+	st.put("lon", desc("London City"), c) // ingest here committed it
+	decoded := st.descriptors
+	if b := one(t, d, "lon"); b.Descriptor.Name != "London" {
+		t.Errorf("before the handover lon has %q, want the old descriptor still", b.Descriptor.Name)
+	}
+	d.Stored("lon", desc("London City"), c)
+	*now = now.Add(settle)
+	if b := one(t, d, "lon"); b.Descriptor.Name != "London City" {
+		t.Errorf("after the handover lon has %q, want the new descriptor", b.Descriptor.Name)
+	}
+	if st.descriptors != decoded {
+		t.Errorf("%d descriptors read from the store, want none", st.descriptors-decoded)
+	}
+	// Another collector's change is taken once it has settled.
+	st.put("ber", desc("Berlin Mitte"), store.Contact{At: *now, ConfigHash: "h2"})
+	*now = now.Add(settle)
+	if b := one(t, d, "ber"); b.Descriptor.Name != "Berlin Mitte" {
+		t.Errorf("ber has %q, want the descriptor another collector stored", b.Descriptor.Name)
 	}
 }

@@ -68,15 +68,12 @@ FROM branches INDEXED BY branches_contact WHERE contact_at >= ? ORDER BY id`, si
 			r    store.ContactRow
 			at   int64
 			skew int64
-			hb   sql.NullString
 		)
-		if err := rows.Scan(&r.ID, &at, &r.Contact.AgentVersion, &r.Contact.ConfigHash, &skew, &hb); err != nil {
+		// A NULL heartbeat scans as a nil slice.
+		if err := rows.Scan(&r.ID, &at, &r.Contact.AgentVersion, &r.Contact.ConfigHash, &skew, &r.Heartbeat); err != nil {
 			return nil, fmt.Errorf("sqlite store: branches changed since %s: %w", since, err)
 		}
 		r.Contact.At, r.Contact.ClockSkew = time.Unix(0, at).UTC(), time.Duration(skew)
-		if hb.Valid {
-			r.Heartbeat = []byte(hb.String)
-		}
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
