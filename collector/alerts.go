@@ -22,6 +22,7 @@ import (
 	"github.com/branchready/branchready/collector/api"
 	"github.com/branchready/branchready/collector/auth"
 	"github.com/branchready/branchready/collector/board"
+	"github.com/branchready/branchready/collector/branchdir"
 	"github.com/branchready/branchready/collector/store"
 )
 
@@ -56,7 +57,7 @@ type alertParts struct {
 // buildAlerts compiles the alerts configuration and wires the engine, the
 // delivery loop, the routes and the metrics. A store without the alert
 // tables (none today) runs without alerts.
-func buildAlerts(o ServerOptions, mux auth.Mux, reg *prometheus.Registry, login func(http.Handler) http.Handler) (*alertParts, error) {
+func buildAlerts(o ServerOptions, mux auth.Mux, reg *prometheus.Registry, login func(http.Handler) http.Handler, dir *branchdir.Dir) (*alertParts, error) {
 	st, ok := o.Store.(alerting.Store)
 	if !ok {
 		return nil, nil
@@ -92,7 +93,7 @@ func buildAlerts(o ServerOptions, mux auth.Mux, reg *prometheus.Registry, login 
 		signal = sg.Signal
 	}
 	svc := alerting.New(alerting.Options{Store: st, Policy: pol, Log: o.Log, Now: o.Now, Decided: d.Kick, Tick: ao.Tick, Metrics: m,
-		Signal: signal, CommandWait: ao.CommandWait})
+		Signal: signal, CommandWait: ao.CommandWait, Branches: dir})
 	api.RegisterAlerts(mux, svc, o.Store, o.Now, o.Log, login)
 	board.RegisterAlerts(mux, svc, o.Store, func() []string { return problems(d) }, o.Now, o.Log, login)
 	onAction := slackAction(svc, o.Log)

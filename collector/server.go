@@ -16,6 +16,7 @@ import (
 	"github.com/branchready/branchready/collector/api"
 	"github.com/branchready/branchready/collector/auth"
 	"github.com/branchready/branchready/collector/board"
+	"github.com/branchready/branchready/collector/branchdir"
 	"github.com/branchready/branchready/collector/ingest"
 	"github.com/branchready/branchready/collector/leader"
 	"github.com/branchready/branchready/collector/metrics"
@@ -65,6 +66,11 @@ type ServerOptions struct {
 	// RecordKey signs the daily pre-opening records (nil: not served).
 	RecordKey ed25519.PrivateKey
 }
+
+// branchListEvery is how often the branch directory lists every branch's
+// contact instead of the changes alone: the safety net for a change its
+// incremental reads missed (a commit later than the overlap).
+const branchListEvery = 3 * time.Minute
 
 // Server is a collector's HTTP surface and readiness engine.
 type Server struct {
@@ -120,12 +126,15 @@ func NewServer(o ServerOptions) *Server {
 		m.LoginFailures.WithLabelValues(reason).Inc()
 		o.Log.Warn("login refused", "user", clipName(user), "client", addr, "reason", reason)
 	}})
-	e := &readiness.Engine{Store: o.Store, Now: o.Now}
+	// One branch directory for the readiness and alert engines, told by
+	// ingest what it stored: a wave is not re-read and re-decoded.
+	dir := branchdir.New(branchdir.Options{Source: o.Store, Now: o.Now, FullEvery: branchListEvery})
+	e := &readiness.Engine{Store: o.Store, Now: o.Now, Branches: dir}
 	s := &Server{Engine: e, Metrics: m, log: o.Log, store: o.Store, now: o.Now, opts: o}
 	s.leader = newLeadership(o, m.Registry)
 	mux := &routes{mux: http.NewServeMux()}
 	login := o.Users.Require
-	al, err := buildAlerts(o, mux, m.Registry, login)
+	al, err := buildAlerts(o, mux, m.Registry, login, dir)
 	if err != nil {
 		o.Log.Error("alerts are off: the alerts configuration cannot be used", "err", err)
 	}
@@ -228,7 +237,7 @@ func (s *Server) Apply(st Settings) {
 	o := s.opts
 	var h http.Handler = ingest.New(ingest.Options{
 		Store: o.Store, Tokens: o.Tokens, Metrics: s.Metrics, Log: o.Log, Now: o.Now, Discard: o.Discard,
-		Changed: s.Engine.Invalidate, Stored: s.stored, MaxBodyBytes: st.MaxBodyBytes, MaxResults: st.MaxResults, SkewThreshold: st.SkewThreshold,
+		Changed: s.Engine.Invalidate, Contacted: s.Engine.Branches.Stored, Stored: s.stored, MaxBodyBytes: st.MaxBodyBytes, MaxResults: st.MaxResults, SkewThreshold: st.SkewThreshold,
 		MaxDecodeBytes: o.MaxDecodeBytes,
 	})
 	s.ingest.Store(&h)

@@ -2,52 +2,34 @@ package alerting
 
 import (
 	"context"
-	"errors"
 
+	"github.com/branchready/branchready/collector/branchdir"
 	"github.com/branchready/branchready/collector/store"
 )
 
-// contactLister is a store that lists branches without their descriptors.
-type contactLister interface {
-	BranchContacts(ctx context.Context) ([]store.Branch, error)
+// directory is the branch directory the engine reads: Options.Branches, or
+// else the engine's own, which lists every branch's contact from the store
+// at each tick (decoding again only the descriptors whose config hash
+// changed).
+func (s *Service) directory() *branchdir.Dir {
+	if s.o.Branches != nil {
+		return s.o.Branches
+	}
+	if s.dir == nil {
+		s.dir = branchdir.New(branchdir.Options{Source: s.o.Store, Now: s.o.Now})
+	}
+	return s.dir
 }
 
-// readAllAfter is how many branches with a new or changed descriptor make
-// one read of every branch cheaper than reading each of them.
-const readAllAfter = 64
-
-// readBranches returns every branch with its contact, and with its
-// descriptor where the engine does not hold the one of the branch's config
-// hash already. At every tick the engine refreshes 20,000 branches at bank
-// scale: listing contacts alone spares decoding 20,000 descriptors that
-// have not changed.
+// readBranches returns every branch with its contact and descriptor. At
+// every tick the engine refreshes 20,000 branches at bank scale: the
+// directory reads only what changed since.
 func (s *Service) readBranches(ctx context.Context) ([]store.Branch, error) {
-	lister, ok := s.o.Store.(contactLister)
-	if !ok {
-		return s.o.Store.Branches(ctx)
-	}
-	bs, err := lister.BranchContacts(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var miss []int
-	for i, sb := range bs {
-		if b := s.branches[sb.ID]; b == nil || b.Descriptor == nil || b.configHash != sb.Contact.ConfigHash {
-			miss = append(miss, i)
-		}
-	}
-	if len(miss) > readAllAfter {
-		return s.o.Store.Branches(ctx)
-	}
-	for _, i := range miss {
-		full, err := s.o.Store.Branch(ctx, bs[i].ID)
-		if errors.Is(err, store.ErrNotFound) {
-			continue // removed meanwhile: its contact alone is kept
-		}
-		if err != nil {
-			return nil, err
-		}
-		bs[i] = full
-	}
-	return bs, nil
+	return s.directory().All(ctx)
+}
+
+// readBranch returns one branch (one new to the engine), from the
+// directory when it holds it.
+func (s *Service) readBranch(ctx context.Context, id string) (store.Branch, error) {
+	return s.directory().Branch(ctx, id)
 }

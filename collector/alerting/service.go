@@ -13,6 +13,7 @@ import (
 
 	"github.com/branchready/branchready/alerts"
 	"github.com/branchready/branchready/calendar"
+	"github.com/branchready/branchready/collector/branchdir"
 	"github.com/branchready/branchready/collector/store"
 	"github.com/branchready/branchready/result"
 )
@@ -45,6 +46,10 @@ type Options struct {
 	// CommandWait bounds how long Submit waits for a command's outcome;
 	// DefaultCommandWait when zero.
 	CommandWait time.Duration
+	// Branches is the branch directory shared with the readiness engine
+	// and told by ingest what it stored; nil: the engine keeps its own
+	// (see branches.go).
+	Branches *branchdir.Dir
 }
 
 // Service is the running alert engine.
@@ -75,6 +80,9 @@ type Service struct {
 	// configured caches each branch's own maintenance windows (its
 	// config's `maintenance:`) compiled, for the config hash they came from.
 	configured map[string]configuredWindows
+	// dir is the engine's own branch directory when Options has none
+	// (used by the loop only).
+	dir *branchdir.Dir
 }
 
 // ErrNotRunning is returned by work that needs this process's engine loop
@@ -291,7 +299,7 @@ func (s *Service) describe(b *branch, sb store.Branch) {
 // refreshOne reads one branch (one new to the engine) and applies the
 // silences and maintenance windows last read to it.
 func (s *Service) refreshOne(ctx context.Context, b *branch) error {
-	sb, err := s.o.Store.Branch(ctx, b.ID)
+	sb, err := s.readBranch(ctx, b.ID)
 	if err != nil {
 		return err
 	}

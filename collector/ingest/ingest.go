@@ -75,6 +75,12 @@ type Options struct {
 	// MaxAge and MaxAhead bound a result's corrected event time around the
 	// receive time; FutureTolerance bounds it after its batch's sent_at.
 	MaxAge, MaxAhead, FutureTolerance time.Duration
+
+	// Contacted, if set, is handed what was committed for the branch (its
+	// decoded descriptor, nil when the batch had none, and its contact)
+	// before Changed: the collector's branch directory takes it without
+	// reading the store. It must not change d or c.Health.
+	Contacted func(branch string, d *result.Descriptor, c store.Contact)
 }
 
 // Handler serves POST /api/v1/results.
@@ -206,6 +212,9 @@ func (h *Handler) serve(r *http.Request) (*result.IngestResponse, error) {
 	}
 	if m != nil {
 		m.AgentClockSkew.WithLabelValues(branch).Set(contact.ClockSkew.Seconds())
+	}
+	if h.o.Contacted != nil {
+		h.o.Contacted(branch, env.Descriptor, contact)
 	}
 	h.o.Changed(branch)
 	if h.o.Stored != nil && len(good) > 0 {

@@ -8,6 +8,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/branchready/branchready/collector/branchdir"
 	"github.com/branchready/branchready/collector/store"
 	"github.com/branchready/branchready/result"
 )
@@ -140,4 +141,39 @@ func TestRequestsThatFindABranchBeingJudgedWaitForThatJudgement(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestADescriptorIngestHandsToTheSharedDirectoryIsNotReadFromTheStore(t *testing.T) {
+	d, cal := fixture(t)
+	d.Calendar = cal.Spec()
+	st := &listingStore{countingStore: countingStore{branch: store.Branch{ID: "lon", Descriptor: d,
+		Contact: store.Contact{At: at("08:10"), ConfigHash: "sha256:1"}}}}
+	now := at("08:20")
+	dir := branchdir.New(branchdir.Options{Source: st, Now: func() time.Time { return now }, FullEvery: time.Hour})
+	e := &Engine{Store: st, Now: func() time.Time { return now }, Branches: dir}
+	if _, err := e.All(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	before := st.decoded
+	nd := *d
+	nd.Devices = append(slices.Clip(d.Devices), result.Device{ID: "kiosk-01", Kind: "kiosk", Criticality: result.Blocking,
+		Checks: []result.CheckRef{{Name: "reachable", Kind: "tcp"}}})
+	c := store.Contact{At: at("08:16"), ConfigHash: "sha256:2"}
+	st.branch.Descriptor, st.branch.Contact = &nd, c // committed by ingest,
+	dir.Stored("lon", &nd, c)                        // then handed over
+	e.Invalidate("lon")
+	one, err := e.One(context.Background(), "lon", "")
+	if err != nil || len(one.Devices) != len(nd.Devices) || !one.Contact.At.Equal(c.At) {
+		t.Errorf("the branch page shows %d devices and contact %v (%v), want %d and %v", len(one.Devices), one.Contact.At, err, len(nd.Devices), c.At)
+	}
+	bs, err := e.All(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(bs[0].Judgement.Problems, func(it Item) bool { return it.Device == "kiosk-01" }) {
+		t.Errorf("the board does not list the new kiosk: %+v", bs[0].Judgement.Problems)
+	}
+	if st.decoded != before {
+		t.Errorf("the store handed out %d descriptors, want none", st.decoded-before)
+	}
 }

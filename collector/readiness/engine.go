@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/branchready/branchready/calendar"
+	"github.com/branchready/branchready/collector/branchdir"
 	"github.com/branchready/branchready/collector/store"
 	"github.com/branchready/branchready/collector/zone"
 	"github.com/branchready/branchready/result"
@@ -89,6 +90,12 @@ type Engine struct {
 	running  atomic.Bool
 	progress atomic.Int64 // branches judged by the refresh under way
 	todo     atomic.Int64 // branches the refresh under way judges
+
+	// Branches is the branch directory shared with the alert engine and
+	// told by ingest what it stored (see describe.go); nil: the engine
+	// keeps its own, which lists every contact from Store at each refresh.
+	Branches *branchdir.Dir
+	ownDir   atomic.Pointer[branchdir.Dir]
 
 	descs map[string]described // descriptors by branch, see fits
 	zones zone.Cache
@@ -179,7 +186,7 @@ func (e *Engine) Live(b *BranchStatus) BranchStatus {
 // Today's comes from the snapshot when the branch has not changed since;
 // otherwise, and for other dates, the branch is judged for this request.
 func (e *Engine) One(ctx context.Context, id, date string) (BranchStatus, error) {
-	b, err := e.Store.Branch(ctx, id)
+	b, err := e.branch(ctx, id)
 	if err != nil {
 		return BranchStatus{}, err
 	}

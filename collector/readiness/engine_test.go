@@ -77,7 +77,7 @@ type twoBranches struct{ countingStore }
 func (t *twoBranches) Branches(context.Context) ([]store.Branch, error) {
 	bad := store.Branch{ID: "mars", Descriptor: &result.Descriptor{Name: "Mars", Calendar: t.branch.Descriptor.Calendar}}
 	bad.Descriptor.Calendar.Timezone = "Mars/Olympus"
-	return []store.Branch{bad, t.branch}, nil
+	return []store.Branch{t.branch, bad}, nil // in id order, as stores list them
 }
 
 func TestOneBranchThatCannotBeJudgedDoesNotBlankTheBoard(t *testing.T) {
@@ -89,12 +89,12 @@ func TestOneBranchThatCannotBeJudgedDoesNotBlankTheBoard(t *testing.T) {
 	if err != nil || len(bs) != 2 {
 		t.Fatalf("All: %d branches, %v", len(bs), err)
 	}
-	if bs[0].Judgement.Verdict != Unknown || len(bs[0].Judgement.Problems) != 1 ||
-		bs[0].Judgement.Problems[0].Reason != `the collector cannot judge this branch: branch mars: calendar: timezone: "Mars/Olympus": unknown time zone (use an IANA name such as Europe/London)` {
-		t.Errorf("bad branch shown as %+v", bs[0].Judgement)
+	if bs[1].Judgement.Verdict != Unknown || len(bs[1].Judgement.Problems) != 1 ||
+		bs[1].Judgement.Problems[0].Reason != `the collector cannot judge this branch: branch mars: calendar: timezone: "Mars/Olympus": unknown time zone (use an IANA name such as Europe/London)` {
+		t.Errorf("bad branch shown as %+v", bs[1].Judgement)
 	}
-	if bs[1].ID != "lon" || bs[1].Judgement.Verdict == "" {
-		t.Errorf("good branch %+v", bs[1])
+	if bs[0].ID != "lon" || bs[0].Judgement.Verdict == "" {
+		t.Errorf("good branch %+v", bs[0])
 	}
 }
 

@@ -244,7 +244,7 @@ func (e *Engine) refreshSome(ctx context.Context, cr ContactReader, old *Snapsho
 		return true, nil
 	}
 	slices.Sort(ids)
-	bs, err := cr.ContactsOf(ctx, ids)
+	bs, err := e.contactsOf(ctx, cr, ids)
 	if err != nil {
 		return false, err
 	}

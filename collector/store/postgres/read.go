@@ -42,6 +42,41 @@ func (s *Store) branches(ctx context.Context, columns string) ([]store.Branch, e
 	return bs, nil
 }
 
+// BranchesChangedSince returns the contacts of the branches whose last
+// contact is at or after since, ordered by id, their heartbeats left
+// encoded: a collector that keeps every branch in memory reads only what
+// other collectors changed instead of listing and decoding every branch.
+// Without an index on contact_at (which would make every contact update
+// a non-HOT update) it scans the branches' heap rows, a few thousand pages
+// at bank scale; the descriptors stay in TOAST, unread.
+func (s *Store) BranchesChangedSince(ctx context.Context, since time.Time) ([]store.ContactRow, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat
+FROM branches WHERE contact_at >= $1 ORDER BY id`, since.UnixNano())
+	if err != nil {
+		return nil, fmt.Errorf("postgres store: branches changed since %s: %w", since, err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.ContactRow, error) {
+		var (
+			r    store.ContactRow
+			at   int64
+			skew int64
+			hb   *string
+		)
+		if err := row.Scan(&r.ID, &at, &r.Contact.AgentVersion, &r.Contact.ConfigHash, &skew, &hb); err != nil {
+			return r, err
+		}
+		r.Contact.At, r.Contact.ClockSkew = time.Unix(0, at).UTC(), time.Duration(skew)
+		if hb != nil {
+			r.Heartbeat = []byte(*hb)
+		}
+		return r, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres store: branches changed since %s: %w", since, err)
+	}
+	return out, nil
+}
+
 // Branch returns one branch, or an error wrapping store.ErrNotFound.
 func (s *Store) Branch(ctx context.Context, id string) (store.Branch, error) {
 	b, err := scanBranch(s.pool.QueryRow(ctx, "SELECT "+branchColumns+" FROM branches WHERE id = $1", id))

@@ -49,6 +49,39 @@ func (s *Store) branches(ctx context.Context, columns string) ([]store.Branch, e
 	return bs, nil
 }
 
+// BranchesChangedSince returns the contacts of the branches whose last
+// contact is at or after since, ordered by id, their heartbeats left
+// encoded: a collector that keeps every branch in memory reads only what
+// other writers changed instead of listing and decoding every branch. The
+// covering index branches_contact serves it without reading the table's
+// descriptor pages.
+func (s *Store) BranchesChangedSince(ctx context.Context, since time.Time) ([]store.ContactRow, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT id, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat
+FROM branches INDEXED BY branches_contact WHERE contact_at >= ? ORDER BY id`, since.UnixNano())
+	if err != nil {
+		return nil, fmt.Errorf("sqlite store: branches changed since %s: %w", since, err)
+	}
+	defer rows.Close()
+	out := []store.ContactRow{}
+	for rows.Next() {
+		var (
+			r    store.ContactRow
+			at   int64
+			skew int64
+		)
+		// A NULL heartbeat scans as a nil slice.
+		if err := rows.Scan(&r.ID, &at, &r.Contact.AgentVersion, &r.Contact.ConfigHash, &skew, &r.Heartbeat); err != nil {
+			return nil, fmt.Errorf("sqlite store: branches changed since %s: %w", since, err)
+		}
+		r.Contact.At, r.Contact.ClockSkew = time.Unix(0, at).UTC(), time.Duration(skew)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite store: branches changed since %s: %w", since, err)
+	}
+	return out, nil
+}
+
 // Branch returns one branch, or an error wrapping store.ErrNotFound.
 func (s *Store) Branch(ctx context.Context, id string) (store.Branch, error) {
 	row := s.rdb.QueryRowContext(ctx, "SELECT "+branchColumns+" FROM branches WHERE id = ?", id)

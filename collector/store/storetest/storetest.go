@@ -34,6 +34,7 @@ func Run(t *testing.T, open Opener) {
 		{"many branches' results read at once equal each branch's read alone", testResultsOf},
 		{"many branches' results read at once come by branch, oldest first", testResultsOfOrder},
 		{"some branches' contacts read by id come without descriptors, in id order", testContactsOf},
+		{"the branches changed since a time are listed by id, heartbeats still encoded", testBranchesChangedSince},
 		{"retention deletes one branch's results before a cutoff and nothing else", testDeleteResults},
 		{"a branch reads back with its descriptor and contact", testPutBranch},
 		{"a contact without descriptor keeps the previous descriptor", testPutBranchKeepsDescriptor},

@@ -1,0 +1,206 @@
+package branchdir
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/branchready/branchready/collector/store"
+	"github.com/branchready/branchready/result"
+)
+
+// Source is the store the directory reads: every branch with its
+// descriptor (at start), and one branch.
+type Source interface {
+	Branches(ctx context.Context) ([]store.Branch, error)
+	Branch(ctx context.Context, id string) (store.Branch, error)
+}
+
+// ContactLister is a store that lists every branch without its descriptor:
+// a full listing then decodes only the descriptors whose hash changed.
+type ContactLister interface {
+	BranchContacts(ctx context.Context) ([]store.Branch, error)
+}
+
+// ChangeLister is a store that lists the contacts changed since a time:
+// with it, Sync reads only other writers' changes between full listings.
+type ChangeLister interface {
+	BranchesChangedSince(ctx context.Context, since time.Time) ([]store.ContactRow, error)
+}
+
+// Options configure a directory.
+type Options struct {
+	Source Source
+	Now    func() time.Time
+	// FullEvery is how often Sync lists every branch instead of the
+	// changes only (a safety net for a change an incremental read missed,
+	// and what removes branches). Zero lists every branch at every Sync:
+	// for a directory not told of ingest's writes (tests, tools).
+	FullEvery time.Duration
+	// Overlap is how far before the newest contact it has seen an
+	// incremental read starts: a contact committed more than this after
+	// its time, behind a newer one already read, waits for the next full
+	// listing. Default 10 s.
+	Overlap time.Duration
+}
+
+// entry is a branch as the directory holds it.
+type entry struct {
+	b store.Branch
+	// known: b.Descriptor is the one the store holds (nil: none). An
+	// unknown descriptor is read from the store before b is handed out.
+	known bool
+	gen   uint64 // the update that last changed it (see removeMissing)
+}
+
+// Dir is a branch directory. Its methods are safe for concurrent use.
+type Dir struct {
+	o Options
+
+	syncMu   sync.Mutex // one Sync at a time
+	loaded   bool       // a first full read succeeded
+	lastFull time.Time
+
+	mu sync.Mutex
+	// mark is the newest contact time read from the store.
+	mark time.Time
+	m    map[string]*entry
+	ids  []string // sorted ids of m; nil after an id was added or removed
+	gen  uint64
+}
+
+// New returns an empty directory; the first Sync (or All) fills it.
+func New(o Options) *Dir {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Overlap <= 0 {
+		o.Overlap = 10 * time.Second
+	}
+	return &Dir{o: o, m: map[string]*entry{}}
+}
+
+// Stored records what ingest has just committed for a branch: its
+// descriptor (nil when the batch carried none: the store keeps the one it
+// had) and its contact (Health nil keeps the stored heartbeat), as the
+// store's upsert does. d and c.Health are shared from now on.
+func (x *Dir) Stored(id string, d *result.Descriptor, c store.Contact) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	e := x.entry(id)
+	if c.At.Before(e.b.Contact.At) {
+		return // an older request committed last; the newer contact stays
+	}
+	if c.Health == nil {
+		c.Health = e.b.Contact.Health
+	}
+	e.b.Contact = c
+	switch {
+	case d != nil:
+		e.b.Descriptor, e.known = d, true
+	case e.b.Descriptor == nil:
+		// The store may hold one another collector wrote; a missing
+		// descriptor is trusted for the contact it was read with only.
+		e.known = false
+	}
+}
+
+// entry returns id's entry, adding an unknown one; x.mu is held.
+func (x *Dir) entry(id string) *entry {
+	x.gen++
+	e := x.m[id]
+	if e == nil {
+		e = &entry{b: store.Branch{ID: id}}
+		x.m[id] = e
+		x.ids = nil
+	}
+	e.gen = x.gen
+	return e
+}
+
+// All brings the directory up to date (Sync) and returns every branch,
+// ordered by id.
+func (x *Dir) All(ctx context.Context) ([]store.Branch, error) {
+	if err := x.Sync(ctx); err != nil {
+		return nil, err
+	}
+	if err := x.fill(ctx, nil); err != nil {
+		return nil, err
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.ids == nil {
+		x.ids = make([]string, 0, len(x.m))
+		for id := range x.m {
+			x.ids = append(x.ids, id)
+		}
+		slices.Sort(x.ids)
+	}
+	bs := make([]store.Branch, len(x.ids))
+	for i, id := range x.ids {
+		bs[i] = x.m[id].b
+	}
+	return bs, nil
+}
+
+// Of returns the branches of ids the directory holds, ordered by id,
+// without a Sync: the contacts are those ingest handed over or the last
+// Sync read. Ids it does not hold are read from the store, and left out
+// when the store has none either.
+func (x *Dir) Of(ctx context.Context, ids []string) ([]store.Branch, error) {
+	ids = slices.Sorted(slices.Values(ids))
+	ids = slices.Compact(ids)
+	if err := x.fill(ctx, ids); err != nil {
+		return nil, err
+	}
+	out := make([]store.Branch, 0, len(ids))
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, id := range ids {
+		if e := x.m[id]; e != nil && e.known {
+			out = append(out, e.b)
+		}
+	}
+	return out, nil
+}
+
+// Describe takes branches whose contacts were just read from the store,
+// without descriptors (bs is changed in place), into the directory and
+// sets each one's descriptor from it, reading from the store only those
+// whose config hash changed since the directory last held them. A branch
+// the store no longer has keeps its contact alone.
+func (x *Dir) Describe(ctx context.Context, bs []store.Branch) error {
+	ids := make([]string, len(bs))
+	x.mu.Lock()
+	for i, b := range bs {
+		x.apply(b, false)
+		ids[i] = b.ID
+	}
+	x.mu.Unlock()
+	if err := x.fill(ctx, ids); err != nil {
+		return err
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for i, b := range bs {
+		if e := x.m[b.ID]; e != nil && e.known {
+			bs[i].Descriptor = e.b.Descriptor
+		}
+	}
+	return nil
+}
+
+// Branch returns one branch as Of does, or an error wrapping
+// store.ErrNotFound.
+func (x *Dir) Branch(ctx context.Context, id string) (store.Branch, error) {
+	bs, err := x.Of(ctx, []string{id})
+	if err != nil {
+		return store.Branch{}, err
+	}
+	if len(bs) == 0 {
+		return store.Branch{}, fmt.Errorf("branch directory: %q: %w", id, store.ErrNotFound)
+	}
+	return bs[0], nil
+}
