@@ -75,6 +75,13 @@ type Options struct {
 	// MaxAge and MaxAhead bound a result's corrected event time around the
 	// receive time; FutureTolerance bounds it after its batch's sent_at.
 	MaxAge, MaxAhead, FutureTolerance time.Duration
+
+	// Judge, if set, is handed each committed batch's contact and results
+	// (event times corrected) before stored_at is taken, so that the
+	// readiness engine judges the branch from memory and any judgement
+	// made after stored_at includes the batch. fresh is false when the
+	// store already held some of the results (a retried batch).
+	Judge func(branch string, c store.Contact, rs []result.Result, fresh bool)
 }
 
 // Handler serves POST /api/v1/results.
@@ -203,6 +210,10 @@ func (h *Handler) serve(r *http.Request) (*result.IngestResponse, error) {
 	contact := store.Contact{At: now, AgentVersion: env.Agent.Version, ConfigHash: env.Agent.ConfigHash, Health: env.Agent.Health, ClockSkew: skew}
 	if err := h.store(r.Context(), branch, good, now, env.Descriptor, contact, resp); err != nil {
 		return nil, err
+	}
+	if h.o.Judge != nil {
+		h.o.Judge(branch, contact, good, resp.Accepted == len(good))
+		resp.StoredAt = h.o.Now()
 	}
 	if m != nil {
 		m.AgentClockSkew.WithLabelValues(branch).Set(contact.ClockSkew.Seconds())

@@ -198,6 +198,16 @@ func (e *Engine) refreshWith(ctx context.Context, dirty map[string]bool, all boo
 	if err != nil {
 		return err
 	}
+	// A contact handed in after the listing may come with a new
+	// descriptor: those branches are described again.
+	for _, i := range e.reconcile(bs) {
+		b := []store.Branch{{ID: bs[i].ID, Contact: bs[i].Contact}}
+		x, err := e.withDescriptors(ctx, b)
+		if err != nil {
+			return err
+		}
+		bs[i], xs[i] = b[0], x[0]
+	}
 	var todo []int
 	for i, b := range bs {
 		if all || dirty[b.ID] || old.changed(b, now) {
@@ -215,7 +225,7 @@ func (e *Engine) refreshWith(ctx context.Context, dirty map[string]bool, all boo
 	}
 	entries := make([]*entry, len(bs))
 	for i, b := range bs {
-		if en, ok := judged[i]; ok {
+		if en := judged[i]; en != nil {
 			entries[i] = en
 		} else {
 			entries[i], _ = old.entry(b.ID)
@@ -244,9 +254,16 @@ func (e *Engine) refreshSome(ctx context.Context, cr ContactReader, old *Snapsho
 		return true, nil
 	}
 	slices.Sort(ids)
-	bs, err := cr.ContactsOf(ctx, ids)
-	if err != nil {
-		return false, err
+	// The contacts ingest handed in here are known; only the others (an
+	// invalidation, the clock) are read.
+	bs, rest := e.knownContacts(ids)
+	if len(rest) > 0 {
+		read, err := cr.ContactsOf(ctx, rest)
+		if err != nil {
+			return false, err
+		}
+		e.reconcile(read)
+		bs = append(bs, read...)
 	}
 	for _, b := range bs {
 		if _, ok := old.pos[b.ID]; !ok {
@@ -269,7 +286,9 @@ func (e *Engine) refreshSome(ctx context.Context, cr ContactReader, old *Snapsho
 	}
 	entries := slices.Clone(old.entries)
 	for i, en := range judged {
-		entries[old.pos[bs[i].ID]] = en
+		if en != nil {
+			entries[old.pos[bs[i].ID]] = en
+		}
 	}
 	e.snap.Store(newSnapshot(entries, now))
 	return true, nil
