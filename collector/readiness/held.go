@@ -64,7 +64,7 @@ func (e *Engine) Handed(branch string, c store.Contact, rs []result.Result, fres
 	}
 	switch {
 	case h.loading:
-		h.pending = append(h.pending, compact(rs)...)
+		h.pending = append(h.pending, compact(rs, time.Time{}, time.Time{})...)
 		h.spoiled = h.spoiled || !fresh
 	case h.loaded && !fresh:
 		// Results new to this branch's memory were refused by the store as
@@ -76,7 +76,7 @@ func (e *Engine) Handed(branch string, c store.Contact, rs []result.Result, fres
 			}
 		}
 	case h.loaded:
-		h.rs = merge(h.rs, compact(inHeldRange(rs, h.lo, h.hi)))
+		h.rs = merge(h.rs, compact(rs, h.lo, h.hi))
 		if len(h.rs) > maxHeld {
 			h.unload()
 		}
@@ -93,22 +93,24 @@ func (e *Engine) Handed(branch string, c store.Contact, rs []result.Result, fres
 
 func (h *held) unload() { h.loaded, h.rs = false, nil }
 
-// compact copies what judging needs of results: the store's copy keeps the
-// rest, and the caller's slice may be reused.
-func compact(rs []result.Result) []result.Result {
-	out := make([]result.Result, len(rs))
-	for i, r := range rs {
-		out[i] = result.Result{ID: r.ID, Device: r.Device, Check: r.Check, Status: r.Status, StartedAt: r.StartedAt,
-			Reason: r.Reason, Sweep: r.Sweep}
-	}
-	return out
-}
-
-func inHeldRange(rs []result.Result, lo, hi time.Time) []result.Result {
-	var out []result.Result
+// compact copies what judging needs of the results with lo <= started_at
+// < hi (all when hi is zero): the store's copy keeps the rest, and the
+// caller's slice may be reused.
+func compact(rs []result.Result, lo, hi time.Time) []result.Result {
+	n := 0
 	for _, r := range rs {
-		if within(r.StartedAt, lo, hi) {
-			out = append(out, r)
+		if hi.IsZero() || within(r.StartedAt, lo, hi) {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]result.Result, 0, n)
+	for _, r := range rs {
+		if hi.IsZero() || within(r.StartedAt, lo, hi) {
+			out = append(out, result.Result{ID: r.ID, Device: r.Device, Check: r.Check, Status: r.Status, StartedAt: r.StartedAt,
+				Reason: r.Reason, Sweep: r.Sweep})
 		}
 	}
 	return out
@@ -212,7 +214,7 @@ func (e *Engine) install(b store.Branch, rs []result.Result, from, to, now time.
 	if h == nil || !h.loading {
 		return rs
 	}
-	kept := merge(compact(rs), inHeldRange(h.pending, from, to))
+	kept := merge(compact(rs, time.Time{}, time.Time{}), compact(h.pending, from, to))
 	ok := !h.spoiled && len(kept) <= maxHeld
 	h.loading, h.pending, h.spoiled = false, nil, false
 	if ok {

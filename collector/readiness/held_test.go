@@ -357,3 +357,56 @@ func TestRecheckCountsABatchAnotherCollectorStored(t *testing.T) {
 		t.Errorf("lon is %s after Recheck, want ready_degraded for the blank signage another collector stored", got)
 	}
 }
+
+// A snapshot made from the last one by judging some branches again lists
+// the branches exactly as one made from scratch.
+func TestAnUpdatedSnapshotEqualsOneBuiltAfresh(t *testing.T) {
+	ids := func(bs []*BranchStatus) []string {
+		out := make([]string, len(bs))
+		for i, b := range bs {
+			out[i] = b.ID
+		}
+		return out
+	}
+	verdicts := append(slices.Clone(Attention), "strange")
+	for seed := range uint64(20) {
+		rnd := rand.New(rand.NewPCG(seed, 1))
+		mk := func(id string) *entry {
+			en := &entry{until: at("09:00").Add(time.Duration(rnd.IntN(120)) * time.Minute)}
+			en.status.ID, en.status.Region = id, []string{"", "north", "south", "east"}[rnd.IntN(4)]
+			en.status.Judgement.Verdict = verdicts[rnd.IntN(len(verdicts))]
+			return en
+		}
+		var entries []*entry
+		for i := range 200 {
+			entries = append(entries, mk(fmt.Sprintf("b%03d", i)))
+		}
+		snap := newSnapshot(entries, at("08:00"))
+		for step := range 20 {
+			next := slices.Clone(snap.entries)
+			var changed []int
+			for range rnd.IntN(30) {
+				i := rnd.IntN(len(next))
+				en := mk(next[i].status.ID)
+				if rnd.IntN(10) > 0 { // most keep their region
+					en.status.Region = next[i].status.Region
+				}
+				next[i] = en
+				if !slices.Contains(changed, i) {
+					changed = append(changed, i)
+				}
+			}
+			got, want := snap.update(next, changed, at("08:00")), newSnapshot(next, at("08:00"))
+			if !slices.Equal(ids(got.order), ids(want.order)) || !maps.Equal(got.counts, want.counts) ||
+				!slices.Equal(got.names, want.names) || !got.next.Equal(want.next) || len(got.regions) != len(want.regions) {
+				t.Fatalf("seed %d step %d: the updated snapshot differs from one built afresh", seed, step)
+			}
+			for r, bs := range want.regions {
+				if !slices.Equal(ids(got.regions[r]), ids(bs)) {
+					t.Fatalf("seed %d step %d: region %s lists %v, want %v", seed, step, r, ids(got.regions[r]), ids(bs))
+				}
+			}
+			snap = got
+		}
+	}
+}

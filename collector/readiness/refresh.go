@@ -231,7 +231,7 @@ func (e *Engine) refreshWith(ctx context.Context, dirty map[string]bool, all boo
 			entries[i], _ = old.entry(b.ID)
 		}
 	}
-	e.snap.Store(newSnapshot(entries, now))
+	e.snap.Store(old.update(entries, todo, now))
 	if first := e.firstDone(); old == nil {
 		close(first)
 	}
@@ -285,11 +285,14 @@ func (e *Engine) refreshSome(ctx context.Context, cr ContactReader, old *Snapsho
 		return false, err
 	}
 	entries := slices.Clone(old.entries)
+	changed := make([]int, 0, len(bs))
 	for i, en := range judged {
 		if en != nil {
-			entries[old.pos[bs[i].ID]] = en
+			k := old.pos[bs[i].ID]
+			entries[k] = en
+			changed = append(changed, k)
 		}
 	}
-	e.snap.Store(newSnapshot(entries, now))
+	e.snap.Store(old.update(entries, changed, now))
 	return true, nil
 }
