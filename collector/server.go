@@ -132,6 +132,11 @@ func NewServer(o ServerOptions) *Server {
 	e := &readiness.Engine{Store: o.Store, Now: o.Now, Branches: dir}
 	s := &Server{Engine: e, Metrics: m, log: o.Log, store: o.Store, now: o.Now, opts: o}
 	s.leader = newLeadership(o, m.Registry)
+	if s.leader.feed != nil {
+		// Other collectors share the store: what the engine holds of a
+		// branch is read again now and then (see Engine.Recheck).
+		e.Recheck = 5 * time.Minute
+	}
 	mux := &routes{mux: http.NewServeMux()}
 	login := o.Users.Require
 	al, err := buildAlerts(o, mux, m.Registry, login, dir)
@@ -237,7 +242,8 @@ func (s *Server) Apply(st Settings) {
 	o := s.opts
 	var h http.Handler = ingest.New(ingest.Options{
 		Store: o.Store, Tokens: o.Tokens, Metrics: s.Metrics, Log: o.Log, Now: o.Now, Discard: o.Discard,
-		Changed: s.Engine.Invalidate, Contacted: s.Engine.Branches.Stored, Stored: s.stored, MaxBodyBytes: st.MaxBodyBytes, MaxResults: st.MaxResults, SkewThreshold: st.SkewThreshold,
+		Contacted: s.Engine.Branches.Stored, Judge: s.Engine.Handed, Stored: s.stored,
+		MaxBodyBytes: st.MaxBodyBytes, MaxResults: st.MaxResults, SkewThreshold: st.SkewThreshold,
 		MaxDecodeBytes: o.MaxDecodeBytes,
 	})
 	s.ingest.Store(&h)

@@ -78,9 +78,16 @@ type Options struct {
 
 	// Contacted, if set, is handed what was committed for the branch (its
 	// decoded descriptor, nil when the batch had none, and its contact)
-	// before Changed: the collector's branch directory takes it without
-	// reading the store. It must not change d or c.Health.
+	// before Judge and Changed: the collector's branch directory takes it
+	// without reading the store, and a judgement the batch starts finds
+	// its descriptor there. It must not change d or c.Health.
 	Contacted func(branch string, d *result.Descriptor, c store.Contact)
+	// Judge, if set, is handed each committed batch's contact and results
+	// (event times corrected) before stored_at is taken, so that the
+	// readiness engine judges the branch from memory and any judgement
+	// made after stored_at includes the batch. fresh is false when the
+	// store already held some of the results (a retried batch).
+	Judge func(branch string, c store.Contact, rs []result.Result, fresh bool)
 }
 
 // Handler serves POST /api/v1/results.
@@ -210,11 +217,15 @@ func (h *Handler) serve(r *http.Request) (*result.IngestResponse, error) {
 	if err := h.store(r.Context(), branch, good, now, env.Descriptor, contact, resp); err != nil {
 		return nil, err
 	}
-	if m != nil {
-		m.AgentClockSkew.WithLabelValues(branch).Set(contact.ClockSkew.Seconds())
-	}
 	if h.o.Contacted != nil {
 		h.o.Contacted(branch, env.Descriptor, contact)
+	}
+	if h.o.Judge != nil {
+		h.o.Judge(branch, contact, good, resp.Accepted == len(good))
+		resp.StoredAt = h.o.Now()
+	}
+	if m != nil {
+		m.AgentClockSkew.WithLabelValues(branch).Set(contact.ClockSkew.Seconds())
 	}
 	h.o.Changed(branch)
 	if h.o.Stored != nil && len(good) > 0 {

@@ -15,10 +15,13 @@ type job struct {
 	p plan
 }
 
-// judgeMany judges today the branches at indexes todo, reading the results
-// of branches with similar windows together.
-func (e *Engine) judgeMany(ctx context.Context, bs []store.Branch, xs []described, todo []int, now time.Time) (map[int]*entry, error) {
-	out := make(map[int]*entry, len(todo))
+// judgeMany judges today the branches at indexes todo of bs, and returns
+// their entries at the same indexes (nil for those not in todo). A branch
+// whose results the engine holds (see held) is judged from memory; the
+// others are read from the store, those with similar windows together, and
+// then held.
+func (e *Engine) judgeMany(ctx context.Context, bs []store.Branch, xs []described, todo []int, now time.Time) ([]*entry, error) {
+	out := make([]*entry, len(bs))
 	var jobs []job
 	for _, i := range todo {
 		p, err := e.plan(ctx, bs[i], xs[i], "", now)
@@ -31,6 +34,11 @@ func (e *Engine) judgeMany(ctx context.Context, bs []store.Branch, xs []describe
 			}
 			out[i] = e.entry(p.s, xs[i], err, now)
 		default:
+			at := e.now() // before the results are taken: every result handed in earlier is among them
+			if rs, ok := e.heldResults(bs[i], p.from, p.to, at); ok {
+				out[i] = e.judged(p, xs[i], rs, at)
+				continue
+			}
 			jobs = append(jobs, job{i: i, p: p})
 		}
 		if ctx.Err() != nil {
@@ -40,7 +48,9 @@ func (e *Engine) judgeMany(ctx context.Context, bs []store.Branch, xs []describe
 	e.progress.Add(int64(len(todo) - len(jobs)))
 	bulk, _ := e.Store.(BulkReader)
 	for _, g := range batches(jobs) {
+		e.startLoads(bs, g)
 		if err := e.judgeBatch(ctx, bulk, bs, xs, g, now, out); err != nil {
+			e.abortLoads(bs, g)
 			return nil, err
 		}
 		e.progress.Add(int64(len(g)))
@@ -48,9 +58,20 @@ func (e *Engine) judgeMany(ctx context.Context, bs []store.Branch, xs []describe
 	return out, nil
 }
 
+// judged is the entry of plan p judged from its results rs as of at.
+func (e *Engine) judged(p plan, x described, rs []result.Result, at time.Time) *entry {
+	p.s.JudgedAt = at
+	s, err := p.finish(rs, at)
+	en := e.entry(s, x, err, at)
+	if t, ok := future(rs, at); ok && t.Before(en.until) {
+		en.until = t // a result timed ahead of this collector's clock counts once it is due
+	}
+	return en
+}
+
 // judgeBatch reads the results of a batch of jobs (in one query when the
-// store can) and judges each branch from its own range of them.
-func (e *Engine) judgeBatch(ctx context.Context, bulk BulkReader, bs []store.Branch, xs []described, g []job, now time.Time, out map[int]*entry) error {
+// store can), holds them, and judges each branch from its own range of them.
+func (e *Engine) judgeBatch(ctx context.Context, bulk BulkReader, bs []store.Branch, xs []described, g []job, now time.Time, out []*entry) error {
 	at := e.now() // before the read: every result stored earlier is in it
 	var byBranch map[string][]result.Result
 	if bulk != nil {
@@ -65,7 +86,7 @@ func (e *Engine) judgeBatch(ctx context.Context, bulk BulkReader, bs []store.Bra
 			return err
 		}
 	}
-	for _, j := range g {
+	for k, j := range g {
 		b := bs[j.i]
 		var rs []result.Result
 		if bulk != nil {
@@ -77,18 +98,13 @@ func (e *Engine) judgeBatch(ctx context.Context, bulk BulkReader, bs []store.Bra
 				if ctx.Err() != nil {
 					return err
 				}
+				e.abortLoads(bs, g[k:k+1])
 				out[j.i] = e.failed(b, j.p.s, err, now)
 				continue
 			}
 		}
 		// Judged as of the read, so that every result it returned counts.
-		j.p.s.JudgedAt = at
-		s, err := j.p.finish(rs, at)
-		en := e.entry(s, xs[j.i], err, at)
-		if t, ok := future(rs, at); ok && t.Before(en.until) {
-			en.until = t // a result timed ahead of this collector's clock counts once it is due
-		}
-		out[j.i] = en
+		out[j.i] = e.judged(j.p, xs[j.i], e.install(b, rs, j.p.from, j.p.to, at), at)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -76,4 +77,97 @@ func BenchmarkJudgeAll12000(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkWave20000 times the engine judging a wave: each of 20,000
+// branches (5 devices of 4 checks) hands in a batch of 20 results, and one
+// refresh judges them all. "handed" is the path ingest takes (the results
+// handed in, nothing read from the store); "read" has every branch read
+// again from an in-memory store (the path of a cold start, or of another
+// collector's batch), without the decoding a real store adds. Run:
+//
+//	go test -run '^$' -bench Wave20000 -benchtime 10x ./collector/readiness
+func BenchmarkWave20000(b *testing.B) {
+	const branches, devices, checksPer = 20000, 5, 4
+	ctx := context.Background()
+	d, cal := fixture(b)
+	d.Calendar, d.Devices = cal.Spec(), nil
+	var base, wave []result.Result
+	for j := range devices {
+		dev := result.Device{ID: fmt.Sprintf("dev-%d", j), Kind: "atm", Criticality: result.Blocking}
+		for k := range checksPer {
+			c := fmt.Sprintf("check-%d", k)
+			dev.Checks = append(dev.Checks, result.CheckRef{Name: c, Kind: "tcp"})
+			base = append(base, result.Result{Device: dev.ID, Check: c, Status: result.StatusFail, StartedAt: at("08:05"), Reason: "down"})
+			wave = append(wave, result.Result{Device: dev.ID, Check: c, Status: result.StatusOK, StartedAt: at("08:20"), Reason: "ok"})
+		}
+		d.Devices = append(d.Devices, dev)
+	}
+	ids := make([]string, branches)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("b%05d", i)
+	}
+	l := newLedger(d, ids...)
+	batches := make([][]result.Result, branches)
+	for i, id := range ids {
+		rs := slices.Clone(base)
+		for k := range rs {
+			rs[k].ID = fmt.Sprintf("%s-base-%d", id, k)
+		}
+		l.write(id, rs, store.Contact{At: at("08:06")})
+		batches[i] = slices.Clone(wave)
+		for k := range batches[i] {
+			batches[i][k].ID = fmt.Sprintf("%s-wave-%d", id, k)
+		}
+	}
+	for _, path := range []string{"handed", "read"} {
+		b.Run(path, func(b *testing.B) {
+			now := at("08:30")
+			e := &Engine{Store: l, Now: func() time.Time { return now }, Poll: time.Hour}
+			e.running.Store(true)
+			if err := e.shared(ctx); err != nil {
+				b.Fatal(err)
+			}
+			c := store.Contact{At: at("08:21")}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				for i, id := range ids {
+					if path == "handed" {
+						e.Handed(id, c, batches[i], true)
+					} else {
+						e.Invalidate(id)
+					}
+				}
+				b.StopTimer()
+				if path == "read" {
+					for _, id := range ids {
+						e.held[id].unload() // the store has the wave: read it
+						l.write(id, batches[id2i(id)], c)
+					}
+				}
+				e.lastFull = time.Now()
+				b.StartTimer()
+				if err := e.shared(ctx); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				if v := verdictOf(b, e, ids[0]).Judgement.Verdict; v != Ready {
+					b.Fatalf("%s is %s after the wave, want ready", ids[0], v)
+				}
+				for _, id := range ids { // forget the wave, so that the next one brings it again
+					h := e.held[id]
+					h.rs = h.rs[:len(base):len(base)]
+				}
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/wave")
+		})
+	}
+}
+
+func id2i(id string) int {
+	var i int
+	_, _ = fmt.Sscanf(id, "b%05d", &i)
+	return i
 }

@@ -57,16 +57,8 @@ func (e *Engine) branches(ctx context.Context) ([]store.Branch, []described, err
 	return bs, xs, nil
 }
 
-// contactsOf returns some branches as of their last contact: from the
-// shared directory, which ingest keeps current, or else from the store.
-func (e *Engine) contactsOf(ctx context.Context, cr ContactReader, ids []string) ([]store.Branch, error) {
-	if e.Branches != nil {
-		return e.Branches.Of(ctx, ids)
-	}
-	return cr.ContactsOf(ctx, ids)
-}
-
-// branch returns one branch as of its last contact, like contactsOf.
+// branch returns one branch as of its last contact: from the directory
+// when there is one.
 func (e *Engine) branch(ctx context.Context, id string) (store.Branch, error) {
 	if e.Branches != nil {
 		return e.Branches.Branch(ctx, id)

@@ -73,6 +73,13 @@ type Engine struct {
 	// collectors stored; default 2 seconds. In between, it reads only the
 	// contacts of the branches ingest invalidated here.
 	Poll time.Duration
+	// Recheck, when set, has a branch's results read again from the store
+	// once the engine has held them this long (plus a share of it that
+	// spreads the branches out). Set it when several collectors share the
+	// store: a batch another collector stored is noticed by its contact at
+	// the next listing, unless a batch stored here replaced that contact
+	// first; Recheck bounds how long such a batch can go uncounted.
+	Recheck time.Duration
 	// lastFull is when a refresh last listed every branch (refresh only).
 	lastFull time.Time
 
@@ -103,6 +110,11 @@ type Engine struct {
 	// once for many judgements (see storedWindows).
 	windows   []store.MaintenanceRecord
 	windowsAt time.Time
+
+	// hmu guards held: ingest hands batches in from many requests at once,
+	// which must not wait for a refresh holding mu.
+	hmu  sync.Mutex
+	held map[string]*held // what judging a branch today needs, by branch
 }
 
 // flight is a refresh under way: callers that need one while it runs wait
@@ -128,9 +140,10 @@ func (e *Engine) skewThreshold() time.Duration {
 	return e.SkewThreshold
 }
 
-// Invalidate has a branch judged again: ingest calls it once its results
-// and contact are stored.
+// Invalidate has a branch judged again, its contact read from the store:
+// the board calls it when asked to. Ingest hands its batches in (Handed).
 func (e *Engine) Invalidate(branch string) {
+	e.forgetContact(branch)
 	e.mu.Lock()
 	if e.dirty == nil {
 		e.dirty = map[string]bool{}

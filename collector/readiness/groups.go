@@ -49,11 +49,15 @@ func (e *evaluator) groupStates() []GroupState {
 	return out
 }
 
-// satisfied returns the names of the groups that meet their minimum.
+// satisfied returns the names of the groups that meet their minimum (nil
+// when none does: most branches have no group, and this runs per result).
 func satisfied(gs []GroupState) map[string]bool {
-	out := map[string]bool{}
+	var out map[string]bool
 	for _, g := range gs {
 		if g.Satisfied {
+			if out == nil {
+				out = map[string]bool{}
+			}
 			out[g.Name] = true
 		}
 	}

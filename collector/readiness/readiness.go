@@ -3,7 +3,6 @@ package readiness
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"time"
 
 	"github.com/branchready/branchready/calendar"
@@ -134,13 +133,23 @@ func Judge(d *result.Descriptor, cal *calendar.Calendar, date string, results []
 // agent's clock (the one its schedule follows) that sweep was in the window.
 // Such a result keeps its corrected time, the moment it really happened.
 func inWindow(rs []result.Result, from, to time.Time) []result.Result {
-	var out []result.Result
+	n := 0
+	for _, r := range rs {
+		if within(r.StartedAt, from, to) || sweepWithin(r.Sweep, from, to) {
+			n++
+		}
+	}
+	byTime := func(a, b result.Result) int { return a.StartedAt.Compare(b.StartedAt) }
+	if n == len(rs) && slices.IsSortedFunc(rs, byTime) {
+		return rs // the store's order, all in the window: nothing to copy
+	}
+	out := make([]result.Result, 0, n)
 	for _, r := range rs {
 		if within(r.StartedAt, from, to) || sweepWithin(r.Sweep, from, to) {
 			out = append(out, r)
 		}
 	}
-	sort.SliceStable(out, func(a, b int) bool { return out[a].StartedAt.Before(out[b].StartedAt) })
+	slices.SortStableFunc(out, byTime)
 	return out
 }
 
@@ -158,21 +167,36 @@ type evaluator struct {
 	groups []result.Group
 	maint  []*calendar.CompiledWindow
 	// now is the moment being judged, for maintenance windows.
-	now    time.Time
-	items  []Item
+	now   time.Time
+	items []Item
+	// index finds an item by device and check; nil for a few items, which
+	// are found by scanning (cheaper than building a map per judgement).
 	index  map[key]int
 	counts int
 }
 
+// indexAfter is how many items make a map worth building.
+const indexAfter = 32
+
 func newEvaluator(d *result.Descriptor) *evaluator {
-	e := &evaluator{index: map[key]int{}, groups: d.Groups, maint: windows(d)}
+	e := &evaluator{groups: d.Groups, maint: windows(d)}
+	n := 0
+	for _, dev := range d.Devices {
+		n += len(dev.Checks)
+	}
+	e.items = make([]Item, 0, n)
+	if n > indexAfter {
+		e.index = make(map[key]int, n)
+	}
 	for _, dev := range d.Devices {
 		crit, group := dev.Criticality, ""
 		if g := d.GroupOf(dev.ID); g != nil {
 			crit, group = g.Criticality, g.Name
 		}
 		for _, c := range dev.Checks {
-			e.index[key{dev.ID, c.Name}] = len(e.items)
+			if e.index != nil {
+				e.index[key{dev.ID, c.Name}] = len(e.items)
+			}
 			e.items = append(e.items, Item{Device: dev.ID, Check: c.Name, Kind: c.Kind, Criticality: crit, Group: group,
 				Status: result.StatusUnknown, Missing: true})
 		}
@@ -180,9 +204,24 @@ func newEvaluator(d *result.Descriptor) *evaluator {
 	return e
 }
 
+// find is the index of the item of device's check, ok false when the
+// descriptor lists none; the last one listed, as with the map.
+func (e *evaluator) find(device, check string) (int, bool) {
+	if e.index != nil {
+		i, ok := e.index[key{device, check}]
+		return i, ok
+	}
+	for i := len(e.items) - 1; i >= 0; i-- {
+		if e.items[i].Check == check && e.items[i].Device == device {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
 // apply records r and returns the start of the current ready streak.
 func (e *evaluator) apply(r result.Result, since *time.Time) *time.Time {
-	i, ok := e.index[key{r.Device, r.Check}]
+	i, ok := e.find(r.Device, r.Check)
 	if !ok {
 		return since // a check the current descriptor no longer lists
 	}
@@ -212,7 +251,7 @@ func (e *evaluator) state(at time.Time, day calendar.Day) State {
 			s.Maintenance = append(s.Maintenance, it.Device)
 		}
 	}
-	if len(e.items) > 0 && len(skip) == len(e.devices()) {
+	if len(skip) > 0 && len(skip) == len(e.devices()) {
 		// The whole branch is in maintenance: nothing to judge.
 		s.Verdict = Maintenance
 		return s

@@ -9,7 +9,7 @@ import (
 	"github.com/branchready/branchready/result"
 )
 
-func fixture(t *testing.T) (*result.Descriptor, *calendar.Calendar) {
+func fixture(t testing.TB) (*result.Descriptor, *calendar.Calendar) {
 	t.Helper()
 	cal, probs := calendar.Compile(calendar.Spec{
 		Timezone: "Europe/London",

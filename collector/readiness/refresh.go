@@ -198,6 +198,19 @@ func (e *Engine) refreshWith(ctx context.Context, dirty map[string]bool, all boo
 	if err != nil {
 		return err
 	}
+	// A contact handed in after the listing may come with a new
+	// descriptor: those branches are described again.
+	for _, i := range e.reconcile(bs) {
+		b, err := e.handedSince(ctx, bs[i])
+		if err != nil {
+			return err
+		}
+		x, err := e.withDescriptors(ctx, b)
+		if err != nil {
+			return err
+		}
+		bs[i], xs[i] = b[0], x[0]
+	}
 	var todo []int
 	for i, b := range bs {
 		if all || dirty[b.ID] || old.changed(b, now) {
@@ -215,17 +228,55 @@ func (e *Engine) refreshWith(ctx context.Context, dirty map[string]bool, all boo
 	}
 	entries := make([]*entry, len(bs))
 	for i, b := range bs {
-		if en, ok := judged[i]; ok {
+		if en := judged[i]; en != nil {
 			entries[i] = en
 		} else {
 			entries[i], _ = old.entry(b.ID)
 		}
 	}
-	e.snap.Store(newSnapshot(entries, now))
+	e.snap.Store(old.update(entries, todo, now))
 	if first := e.firstDone(); old == nil {
 		close(first)
 	}
 	return nil
+}
+
+// contactsNow returns the branches of ids as of their newest contact. With
+// the shared branch directory (which ingest tells before it hands results
+// in here) they come from memory; without it, the contacts ingest handed in
+// here are known and only the others (an invalidation, the clock) are read.
+// Either way a contact that differs from the one the held results belong
+// to has those results read again (reconcile).
+func (e *Engine) contactsNow(ctx context.Context, cr ContactReader, ids []string) ([]store.Branch, error) {
+	if e.Branches != nil {
+		bs, err := e.Branches.Of(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		e.reconcile(bs)
+		return bs, nil
+	}
+	bs, rest := e.knownContacts(ids)
+	if len(rest) > 0 {
+		read, err := cr.ContactsOf(ctx, rest)
+		if err != nil {
+			return nil, err
+		}
+		e.reconcile(read)
+		bs = append(bs, read...)
+	}
+	return bs, nil
+}
+
+// handedSince is branch b, whose contact was handed in after the listing
+// b came from, as of that contact: from the directory (descriptor
+// included) when there is one, else its contact alone, for
+// withDescriptors to describe.
+func (e *Engine) handedSince(ctx context.Context, b store.Branch) ([]store.Branch, error) {
+	if e.Branches != nil {
+		return e.Branches.Of(ctx, []string{b.ID})
+	}
+	return []store.Branch{{ID: b.ID, Contact: b.Contact}}, nil
 }
 
 // refreshSome judges again the branches of dirty and those whose next
@@ -244,7 +295,7 @@ func (e *Engine) refreshSome(ctx context.Context, cr ContactReader, old *Snapsho
 		return true, nil
 	}
 	slices.Sort(ids)
-	bs, err := e.contactsOf(ctx, cr, ids)
+	bs, err := e.contactsNow(ctx, cr, ids)
 	if err != nil {
 		return false, err
 	}
@@ -268,9 +319,14 @@ func (e *Engine) refreshSome(ctx context.Context, cr ContactReader, old *Snapsho
 		return false, err
 	}
 	entries := slices.Clone(old.entries)
+	changed := make([]int, 0, len(bs))
 	for i, en := range judged {
-		entries[old.pos[bs[i].ID]] = en
+		if en != nil {
+			k := old.pos[bs[i].ID]
+			entries[k] = en
+			changed = append(changed, k)
+		}
 	}
-	e.snap.Store(newSnapshot(entries, now))
+	e.snap.Store(old.update(entries, changed, now))
 	return true, nil
 }

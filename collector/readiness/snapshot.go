@@ -1,6 +1,7 @@
 package readiness
 
 import (
+	"maps"
 	"slices"
 	"time"
 
@@ -14,12 +15,16 @@ var Attention = []Verdict{NotReady, Unknown, ReadyDegraded, Ready, Maintenance, 
 // Snapshot is today's judgement of every branch at one moment, immutable
 // once published: the board, the API and the metrics read it without
 // judging anything. It keeps the branches by id and in board order (by
-// Attention, then id), overall and per region.
+// Attention, then id), overall and per region. A snapshot made from the
+// last one by judging a few branches again shares what they leave alone
+// (see update), so that a refresh costs little more than its branches.
 type Snapshot struct {
 	// At is when the snapshot was made.
 	At      time.Time
 	entries []*entry       // by id
 	pos     map[string]int // index in entries by id
+	// members are the indexes in entries of each region's branches.
+	members map[string][]int
 	order   []*BranchStatus
 	regions map[string][]*BranchStatus // board order
 	names   []string                   // regions, sorted
@@ -36,33 +41,113 @@ type entry struct {
 }
 
 func newSnapshot(entries []*entry, at time.Time) *Snapshot {
-	s := &Snapshot{At: at, entries: entries, pos: make(map[string]int, len(entries)), regions: map[string][]*BranchStatus{},
-		counts: map[Verdict]int{}}
-	buckets := make([][]*BranchStatus, len(Attention)+1)
+	s := &Snapshot{At: at, entries: entries, pos: make(map[string]int, len(entries)), members: map[string][]int{},
+		regions: map[string][]*BranchStatus{}, counts: map[Verdict]int{}}
 	for i, en := range entries {
 		s.pos[en.status.ID] = i
-		v := en.status.Judgement.Verdict
-		s.counts[v]++
-		i := slices.Index(Attention, v)
-		if i < 0 { // an unheard-of verdict needs attention
-			i = 0
+		s.counts[en.status.Judgement.Verdict]++
+		if r := en.status.Region; r != "" {
+			s.members[r] = append(s.members[r], i)
 		}
-		buckets[i] = append(buckets[i], &en.status)
 		if s.next.IsZero() || en.until.Before(s.next) {
 			s.next = en.until
 		}
 	}
-	s.order = slices.Concat(buckets...)
-	for _, b := range s.order {
-		if b.Region != "" {
-			s.regions[b.Region] = append(s.regions[b.Region], b)
-		}
-	}
-	for r := range s.regions {
+	s.order = boardOrder(entries, nil)
+	for r, idx := range s.members {
+		s.regions[r] = boardOrder(entries, idx)
 		s.names = append(s.names, r)
 	}
 	slices.Sort(s.names)
 	return s
+}
+
+// boardOrder is the entries at indexes idx (nil: all) in board order:
+// by Attention, then by id as entries are.
+func boardOrder(entries []*entry, idx []int) []*BranchStatus {
+	n := len(entries)
+	if idx != nil {
+		n = len(idx)
+	}
+	rank := make([]uint8, n)
+	per := make([]int, len(Attention)+1)
+	for k := range n {
+		i := k
+		if idx != nil {
+			i = idx[k]
+		}
+		r := slices.Index(Attention, entries[i].status.Judgement.Verdict)
+		if r < 0 { // an unheard-of verdict needs attention
+			r = 0
+		}
+		rank[k] = uint8(r)
+		per[r]++
+	}
+	start := make([]int, len(per))
+	for r := 1; r < len(start); r++ {
+		start[r] = start[r-1] + per[r-1]
+	}
+	out := make([]*BranchStatus, n)
+	for k := range n {
+		i := k
+		if idx != nil {
+			i = idx[k]
+		}
+		out[start[rank[k]]] = &entries[i].status
+		start[rank[k]]++
+	}
+	return out
+}
+
+// update is the snapshot with the entries at indexes changed replaced by
+// those of entries (the same branches at the same indexes as s's). It
+// shares s's index by id and region members, and orders again only the
+// regions whose branches changed; a branch that moved region, or other
+// branches, make a new snapshot from scratch.
+func (s *Snapshot) update(entries []*entry, changed []int, at time.Time) *Snapshot {
+	if s == nil || len(entries) != len(s.entries) {
+		return newSnapshot(entries, at)
+	}
+	for i, en := range entries {
+		if en.status.ID != s.entries[i].status.ID {
+			return newSnapshot(entries, at)
+		}
+	}
+	n := &Snapshot{At: at, entries: entries, pos: s.pos, members: s.members, names: s.names, next: s.next,
+		counts: maps.Clone(s.counts), regions: maps.Clone(s.regions)}
+	touched := map[string]bool{}
+	recount := false
+	for _, i := range changed {
+		was, now := s.entries[i], entries[i]
+		if was.status.Region != now.status.Region {
+			return newSnapshot(entries, at)
+		}
+		n.counts[was.status.Judgement.Verdict]--
+		if n.counts[was.status.Judgement.Verdict] == 0 {
+			delete(n.counts, was.status.Judgement.Verdict)
+		}
+		n.counts[now.status.Judgement.Verdict]++
+		if now.status.Region != "" {
+			touched[now.status.Region] = true
+		}
+		recount = recount || was.until.Equal(s.next)
+		if now.until.Before(n.next) {
+			n.next = now.until
+		}
+	}
+	if recount { // the earliest change was one of those judged again
+		n.next = time.Time{}
+		for _, en := range entries {
+			if n.next.IsZero() || en.until.Before(n.next) {
+				n.next = en.until
+			}
+		}
+	}
+	n.order = boardOrder(entries, nil)
+	for r := range touched {
+		n.regions[r] = boardOrder(entries, n.members[r])
+	}
+	return n
 }
 
 // changed reports whether branch b, as listed now, must be judged again:

@@ -114,7 +114,7 @@ func step(t *testing.T, name string, f func()) {
 	f()
 }
 
-func verdictOf(t *testing.T, e *Engine, id string) BranchStatus {
+func verdictOf(t testing.TB, e *Engine, id string) BranchStatus {
 	t.Helper()
 	snap := e.Published()
 	if snap == nil {

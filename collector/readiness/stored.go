@@ -37,6 +37,9 @@ func loadMaintenance(ctx context.Context, st any, b store.Branch, vs []store.Des
 // windowsOf picks from all the windows that apply to branch b: by its id,
 // or the region of any of its versions.
 func windowsOf(all []store.MaintenanceRecord, b store.Branch, vs []store.DescriptorVersion) []store.MaintenanceRecord {
+	if len(all) == 0 {
+		return nil
+	}
 	regions := map[string]bool{}
 	for _, v := range vs {
 		if v.Descriptor != nil && v.Descriptor.Region != "" {

@@ -1,0 +1,283 @@
+package readiness
+
+import (
+	"cmp"
+	"hash/fnv"
+	"slices"
+	"time"
+
+	"github.com/branchready/branchready/collector/store"
+	"github.com/branchready/branchready/result"
+)
+
+// maxHeld bounds the results the engine keeps for one branch: a branch that
+// reports more in one day is judged from the store, as before, rather than
+// holding an unbounded day in memory.
+const maxHeld = 20000
+
+// held is what the engine keeps of a branch between judgements, so that
+// judging it again after ingest stored a batch reads nothing from the
+// store: every stored result of the branch with lo <= started_at < hi (the
+// range today's judgement reads), oldest first and ties by id as the store
+// returns them, and the newest contact this process knows.
+//
+// It is loaded from the store (at a cold start, a day change, a changed
+// skew or calendar, or when another collector wrote the branch) and then
+// kept current by Handed. A load reads the store after it begins (loading);
+// batches handed in meanwhile wait in pending and are merged in when the
+// read is installed, so that none is lost whichever side of the read it
+// was committed on.
+type held struct {
+	contact store.Contact
+	// known: contact came from ingest here, so the store need not be asked
+	// for it; Invalidate clears it.
+	known   bool
+	loaded  bool
+	at      time.Time // when it was loaded (see Engine.Recheck)
+	lo, hi  time.Time
+	rs      []result.Result
+	loading bool
+	pending []result.Result
+	// spoiled: a retried batch came in during the load, whose results the
+	// store may hold in another version: the load is not installed.
+	spoiled bool
+}
+
+// Handed records a batch ingest committed for branch: its contact and the
+// results as stored (event times corrected for skew). fresh is false when
+// the store already held some of them (a retried batch): those keep the
+// version stored first. The branch is then judged again from memory.
+// Ingest calls it after the commit and before it takes the batch's
+// stored_at, so that a judgement made after stored_at includes the batch.
+func (e *Engine) Handed(branch string, c store.Contact, rs []result.Result, fresh bool) {
+	e.hmu.Lock()
+	if e.held == nil {
+		e.held = map[string]*held{}
+	}
+	h := e.held[branch]
+	if h == nil {
+		h = &held{}
+		e.held[branch] = h
+	}
+	if !c.At.Before(h.contact.At) {
+		h.contact, h.known = c, true
+	}
+	switch {
+	case h.loading:
+		h.pending = append(h.pending, compact(rs, time.Time{}, time.Time{})...)
+		h.spoiled = h.spoiled || !fresh
+	case h.loaded && !fresh:
+		// Results new to this branch's memory were refused by the store as
+		// duplicates of a version read elsewhere: read them again.
+		for _, r := range rs {
+			if !slices.ContainsFunc(h.rs, func(x result.Result) bool { return x.ID == r.ID }) {
+				h.unload()
+				break
+			}
+		}
+	case h.loaded:
+		h.rs = merge(h.rs, compact(rs, h.lo, h.hi))
+		if len(h.rs) > maxHeld {
+			h.unload()
+		}
+	}
+	e.hmu.Unlock()
+	e.mu.Lock()
+	if e.dirty == nil {
+		e.dirty = map[string]bool{}
+	}
+	e.dirty[branch] = true
+	e.mu.Unlock()
+	e.poke()
+}
+
+func (h *held) unload() { h.loaded, h.rs = false, nil }
+
+// compact copies what judging needs of the results with lo <= started_at
+// < hi (all when hi is zero): the store's copy keeps the rest, and the
+// caller's slice may be reused.
+func compact(rs []result.Result, lo, hi time.Time) []result.Result {
+	n := 0
+	for _, r := range rs {
+		if hi.IsZero() || within(r.StartedAt, lo, hi) {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]result.Result, 0, n)
+	for _, r := range rs {
+		if hi.IsZero() || within(r.StartedAt, lo, hi) {
+			out = append(out, result.Result{ID: r.ID, Device: r.Device, Check: r.Check, Status: r.Status, StartedAt: r.StartedAt,
+				Reason: r.Reason, Sweep: r.Sweep})
+		}
+	}
+	return out
+}
+
+// byTimeID is the store's order: by event time, ties by id.
+func byTimeID(a, b result.Result) int {
+	if c := a.StartedAt.Compare(b.StartedAt); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.ID, b.ID)
+}
+
+// has reports whether rs (in store order) holds r: its id at its time.
+func has(rs []result.Result, r result.Result) bool {
+	_, found := slices.BinarySearchFunc(rs, r, byTimeID)
+	return found
+}
+
+// merge returns held (store order) with add's results it does not hold,
+// keeping held's version of an id it holds. Readers may be judging from
+// held meanwhile: it is never changed below its length, so results later
+// than all it holds are appended and any other makes a new slice.
+func merge(held, add []result.Result) []result.Result {
+	slices.SortFunc(add, byTimeID)
+	add = slices.CompactFunc(add, func(a, b result.Result) bool { return a.ID == b.ID && a.StartedAt.Equal(b.StartedAt) })
+	add = slices.DeleteFunc(add, func(r result.Result) bool { return has(held, r) })
+	if len(add) == 0 {
+		return held
+	}
+	if len(held) == 0 || byTimeID(held[len(held)-1], add[0]) < 0 {
+		return append(held, add...)
+	}
+	out := make([]result.Result, 0, len(held)+len(add))
+	i, j := 0, 0
+	for i < len(held) && j < len(add) {
+		if byTimeID(held[i], add[j]) <= 0 {
+			out = append(out, held[i])
+			i++
+		} else {
+			out = append(out, add[j])
+			j++
+		}
+	}
+	out = append(out, held[i:]...)
+	return append(out, add[j:]...)
+}
+
+// heldResults returns branch b's held results from <= started_at < to, when
+// the engine holds that whole range, no contact newer than b's, and (see
+// Recheck) has not held them too long.
+func (e *Engine) heldResults(b store.Branch, from, to, now time.Time) ([]result.Result, bool) {
+	e.hmu.Lock()
+	defer e.hmu.Unlock()
+	h := e.held[b.ID]
+	if h == nil || !h.loaded || from.Before(h.lo) || h.hi.Before(to) || b.Contact.At.After(h.contact.At) ||
+		(e.Recheck > 0 && !now.Before(h.at.Add(e.Recheck+spread(b.ID, e.Recheck)))) {
+		return nil, false
+	}
+	return inRange(h.rs, from, to), true
+}
+
+// spread is a branch's share of d, the same at every call, so that
+// branches loaded together are not all read again at once.
+func spread(id string, d time.Duration) time.Duration {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(id))
+	return time.Duration(h.Sum64() % uint64(d))
+}
+
+// startLoads marks the branches about to be read from the store: batches
+// handed in from now on wait for the read (see held).
+func (e *Engine) startLoads(bs []store.Branch, g []job) {
+	e.hmu.Lock()
+	defer e.hmu.Unlock()
+	if e.held == nil {
+		e.held = map[string]*held{}
+	}
+	for _, j := range g {
+		b := bs[j.i]
+		h := e.held[b.ID]
+		if h == nil {
+			h = &held{}
+			e.held[b.ID] = h
+		}
+		h.unload()
+		h.loading, h.pending, h.spoiled = true, nil, false
+		if b.Contact.At.After(h.contact.At) {
+			h.contact, h.known = b.Contact, false
+		}
+	}
+}
+
+// install keeps the results read from the store for branch b (from <=
+// started_at < to, store order) at now with the batches handed in during the
+// read, and returns them.
+func (e *Engine) install(b store.Branch, rs []result.Result, from, to, now time.Time) []result.Result {
+	e.hmu.Lock()
+	defer e.hmu.Unlock()
+	h := e.held[b.ID]
+	if h == nil || !h.loading {
+		return rs
+	}
+	kept := merge(compact(rs, time.Time{}, time.Time{}), compact(h.pending, from, to))
+	ok := !h.spoiled && len(kept) <= maxHeld
+	h.loading, h.pending, h.spoiled = false, nil, false
+	if ok {
+		h.loaded, h.at, h.lo, h.hi, h.rs = true, now, from, to, kept
+	}
+	return kept
+}
+
+// abortLoads forgets the loads of a failed read.
+func (e *Engine) abortLoads(bs []store.Branch, g []job) {
+	e.hmu.Lock()
+	defer e.hmu.Unlock()
+	for _, j := range g {
+		if h := e.held[bs[j.i].ID]; h != nil {
+			h.loading, h.pending, h.spoiled = false, nil, false
+		}
+	}
+}
+
+// reconcile puts into bs (as listed or read from the store) the newer
+// contacts ingest handed in here, and forgets what is held of a branch
+// whose stored contact this process has not seen: another collector wrote
+// it (or a batch here whose telling is still on its way), so its results
+// are read again. It returns the indexes of bs whose contact it replaced.
+func (e *Engine) reconcile(bs []store.Branch) []int {
+	e.hmu.Lock()
+	defer e.hmu.Unlock()
+	var newer []int
+	for i := range bs {
+		h := e.held[bs[i].ID]
+		switch {
+		case h == nil:
+		case h.contact.At.After(bs[i].Contact.At):
+			bs[i].Contact = h.contact
+			newer = append(newer, i)
+		case !h.contact.At.Equal(bs[i].Contact.At):
+			h.unload()
+			h.contact, h.known = bs[i].Contact, false
+		}
+	}
+	return newer
+}
+
+// knownContacts returns, of ids, the branches whose newest contact ingest
+// handed in here, and the ids left to read from the store.
+func (e *Engine) knownContacts(ids []string) (known []store.Branch, rest []string) {
+	e.hmu.Lock()
+	defer e.hmu.Unlock()
+	for _, id := range ids {
+		if h := e.held[id]; h != nil && h.known {
+			known = append(known, store.Branch{ID: id, Contact: h.contact})
+		} else {
+			rest = append(rest, id)
+		}
+	}
+	return known, rest
+}
+
+// forgetContact has branch id's contact read from the store again.
+func (e *Engine) forgetContact(id string) {
+	e.hmu.Lock()
+	defer e.hmu.Unlock()
+	if h := e.held[id]; h != nil {
+		h.known = false
+	}
+}
