@@ -69,12 +69,6 @@ var funcs = template.FuncMap{
 
 var pages = template.Must(template.New("").Funcs(funcs).Funcs(alertFuncs).Funcs(registryFuncs).ParseFS(files, "templates/*.html"))
 
-// row is a branch on the board with its countdown to the deadline.
-type row struct {
-	readiness.BranchStatus
-	Left string
-}
-
 // branchPage is a branch-day's page.
 type branchPage struct {
 	readiness.BranchStatus
@@ -96,6 +90,7 @@ type branchPage struct {
 func Register(mux auth.Mux, e *readiness.Engine, st api.Confirmations, now func() time.Time, log *slog.Logger,
 	wrap func(http.Handler) http.Handler) {
 	days := &dayCache{}
+	rc := &rowCache{}
 	mux.Handle("POST /branches/{id}/confirm", wrap(auth.Allow(auth.Confirm, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !sameOrigin(r) {
 			http.Error(w, "cross-site form posts are refused", http.StatusForbidden)
@@ -135,12 +130,14 @@ func Register(mux auth.Mux, e *readiness.Engine, st api.Confirmations, now func(
 		sel := snap.Select(covers(api.Person(r)), v.Region, v.Verdict)
 		shown, v := v.apply(sel)
 		t := now()
-		rows := make([]row, len(shown))
-		for i, b := range shown {
-			rows[i] = row{BranchStatus: e.Live(b), Left: countdown(b.Judgement, t)}
+		rows, err := rc.render(e, snap, shown, t)
+		if err != nil {
+			log.Error("render board rows", "err", err)
+			http.Error(w, "cannot render page", http.StatusInternalServerError)
+			return
 		}
-		render(w, log, "board.html", map[string]any{"Branches": rows, "Total": sel.Total, "Counts": counts(sel.Counts), "View": v, "Now": t.UTC(),
-			"Who": who(api.Person(r)), "JudgedAt": snap.At.UTC()})
+		render(w, log, "board.html", map[string]any{"Rows": rows, "Shown": len(shown), "Total": sel.Total, "Counts": counts(sel.Counts),
+			"View": v, "Now": t.UTC(), "Who": who(api.Person(r)), "JudgedAt": snap.At.UTC()})
 	}))))
 	mux.Handle("GET /branches/{id}", wrap(auth.Allow(auth.View, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !sees(w, r, st, r.PathValue("id")) {
