@@ -130,14 +130,17 @@ func Register(mux auth.Mux, e *readiness.Engine, st api.Confirmations, now func(
 		sel := snap.Select(covers(api.Person(r)), v.Region, v.Verdict)
 		shown, v := v.apply(sel)
 		t := now()
-		rows, err := rc.render(e, snap, shown, t)
-		if err != nil {
-			log.Error("render board rows", "err", err)
-			http.Error(w, "cannot render page", http.StatusInternalServerError)
-			return
-		}
-		render(w, log, "board.html", map[string]any{"Rows": rows, "Shown": len(shown), "Total": sel.Total, "Counts": counts(sel.Counts),
-			"View": v, "Now": t.UTC(), "Who": who(api.Person(r)), "JudgedAt": snap.At.UTC()})
+		data := map[string]any{"Shown": len(shown), "Total": sel.Total, "Counts": counts(sel.Counts),
+			"View": v, "Now": t.UTC(), "Who": who(api.Person(r)), "JudgedAt": snap.At.UTC()}
+		writePage(w, log, http.StatusOK, "board.html", len(shown)*rowBytes, func(page *bytes.Buffer) error {
+			if err := pages.ExecuteTemplate(page, "board.html", data); err != nil {
+				return err
+			}
+			if err := rc.write(page, e, snap, shown, t); err != nil {
+				return err
+			}
+			return pages.ExecuteTemplate(page, "board-end", data)
+		})
 	}))))
 	mux.Handle("GET /branches/{id}", wrap(auth.Allow(auth.View, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !sees(w, r, st, r.PathValue("id")) {
@@ -220,8 +223,18 @@ func render(w http.ResponseWriter, log *slog.Logger, name string, data any) {
 
 // renderStatus is render with another status code.
 func renderStatus(w http.ResponseWriter, log *slog.Logger, code int, name string, data any) {
+	writePage(w, log, code, name, 0, func(page *bytes.Buffer) error { return pages.ExecuteTemplate(page, name, data) })
+}
+
+// rowBytes is about what a board row takes, to size a page's buffer once.
+const rowBytes = 700
+
+// writePage renders a page into memory with fill (size: a guess of its
+// length beyond its head, 0 if none) and sends it.
+func writePage(w http.ResponseWriter, log *slog.Logger, code int, name string, size int, fill func(page *bytes.Buffer) error) {
 	var buf bytes.Buffer
-	if err := pages.ExecuteTemplate(&buf, name, data); err != nil {
+	buf.Grow(8192 + size)
+	if err := fill(&buf); err != nil {
 		log.Error("render page", "page", name, "err", err)
 		http.Error(w, "cannot render page", http.StatusInternalServerError)
 		return

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
-	"strings"
 	"sync"
 	"time"
 
@@ -64,18 +63,19 @@ type rowCache struct {
 	// local are the local-time pieces of minute, by time zone.
 	minute int64
 	local  map[string]template.HTML
-	left   map[string]template.HTML
+	left   map[left]template.HTML
 	seen   map[seenKey]template.HTML
 }
 
-// render returns the rows of shown (branches of snap) as they read at now.
-func (c *rowCache) render(e *readiness.Engine, snap *readiness.Snapshot, shown []*readiness.BranchStatus, now time.Time) (template.HTML, error) {
+// write appends the rows of shown (branches of snap) as they read at now
+// to page, which html/template has rendered up to the table's body.
+func (c *rowCache) write(page *bytes.Buffer, e *readiness.Engine, snap *readiness.Snapshot, shown []*readiness.BranchStatus, now time.Time) error {
 	parts := c.cached(snap, shown)
 	for i, b := range shown {
 		if parts[i] == nil {
 			p, err := newRowParts(b)
 			if err != nil {
-				return "", err
+				return err
 			}
 			parts[i] = p
 		}
@@ -83,27 +83,25 @@ func (c *rowCache) render(e *readiness.Engine, snap *readiness.Snapshot, shown [
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.keep(shown, parts)
-	var out strings.Builder
-	out.Grow(len(shown) * 1024)
 	for i, b := range shown {
 		local, err := c.localTime(b, now)
 		if err != nil {
-			return "", err
+			return err
 		}
 		left, err := c.countdown(b, now)
 		if err != nil {
-			return "", err
+			return err
 		}
 		seen, err := c.lastSeen(e, b, now)
 		if err != nil {
-			return "", err
+			return err
 		}
 		p := parts[i]
-		for _, s := range []template.HTML{p.head, local, p.plan, left, p.verdict, seen, p.health} {
-			out.WriteString(string(s))
+		for _, s := range [...]template.HTML{p.head, local, p.plan, left, p.verdict, seen, p.health} {
+			page.WriteString(string(s))
 		}
 	}
-	return template.HTML(out.String()), nil // joined html/template output, see above
+	return nil
 }
 
 // cached looks up the rows' pieces (nil where missing) and starts a new
@@ -162,14 +160,18 @@ func (c *rowCache) localTime(b *readiness.BranchStatus, now time.Time) (template
 	if m := now.Unix() / 60; m != c.minute || c.local == nil {
 		c.minute, c.local = m, map[string]template.HTML{}
 	}
-	key, text := "="+b.LocalTime, b.LocalTime // no zone: as judged
-	if loc, err := zones.Load(b.Timezone); err == nil && b.Timezone != "" {
-		key, text = b.Timezone, ""
-		if _, ok := c.local[key]; !ok {
-			text = now.In(loc).Format(localTimeFormat)
-		}
+	if p, ok := c.local[b.Timezone]; ok && b.Timezone != "" {
+		return p, nil
 	}
-	return piece(c.local, key, rowLocalTime, text)
+	loc, err := zones.Load(b.Timezone)
+	if err != nil || b.Timezone == "" { // no zone: as judged
+		return execute(rowLocalTime, b.LocalTime)
+	}
+	p, err := execute(rowLocalTime, now.In(loc).Format(localTimeFormat))
+	if err == nil {
+		c.local[b.Timezone] = p
+	}
+	return p, err
 }
 
 // localTimeFormat is how readiness words a branch's local time (Engine.Live).
@@ -178,10 +180,17 @@ const localTimeFormat = "2006-01-02 15:04 MST"
 // countdown is the piece after "ready by": how long is left (c.mu held).
 func (c *rowCache) countdown(b *readiness.BranchStatus, now time.Time) (template.HTML, error) {
 	if c.left == nil || len(c.left) > maxPieces {
-		c.left = map[string]template.HTML{}
+		c.left = map[left]template.HTML{}
 	}
-	left := countdown(b.Judgement, now)
-	return piece(c.left, left, rowLeft, left)
+	l := leftOf(b.Judgement, now)
+	if p, ok := c.left[l]; ok {
+		return p, nil
+	}
+	p, err := execute(rowLeft, l.String())
+	if err == nil {
+		c.left[l] = p
+	}
+	return p, err
 }
 
 // lastSeen is the piece saying when the agent last reported (c.mu held).
@@ -212,18 +221,6 @@ func sinceText(k seenKey) string {
 		return "never"
 	}
 	return k.ago.String() + " ago"
-}
-
-// piece returns m[key], rendering t over data into it when missing.
-func piece(m map[string]template.HTML, key string, t *template.Template, data any) (template.HTML, error) {
-	if p, ok := m[key]; ok {
-		return p, nil
-	}
-	p, err := execute(t, data)
-	if err == nil {
-		m[key] = p
-	}
-	return p, err
 }
 
 // newRowParts renders the pieces of b's row that depend only on its
