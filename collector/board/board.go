@@ -154,7 +154,7 @@ func Register(mux auth.Mux, e *readiness.Engine, st api.Confirmations, now func(
 			http.Error(w, err.Error(), http.StatusBadRequest)
 		default:
 			today, _, _ := strings.Cut(s.LocalTime, " ") // "2006-01-02 15:04 MST"
-			tl, last := branchPictures(r.Context(), e, st, s, days, now())
+			tl, last := branchPictures(r.Context(), st, s, days, now())
 			render(w, log, "branch.html", branchPage{BranchStatus: s, Left: countdown(s.Judgement, now()),
 				Days: around(s.Judgement.Date, today), User: api.User(r), CanConfirm: api.Person(r).Role.Can(auth.Confirm),
 				Timeline: tl, LastDays: last})
