@@ -143,11 +143,17 @@ func Register(mux auth.Mux, e *readiness.Engine, st api.Confirmations, now func(
 		})
 	}))))
 	mux.Handle("GET /branches/{id}", wrap(auth.Allow(auth.View, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !sees(w, r, st, r.PathValue("id")) {
+		err := api.Sees(r.Context(), st, api.Person(r), r.PathValue("id"))
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			http.Error(w, "cannot read the branch", http.StatusInternalServerError)
 			return
 		}
-		s, err := e.One(r.Context(), r.PathValue("id"), r.URL.Query().Get("date"))
+		var s readiness.BranchStatus
+		if err == nil {
+			s, err = e.One(r.Context(), r.PathValue("id"), r.URL.Query().Get("date"))
+		}
 		switch {
+		case errors.Is(err, store.ErrNotFound) && neverReported(w, r, st, log):
 		case errors.Is(err, store.ErrNotFound):
 			http.Error(w, "no such branch", http.StatusNotFound)
 		case err != nil:
