@@ -90,7 +90,6 @@ type branchPage struct {
 func Register(mux auth.Mux, e *readiness.Engine, st api.Confirmations, now func() time.Time, log *slog.Logger,
 	wrap func(http.Handler) http.Handler) {
 	days := &dayCache{}
-	rc := &rowCache{}
 	mux.Handle("POST /branches/{id}/confirm", wrap(auth.Allow(auth.Confirm, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !sameOrigin(r) {
 			http.Error(w, "cross-site form posts are refused", http.StatusForbidden)
@@ -107,41 +106,8 @@ func Register(mux auth.Mux, e *readiness.Engine, st api.Confirmations, now func(
 		e.Invalidate(r.PathValue("id"))
 		http.Redirect(w, r, "/branches/"+url.PathEscape(r.PathValue("id"))+"?confirmed=1", http.StatusSeeOther)
 	}))))
-	mux.Handle("GET /{$}", wrap(auth.Allow(auth.View, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v, err := parseView(r.URL.Query())
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		if e.Running() && e.Published() == nil {
-			// Just started: say how far judging has got rather than hold
-			// the request for the whole first judgement.
-			done, of := e.Judging()
-			w.Header().Set("Retry-After", "2")
-			renderStatus(w, log, http.StatusServiceUnavailable, "judging.html", map[string]any{"Done": done, "Of": of})
-			return
-		}
-		snap, err := e.Snapshot(r.Context())
-		if err != nil {
-			log.Error("board", "err", err)
-			http.Error(w, "cannot load branches", http.StatusInternalServerError)
-			return
-		}
-		sel := snap.Select(covers(api.Person(r)), v.Region, v.Verdict)
-		shown, v := v.apply(sel)
-		t := now()
-		data := map[string]any{"Shown": len(shown), "Total": sel.Total, "Counts": counts(sel.Counts),
-			"View": v, "Now": t.UTC(), "Who": who(api.Person(r)), "JudgedAt": snap.At.UTC()}
-		writePage(w, log, http.StatusOK, "board.html", len(shown)*rowBytes, func(page *bytes.Buffer) error {
-			if err := pages.ExecuteTemplate(page, "board.html", data); err != nil {
-				return err
-			}
-			if err := rc.write(page, e, snap, shown, t); err != nil {
-				return err
-			}
-			return pages.ExecuteTemplate(page, "board-end", data)
-		})
-	}))))
+	bp := &boardPage{e: e, now: now, log: log}
+	mux.Handle("GET /{$}", wrap(auth.Allow(auth.View, http.HandlerFunc(bp.serve))))
 	mux.Handle("GET /branches/{id}", wrap(auth.Allow(auth.View, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		err := api.Sees(r.Context(), st, api.Person(r), r.PathValue("id"))
 		if err != nil && !errors.Is(err, store.ErrNotFound) {

@@ -91,7 +91,9 @@ func newMemBank(n int) *memBank {
 // BenchmarkBoardPage is the CPU and memory one board page costs with
 // 20,000 branches once judged (the engine idle in the background): the
 // first page, a filtered page of 200 rows (region-03 not ready: the
-// failing ATMs) and the last page. Besides ns/op (wall time, which a loaded
+// failing ATMs) and the last page, each with the board's caches warm (the
+// snapshot unchanged since the last page), and the first page with them
+// cold (every row judged anew, the worst case of a wave). Besides ns/op (wall time, which a loaded
 // machine inflates) it reports cpu-ms/op: the process's CPU time (user and
 // system, GC included) per page.
 func BenchmarkBoardPage(b *testing.B) {
@@ -104,16 +106,24 @@ func BenchmarkBoardPage(b *testing.B) {
 	h := http.NewServeMux()
 	Register(h, e, m, now, slog.New(slog.DiscardHandler), loggedInAs(auth.Person{Name: "bench", Role: auth.Operations}))
 	firstPage(b, h)
-	for _, tc := range []struct{ name, path string }{
+	for _, tc := range []struct {
+		name, path string
+		uncached   bool
+	}{
 		{name: "first", path: "/"},
 		{name: "filtered", path: "/?region=region-03&verdict=not_ready"},
 		{name: "last", path: "/?page=100"},
+		{name: "first-uncached", path: "/", uncached: true},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			size := 0
 			cpu0 := cpuTime()
 			for b.Loop() {
+				if tc.uncached { // every row judged anew since the last page, as in a wave
+					h = http.NewServeMux()
+					Register(h, e, m, now, slog.New(slog.DiscardHandler), loggedInAs(auth.Person{Name: "bench", Role: auth.Operations}))
+				}
 				w := httptest.NewRecorder()
 				h.ServeHTTP(w, httptest.NewRequest("GET", tc.path, nil))
 				if w.Code != http.StatusOK {
