@@ -69,12 +69,6 @@ var funcs = template.FuncMap{
 
 var pages = template.Must(template.New("").Funcs(funcs).Funcs(alertFuncs).Funcs(registryFuncs).ParseFS(files, "templates/*.html"))
 
-// row is a branch on the board with its countdown to the deadline.
-type row struct {
-	readiness.BranchStatus
-	Left string
-}
-
 // branchPage is a branch-day's page.
 type branchPage struct {
 	readiness.BranchStatus
@@ -112,49 +106,27 @@ func Register(mux auth.Mux, e *readiness.Engine, st api.Confirmations, now func(
 		e.Invalidate(r.PathValue("id"))
 		http.Redirect(w, r, "/branches/"+url.PathEscape(r.PathValue("id"))+"?confirmed=1", http.StatusSeeOther)
 	}))))
-	mux.Handle("GET /{$}", wrap(auth.Allow(auth.View, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v, err := parseView(r.URL.Query())
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		if e.Running() && e.Published() == nil {
-			// Just started: say how far judging has got rather than hold
-			// the request for the whole first judgement.
-			done, of := e.Judging()
-			w.Header().Set("Retry-After", "2")
-			renderStatus(w, log, http.StatusServiceUnavailable, "judging.html", map[string]any{"Done": done, "Of": of})
-			return
-		}
-		snap, err := e.Snapshot(r.Context())
-		if err != nil {
-			log.Error("board", "err", err)
-			http.Error(w, "cannot load branches", http.StatusInternalServerError)
-			return
-		}
-		sel := snap.Select(covers(api.Person(r)), v.Region, v.Verdict)
-		shown, v := v.apply(sel)
-		t := now()
-		rows := make([]row, len(shown))
-		for i, b := range shown {
-			rows[i] = row{BranchStatus: e.Live(b), Left: countdown(b.Judgement, t)}
-		}
-		render(w, log, "board.html", map[string]any{"Branches": rows, "Total": sel.Total, "Counts": counts(sel.Counts), "View": v, "Now": t.UTC(),
-			"Who": who(api.Person(r)), "JudgedAt": snap.At.UTC()})
-	}))))
+	bp := &boardPage{e: e, now: now, log: log}
+	mux.Handle("GET /{$}", wrap(auth.Allow(auth.View, http.HandlerFunc(bp.serve))))
 	mux.Handle("GET /branches/{id}", wrap(auth.Allow(auth.View, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !sees(w, r, st, r.PathValue("id")) {
+		err := api.Sees(r.Context(), st, api.Person(r), r.PathValue("id"))
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			http.Error(w, "cannot read the branch", http.StatusInternalServerError)
 			return
 		}
-		s, err := e.One(r.Context(), r.PathValue("id"), r.URL.Query().Get("date"))
+		var s readiness.BranchStatus
+		if err == nil {
+			s, err = e.One(r.Context(), r.PathValue("id"), r.URL.Query().Get("date"))
+		}
 		switch {
+		case errors.Is(err, store.ErrNotFound) && neverReported(w, r, st, log):
 		case errors.Is(err, store.ErrNotFound):
 			http.Error(w, "no such branch", http.StatusNotFound)
 		case err != nil:
 			http.Error(w, err.Error(), http.StatusBadRequest)
 		default:
 			today, _, _ := strings.Cut(s.LocalTime, " ") // "2006-01-02 15:04 MST"
-			tl, last := branchPictures(r.Context(), e, st, s, days, now())
+			tl, last := branchPictures(r.Context(), st, s, days, now())
 			render(w, log, "branch.html", branchPage{BranchStatus: s, Left: countdown(s.Judgement, now()),
 				Days: around(s.Judgement.Date, today), User: api.User(r), CanConfirm: api.Person(r).Role.Can(auth.Confirm),
 				Timeline: tl, LastDays: last})
@@ -223,8 +195,18 @@ func render(w http.ResponseWriter, log *slog.Logger, name string, data any) {
 
 // renderStatus is render with another status code.
 func renderStatus(w http.ResponseWriter, log *slog.Logger, code int, name string, data any) {
+	writePage(w, log, code, name, 0, func(page *bytes.Buffer) error { return pages.ExecuteTemplate(page, name, data) })
+}
+
+// rowBytes is about what a board row takes, to size a page's buffer once.
+const rowBytes = 700
+
+// writePage renders a page into memory with fill (size: a guess of its
+// length beyond its head, 0 if none) and sends it.
+func writePage(w http.ResponseWriter, log *slog.Logger, code int, name string, size int, fill func(page *bytes.Buffer) error) {
 	var buf bytes.Buffer
-	if err := pages.ExecuteTemplate(&buf, name, data); err != nil {
+	buf.Grow(8192 + size)
+	if err := fill(&buf); err != nil {
 		log.Error("render page", "page", name, "err", err)
 		http.Error(w, "cannot render page", http.StatusInternalServerError)
 		return

@@ -9,7 +9,6 @@ import (
 
 	"github.com/branchready/branchready/calendar"
 	"github.com/branchready/branchready/collector/readiness"
-	"github.com/branchready/branchready/collector/store"
 	"github.com/branchready/branchready/result"
 )
 
@@ -155,46 +154,25 @@ type dayCell struct {
 	Final   bool
 }
 
-// lastDays judges the branch's days before date, each by its own rules (as
-// the engine does for a past date), newest last.
-func lastDays(ctx context.Context, e *readiness.Engine, id, date string, n int) []dayCell {
-	t, err := time.Parse(time.DateOnly, date)
-	if err != nil {
-		return nil
-	}
-	dates := make([]string, 0, n)
-	for i := n; i >= 1; i-- {
-		dates = append(dates, t.AddDate(0, 0, -i).Format(time.DateOnly))
-	}
-	vs, err := e.Verdicts(ctx, id, dates)
-	if err != nil {
-		return nil
-	}
-	out := make([]dayCell, len(vs))
-	for i, v := range vs {
-		out[i] = dayCell{Date: v.Date, Verdict: v.Verdict, Final: v.Final}
-	}
-	return out
-}
-
 // branchPictures gathers what the branch page draws, or nothing when the
-// store cannot say.
-func branchPictures(ctx context.Context, e *readiness.Engine, st any, s readiness.BranchStatus, dc *dayCache, now time.Time) (*timeline, []dayCell) {
-	days := dc.get(ctx, e, s.ID, s.Judgement.Date, now)
-	dir, ok := st.(interface {
-		Branch(ctx context.Context, id string) (store.Branch, error)
-		Confirmations(ctx context.Context, branch, date string) ([]result.Confirmation, error)
-	})
-	rr, ok2 := st.(resultReader)
-	if !ok || !ok2 {
-		return nil, days
+// store cannot say. The branch and its rules are read once for both.
+func branchPictures(ctx context.Context, st any, s readiness.BranchStatus, dc *dayCache, now time.Time) (*timeline, []dayCell) {
+	ps, ok := st.(pageStore)
+	if !ok {
+		return nil, nil
 	}
-	b, err := dir.Branch(ctx, s.ID)
-	if err != nil || b.Descriptor == nil {
-		return nil, days
-	}
-	rules, err := readiness.LoadRules(ctx, st, b)
+	b, err := ps.Branch(ctx, s.ID)
 	if err != nil {
+		return nil, nil
+	}
+	var rules *readiness.Rules
+	if b.Descriptor != nil {
+		if rules, err = readiness.LoadRules(ctx, st, b); err != nil {
+			return nil, nil
+		}
+	}
+	days := dc.get(s.ID, s.Judgement.Date, now, func() []dayCell { return lastDays(ctx, ps, b, rules, s.Judgement.Date, 30, now) })
+	if rules == nil {
 		return nil, days
 	}
 	d, cal, err := rules.For(s.Judgement.Date)
@@ -205,11 +183,11 @@ func branchPictures(ctx context.Context, e *readiness.Engine, st any, s readines
 	if err != nil || !day.Open {
 		return nil, days
 	}
-	rs, err := rr.Results(ctx, s.ID, day.SweepFrom.Add(-readiness.Grace), day.Deadline.Add(time.Second))
+	rs, err := ps.Results(ctx, s.ID, day.SweepFrom.Add(-readiness.Grace), day.Deadline.Add(time.Second))
 	if err != nil {
 		return nil, days
 	}
-	cs, _ := dir.Confirmations(ctx, s.ID, s.Judgement.Date)
+	cs, _ := ps.Confirmations(ctx, s.ID, s.Judgement.Date)
 	return makeTimeline(d, day, rs, cs, cal.Location()), days
 }
 
@@ -228,7 +206,7 @@ type dayEntry struct {
 
 const dayCacheTTL = 10 * time.Minute
 
-func (c *dayCache) get(ctx context.Context, e *readiness.Engine, id, date string, now time.Time) []dayCell {
+func (c *dayCache) get(id, date string, now time.Time, fill func() []dayCell) []dayCell {
 	key := id + "/" + date
 	c.mu.Lock()
 	if en, ok := c.entries[key]; ok && now.Sub(en.at) < dayCacheTTL {
@@ -236,7 +214,7 @@ func (c *dayCache) get(ctx context.Context, e *readiness.Engine, id, date string
 		return en.days
 	}
 	c.mu.Unlock()
-	days := lastDays(ctx, e, id, date, 30)
+	days := fill()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.entries == nil || len(c.entries) > 5000 {

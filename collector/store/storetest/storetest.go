@@ -49,6 +49,7 @@ func Run(t *testing.T, open Opener) {
 		{"incidents and their messages are saved together", testIncidentsAndOutboxInOneTransaction},
 		{"silences are kept until they end and can be deleted", testSilences},
 		{"SLA rollups read back by date range and a re-rolled day replaces its rows", testSLARollups},
+		{"one branch's day rollups read back by date, without other branches' or dates'", testBranchSLADays},
 		{"a branch keeps each descriptor version with the time it took effect", testDescriptorHistory},
 		{"importing registered branches twice changes nothing", testRegistryImportIsIdempotent},
 		{"a rotated token stays valid until the overlap ends", testRegistryRotationOverlaps},

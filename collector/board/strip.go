@@ -1,0 +1,167 @@
+package board
+
+import (
+	"context"
+	"time"
+
+	"github.com/branchready/branchready/calendar"
+	"github.com/branchready/branchready/collector/readiness"
+	"github.com/branchready/branchready/collector/store"
+	"github.com/branchready/branchready/result"
+)
+
+// The branch page's strip of the last 30 days once judged each day from
+// its raw results: 30 queries a page, which on PostgreSQL during a wave
+// made the page's p95 several hundred milliseconds. The SLA roll-up
+// already holds each final branch-day's verdict (the one the SLA report
+// counts), so the strip reads those in one query and judges from raw
+// results only the days without a roll-up: days the roller has not
+// reached yet (yesterday, shortly after midnight) and days before the
+// branch's first results, read a run of days at a time.
+
+// stripReader reads a branch's day roll-ups by date (both stores).
+type stripReader interface {
+	BranchSLADays(ctx context.Context, branch string, dates []string) ([]store.SLADay, error)
+}
+
+// pageStore is what the branch page reads besides the engine.
+type pageStore interface {
+	Branch(ctx context.Context, id string) (store.Branch, error)
+	Confirmations(ctx context.Context, branch, date string) ([]result.Confirmation, error)
+	resultReader
+}
+
+// lastDays returns the n days before date, oldest first: each day's
+// roll-up verdict, or its judgement by its own rules when it has none. A
+// day the rules cannot place is left out.
+func lastDays(ctx context.Context, st pageStore, b store.Branch, rules *readiness.Rules, date string, n int, now time.Time) []dayCell {
+	t, err := time.Parse(time.DateOnly, date)
+	if err != nil {
+		return nil
+	}
+	dates := make([]string, 0, n)
+	for i := n; i >= 1; i-- {
+		dates = append(dates, t.AddDate(0, 0, -i).Format(time.DateOnly))
+	}
+	if b.Descriptor == nil { // nothing to judge by, as Engine.Verdicts says
+		out := make([]dayCell, len(dates))
+		for i, d := range dates {
+			out[i] = dayCell{Date: d, Verdict: readiness.Unknown}
+		}
+		return out
+	}
+	rolled := map[string]readiness.Verdict{}
+	if sr, ok := st.(stripReader); ok {
+		if rows, err := sr.BranchSLADays(ctx, b.ID, dates); err == nil {
+			for _, r := range rows {
+				rolled[r.Date] = readiness.Verdict(r.Verdict)
+			}
+		}
+	}
+	cells := make([]*dayCell, len(dates))
+	var run []stripDay // open days without a roll-up since the last rolled one
+	for i, d := range dates {
+		if v, ok := rolled[d]; ok {
+			cells[i] = &dayCell{Date: d, Verdict: v, Final: true}
+			judgeRun(ctx, st, b, run, cells, now)
+			run = run[:0]
+			continue
+		}
+		x, ok := placeDay(b, rules, d, now)
+		switch {
+		case !ok:
+		case !x.day.Open:
+			cells[i] = judgeDay(x, nil, now)
+		default:
+			x.i = i
+			run = append(run, x)
+		}
+	}
+	judgeRun(ctx, st, b, run, cells, now)
+	out := make([]dayCell, 0, len(cells))
+	for _, c := range cells {
+		if c != nil {
+			out = append(out, *c)
+		}
+	}
+	return out
+}
+
+// stripDay is a day to judge from raw results: its rules, and the
+// results it needs, in [from, to).
+type stripDay struct {
+	i        int
+	d        *result.Descriptor
+	cal      *calendar.Calendar
+	day      calendar.Day
+	from, to time.Time
+}
+
+// placeDay finds date's rules and the results that judge it, as
+// Engine.Verdicts does.
+func placeDay(b store.Branch, rules *readiness.Rules, date string, now time.Time) (stripDay, bool) {
+	d, cal, err := rules.For(date)
+	if err != nil {
+		return stripDay{}, false
+	}
+	day, err := cal.DayByDate(date)
+	if err != nil {
+		return stripDay{}, false
+	}
+	x := stripDay{d: d, cal: cal, day: day, to: day.Closing}
+	if now.After(day.Deadline) {
+		x.to = day.Deadline.Add(time.Nanosecond) // Judge applies results at the deadline itself
+	}
+	x.from = day.SweepFrom.Add(-readiness.Grace - correctionLookback(b.Contact.ClockSkew))
+	return x, true
+}
+
+// correctionLookback is readiness's: results whose time ingest moved
+// back for a fast agent clock are read from this far before the window.
+func correctionLookback(skew time.Duration) time.Duration { return max(time.Hour, skew, -skew) }
+
+// judgeRun judges a run of days from one read of their results.
+func judgeRun(ctx context.Context, st pageStore, b store.Branch, run []stripDay, cells []*dayCell, now time.Time) {
+	if len(run) == 0 {
+		return
+	}
+	from, to := run[0].from, run[0].to
+	for _, x := range run[1:] {
+		from, to = minTime(from, x.from), maxTime(to, x.to)
+	}
+	rs, err := st.Results(ctx, b.ID, from, to)
+	if err != nil { // those days are left out, as Engine.Verdicts leaves them
+		return
+	}
+	for _, x := range run {
+		var in []result.Result
+		for _, r := range rs {
+			if !r.StartedAt.Before(x.from) && r.StartedAt.Before(x.to) {
+				in = append(in, r)
+			}
+		}
+		cells[x.i] = judgeDay(x, in, now)
+	}
+}
+
+func judgeDay(x stripDay, rs []result.Result, now time.Time) *dayCell {
+	j, err := readiness.Judge(x.d, x.cal, x.day.Date, rs, now)
+	if err != nil {
+		return nil
+	}
+	return &dayCell{Date: x.day.Date, Verdict: j.Verdict, Final: j.Final}
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
