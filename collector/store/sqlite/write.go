@@ -140,18 +140,6 @@ func encodeResults(rs []result.Result, receivedAt time.Time) ([][]any, error) {
 	return chunks, nil
 }
 
-// observations encodes m as JSON text, or NULL when there are none.
-func observations(m map[string]float64) (any, error) {
-	if len(m) == 0 {
-		return nil, nil
-	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		return nil, fmt.Errorf("encode observations: %w", err)
-	}
-	return string(b), nil
-}
-
 // nanos stores t as unix nanoseconds, and the zero time as NULL.
 func nanos(t time.Time) any {
 	if t.IsZero() {
