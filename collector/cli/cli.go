@@ -113,6 +113,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	tuneServeGC()
 	return collector.Run(ctx, collector.Options{ConfigPath: *cfg, Listen: *listen, Log: log})
 }
 

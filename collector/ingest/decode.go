@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -36,7 +35,8 @@ type envelope struct {
 // decode reads the (possibly gzipped) body within the size limits and the
 // collector-wide decode budget, and decodes it strictly. release must be
 // called once the request no longer needs the body.
-func (h *Handler) decode(r *http.Request) (env *envelope, release func(), err error) {
+// A descriptor the store already holds for branch is left undecoded.
+func (h *Handler) decode(r *http.Request, branch string) (env *envelope, release func(), err error) {
 	release = func() {}
 	if ct := r.Header.Get("Content-Type"); !isJSON(ct) {
 		return nil, release, fail(http.StatusUnsupportedMediaType, "Content-Type %q: must be application/json", ct)
@@ -45,8 +45,22 @@ func (h *Handler) decode(r *http.Request) (env *envelope, release func(), err er
 		return nil, release, fail(http.StatusRequestEntityTooLarge, "body of %d bytes: at most %d bytes per request; send smaller batches", r.ContentLength, h.o.MaxBodyBytes)
 	}
 	br := &budgetReader{r: io.LimitReader(r.Body, h.o.MaxBodyBytes+1), b: h.budget}
-	release = br.release
-	raw, err := io.ReadAll(br)
+	rawBuf := getBuffer()
+	var jsonBuf *bytes.Buffer
+	// Nothing decoded refers to the body's bytes (every string is copied
+	// out of them), so once the items are decoded its buffers are reused.
+	release = func() {
+		br.release()
+		if rawBuf != nil {
+			putBuffer(rawBuf)
+			rawBuf = nil
+		}
+		if jsonBuf != nil {
+			putBuffer(jsonBuf)
+			jsonBuf = nil
+		}
+	}
+	raw, err := readAll(rawBuf, br)
 	if err != nil {
 		return nil, release, readError(err, "reading body")
 	}
@@ -57,22 +71,24 @@ func (h *Handler) decode(r *http.Request) (env *envelope, release func(), err er
 	switch enc := r.Header.Get("Content-Encoding"); enc {
 	case "", "identity":
 	case "gzip":
-		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		zr, err := gunzipper(bytes.NewReader(raw))
 		if err != nil {
 			return nil, release, fail(http.StatusBadRequest, "Content-Encoding gzip but the body is not gzip: %v", err)
 		}
 		br.r = io.LimitReader(zr, h.o.MaxJSONBytes+1)
-		body, err = io.ReadAll(br)
+		jsonBuf = getBuffer()
+		body, err = readAll(jsonBuf, br)
 		if err != nil {
 			return nil, release, readError(err, "gzip body is corrupt")
 		}
+		gzipReaders.Put(zr)
 		if int64(len(body)) > h.o.MaxJSONBytes {
 			return nil, release, fail(http.StatusRequestEntityTooLarge, "body expands to over %d bytes; send smaller batches", h.o.MaxJSONBytes)
 		}
 	default:
 		return nil, release, fail(http.StatusUnsupportedMediaType, "Content-Encoding %q: only gzip is accepted", enc)
 	}
-	env, n, err := parse(body, h.o.MaxResults)
+	env, n, err := parse(body, h.o.MaxResults, h.knownDescriptor(branch))
 	if err != nil {
 		return nil, release, fail(http.StatusBadRequest, "body is not a result batch: %s", describe(body, err))
 	}

@@ -75,7 +75,7 @@ func FuzzParseAgreesWithTheOldDecoder(f *testing.F) {
 	f.Add([]byte(`{"branch":"lon","results":[{"id":"a"} , {"id":"b"}]} x`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		const most = 3
-		env, n, err := parse(body, most)
+		env, n, err := parse(body, most, nil)
 		var old wholeBatch
 		oerr := strict(body, &old)
 		if (err != nil) != (oerr != nil) {

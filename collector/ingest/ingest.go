@@ -172,7 +172,7 @@ func (h *Handler) serve(r *http.Request) (*result.IngestResponse, error) {
 	if err != nil {
 		return nil, fail(http.StatusUnauthorized, "%v", err)
 	}
-	env, release, err := h.decode(r)
+	env, release, err := h.decode(r, branch)
 	defer release()
 	if err != nil {
 		return nil, err

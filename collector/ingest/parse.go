@@ -30,8 +30,9 @@ var errMalformed = errors.New("malformed batch")
 // unknown names refused, a repeated name decoded again); an item that does
 // not decode is kept with its error, worded as before; any other fault
 // fails the whole body, and describe words it as it always was. Items past
-// maxResults are only counted.
-func parse(body []byte, maxResults int) (env *envelope, count int, err error) {
+// maxResults are only counted. A descriptor for which known (if not nil)
+// returns true is left nil: the store holds it already.
+func parse(body []byte, maxResults int, known func(raw []byte) bool) (env *envelope, count int, err error) {
 	if !json.Valid(body) {
 		return nil, 0, errMalformed
 	}
@@ -59,6 +60,10 @@ func parse(body []byte, maxResults int) (env *envelope, count int, err error) {
 		case strings.EqualFold(key, "agent"):
 			err = strict(v, &env.Agent)
 		case strings.EqualFold(key, "descriptor"):
+			if known != nil && known(v) {
+				env.Descriptor = nil
+				break
+			}
 			err = strict(v, &env.Descriptor)
 		case strings.EqualFold(key, "results"):
 			env.Results, count, err = parseItems(v, maxResults)

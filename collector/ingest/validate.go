@@ -52,8 +52,20 @@ func (h *Handler) window(now, sentAt time.Time) (window, error) {
 func (h *Handler) validate(branch string, items []item, w window) ([]result.Result, *result.IngestResponse, map[string]int) {
 	resp := &result.IngestResponse{}
 	good := make([]result.Result, 0, len(items))
-	seen := make(map[string]bool, len(items))
-	n := map[string]int{}
+	// n stays nil (read as zeros) unless an outcome of interest happens,
+	// and a batch of a sweep's size finds repeated ids among the results
+	// it kept rather than in a map: two allocations fewer per batch.
+	var n map[string]int
+	count := func(outcome string) {
+		if n == nil {
+			n = map[string]int{}
+		}
+		n[outcome]++
+	}
+	var seen map[string]bool
+	if len(items) > smallBatch {
+		seen = make(map[string]bool, len(items))
+	}
 	reject := func(i int, id, format string, args ...any) {
 		resp.Rejected = append(resp.Rejected, result.Rejection{Index: i, ID: id, Error: fmt.Sprintf(format, args...)})
 	}
@@ -72,21 +84,42 @@ func (h *Handler) validate(branch string, items []item, w window) ([]result.Resu
 			continue
 		}
 		if msg, outcome := w.check(&res); msg != "" {
-			n[outcome]++
+			count(outcome)
 			resp.Rejected = append(resp.Rejected, result.Rejection{Index: i, ID: res.ID, Error: msg, Code: result.RejectEventTime})
 			continue
 		}
-		if seen[res.ID] {
+		if repeated(good, seen, res.ID) {
 			resp.Duplicates++
 			continue
 		}
-		seen[res.ID] = true
+		if seen != nil {
+			seen[res.ID] = true
+		}
 		if w.correct {
-			n[outcomeTimeCorrected]++
+			count(outcomeTimeCorrected)
 		}
 		good = append(good, res)
 	}
 	return good, resp, n
+}
+
+// smallBatch is the most results a batch may have for repeated ids to be
+// found by scanning the ones kept: a few hundred comparisons of short
+// strings cost less than building a map.
+const smallBatch = 32
+
+// repeated reports whether id is among the results kept so far: in seen
+// when there is one, else in good.
+func repeated(good []result.Result, seen map[string]bool, id string) bool {
+	if seen != nil {
+		return seen[id]
+	}
+	for i := range good {
+		if good[i].ID == id {
+			return true
+		}
+	}
+	return false
 }
 
 // check corrects r's event time for skew and says why it is refused, if it

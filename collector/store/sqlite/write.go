@@ -90,6 +90,15 @@ func (s *Store) WriteBatch(ctx context.Context, branch string, rs []result.Resul
 	return n, len(rs) - n, nil
 }
 
+// HasDescriptor reports whether the descriptor stored for branch is the
+// JSON whose SHA-256 is sum, as far as this store's writer knows: it
+// remembers the descriptors it committed since the store was opened, so
+// after a restart each branch's first descriptor is written once more.
+// The ingest handler skips decoding a descriptor the store holds.
+func (s *Store) HasDescriptor(branch string, sum [32]byte) bool {
+	return s.w.hasDescriptor(branch, sum)
+}
+
 // setBranch encodes a branch upsert into r. The descriptor's digest lets
 // the writer skip rewriting a descriptor it committed already.
 func (r *request) setBranch(id string, d *result.Descriptor, c store.Contact) error {
@@ -129,18 +138,6 @@ func encodeResults(rs []result.Result, receivedAt time.Time) ([][]any, error) {
 		chunks = append(chunks, args)
 	}
 	return chunks, nil
-}
-
-// observations encodes m as JSON text, or NULL when there are none.
-func observations(m map[string]float64) (any, error) {
-	if len(m) == 0 {
-		return nil, nil
-	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		return nil, fmt.Errorf("encode observations: %w", err)
-	}
-	return string(b), nil
 }
 
 // nanos stores t as unix nanoseconds, and the zero time as NULL.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 )
 
 const (
@@ -59,10 +60,22 @@ type writer struct {
 	// agent's first batches, every batch of some), and rewriting 20,000
 	// descriptors and comparing them with their history was a third of the
 	// writer's time in a pre-opening wave. Only the writer's goroutine
-	// uses it; nothing else in the collector writes descriptors (another
-	// process changing them in the same file would go unseen: a SQLite
-	// store belongs to one collector).
-	descs map[string][32]byte
+	// changes it; the ingest handler reads it (HasDescriptor) under descMu
+	// to skip decoding a descriptor the store holds. Nothing else in the
+	// collector writes descriptors, and branch rows are never deleted
+	// (another process changing them in the same file would go unseen: a
+	// SQLite store belongs to one collector).
+	descMu sync.RWMutex
+	descs  map[string][32]byte
+}
+
+// hasDescriptor reports whether sum is the digest of the descriptor this
+// writer last committed for branch.
+func (w *writer) hasDescriptor(branch string, sum [32]byte) bool {
+	w.descMu.RLock()
+	defer w.descMu.RUnlock()
+	got, ok := w.descs[branch]
+	return ok && got == sum
 }
 
 func newWriter(db *sql.DB, log *slog.Logger) (*writer, error) {
@@ -227,11 +240,13 @@ func (w *writer) transact(reqs []*request) (counts []int, err error) {
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("commit: %w", err)
 	}
+	w.descMu.Lock()
 	for _, r := range reqs {
 		if r.branch != nil && r.branch[1] != nil {
 			w.descs[r.branch[0].(string)] = r.descSum
 		}
 	}
+	w.descMu.Unlock()
 	if w.cp != nil {
 		w.cp.poke()
 	}
@@ -299,7 +314,7 @@ func (w *writer) putBranch(ctx context.Context, tx *sql.Tx, r *request) error {
 	args := r.branch
 	id, desc := args[0].(string), args[1]
 	if desc != nil {
-		if sum, ok := w.descs[id]; ok && sum == r.descSum {
+		if w.hasDescriptor(id, r.descSum) {
 			args = append([]any{id, nil}, args[2:]...)
 			desc = nil
 		}

@@ -1,0 +1,56 @@
+package ingest
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"sync"
+)
+
+// maxPooledBuffer is the largest body buffer kept for reuse: a wave's
+// batches are a few KB gzipped and tens of KB expanded, and one rare
+// 30 MiB batch must not stay pinned in the pool afterwards.
+const maxPooledBuffer = 1 << 20
+
+// A gzip reader holds a 32 KiB window and its Huffman tables, about 40 KB
+// allocated anew for every request before they were pooled: a quarter of
+// the bytes the handler allocated per batch in a wave.
+var gzipReaders sync.Pool
+
+// gunzipper returns a pooled gzip reader reset onto r.
+func gunzipper(r io.Reader) (*gzip.Reader, error) {
+	if zr, ok := gzipReaders.Get().(*gzip.Reader); ok {
+		if err := zr.Reset(r); err != nil {
+			gzipReaders.Put(zr)
+			return nil, err
+		}
+		return zr, nil
+	}
+	return gzip.NewReader(r)
+}
+
+// bodyBuffers holds the buffers a request's raw and expanded body are read
+// into; io.ReadAll grew a fresh slice from 512 bytes for each.
+var bodyBuffers sync.Pool
+
+func getBuffer() *bytes.Buffer {
+	if b, ok := bodyBuffers.Get().(*bytes.Buffer); ok {
+		return b
+	}
+	return new(bytes.Buffer)
+}
+
+// putBuffer gives b back once nothing refers to its bytes any more.
+func putBuffer(b *bytes.Buffer) {
+	if b.Cap() > maxPooledBuffer {
+		return
+	}
+	b.Reset()
+	bodyBuffers.Put(b)
+}
+
+// readAll reads r to its end into buf, as io.ReadAll does.
+func readAll(buf *bytes.Buffer, r io.Reader) ([]byte, error) {
+	_, err := buf.ReadFrom(r)
+	return buf.Bytes(), err
+}
