@@ -11,8 +11,10 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -95,4 +97,73 @@ func (s *Server) NewDatabase(tb testing.TB) string {
 		tb.Fatalf("create database: %v", err)
 	}
 	return s.DSN(name)
+}
+
+// CPU returns the processor time (user and system) the server has used so
+// far: the postmaster's, that of the children it has reaped, and that of
+// its live children (backends, walwriter, checkpointer, ...). Linux only
+// (it reads /proc); differences between two calls are what a benchmark
+// reports as the server's share of the work.
+func (s *Server) CPU() (time.Duration, error) {
+	pid, err := os.ReadFile(filepath.Join(s.dir, "data", "postmaster.pid"))
+	if err != nil {
+		return 0, err
+	}
+	first, _, _ := strings.Cut(string(pid), "\n")
+	return ProcessTreeCPU(strings.TrimSpace(first))
+}
+
+// ProcessTreeCPU returns the processor time of process pid, of the
+// children it has waited for and of its live children, from /proc. With
+// the postmaster's pid it is a PostgreSQL server's whole use.
+func ProcessTreeCPU(pid string) (time.Duration, error) {
+	ticks, err := statTicks(pid, true)
+	if err != nil {
+		return 0, err
+	}
+	children, _ := filepath.Glob(filepath.Join("/proc", pid, "task", "*", "children"))
+	for _, c := range children {
+		b, err := os.ReadFile(c)
+		if err != nil {
+			continue
+		}
+		for _, child := range strings.Fields(string(b)) {
+			if t, err := statTicks(child, false); err == nil {
+				ticks += t // a child that ended meanwhile is counted by its parent's reaped total
+			}
+		}
+	}
+	return time.Duration(ticks) * time.Second / clockTicks, nil
+}
+
+// clockTicks is USER_HZ, the unit of /proc/<pid>/stat times: 100 on every
+// Linux architecture Go supports.
+const clockTicks = 100
+
+// statTicks reads utime and stime (and, with reaped, cutime and cstime)
+// from /proc/<pid>/stat.
+func statTicks(pid string, reaped bool) (int64, error) {
+	b, err := os.ReadFile(filepath.Join("/proc", pid, "stat"))
+	if err != nil {
+		return 0, err
+	}
+	// The command name (field 2) is in parentheses and may hold spaces.
+	_, rest, ok := strings.Cut(string(b), ") ")
+	if !ok {
+		return 0, fmt.Errorf("/proc/%s/stat: unexpected format", pid)
+	}
+	f := strings.Fields(rest) // f[0] is field 3 (state)
+	n := 2
+	if reaped {
+		n = 4
+	}
+	var total int64
+	for _, s := range f[11 : 11+n] { // fields 14-17: utime stime cutime cstime
+		v, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("/proc/%s/stat: %w", pid, err)
+		}
+		total += v
+	}
+	return total, nil
 }
