@@ -27,27 +27,32 @@ import (
 // day off, corrected while the result waited in the spool) is stored again.
 const DedupWindow = 24 * time.Hour
 
+// lockBranches takes a transaction-level advisory lock per branch of the
+// batch ($1), in one order so that two batches never wait for each other
+// in a cycle: concurrent writers of one branch are serialised, so two
+// copies of a result in flight at once (an agent retrying through another
+// collector) cannot both pass insertResults' check (identical copies also
+// meet on the primary key). It is a statement of its own, before the
+// insert in the same transaction: a statement reads with the snapshot
+// taken when it starts, so a check in the statement that waited for the
+// lock would not see the rows the lock's previous holder committed. The
+// keys live in their own space (the two-key form) apart from the leader's
+// and the migration's.
+const lockBranches = `SELECT count(pg_advisory_xact_lock(1651663458, h)) FROM (
+	SELECT DISTINCT hashtext(b) AS h FROM unnest($1::text[]) AS b ORDER BY 1) AS k`
+
 // insertResults inserts the rows of the arrays whose id is not stored
-// within DedupWindow of their started_at, in one statement (one round
-// trip, no BEGIN and COMMIT).
+// within DedupWindow of their started_at, in one statement.
 //
-// It first takes a transaction-level advisory lock per branch of the batch
-// ($17), in one order so that two batches never wait for each other in a
-// cycle: concurrent writers of one branch are serialised, so two copies of
-// a result in flight at once (an agent retrying through another collector)
-// cannot both pass the check (identical copies also meet on the primary
-// key). The locks are a CTE read by a one-time filter, which PostgreSQL
-// evaluates before it reads the first row; the keys live in their own
-// space (the two-key form) apart from the leader's and the migration's.
-//
-// The check is a primary-key lookup per row in the few partitions the
-// batch's times span ($15, $16: the batch's earliest and latest
-// started_at widened by the window, so the other partitions are pruned
-// before it runs); OFFSET 0 keeps it a lookup per row, as the planner
-// would otherwise turn it into an anti join that may read whole
-// partitions (on fresh ones without statistics it does).
-const insertResults = `WITH l AS MATERIALIZED (SELECT count(pg_advisory_xact_lock(1651663458, h)) AS n FROM (
-	SELECT DISTINCT hashtext(b) AS h FROM unnest($17::text[]) AS b ORDER BY 1) AS k)
+// The check reads the batch's ids once ("known": the primary key searched
+// for all of them at once in the few partitions the batch's times span,
+// $15 and $16 being the batch's earliest and latest started_at widened by
+// the window, so the other partitions are pruned before it runs), then
+// keeps the rows with no known copy within the window of their own time.
+// A retry finds its copies there; a new batch finds nothing, and pays one
+// index scan per partition instead of a lookup per row and partition.
+const insertResults = `WITH known AS MATERIALIZED (SELECT id, started_at FROM results
+	WHERE id = ANY($1::text[]) AND started_at BETWEEN $15::bigint AND $16::bigint)
 INSERT INTO results (id, branch, device, check_name, kind, status, started_at,
 	duration_ms, reason, observations, sweep, agent_version, received_at)
 SELECT id, branch, device, check_name, kind, status, started_at, duration_ms, reason, observations::jsonb,
@@ -56,13 +61,32 @@ FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text
 	$8::float8[], $9::text[], $10::text[], $11::text[], $12::text[])
 	WITH ORDINALITY AS u(id, branch, device, check_name, kind, status, started_at, duration_ms, reason,
 	observations, sweep, agent_version, n)
-WHERE (SELECT n FROM l) >= 0 AND NOT EXISTS (SELECT 1 FROM results r WHERE r.id = u.id
-	AND r.started_at BETWEEN $15::bigint AND $16::bigint
-	AND r.started_at BETWEEN u.started_at - $14::bigint AND u.started_at + $14::bigint OFFSET 0)
+WHERE NOT EXISTS (SELECT 1 FROM known k WHERE k.id = u.id
+	AND k.started_at BETWEEN u.started_at - $14::bigint AND u.started_at + $14::bigint)
 ORDER BY n
 ON CONFLICT (id, started_at) DO NOTHING`
 
-// WriteResults stores rs in one statement, committed before it returns.
+// queueResults queues, on b, the lock of rs's branches and the insert of
+// rs (first copies only, not empty); inserted receives how many rows the
+// insert stored.
+func queueResults(b *pgx.Batch, rs []result.Result, receivedAt time.Time, inserted *int) error {
+	cols, err := columnsOf(rs)
+	if err != nil {
+		return err
+	}
+	lo, hi := span(cols.started)
+	b.Queue(lockBranches, branchesOf(rs))
+	b.Queue(insertResults, cols.id, cols.branch, cols.device, cols.check, cols.kind, cols.status,
+		cols.started, cols.duration, cols.reason, cols.obs, cols.sweep, cols.agent, receivedAt.UnixNano(), int64(DedupWindow),
+		lo-int64(DedupWindow), hi+int64(DedupWindow)).Exec(func(tag pgconn.CommandTag) error {
+		*inserted = int(tag.RowsAffected())
+		return nil
+	})
+	return nil
+}
+
+// WriteResults stores rs in one transaction (one round trip), committed
+// before it returns.
 // Results whose id is already stored (within DedupWindow of their
 // started_at), or repeated within rs, are counted as duplicates and left
 // as they are (the first copy wins).
@@ -70,19 +94,14 @@ func (s *Store) WriteResults(ctx context.Context, rs []result.Result, receivedAt
 	if len(rs) == 0 {
 		return 0, 0, ctx.Err()
 	}
-	unique := firstCopies(rs)
-	cols, err := columnsOf(unique)
-	if err != nil {
+	var b pgx.Batch
+	var n int
+	if err := queueResults(&b, firstCopies(rs), receivedAt, &n); err != nil {
 		return 0, 0, fmt.Errorf("postgres store: %w", err)
 	}
-	lo, hi := span(cols.started)
-	tag, err := s.pool.Exec(ctx, insertResults, cols.id, cols.branch, cols.device, cols.check, cols.kind, cols.status,
-		cols.started, cols.duration, cols.reason, cols.obs, cols.sweep, cols.agent, receivedAt.UnixNano(), int64(DedupWindow),
-		lo-int64(DedupWindow), hi+int64(DedupWindow), branchesOf(unique))
-	if err != nil {
+	if err := s.pool.SendBatch(ctx, &b).Close(); err != nil {
 		return 0, 0, fmt.Errorf("postgres store: write %d results: %w", len(rs), err)
 	}
-	n := int(tag.RowsAffected())
 	return n, len(rs) - n, nil
 }
 
@@ -172,17 +191,9 @@ func (s *Store) WriteBatch(ctx context.Context, branch string, rs []result.Resul
 	var b pgx.Batch
 	unique := firstCopies(rs)
 	if len(unique) > 0 {
-		cols, err := columnsOf(unique)
-		if err != nil {
+		if err := queueResults(&b, unique, receivedAt, &inserted); err != nil {
 			return 0, 0, fmt.Errorf("postgres store: %w", err)
 		}
-		lo, hi := span(cols.started)
-		b.Queue(insertResults, cols.id, cols.branch, cols.device, cols.check, cols.kind, cols.status,
-			cols.started, cols.duration, cols.reason, cols.obs, cols.sweep, cols.agent, receivedAt.UnixNano(), int64(DedupWindow),
-			lo-int64(DedupWindow), hi+int64(DedupWindow), branchesOf(unique)).Exec(func(tag pgconn.CommandTag) error {
-			inserted = int(tag.RowsAffected())
-			return nil
-		})
 	}
 	b.Queue(upsertBranch, bw.upsert...)
 	if bw.version != nil {
