@@ -65,13 +65,13 @@ func BenchmarkWriteResults(b *testing.B) {
 
 // writeWith is WriteResults with another insert statement.
 func writeWith(s *Store, rs []result.Result, insert string) (int, error) {
-	cols, err := columnsOf(rs)
+	cols, err := columnsOf(rs, time.Now())
 	if err != nil {
 		return 0, err
 	}
 	lo, hi := span(cols.started)
 	tag, err := s.pool.Exec(context.Background(), insert, cols.id, cols.branch, cols.device, cols.check, cols.kind, cols.status,
-		cols.started, cols.duration, cols.reason, cols.obs, cols.sweep, cols.agent, time.Now().UnixNano(), int64(DedupWindow),
+		cols.started, cols.duration, cols.reason, cols.obs, cols.sweep, cols.agent, cols.received, int64(DedupWindow),
 		lo-int64(DedupWindow), hi+int64(DedupWindow))
 	return int(tag.RowsAffected()), err
 }
@@ -102,11 +102,11 @@ func writeFlat(s *Store, rs []result.Result) (int, error) {
 	ctx := context.Background()
 	flat := strings.NewReplacer("INSERT INTO results ", "INSERT INTO results_flat ").Replace(insertResults)
 	flat = flat[strings.Index(flat, "INSERT"):strings.Index(flat, "WHERE NOT EXISTS")] + "WHERE $14::bigint IS NOT NULL\nORDER BY n\nON CONFLICT (id) DO NOTHING"
-	cols, err := columnsOf(rs)
+	cols, err := columnsOf(rs, time.Now())
 	if err != nil {
 		return 0, err
 	}
 	tag, err := s.pool.Exec(ctx, flat, cols.id, cols.branch, cols.device, cols.check, cols.kind, cols.status,
-		cols.started, cols.duration, cols.reason, cols.obs, cols.sweep, cols.agent, time.Now().UnixNano(), int64(DedupWindow))
+		cols.started, cols.duration, cols.reason, cols.obs, cols.sweep, cols.agent, cols.received, int64(DedupWindow))
 	return int(tag.RowsAffected()), err
 }

@@ -56,11 +56,11 @@ const insertResults = `WITH known AS MATERIALIZED (SELECT id, started_at FROM re
 INSERT INTO results (id, branch, device, check_name, kind, status, started_at,
 	duration_ms, reason, observations, sweep, agent_version, received_at)
 SELECT id, branch, device, check_name, kind, status, started_at, duration_ms, reason, observations::jsonb,
-	sweep, agent_version, $13
+	sweep, agent_version, received_at
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[],
-	$8::float8[], $9::text[], $10::text[], $11::text[], $12::text[])
+	$8::float8[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bigint[])
 	WITH ORDINALITY AS u(id, branch, device, check_name, kind, status, started_at, duration_ms, reason,
-	observations, sweep, agent_version, n)
+	observations, sweep, agent_version, received_at, n)
 WHERE NOT EXISTS (SELECT 1 FROM known k WHERE k.id = u.id
 	AND k.started_at BETWEEN u.started_at - $14::bigint AND u.started_at + $14::bigint)
 ORDER BY n
@@ -70,14 +70,14 @@ ON CONFLICT (id, started_at) DO NOTHING`
 // rs (first copies only, not empty); inserted receives how many rows the
 // insert stored.
 func queueResults(b *pgx.Batch, rs []result.Result, receivedAt time.Time, inserted *int) error {
-	cols, err := columnsOf(rs)
+	cols, err := columnsOf(rs, receivedAt)
 	if err != nil {
 		return err
 	}
 	lo, hi := span(cols.started)
 	b.Queue(lockBranches, branchesOf(rs))
 	b.Queue(insertResults, cols.id, cols.branch, cols.device, cols.check, cols.kind, cols.status,
-		cols.started, cols.duration, cols.reason, cols.obs, cols.sweep, cols.agent, receivedAt.UnixNano(), int64(DedupWindow),
+		cols.started, cols.duration, cols.reason, cols.obs, cols.sweep, cols.agent, cols.received, int64(DedupWindow),
 		lo-int64(DedupWindow), hi+int64(DedupWindow)).Exec(func(tag pgconn.CommandTag) error {
 		*inserted = int(tag.RowsAffected())
 		return nil
@@ -139,23 +139,25 @@ func branchesOf(rs []result.Result) []string {
 // columns holds a batch column by column, as unnest takes it.
 type columns struct {
 	id, branch, device, check, kind, status, reason, sweep, agent []string
-	started                                                       []int64
+	started, received                                             []int64
 	duration                                                      []float64
 	obs                                                           []*string
 }
 
-func columnsOf(rs []result.Result) (columns, error) {
+// columnsOf lays rs out by column, each received at receivedAt.
+func columnsOf(rs []result.Result, receivedAt time.Time) (columns, error) {
 	n := len(rs)
 	c := columns{
 		id: make([]string, n), branch: make([]string, n), device: make([]string, n), check: make([]string, n),
 		kind: make([]string, n), status: make([]string, n), reason: make([]string, n), sweep: make([]string, n),
 		agent: make([]string, n), started: make([]int64, n), duration: make([]float64, n), obs: make([]*string, n),
+		received: make([]int64, n),
 	}
 	for i := range rs {
 		r := &rs[i]
 		c.id[i], c.branch[i], c.device[i], c.check[i], c.kind[i] = r.ID, r.Branch, r.Device, r.Check, r.Kind
 		c.status[i], c.reason[i], c.sweep[i], c.agent[i] = string(r.Status), r.Reason, r.Sweep, r.AgentVersion
-		c.started[i], c.duration[i] = r.StartedAt.UnixNano(), r.DurationMS
+		c.started[i], c.duration[i], c.received[i] = r.StartedAt.UnixNano(), r.DurationMS, receivedAt.UnixNano()
 		if len(r.Observations) > 0 {
 			b, err := json.Marshal(r.Observations)
 			if err != nil {
@@ -178,29 +180,38 @@ func span(ts []int64) (lo, hi int64) {
 }
 
 // WriteBatch stores one request's results and its branch's contact (and
-// descriptor, when one came) in one transaction and one round trip: the
-// statements go as one pipelined batch, which PostgreSQL runs as an
-// implicit transaction, so a request waits for one commit instead of two
-// and the results are never stored without the contact that came with
-// them.
+// descriptor, when one came) in one transaction, committed before it
+// returns: results are never stored without the contact that came with
+// them. The transaction is a group writer's (group.go), shared with the
+// other requests waiting when it began.
 func (s *Store) WriteBatch(ctx context.Context, branch string, rs []result.Result, receivedAt time.Time, d *result.Descriptor, c store.Contact) (inserted, duplicates int, err error) {
 	bw, err := branchArgs(branch, d, c)
 	if err != nil {
 		return 0, 0, fmt.Errorf("postgres store: branch %q: %w", branch, err)
 	}
-	var b pgx.Batch
-	unique := firstCopies(rs)
-	if len(unique) > 0 {
-		if err := queueResults(&b, unique, receivedAt, &inserted); err != nil {
-			return 0, 0, fmt.Errorf("postgres store: %w", err)
-		}
-	}
-	b.Queue(upsertBranch, bw.upsert...)
-	if bw.version != nil {
-		b.Queue(appendVersion, bw.version...)
-	}
-	if err := s.pool.SendBatch(ctx, &b).Close(); err != nil {
+	r := &writeReq{branch: branch, rs: firstCopies(rs), receivedAt: receivedAt, bw: bw, done: make(chan writeRes, 1)}
+	if inserted, err = s.submit(ctx, r); err != nil {
 		return 0, 0, fmt.Errorf("postgres store: write %d results and the contact of %q: %w", len(rs), branch, err)
 	}
 	return inserted, len(rs) - inserted, nil
+}
+
+// queueContacts queues the upsert of the group's contacts (distinct
+// branches) and the descriptor versions that came with them.
+func queueContacts(b *pgx.Batch, group []*writeReq) {
+	n := len(group)
+	ids, versions, hashes := make([]string, n), make([]string, n), make([]string, n)
+	descs, beats := make([]*string, n), make([]*string, n)
+	ats, skews := make([]*int64, n), make([]int64, n)
+	for i, r := range group {
+		c := r.bw.row
+		ids[i], versions[i], hashes[i], descs[i], beats[i], ats[i], skews[i] =
+			c.id, c.agentVersion, c.configHash, c.descriptor, c.heartbeat, c.at, c.skew
+	}
+	b.Queue(upsertBranches, ids, descs, ats, versions, hashes, skews, beats)
+	for _, r := range group {
+		if r.bw.version != nil {
+			b.Queue(appendVersion, r.bw.version...)
+		}
+	}
 }
