@@ -7,7 +7,9 @@
 #   SIZES=20000 ROUNDS=5 bench/wave.sh              # one size, five rounds
 #   STORES=postgres bench/wave.sh --readers 0       # flags go to loadgen --wave
 #
-# Needs Debian's postgresql package for the PostgreSQL half.
+# Needs Debian's postgresql package for the PostgreSQL half. On PostgreSQL
+# each round's line ends with the server's processor seconds in the round
+# (all its processes, from /proc), next to the collector's "CPU s".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZES=${SIZES:-2000,5000,10000,20000} ROUNDS=${ROUNDS:-3} STORES=${STORES:-"sqlite postgres"}
@@ -18,6 +20,35 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+
+# pg_cpu prints the processor seconds the cluster's processes have used:
+# the postmaster's own, its reaped children's and its live children's.
+pg_cpu() {
+  local pm ticks c
+  pm=$(head -1 "$work/pg/data/postmaster.pid")
+  ticks=$(awk '{sub(/^.*\) /, ""); print $12 + $13 + $14 + $15}' "/proc/$pm/stat")
+  for c in $(cat /proc/"$pm"/task/*/children); do
+    ticks=$((ticks + $(awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$c/stat" 2>/dev/null || echo 0)))
+  done
+  echo "scale=1; $ticks / $(getconf CLK_TCK)" | bc
+}
+
+# with_pg_cpu copies loadgen's output, adding to each round's line the
+# PostgreSQL server's processor seconds since the previous one (the first
+# round's since the round header: the branch import is not counted).
+with_pg_cpu() {
+  local line mark now
+  while IFS= read -r line; do
+    case $line in
+    round*) mark=$(pg_cpu); echo "$line | PG CPU s" ;;
+    [0-9]*)
+      now=$(pg_cpu)
+      echo "$line | $(echo "$now - ${mark:-0}" | bc)"
+      mark=$now ;;
+    *) echo "$line" ;;
+    esac
+  done
+}
 go build -o "$work/branchready-collector" ./cmd/branchready-collector
 uptime
 for store in $STORES; do
@@ -34,7 +65,7 @@ for store in $STORES; do
       -o "-c listen_addresses='' -k $work/pg -p 5432" -w start >/dev/null
     pg="${run[*]} $bin"
     "$work/branchready-collector" loadgen --wave --growth "$SIZES" --rounds "$ROUNDS" \
-      --dsn "host=$work/pg port=5432 user=postgres dbname=postgres sslmode=disable" "$@" ;;
+      --dsn "host=$work/pg port=5432 user=postgres dbname=postgres sslmode=disable" "$@" | with_pg_cpu ;;
   *) echo "unknown store $store (sqlite or postgres)" >&2; exit 2 ;;
   esac
 done

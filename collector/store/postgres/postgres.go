@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"github.com/jackc/pgx/v5"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -48,6 +49,7 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
 		// pgx's message can quote the DSN, password included: keep it out.
 		return nil, errors.New("postgres store: the connection string cannot be parsed")
 	}
+	tune(cfg, dsn)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres store: %w", err)
@@ -75,6 +77,31 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
 		log.Warn("results partitions not made at start; retried by the leader's retention runs", "err", err)
 	}
 	return s, nil
+}
+
+// minConns is the pool size unless the DSN sets pool_max_conns: the group
+// writers hold at most groupWriters connections, and the readers (the
+// judge, the alert engine, board pages, the outbox) share the rest.
+const minConns = groupWriters + 6
+
+// tune sets the pool's defaults that the DSN does not set itself:
+//   - the pool size (minConns rather than pgxpool's max(4, NumCPU));
+//   - max_parallel_workers_per_gather 0: the collector's reads are many
+//     small ones (the judge's ResultsOf reads some thousand rows), for
+//     which PostgreSQL would start two worker processes each time, which
+//     costs more processor time than they save on a server that shares
+//     its cores with the collector.
+//
+// Commits stay synchronous (the server's synchronous_commit): an
+// acknowledged result must survive a server crash. Statements are
+// prepared once per connection (pgx's statement cache, its default).
+func tune(cfg *pgxpool.Config, dsn string) {
+	if !strings.Contains(dsn, "pool_max_conns") && cfg.MaxConns < minConns {
+		cfg.MaxConns = minConns
+	}
+	if _, set := cfg.ConnConfig.RuntimeParams["max_parallel_workers_per_gather"]; !set {
+		cfg.ConnConfig.RuntimeParams["max_parallel_workers_per_gather"] = "0"
+	}
 }
 
 // Close waits for the writes in flight, then closes every connection. Later
