@@ -39,14 +39,16 @@ pg_cpu() {
 with_pg_cpu() {
   local line mark now
   while IFS= read -r line; do
-    case $line in
-    round*) mark=$(pg_cpu); echo "$line | PG CPU s" ;;
-    [0-9]*)
+    if [[ $line == round* ]]; then
+      mark=$(pg_cpu)
+      echo "$line | PG CPU s"
+    elif [[ $line =~ ^[0-9]+\ +[0-9]+\  ]]; then # "1     40000  21.0s ...": a round's figures
       now=$(pg_cpu)
       echo "$line | $(echo "$now - ${mark:-0}" | bc)"
-      mark=$now ;;
-    *) echo "$line" ;;
-    esac
+      mark=$now
+    else
+      echo "$line"
+    fi
   done
 }
 go build -o "$work/branchready-collector" ./cmd/branchready-collector
