@@ -22,15 +22,16 @@ cleanup() {
 trap cleanup EXIT
 
 # pg_cpu prints the processor seconds the cluster's processes have used:
-# the postmaster's own, its reaped children's and its live children's.
+# the postmaster's own and its reaped children's, plus its live children's
+# (every process whose parent it is: /proc/PID/task/*/children misses some).
 pg_cpu() {
-  local pm ticks c
+  local pm
   pm=$(head -1 "$work/pg/data/postmaster.pid")
-  ticks=$(awk '{sub(/^.*\) /, ""); print $12 + $13 + $14 + $15}' "/proc/$pm/stat")
-  for c in $(cat /proc/"$pm"/task/*/children); do
-    ticks=$((ticks + $(awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$c/stat" 2>/dev/null || echo 0)))
-  done
-  echo "scale=1; $ticks / $(getconf CLK_TCK)" | bc
+  { cat "/proc/$pm/stat"; cat /proc/[0-9]*/stat 2>/dev/null; } | awk -v pm="$pm" -v hz="$(getconf CLK_TCK)" '
+    { sub(/^[0-9]+ \(.*\) /, "") }                 # from the third field (state) on
+    NR == 1 { t = $12 + $13 + $14 + $15; next }    # the postmaster and its reaped children
+    $2 == pm { t += $12 + $13 }                    # its live children
+    END { printf "%.1f\n", t / hz }'
 }
 
 # with_pg_cpu copies loadgen's output, adding to each round's line the

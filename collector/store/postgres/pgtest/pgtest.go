@@ -114,23 +114,20 @@ func (s *Server) CPU() (time.Duration, error) {
 }
 
 // ProcessTreeCPU returns the processor time of process pid, of the
-// children it has waited for and of its live children, from /proc. With
-// the postmaster's pid it is a PostgreSQL server's whole use.
+// children it has waited for and of its live children (every process whose
+// parent it is), from /proc. With the postmaster's pid it is a PostgreSQL
+// server's whole use.
 func ProcessTreeCPU(pid string) (time.Duration, error) {
-	ticks, err := statTicks(pid, true)
+	self, err := readStat(pid)
 	if err != nil {
 		return 0, err
 	}
-	children, _ := filepath.Glob(filepath.Join("/proc", pid, "task", "*", "children"))
-	for _, c := range children {
-		b, err := os.ReadFile(c)
-		if err != nil {
-			continue
-		}
-		for _, child := range strings.Fields(string(b)) {
-			if t, err := statTicks(child, false); err == nil {
-				ticks += t // a child that ended meanwhile is counted by its parent's reaped total
-			}
+	ticks := self.utime + self.stime + self.cutime + self.cstime
+	procs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, p := range procs {
+		st, err := readStat(filepath.Base(p))
+		if err == nil && st.ppid == pid {
+			ticks += st.utime + st.stime // one that ended meanwhile is in its parent's reaped total
 		}
 	}
 	return time.Duration(ticks) * time.Second / clockTicks, nil
@@ -140,30 +137,31 @@ func ProcessTreeCPU(pid string) (time.Duration, error) {
 // Linux architecture Go supports.
 const clockTicks = 100
 
-// statTicks reads utime and stime (and, with reaped, cutime and cstime)
-// from /proc/<pid>/stat.
-func statTicks(pid string, reaped bool) (int64, error) {
+// stat holds the fields of /proc/<pid>/stat ProcessTreeCPU uses.
+type stat struct {
+	ppid                         string
+	utime, stime, cutime, cstime int64
+}
+
+func readStat(pid string) (stat, error) {
 	b, err := os.ReadFile(filepath.Join("/proc", pid, "stat"))
 	if err != nil {
-		return 0, err
+		return stat{}, err
 	}
 	// The command name (field 2) is in parentheses and may hold spaces.
-	_, rest, ok := strings.Cut(string(b), ") ")
-	if !ok {
-		return 0, fmt.Errorf("/proc/%s/stat: unexpected format", pid)
+	i := strings.LastIndex(string(b), ") ")
+	if i < 0 {
+		return stat{}, fmt.Errorf("/proc/%s/stat: unexpected format", pid)
 	}
-	f := strings.Fields(rest) // f[0] is field 3 (state)
-	n := 2
-	if reaped {
-		n = 4
+	f := strings.Fields(string(b)[i+2:]) // f[0] is field 3 (state)
+	if len(f) < 15 {
+		return stat{}, fmt.Errorf("/proc/%s/stat: unexpected format", pid)
 	}
-	var total int64
-	for _, s := range f[11 : 11+n] { // fields 14-17: utime stime cutime cstime
-		v, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("/proc/%s/stat: %w", pid, err)
+	st := stat{ppid: f[1]}
+	for i, v := range []*int64{&st.utime, &st.stime, &st.cutime, &st.cstime} { // fields 14-17
+		if *v, err = strconv.ParseInt(f[11+i], 10, 64); err != nil {
+			return stat{}, fmt.Errorf("/proc/%s/stat: %w", pid, err)
 		}
-		total += v
 	}
-	return total, nil
+	return st, nil
 }
