@@ -7,7 +7,9 @@
 #   SIZES=20000 ROUNDS=5 bench/wave.sh              # one size, five rounds
 #   STORES=postgres bench/wave.sh --readers 0       # flags go to loadgen --wave
 #
-# Needs Debian's postgresql package for the PostgreSQL half.
+# Needs Debian's postgresql package for the PostgreSQL half. On PostgreSQL
+# each round's line ends with the server's processor seconds in the round
+# (all its processes, from /proc), next to the collector's "CPU s".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZES=${SIZES:-2000,5000,10000,20000} ROUNDS=${ROUNDS:-3} STORES=${STORES:-"sqlite postgres"}
@@ -18,6 +20,38 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+
+# pg_cpu prints the processor seconds the cluster's processes have used:
+# the postmaster's own and its reaped children's, plus its live children's
+# (every process whose parent it is: /proc/PID/task/*/children misses some).
+pg_cpu() {
+  local pm
+  pm=$(head -1 "$work/pg/data/postmaster.pid")
+  { cat "/proc/$pm/stat"; cat /proc/[0-9]*/stat 2>/dev/null; } | awk -v pm="$pm" -v hz="$(getconf CLK_TCK)" '
+    { sub(/^[0-9]+ \(.*\) /, "") }                 # from the third field (state) on
+    NR == 1 { t = $12 + $13 + $14 + $15; next }    # the postmaster and its reaped children
+    $2 == pm { t += $12 + $13 }                    # its live children
+    END { printf "%.1f\n", t / hz }'
+}
+
+# with_pg_cpu copies loadgen's output, adding to each round's line the
+# PostgreSQL server's processor seconds since the previous one (the first
+# round's since the round header: the branch import is not counted).
+with_pg_cpu() {
+  local line mark now
+  while IFS= read -r line; do
+    if [[ $line == round* ]]; then
+      mark=$(pg_cpu)
+      echo "$line | PG CPU s"
+    elif [[ $line =~ ^[0-9]+\ +[0-9]+\  ]]; then # "1     40000  21.0s ...": a round's figures
+      now=$(pg_cpu)
+      echo "$line | $(echo "$now - ${mark:-0}" | bc)"
+      mark=$now
+    else
+      echo "$line"
+    fi
+  done
+}
 go build -o "$work/branchready-collector" ./cmd/branchready-collector
 uptime
 for store in $STORES; do
@@ -34,7 +68,7 @@ for store in $STORES; do
       -o "-c listen_addresses='' -k $work/pg -p 5432" -w start >/dev/null
     pg="${run[*]} $bin"
     "$work/branchready-collector" loadgen --wave --growth "$SIZES" --rounds "$ROUNDS" \
-      --dsn "host=$work/pg port=5432 user=postgres dbname=postgres sslmode=disable" "$@" ;;
+      --dsn "host=$work/pg port=5432 user=postgres dbname=postgres sslmode=disable" "$@" | with_pg_cpu ;;
   *) echo "unknown store $store (sqlite or postgres)" >&2; exit 2 ;;
   esac
 done

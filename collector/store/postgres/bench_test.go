@@ -26,8 +26,8 @@ import (
 //	uptime; for i in 1 2 3; do go test -run '^$' -bench WriteResults -benchtime 400x ./collector/store/postgres/ | grep results/s; done
 func BenchmarkWriteResults(b *testing.B) {
 	srv := pgtest.Start(b)
-	noProbe := insertResults[:strings.Index(insertResults, "AND NOT EXISTS")] +
-		"AND $14::bigint IS NOT NULL AND $15::bigint IS NOT NULL AND $16::bigint IS NOT NULL\nORDER BY n\nON CONFLICT (id, started_at) DO NOTHING"
+	noProbe := insertResults[strings.Index(insertResults, "INSERT"):strings.Index(insertResults, "WHERE NOT EXISTS")] +
+		"WHERE $14::bigint IS NOT NULL AND $15::bigint IS NOT NULL AND $16::bigint IS NOT NULL\nORDER BY n\nON CONFLICT (id, started_at) DO NOTHING"
 	for _, v := range []struct {
 		name  string
 		write func(*Store, []result.Result) (int, error)
@@ -65,14 +65,14 @@ func BenchmarkWriteResults(b *testing.B) {
 
 // writeWith is WriteResults with another insert statement.
 func writeWith(s *Store, rs []result.Result, insert string) (int, error) {
-	cols, err := columnsOf(rs)
+	cols, err := columnsOf(rs, time.Now())
 	if err != nil {
 		return 0, err
 	}
 	lo, hi := span(cols.started)
 	tag, err := s.pool.Exec(context.Background(), insert, cols.id, cols.branch, cols.device, cols.check, cols.kind, cols.status,
-		cols.started, cols.duration, cols.reason, cols.obs, cols.sweep, cols.agent, time.Now().UnixNano(), int64(DedupWindow),
-		lo-int64(DedupWindow), hi+int64(DedupWindow), branchesOf(rs))
+		cols.started, cols.duration, cols.reason, cols.obs, cols.sweep, cols.agent, cols.received, int64(DedupWindow),
+		lo-int64(DedupWindow), hi+int64(DedupWindow))
 	return int(tag.RowsAffected()), err
 }
 
@@ -101,12 +101,12 @@ const flatTable = `CREATE TABLE results_flat (LIKE results INCLUDING DEFAULTS);
 func writeFlat(s *Store, rs []result.Result) (int, error) {
 	ctx := context.Background()
 	flat := strings.NewReplacer("INSERT INTO results ", "INSERT INTO results_flat ").Replace(insertResults)
-	flat = flat[strings.Index(flat, "INSERT"):strings.Index(flat, "WHERE (SELECT")] + "WHERE $14::bigint IS NOT NULL\nORDER BY n\nON CONFLICT (id) DO NOTHING"
-	cols, err := columnsOf(rs)
+	flat = flat[strings.Index(flat, "INSERT"):strings.Index(flat, "WHERE NOT EXISTS")] + "WHERE $14::bigint IS NOT NULL\nORDER BY n\nON CONFLICT (id) DO NOTHING"
+	cols, err := columnsOf(rs, time.Now())
 	if err != nil {
 		return 0, err
 	}
 	tag, err := s.pool.Exec(ctx, flat, cols.id, cols.branch, cols.device, cols.check, cols.kind, cols.status,
-		cols.started, cols.duration, cols.reason, cols.obs, cols.sweep, cols.agent, time.Now().UnixNano(), int64(DedupWindow))
+		cols.started, cols.duration, cols.reason, cols.obs, cols.sweep, cols.agent, cols.received, int64(DedupWindow))
 	return int(tag.RowsAffected()), err
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"github.com/jackc/pgx/v5"
 	"log/slog"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -19,6 +21,14 @@ import (
 type Store struct {
 	log  *slog.Logger
 	pool *pgxpool.Pool
+
+	// writes queues WriteBatch calls for the group writers (group.go);
+	// closeMu and closed keep a call from queueing once Close has closed
+	// it.
+	writes  chan *writeReq
+	writers sync.WaitGroup
+	closeMu sync.RWMutex
+	closed  bool
 }
 
 var _ store.Store = (*Store)(nil)
@@ -39,6 +49,7 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
 		// pgx's message can quote the DSN, password included: keep it out.
 		return nil, errors.New("postgres store: the connection string cannot be parsed")
 	}
+	tune(cfg, dsn)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres store: %w", err)
@@ -54,6 +65,7 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
 	log.Info("store opened", "driver", "postgres", "host", cfg.ConnConfig.Host, "database", cfg.ConnConfig.Database,
 		"schema_version", len(ms))
 	s := &Store{log: log, pool: pool}
+	s.startWriters()
 	// The partitions of yesterday to a few days ahead, where nearly every
 	// result goes: the leader's retention runs make the rest (the days
 	// behind that a spool may still deliver for, a minute after it starts)
@@ -67,15 +79,61 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
 	return s, nil
 }
 
+// minConns is the pool size unless the DSN sets pool_max_conns: the group
+// writers hold at most groupWriters connections, and the readers (the
+// judge, the alert engine, board pages, the outbox) share the rest.
+const minConns = groupWriters + 6
+
+// tune sets the pool's defaults that the DSN does not set itself:
+//   - the pool size (minConns rather than pgxpool's max(4, NumCPU));
+//   - max_parallel_workers_per_gather 0: the collector's reads are many
+//     small ones (the judge's ResultsOf reads some thousand rows), for
+//     which PostgreSQL would start two worker processes each time, which
+//     costs more processor time than they save on a server that shares
+//     its cores with the collector.
+//
+// Commits stay synchronous (the server's synchronous_commit): an
+// acknowledged result must survive a server crash. Statements are
+// prepared once per connection (pgx's statement cache, its default).
+func tune(cfg *pgxpool.Config, dsn string) {
+	if !strings.Contains(dsn, "pool_max_conns") && cfg.MaxConns < minConns {
+		cfg.MaxConns = minConns
+	}
+	if _, set := cfg.ConnConfig.RuntimeParams["max_parallel_workers_per_gather"]; !set {
+		cfg.ConnConfig.RuntimeParams["max_parallel_workers_per_gather"] = "0"
+	}
+}
+
 // Close waits for the writes in flight, then closes every connection. Later
 // calls fail. Calling Close again returns nil.
 func (s *Store) Close() error {
+	s.closeMu.Lock()
+	if !s.closed {
+		s.closed = true
+		close(s.writes)
+	}
+	s.closeMu.Unlock()
+	s.writers.Wait()
 	s.pool.Close()
 	return nil
 }
 
 const upsertBranch = `INSERT INTO branches (id, descriptor, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat)
 VALUES ($1, $2::text::jsonb, $3, $4, $5, $6, $7)
+ON CONFLICT (id) DO UPDATE SET
+	descriptor = COALESCE(EXCLUDED.descriptor, branches.descriptor),
+	contact_at = EXCLUDED.contact_at,
+	agent_version = EXCLUDED.agent_version,
+	config_hash = EXCLUDED.config_hash,
+	clock_skew_ns = EXCLUDED.clock_skew_ns,
+	heartbeat = COALESCE(EXCLUDED.heartbeat, branches.heartbeat)`
+
+// upsertBranches is upsertBranch for several branches (distinct ids: a
+// row is updated at most once per statement), as arrays.
+const upsertBranches = `INSERT INTO branches (id, descriptor, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat)
+SELECT id, descriptor::jsonb, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat
+FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::bigint[], $7::text[])
+	AS u(id, descriptor, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat)
 ON CONFLICT (id) DO UPDATE SET
 	descriptor = COALESCE(EXCLUDED.descriptor, branches.descriptor),
 	contact_at = EXCLUDED.contact_at,
@@ -152,8 +210,19 @@ func (s *Store) PutBranch(ctx context.Context, id string, d *result.Descriptor, 
 }
 
 // branchWrite holds the arguments of upsertBranch and, when a descriptor
-// came, of appendVersion.
-type branchWrite struct{ upsert, version []any }
+// came, of appendVersion; row holds the former typed, for upsertBranches.
+type branchWrite struct {
+	upsert, version []any
+	row             contactRow
+}
+
+// contactRow is one row of branches as upsertBranch writes it.
+type contactRow struct {
+	id, agentVersion, configHash string
+	descriptor, heartbeat        *string
+	at                           *int64
+	skew                         int64
+}
 
 func branchArgs(id string, d *result.Descriptor, c store.Contact) (branchWrite, error) {
 	var desc *string
@@ -174,7 +243,9 @@ func branchArgs(id string, d *result.Descriptor, c store.Contact) (branchWrite, 
 	if err != nil {
 		return branchWrite{}, err
 	}
-	w := branchWrite{upsert: []any{id, desc, at, c.AgentVersion, c.ConfigHash, int64(c.ClockSkew), hb}}
+	w := branchWrite{upsert: []any{id, desc, at, c.AgentVersion, c.ConfigHash, int64(c.ClockSkew), hb},
+		row: contactRow{id: id, agentVersion: c.AgentVersion, configHash: c.ConfigHash, descriptor: desc, heartbeat: hb,
+			at: at, skew: int64(c.ClockSkew)}}
 	if desc != nil {
 		var effective int64
 		if at != nil {

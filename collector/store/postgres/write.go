@@ -27,42 +27,66 @@ import (
 // day off, corrected while the result waited in the spool) is stored again.
 const DedupWindow = 24 * time.Hour
 
+// lockBranches takes a transaction-level advisory lock per branch of the
+// batch ($1), in one order so that two batches never wait for each other
+// in a cycle: concurrent writers of one branch are serialised, so two
+// copies of a result in flight at once (an agent retrying through another
+// collector) cannot both pass insertResults' check (identical copies also
+// meet on the primary key). It is a statement of its own, before the
+// insert in the same transaction: a statement reads with the snapshot
+// taken when it starts, so a check in the statement that waited for the
+// lock would not see the rows the lock's previous holder committed. The
+// keys live in their own space (the two-key form) apart from the leader's
+// and the migration's.
+const lockBranches = `SELECT count(pg_advisory_xact_lock(1651663458, h)) FROM (
+	SELECT DISTINCT hashtext(b) AS h FROM unnest($1::text[]) AS b ORDER BY 1) AS k`
+
 // insertResults inserts the rows of the arrays whose id is not stored
-// within DedupWindow of their started_at, in one statement (one round
-// trip, no BEGIN and COMMIT).
+// within DedupWindow of their started_at, in one statement.
 //
-// It first takes a transaction-level advisory lock per branch of the batch
-// ($17), in one order so that two batches never wait for each other in a
-// cycle: concurrent writers of one branch are serialised, so two copies of
-// a result in flight at once (an agent retrying through another collector)
-// cannot both pass the check (identical copies also meet on the primary
-// key). The locks are a CTE read by a one-time filter, which PostgreSQL
-// evaluates before it reads the first row; the keys live in their own
-// space (the two-key form) apart from the leader's and the migration's.
-//
-// The check is a primary-key lookup per row in the few partitions the
-// batch's times span ($15, $16: the batch's earliest and latest
-// started_at widened by the window, so the other partitions are pruned
-// before it runs); OFFSET 0 keeps it a lookup per row, as the planner
-// would otherwise turn it into an anti join that may read whole
-// partitions (on fresh ones without statistics it does).
-const insertResults = `WITH l AS MATERIALIZED (SELECT count(pg_advisory_xact_lock(1651663458, h)) AS n FROM (
-	SELECT DISTINCT hashtext(b) AS h FROM unnest($17::text[]) AS b ORDER BY 1) AS k)
+// The check reads the batch's ids once ("known": the primary key searched
+// for all of them at once in the few partitions the batch's times span,
+// $15 and $16 being the batch's earliest and latest started_at widened by
+// the window, so the other partitions are pruned before it runs), then
+// keeps the rows with no known copy within the window of their own time.
+// A retry finds its copies there; a new batch finds nothing, and pays one
+// index scan per partition instead of a lookup per row and partition.
+const insertResults = `WITH known AS MATERIALIZED (SELECT id, started_at FROM results
+	WHERE id = ANY($1::text[]) AND started_at BETWEEN $15::bigint AND $16::bigint)
 INSERT INTO results (id, branch, device, check_name, kind, status, started_at,
 	duration_ms, reason, observations, sweep, agent_version, received_at)
 SELECT id, branch, device, check_name, kind, status, started_at, duration_ms, reason, observations::jsonb,
-	sweep, agent_version, $13
+	sweep, agent_version, received_at
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[],
-	$8::float8[], $9::text[], $10::text[], $11::text[], $12::text[])
+	$8::float8[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bigint[])
 	WITH ORDINALITY AS u(id, branch, device, check_name, kind, status, started_at, duration_ms, reason,
-	observations, sweep, agent_version, n)
-WHERE (SELECT n FROM l) >= 0 AND NOT EXISTS (SELECT 1 FROM results r WHERE r.id = u.id
-	AND r.started_at BETWEEN $15::bigint AND $16::bigint
-	AND r.started_at BETWEEN u.started_at - $14::bigint AND u.started_at + $14::bigint OFFSET 0)
+	observations, sweep, agent_version, received_at, n)
+WHERE NOT EXISTS (SELECT 1 FROM known k WHERE k.id = u.id
+	AND k.started_at BETWEEN u.started_at - $14::bigint AND u.started_at + $14::bigint)
 ORDER BY n
 ON CONFLICT (id, started_at) DO NOTHING`
 
-// WriteResults stores rs in one statement, committed before it returns.
+// queueResults queues, on b, the lock of rs's branches and the insert of
+// rs (first copies only, not empty); inserted receives how many rows the
+// insert stored.
+func queueResults(b *pgx.Batch, rs []result.Result, receivedAt time.Time, inserted *int) error {
+	cols, err := columnsOf(rs, receivedAt)
+	if err != nil {
+		return err
+	}
+	lo, hi := span(cols.started)
+	b.Queue(lockBranches, branchesOf(rs))
+	b.Queue(insertResults, cols.id, cols.branch, cols.device, cols.check, cols.kind, cols.status,
+		cols.started, cols.duration, cols.reason, cols.obs, cols.sweep, cols.agent, cols.received, int64(DedupWindow),
+		lo-int64(DedupWindow), hi+int64(DedupWindow)).Exec(func(tag pgconn.CommandTag) error {
+		*inserted = int(tag.RowsAffected())
+		return nil
+	})
+	return nil
+}
+
+// WriteResults stores rs in one transaction (one round trip), committed
+// before it returns.
 // Results whose id is already stored (within DedupWindow of their
 // started_at), or repeated within rs, are counted as duplicates and left
 // as they are (the first copy wins).
@@ -70,19 +94,14 @@ func (s *Store) WriteResults(ctx context.Context, rs []result.Result, receivedAt
 	if len(rs) == 0 {
 		return 0, 0, ctx.Err()
 	}
-	unique := firstCopies(rs)
-	cols, err := columnsOf(unique)
-	if err != nil {
+	var b pgx.Batch
+	var n int
+	if err := queueResults(&b, firstCopies(rs), receivedAt, &n); err != nil {
 		return 0, 0, fmt.Errorf("postgres store: %w", err)
 	}
-	lo, hi := span(cols.started)
-	tag, err := s.pool.Exec(ctx, insertResults, cols.id, cols.branch, cols.device, cols.check, cols.kind, cols.status,
-		cols.started, cols.duration, cols.reason, cols.obs, cols.sweep, cols.agent, receivedAt.UnixNano(), int64(DedupWindow),
-		lo-int64(DedupWindow), hi+int64(DedupWindow), branchesOf(unique))
-	if err != nil {
+	if err := s.pool.SendBatch(ctx, &b).Close(); err != nil {
 		return 0, 0, fmt.Errorf("postgres store: write %d results: %w", len(rs), err)
 	}
-	n := int(tag.RowsAffected())
 	return n, len(rs) - n, nil
 }
 
@@ -120,23 +139,25 @@ func branchesOf(rs []result.Result) []string {
 // columns holds a batch column by column, as unnest takes it.
 type columns struct {
 	id, branch, device, check, kind, status, reason, sweep, agent []string
-	started                                                       []int64
+	started, received                                             []int64
 	duration                                                      []float64
 	obs                                                           []*string
 }
 
-func columnsOf(rs []result.Result) (columns, error) {
+// columnsOf lays rs out by column, each received at receivedAt.
+func columnsOf(rs []result.Result, receivedAt time.Time) (columns, error) {
 	n := len(rs)
 	c := columns{
 		id: make([]string, n), branch: make([]string, n), device: make([]string, n), check: make([]string, n),
 		kind: make([]string, n), status: make([]string, n), reason: make([]string, n), sweep: make([]string, n),
 		agent: make([]string, n), started: make([]int64, n), duration: make([]float64, n), obs: make([]*string, n),
+		received: make([]int64, n),
 	}
 	for i := range rs {
 		r := &rs[i]
 		c.id[i], c.branch[i], c.device[i], c.check[i], c.kind[i] = r.ID, r.Branch, r.Device, r.Check, r.Kind
 		c.status[i], c.reason[i], c.sweep[i], c.agent[i] = string(r.Status), r.Reason, r.Sweep, r.AgentVersion
-		c.started[i], c.duration[i] = r.StartedAt.UnixNano(), r.DurationMS
+		c.started[i], c.duration[i], c.received[i] = r.StartedAt.UnixNano(), r.DurationMS, receivedAt.UnixNano()
 		if len(r.Observations) > 0 {
 			b, err := json.Marshal(r.Observations)
 			if err != nil {
@@ -159,37 +180,38 @@ func span(ts []int64) (lo, hi int64) {
 }
 
 // WriteBatch stores one request's results and its branch's contact (and
-// descriptor, when one came) in one transaction and one round trip: the
-// statements go as one pipelined batch, which PostgreSQL runs as an
-// implicit transaction, so a request waits for one commit instead of two
-// and the results are never stored without the contact that came with
-// them.
+// descriptor, when one came) in one transaction, committed before it
+// returns: results are never stored without the contact that came with
+// them. The transaction is a group writer's (group.go), shared with the
+// other requests waiting when it began.
 func (s *Store) WriteBatch(ctx context.Context, branch string, rs []result.Result, receivedAt time.Time, d *result.Descriptor, c store.Contact) (inserted, duplicates int, err error) {
 	bw, err := branchArgs(branch, d, c)
 	if err != nil {
 		return 0, 0, fmt.Errorf("postgres store: branch %q: %w", branch, err)
 	}
-	var b pgx.Batch
-	unique := firstCopies(rs)
-	if len(unique) > 0 {
-		cols, err := columnsOf(unique)
-		if err != nil {
-			return 0, 0, fmt.Errorf("postgres store: %w", err)
-		}
-		lo, hi := span(cols.started)
-		b.Queue(insertResults, cols.id, cols.branch, cols.device, cols.check, cols.kind, cols.status,
-			cols.started, cols.duration, cols.reason, cols.obs, cols.sweep, cols.agent, receivedAt.UnixNano(), int64(DedupWindow),
-			lo-int64(DedupWindow), hi+int64(DedupWindow), branchesOf(unique)).Exec(func(tag pgconn.CommandTag) error {
-			inserted = int(tag.RowsAffected())
-			return nil
-		})
-	}
-	b.Queue(upsertBranch, bw.upsert...)
-	if bw.version != nil {
-		b.Queue(appendVersion, bw.version...)
-	}
-	if err := s.pool.SendBatch(ctx, &b).Close(); err != nil {
+	r := &writeReq{branch: branch, rs: firstCopies(rs), receivedAt: receivedAt, bw: bw, done: make(chan writeRes, 1)}
+	if inserted, err = s.submit(ctx, r); err != nil {
 		return 0, 0, fmt.Errorf("postgres store: write %d results and the contact of %q: %w", len(rs), branch, err)
 	}
 	return inserted, len(rs) - inserted, nil
+}
+
+// queueContacts queues the upsert of the group's contacts (distinct
+// branches) and the descriptor versions that came with them.
+func queueContacts(b *pgx.Batch, group []*writeReq) {
+	n := len(group)
+	ids, versions, hashes := make([]string, n), make([]string, n), make([]string, n)
+	descs, beats := make([]*string, n), make([]*string, n)
+	ats, skews := make([]*int64, n), make([]int64, n)
+	for i, r := range group {
+		c := r.bw.row
+		ids[i], versions[i], hashes[i], descs[i], beats[i], ats[i], skews[i] =
+			c.id, c.agentVersion, c.configHash, c.descriptor, c.heartbeat, c.at, c.skew
+	}
+	b.Queue(upsertBranches, ids, descs, ats, versions, hashes, skews, beats)
+	for _, r := range group {
+		if r.bw.version != nil {
+			b.Queue(appendVersion, r.bw.version...)
+		}
+	}
 }

@@ -11,8 +11,10 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -95,4 +97,71 @@ func (s *Server) NewDatabase(tb testing.TB) string {
 		tb.Fatalf("create database: %v", err)
 	}
 	return s.DSN(name)
+}
+
+// CPU returns the processor time (user and system) the server has used so
+// far: the postmaster's, that of the children it has reaped, and that of
+// its live children (backends, walwriter, checkpointer, ...). Linux only
+// (it reads /proc); differences between two calls are what a benchmark
+// reports as the server's share of the work.
+func (s *Server) CPU() (time.Duration, error) {
+	pid, err := os.ReadFile(filepath.Join(s.dir, "data", "postmaster.pid"))
+	if err != nil {
+		return 0, err
+	}
+	first, _, _ := strings.Cut(string(pid), "\n")
+	return ProcessTreeCPU(strings.TrimSpace(first))
+}
+
+// ProcessTreeCPU returns the processor time of process pid, of the
+// children it has waited for and of its live children (every process whose
+// parent it is), from /proc. With the postmaster's pid it is a PostgreSQL
+// server's whole use.
+func ProcessTreeCPU(pid string) (time.Duration, error) {
+	self, err := readStat(pid)
+	if err != nil {
+		return 0, err
+	}
+	ticks := self.utime + self.stime + self.cutime + self.cstime
+	procs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, p := range procs {
+		st, err := readStat(filepath.Base(p))
+		if err == nil && st.ppid == pid {
+			ticks += st.utime + st.stime // one that ended meanwhile is in its parent's reaped total
+		}
+	}
+	return time.Duration(ticks) * time.Second / clockTicks, nil
+}
+
+// clockTicks is USER_HZ, the unit of /proc/<pid>/stat times: 100 on every
+// Linux architecture Go supports.
+const clockTicks = 100
+
+// stat holds the fields of /proc/<pid>/stat ProcessTreeCPU uses.
+type stat struct {
+	ppid                         string
+	utime, stime, cutime, cstime int64
+}
+
+func readStat(pid string) (stat, error) {
+	b, err := os.ReadFile(filepath.Join("/proc", pid, "stat"))
+	if err != nil {
+		return stat{}, err
+	}
+	// The command name (field 2) is in parentheses and may hold spaces.
+	i := strings.LastIndex(string(b), ") ")
+	if i < 0 {
+		return stat{}, fmt.Errorf("/proc/%s/stat: unexpected format", pid)
+	}
+	f := strings.Fields(string(b)[i+2:]) // f[0] is field 3 (state)
+	if len(f) < 15 {
+		return stat{}, fmt.Errorf("/proc/%s/stat: unexpected format", pid)
+	}
+	st := stat{ppid: f[1]}
+	for i, v := range []*int64{&st.utime, &st.stime, &st.cutime, &st.cstime} { // fields 14-17
+		if *v, err = strconv.ParseInt(f[11+i], 10, 64); err != nil {
+			return stat{}, fmt.Errorf("/proc/%s/stat: %w", pid, err)
+		}
+	}
+	return st, nil
 }

@@ -1,0 +1,99 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/branchready/branchready/calendar"
+	"github.com/branchready/branchready/collector/store"
+	"github.com/branchready/branchready/collector/store/postgres/pgtest"
+	"github.com/branchready/branchready/result"
+)
+
+// BenchmarkWriteBatch stores requests as ingest does during the
+// pre-opening wave: one branch's 20 new results with its (unchanged)
+// descriptor and contact per call, from 8 concurrent callers, on branches
+// that have each sent one request before. One op is one request. Besides
+// results/s it reports the CPU per result of the PostgreSQL server (all
+// its processes) and of this process (the store's client side, plus the
+// benchmark making the results), which unlike the wall time hardly depend
+// on what else the machine runs.
+//
+//	uptime; go test -run '^$' -bench WriteBatch -benchtime 2000x ./collector/store/postgres/
+func BenchmarkWriteBatch(b *testing.B) {
+	const branches, perRequest = 500, 20
+	srv := pgtest.Start(b)
+	s := open(b, srv.NewDatabase(b))
+	defer s.Close()
+	ctx := context.Background()
+	start := time.Now().UTC().Truncate(24 * time.Hour).Add(7 * time.Hour)
+	var seq atomic.Int64
+	request := func() error {
+		n := seq.Add(1)
+		id := fmt.Sprintf("br-%05d", n%branches)
+		rs := wave(start.Add(time.Duration(n)*time.Second), perRequest)
+		for i := range rs {
+			rs[i].Branch = id
+		}
+		ins, _, err := s.WriteBatch(ctx, id, rs, time.Now(), benchDescriptor(id),
+			store.Contact{At: time.Now(), AgentVersion: "1.2.3", ConfigHash: "sha256:ab12",
+				Health: &result.Health{SpoolDepth: int(n % 7)}})
+		if err == nil && ins != perRequest {
+			err = fmt.Errorf("%d of %d results inserted", ins, perRequest)
+		}
+		return err
+	}
+	for range branches {
+		if err := request(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	server0, err := srv.CPU()
+	if err != nil {
+		b.Fatal(err)
+	}
+	self0 := processCPU()
+	b.SetParallelism(4)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := request(); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	server1, _ := srv.CPU()
+	n := float64(b.N * perRequest)
+	b.ReportMetric(n/b.Elapsed().Seconds(), "results/s")
+	b.ReportMetric(float64((server1-server0).Microseconds())/n, "server-µs/result")
+	b.ReportMetric(float64((processCPU()-self0).Microseconds())/n, "client-µs/result")
+}
+
+// benchDescriptor is a branch of 10 devices with 2 checks each, about
+// 2 KiB of JSON like the load generator's.
+func benchDescriptor(id string) *result.Descriptor {
+	hours := "08:30-18:00"
+	d := &result.Descriptor{Name: "Branch " + id, Region: "north", Calendar: calendar.Spec{Timezone: "Europe/Paris",
+		Lead: 15 * time.Minute, RetryInterval: 5 * time.Minute, BusinessInterval: 15 * time.Minute,
+		Hours: calendar.Week{Mon: hours, Tue: hours, Wed: hours, Thu: hours, Fri: hours, Sat: "closed", Sun: "closed"}}}
+	for i := range 10 {
+		d.Devices = append(d.Devices, result.Device{ID: fmt.Sprintf("dev-%02d", i), Kind: "atm", Criticality: result.Blocking,
+			TransactionsPerDay: 300, Checks: []result.CheckRef{{Name: "reachable", Kind: "tcp"}, {Name: "xfs-status", Kind: "http"}}})
+	}
+	return d
+}
+
+// processCPU is this process's user and system time so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
