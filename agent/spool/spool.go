@@ -210,7 +210,7 @@ func (s *Spool) evict(tx *bolt.Tx, m *meta) (uint64, error) {
 			break
 		}
 		k = append([]byte(nil), k...)
-		if err := removeRecord(tx, k, v, m); err != nil {
+		if err := removeRecord(tx, k, v, "", m); err != nil {
 			return n, err
 		}
 		n++
