@@ -55,30 +55,49 @@ func (r *Runner) Sweep(ctx context.Context, sweep string, cs []registry.Compiled
 	if n <= 0 {
 		n = AutoConcurrency(len(cs))
 	}
-	sem := make(chan struct{}, n)
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for i, c := range cs {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			// The sweep was cancelled before this check could start.
-			out[i] = r.stamp(c, sweep, newID(), now(), 0, checks.Unknown("not run: the sweep was cancelled"))
-			continue
-		}
-		wg.Add(1)
-		started := now()
-		go r.runOne(ctx, c, func(o checks.Outcome) {
-			res := r.stamp(c, sweep, newID(), started, now().Sub(started), o)
-			out[i] = res
-			if done != nil {
-				mu.Lock()
-				done(res)
-				mu.Unlock()
+	var (
+		mu   sync.Mutex // serialises done
+		wg   sync.WaitGroup
+		next atomic.Int64 // the next check to start
+		work func()
+	)
+	wg.Add(len(cs))
+	// n workers take the checks in order; a worker whose check overran its
+	// release bound is replaced and left behind. Workers rather than a
+	// goroutine per check: a goroutine's stack, grown by a dial and a
+	// request, serves the next check instead of being grown anew (a tenth
+	// of an HTTP probe's CPU; issue 11).
+	work = func() {
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= len(cs) {
+				return
 			}
-			<-sem
-			wg.Done()
-		})
+			c := cs[i]
+			if ctx.Err() != nil {
+				// The sweep was cancelled before this check could start.
+				out[i] = r.stamp(c, sweep, newID(), now(), 0, checks.Unknown("not run: the sweep was cancelled"))
+				wg.Done()
+				continue
+			}
+			started := now()
+			report := func(o checks.Outcome) {
+				res := r.stamp(c, sweep, newID(), started, now().Sub(started), o)
+				out[i] = res
+				if done != nil {
+					mu.Lock()
+					done(res)
+					mu.Unlock()
+				}
+				wg.Done()
+			}
+			if abandoned := r.runOne(ctx, c, report, func() { go work() }); abandoned {
+				return
+			}
+		}
+	}
+	for range min(n, len(cs)) {
+		go work()
 	}
 	wg.Wait()
 	return out
@@ -96,14 +115,16 @@ func (r *Runner) stamp(c registry.Compiled, sweep, id string, started time.Time,
 // calls report exactly once. A check that overruns its deadline is waited
 // for up to Release: its own reason says more than ours, and returning
 // means it released its port. One that does not return in that time is
-// reported as failed by a watchdog timer and logged, and left to finish
-// alone (what it returns then is dropped); a panic becomes a failure too.
+// reported as failed by a watchdog timer and logged, replace is called so
+// that the sweep goes on without this goroutine, and the check is left to
+// finish alone: what it returns then is dropped and runOne reports true.
+// A panic becomes a failure too.
 //
-// The check runs on the sweep's goroutine, watched by a timer that exists
+// The check runs on the worker's goroutine, watched by a timer that exists
 // only once the deadline has passed, rather than on a goroutine of its own
 // with the sweep waiting on a channel: one goroutine, channel and select
 // fewer per probe (issue 11, CPU per probe).
-func (r *Runner) runOne(ctx context.Context, c registry.Compiled, report func(checks.Outcome)) {
+func (r *Runner) runOne(ctx context.Context, c registry.Compiled, report func(checks.Outcome), replace func()) (abandoned bool) {
 	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
 	defer cancel()
 	var (
@@ -118,6 +139,7 @@ func (r *Runner) runOne(ctx context.Context, c registry.Compiled, report func(ch
 			watch = time.AfterFunc(r.release(), func() {
 				if claimed.CompareAndSwap(false, true) {
 					report(r.overran(c))
+					replace()
 				}
 			})
 		}
@@ -125,7 +147,7 @@ func (r *Runner) runOne(ctx context.Context, c registry.Compiled, report func(ch
 	o := r.call(ctx, c)
 	running := !stop()
 	if !claimed.CompareAndSwap(false, true) {
-		return // the watchdog gave up on the check and reported it
+		return true // the watchdog gave up on the check and reported it
 	}
 	if running {
 		mu.Lock()
@@ -141,6 +163,7 @@ func (r *Runner) runOne(ctx context.Context, c registry.Compiled, report func(ch
 		o.Reason = "no answer within " + c.Timeout.String()
 	}
 	report(o)
+	return false
 }
 
 // call runs the check, turning a panic into a failure.
