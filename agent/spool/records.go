@@ -58,7 +58,9 @@ func (s *Spool) NextRecords(n int) ([]Record, error) {
 // record copies one stored record out of the transaction; false means it
 // does not decode.
 func (s *Spool) record(k, v []byte) (Record, bool) {
-	if keySeq(k) > s.openSeq {
+	if keySeq(k) > s.openSeq && json.Valid(v) {
+		// Still checked: a record that no longer parses is dropped as
+		// corrupt here, as Next drops it, not sent to be refused.
 		if id, ok := leadingID(v); ok {
 			return Record{ID: id, JSON: bytes.Clone(v)}, true
 		}

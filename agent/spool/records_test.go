@@ -102,3 +102,27 @@ func TestLeadingIDReadsOnlyThePlainForm(t *testing.T) {
 		})
 	}
 }
+
+// A record of this run that no longer parses is dropped as corrupt, as
+// Next drops it, rather than shipped.
+func TestACorruptRecordOfThisRunIsDroppedNotShipped(t *testing.T) {
+	s := open(t, "", Options{})
+	put(t, s, PriorityNormal, "good-1", "bad-1")
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		k := tx.Bucket(bucketIDs).Get([]byte("bad-1"))
+		return tx.Bucket(bucketResults).Put(slices.Clone(k), []byte(`{"id":"bad-1","status":}`))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.NextRecords(10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].ID != "good-1" {
+		t.Fatalf("got %+v, want good-1 alone", got)
+	}
+	if n := s.Dropped()[ReasonCorrupt]; n != 1 {
+		t.Errorf("dropped as corrupt: %d, want 1", n)
+	}
+}
