@@ -8,10 +8,12 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/branchready/branchready/checks"
+	"github.com/branchready/branchready/result"
 )
 
 // maxBody bounds how much of a page a step reads.
@@ -71,7 +73,9 @@ func (s *session) verdict() checks.Outcome {
 		return checks.Degraded("%s is slow: answered in %s (over %s)", c.subject(s.last), elapsed.Round(time.Millisecond), c.slowAfter)
 	}
 	if c.shorthand {
-		return checks.OK("%s answered %d in %s", s.last.Redacted(), s.status, elapsed.Round(time.Millisecond))
+		// Built without fmt: this is every healthy probe of a sweep.
+		return checks.Outcome{Status: result.StatusOK,
+			Reason: s.last.Redacted() + " answered " + strconv.Itoa(s.status) + " in " + elapsed.Round(time.Millisecond).String()}
 	}
 	return checks.OK("%s: %d steps passed in %s", c.subject(s.last), len(c.steps), elapsed.Round(time.Millisecond))
 }
