@@ -40,7 +40,7 @@ type direct struct {
 const maxInformational = 5
 
 // bufs pools the connection buffers of direct requests.
-var bufs = sync.Pool{New: func() any { return &connBufs{r: bufio.NewReaderSize(nil, 4096), w: bufio.NewWriterSize(nil, 1024)} }}
+var bufs = sync.Pool{New: func() any { return &connBufs{r: bufio.NewReaderSize(nil, 4096), w: bufio.NewWriterSize(nil, 4096)} }}
 
 type connBufs struct {
 	r *bufio.Reader
@@ -130,7 +130,9 @@ func hostPort(u *url.URL) string {
 
 // directBody closes the connection with the body, once. It does not
 // close the parsed body first: net/http would read the rest of the page to
-// its end, however long, which the probe has no use for.
+// its end, however long, which the probe has no use for. Close returns the
+// buffers to the pool, so it must not race a Read: the check reads and
+// closes on its one goroutine, and so does http.Client on a redirect.
 type directBody struct {
 	body    io.Reader
 	release func()
