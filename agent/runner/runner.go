@@ -2,10 +2,10 @@ package runner
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/branchready/branchready/checks"
@@ -55,31 +55,49 @@ func (r *Runner) Sweep(ctx context.Context, sweep string, cs []registry.Compiled
 	if n <= 0 {
 		n = AutoConcurrency(len(cs))
 	}
-	sem := make(chan struct{}, n)
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for i, c := range cs {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			// The sweep was cancelled before this check could start.
-			out[i] = r.stamp(c, sweep, newID(), now(), 0, checks.Unknown("not run: the sweep was cancelled"))
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			started := now()
-			o := r.runOne(ctx, c)
-			res := r.stamp(c, sweep, newID(), started, now().Sub(started), o)
-			out[i] = res
-			if done != nil {
-				mu.Lock()
-				done(res)
-				mu.Unlock()
+	var (
+		mu   sync.Mutex // serialises done
+		wg   sync.WaitGroup
+		next atomic.Int64 // the next check to start
+		work func()
+	)
+	wg.Add(len(cs))
+	// n workers take the checks in order; a worker whose check overran its
+	// release bound is replaced and left behind. Workers rather than a
+	// goroutine per check: a goroutine's stack, grown by a dial and a
+	// request, serves the next check instead of being grown anew (a tenth
+	// of an HTTP probe's CPU; issue 11).
+	work = func() {
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= len(cs) {
+				return
 			}
-		}()
+			c := cs[i]
+			if ctx.Err() != nil {
+				// The sweep was cancelled before this check could start.
+				out[i] = r.stamp(c, sweep, newID(), now(), 0, checks.Unknown("not run: the sweep was cancelled"))
+				wg.Done()
+				continue
+			}
+			started := now()
+			report := func(o checks.Outcome) {
+				res := r.stamp(c, sweep, newID(), started, now().Sub(started), o)
+				out[i] = res
+				if done != nil {
+					mu.Lock()
+					done(res)
+					mu.Unlock()
+				}
+				wg.Done()
+			}
+			if abandoned := r.runOne(ctx, c, report, func() { go work() }); abandoned {
+				return
+			}
+		}
+	}
+	for range min(n, len(cs)) {
+		go work()
 	}
 	wg.Wait()
 	return out
@@ -93,50 +111,83 @@ func (r *Runner) stamp(c registry.Compiled, sweep, id string, started time.Time,
 	}
 }
 
-// runOne runs a check under its deadline. A check that overruns its
-// deadline is waited for up to Release: its own reason says more than ours,
-// and returning means it released its port. One that does not return in
-// that time is reported as failed and logged, and left to finish alone; a
-// panic becomes a failure too.
-func (r *Runner) runOne(ctx context.Context, c registry.Compiled) (o checks.Outcome) {
+// runOne runs a check under its deadline on the calling goroutine and
+// calls report exactly once. A check that overruns its deadline is waited
+// for up to Release: its own reason says more than ours, and returning
+// means it released its port. One that does not return in that time is
+// reported as failed by a watchdog timer and logged, replace is called so
+// that the sweep goes on without this goroutine, and the check is left to
+// finish alone: what it returns then is dropped and runOne reports true.
+// A panic becomes a failure too.
+//
+// The check runs on the worker's goroutine, watched by a timer that exists
+// only once the deadline has passed, rather than on a goroutine of its own
+// with the sweep waiting on a channel: one goroutine, channel and select
+// fewer per probe (issue 11, CPU per probe).
+func (r *Runner) runOne(ctx context.Context, c registry.Compiled, report func(checks.Outcome), replace func()) (abandoned bool) {
 	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
 	defer cancel()
-	ch := make(chan checks.Outcome, 1)
-	go func() {
-		defer func() {
-			if p := recover(); p != nil {
-				ch <- checks.Fail("the %s check crashed (agent bug, please report): %v\n%s", c.Kind, p, debug.Stack())
-			}
-		}()
-		ch <- c.Check.Run(ctx)
-	}()
-	select {
-	case o = <-ch:
-	case <-ctx.Done():
-		o = r.await(ch, c)
+	var (
+		claimed atomic.Bool // set by whichever reports: the check or the watchdog
+		mu      sync.Mutex  // guards watchdog
+		watch   *time.Timer
+	)
+	stop := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if !claimed.Load() {
+			watch = time.AfterFunc(r.release(), func() {
+				if claimed.CompareAndSwap(false, true) {
+					report(r.overran(c))
+					replace()
+				}
+			})
+		}
+	})
+	o := r.call(ctx, c)
+	running := !stop()
+	if !claimed.CompareAndSwap(false, true) {
+		return true // the watchdog gave up on the check and reported it
+	}
+	if running {
+		mu.Lock()
+		if watch != nil {
+			watch.Stop()
+		}
+		mu.Unlock()
 	}
 	if o.Status == "" {
 		o = checks.Unknown("the %s check returned no status (agent bug)", c.Kind)
 	}
 	if o.Status == "fail" && ctx.Err() != nil && o.Reason == "" {
-		o.Reason = fmt.Sprintf("no answer within %s", c.Timeout)
+		o.Reason = "no answer within " + c.Timeout.String()
 	}
-	return o
+	report(o)
+	return false
 }
 
-// await waits for a check whose context has ended, at most Release.
-func (r *Runner) await(ch <-chan checks.Outcome, c registry.Compiled) checks.Outcome {
-	release := r.Release
-	if release <= 0 {
-		release = DefaultRelease
+// call runs the check, turning a panic into a failure.
+func (r *Runner) call(ctx context.Context, c registry.Compiled) (o checks.Outcome) {
+	defer func() {
+		if p := recover(); p != nil {
+			o = checks.Fail("the %s check crashed (agent bug, please report): %v\n%s", c.Kind, p, debug.Stack())
+		}
+	}()
+	return c.Check.Run(ctx)
+}
+
+// release is how long a check may take to return after its deadline.
+func (r *Runner) release() time.Duration {
+	if r.Release <= 0 {
+		return DefaultRelease
 	}
-	t := time.NewTimer(release)
-	defer t.Stop()
-	select {
-	case o := <-ch:
-		return o
-	case <-t.C:
-	}
+	return r.Release
+}
+
+// overran logs and words a check that did not return within Release after
+// its deadline.
+func (r *Runner) overran(c registry.Compiled) checks.Outcome {
+	release := r.release()
 	log := r.Log
 	if log == nil {
 		log = slog.Default()

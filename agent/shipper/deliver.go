@@ -2,10 +2,12 @@ package shipper
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 
+	"github.com/branchready/branchready/agent/spool"
 	"github.com/branchready/branchready/result"
 )
 
@@ -21,7 +23,7 @@ var ErrAllMalformed = errors.New("collector refused every result of the batch as
 
 // deliver ships rs, splitting it as the collector asks, and removes from the
 // spool what the collector answered for.
-func (s *Shipper) deliver(ctx context.Context, rs []result.Result) error {
+func (s *Shipper) deliver(ctx context.Context, rs []spool.Record) error {
 	var bad []malformed
 	done, err := s.ship(ctx, rs, &bad)
 	if err != nil || len(bad) == 0 {
@@ -45,7 +47,7 @@ func (s *Shipper) deliver(ctx context.Context, rs []result.Result) error {
 
 // ship posts rs, halving it on 413 and 400, and returns how many results
 // were stored or rejected. Single results answered 400 go to bad.
-func (s *Shipper) ship(ctx context.Context, rs []result.Result, bad *[]malformed) (int, error) {
+func (s *Shipper) ship(ctx context.Context, rs []spool.Record, bad *[]malformed) (int, error) {
 	ir, err := s.post(ctx, rs)
 	var se *StatusError
 	switch {
@@ -69,7 +71,7 @@ func (s *Shipper) ship(ctx context.Context, rs []result.Result, bad *[]malformed
 }
 
 // settle acknowledges what the collector stored and drops what it rejected.
-func (s *Shipper) settle(rs []result.Result, ir *result.IngestResponse) error {
+func (s *Shipper) settle(rs []spool.Record, ir *result.IngestResponse) error {
 	rejected := make(map[int]bool, len(ir.Rejected))
 	var dropIDs []string
 	byReason := map[string][]string{}
@@ -112,8 +114,16 @@ func (s *Shipper) settle(rs []result.Result, ir *result.IngestResponse) error {
 	if first.Code == result.RejectEventTime {
 		reason = ReasonClock
 	}
+	device, check := names(rs[first.Index])
 	s.o.Log.Warn("collector rejected results; dropped them", "dropped", len(dropIDs),
-		"ids", dropIDs[:min(len(dropIDs), 5)], "device", rs[first.Index].Device, "check", rs[first.Index].Check,
+		"ids", dropIDs[:min(len(dropIDs), 5)], "device", device, "check", check,
 		"error", first.Error, "reason", reason)
 	return nil
+}
+
+// names reads the device and check of a record, for a log line.
+func names(r spool.Record) (device, check string) {
+	var v struct{ Device, Check string }
+	_ = json.Unmarshal(r.JSON, &v)
+	return v.Device, v.Check
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/branchready/branchready/agent/spool"
 	"github.com/branchready/branchready/result"
 )
 
@@ -37,7 +38,7 @@ func (e *StatusError) Error() string {
 var ErrNotAcknowledged = fmt.Errorf("collector answer is not an acknowledgement")
 
 // post sends one batch and returns the collector's answer for it.
-func (s *Shipper) post(ctx context.Context, rs []result.Result) (*result.IngestResponse, error) {
+func (s *Shipper) post(ctx context.Context, rs []spool.Record) (*result.IngestResponse, error) {
 	body, desc, err := s.encode(rs)
 	if err != nil {
 		return nil, err
@@ -73,21 +74,24 @@ func (s *Shipper) post(ctx context.Context, rs []result.Result) (*result.IngestR
 }
 
 // encode gzips the batch; desc is the config hash of the descriptor it
-// carries, "" when none.
-func (s *Shipper) encode(rs []result.Result) ([]byte, *string, error) {
-	b := result.Batch{Branch: s.o.Branch, Agent: s.o.Agent(), Results: rs}
-	b.Agent.SentAt = s.o.Now()
-	if b.Results == nil {
-		b.Results = []result.Result{}
-	}
+// carries, "" when none. The results go in as the spool holds them (see
+// batchHead): the batch is byte for byte what encoding a result.Batch of
+// them writes.
+func (s *Shipper) encode(rs []spool.Record) ([]byte, *string, error) {
+	head := batchHead{Branch: s.o.Branch, Agent: s.o.Agent()}
+	head.Agent.SentAt = s.o.Now()
 	var desc *string
 	s.mu.Lock()
 	if s.descPending() {
-		b.Descriptor = s.o.Descriptor()
-		h := b.Agent.ConfigHash
+		head.Descriptor = s.o.Descriptor()
+		h := head.Agent.ConfigHash
 		desc = &h
 	}
 	s.mu.Unlock()
+	prefix, err := json.Marshal(&head)
+	if err != nil {
+		return nil, nil, fmt.Errorf("encode batch: %w", err)
+	}
 	var buf bytes.Buffer
 	// BestSpeed: results are repetitive JSON that compresses well at any
 	// level; for a 500-result batch the default level took half as much
@@ -97,13 +101,29 @@ func (s *Shipper) encode(rs []result.Result) ([]byte, *string, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("compress batch: %w", err)
 	}
-	if err := json.NewEncoder(zw).Encode(&b); err != nil {
-		return nil, nil, fmt.Errorf("encode batch: %w", err)
+	// {"branch":…,"agent":…[,"descriptor":…],"results":[r1,r2,…]}\n, as
+	// json.Encoder writes a result.Batch.
+	_, _ = zw.Write(prefix[:len(prefix)-1])
+	_, _ = zw.Write([]byte(`,"results":[`))
+	for i, r := range rs {
+		if i > 0 {
+			_, _ = zw.Write([]byte{','})
+		}
+		_, _ = zw.Write(r.JSON)
 	}
+	_, _ = zw.Write([]byte("]}\n"))
 	if err := zw.Close(); err != nil {
 		return nil, nil, fmt.Errorf("compress batch: %w", err)
 	}
 	return buf.Bytes(), desc, nil
+}
+
+// batchHead is result.Batch without its results, which encode appends as
+// stored; a test holds the two to the same fields.
+type batchHead struct {
+	Branch     string             `json:"branch"`
+	Agent      result.Agent       `json:"agent"`
+	Descriptor *result.Descriptor `json:"descriptor,omitempty"`
 }
 
 // descPending reports whether the next batch must carry the descriptor.

@@ -2,12 +2,15 @@ package shipper
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/branchready/branchready/agent/spool"
 	"github.com/branchready/branchready/config"
 	"github.com/branchready/branchready/result"
 )
@@ -190,7 +193,7 @@ func (s *Shipper) Run(ctx context.Context) error {
 
 // round ships one batch and reports whether the spool may hold more.
 func (s *Shipper) round(ctx context.Context) (more bool, err error) {
-	rs, err := s.o.Spool.Next(s.o.BatchSize)
+	rs, err := s.next()
 	if err != nil {
 		return false, err
 	}
@@ -215,4 +218,29 @@ func (s *Shipper) heartbeatDue() bool {
 		return true
 	}
 	return s.o.Heartbeat > 0 && s.o.Now().Sub(s.st.LastSuccess) >= s.o.Heartbeat
+}
+
+// recordSpool is a Spool that hands out results as stored (agent/spool).
+type recordSpool interface {
+	NextRecords(n int) ([]spool.Record, error)
+}
+
+// next takes the next batch from the spool, as stored when it can.
+func (s *Shipper) next() ([]spool.Record, error) {
+	if rs, ok := s.o.Spool.(recordSpool); ok {
+		return rs.NextRecords(s.o.BatchSize)
+	}
+	results, err := s.o.Spool.Next(s.o.BatchSize)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]spool.Record, 0, len(results))
+	for i := range results {
+		b, err := json.Marshal(&results[i])
+		if err != nil {
+			return nil, fmt.Errorf("encode result %s: %w", results[i].ID, err)
+		}
+		out = append(out, spool.Record{ID: results[i].ID, JSON: b})
+	}
+	return out, nil
 }

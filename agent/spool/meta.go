@@ -61,9 +61,14 @@ func idOf(v []byte) (string, bool) {
 }
 
 // removeRecord deletes the record at k (a copy, not a slice into the page)
-// and its index entry, and updates the counters.
-func removeRecord(tx *bolt.Tx, k, v []byte, m *meta) error {
-	id, _ := idOf(v)
+// and its index entry, and updates the counters. id is the record's id when
+// the caller knows it (an acknowledgement looked the record up by it), or ""
+// to read it from the record: decoding 500 records to learn ids the caller
+// holds was a fifth of the spool's CPU per sweep.
+func removeRecord(tx *bolt.Tx, k, v []byte, id string, m *meta) error {
+	if id == "" {
+		id, _ = idOf(v)
+	}
 	size := recordSize(k, v, id)
 	if err := tx.Bucket(bucketResults).Delete(k); err != nil {
 		return err

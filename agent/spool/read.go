@@ -132,7 +132,7 @@ func (s *Spool) remove(ids []string, reason string) error {
 				}
 				continue
 			}
-			if err := removeRecord(tx, k, v, &m); err != nil {
+			if err := removeRecord(tx, k, v, id, &m); err != nil {
 				return err
 			}
 			n++
@@ -155,7 +155,7 @@ func (s *Spool) removeKeys(keys [][]byte, reason string) error {
 		res := tx.Bucket(bucketResults)
 		for _, k := range keys {
 			if v := res.Get(k); v != nil {
-				if err := removeRecord(tx, k, v, &m); err != nil {
+				if err := removeRecord(tx, k, v, "", &m); err != nil {
 					return err
 				}
 				m.dropped[reason]++

@@ -48,6 +48,10 @@ type Spool struct {
 
 	hmu  sync.Mutex // serialises Put with the held results
 	held heldResults
+
+	// openSeq is the last sequence put before Open: records after it were
+	// encoded by this process (see NextRecords).
+	openSeq uint64
 }
 
 // ErrNoID is returned by Put for a result without an id: it could never be
@@ -73,19 +77,21 @@ func Open(path string, o Options) (*Spool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open spool %s: %w", path, err)
 	}
+	var openSeq uint64
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketResults, bucketIDs, bucketMeta} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
 		}
+		openSeq = loadMeta(tx).seq
 		return nil
 	})
 	if err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("open spool %s: %w", path, err)
 	}
-	return &Spool{db: db, o: o}, nil
+	return &Spool{db: db, o: o, openSeq: openSeq}, nil
 }
 
 // Close closes the file. Results still held in memory for a full disk are
@@ -210,7 +216,7 @@ func (s *Spool) evict(tx *bolt.Tx, m *meta) (uint64, error) {
 			break
 		}
 		k = append([]byte(nil), k...)
-		if err := removeRecord(tx, k, v, m); err != nil {
+		if err := removeRecord(tx, k, v, "", m); err != nil {
 			return n, err
 		}
 		n++

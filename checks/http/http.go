@@ -3,6 +3,7 @@ package http
 import (
 	"crypto/tls"
 	"fmt"
+	"net"
 	"net/http"
 	"time"
 
@@ -124,7 +125,13 @@ func New(c Config, caPEM []byte, opts ...Option) (*Check, error) {
 		// (issue 11). A check that logs in keeps the default.
 		tlsConf.CurvePreferences = classicCurves
 	}
-	chk.transport = &http.Transport{TLSClientConfig: tlsConf, DisableKeepAlives: true, Proxy: http.ProxyFromEnvironment}
+	chk.transport = &direct{
+		// A probe's connection lives for one request: keep-alive probes
+		// would never fire.
+		dialer: net.Dialer{KeepAlive: -1},
+		proxy:  http.ProxyFromEnvironment,
+		next:   &http.Transport{TLSClientConfig: tlsConf, DisableKeepAlives: true, Proxy: http.ProxyFromEnvironment},
+	}
 	return chk, nil
 }
 

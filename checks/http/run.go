@@ -8,10 +8,12 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/branchready/branchready/checks"
+	"github.com/branchready/branchready/result"
 )
 
 // maxBody bounds how much of a page a step reads.
@@ -71,7 +73,9 @@ func (s *session) verdict() checks.Outcome {
 		return checks.Degraded("%s is slow: answered in %s (over %s)", c.subject(s.last), elapsed.Round(time.Millisecond), c.slowAfter)
 	}
 	if c.shorthand {
-		return checks.OK("%s answered %d in %s", s.last.Redacted(), s.status, elapsed.Round(time.Millisecond))
+		// Built without fmt: this is every healthy probe of a sweep.
+		return checks.Outcome{Status: result.StatusOK,
+			Reason: s.last.Redacted() + " answered " + strconv.Itoa(s.status) + " in " + elapsed.Round(time.Millisecond).String()}
 	}
 	return checks.OK("%s: %d steps passed in %s", c.subject(s.last), len(c.steps), elapsed.Round(time.Millisecond))
 }
@@ -127,13 +131,19 @@ func (s *session) step(ctx context.Context, st *step) (checks.Outcome, bool) {
 
 // request builds a step's request, resolving its URL against the last one.
 func (s *session) request(ctx context.Context, st *step) (*http.Request, error) {
-	raw := st.url.expand(s.vars)
-	u, err := url.Parse(raw)
-	if err != nil {
-		return nil, fmt.Errorf("invalid URL after substitution: %w", err)
-	}
-	if s.last != nil {
-		u = s.last.ResolveReference(u)
+	target := string(st.url)
+	if s.last != nil || strings.Contains(target, "${") {
+		// A URL with variables or relative to the last one is checked and
+		// resolved here; a fixed first URL was checked by New and is parsed
+		// once, by the request.
+		u, err := url.Parse(st.url.expand(s.vars))
+		if err != nil {
+			return nil, fmt.Errorf("invalid URL after substitution: %w", err)
+		}
+		if s.last != nil {
+			u = s.last.ResolveReference(u)
+		}
+		target = u.String()
 	}
 	var body io.Reader
 	contentType := ""
@@ -147,7 +157,7 @@ func (s *session) request(ctx context.Context, st *step) (*http.Request, error) 
 	case st.body != "":
 		body = strings.NewReader(st.body.expand(s.vars))
 	}
-	req, err := http.NewRequestWithContext(ctx, st.method, u.String(), body)
+	req, err := http.NewRequestWithContext(ctx, st.method, target, body)
 	if err != nil {
 		return nil, fmt.Errorf("cannot build the request: %w", err)
 	}
