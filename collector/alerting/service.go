@@ -67,6 +67,9 @@ type Service struct {
 	// so that Submit's waiters here look at once.
 	mu      sync.Mutex
 	settled chan struct{}
+	// staging holds outcomes decided and not yet saved (see flush); only
+	// the loop touches it.
+	staging []staged
 	pruned  time.Time
 	// maint are the live maintenance windows made on the board or API, as
 	// last read; windows caches them compiled, by id and zone.
@@ -123,8 +126,12 @@ func (s *Service) Observe(ctx context.Context, branchID string, rs []result.Resu
 		return
 	}
 	rs = append([]result.Result(nil), rs...)
+	at := time.Now()
 	select {
-	case s.in <- func(ctx context.Context) { s.observe(ctx, branchID, rs) }:
+	case s.in <- func(ctx context.Context) {
+		s.o.Metrics.QueueWait.Observe(time.Since(at).Seconds())
+		s.observe(ctx, branchID, rs)
+	}:
 	case <-ctx.Done():
 	}
 }
@@ -166,6 +173,8 @@ func (s *Service) Run(ctx context.Context) error {
 			return nil
 		case f := <-s.in:
 			f(ctx)
+			s.runQueued(ctx)
+			s.flush(ctx)
 		case <-s.wakeCommands:
 			s.drain(ctx)
 		case <-s.wakeSilences:
@@ -216,6 +225,7 @@ func (s *Service) load(ctx context.Context) error {
 		s.observe(ctx, id, rs)
 		replayed += len(rs)
 	}
+	s.flush(ctx)
 	s.o.Log.Info("alert engine started", "open_incidents", loaded, "replayed_results", replayed, "silences", len(s.silences))
 	// Commands queued while no collector led (or before the last leader
 	// died) apply now, on the state just rebuilt.
@@ -356,7 +366,9 @@ func (s *Service) observe(ctx context.Context, id string, rs []result.Result) {
 		// the contact just made, once per batch.
 		merge(&out, s.o.Policy.Tick(&b.Branch, now))
 	}
-	s.save(ctx, b, out)
+	// Staged, not saved: the loop saves what a run of queued batches
+	// decided in one transaction (see runQueued).
+	s.stage(b, out)
 }
 
 // openKeys lists the keys of a branch's open incidents.
@@ -384,8 +396,9 @@ func (s *Service) tick(ctx context.Context) {
 		if b.Descriptor == nil {
 			continue
 		}
-		s.save(ctx, b, s.o.Policy.Tick(&b.Branch, now))
+		s.stage(b, s.o.Policy.Tick(&b.Branch, now))
 	}
+	s.flush(ctx)
 	s.o.Metrics.observeOpen(s.branches)
 	// A command whose wake-up was lost (the leader's listener was
 	// reconnecting) applies here at the latest.
@@ -395,26 +408,6 @@ func (s *Service) tick(ctx context.Context) {
 		if now.Sub(t) > 2*s.o.Replay {
 			delete(s.seen, k)
 		}
-	}
-}
-
-// save keeps what an outcome changed and decided, in one transaction. When
-// the store refuses, the branch's memory is rebuilt from the store so that
-// memory never runs ahead of what is kept.
-func (s *Service) save(ctx context.Context, b *branch, o alerts.Outcome) {
-	if len(o.Changed) == 0 && len(o.Messages) == 0 {
-		return
-	}
-	err := s.o.Store.SaveIncidents(ctx, s.records(o), o.Messages)
-	if err != nil {
-		s.o.Metrics.SaveFailures.Inc()
-		s.o.Log.Error("alerts: save incidents; the branch's incidents are reloaded from the store", "branch", b.ID, "err", err)
-		s.reload(ctx, b)
-		return
-	}
-	s.o.Metrics.Decided.Add(float64(len(o.Messages)))
-	if len(o.Messages) > 0 && s.o.Decided != nil {
-		s.o.Decided()
 	}
 }
 

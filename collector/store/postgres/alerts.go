@@ -64,19 +64,19 @@ func (s *Store) Claim(ctx context.Context, now time.Time, n int, lease time.Dura
 			SELECT DISTINCT ON (incident, notifier, target) seq FROM outbox WHERE state = 'pending'
 			ORDER BY incident, notifier, target, seq),
 		pick AS (
-			SELECT o.seq FROM outbox o JOIN heads h ON o.seq = h.seq
+			SELECT o.seq, o.claimed_until AS prior FROM outbox o JOIN heads h ON o.seq = h.seq
 			WHERE o.state = 'pending' AND o.not_before <= $1 AND o.claimed_until <= $1
 			ORDER BY o.seq LIMIT $2 FOR UPDATE OF o SKIP LOCKED)
 		UPDATE outbox SET claimed_until = $3 FROM pick WHERE outbox.seq = pick.seq
 		RETURNING outbox.seq, outbox.message, outbox.attempts, outbox.not_before, outbox.state, outbox.last_error,
-			outbox.done_at, outbox.channel, outbox.ts`, now.UnixNano(), n, now.Add(lease).UnixNano())
+			outbox.done_at, outbox.channel, outbox.ts, pick.prior`, now.UnixNano(), n, now.Add(lease).UnixNano())
 	if err != nil {
 		return nil, fmt.Errorf("postgres store: claim outbox rows: %w", err)
 	}
 	defer rows.Close()
 	out := []outbox.Row{}
 	for rows.Next() {
-		r, err := store.ScanOutboxRow(rows)
+		r, err := store.ScanClaimedRow(rows)
 		if err != nil {
 			return nil, fmt.Errorf("postgres store: claim outbox rows: %w", err)
 		}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/branchready/branchready/alerts/notify"
@@ -78,30 +79,40 @@ func (s *Store) Enqueue(ctx context.Context, ms []notify.Message) error {
 	return s.SaveIncidents(ctx, nil, ms)
 }
 
-// Claim leases the deliverable head rows of the outbox.
+// Claim leases the deliverable head rows of the outbox. The rows are read
+// with the claim they had, then leased, in the writer's one transaction (no
+// other writer can claim them in between).
 func (s *Store) Claim(ctx context.Context, now time.Time, n int, lease time.Duration) ([]outbox.Row, error) {
 	var out []outbox.Row
 	_, err := s.tx(ctx, "claim outbox rows", func(ctx context.Context, tx *sql.Tx) (int, error) {
 		out = out[:0]
-		rows, err := tx.QueryContext(ctx, `UPDATE outbox SET claimed_until = ?
+		rows, err := tx.QueryContext(ctx, `SELECT `+store.OutboxColumns+`, claimed_until FROM outbox
 			WHERE seq IN (
 				SELECT o.seq FROM (SELECT MIN(seq) AS seq FROM outbox WHERE state = 'pending' GROUP BY incident, notifier, target) h
 				JOIN outbox o ON o.seq = h.seq
 				WHERE o.not_before <= ? AND o.claimed_until <= ?
-				ORDER BY o.seq LIMIT ?)
-			RETURNING `+store.OutboxColumns, now.Add(lease).UnixNano(), now.UnixNano(), now.UnixNano(), n)
+				ORDER BY o.seq LIMIT ?)`, now.UnixNano(), now.UnixNano(), n)
 		if err != nil {
 			return 0, err
 		}
 		defer rows.Close()
 		for rows.Next() {
-			r, err := store.ScanOutboxRow(rows)
+			r, err := store.ScanClaimedRow(rows)
 			if err != nil {
 				return 0, err
 			}
 			out = append(out, r)
 		}
-		return len(out), rows.Err()
+		if err := rows.Err(); err != nil || len(out) == 0 {
+			return 0, err
+		}
+		args := make([]any, 0, len(out)+1)
+		args = append(args, now.Add(lease).UnixNano())
+		for _, r := range out {
+			args = append(args, r.Seq)
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE outbox SET claimed_until = ? WHERE seq IN (?`+strings.Repeat(", ?", len(out)-1)+`)`, args...)
+		return len(out), err
 	})
 	if err != nil {
 		// The writer may still be filling out (the caller's context ended

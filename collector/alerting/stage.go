@@ -1,0 +1,100 @@
+package alerting
+
+import (
+	"context"
+	"time"
+
+	"github.com/branchready/branchready/alerts"
+	"github.com/branchready/branchready/alerts/notify"
+	"github.com/branchready/branchready/collector/store"
+)
+
+// maxQueuedRun bounds how many queued pieces of work the loop runs before
+// it saves what they decided: enough to make one transaction of a wave's
+// burst, few enough that the first decision of the run is not held back
+// long by the work behind it.
+const maxQueuedRun = 256
+
+// staged is an outcome decided and not yet saved.
+type staged struct {
+	b    *branch
+	recs []store.IncidentRecord
+	o    alerts.Outcome
+}
+
+// runQueued runs the work already waiting for the loop, up to
+// maxQueuedRun pieces, without waiting for more. During a pre-opening wave
+// thousands of branches hand over results at once: saving each branch's
+// decision alone made the engine wait for one store commit per failing
+// branch (on SQLite, behind the wave's bulk writes), and a failing check
+// waited in the queue for seconds before it was even judged.
+func (s *Service) runQueued(ctx context.Context) {
+	for range maxQueuedRun {
+		select {
+		case f := <-s.in:
+			f(ctx)
+		default:
+			return
+		}
+	}
+}
+
+// stage keeps what an outcome changed and decided until the next flush.
+// The records are taken now: a later change to the same incident in the
+// same run is staged after it and wins.
+func (s *Service) stage(b *branch, o alerts.Outcome) {
+	if len(o.Changed) == 0 && len(o.Messages) == 0 {
+		return
+	}
+	s.staging = append(s.staging, staged{b: b, recs: s.records(o), o: o})
+}
+
+// save keeps what an outcome changed and decided at once, after anything
+// staged before it.
+func (s *Service) save(ctx context.Context, b *branch, o alerts.Outcome) {
+	s.stage(b, o)
+	s.flush(ctx)
+}
+
+// flush saves every staged outcome in one transaction, in the order they
+// were decided. When the store refuses, the branches concerned are rebuilt
+// from the store so that memory never runs ahead of what is kept.
+func (s *Service) flush(ctx context.Context) {
+	if len(s.staging) == 0 {
+		return
+	}
+	batch := s.staging
+	s.staging = nil
+	var (
+		recs []store.IncidentRecord
+		msgs = 0
+	)
+	for _, st := range batch {
+		recs = append(recs, st.recs...)
+		msgs += len(st.o.Messages)
+	}
+	all := make([]notify.Message, 0, msgs)
+	for _, st := range batch {
+		all = append(all, st.o.Messages...)
+	}
+	start := time.Now()
+	err := s.o.Store.SaveIncidents(ctx, recs, all)
+	s.o.Metrics.SaveSeconds.Observe(time.Since(start).Seconds())
+	if err != nil {
+		s.o.Metrics.SaveFailures.Inc()
+		reloaded := map[*branch]bool{}
+		for _, st := range batch {
+			if reloaded[st.b] {
+				continue
+			}
+			reloaded[st.b] = true
+			s.o.Log.Error("alerts: save incidents; the branch's incidents are reloaded from the store", "branch", st.b.ID, "err", err)
+			s.reload(ctx, st.b)
+		}
+		return
+	}
+	s.o.Metrics.Decided.Add(float64(msgs))
+	if msgs > 0 && s.o.Decided != nil {
+		s.o.Decided()
+	}
+}
