@@ -80,6 +80,7 @@ type Deliverer struct {
 	pacer    *pacer
 	mu       sync.Mutex
 	problems map[route]ConfigError
+	pipe     *pipeline // while Run runs
 }
 
 // ConfigError describes a row that failed for good: operators must fix the

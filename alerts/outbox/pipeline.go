@@ -12,8 +12,16 @@ import (
 // logged and retried at the poll interval.
 func (d *Deliverer) Run(ctx context.Context) error {
 	d.init()
-	p := &pipeline{d: d, queues: map[route][]Row{}, slots: make(chan struct{}, d.Workers)}
-	defer p.wg.Wait()
+	p := &pipeline{d: d, ctx: ctx, queues: map[route][]Row{}, slots: make(chan struct{}, d.Workers)}
+	d.mu.Lock()
+	d.pipe = p
+	d.mu.Unlock()
+	defer func() {
+		d.mu.Lock()
+		d.pipe = nil
+		d.mu.Unlock()
+		p.wg.Wait()
+	}()
 	var reported time.Time
 	for {
 		n, err := p.claim(ctx)
@@ -62,6 +70,7 @@ func (d *Deliverer) report(ctx context.Context, now time.Time) {
 // Workers of them sending at once.
 type pipeline struct {
 	d      *Deliverer
+	ctx    context.Context // Run's
 	mu     sync.Mutex
 	queues map[route][]Row // a route is present while its goroutine runs
 	held   int
@@ -83,6 +92,13 @@ func (p *pipeline) claim(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("claim: %w", err)
 	}
+	p.add(rows)
+	return len(rows), nil
+}
+
+// add queues claimed rows on their routes, starting a route's goroutine
+// when it has none.
+func (p *pipeline) add(rows []Row) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, r := range rows {
@@ -91,10 +107,31 @@ func (p *pipeline) claim(ctx context.Context) (int, error) {
 		p.queues[k] = append(q, r)
 		p.held++
 		if !running {
-			p.wg.Go(func() { p.serve(ctx, k) })
+			p.wg.Go(func() { p.serve(p.ctx, k) })
 		}
 	}
-	return len(rows), nil
+}
+
+// Offer hands the Deliverer rows its caller claimed (the alert engine
+// claims the rows it enqueues in the same transaction, sparing a claim's
+// round trip to the store). It returns false, taking nothing, when Run is
+// not running: the caller then releases the rows.
+func (d *Deliverer) Offer(rows []Row) bool {
+	d.init()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.pipe == nil || d.pipe.ctx.Err() != nil {
+		return false
+	}
+	d.pipe.add(rows)
+	return true
+}
+
+// Leased is the lease Claim is given, for a caller that claims rows to
+// Offer them.
+func (d *Deliverer) Leased() time.Duration {
+	d.init()
+	return d.Lease
 }
 
 // serve delivers a route's rows one at a time, in order, paced, while

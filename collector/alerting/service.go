@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/branchready/branchready/alerts"
+	"github.com/branchready/branchready/alerts/outbox"
 	"github.com/branchready/branchready/calendar"
 	"github.com/branchready/branchready/collector/store"
 	"github.com/branchready/branchready/result"
@@ -33,6 +34,14 @@ type Options struct {
 	// Decided, if set, is called after messages were saved to the outbox
 	// (the delivery loop's kick).
 	Decided func()
+	// Claimed, if set with a store that can (SaveAndClaim), takes the
+	// outbox rows the engine enqueued and claimed for ClaimLease in the
+	// same transaction, so that the local delivery loop sends them without
+	// first claiming them in a transaction of its own. It returns false
+	// when it cannot take them (its loop is not running): they are then
+	// released for whoever claims next.
+	Claimed    func([]outbox.Row) bool
+	ClaimLease time.Duration
 	// Tick is how often time is advanced for every branch; default 20s.
 	Tick time.Duration
 	// Replay is how far back results are replayed at start; default 10m.

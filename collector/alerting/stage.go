@@ -6,6 +6,7 @@ import (
 
 	"github.com/branchready/branchready/alerts"
 	"github.com/branchready/branchready/alerts/notify"
+	"github.com/branchready/branchready/alerts/outbox"
 	"github.com/branchready/branchready/collector/store"
 )
 
@@ -78,7 +79,7 @@ func (s *Service) flush(ctx context.Context) {
 		all = append(all, st.o.Messages...)
 	}
 	start := time.Now()
-	err := s.o.Store.SaveIncidents(ctx, recs, all)
+	claimed, err := s.saveAll(ctx, recs, all)
 	s.o.Metrics.SaveSeconds.Observe(time.Since(start).Seconds())
 	if err != nil {
 		s.o.Metrics.SaveFailures.Inc()
@@ -94,7 +95,39 @@ func (s *Service) flush(ctx context.Context) {
 		return
 	}
 	s.o.Metrics.Decided.Add(float64(msgs))
-	if msgs > 0 && s.o.Decided != nil {
+	if len(claimed) > 0 && !s.o.Claimed(claimed) {
+		s.release(ctx, claimed)
+	}
+	if msgs > len(claimed) && s.o.Decided != nil {
+		// Rows not claimed here (a later message of an incident whose
+		// earlier one is still pending) are the loop's to claim.
+		s.o.Decided()
+	}
+}
+
+// claimSaver is a store that saves and claims what it enqueued at once.
+type claimSaver interface {
+	SaveAndClaim(ctx context.Context, incs []store.IncidentRecord, ms []notify.Message, now time.Time, lease time.Duration) ([]outbox.Row, error)
+}
+
+// saveAll saves in one transaction, claiming the rows enqueued for the
+// local delivery loop when it can.
+func (s *Service) saveAll(ctx context.Context, recs []store.IncidentRecord, ms []notify.Message) ([]outbox.Row, error) {
+	if cs, ok := s.o.Store.(claimSaver); ok && s.o.Claimed != nil && s.o.ClaimLease > 0 && len(ms) > 0 {
+		return cs.SaveAndClaim(ctx, recs, ms, s.o.Now(), s.o.ClaimLease)
+	}
+	return nil, s.o.Store.SaveIncidents(ctx, recs, ms)
+}
+
+// release gives back rows the delivery loop could not take.
+func (s *Service) release(ctx context.Context, rows []outbox.Row) {
+	now := s.o.Now()
+	for _, r := range rows {
+		if err := s.o.Store.Release(ctx, r.Seq, now); err != nil && ctx.Err() == nil {
+			s.o.Log.Warn("alerts: release an outbox row; it returns when its lease ends", "seq", r.Seq, "err", err)
+		}
+	}
+	if s.o.Decided != nil {
 		s.o.Decided()
 	}
 }
