@@ -18,6 +18,9 @@ type Metrics struct {
 	// notification decided.
 	QueueWait   prometheus.Histogram
 	SaveSeconds prometheus.Histogram
+	// TickSeconds is how long one tick held the loop (results wait
+	// meanwhile).
+	TickSeconds prometheus.Histogram
 }
 
 // NewMetrics makes the metrics; Register adds them to a registry.
@@ -35,6 +38,9 @@ func NewMetrics() *Metrics {
 		SaveSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "branchready_alert_save_seconds",
 			Help:    "Time the alert engine took to save one run of decisions (incident changes and outbox rows, one transaction).",
 			Buckets: []float64{0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}}),
+		TickSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "branchready_alert_tick_seconds",
+			Help:    "Time one tick of the alert engine took (re-reading branches and silences, advancing every branch's clock); results handed over meanwhile wait.",
+			Buckets: []float64{0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30}}),
 		Open: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "branchready_incidents_open",
 			Help: "Open incidents by severity and state (pending or firing)."}, []string{"severity", "state"}),
 	}
@@ -42,7 +48,7 @@ func NewMetrics() *Metrics {
 
 // Register adds the metrics to r.
 func (m *Metrics) Register(r prometheus.Registerer) {
-	r.MustRegister(m.ResultsObserved, m.Decided, m.SaveFailures, m.Open, m.QueueWait, m.SaveSeconds)
+	r.MustRegister(m.ResultsObserved, m.Decided, m.SaveFailures, m.Open, m.QueueWait, m.SaveSeconds, m.TickSeconds)
 }
 
 func (m *Metrics) observeOpen(bs map[string]*branch) {

@@ -393,6 +393,8 @@ func openKeys(b *alerts.Branch) map[alerts.Key]bool {
 
 // tick advances time for every branch.
 func (s *Service) tick(ctx context.Context) {
+	start := time.Now()
+	defer func() { s.o.Metrics.TickSeconds.Observe(time.Since(start).Seconds()) }()
 	// now is taken before the store is read: what the read returns is at
 	// least as new as now, so a slow read cannot make an agent look silent.
 	now := s.o.Now()
