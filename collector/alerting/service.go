@@ -59,7 +59,7 @@ type Options struct {
 // Service is the running alert engine.
 type Service struct {
 	o        Options
-	in       chan func(context.Context)
+	in       chan job
 	branches map[string]*branch
 	silences []alerts.Silence
 	// seen is the newest result applied per key among recently stored
@@ -123,7 +123,7 @@ func New(o Options) *Service {
 	if o.CommandWait <= 0 {
 		o.CommandWait = DefaultCommandWait
 	}
-	return &Service{o: o, in: make(chan func(context.Context), queueLen), branches: map[string]*branch{}, seen: map[alerts.Key]time.Time{},
+	return &Service{o: o, in: make(chan job, queueLen), branches: map[string]*branch{}, seen: map[alerts.Key]time.Time{},
 		wakeCommands: make(chan struct{}, 1), wakeSilences: make(chan struct{}, 1), settled: make(chan struct{}),
 		windows: map[string]*calendar.CompiledWindow{}, configured: map[string]configuredWindows{}}
 }
@@ -137,10 +137,10 @@ func (s *Service) Observe(ctx context.Context, branchID string, rs []result.Resu
 	rs = append([]result.Result(nil), rs...)
 	at := time.Now()
 	select {
-	case s.in <- func(ctx context.Context) {
+	case s.in <- job{branch: branchID, f: func(ctx context.Context) {
 		s.o.Metrics.QueueWait.Observe(time.Since(at).Seconds())
 		s.observe(ctx, branchID, rs)
-	}:
+	}}:
 	case <-ctx.Done():
 	}
 }
@@ -152,7 +152,7 @@ func (s *Service) do(ctx context.Context, f func(context.Context) error) error {
 	}
 	errc := make(chan error, 1)
 	select {
-	case s.in <- func(ctx context.Context) { errc <- f(ctx) }:
+	case s.in <- job{f: func(ctx context.Context) { errc <- f(ctx) }}:
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -180,9 +180,8 @@ func (s *Service) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return nil
-		case f := <-s.in:
-			f(ctx)
-			s.runQueued(ctx)
+		case j := <-s.in:
+			s.runQueued(ctx, j)
 			s.flush(ctx)
 		case <-s.wakeCommands:
 			s.drain(ctx)
