@@ -176,6 +176,7 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 	t := time.NewTicker(s.o.Tick)
 	defer t.Stop()
+	var due tickDue
 	for {
 		select {
 		case <-ctx.Done():
@@ -183,12 +184,17 @@ func (s *Service) Run(ctx context.Context) error {
 		case j := <-s.in:
 			s.runQueued(ctx, j)
 			s.flush(ctx)
+			if due.due(time.Now(), len(s.in), s.o.Tick) {
+				s.tick(ctx)
+			}
 		case <-s.wakeCommands:
 			s.drain(ctx)
 		case <-s.wakeSilences:
 			s.tick(ctx)
 		case <-t.C:
-			s.tick(ctx)
+			if due.arrive(time.Now(), len(s.in), s.o.Tick) {
+				s.tick(ctx)
+			}
 		}
 	}
 }
