@@ -93,7 +93,7 @@ func buildAlerts(o ServerOptions, mux auth.Mux, reg *prometheus.Registry, login 
 		signal = sg.Signal
 	}
 	svc := alerting.New(alerting.Options{Store: st, Policy: pol, Log: o.Log, Now: o.Now, Decided: d.Kick, Tick: ao.Tick, Metrics: m,
-		Signal: signal, CommandWait: ao.CommandWait, Branches: dir})
+		Signal: signal, CommandWait: ao.CommandWait, Branches: dir, Claimed: d.Offer, ClaimLease: d.Leased()})
 	api.RegisterAlerts(mux, svc, o.Store, o.Now, o.Log, login)
 	board.RegisterAlerts(mux, svc, o.Store, func() []string { return problems(d) }, o.Now, o.Log, login)
 	onAction := slackAction(svc, o.Log)

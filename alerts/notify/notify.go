@@ -61,6 +61,11 @@ type Message struct {
 	Labels map[string]string `json:"labels,omitempty"`
 	// DecidedAt is when the engine decided to send it (latency is measured from it).
 	DecidedAt time.Time `json:"decided_at"`
+	// DeliveryID names this message in the outbox, the same on every
+	// attempt by any collector; the outbox sets it before each call. A
+	// notifier that can attaches it to what it sends (Slack message
+	// metadata), so that a Finder recognises the message later.
+	DeliveryID string `json:"-"`
 }
 
 // Receipt says where an incident's message lives on a route, so that later
@@ -87,6 +92,20 @@ type Notifier interface {
 // The outbox spaces deliveries to one target by at least Pace.
 type Paced interface {
 	Pace() time.Duration
+}
+
+// Finder is implemented by a notifier that can tell whether a message it
+// may have sent already reached the remote. The outbox asks it before
+// sending again a message whose earlier attempt has no known outcome (the
+// collector died, or the call timed out, after the remote may have taken
+// it), so that the message is recorded instead of sent twice.
+type Finder interface {
+	// Find looks for m, as sent with its DeliveryID, among what the remote
+	// received since since; thread is the incident's first message on the
+	// route (zero for a Post). It returns the receipt of the message found,
+	// or found false when there is none. A retryable error means the
+	// outcome is still unknown.
+	Find(ctx context.Context, thread Receipt, m Message, since time.Time) (rc Receipt, found bool, err error)
 }
 
 // Error is a delivery failure with what the outbox needs to decide on it.

@@ -4,18 +4,24 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"github.com/branchready/branchready/alerts/notify"
 )
 
-// deliver sends one row and records the outcome.
-func (d *Deliverer) deliver(ctx context.Context, k route, r Row) {
+// deliver sends one row and records the outcome. An accepted message is
+// recorded by the func it returns, which the caller runs apart: the
+// route's next message need not wait for the store's commit (the next
+// message of the same incident is not claimed before it). Any other
+// outcome is recorded before deliver returns nil.
+func (d *Deliverer) deliver(ctx context.Context, k route, r Row) (record func()) {
 	m := r.Message
+	m.DeliveryID = strconv.FormatInt(r.Seq, 10)
 	n, ok := d.Notifiers[m.Notifier]
 	if !ok {
 		d.fail(ctx, k, r, &notify.Error{Reason: "unknown_notifier", Err: fmt.Errorf("no notifier %q is configured", m.Notifier)})
-		return
+		return nil
 	}
 	var thread notify.Receipt
 	if m.Op != notify.Post {
@@ -24,7 +30,12 @@ func (d *Deliverer) deliver(ctx context.Context, k route, r Row) {
 			if ctx.Err() == nil {
 				d.retry(ctx, k, r, &notify.Error{Retryable: true, Reason: "store", Err: fmt.Errorf("read thread: %w", err)})
 			}
-			return
+			return nil
+		}
+	}
+	if f, ok := n.(notify.Finder); ok && unknownOutcome(r) {
+		if d.settleUnknown(ctx, k, r, f, thread, m) {
+			return nil
 		}
 	}
 	callCtx, cancel := context.WithTimeout(ctx, d.Timeout)
@@ -36,7 +47,7 @@ func (d *Deliverer) deliver(ctx context.Context, k route, r Row) {
 	}
 	switch {
 	case err == nil:
-		d.delivered(ctx, k, r, rc, at)
+		return func() { d.delivered(ctx, k, r, rc, at) }
 	case ctx.Err() != nil:
 		// Stopping mid-call: whether the remote took it is unknown; the
 		// lease brings the row back to whoever delivers next.
@@ -48,6 +59,7 @@ func (d *Deliverer) deliver(ctx context.Context, k route, r Row) {
 			d.fail(ctx, k, r, ne)
 		}
 	}
+	return nil
 }
 
 // delivered records an accepted message. It uses a context that survives

@@ -3,7 +3,6 @@ package outbox
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -13,8 +12,8 @@ import (
 
 // Defaults of the Deliverer's knobs, used where a field is zero.
 const (
-	DefaultBatch         = 50
-	DefaultWorkers       = 4
+	DefaultBatch         = 200
+	DefaultWorkers       = 16
 	DefaultLease         = 2 * time.Minute
 	DefaultPoll          = time.Second
 	DefaultTimeout       = 30 * time.Second
@@ -36,14 +35,21 @@ const (
 //   - a permanent error: Fail, reported to OnConfigError and the metrics,
 //     and never tried again.
 //
-// Order within an incident comes from the Store (Claim returns only the
-// oldest pending row of each route); pace per target comes from the
-// notifier (notify.Paced): rows of a target are sent one at a time, at
-// least Pace apart, and a row that would wait longer than MaxInlineWait is
-// released to the Store for later instead of holding its batch up. A round
-// waits for all its routes, so MaxInlineWait is short: one busy channel
-// (operations during a pre-opening wave) must not hold every other
-// channel's messages back by its pace.
+// Delivery is a pipeline, not rounds: the loop claims rows while fewer
+// than Batch are held, and up to Workers deliveries are in flight at once,
+// each to a different target. Order within an incident comes from the Store
+// (Claim returns only the oldest pending row of each incident route, and
+// not again while it is claimed, so a reply cannot overtake its parent);
+// order and pace per target come from the Deliverer: rows of one target
+// are sent one at a time, in claim order, at least the notifier's Pace
+// apart (notify.Paced), and a row that would wait longer than
+// MaxInlineWait is released to the Store for later, so that one busy
+// channel (operations during a pre-opening wave) does not hold a worker.
+//
+// A row whose earlier claim ended without an outcome (its deliverer died
+// or stopped mid-call, Row.Unsettled) may already be in the remote: when
+// its notifier can look messages up (notify.Finder), the Deliverer asks it
+// first and records what it finds instead of sending again.
 //
 // The zero value of each knob means its Default.
 type Deliverer struct {
@@ -58,8 +64,8 @@ type Deliverer struct {
 	// unknown channel, unknown notifier), for the board.
 	OnConfigError func(ConfigError)
 
-	Batch   int           // rows claimed at once
-	Workers int           // targets delivered to concurrently
+	Batch   int           // rows held (claimed, not yet settled) at most
+	Workers int           // deliveries in flight at once, to distinct targets
 	Lease   time.Duration // how long a claimed row is ours
 	Poll    time.Duration // wait when nothing is due, unless kicked
 	Timeout time.Duration // per notifier call
@@ -70,9 +76,11 @@ type Deliverer struct {
 
 	once     sync.Once
 	kick     chan struct{}
+	freed    chan struct{}
 	pacer    *pacer
 	mu       sync.Mutex
 	problems map[route]ConfigError
+	pipe     *pipeline // while Run runs
 }
 
 // ConfigError describes a row that failed for good: operators must fix the
@@ -91,6 +99,7 @@ type route struct{ notifier, target string }
 func (d *Deliverer) init() {
 	d.once.Do(func() {
 		d.kick = make(chan struct{}, 1)
+		d.freed = make(chan struct{}, 1)
 		d.pacer = newPacer()
 		d.problems = map[route]ConfigError{}
 		if d.Now == nil {
@@ -140,101 +149,6 @@ func (d *Deliverer) Problems() []ConfigError {
 		out = append(out, p)
 	}
 	return out
-}
-
-// Run delivers until ctx ends, then returns nil. Store errors are logged and
-// retried at the poll interval.
-func (d *Deliverer) Run(ctx context.Context) error {
-	d.init()
-	var reported time.Time
-	for {
-		n, err := d.round(ctx)
-		if ctx.Err() != nil {
-			return nil
-		}
-		if err != nil {
-			d.Log.Error("outbox claim failed; retrying", "err", err, "retry_in", d.Poll)
-		}
-		if now := d.Now(); n == 0 || now.Sub(reported) >= d.Poll {
-			d.report(ctx, now)
-			reported = now
-		}
-		if n > 0 && err == nil {
-			continue
-		}
-		t := time.NewTimer(d.Poll)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil
-		case <-d.kick:
-			t.Stop()
-		case <-t.C:
-		}
-	}
-}
-
-// round claims one batch and delivers it, targets in parallel.
-func (d *Deliverer) round(ctx context.Context) (int, error) {
-	rows, err := d.Store.Claim(ctx, d.Now(), d.Batch, d.Lease)
-	if err != nil {
-		return 0, fmt.Errorf("claim: %w", err)
-	}
-	var (
-		order  []route
-		groups = map[route][]Row{}
-	)
-	for _, r := range rows {
-		k := route{r.Message.Notifier, r.Message.Target}
-		if _, ok := groups[k]; !ok {
-			order = append(order, k)
-		}
-		groups[k] = append(groups[k], r)
-	}
-	sem := make(chan struct{}, d.Workers)
-	var wg sync.WaitGroup
-	for _, k := range order {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			d.deliverRoute(ctx, k, groups[k])
-		})
-	}
-	wg.Wait()
-	// Rows all released for later count as no progress, so Run waits.
-	return len(rows), nil
-}
-
-func (d *Deliverer) report(ctx context.Context, now time.Time) {
-	n, oldest, err := d.Store.Stats(ctx, now)
-	if err != nil {
-		if ctx.Err() == nil {
-			d.Log.Warn("outbox stats failed", "err", err)
-		}
-		return
-	}
-	d.Metrics.Outbox(n, oldest)
-}
-
-// deliverRoute sends one target's rows one at a time, paced.
-func (d *Deliverer) deliverRoute(ctx context.Context, k route, rows []Row) {
-	for i, r := range rows {
-		now := d.Now()
-		wait := d.pacer.wait(k, now)
-		if wait > d.MaxInlineWait {
-			d.release(ctx, rows[i:], now.Add(wait))
-			return
-		}
-		if wait > 0 && !sleep(ctx, wait) {
-			d.release(ctx, rows[i:], d.Now())
-			return
-		}
-		if ctx.Err() != nil {
-			d.release(ctx, rows[i:], d.Now())
-			return
-		}
-		d.deliver(ctx, k, r)
-	}
 }
 
 // release gives untried rows back, even while stopping.

@@ -15,6 +15,10 @@ type Row struct {
 	Message notify.Message `json:"message"`
 	// Attempts counts deliveries tried so far.
 	Attempts int `json:"attempts"`
+	// Unsettled is set by Claim when the row was claimed before and that
+	// claim ran out without an outcome recorded (its deliverer died or
+	// stopped, perhaps after the remote took the message).
+	Unsettled bool `json:"unsettled,omitempty"`
 	// NotBefore is the earliest next attempt (backoff, Retry-After).
 	NotBefore time.Time `json:"not_before"`
 	// State is pending, delivered or failed (a permanent error).
@@ -50,7 +54,8 @@ type Store interface {
 	// the oldest pending row of their (incident, notifier, target), oldest
 	// first: a row waiting for its retry holds back the later rows of its
 	// incident on that route. A row claimed is not returned again until lease has passed (so a
-	// crashed deliverer's rows come back, and two deliverers never share one).
+	// crashed deliverer's rows come back, and two deliverers never share one);
+	// a row coming back that way is returned with Unsettled set.
 	Claim(ctx context.Context, now time.Time, n int, lease time.Duration) ([]Row, error)
 	// Delivered marks a row sent and records the receipt; when the row was a
 	// Post it also stores the receipt as the thread of (incident, notifier, target).

@@ -36,11 +36,15 @@ type Notifier struct {
 	api   *slack.Client
 	token string
 	log   *slog.Logger
+	// channels maps the channel names routes use to Slack's ids, which
+	// conversations.history requires (see Find).
+	channels channelIDs
 }
 
 var (
 	_ notify.Notifier = (*Notifier)(nil)
 	_ notify.Paced    = (*Notifier)(nil)
+	_ notify.Finder   = (*Notifier)(nil)
 )
 
 // New returns a notifier. It does no I/O; Check verifies the token.
@@ -95,12 +99,16 @@ func (n *Notifier) Check(ctx context.Context) error {
 // Notify implements notify.Notifier.
 func (n *Notifier) Notify(ctx context.Context, thread notify.Receipt, m notify.Message) (notify.Receipt, error) {
 	opts := []slack.MsgOption{slack.MsgOptionText(m.Text, true), slack.MsgOptionBlocks(Blocks(m)...)}
+	if m.DeliveryID != "" {
+		opts = append(opts, slack.MsgOptionMetadata(metadataOf(m)))
+	}
 	switch m.Op {
 	case notify.Post:
 		ch, ts, err := n.api.PostMessageContext(ctx, m.Target, opts...)
 		if err != nil {
 			return notify.Receipt{}, n.classify("chat.postMessage", err)
 		}
+		n.channels.learn(m.Target, ch)
 		return notify.Receipt{Channel: ch, TS: ts}, nil
 	case notify.Update, notify.Reply:
 		if thread.Channel == "" || thread.TS == "" {

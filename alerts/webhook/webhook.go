@@ -25,6 +25,11 @@ import (
 const (
 	SignatureHeader = "X-Branchready-Signature"
 	TimestampHeader = "X-Branchready-Timestamp"
+	// DeliveryHeader names the message's outbox row, the same on every
+	// attempt: a receiver de-duplicates on it (a collector that died
+	// mid-call cannot know whether the receiver took the message, and the
+	// next leader sends it again).
+	DeliveryHeader = "X-Branchready-Delivery"
 )
 
 // Options configure one webhook.
@@ -90,6 +95,9 @@ func (n *Notifier) Notify(ctx context.Context, thread notify.Receipt, m notify.M
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "branchready")
 	req.Header.Set(TimestampHeader, ts)
+	if m.DeliveryID != "" {
+		req.Header.Set(DeliveryHeader, m.DeliveryID)
+	}
 	if s := n.o.Secret.Reveal(); s != "" {
 		req.Header.Set(SignatureHeader, Sign(s, ts, body))
 	}

@@ -37,13 +37,18 @@ func TestSignedDelivery(t *testing.T) {
 	defer srv.Close()
 	n := webhook.New(webhook.Options{Name: "tickets", URL: srv.URL, Secret: secret, HTTPClient: srv.Client(), Now: func() time.Time { return now }})
 
-	rc, err := n.Notify(context.Background(), notify.Receipt{TS: "TICKET-42"}, message())
+	m := message()
+	m.DeliveryID = "4711"
+	rc, err := n.Notify(context.Background(), notify.Receipt{TS: "TICKET-42"}, m)
 	if err != nil || rc.TS != "TICKET-42" {
 		t.Fatalf("Notify = %+v, %v; want the remote id as receipt", rc, err)
 	}
 	ts := got.header.Get(webhook.TimestampHeader)
 	if ts != "1772439600" {
 		t.Errorf("timestamp header = %q, want the send time in Unix seconds", ts)
+	}
+	if id := got.header.Get(webhook.DeliveryHeader); id != "4711" {
+		t.Errorf("delivery header = %q, want the outbox row a receiver de-duplicates on", id)
 	}
 	if sig := got.header.Get(webhook.SignatureHeader); sig != webhook.Sign(secret, ts, got.body) || !strings.HasPrefix(sig, "sha256=") {
 		t.Errorf("signature = %q, want sha256=HMAC(timestamp.body)", sig)

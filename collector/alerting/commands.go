@@ -188,6 +188,8 @@ func outcomeOf(rec store.CommandRecord) error {
 
 // drain applies the pending commands, on the loop.
 func (s *Service) drain(ctx context.Context) {
+	// A command applies after what was decided before it.
+	s.flush(ctx)
 	for {
 		cmds, err := s.o.Store.PendingCommands(ctx, commandBatch)
 		if err != nil {

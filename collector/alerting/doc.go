@@ -16,6 +16,13 @@
 // acknowledgements and silences are applied in the order they arrive, and
 // the engine needs no locks.
 //
+// Latency: results are judged as soon as ingest hands them over, not at
+// the next tick. What the results queued at one moment decided (a
+// pre-opening wave hands over thousands of branches at once) is saved in
+// one transaction, and the rows it enqueued are claimed in that
+// transaction for the local delivery loop (Options.Claimed), so a failing
+// check reaches Slack after one store commit, not three.
+//
 // People's changes of incidents (acknowledge, unacknowledge, snooze) may
 // reach any collector, while the engine runs on one (the leader). Submit
 // queues each as a command in the store (store.Commands), wakes the engine

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/branchready/branchready/alerts"
+	"github.com/branchready/branchready/alerts/outbox"
 	"github.com/branchready/branchready/calendar"
 	"github.com/branchready/branchready/collector/branchdir"
 	"github.com/branchready/branchready/collector/store"
@@ -34,6 +35,14 @@ type Options struct {
 	// Decided, if set, is called after messages were saved to the outbox
 	// (the delivery loop's kick).
 	Decided func()
+	// Claimed, if set with a store that can (SaveAndClaim), takes the
+	// outbox rows the engine enqueued and claimed for ClaimLease in the
+	// same transaction, so that the local delivery loop sends them without
+	// first claiming them in a transaction of its own. It returns false
+	// when it cannot take them (its loop is not running): they are then
+	// released for whoever claims next.
+	Claimed    func([]outbox.Row) bool
+	ClaimLease time.Duration
 	// Tick is how often time is advanced for every branch; default 20s.
 	Tick time.Duration
 	// Replay is how far back results are replayed at start; default 10m.
@@ -55,7 +64,7 @@ type Options struct {
 // Service is the running alert engine.
 type Service struct {
 	o        Options
-	in       chan func(context.Context)
+	in       chan job
 	branches map[string]*branch
 	silences []alerts.Silence
 	// seen is the newest result applied per key among recently stored
@@ -72,6 +81,9 @@ type Service struct {
 	// so that Submit's waiters here look at once.
 	mu      sync.Mutex
 	settled chan struct{}
+	// staging holds outcomes decided and not yet saved (see flush); only
+	// the loop touches it.
+	staging []staged
 	pruned  time.Time
 	// maint are the live maintenance windows made on the board or API, as
 	// last read; windows caches them compiled, by id and zone.
@@ -119,7 +131,7 @@ func New(o Options) *Service {
 	if o.CommandWait <= 0 {
 		o.CommandWait = DefaultCommandWait
 	}
-	return &Service{o: o, in: make(chan func(context.Context), queueLen), branches: map[string]*branch{}, seen: map[alerts.Key]time.Time{},
+	return &Service{o: o, in: make(chan job, queueLen), branches: map[string]*branch{}, seen: map[alerts.Key]time.Time{},
 		wakeCommands: make(chan struct{}, 1), wakeSilences: make(chan struct{}, 1), settled: make(chan struct{}),
 		windows: map[string]*calendar.CompiledWindow{}, configured: map[string]configuredWindows{}}
 }
@@ -131,8 +143,12 @@ func (s *Service) Observe(ctx context.Context, branchID string, rs []result.Resu
 		return
 	}
 	rs = append([]result.Result(nil), rs...)
+	at := time.Now()
 	select {
-	case s.in <- func(ctx context.Context) { s.observe(ctx, branchID, rs) }:
+	case s.in <- job{branch: branchID, f: func(ctx context.Context) {
+		s.o.Metrics.QueueWait.Observe(time.Since(at).Seconds())
+		s.observe(ctx, branchID, rs)
+	}}:
 	case <-ctx.Done():
 	}
 }
@@ -144,7 +160,7 @@ func (s *Service) do(ctx context.Context, f func(context.Context) error) error {
 	}
 	errc := make(chan error, 1)
 	select {
-	case s.in <- func(ctx context.Context) { errc <- f(ctx) }:
+	case s.in <- job{f: func(ctx context.Context) { errc <- f(ctx) }}:
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -168,18 +184,25 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 	t := time.NewTicker(s.o.Tick)
 	defer t.Stop()
+	var due tickDue
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
-		case f := <-s.in:
-			f(ctx)
+		case j := <-s.in:
+			s.runQueued(ctx, j)
+			s.flush(ctx)
+			if due.due(time.Now(), len(s.in), s.o.Tick) {
+				s.tick(ctx)
+			}
 		case <-s.wakeCommands:
 			s.drain(ctx)
 		case <-s.wakeSilences:
 			s.tick(ctx)
 		case <-t.C:
-			s.tick(ctx)
+			if due.arrive(time.Now(), len(s.in), s.o.Tick) {
+				s.tick(ctx)
+			}
 		}
 	}
 }
@@ -224,6 +247,7 @@ func (s *Service) load(ctx context.Context) error {
 		s.observe(ctx, id, rs)
 		replayed += len(rs)
 	}
+	s.flush(ctx)
 	s.o.Log.Info("alert engine started", "open_incidents", loaded, "replayed_results", replayed, "silences", len(s.silences))
 	// Commands queued while no collector led (or before the last leader
 	// died) apply now, on the state just rebuilt.
@@ -364,7 +388,9 @@ func (s *Service) observe(ctx context.Context, id string, rs []result.Result) {
 		// the contact just made, once per batch.
 		merge(&out, s.o.Policy.Tick(&b.Branch, now))
 	}
-	s.save(ctx, b, out)
+	// Staged, not saved: the loop saves what a run of queued batches
+	// decided in one transaction (see runQueued).
+	s.stage(b, out)
 }
 
 // openKeys lists the keys of a branch's open incidents.
@@ -380,6 +406,8 @@ func openKeys(b *alerts.Branch) map[alerts.Key]bool {
 
 // tick advances time for every branch.
 func (s *Service) tick(ctx context.Context) {
+	start := time.Now()
+	defer func() { s.o.Metrics.TickSeconds.Observe(time.Since(start).Seconds()) }()
 	// now is taken before the store is read: what the read returns is at
 	// least as new as now, so a slow read cannot make an agent look silent.
 	now := s.o.Now()
@@ -392,8 +420,9 @@ func (s *Service) tick(ctx context.Context) {
 		if b.Descriptor == nil {
 			continue
 		}
-		s.save(ctx, b, s.o.Policy.Tick(&b.Branch, now))
+		s.stage(b, s.o.Policy.Tick(&b.Branch, now))
 	}
+	s.flush(ctx)
 	s.o.Metrics.observeOpen(s.branches)
 	// A command whose wake-up was lost (the leader's listener was
 	// reconnecting) applies here at the latest.
@@ -403,26 +432,6 @@ func (s *Service) tick(ctx context.Context) {
 		if now.Sub(t) > 2*s.o.Replay {
 			delete(s.seen, k)
 		}
-	}
-}
-
-// save keeps what an outcome changed and decided, in one transaction. When
-// the store refuses, the branch's memory is rebuilt from the store so that
-// memory never runs ahead of what is kept.
-func (s *Service) save(ctx context.Context, b *branch, o alerts.Outcome) {
-	if len(o.Changed) == 0 && len(o.Messages) == 0 {
-		return
-	}
-	err := s.o.Store.SaveIncidents(ctx, s.records(o), o.Messages)
-	if err != nil {
-		s.o.Metrics.SaveFailures.Inc()
-		s.o.Log.Error("alerts: save incidents; the branch's incidents are reloaded from the store", "branch", b.ID, "err", err)
-		s.reload(ctx, b)
-		return
-	}
-	s.o.Metrics.Decided.Add(float64(len(o.Messages)))
-	if len(o.Messages) > 0 && s.o.Decided != nil {
-		s.o.Decided()
 	}
 }
 

@@ -67,12 +67,25 @@ func EncodeMessage(m notify.Message) (string, error) {
 // ScanOutboxRow reads (seq, message, attempts, not_before, state,
 // last_error, done_at, channel, ts) as both stores select them, times in unix
 // nanoseconds.
-func ScanOutboxRow(rows Rows) (outbox.Row, error) {
+func ScanOutboxRow(rows Rows) (outbox.Row, error) { return scanOutbox(rows) }
+
+// ScanClaimedRow reads OutboxColumns followed by the claimed_until the row
+// had before it was claimed: a claim that ran out without an outcome left
+// it non-zero, and the row is returned Unsettled.
+func ScanClaimedRow(rows Rows) (outbox.Row, error) {
+	var prior int64
+	r, err := scanOutbox(rows, &prior)
+	r.Unsettled = prior != 0
+	return r, err
+}
+
+func scanOutbox(rows Rows, extra ...any) (outbox.Row, error) {
 	var r outbox.Row
 	var msg string
 	var notBefore int64
 	var doneAt *int64
-	if err := rows.Scan(&r.Seq, &msg, &r.Attempts, &notBefore, &r.State, &r.LastError, &doneAt, &r.Receipt.Channel, &r.Receipt.TS); err != nil {
+	dest := append([]any{&r.Seq, &msg, &r.Attempts, &notBefore, &r.State, &r.LastError, &doneAt, &r.Receipt.Channel, &r.Receipt.TS}, extra...)
+	if err := rows.Scan(dest...); err != nil {
 		return r, err
 	}
 	if err := json.Unmarshal([]byte(msg), &r.Message); err != nil {

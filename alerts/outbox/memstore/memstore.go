@@ -69,8 +69,11 @@ func (s *Store) Claim(ctx context.Context, now time.Time, n int, lease time.Dura
 		if r.NotBefore.After(now) || s.claimed[r.Seq].After(now) {
 			continue
 		}
+		_, again := s.claimed[r.Seq] // a claim that ran out: ended rows leave no entry
 		s.claimed[r.Seq] = now.Add(lease)
-		out = append(out, copyRow(*r))
+		c := copyRow(*r)
+		c.Unsettled = again
+		out = append(out, c)
 	}
 	return out, nil
 }

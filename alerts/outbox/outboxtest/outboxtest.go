@@ -29,6 +29,7 @@ func Run(t *testing.T, open Opener) {
 		{"one incident on two routes is claimed on both", testClaimRoutesIndependent},
 		{"claim returns at most n rows, the oldest", testClaimLimit},
 		{"a claimed row comes back only once its lease has passed", testLease},
+		{"a row whose claim ran out comes back unsettled, a released or retried one does not", testUnsettled},
 		{"a row waiting for its retry holds back its incident's later rows", testRetryHoldsBack},
 		{"delivering a post records the receipt and makes it the thread", testDeliveredPost},
 		{"a reply's receipt does not replace the thread", testReplyKeepsThread},

@@ -41,6 +41,10 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		s.postLocked(w, r)
 	case "chat.update":
 		s.updateLocked(w, r)
+	case "conversations.history", "conversations.replies":
+		s.historyLocked(w, r, method == "conversations.replies")
+	case "conversations.list":
+		s.listLocked(w, r)
 	case "auth.test":
 		reply(w, map[string]any{"ok": true, "url": "https://fake.slack.test/", "team": "Branchready", "user": "branchready", "team_id": "T00000001", "user_id": "U00000001", "bot_id": "B00000001"})
 	case "apps.connections.open":
@@ -69,7 +73,7 @@ func (s *Server) postLocked(w http.ResponseWriter, r *http.Request) {
 	now := s.o.Now()
 	m := &Message{
 		Channel: id, TS: fmt.Sprintf("%d.%06d", now.Unix(), s.seq%1000000), ThreadTS: thread,
-		Text: r.Form.Get("text"), Blocks: blocksOf(r), PostedAt: now,
+		Text: r.Form.Get("text"), Blocks: blocksOf(r), PostedAt: now, Metadata: metadataOf(r),
 	}
 	s.messages[id] = append(s.messages[id], m)
 	reply(w, map[string]any{"ok": true, "channel": id, "ts": m.TS, "message": map[string]any{"text": m.Text, "ts": m.TS, "thread_ts": thread}})

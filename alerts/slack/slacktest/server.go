@@ -35,6 +35,10 @@ type Message struct {
 	PostedAt time.Time
 	// Edits are the texts of chat.update calls, in order.
 	Edits []string
+	// Metadata is the message metadata posted with it (event_type and
+	// event_payload), nil when none; conversations.history and
+	// conversations.replies return it when asked to include_all_metadata.
+	Metadata json.RawMessage
 }
 
 // Fault scripts an answer to calls of a method.
@@ -144,6 +148,7 @@ func (s *Server) Messages(channel string) []Message {
 	for _, m := range s.messages[s.lookupLocked(channel)] {
 		c := *m
 		c.Edits = append([]string(nil), m.Edits...)
+		c.Metadata = append(json.RawMessage(nil), m.Metadata...)
 		out = append(out, c)
 	}
 	return out

@@ -27,26 +27,75 @@ func (s *Store) SaveIncidents(ctx context.Context, incs []store.IncidentRecord, 
 	return nil
 }
 
+// SaveAndClaim saves like SaveIncidents and, in the same transaction,
+// leases the rows it enqueued that head their incident route, for the
+// caller's deliverer. No other collector sees the new rows before the
+// commit, so no lock is needed to claim them.
+func (s *Store) SaveAndClaim(ctx context.Context, incs []store.IncidentRecord, ms []notify.Message, now time.Time, lease time.Duration) ([]outbox.Row, error) {
+	var out []outbox.Row
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		out = out[:0]
+		first, err := saveIncidentsFrom(ctx, tx, incs, ms)
+		if err != nil || len(ms) == 0 {
+			return err
+		}
+		rows, err := tx.Query(ctx, `UPDATE outbox o SET claimed_until = $1
+			WHERE o.seq >= $2 AND o.state = 'pending' AND o.not_before <= $3 AND o.claimed_until = 0
+			AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.state = 'pending' AND p.incident = o.incident
+				AND p.notifier = o.notifier AND p.target = o.target AND p.seq < o.seq)
+			RETURNING o.seq, o.message, o.attempts, o.not_before, o.state, o.last_error, o.done_at, o.channel, o.ts`,
+			now.Add(lease).UnixNano(), first, now.UnixNano())
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			r, err := store.ScanOutboxRow(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, r)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres store: save incidents: %w", err)
+	}
+	slices.SortFunc(out, func(a, b outbox.Row) int { return cmp.Compare(a.Seq, b.Seq) })
+	return out, nil
+}
+
 // saveIncidents upserts incidents and enqueues messages inside tx.
 func saveIncidents(ctx context.Context, tx pgx.Tx, incs []store.IncidentRecord, ms []notify.Message) error {
+	_, err := saveIncidentsFrom(ctx, tx, incs, ms)
+	return err
+}
+
+// saveIncidentsFrom is saveIncidents returning the seq of the first
+// message enqueued.
+func saveIncidentsFrom(ctx context.Context, tx pgx.Tx, incs []store.IncidentRecord, ms []notify.Message) (first int64, err error) {
 	for _, r := range incs {
 		if _, err := tx.Exec(ctx, `INSERT INTO incidents (`+store.IncidentColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 			ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at, body = excluded.body`,
 			r.ID, r.Branch, r.Device, r.Check, r.State, r.OpenedAt.UnixNano(), r.UpdatedAt.UnixNano(), string(r.Body)); err != nil {
-			return fmt.Errorf("incident %s: %w", r.ID, err)
+			return 0, fmt.Errorf("incident %s: %w", r.ID, err)
 		}
 	}
-	for _, m := range ms {
+	for i, m := range ms {
 		enc, err := store.EncodeMessage(m)
 		if err != nil {
-			return fmt.Errorf("encode message for incident %s: %w", m.IncidentID, err)
+			return 0, fmt.Errorf("encode message for incident %s: %w", m.IncidentID, err)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO outbox (incident, notifier, target, op, message, decided_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-			m.IncidentID, m.Notifier, m.Target, string(m.Op), enc, m.DecidedAt.UnixNano()); err != nil {
-			return fmt.Errorf("enqueue for incident %s: %w", m.IncidentID, err)
+		var seq int64
+		if err := tx.QueryRow(ctx, `INSERT INTO outbox (incident, notifier, target, op, message, decided_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq`,
+			m.IncidentID, m.Notifier, m.Target, string(m.Op), enc, m.DecidedAt.UnixNano()).Scan(&seq); err != nil {
+			return 0, fmt.Errorf("enqueue for incident %s: %w", m.IncidentID, err)
+		}
+		if i == 0 {
+			first = seq
 		}
 	}
-	return nil
+	return first, nil
 }
 
 // Enqueue appends messages to the outbox.
@@ -64,19 +113,19 @@ func (s *Store) Claim(ctx context.Context, now time.Time, n int, lease time.Dura
 			SELECT DISTINCT ON (incident, notifier, target) seq FROM outbox WHERE state = 'pending'
 			ORDER BY incident, notifier, target, seq),
 		pick AS (
-			SELECT o.seq FROM outbox o JOIN heads h ON o.seq = h.seq
+			SELECT o.seq, o.claimed_until AS prior FROM outbox o JOIN heads h ON o.seq = h.seq
 			WHERE o.state = 'pending' AND o.not_before <= $1 AND o.claimed_until <= $1
 			ORDER BY o.seq LIMIT $2 FOR UPDATE OF o SKIP LOCKED)
 		UPDATE outbox SET claimed_until = $3 FROM pick WHERE outbox.seq = pick.seq
 		RETURNING outbox.seq, outbox.message, outbox.attempts, outbox.not_before, outbox.state, outbox.last_error,
-			outbox.done_at, outbox.channel, outbox.ts`, now.UnixNano(), n, now.Add(lease).UnixNano())
+			outbox.done_at, outbox.channel, outbox.ts, pick.prior`, now.UnixNano(), n, now.Add(lease).UnixNano())
 	if err != nil {
 		return nil, fmt.Errorf("postgres store: claim outbox rows: %w", err)
 	}
 	defer rows.Close()
 	out := []outbox.Row{}
 	for rows.Next() {
-		r, err := store.ScanOutboxRow(rows)
+		r, err := store.ScanClaimedRow(rows)
 		if err != nil {
 			return nil, fmt.Errorf("postgres store: claim outbox rows: %w", err)
 		}

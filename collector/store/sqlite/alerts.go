@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/branchready/branchready/alerts/notify"
@@ -36,9 +37,53 @@ func (s *Store) SaveIncidents(ctx context.Context, incs []store.IncidentRecord, 
 		if err := upsertIncidents(ctx, tx, incs); err != nil {
 			return 0, err
 		}
-		return 0, enqueue(ctx, tx, ms, enc)
+		_, err := enqueue(ctx, tx, ms, enc)
+		return 0, err
 	})
 	return err
+}
+
+// SaveAndClaim saves like SaveIncidents and, in the same transaction,
+// leases the rows it enqueued that head their incident route, for the
+// caller's deliverer: the rows are not claimed again by a later commit.
+func (s *Store) SaveAndClaim(ctx context.Context, incs []store.IncidentRecord, ms []notify.Message, now time.Time, lease time.Duration) ([]outbox.Row, error) {
+	enc, err := encodeMessages(ms)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite store: save incidents: %w", err)
+	}
+	var out []outbox.Row
+	_, err = s.tx(ctx, "save incidents", func(ctx context.Context, tx *sql.Tx) (int, error) {
+		out = out[:0]
+		if err := upsertIncidents(ctx, tx, incs); err != nil {
+			return 0, err
+		}
+		first, err := enqueue(ctx, tx, ms, enc)
+		if err != nil || len(ms) == 0 {
+			return 0, err
+		}
+		rows, err := tx.QueryContext(ctx, `UPDATE outbox SET claimed_until = ? WHERE seq IN (
+				SELECT o.seq FROM outbox o WHERE o.seq >= ? AND o.state = 'pending' AND o.not_before <= ? AND o.claimed_until = 0
+				AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.state = 'pending' AND p.incident = o.incident
+					AND p.notifier = o.notifier AND p.target = o.target AND p.seq < o.seq))
+			RETURNING `+store.OutboxColumns, now.Add(lease).UnixNano(), first, now.UnixNano())
+		if err != nil {
+			return 0, err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			r, err := store.ScanOutboxRow(rows)
+			if err != nil {
+				return 0, err
+			}
+			out = append(out, r)
+		}
+		return 0, rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b outbox.Row) int { return cmp.Compare(a.Seq, b.Seq) })
+	return out, nil
 }
 
 func upsertIncidents(ctx context.Context, tx *sql.Tx, incs []store.IncidentRecord) error {
@@ -63,14 +108,21 @@ func encodeMessages(ms []notify.Message) ([]string, error) {
 	return enc, nil
 }
 
-func enqueue(ctx context.Context, tx *sql.Tx, ms []notify.Message, enc []string) error {
+// enqueue inserts messages and returns the seq of the first.
+func enqueue(ctx context.Context, tx *sql.Tx, ms []notify.Message, enc []string) (first int64, err error) {
 	for i, m := range ms {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (incident, notifier, target, op, message, decided_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			m.IncidentID, m.Notifier, m.Target, string(m.Op), enc[i], m.DecidedAt.UnixNano()); err != nil {
-			return fmt.Errorf("enqueue for incident %s: %w", m.IncidentID, err)
+		res, err := tx.ExecContext(ctx, `INSERT INTO outbox (incident, notifier, target, op, message, decided_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			m.IncidentID, m.Notifier, m.Target, string(m.Op), enc[i], m.DecidedAt.UnixNano())
+		if err != nil {
+			return 0, fmt.Errorf("enqueue for incident %s: %w", m.IncidentID, err)
+		}
+		if i == 0 {
+			if first, err = res.LastInsertId(); err != nil {
+				return 0, fmt.Errorf("enqueue for incident %s: %w", m.IncidentID, err)
+			}
 		}
 	}
-	return nil
+	return first, nil
 }
 
 // Enqueue appends messages to the outbox.
@@ -78,30 +130,40 @@ func (s *Store) Enqueue(ctx context.Context, ms []notify.Message) error {
 	return s.SaveIncidents(ctx, nil, ms)
 }
 
-// Claim leases the deliverable head rows of the outbox.
+// Claim leases the deliverable head rows of the outbox. The rows are read
+// with the claim they had, then leased, in the writer's one transaction (no
+// other writer can claim them in between).
 func (s *Store) Claim(ctx context.Context, now time.Time, n int, lease time.Duration) ([]outbox.Row, error) {
 	var out []outbox.Row
 	_, err := s.tx(ctx, "claim outbox rows", func(ctx context.Context, tx *sql.Tx) (int, error) {
 		out = out[:0]
-		rows, err := tx.QueryContext(ctx, `UPDATE outbox SET claimed_until = ?
+		rows, err := tx.QueryContext(ctx, `SELECT `+store.OutboxColumns+`, claimed_until FROM outbox
 			WHERE seq IN (
 				SELECT o.seq FROM (SELECT MIN(seq) AS seq FROM outbox WHERE state = 'pending' GROUP BY incident, notifier, target) h
 				JOIN outbox o ON o.seq = h.seq
 				WHERE o.not_before <= ? AND o.claimed_until <= ?
-				ORDER BY o.seq LIMIT ?)
-			RETURNING `+store.OutboxColumns, now.Add(lease).UnixNano(), now.UnixNano(), now.UnixNano(), n)
+				ORDER BY o.seq LIMIT ?)`, now.UnixNano(), now.UnixNano(), n)
 		if err != nil {
 			return 0, err
 		}
 		defer rows.Close()
 		for rows.Next() {
-			r, err := store.ScanOutboxRow(rows)
+			r, err := store.ScanClaimedRow(rows)
 			if err != nil {
 				return 0, err
 			}
 			out = append(out, r)
 		}
-		return len(out), rows.Err()
+		if err := rows.Err(); err != nil || len(out) == 0 {
+			return 0, err
+		}
+		args := make([]any, 0, len(out)+1)
+		args = append(args, now.Add(lease).UnixNano())
+		for _, r := range out {
+			args = append(args, r.Seq)
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE outbox SET claimed_until = ? WHERE seq IN (?`+strings.Repeat(", ?", len(out)-1)+`)`, args...)
+		return len(out), err
 	})
 	if err != nil {
 		// The writer may still be filling out (the caller's context ended

@@ -76,7 +76,8 @@ func (s *Store) SettleCommand(ctx context.Context, c store.CommandRecord, incs [
 		if err := upsertIncidents(ctx, tx, incs); err != nil {
 			return 0, err
 		}
-		return 0, enqueue(ctx, tx, ms, enc)
+		_, err = enqueue(ctx, tx, ms, enc)
+		return 0, err
 	})
 	return err
 }

@@ -47,6 +47,7 @@ func Run(t *testing.T, open Opener) {
 		{"writes after close fail cleanly", testWriteAfterClose},
 		{"a cancelled context stores nothing", testCancelled},
 		{"incidents and their messages are saved together", testIncidentsAndOutboxInOneTransaction},
+		{"saving and claiming leases only the new rows that head their incident route", testSaveAndClaim},
 		{"silences are kept until they end and can be deleted", testSilences},
 		{"SLA rollups read back by date range and a re-rolled day replaces its rows", testSLARollups},
 		{"one branch's day rollups read back by date, without other branches' or dates'", testBranchSLADays},

@@ -1,0 +1,227 @@
+package outbox
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Run delivers until ctx ends, then returns nil once every delivery in
+// flight has ended and the rows not tried were released. Store errors are
+// logged and retried at the poll interval.
+func (d *Deliverer) Run(ctx context.Context) error {
+	d.init()
+	p := &pipeline{d: d, ctx: ctx, queues: map[route][]Row{}, slots: make(chan struct{}, d.Workers)}
+	d.mu.Lock()
+	d.pipe = p
+	d.mu.Unlock()
+	defer func() {
+		d.mu.Lock()
+		d.pipe = nil
+		d.mu.Unlock()
+		p.wg.Wait()
+	}()
+	var reported time.Time
+	for {
+		n, err := p.claim(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			d.Log.Error("outbox claim failed; retrying", "err", err, "retry_in", d.Poll)
+		}
+		// At most once a poll: the loop wakes at every row settled.
+		if now := d.Now(); now.Sub(reported) >= d.Poll {
+			d.report(ctx, now)
+			reported = now
+		}
+		if n > 0 && err == nil {
+			continue
+		}
+		// Nothing claimable (or no room): wait for a decision (Kick), for
+		// a row to be settled (which frees room and may make the next row
+		// of its incident claimable), or for the poll interval.
+		t := time.NewTimer(d.Poll)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-d.kick:
+		case <-d.freed:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+func (d *Deliverer) report(ctx context.Context, now time.Time) {
+	n, oldest, err := d.Store.Stats(ctx, now)
+	if err != nil {
+		if ctx.Err() == nil {
+			d.Log.Warn("outbox stats failed", "err", err)
+		}
+		return
+	}
+	d.Metrics.Outbox(n, oldest)
+}
+
+// pipeline holds the claimed rows not yet settled, queued per route, and
+// the goroutines delivering them: one per route with rows, at most
+// Workers of them sending at once.
+type pipeline struct {
+	d      *Deliverer
+	ctx    context.Context // Run's
+	mu     sync.Mutex
+	queues map[route][]Row // a route is present while its goroutine runs
+	held   int
+	slots  chan struct{}
+	wg     sync.WaitGroup
+}
+
+// claim claims as many rows as there is room for and hands them to their
+// routes. It returns how many it claimed: zero without asking the Store
+// when the pipeline is full.
+func (p *pipeline) claim(ctx context.Context) (int, error) {
+	p.mu.Lock()
+	room := p.d.Batch - p.held
+	p.mu.Unlock()
+	if room <= 0 {
+		return 0, nil
+	}
+	rows, err := p.d.Store.Claim(ctx, p.d.Now(), room, p.d.Lease)
+	if err != nil {
+		return 0, fmt.Errorf("claim: %w", err)
+	}
+	p.add(rows)
+	return len(rows), nil
+}
+
+// add queues claimed rows on their routes, starting a route's goroutine
+// when it has none.
+func (p *pipeline) add(rows []Row) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, r := range rows {
+		k := route{r.Message.Notifier, r.Message.Target}
+		q, running := p.queues[k]
+		p.queues[k] = append(q, r)
+		p.held++
+		if !running {
+			p.wg.Go(func() { p.serve(p.ctx, k) })
+		}
+	}
+}
+
+// Offer hands the Deliverer rows its caller claimed (the alert engine
+// claims the rows it enqueues in the same transaction, sparing a claim's
+// round trip to the store). It returns false, taking nothing, when Run is
+// not running: the caller then releases the rows.
+func (d *Deliverer) Offer(rows []Row) bool {
+	d.init()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.pipe == nil || d.pipe.ctx.Err() != nil {
+		return false
+	}
+	d.pipe.add(rows)
+	return true
+}
+
+// Leased is the lease Claim is given, for a caller that claims rows to
+// Offer them.
+func (d *Deliverer) Leased() time.Duration {
+	d.init()
+	return d.Lease
+}
+
+// serve delivers a route's rows one at a time, in order, paced, while
+// holding one of the Workers slots.
+func (p *pipeline) serve(ctx context.Context, k route) {
+	select {
+	case p.slots <- struct{}{}:
+		defer func() { <-p.slots }()
+	case <-ctx.Done():
+		p.releaseAll(ctx, k, p.d.Now())
+		return
+	}
+	for {
+		r, ok := p.next(k)
+		if !ok {
+			return
+		}
+		if !p.paced(ctx, k) {
+			p.d.release(ctx, []Row{r}, p.releaseAt(k))
+			p.done(1)
+			p.releaseAll(ctx, k, p.releaseAt(k))
+			return
+		}
+		if record := p.d.deliver(ctx, k, r); record != nil {
+			// The row stays held until recorded: the pipeline's room
+			// bounds these goroutines too.
+			p.wg.Go(func() {
+				record()
+				p.done(1)
+			})
+			continue
+		}
+		p.done(1)
+	}
+}
+
+// paced waits for k's pace when the wait is short; it returns false when
+// the route's rows should go back to the Store instead (a long wait, or
+// stopping).
+func (p *pipeline) paced(ctx context.Context, k route) bool {
+	wait := p.d.pacer.wait(k, p.d.Now())
+	if wait > p.d.MaxInlineWait {
+		return false
+	}
+	if wait > 0 && !sleep(ctx, wait) {
+		return false
+	}
+	return ctx.Err() == nil
+}
+
+// releaseAt is when k may be tried again.
+func (p *pipeline) releaseAt(k route) time.Time {
+	now := p.d.Now()
+	return now.Add(p.d.pacer.wait(k, now))
+}
+
+// next pops k's next row; when none is left it ends k's turn.
+func (p *pipeline) next(k route) (Row, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	q := p.queues[k]
+	if len(q) == 0 {
+		delete(p.queues, k)
+		return Row{}, false
+	}
+	p.queues[k] = q[1:]
+	return q[0], true
+}
+
+// releaseAll gives k's queued rows back to the Store and ends k's turn.
+func (p *pipeline) releaseAll(ctx context.Context, k route, at time.Time) {
+	p.mu.Lock()
+	q := p.queues[k]
+	delete(p.queues, k)
+	p.mu.Unlock()
+	p.d.release(ctx, q, at)
+	p.done(len(q))
+}
+
+// done frees room for n rows and wakes the claiming loop.
+func (p *pipeline) done(n int) {
+	if n == 0 {
+		return
+	}
+	p.mu.Lock()
+	p.held -= n
+	p.mu.Unlock()
+	select {
+	case p.d.freed <- struct{}{}:
+	default:
+	}
+}
