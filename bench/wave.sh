@@ -23,16 +23,26 @@ trap cleanup EXIT
 
 # pg_cpu prints the processor seconds the cluster's processes have used:
 # the postmaster's own and its reaped children's, plus its live children's
-# (every process whose parent it is: /proc/PID/task/*/children misses some).
+# (every process whose parent it is: /proc/PID/task/*/children misses
+# some). A child reaped while the live ones are read would be missed, so
+# the reading is taken again until the reaped total stays put across it.
 pg_cpu() {
-  local pm
+  local pm before after kids
   pm=$(head -1 "$work/pg/data/postmaster.pid")
-  { cat "/proc/$pm/stat"; cat /proc/[0-9]*/stat 2>/dev/null; } | awk -v pm="$pm" -v hz="$(getconf CLK_TCK)" '
-    { sub(/^[0-9]+ \(.*\) /, "") }                 # from the third field (state) on
-    NR == 1 { t = $12 + $13 + $14 + $15; next }    # the postmaster and its reaped children
-    $2 == pm { t += $12 + $13 }                    # its live children
-    END { printf "%.1f\n", t / hz }'
+  for _ in 1 2 3 4 5; do
+    before=$(pm_ticks "$pm")
+    kids=$({ cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v pm="$pm" '
+      { sub(/^[0-9]+ \(.*\) /, "") }             # from the third field (state) on
+      $2 == pm { t += $12 + $13 }
+      END { print t + 0 }')
+    after=$(pm_ticks "$pm")
+    [[ $before == "$after" ]] && break
+  done
+  echo "scale=1; ($after + $kids) / $(getconf CLK_TCK)" | bc
 }
+
+# pm_ticks prints a process's own and its reaped children's clock ticks.
+pm_ticks() { awk '{ sub(/^[0-9]+ \(.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$1/stat"; }
 
 # with_pg_cpu copies loadgen's output, adding to each round's line the
 # PostgreSQL server's processor seconds since the previous one (the first

@@ -118,16 +118,26 @@ func (s *Server) CPU() (time.Duration, error) {
 // parent it is), from /proc. With the postmaster's pid it is a PostgreSQL
 // server's whole use.
 func ProcessTreeCPU(pid string) (time.Duration, error) {
-	self, err := readStat(pid)
-	if err != nil {
-		return 0, err
-	}
-	ticks := self.utime + self.stime + self.cutime + self.cstime
-	procs, _ := filepath.Glob("/proc/[0-9]*")
-	for _, p := range procs {
-		st, err := readStat(filepath.Base(p))
-		if err == nil && st.ppid == pid {
-			ticks += st.utime + st.stime // one that ended meanwhile is in its parent's reaped total
+	var ticks int64
+	for range 5 { // again while a child is reaped during the reading (it would be missed)
+		before, err := readStat(pid)
+		if err != nil {
+			return 0, err
+		}
+		ticks = 0
+		procs, _ := filepath.Glob("/proc/[0-9]*")
+		for _, p := range procs {
+			if st, err := readStat(filepath.Base(p)); err == nil && st.ppid == pid {
+				ticks += st.utime + st.stime
+			}
+		}
+		after, err := readStat(pid)
+		if err != nil {
+			return 0, err
+		}
+		ticks += after.utime + after.stime + after.cutime + after.cstime
+		if after.cutime+after.cstime == before.cutime+before.cstime {
+			break
 		}
 	}
 	return time.Duration(ticks) * time.Second / clockTicks, nil
