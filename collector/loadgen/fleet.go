@@ -197,12 +197,19 @@ func planOf(i, round int) plan {
 	return plan{failing: -1, verdict: readiness.Ready}
 }
 
-// batch is branch b's sweep of round as its agent ships it: the
-// descriptor with the results, event times in the last seconds before sent.
+// batch is branch b's sweep of round as its agent ships it, event times in
+// the last seconds before sent. The first round carries the descriptor: an
+// agent sends it with its first batch after a start and again only when
+// its config hash changes (agent/shipper), so the later rounds, an
+// agent's next mornings, carry the config hash alone.
 func (b *simBranch) batch(p plan, round int, sent time.Time) result.Batch {
 	start := sent.Add(-time.Duration(checksPerBranch) * 100 * time.Millisecond)
 	sweep := result.NewSweepID("pre_opening", start)
-	out := result.Batch{Branch: b.id, Descriptor: b.desc, Agent: result.Agent{Version: "loadgen", ConfigHash: b.configHash, SentAt: sent,
+	desc := b.desc
+	if round > 0 {
+		desc = nil
+	}
+	out := result.Batch{Branch: b.id, Descriptor: desc, Agent: result.Agent{Version: "loadgen", ConfigHash: b.configHash, SentAt: sent,
 		Health: &result.Health{LastSweep: start}}}
 	for j, c := range branchChecks {
 		r := result.Result{ID: result.NewID(), Branch: b.id, Device: c.device, Check: c.name, Kind: c.kind,
