@@ -55,14 +55,38 @@ func start(t *testing.T, now string, readyAfter int) (*clockwork.FakeClock, chan
 
 // advanceTo moves the fake clock to a London time once the scheduler is
 // waiting on its next job, and returns the sweep that fires (if any).
+//
+// The scheduler plans its next sweep (Next) before gocron has armed the
+// job's timer in its own goroutine; moving the clock in between would put
+// the job's start in the past and it would never run. So the clock moves
+// only once gocron reports the planned sweep as a job's next run.
 func advanceTo(t *testing.T, clock *clockwork.FakeClock, ch chan fired, s *Scheduler, to string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	for !armed(s) {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the sweep planned for %s was never armed", s.Next().At)
+		case <-time.After(time.Millisecond):
+		}
+	}
 	if err := clock.BlockUntilContext(ctx, 1); err != nil {
 		t.Fatalf("scheduler never waited for its next job: %v", err)
 	}
 	clock.Advance(london(t, to).Sub(clock.Now()))
+}
+
+// armed reports whether gocron holds a job whose next run is the sweep the
+// scheduler planned.
+func armed(s *Scheduler) bool {
+	want := s.Next().At
+	for _, j := range s.s.Jobs() {
+		if at, err := j.NextRun(); err == nil && at.Equal(want) {
+			return true
+		}
+	}
+	return false
 }
 
 func expect(t *testing.T, ch chan fired, want string) {
@@ -73,7 +97,7 @@ func expect(t *testing.T, ch chan fired, want string) {
 		if got != want {
 			t.Fatalf("sweep %q, want %q", got, want)
 		}
-	case <-time.After(10 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatalf("no sweep, want %q", want)
 	}
 }
