@@ -36,8 +36,11 @@ func TestReadySaysWhichCollectorLeads(t *testing.T) {
 		t.Errorf("the follower's /metrics lacks branchready_collector_leader 0")
 	}
 	a.stop()
-	if lock.Releases() != 1 {
-		t.Errorf("the leader shut down with %d releases, want 1 (handed over at once)", lock.Releases())
+	// Handed over at once: by the time a has stopped, it no longer holds
+	// the lock. (Counting releases instead is racy: a term whose work ends
+	// by itself releases too, and a takes the lock again at its next poll.)
+	if h := lock.Holder(); h == "a" {
+		t.Errorf("the leader still holds the lock after shutting down (%d releases)", lock.Releases())
 	}
 	waitUntil(t, "b takes over", func() bool { return strings.Contains(fetchBody(t, b.url+"/-/ready"), "leader: true") })
 }
