@@ -369,10 +369,11 @@ func TestAnUpdatedSnapshotEqualsOneBuiltAfresh(t *testing.T) {
 		return out
 	}
 	verdicts := append(slices.Clone(Attention), "strange")
+	nine := at("09:00")
 	for seed := range uint64(20) {
 		rnd := rand.New(rand.NewPCG(seed, 1))
 		mk := func(id string) *entry {
-			en := &entry{until: at("09:00").Add(time.Duration(rnd.IntN(120)) * time.Minute)}
+			en := &entry{until: nine.Add(time.Duration(rnd.IntN(120)) * time.Minute)}
 			en.status.ID, en.status.Region = id, []string{"", "north", "south", "east"}[rnd.IntN(4)]
 			en.status.Judgement.Verdict = verdicts[rnd.IntN(len(verdicts))]
 			return en
@@ -381,7 +382,7 @@ func TestAnUpdatedSnapshotEqualsOneBuiltAfresh(t *testing.T) {
 		for i := range 200 {
 			entries = append(entries, mk(fmt.Sprintf("b%03d", i)))
 		}
-		snap := newSnapshot(entries, at("08:00"))
+		snap := newSnapshot(entries, nine)
 		for step := range 20 {
 			next := slices.Clone(snap.entries)
 			var changed []int
@@ -396,7 +397,7 @@ func TestAnUpdatedSnapshotEqualsOneBuiltAfresh(t *testing.T) {
 					changed = append(changed, i)
 				}
 			}
-			got, want := snap.update(next, changed, at("08:00")), newSnapshot(next, at("08:00"))
+			got, want := snap.update(next, changed, nine), newSnapshot(next, nine)
 			if !slices.Equal(ids(got.order), ids(want.order)) || !maps.Equal(got.counts, want.counts) ||
 				!slices.Equal(got.names, want.names) || !got.next.Equal(want.next) || len(got.regions) != len(want.regions) {
 				t.Fatalf("seed %d step %d: the updated snapshot differs from one built afresh", seed, step)
