@@ -142,7 +142,7 @@ func BenchmarkWave20000(b *testing.B) {
 				b.StopTimer()
 				if path == "read" {
 					for _, id := range ids {
-						e.held[id].unload() // the store has the wave: read it
+						e.unload(e.held[id]) // the store has the wave: read it
 						l.write(id, batches[id2i(id)], c)
 					}
 				}

@@ -80,6 +80,9 @@ type Engine struct {
 	// the next listing, unless a batch stored here replaced that contact
 	// first; Recheck bounds how long such a batch can go uncounted.
 	Recheck time.Duration
+	// HeldBudget bounds the results held in memory for all branches
+	// together; DefaultHeldBudget when zero.
+	HeldBudget int
 	// lastFull is when a refresh last listed every branch (refresh only).
 	lastFull time.Time
 
@@ -115,6 +118,8 @@ type Engine struct {
 	// which must not wait for a refresh holding mu.
 	hmu  sync.Mutex
 	held map[string]*held // what judging a branch today needs, by branch
+	// heldN counts the results in held (guarded by hmu).
+	heldN int
 }
 
 // flight is a refresh under way: callers that need one while it runs wait

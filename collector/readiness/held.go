@@ -15,6 +15,14 @@ import (
 // holding an unbounded day in memory.
 const maxHeld = 20000
 
+// DefaultHeldBudget bounds the results the engine keeps for all branches
+// together (about 300 bytes each): the pre-opening wave of 20,000 branches
+// (400,000 results) and several more sweeps fit, while a busy day, 20,000
+// branches x 35 sweeps x 20 checks = 14 million results, would not. A batch
+// that would go over it has its branch let go and judged from the store,
+// as before the engine held results.
+const DefaultHeldBudget = 2_000_000
+
 // held is what the engine keeps of a branch between judgements, so that
 // judging it again after ingest stored a batch reads nothing from the
 // store: every stored result of the branch with lo <= started_at < hi (the
@@ -71,14 +79,16 @@ func (e *Engine) Handed(branch string, c store.Contact, rs []result.Result, fres
 		// duplicates of a version read elsewhere: read them again.
 		for _, r := range rs {
 			if !slices.ContainsFunc(h.rs, func(x result.Result) bool { return x.ID == r.ID }) {
-				h.unload()
+				e.unload(h)
 				break
 			}
 		}
 	case h.loaded:
+		before := len(h.rs)
 		h.rs = merge(h.rs, compact(rs, h.lo, h.hi))
-		if len(h.rs) > maxHeld {
-			h.unload()
+		e.heldN += len(h.rs) - before
+		if len(h.rs) > maxHeld || e.heldN > e.heldBudget() {
+			e.unload(h)
 		}
 	}
 	e.hmu.Unlock()
@@ -91,7 +101,25 @@ func (e *Engine) Handed(branch string, c store.Contact, rs []result.Result, fres
 	e.poke()
 }
 
-func (h *held) unload() { h.loaded, h.rs = false, nil }
+// unload lets go of what is held of a branch; the caller holds e.hmu.
+func (e *Engine) unload(h *held) {
+	e.heldN -= len(h.rs)
+	h.loaded, h.rs = false, nil
+}
+
+func (e *Engine) heldBudget() int {
+	if e.HeldBudget > 0 {
+		return e.HeldBudget
+	}
+	return DefaultHeldBudget
+}
+
+// Held returns how many results the engine keeps in memory for judging.
+func (e *Engine) Held() int {
+	e.hmu.Lock()
+	defer e.hmu.Unlock()
+	return e.heldN
+}
 
 // compact copies what judging needs of the results with lo <= started_at
 // < hi (all when hi is zero): the store's copy keeps the rest, and the
@@ -196,7 +224,7 @@ func (e *Engine) startLoads(bs []store.Branch, g []job) {
 			h = &held{}
 			e.held[b.ID] = h
 		}
-		h.unload()
+		e.unload(h)
 		h.loading, h.pending, h.spoiled = true, nil, false
 		if b.Contact.At.After(h.contact.At) {
 			h.contact, h.known = b.Contact, false
@@ -215,10 +243,11 @@ func (e *Engine) install(b store.Branch, rs []result.Result, from, to, now time.
 		return rs
 	}
 	kept := merge(compact(rs, time.Time{}, time.Time{}), compact(h.pending, from, to))
-	ok := !h.spoiled && len(kept) <= maxHeld
+	ok := !h.spoiled && len(kept) <= maxHeld && e.heldN+len(kept) <= e.heldBudget()
 	h.loading, h.pending, h.spoiled = false, nil, false
 	if ok {
 		h.loaded, h.at, h.lo, h.hi, h.rs = true, now, from, to, kept
+		e.heldN += len(kept)
 	}
 	return kept
 }
@@ -251,7 +280,7 @@ func (e *Engine) reconcile(bs []store.Branch) []int {
 			bs[i].Contact = h.contact
 			newer = append(newer, i)
 		case !h.contact.At.Equal(bs[i].Contact.At):
-			h.unload()
+			e.unload(h)
 			h.contact, h.known = bs[i].Contact, false
 		}
 	}

@@ -276,6 +276,47 @@ func TestABatchHandedInIsJudgedWithoutReadingTheStore(t *testing.T) {
 	}
 }
 
+// Past the budget of held results, a branch is let go and judged from the
+// store, with the same verdict; the count never goes negative or past it.
+func TestPastTheHeldBudgetABranchIsJudgedFromTheStore(t *testing.T) {
+	ctx := context.Background()
+	d, cal := fixture(t)
+	d.Calendar = cal.Spec()
+	l := newLedger(d, "lon", "man")
+	now := at("08:10")
+	e := &Engine{Store: l, Now: func() time.Time { return now }, Poll: time.Hour, HeldBudget: 3}
+	e.running.Store(true)
+	if err := e.shared(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i, dev := range []string{"atm-01", "sign-01", "atm-01", "sign-01"} {
+		now = now.Add(time.Minute)
+		c := store.Contact{At: now}
+		rs := []result.Result{res(dev, checks[i%2].check, result.StatusOK, "08:0"+string(rune('1'+i)), "ok")}
+		e.Handed("lon", c, rs, l.write("lon", rs, c))
+		if err := e.shared(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := e.Held(); n < 0 || n > 3 {
+			t.Fatalf("after batch %d the engine holds %d results, want 0 to 3", i+1, n)
+		}
+	}
+	reads := l.readCount()
+	now = now.Add(time.Minute)
+	c := store.Contact{At: now}
+	rs := []result.Result{res("atm-01", checks[0].check, result.StatusOK, "08:09", "ok")}
+	e.Handed("lon", c, rs, l.write("lon", rs, c))
+	if err := e.shared(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := verdictOf(t, e, "lon").Judgement.Verdict; got != Ready {
+		t.Errorf("lon is %s after its checks passed, want ready", got)
+	}
+	if l.readCount() == reads {
+		t.Error("a branch over the budget was judged without reading the store")
+	}
+}
+
 // Batches that ingest commits while the engine reads a branch from the
 // store count however the two interleave; a retried one has the branch read
 // again, since the store may keep another version of its results.
