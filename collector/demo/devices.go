@@ -2,6 +2,7 @@ package demo
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"sync/atomic"
@@ -12,11 +13,15 @@ import (
 type devices struct {
 	listeners []net.Listener
 	servers   []*http.Server
+	held      []io.Closer // ports kept refusing (see refusingPort)
 }
 
 func (d *devices) close() {
 	for _, l := range d.listeners {
 		_ = l.Close()
+	}
+	for _, h := range d.held {
+		_ = h.Close()
 	}
 	for _, s := range d.servers {
 		_ = s.Close()
@@ -46,12 +51,12 @@ func (d *devices) tcpUp(greeting string) (string, error) {
 // tcpDown returns the address of a port nothing listens on: a device that
 // is switched off.
 func (d *devices) tcpDown() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, held, err := refusingPort()
 	if err != nil {
 		return "", err
 	}
-	addr := l.Addr().String()
-	return addr, l.Close()
+	d.held = append(d.held, held)
+	return addr, nil
 }
 
 // httpDevice serves status pages; fail decides, per request, whether the
