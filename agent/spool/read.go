@@ -13,15 +13,24 @@ import (
 // Next returns up to n results in shipping order (see the package comment)
 // without removing them: they stay until Ack or Drop.
 func (s *Spool) Next(n int) ([]result.Result, error) {
-	var out []result.Result
+	return next(s, n, func(_, v []byte) (result.Result, bool) {
+		var r result.Result
+		return r, json.Unmarshal(v, &r) == nil && r.ID != ""
+	})
+}
+
+// next returns up to n records in shipping order, each as decode makes it
+// (false: the record no longer decodes); records that do not decode are
+// removed and counted as corrupt.
+func next[T any](s *Spool, n int, decode func(k, v []byte) (T, bool)) ([]T, error) {
+	var out []T
 	var corrupt [][]byte
 	err := s.db.View(func(tx *bolt.Tx) error {
 		emit := func(k, v []byte) bool {
-			var r result.Result
-			if json.Unmarshal(v, &r) != nil || r.ID == "" {
-				corrupt = append(corrupt, append([]byte(nil), k...))
-			} else {
+			if r, ok := decode(k, v); ok {
 				out = append(out, r)
+			} else {
+				corrupt = append(corrupt, append([]byte(nil), k...))
 			}
 			return len(out) < n
 		}

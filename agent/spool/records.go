@@ -3,9 +3,6 @@ package spool
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
-
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/branchready/branchready/result"
 )
@@ -25,34 +22,7 @@ type Record struct {
 // older build, whose fields may differ) is decoded and re-encoded by this
 // build as before, so what ships always has today's shape.
 func (s *Spool) NextRecords(n int) ([]Record, error) {
-	var out []Record
-	var corrupt [][]byte
-	err := s.db.View(func(tx *bolt.Tx) error {
-		emit := func(k, v []byte) bool {
-			if r, ok := s.record(k, v); ok {
-				out = append(out, r)
-			} else {
-				corrupt = append(corrupt, append([]byte(nil), k...))
-			}
-			return len(out) < n
-		}
-		b := tx.Bucket(bucketResults)
-		cut := s.cutoffs()
-		if walkFresh(b, cut, emit) {
-			walkBacklog(b, cut, emit)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read spool: %w", err)
-	}
-	if len(corrupt) > 0 {
-		if err := s.removeKeys(corrupt, ReasonCorrupt); err != nil {
-			return out, err
-		}
-		s.o.Log.Error("spool: dropped records that no longer decode", "dropped", len(corrupt), "reason", ReasonCorrupt)
-	}
-	return out, nil
+	return next(s, n, s.record)
 }
 
 // record copies one stored record out of the transaction; false means it
