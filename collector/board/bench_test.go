@@ -46,7 +46,6 @@ func seedBank(b *testing.B, n int) *sqlite.Store {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = st.Close() })
-	week := "09:00-17:00"
 	var batch []result.Result
 	for i := range n {
 		id := fmt.Sprintf("b%05d", i)
@@ -55,16 +54,7 @@ func seedBank(b *testing.B, n int) *sqlite.Store {
 		if err != nil {
 			b.Fatal(err)
 		}
-		d := &result.Descriptor{Name: "Branch " + id, Region: fmt.Sprintf("region-%02d", i%10), Calendar: calendar.Spec{Timezone: tz,
-			Hours: calendar.Week{Mon: week, Tue: week, Wed: week, Thu: week, Fri: week}}}
-		for j := range benchDevices {
-			crit := result.Degrading
-			if j < 5 {
-				crit = result.Blocking
-			}
-			d.Devices = append(d.Devices, result.Device{ID: fmt.Sprintf("dev-%02d", j), Kind: "atm", Criticality: crit,
-				Checks: []result.CheckRef{{Name: "reachable", Kind: "tcp"}}})
-		}
+		d := benchDescriptor(id, i, tz)
 		local := benchNow.In(loc)
 		for _, hhmm := range [][2]int{{8, 5}, {8, 25}} {
 			at := time.Date(local.Year(), local.Month(), local.Day(), hhmm[0], hhmm[1], 0, 0, loc)
@@ -204,4 +194,21 @@ func report(b *testing.B, took []time.Duration, size int) {
 	b.ReportMetric(at(0.50), "p50-ms")
 	b.ReportMetric(at(0.95), "p95-ms")
 	b.ReportMetric(float64(size), "page-bytes")
+}
+
+// benchDescriptor is bench branch number i (id, in zone tz): 20 devices,
+// the first 5 blocking, in one of 10 regions, open 09:00-17:00 on weekdays.
+func benchDescriptor(id string, i int, tz string) *result.Descriptor {
+	week := "09:00-17:00"
+	d := &result.Descriptor{Name: "Branch " + id, Region: fmt.Sprintf("region-%02d", i%10), Calendar: calendar.Spec{Timezone: tz,
+		Hours: calendar.Week{Mon: week, Tue: week, Wed: week, Thu: week, Fri: week}}}
+	for j := range benchDevices {
+		crit := result.Degrading
+		if j < 5 {
+			crit = result.Blocking
+		}
+		d.Devices = append(d.Devices, result.Device{ID: fmt.Sprintf("dev-%02d", j), Kind: "atm", Criticality: crit,
+			Checks: []result.CheckRef{{Name: "reachable", Kind: "tcp"}}})
+	}
+	return d
 }

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/branchready/branchready/calendar"
 	"github.com/branchready/branchready/collector/auth"
 	"github.com/branchready/branchready/collector/readiness"
 	"github.com/branchready/branchready/collector/store"
@@ -49,21 +48,11 @@ func (m *memBank) Results(_ context.Context, id string, from, to time.Time) ([]r
 // ATM: those in Paris, region-03), with a heartbeat whose spool holds a few results.
 func newMemBank(n int) *memBank {
 	m := &memBank{byID: map[string]int{}, results: map[string][]result.Result{}}
-	week := "09:00-17:00"
 	for i := range n {
 		id := fmt.Sprintf("b%05d", i)
 		tz := benchZones[i%len(benchZones)]
 		loc, _ := time.LoadLocation(tz)
-		d := &result.Descriptor{Name: "Branch " + id, Region: fmt.Sprintf("region-%02d", i%10), Calendar: calendar.Spec{Timezone: tz,
-			Hours: calendar.Week{Mon: week, Tue: week, Wed: week, Thu: week, Fri: week}}}
-		for j := range benchDevices {
-			crit := result.Degrading
-			if j < 5 {
-				crit = result.Blocking
-			}
-			d.Devices = append(d.Devices, result.Device{ID: fmt.Sprintf("dev-%02d", j), Kind: "atm", Criticality: crit,
-				Checks: []result.CheckRef{{Name: "reachable", Kind: "tcp"}}})
-		}
+		d := benchDescriptor(id, i, tz)
 		local := benchNow.In(loc)
 		for _, hhmm := range [][2]int{{8, 5}, {8, 25}} {
 			at := time.Date(local.Year(), local.Month(), local.Day(), hhmm[0], hhmm[1], 0, 0, loc)
