@@ -62,11 +62,9 @@ type Options struct {
 	// results' event times are corrected by the measured offset so that
 	// they land where they happened on the collector's clock.
 	SkewThreshold time.Duration
-	// Changed is called after a branch's results or descriptor were stored.
 	// Stored, if set, is handed the batch's accepted results once the
 	// results and the contact are committed (the alert engine).
 	Stored       func(ctx context.Context, branch string, rs []result.Result)
-	Changed      func(branch string)
 	MaxBodyBytes int64
 	MaxJSONBytes int64
 	MaxResults   int
@@ -78,7 +76,7 @@ type Options struct {
 
 	// Contacted, if set, is handed what was committed for the branch (its
 	// decoded descriptor, nil when the batch had none, and its contact)
-	// before Judge and Changed: the collector's branch directory takes it
+	// before Judge: the collector's branch directory takes it
 	// without reading the store, and a judgement the batch starts finds
 	// its descriptor there. It must not change d or c.Health.
 	Contacted func(branch string, d *result.Descriptor, c store.Contact)
@@ -121,9 +119,6 @@ func New(o Options) *Handler {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
-	}
-	if o.Changed == nil {
-		o.Changed = func(string) {}
 	}
 	return &Handler{o: o, budget: &budget{max: o.MaxDecodeBytes}}
 }
@@ -227,7 +222,6 @@ func (h *Handler) serve(r *http.Request) (*result.IngestResponse, error) {
 	if m != nil {
 		m.AgentClockSkew.WithLabelValues(branch).Set(contact.ClockSkew.Seconds())
 	}
-	h.o.Changed(branch)
 	if h.o.Stored != nil && len(good) > 0 {
 		h.o.Stored(r.Context(), branch, good)
 	}
@@ -261,8 +255,9 @@ func (h *Handler) store(ctx context.Context, branch string, good []result.Result
 	}
 	resp.Accepted = ins
 	resp.Duplicates += dup
-	// Taken after the commit and before the readiness engine is told
-	// (Changed): a judgement the telling starts is made at or after it.
+	// Taken after the commit; taken again once the readiness engine has
+	// been handed the batch (Judge), so that a judgement made at or after
+	// it includes the batch.
 	resp.StoredAt = h.o.Now()
 	if m := h.o.Metrics; m != nil && len(good) > 0 {
 		m.StoreWriteSeconds.Observe(time.Since(start).Seconds())

@@ -27,9 +27,10 @@ func (c *clockedStore) PutBranch(ctx context.Context, id string, d *result.Descr
 	return c.memStore.PutBranch(ctx, id, d, ct)
 }
 
-// The answer's stored_at lies after the batch was stored and before the
-// readiness judge is told (Changed): a judgement the telling starts is made
-// at or after it, which is what a client waiting for judged_at relies on.
+// The answer's stored_at lies after the batch was stored and after the
+// readiness judge was handed it (Judge): a judgement made at or after
+// stored_at includes the batch, which is what a client waiting for
+// judged_at relies on.
 func TestTheAnswerSaysWhenTheBatchWasStored(t *testing.T) {
 	t0 := time.Date(2026, 11, 24, 8, 30, 0, 0, time.UTC)
 	var mu sync.Mutex
@@ -42,9 +43,9 @@ func TestTheAnswerSaysWhenTheBatchWasStored(t *testing.T) {
 	}
 	st := &clockedStore{memStore: &memStore{results: map[string]result.Result{}, contacts: map[string]store.Contact{}}, clock: clock}
 	toks, _ := auth.NewTokens(map[string]string{"lon": auth.HashToken(tokLondon)})
-	var changedAt time.Time
+	var handedAt time.Time
 	h := New(Options{Store: st, Tokens: toks, Log: slog.New(slog.DiscardHandler), Now: clock,
-		Changed: func(string) { changedAt = clock() }, MaxBodyBytes: 64 << 10, MaxResults: 100})
+		Judge: func(string, store.Contact, []result.Result, bool) { handedAt = clock() }, MaxBodyBytes: 64 << 10, MaxResults: 100})
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	_, body := postRaw(t, srv.URL, tokLondon, batch("lon", res("a", "lon")))
@@ -52,7 +53,7 @@ func TestTheAnswerSaysWhenTheBatchWasStored(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &ir); err != nil {
 		t.Fatalf("answer %s: %v", body, err)
 	}
-	if ir.StoredAt.IsZero() || !ir.StoredAt.After(st.storedAt) || !ir.StoredAt.Before(changedAt) {
-		t.Fatalf("stored_at %v; want after the store wrote the batch (%v) and before the judge was told (%v)", ir.StoredAt, st.storedAt, changedAt)
+	if ir.StoredAt.IsZero() || !ir.StoredAt.After(st.storedAt) || !ir.StoredAt.After(handedAt) || !handedAt.After(st.storedAt) {
+		t.Fatalf("stored_at %v; want after the store wrote the batch (%v) and after the judge was handed it (%v), handed after the write", ir.StoredAt, st.storedAt, handedAt)
 	}
 }

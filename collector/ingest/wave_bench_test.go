@@ -19,6 +19,7 @@ import (
 	"github.com/branchready/branchready/calendar"
 	"github.com/branchready/branchready/collector/auth"
 	"github.com/branchready/branchready/collector/metrics"
+	"github.com/branchready/branchready/collector/store"
 	"github.com/branchready/branchready/collector/store/sqlite"
 	"github.com/branchready/branchready/result"
 )
@@ -68,7 +69,7 @@ func benchWave(b *testing.B, batches int) {
 		}
 	}()
 	h := New(Options{Store: st, Tokens: toks, Metrics: metrics.New(), Log: log,
-		Changed: func(branch string) { invalid.Delete(branch) },
+		Judge: func(branch string, _ store.Contact, _ []result.Result, _ bool) { invalid.Delete(branch) },
 		Stored: func(ctx context.Context, _ string, rs []result.Result) {
 			select { // the alert engine copies the batch onto its loop
 			case observed <- append([]result.Result(nil), rs...):
