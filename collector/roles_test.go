@@ -99,6 +99,12 @@ func startScopeEnv(t *testing.T) *scopeEnv {
 		}
 		return len(env.incidents) == 2
 	})
+	// The board and the list read the readiness snapshot, judged in the
+	// background: wait until it holds both branches' first reports.
+	waitFor(t, "both branches judged", func() bool {
+		body := env.do(httptest.NewRequest(http.MethodGet, "/api/v1/branches", nil), "ops").Body.String()
+		return strings.Contains(body, inBranch) && strings.Contains(body, outBranch)
+	})
 	var rs []store.SLARollup
 	for _, b := range [][2]string{{inBranch, inRegion}, {outBranch, outRegion}} {
 		rs = append(rs, store.SLARollup{Day: store.SLADay{Branch: b[0], Region: b[1], Date: "2026-11-02", Verdict: "ready", DeviceSeconds: 3600, UpSeconds: 3600}})
