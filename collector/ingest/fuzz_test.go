@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -73,6 +74,11 @@ func FuzzParseAgreesWithTheOldDecoder(f *testing.F) {
 	f.Add([]byte(`{"branch":"lon","agent":{"sent_at":5},"results":[{"started_at":7}],"x":1}`))
 	f.Add([]byte(`{"branch":"lon","descriptor":{"name":"n"},"descriptor":{"region":"r"},"results":{}} `))
 	f.Add([]byte(`{"branch":"lon","results":[{"id":"a"} , {"id":"b"}]} x`))
+	for _, s := range envelopeSeeds { // the fast agent and descriptor in place, once and repeated
+		f.Add([]byte(`{"branch":"lon","agent":` + s + `,"descriptor":` + s + `,"results":[]}`))
+		f.Add([]byte(`{"agent":{"version":"a"},"Agent":` + s + `,"descriptor":{"name":"n"},"DESCRIPTOR":` + s + `}`))
+	}
+	f.Add(waveBodyPlain())
 	f.Fuzz(func(t *testing.T, body []byte) {
 		const most = 3
 		env, n, err := parse(body, most, nil)
@@ -116,7 +122,7 @@ func FuzzFastResult(f *testing.F) {
 		if !json.Valid([]byte(raw)) {
 			return
 		}
-		got, ok := fastResult([]byte(raw))
+		got, ok := new(interner).fastResult([]byte(raw))
 		if !ok {
 			return
 		}
@@ -126,6 +132,86 @@ func FuzzFastResult(f *testing.F) {
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("%s:\nfast path    %+v\nencoding/json %+v", raw, got, want)
+		}
+	})
+}
+
+// envelopeSeeds are agents and descriptors as agents send them, and the
+// unusual forms the fast path must leave to encoding/json.
+var envelopeSeeds = []string{
+	string(must(json.Marshal(result.Agent{Version: "1.4.0", ConfigHash: "sha256:0f", SentAt: time.Date(2026, 11, 24, 8, 1, 0, 5, time.UTC),
+		Health: &result.Health{SpoolDepth: 3, Dropped: 7, DroppedByReason: map[string]uint64{"spool_full": 7}, Held: 2, LastSweep: time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC), LastSweepReady: true}}))),
+	string(must(json.Marshal(waveDescriptor("lon")))),
+	`{"name":"n","calendar":{"holidays":[{"date":"2026-12-25"}],"rules":[{"weekdays":["fri"],"nth":-1,"hours":"10:30-16:00"}],"check_time":"06:00","lead_ns":-0},` +
+		`"devices":[{"id":"a","checks":null,"depends_on":"b","transactions_per_day":100}],"groups":[{"name":"g","devices":["a"],"min":1,"criticality":"blocking"}],` +
+		`"maintenance":[{"devices":["a"],"start":"2026-11-24 08:00","end":"2026-11-24 09:00"}]}`,
+	`{"devices":[{"id":"a","transactions_per_day":1e2}],"groups":[{"devices":["a",null],"min":1.0}],"maintenance":[{"devices":"a"}],"calendar":{"rules":[{"nth":"x"}]}}`,
+	`{"version":null,"sent_at":null,"health":{"dropped":-1,"spool_depth":1.5,"held":9223372036854775808,"last_sweep_ready":null,"dropped_by_reason":{"a":1,"a":2}}}`,
+	`{"Name":"x","devices":[],"groups":[],"calendar":{"hours":{"mon":"08:00-16:00","mon":"x"}},"region":"caf\u00e9"}`,
+	`{"name":"n","devices":[null],"calendar":null,"region":null}`,
+}
+
+// FuzzFastEnvelope: whenever the fast path decodes an agent or a
+// descriptor, encoding/json decodes it too, to the same value.
+func FuzzFastEnvelope(f *testing.F) {
+	for _, s := range envelopeSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		if !json.Valid([]byte(raw)) {
+			return
+		}
+		var a result.Agent
+		if new(interner).fastAgent([]byte(raw), &a) {
+			var want result.Agent
+			if err := strict([]byte(raw), &want); err != nil {
+				t.Fatalf("the fast path decoded agent %s, encoding/json refuses it: %v", raw, err)
+			}
+			if !reflect.DeepEqual(a, want) {
+				t.Fatalf("agent %s:\nfast path    %+v\nencoding/json %+v", raw, a, want)
+			}
+		}
+		if d, ok := new(interner).fastDescriptor([]byte(raw)); ok {
+			var want *result.Descriptor
+			if err := strict([]byte(raw), &want); err != nil {
+				t.Fatalf("the fast path decoded descriptor %s, encoding/json refuses it: %v", raw, err)
+			}
+			if !reflect.DeepEqual(d, want) {
+				t.Fatalf("descriptor %s:\nfast path    %+v\nencoding/json %+v", raw, d, want)
+			}
+		}
+	})
+}
+
+// waveBodyPlain is a wave's batch as an agent sends it, before gzip.
+func waveBodyPlain() []byte {
+	now := time.Date(2026, 11, 24, 8, 30, 0, 0, time.UTC)
+	b := result.Batch{Branch: "lon", Descriptor: waveDescriptor("lon"), Agent: result.Agent{Version: "1.4.0", ConfigHash: "h", SentAt: now,
+		Health: &result.Health{SpoolDepth: 2, LastSweep: now}}}
+	for _, id := range []string{"a", "b"} {
+		r := res(id, "lon")
+		r.Observations, r.Sweep, r.AgentVersion = map[string]float64{"latency_seconds": 0.003, "x": 1}, "pre-opening-1", "1.4.0"
+		b.Results = append(b.Results, r)
+	}
+	return must(json.Marshal(b))
+}
+
+// FuzzValid holds validJSON to json.Valid.
+func FuzzValid(f *testing.F) {
+	for _, s := range envelopeSeeds {
+		f.Add([]byte(s))
+	}
+	f.Add(waveBodyPlain())
+	for _, s := range []string{``, ` `, `-`, `-0`, `01`, `1.`, `1.5e`, `1E+2`, `-0.0e-0`, `"\u00e9\ud800"`, `"\uZZZZ"`, `"\x"`, "\"\x01\"", "\"\xff\"",
+		`tru`, `nulll`, `[1,]`, `{"a":1,}`, `{"a" 1}`, `[]`, `{}`, ` [ { } , [ ] ] `, `{"a":[1,2,{"b":null}]}x`, `""`, `"\/"`} {
+		f.Add([]byte(s))
+	}
+	f.Add([]byte(strings.Repeat("[", maxDepth) + strings.Repeat("]", maxDepth)))
+	f.Add([]byte(strings.Repeat("[", maxDepth+1) + strings.Repeat("]", maxDepth+1)))
+	f.Add([]byte(strings.Repeat(`{"a":`, maxDepth) + "1" + strings.Repeat("}", maxDepth)))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if got, want := validJSON(b), json.Valid(b); got != want {
+			t.Fatalf("validJSON(%q) = %v, json.Valid %v", b, got, want)
 		}
 	})
 }

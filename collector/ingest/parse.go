@@ -20,12 +20,15 @@ type item struct {
 // words the error with describe.
 var errMalformed = errors.New("malformed batch")
 
-// parse decodes a batch body: json.Valid checks its syntax in one fast
+// parse decodes a batch body: validJSON checks its syntax in one fast
 // scan, then the envelope is walked by hand and each result decoded once,
 // straight from its bytes (fastResult), or with encoding/json when it is not
 // in the plain form agents send. The first version kept every item as raw
 // JSON and decoded it again, scanning each item four times; this scans
-// each twice and allocates little beyond the results themselves. The
+// each three times (validJSON, valueEnd, the fast path) with plain loops,
+// and allocates little beyond the results themselves (strings repeated
+// across the batch are shared, see interner). The agent and the
+// descriptor are read by hand too (fastenv.go) unless unusual. The
 // envelope's fields keep encoding/json's rules (names matched without case,
 // unknown names refused, a repeated name decoded again); an item that does
 // not decode is kept with its error, worded as before; any other fault
@@ -33,7 +36,7 @@ var errMalformed = errors.New("malformed batch")
 // maxResults are only counted. A descriptor for which known (if not nil)
 // returns true is left nil: the store holds it already.
 func parse(body []byte, maxResults int, known func(raw []byte) bool) (env *envelope, count int, err error) {
-	if !json.Valid(body) {
+	if !validJSON(body) {
 		return nil, 0, errMalformed
 	}
 	env = new(envelope)
@@ -45,28 +48,60 @@ func parse(body []byte, maxResults int, known func(raw []byte) bool) (env *envel
 	default:
 		return nil, 0, fmt.Errorf("%w: the batch is not an object", errMalformed)
 	}
+	in := new(interner)
+	var seen uint8 // envelope fields met so far: a repeat decodes into the first
 	for i = ws(body, i+1); body[i] != '}'; {
 		ke := stringEnd(body, i)
-		var key string
-		if err := json.Unmarshal(body[i:ke], &key); err != nil {
-			return nil, 0, err
+		key, ok := plainString(body[i:ke])
+		if !ok {
+			if err := json.Unmarshal(body[i:ke], &key); err != nil {
+				return nil, 0, err
+			}
 		}
 		vs := ws(body, ws(body, ke)+1) // past the colon
+		if strings.EqualFold(key, "results") && body[vs] == '[' {
+			// The list is walked once, item by item, not first to find its end.
+			var n int
+			env.Results, count, n = parseItems(in, body[vs:], maxResults)
+			if i = ws(body, vs+n); body[i] == ',' {
+				i = ws(body, i+1)
+			}
+			continue
+		}
 		ve := valueEnd(body, vs)
 		v := body[vs:ve]
 		switch {
 		case strings.EqualFold(key, "branch"):
+			if s, ok := in.plain(v); ok {
+				env.Branch = s
+				break
+			}
 			err = strict(v, &env.Branch)
 		case strings.EqualFold(key, "agent"):
+			if seen&1 == 0 && in.fastAgent(v, &env.Agent) {
+				seen |= 1
+				break
+			}
+			seen |= 1
+			env.Agent = result.Agent{} // what the fast path may have half filled
 			err = strict(v, &env.Agent)
 		case strings.EqualFold(key, "descriptor"):
 			if known != nil && known(v) {
 				env.Descriptor = nil
 				break
 			}
+			if env.Descriptor == nil {
+				if d, ok := in.fastDescriptor(v); ok {
+					env.Descriptor = d
+					break
+				}
+			}
 			err = strict(v, &env.Descriptor)
 		case strings.EqualFold(key, "results"):
-			env.Results, count, err = parseItems(v, maxResults)
+			if v[0] != 'n' {
+				return nil, 0, fmt.Errorf("%w: results is not a list", errMalformed)
+			}
+			env.Results, count = nil, 0
 		default:
 			err = fmt.Errorf("json: unknown field %q", key)
 		}
@@ -80,32 +115,27 @@ func parse(body []byte, maxResults int, known func(raw []byte) bool) (env *envel
 	return env, count, nil
 }
 
-// parseItems decodes the results list v, null included.
-func parseItems(v []byte, maxResults int) ([]item, int, error) {
-	switch v[0] {
-	case 'n':
-		return nil, 0, nil
-	case '[':
-	default:
-		return nil, 0, fmt.Errorf("%w: results is not a list", errMalformed)
-	}
+// parseItems decodes the results list at the start of v and returns its
+// items, how many there are and the index just past the list.
+func parseItems(in *interner, v []byte, maxResults int) ([]item, int, int) {
 	var items []item
 	n := 0
-	for i := ws(v, 1); v[i] != ']'; {
+	i := ws(v, 1)
+	for v[i] != ']' {
 		e := valueEnd(v, i)
 		if n++; n <= maxResults {
-			items = append(items, decodeItem(v[i:e]))
+			items = append(items, in.decodeItem(v[i:e]))
 		}
 		if i = ws(v, e); v[i] == ',' {
 			i = ws(v, i+1)
 		}
 	}
-	return items, n, nil
+	return items, n, i + 1
 }
 
 // decodeItem decodes one result, or says why it cannot be stored.
-func decodeItem(raw []byte) item {
-	if r, ok := fastResult(raw); ok {
+func (in *interner) decodeItem(raw []byte) item {
+	if r, ok := in.fastResult(raw); ok {
 		return item{res: r}
 	}
 	var r result.Result

@@ -8,7 +8,7 @@ import (
 	"github.com/branchready/branchready/result"
 )
 
-// The helpers below walk JSON that json.Valid has already accepted: they
+// The helpers below walk JSON that validJSON has already accepted: they
 // find where values end and read the plain shapes agents send, and never
 // have to judge syntax themselves.
 
@@ -66,26 +66,33 @@ func valueEnd(b []byte, i int) int {
 // plainString returns the contents of the JSON string v when encoding/json
 // would decode it to the same bytes: no escapes, valid UTF-8.
 func plainString(v []byte) (string, bool) {
+	s, ok := plainBytes(v)
+	return string(s), ok
+}
+
+// plainBytes is plainString without the copy: the bytes between the quotes.
+func plainBytes(v []byte) ([]byte, bool) {
 	if len(v) < 2 || v[0] != '"' {
-		return "", false
+		return nil, false
 	}
 	s := v[1 : len(v)-1]
 	if bytes.IndexByte(s, '\\') >= 0 || !utf8.Valid(s) {
-		return "", false
+		return nil, false
 	}
-	return string(s), true
+	return s, true
 }
 
-// members calls f with each member of the object b and returns false as
-// soon as f does or a name is not plain.
-func members(b []byte, f func(key string, v []byte) bool) bool {
+// members calls f with each member of the object b, its name as the bytes
+// between the quotes (copy them to keep them), and returns false as soon
+// as f does or a name is not plain.
+func members(b []byte, f func(key []byte, v []byte) bool) bool {
 	i := ws(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return false
 	}
 	for i = ws(b, i+1); i < len(b) && b[i] != '}'; {
 		ke := stringEnd(b, i)
-		key, ok := plainString(b[i:ke])
+		key, ok := plainBytes(b[i:ke])
 		if !ok {
 			return false
 		}
@@ -106,55 +113,97 @@ func members(b []byte, f func(key string, v []byte) bool) bool {
 // names as written, each once, strings without escapes, no nulls), the
 // way encoding/json would. For anything else it returns false and the
 // caller decodes the item with encoding/json, which also words errors.
-func fastResult(raw []byte) (result.Result, bool) {
+// Strings repeated across the batch's results (branch, device, kind,
+// status, sweep...) are shared through in; the id is always new.
+func (in *interner) fastResult(raw []byte) (result.Result, bool) {
 	var r result.Result
 	var seen uint16
-	ok := members(raw, func(key string, v []byte) bool {
-		bit, known := resultFields[key]
-		if !known || seen&bit != 0 {
+	ok := members(raw, func(key []byte, v []byte) bool {
+		bit := resultField(key)
+		if bit == 0 || seen&bit != 0 {
 			return false
 		}
 		seen |= bit
 		var ok bool
-		switch key {
-		case "id":
+		switch bit {
+		case fieldID:
 			r.ID, ok = plainString(v)
-		case "branch":
-			r.Branch, ok = plainString(v)
-		case "device":
-			r.Device, ok = plainString(v)
-		case "check":
-			r.Check, ok = plainString(v)
-		case "kind":
-			r.Kind, ok = plainString(v)
-		case "status":
+		case fieldBranch:
+			r.Branch, ok = in.plain(v)
+		case fieldDevice:
+			r.Device, ok = in.plain(v)
+		case fieldCheck:
+			r.Check, ok = in.plain(v)
+		case fieldKind:
+			r.Kind, ok = in.plain(v)
+		case fieldStatus:
 			var s string
-			s, ok = plainString(v)
+			s, ok = in.plain(v)
 			r.Status = result.Status(s)
-		case "reason":
-			r.Reason, ok = plainString(v)
-		case "sweep":
-			r.Sweep, ok = plainString(v)
-		case "agent_version":
-			r.AgentVersion, ok = plainString(v)
-		case "started_at":
-			_, ok = plainString(v)
+		case fieldReason:
+			r.Reason, ok = in.plain(v)
+		case fieldSweep:
+			r.Sweep, ok = in.plain(v)
+		case fieldAgentVersion:
+			r.AgentVersion, ok = in.plain(v)
+		case fieldStartedAt:
+			_, ok = plainBytes(v)
 			ok = ok && r.StartedAt.UnmarshalJSON(v) == nil
-		case "duration_ms":
+		case fieldDurationMS:
 			r.DurationMS, ok = number(v)
-		case "observations":
-			r.Observations, ok = observations(v)
+		case fieldObservations:
+			r.Observations, ok = in.observations(v)
 		}
 		return ok
 	})
 	return r, ok
 }
 
-// resultFields gives each field of a result a bit, to see repeats.
-var resultFields = map[string]uint16{
-	"id": 1 << 0, "branch": 1 << 1, "device": 1 << 2, "check": 1 << 3, "kind": 1 << 4, "status": 1 << 5,
-	"started_at": 1 << 6, "duration_ms": 1 << 7, "reason": 1 << 8, "observations": 1 << 9, "sweep": 1 << 10,
-	"agent_version": 1 << 11,
+// Each field of a result has a bit, to see repeats.
+const (
+	fieldID uint16 = 1 << iota
+	fieldBranch
+	fieldDevice
+	fieldCheck
+	fieldKind
+	fieldStatus
+	fieldStartedAt
+	fieldDurationMS
+	fieldReason
+	fieldObservations
+	fieldSweep
+	fieldAgentVersion
+)
+
+// resultField returns the bit of a result's field name, 0 for none.
+func resultField(key []byte) uint16 {
+	switch string(key) {
+	case "id":
+		return fieldID
+	case "branch":
+		return fieldBranch
+	case "device":
+		return fieldDevice
+	case "check":
+		return fieldCheck
+	case "kind":
+		return fieldKind
+	case "status":
+		return fieldStatus
+	case "started_at":
+		return fieldStartedAt
+	case "duration_ms":
+		return fieldDurationMS
+	case "reason":
+		return fieldReason
+	case "observations":
+		return fieldObservations
+	case "sweep":
+		return fieldSweep
+	case "agent_version":
+		return fieldAgentVersion
+	}
+	return 0
 }
 
 // number reads a JSON number as encoding/json reads one into a float64.
@@ -166,12 +215,13 @@ func number(v []byte) (float64, bool) {
 	return f, err == nil
 }
 
-// observations reads an object of plain names and numbers.
-func observations(v []byte) (map[string]float64, bool) {
-	m := map[string]float64{}
-	ok := members(v, func(key string, v []byte) bool {
+// observations reads an object of plain names and numbers. A repeated
+// name keeps its last value, as in encoding/json.
+func (in *interner) observations(v []byte) (map[string]float64, bool) {
+	m := make(map[string]float64, 1)
+	ok := members(v, func(key []byte, v []byte) bool {
 		f, ok := number(v)
-		m[key] = f
+		m[in.intern(key)] = f
 		return ok
 	})
 	return m, ok
