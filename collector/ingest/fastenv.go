@@ -21,41 +21,67 @@ import (
 // fields gives each name of an object a bit, to see repeats.
 type fields map[string]uint32
 
-// object calls f with the index of each member's name in known and its
-// value; false when a name is unknown or repeated, or f says so.
-func (known fields) object(v []byte, f func(bit uint32, v []byte) bool) bool {
+// object walks the object at the start of v as members does, calling f
+// with each member's bit in known and v from its value on; false when a
+// name is unknown or repeated, or f says so.
+func (known fields) object(v []byte, f func(bit uint32, rest []byte) (int, bool)) (int, bool) {
 	var seen uint32
-	return members(v, func(key []byte, v []byte) bool {
+	return members(v, func(key, rest []byte) (int, bool) {
 		bit, ok := known[string(key)]
 		if !ok || seen&bit != 0 {
-			return false
+			return 0, false
 		}
 		seen |= bit
-		return f(bit, v)
+		return f(bit, rest)
 	})
 }
 
-// elements calls f with each element of the list v; false when v is not a
-// list or f says so. A list, even an empty one, makes a non-nil slice in
-// encoding/json, which start reports.
-func elements(v []byte, start func(), f func(e []byte) bool) bool {
+// list walks the list (or null) at the start of v, calling f with v from
+// each element on; f returns the element's length. A list, even an empty
+// one, makes a non-nil slice in encoding/json, which start does; null
+// leaves the slice nil.
+func list(v []byte, start func(), f func(rest []byte) (int, bool)) (int, bool) {
+	if isNull(v) {
+		return 4, true
+	}
 	if len(v) == 0 || v[0] != '[' {
-		return false
+		return 0, false
 	}
 	start()
-	for i := ws(v, 1); i < len(v) && v[i] != ']'; {
-		e := valueEnd(v, i)
-		if !f(v[i:e]) {
-			return false
+	i := ws(v, 1)
+	for i < len(v) && v[i] != ']' {
+		n, ok := f(v[i:])
+		if !ok {
+			return 0, false
 		}
-		if i = ws(v, e); i < len(v) && v[i] == ',' {
+		if i = ws(v, i+n); i < len(v) && v[i] == ',' {
 			i = ws(v, i+1)
 		}
 	}
-	return true
+	return i + 1, true
 }
 
-func isNull(v []byte) bool { return len(v) == 4 && v[0] == 'n' }
+// scalar cuts the string, number or literal at the start of rest.
+func scalar(rest []byte) []byte { return rest[:valueEnd(rest, 0)] }
+
+// nested reads the object (or null) at the start of rest with read.
+func nested(rest []byte, read func(v []byte) (int, bool)) (int, bool) {
+	if isNull(rest) {
+		return 4, true
+	}
+	return read(rest)
+}
+
+// fallback decodes the value at the start of rest with encoding/json:
+// rare parts (holidays, rules, maintenance windows) read alone to the
+// value they would have read in place.
+func fallback(rest []byte, v any) (int, bool) {
+	e := valueEnd(rest, 0)
+	return e, strict(rest[:e], v) == nil
+}
+
+// isNull reports whether v is, or starts with, null (JSON already valid).
+func isNull(v []byte) bool { return len(v) >= 4 && v[0] == 'n' }
 
 // str reads a plain string into *s; null leaves it.
 func (in *interner) str(v []byte, s *string) bool {
@@ -113,50 +139,54 @@ var agentFields = fields{"version": 1, "config_hash": 2, "sent_at": 4, "health":
 
 // fastAgent decodes a batch's agent object.
 func (in *interner) fastAgent(v []byte, a *result.Agent) bool {
-	return agentFields.object(v, func(bit uint32, v []byte) bool {
+	_, ok := agentFields.object(v, func(bit uint32, rest []byte) (int, bool) {
+		if bit == 8 {
+			return nested(rest, func(v []byte) (int, bool) {
+				a.Health = new(result.Health)
+				return in.fastHealth(v, a.Health)
+			})
+		}
+		v := scalar(rest)
 		switch bit {
 		case 1:
-			return in.str(v, &a.Version)
+			return len(v), in.str(v, &a.Version)
 		case 2:
-			return in.str(v, &a.ConfigHash)
-		case 4:
-			return timeField(v, &a.SentAt)
+			return len(v), in.str(v, &a.ConfigHash)
 		}
-		if isNull(v) {
-			return true
-		}
-		a.Health = new(result.Health)
-		return in.fastHealth(v, a.Health)
+		return len(v), timeField(v, &a.SentAt)
 	})
+	return ok
 }
 
 var healthFields = fields{"spool_depth": 1, "dropped": 2, "dropped_by_reason": 4, "held": 8, "last_sweep": 16, "last_sweep_ready": 32}
 
-func (in *interner) fastHealth(v []byte, h *result.Health) bool {
-	return healthFields.object(v, func(bit uint32, v []byte) bool {
+func (in *interner) fastHealth(v []byte, h *result.Health) (int, bool) {
+	return healthFields.object(v, func(bit uint32, rest []byte) (int, bool) {
+		if bit == 4 {
+			return nested(rest, func(v []byte) (int, bool) {
+				h.DroppedByReason = map[string]uint64{}
+				return members(v, func(key, rest []byte) (int, bool) {
+					var n uint64
+					v := scalar(rest)
+					_, repeated := h.DroppedByReason[string(key)]
+					ok := !repeated && unsigned(v, &n)
+					h.DroppedByReason[in.intern(key)] = n
+					return len(v), ok
+				})
+			})
+		}
+		v := scalar(rest)
 		switch bit {
 		case 1:
-			return intField(v, &h.SpoolDepth)
+			return len(v), intField(v, &h.SpoolDepth)
 		case 2:
-			return unsigned(v, &h.Dropped)
-		case 4:
-			if isNull(v) {
-				return true
-			}
-			h.DroppedByReason = map[string]uint64{}
-			return members(v, func(key []byte, v []byte) bool {
-				var n uint64
-				_, repeated := h.DroppedByReason[string(key)]
-				ok := !repeated && unsigned(v, &n)
-				h.DroppedByReason[in.intern(key)] = n
-				return ok
-			})
+			return len(v), unsigned(v, &h.Dropped)
 		case 8:
-			return intField(v, &h.Held)
+			return len(v), intField(v, &h.Held)
 		case 16:
-			return timeField(v, &h.LastSweep)
+			return len(v), timeField(v, &h.LastSweep)
 		}
-		return boolean(v, &h.LastSweepReady)
+		return len(v), boolean(v, &h.LastSweepReady)
 	})
 }
 
@@ -186,28 +216,28 @@ var descriptorFields = fields{"name": 1, "region": 2, "calendar": 4, "devices": 
 // fastDescriptor decodes a batch's descriptor.
 func (in *interner) fastDescriptor(v []byte) (*result.Descriptor, bool) {
 	d := new(result.Descriptor)
-	ok := descriptorFields.object(v, func(bit uint32, v []byte) bool {
+	_, ok := descriptorFields.object(v, func(bit uint32, rest []byte) (int, bool) {
 		switch bit {
 		case 1:
-			return in.str(v, &d.Name)
+			v := scalar(rest)
+			return len(v), in.str(v, &d.Name)
 		case 2:
-			return in.str(v, &d.Region)
+			v := scalar(rest)
+			return len(v), in.str(v, &d.Region)
 		case 4:
-			return isNull(v) || in.fastCalendar(v, &d.Calendar)
+			return nested(rest, func(v []byte) (int, bool) { return in.fastCalendar(v, &d.Calendar) })
 		case 8:
-			return isNull(v) || elements(v, func() { d.Devices = []result.Device{} }, func(e []byte) bool {
+			return list(rest, func() { d.Devices = []result.Device{} }, func(e []byte) (int, bool) {
 				d.Devices = append(d.Devices, result.Device{})
 				return in.fastDevice(e, &d.Devices[len(d.Devices)-1])
 			})
 		case 16:
-			return isNull(v) || elements(v, func() { d.Groups = []result.Group{} }, func(e []byte) bool {
+			return list(rest, func() { d.Groups = []result.Group{} }, func(e []byte) (int, bool) {
 				d.Groups = append(d.Groups, result.Group{})
 				return in.fastGroup(e, &d.Groups[len(d.Groups)-1])
 			})
 		}
-		// Maintenance windows are rare and varied: encoding/json reads
-		// them, alone, to the same value it would read in place.
-		return strict(v, &d.Maintenance) == nil
+		return fallback(rest, &d.Maintenance)
 	})
 	return d, ok
 }
@@ -215,101 +245,111 @@ func (in *interner) fastDescriptor(v []byte) (*result.Descriptor, bool) {
 var calendarFields = fields{"timezone": 1, "hours": 2, "holidays": 4, "rules": 8, "lead_ns": 16, "sweep_start_ns": 32,
 	"retry_interval_ns": 64, "business_interval_ns": 128, "check_time": 256}
 
-func (in *interner) fastCalendar(v []byte, c *calendar.Spec) bool {
-	return calendarFields.object(v, func(bit uint32, v []byte) bool {
+func (in *interner) fastCalendar(v []byte, c *calendar.Spec) (int, bool) {
+	return calendarFields.object(v, func(bit uint32, rest []byte) (int, bool) {
+		switch bit {
+		case 2:
+			return nested(rest, func(v []byte) (int, bool) { return in.fastWeek(v, &c.Hours) })
+		case 4:
+			return fallback(rest, &c.Holidays)
+		case 8:
+			return fallback(rest, &c.Rules)
+		}
+		v := scalar(rest)
 		switch bit {
 		case 1:
-			return in.str(v, &c.Timezone)
-		case 2:
-			return isNull(v) || in.fastWeek(v, &c.Hours)
-		case 4: // rare, as maintenance windows are
-			return strict(v, &c.Holidays) == nil
-		case 8:
-			return strict(v, &c.Rules) == nil
+			return len(v), in.str(v, &c.Timezone)
 		case 16:
-			return duration(v, &c.Lead)
+			return len(v), duration(v, &c.Lead)
 		case 32:
-			return duration(v, &c.SweepStart)
+			return len(v), duration(v, &c.SweepStart)
 		case 64:
-			return duration(v, &c.RetryInterval)
+			return len(v), duration(v, &c.RetryInterval)
 		case 128:
-			return duration(v, &c.BusinessInterval)
+			return len(v), duration(v, &c.BusinessInterval)
 		}
-		return in.str(v, &c.CheckTime)
+		return len(v), in.str(v, &c.CheckTime)
 	})
 }
 
 var weekFields = fields{"mon": 1, "tue": 2, "wed": 4, "thu": 8, "fri": 16, "sat": 32, "sun": 64}
 
-func (in *interner) fastWeek(v []byte, w *calendar.Week) bool {
+func (in *interner) fastWeek(v []byte, w *calendar.Week) (int, bool) {
 	days := [...]*string{&w.Mon, &w.Tue, &w.Wed, &w.Thu, &w.Fri, &w.Sat, &w.Sun}
-	return weekFields.object(v, func(bit uint32, v []byte) bool {
+	return weekFields.object(v, func(bit uint32, rest []byte) (int, bool) {
 		i := 0
 		for bit > 1 {
 			bit >>= 1
 			i++
 		}
-		return in.str(v, days[i])
+		v := scalar(rest)
+		return len(v), in.str(v, days[i])
 	})
 }
 
 var deviceFields = fields{"id": 1, "kind": 2, "criticality": 4, "vendor": 8, "model": 16, "checks": 32,
 	"transactions_per_day": 64, "depends_on": 128}
 
-func (in *interner) fastDevice(v []byte, d *result.Device) bool {
-	return deviceFields.object(v, func(bit uint32, v []byte) bool {
-		switch bit {
-		case 1:
-			return in.str(v, &d.ID)
-		case 2:
-			return in.str(v, &d.Kind)
-		case 4:
-			return in.str(v, (*string)(&d.Criticality))
-		case 8:
-			return in.str(v, &d.Vendor)
-		case 16:
-			return in.str(v, &d.Model)
-		case 32:
-			return isNull(v) || elements(v, func() { d.Checks = []result.CheckRef{} }, func(e []byte) bool {
+func (in *interner) fastDevice(v []byte, d *result.Device) (int, bool) {
+	return deviceFields.object(v, func(bit uint32, rest []byte) (int, bool) {
+		if bit == 32 {
+			return list(rest, func() { d.Checks = []result.CheckRef{} }, func(e []byte) (int, bool) {
 				d.Checks = append(d.Checks, result.CheckRef{})
 				return in.fastCheckRef(e, &d.Checks[len(d.Checks)-1])
 			})
-		case 64:
-			return intField(v, &d.TransactionsPerDay)
 		}
-		return in.str(v, &d.DependsOn)
+		v := scalar(rest)
+		switch bit {
+		case 1:
+			return len(v), in.str(v, &d.ID)
+		case 2:
+			return len(v), in.str(v, &d.Kind)
+		case 4:
+			return len(v), in.str(v, (*string)(&d.Criticality))
+		case 8:
+			return len(v), in.str(v, &d.Vendor)
+		case 16:
+			return len(v), in.str(v, &d.Model)
+		case 64:
+			return len(v), intField(v, &d.TransactionsPerDay)
+		}
+		return len(v), in.str(v, &d.DependsOn)
 	})
 }
 
 var checkRefFields = fields{"name": 1, "kind": 2, "remedy": 4}
 
-func (in *interner) fastCheckRef(v []byte, c *result.CheckRef) bool {
-	return checkRefFields.object(v, func(bit uint32, v []byte) bool {
+func (in *interner) fastCheckRef(v []byte, c *result.CheckRef) (int, bool) {
+	return checkRefFields.object(v, func(bit uint32, rest []byte) (int, bool) {
+		v := scalar(rest)
 		switch bit {
 		case 1:
-			return in.str(v, &c.Name)
+			return len(v), in.str(v, &c.Name)
 		case 2:
-			return in.str(v, &c.Kind)
+			return len(v), in.str(v, &c.Kind)
 		}
-		return in.str(v, &c.Remedy)
+		return len(v), in.str(v, &c.Remedy)
 	})
 }
 
 var groupFields = fields{"name": 1, "devices": 2, "min": 4, "criticality": 8}
 
-func (in *interner) fastGroup(v []byte, g *result.Group) bool {
-	return groupFields.object(v, func(bit uint32, v []byte) bool {
+func (in *interner) fastGroup(v []byte, g *result.Group) (int, bool) {
+	return groupFields.object(v, func(bit uint32, rest []byte) (int, bool) {
+		if bit == 2 {
+			return list(rest, func() { g.Devices = []string{} }, func(e []byte) (int, bool) {
+				v := scalar(e)
+				g.Devices = append(g.Devices, "")
+				return len(v), !isNull(v) && in.str(v, &g.Devices[len(g.Devices)-1])
+			})
+		}
+		v := scalar(rest)
 		switch bit {
 		case 1:
-			return in.str(v, &g.Name)
-		case 2:
-			return isNull(v) || elements(v, func() { g.Devices = []string{} }, func(e []byte) bool {
-				g.Devices = append(g.Devices, "")
-				return !isNull(e) && in.str(e, &g.Devices[len(g.Devices)-1])
-			})
+			return len(v), in.str(v, &g.Name)
 		case 4:
-			return intField(v, &g.Min)
+			return len(v), intField(v, &g.Min)
 		}
-		return in.str(v, (*string)(&g.Criticality))
+		return len(v), in.str(v, (*string)(&g.Criticality))
 	})
 }

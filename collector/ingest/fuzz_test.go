@@ -122,9 +122,12 @@ func FuzzFastResult(f *testing.F) {
 		if !json.Valid([]byte(raw)) {
 			return
 		}
-		got, ok := new(interner).fastResult([]byte(raw))
+		got, n, ok := new(interner).fastResult([]byte(raw))
 		if !ok {
 			return
+		}
+		if ws([]byte(raw), n) != len(raw) {
+			t.Fatalf("the fast path read %d bytes of %s", n, raw)
 		}
 		var want result.Result
 		if err := strict([]byte(raw), &want); err != nil {

@@ -122,27 +122,33 @@ func parseItems(in *interner, v []byte, maxResults int) ([]item, int, int) {
 	n := 0
 	i := ws(v, 1)
 	for v[i] != ']' {
-		e := valueEnd(v, i)
 		if n++; n <= maxResults {
-			items = append(items, in.decodeItem(v[i:e]))
+			it, e := in.decodeItem(v[i:])
+			items = append(items, it)
+			i += e
+		} else {
+			i = valueEnd(v, i)
 		}
-		if i = ws(v, e); v[i] == ',' {
+		if i = ws(v, i); v[i] == ',' {
 			i = ws(v, i+1)
 		}
 	}
 	return items, n, i + 1
 }
 
-// decodeItem decodes one result, or says why it cannot be stored.
-func (in *interner) decodeItem(raw []byte) item {
-	if r, ok := in.fastResult(raw); ok {
-		return item{res: r}
+// decodeItem decodes the result at the start of rest, or says why it
+// cannot be stored, and returns its length.
+func (in *interner) decodeItem(rest []byte) (item, int) {
+	if r, n, ok := in.fastResult(rest); ok {
+		return item{res: r}, n
 	}
+	n := valueEnd(rest, 0)
+	raw := rest[:n]
 	var r result.Result
 	if err := strict(raw, &r); err != nil {
-		return item{err: itemError(raw, err)}
+		return item{err: itemError(raw, err)}, n
 	}
-	return item{res: r}
+	return item{res: r}, n
 }
 
 // describe words a whole-body parse error exactly as the batch decoder

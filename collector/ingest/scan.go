@@ -82,48 +82,61 @@ func plainBytes(v []byte) ([]byte, bool) {
 	return s, true
 }
 
-// members calls f with each member of the object b, its name as the bytes
-// between the quotes (copy them to keep them), and returns false as soon
-// as f does or a name is not plain.
-func members(b []byte, f func(key []byte, v []byte) bool) bool {
+// members walks the object at the start of b (after blanks): f gets
+// each member's name, as the bytes between the quotes (copy them to keep
+// them), and b from the member's value on, and returns the length of the
+// value it read. Each value is thus walked once, by the reader that
+// decodes it, not first to find its end: finding the end of each nested
+// list and object before reading it walked a descriptor's checks four
+// times. members returns the object's length, and false as soon as f
+// does or a name is not plain.
+func members(b []byte, f func(key, v []byte) (int, bool)) (int, bool) {
 	i := ws(b, 0)
 	if i >= len(b) || b[i] != '{' {
-		return false
+		return 0, false
 	}
 	for i = ws(b, i+1); i < len(b) && b[i] != '}'; {
 		ke := stringEnd(b, i)
 		key, ok := plainBytes(b[i:ke])
 		if !ok {
-			return false
+			return 0, false
 		}
 		vs := ws(b, ws(b, ke)+1) // past the colon
-		ve := valueEnd(b, vs)
-		if !f(key, b[vs:ve]) {
-			return false
+		n, ok := f(key, b[vs:])
+		if !ok {
+			return 0, false
 		}
-		i = ws(b, ve)
-		if i < len(b) && b[i] == ',' {
+		if i = ws(b, vs+n); i < len(b) && b[i] == ',' {
 			i = ws(b, i+1)
 		}
 	}
-	return true
+	return i + 1, true
 }
 
 // fastResult decodes a result in the plain form agents send (the field
 // names as written, each once, strings without escapes, no nulls), the
-// way encoding/json would. For anything else it returns false and the
-// caller decodes the item with encoding/json, which also words errors.
-// Strings repeated across the batch's results (branch, device, kind,
-// status, sweep...) are shared through in; the id is always new.
-func (in *interner) fastResult(raw []byte) (result.Result, bool) {
+// way encoding/json would, from the start of raw, and returns its length.
+// For anything else it returns false and the caller decodes the item with
+// encoding/json, which also words errors. Strings repeated across the
+// batch's results (branch, device, kind, status, sweep...) are shared
+// through in; the id is always new.
+func (in *interner) fastResult(raw []byte) (result.Result, int, bool) {
 	var r result.Result
 	var seen uint16
-	ok := members(raw, func(key []byte, v []byte) bool {
+	n, ok := members(raw, func(key, rest []byte) (int, bool) {
 		bit := resultField(key)
 		if bit == 0 || seen&bit != 0 {
-			return false
+			return 0, false
 		}
 		seen |= bit
+		if bit == fieldObservations {
+			var n int
+			var ok bool
+			r.Observations, n, ok = in.observations(rest)
+			return n, ok
+		}
+		e := valueEnd(rest, 0)
+		v := rest[:e]
 		var ok bool
 		switch bit {
 		case fieldID:
@@ -151,12 +164,10 @@ func (in *interner) fastResult(raw []byte) (result.Result, bool) {
 			ok = ok && r.StartedAt.UnmarshalJSON(v) == nil
 		case fieldDurationMS:
 			r.DurationMS, ok = number(v)
-		case fieldObservations:
-			r.Observations, ok = in.observations(v)
 		}
-		return ok
+		return e, ok
 	})
-	return r, ok
+	return r, n, ok
 }
 
 // Each field of a result has a bit, to see repeats.
@@ -215,14 +226,16 @@ func number(v []byte) (float64, bool) {
 	return f, err == nil
 }
 
-// observations reads an object of plain names and numbers. A repeated
-// name keeps its last value, as in encoding/json.
-func (in *interner) observations(v []byte) (map[string]float64, bool) {
+// observations reads an object of plain names and numbers at the start
+// of v, and its length. A repeated name keeps its last value, as in
+// encoding/json.
+func (in *interner) observations(v []byte) (map[string]float64, int, bool) {
 	m := make(map[string]float64, 1)
-	ok := members(v, func(key []byte, v []byte) bool {
-		f, ok := number(v)
+	n, ok := members(v, func(key, rest []byte) (int, bool) {
+		e := valueEnd(rest, 0)
+		f, ok := number(rest[:e])
 		m[in.intern(key)] = f
-		return ok
+		return e, ok
 	})
-	return m, ok
+	return m, n, ok
 }
