@@ -23,7 +23,7 @@ func registerBranches(mux auth.Mux, st store.Store, tokens *auth.Tokens, now fun
 	if !ok {
 		return nil
 	}
-	cache := auth.NewIssuedTokens(branches.Loader(reg, now), auth.IssuedOptions{Now: now, Log: log})
+	cache := auth.NewIssuedTokens(branches.Loader(reg, now), auth.IssuedOptions{Version: branches.Version(reg), Now: now, Log: log})
 	tokens.UseIssued(cache)
 	svc := &branches.Service{Store: reg, Now: now, Changed: cache.Changed}
 	// The admin routes hand out credentials: admins only.

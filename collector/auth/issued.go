@@ -32,8 +32,14 @@ const (
 // flood of bad tokens costs at most one store read a second. One request
 // reloads at a time; the others meanwhile use the tokens they have, and a
 // token not among them waits for the reload rather than being refused.
+//
+// With a Version, a reload that is not forced by Changed first asks the
+// store for its tokens' version, and reads the tokens only when it moved:
+// reading all 20,000 tokens of a large bank every MaxAge was 2.5% of the
+// collector's CPU in a wave, for tokens that had not changed.
 type IssuedTokens struct {
 	load    func(ctx context.Context) ([]Issued, error)
+	version func(ctx context.Context) (string, error)
 	now     func() time.Time
 	log     *slog.Logger
 	maxAge  time.Duration
@@ -41,13 +47,21 @@ type IssuedTokens struct {
 
 	mu      sync.RWMutex
 	byHash  map[[32]byte]Issued
-	loaded  time.Time // zero: never
+	loaded  time.Time // zero: never; also renewed when the version had not moved
 	changed atomic.Bool
 	loading sync.Mutex
+	// loadedVersion is the store's version read just before the tokens
+	// cached were (held with loading); "" when unknown.
+	loadedVersion string
 }
 
 // IssuedOptions configure NewIssuedTokens; zero fields take the defaults.
 type IssuedOptions struct {
+	// Version, if set, returns a cheap version of the store's tokens that
+	// changes whenever a token is issued, rotated or revoked, or a branch
+	// revoked ("" never counts as unchanged). The cache then reloads only
+	// when it moved, or when Changed was called.
+	Version func(ctx context.Context) (string, error)
 	Now     func() time.Time
 	Log     *slog.Logger
 	MaxAge  time.Duration
@@ -57,7 +71,7 @@ type IssuedOptions struct {
 // NewIssuedTokens returns a cache over load, which returns the tokens live
 // now (not revoked, not expired, of branches not revoked).
 func NewIssuedTokens(load func(ctx context.Context) ([]Issued, error), o IssuedOptions) *IssuedTokens {
-	c := &IssuedTokens{load: load, now: o.Now, log: o.Log, maxAge: o.MaxAge, missAge: o.MissAge, byHash: map[[32]byte]Issued{}}
+	c := &IssuedTokens{load: load, version: o.Version, now: o.Now, log: o.Log, maxAge: o.MaxAge, missAge: o.MissAge, byHash: map[[32]byte]Issued{}}
 	if c.now == nil {
 		c.now = time.Now
 	}
@@ -81,12 +95,30 @@ func (c *IssuedTokens) Changed() { c.changed.Store(true) }
 func (c *IssuedTokens) Refresh(ctx context.Context) error {
 	c.loading.Lock()
 	defer c.loading.Unlock()
-	return c.refreshLocked(ctx)
+	return c.refreshLocked(ctx, true)
 }
 
-func (c *IssuedTokens) refreshLocked(ctx context.Context) error {
-	c.changed.Store(false)
+// refreshLocked reloads the tokens, unless (full false, nothing marked
+// Changed) the store's version is the one they were loaded at: then it
+// only notes that they are current. The caller holds c.loading.
+func (c *IssuedTokens) refreshLocked(ctx context.Context, full bool) error {
+	full = c.changed.Swap(false) || full
 	at := c.now()
+	version := ""
+	if c.version != nil {
+		// Read before the tokens: a change committed between the two
+		// moves the version again, and the next check reloads.
+		v, err := c.version(ctx)
+		if err == nil && !full && v != "" && v == c.loadedVersion {
+			c.mu.Lock()
+			c.loaded = at
+			c.mu.Unlock()
+			return nil
+		}
+		if err == nil {
+			version = v
+		}
+	}
 	ts, err := c.load(ctx)
 	if err != nil {
 		c.changed.Store(true) // try again at the next lookup
@@ -96,6 +128,7 @@ func (c *IssuedTokens) refreshLocked(ctx context.Context) error {
 	for _, t := range ts {
 		m[t.Hash] = t
 	}
+	c.loadedVersion = version
 	c.mu.Lock()
 	c.byHash, c.loaded = m, at
 	c.mu.Unlock()
@@ -108,7 +141,7 @@ func (c *IssuedTokens) tryRefresh(ctx context.Context) {
 		return
 	}
 	defer c.loading.Unlock()
-	if err := c.refreshLocked(ctx); err != nil && ctx.Err() == nil {
+	if err := c.refreshLocked(ctx, false); err != nil && ctx.Err() == nil {
 		c.log.Warn("reload branch tokens from the store; the cached ones stay in force", "err", err)
 	}
 }
@@ -141,7 +174,7 @@ func (c *IssuedTokens) Lookup(ctx context.Context, sum [32]byte) (string, bool) 
 	loaded = c.loaded
 	c.mu.RUnlock()
 	if loaded.IsZero() || now.Sub(loaded) >= c.missAge {
-		if err := c.refreshLocked(ctx); err != nil && ctx.Err() == nil {
+		if err := c.refreshLocked(ctx, false); err != nil && ctx.Err() == nil {
 			c.log.Warn("reload branch tokens from the store; the cached ones stay in force", "err", err)
 		}
 	}

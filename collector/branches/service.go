@@ -184,6 +184,15 @@ func NormalizeCode(code string) string {
 	}, strings.ToUpper(strings.TrimSpace(code)))
 }
 
+// Version returns the token cache's cheap check for changes
+// (auth.IssuedOptions.Version), or nil when st cannot tell.
+func Version(st store.Registry) func(ctx context.Context) (string, error) {
+	if v, ok := st.(store.TokenVersioner); ok {
+		return v.TokensVersion
+	}
+	return nil
+}
+
 // Loader returns what the token cache loads: the live tokens of st.
 func Loader(st store.Registry, now func() time.Time) func(ctx context.Context) ([]auth.Issued, error) {
 	return func(ctx context.Context) ([]auth.Issued, error) {

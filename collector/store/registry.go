@@ -92,6 +92,28 @@ type Registry interface {
 	RedeemEnrollCode(ctx context.Context, codeHash string, now time.Time, t TokenRecord) (string, error)
 }
 
+// TokenVersioner is a Registry that tells cheaply whether its tokens
+// changed, so that a collector's token cache (auth.IssuedOptions.Version)
+// need not read every token of a large bank every few seconds.
+type TokenVersioner interface {
+	// TokensVersion returns a value that changes whenever a token is
+	// issued (rotations and enrollments included) or revoked, or a branch
+	// with live tokens is revoked.
+	TokensVersion(ctx context.Context) (string, error)
+}
+
+// TokensVersionQuery selects the count of tokens and of revoked tokens.
+// Tokens are never deleted; issuing one adds a row (a rotation shortens
+// the others' expiry in the same transaction), revoking one or its branch
+// sets revoked_at where it was 0: either moves one of the two counts.
+// Expiry needs no version: the cache holds each token's end.
+const TokensVersionQuery = `SELECT count(*), count(NULLIF(revoked_at, 0)) FROM agent_tokens`
+
+// TokensVersionOf words the two counts of TokensVersionQuery as a version.
+func TokensVersionOf(tokens, revoked int64) string {
+	return strconv.FormatInt(tokens, 10) + "/" + strconv.FormatInt(revoked, 10)
+}
+
 // UnixOrZero keeps a zero time as 0 in a column (unix nanoseconds).
 func UnixOrZero(t time.Time) int64 {
 	if t.IsZero() {

@@ -153,6 +153,16 @@ func (s *Store) Tokens(ctx context.Context, branch string, liveAt time.Time) ([]
 	return out, nil
 }
 
+// TokensVersion counts the tokens and the revoked ones
+// (store.TokensVersionQuery): one scan, no rows handed out.
+func (s *Store) TokensVersion(ctx context.Context) (string, error) {
+	var n, revoked int64
+	if err := s.pool.QueryRow(ctx, store.TokensVersionQuery).Scan(&n, &revoked); err != nil {
+		return "", fmt.Errorf("postgres store: tokens version: %w", err)
+	}
+	return store.TokensVersionOf(n, revoked), nil
+}
+
 // PutEnrollCode stores an enrollment code.
 func (s *Store) PutEnrollCode(ctx context.Context, c store.EnrollCode) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {

@@ -148,6 +148,16 @@ func (s *Store) Tokens(ctx context.Context, branch string, liveAt time.Time) ([]
 	return out, nil
 }
 
+// TokensVersion counts the tokens and the revoked ones
+// (store.TokensVersionQuery): one scan, no rows handed out.
+func (s *Store) TokensVersion(ctx context.Context) (string, error) {
+	var n, revoked int64
+	if err := s.rdb.QueryRowContext(ctx, store.TokensVersionQuery).Scan(&n, &revoked); err != nil {
+		return "", fmt.Errorf("sqlite store: tokens version: %w", err)
+	}
+	return store.TokensVersionOf(n, revoked), nil
+}
+
 // PutEnrollCode stores an enrollment code.
 func (s *Store) PutEnrollCode(ctx context.Context, c store.EnrollCode) error {
 	_, err := s.tx(ctx, "put enrollment code", func(ctx context.Context, tx *sql.Tx) (int, error) {

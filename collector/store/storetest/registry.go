@@ -163,3 +163,46 @@ func testRegistryEnrollCodes(t *testing.T, open Opener) {
 		})
 	}
 }
+
+func testRegistryTokensVersion(t *testing.T, open Opener) {
+	r := registry(t, open)
+	v, ok := r.(store.TokenVersioner)
+	if !ok {
+		t.Skip("the store does not version its tokens")
+	}
+	ctx := context.Background()
+	seen := map[string]string{}
+	step := func(what string, change func() error) {
+		t.Helper()
+		if err := change(); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		ver, err := v.TokensVersion(ctx)
+		if err != nil {
+			t.Fatalf("TokensVersion after %s: %v", what, err)
+		}
+		if before, dup := seen[ver]; dup {
+			t.Fatalf("after %s the tokens' version is %q, as it was after %s", what, ver, before)
+		}
+		seen[ver] = what
+	}
+	step("nothing", func() error { return nil })
+	register(t, r, store.RegisteredBranch{ID: "br-001", Name: "Main", Created: base}, store.RegisteredBranch{ID: "br-002", Name: "Dock", Created: base})
+	step("issuing a token", func() error {
+		return r.IssueToken(ctx, store.TokenRecord{Hash: "one", Branch: "br-001", Created: base}, time.Time{})
+	})
+	step("rotating it", func() error {
+		return r.IssueToken(ctx, store.TokenRecord{Hash: "two", Branch: "br-001", Created: base.Add(time.Hour)}, base.Add(2*time.Hour))
+	})
+	step("issuing one to another branch", func() error {
+		return r.IssueToken(ctx, store.TokenRecord{Hash: "three", Branch: "br-002", Created: base}, time.Time{})
+	})
+	step("revoking a branch", func() error { return r.RevokeBranch(ctx, "br-002", base.Add(3*time.Hour)) })
+	step("enrolling", func() error {
+		if err := r.PutEnrollCode(ctx, store.EnrollCode{Hash: "code", Branch: "br-001", Created: base, Expires: base.Add(time.Hour)}); err != nil {
+			return err
+		}
+		_, err := r.RedeemEnrollCode(ctx, "code", base.Add(time.Minute), store.TokenRecord{Hash: "four", Branch: "br-001", Created: base.Add(time.Minute)})
+		return err
+	})
+}

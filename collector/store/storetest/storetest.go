@@ -56,6 +56,7 @@ func Run(t *testing.T, open Opener) {
 		{"a rotated token stays valid until the overlap ends", testRegistryRotationOverlaps},
 		{"revoking a branch ends its tokens and refuses new ones", testRegistryRevocation},
 		{"an enrollment code is exchanged once, before it expires", testRegistryEnrollCodes},
+		{"issuing, rotating and revoking tokens each move the tokens' version", testRegistryTokensVersion},
 		{"the SLA totals stay the sums of the rollup rows through re-rolls", testSLATotals},
 		{"the day rows summed per branch and month equal the sums of the rows", testSLABranchSums},
 		{"SLA revisions are kept per branch-day in order and never replaced", testSLARevisions},
