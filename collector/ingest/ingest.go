@@ -181,10 +181,12 @@ func (h *Handler) serve(r *http.Request) (*result.IngestResponse, error) {
 		return nil, err
 	}
 	good, resp, n := h.validate(branch, env.Results, w)
-	release() // the items are decoded; the raw body is no longer needed
+	sent := len(env.Results)
+	env.freeItems() // validate copied the results out
+	release()       // the items are decoded; the raw body is no longer needed
 	m := h.o.Metrics
 	if m != nil {
-		m.IngestBatchSize.Observe(float64(len(env.Results)))
+		m.IngestBatchSize.Observe(float64(sent))
 		m.IngestResults.WithLabelValues("rejected").Add(float64(len(resp.Rejected)))
 		m.IngestResults.WithLabelValues("duplicate").Add(float64(resp.Duplicates))
 		for outcome, c := range n {
@@ -206,7 +208,7 @@ func (h *Handler) serve(r *http.Request) (*result.IngestResponse, error) {
 	if hl := env.Agent.Health; hl != nil {
 		// The depth was taken with this batch still in the spool; once this
 		// answer reaches the agent, the batch leaves it.
-		hl.SpoolDepth = max(0, hl.SpoolDepth-len(env.Results))
+		hl.SpoolDepth = max(0, hl.SpoolDepth-sent)
 	}
 	contact := store.Contact{At: now, AgentVersion: env.Agent.Version, ConfigHash: env.Agent.ConfigHash, Health: env.Agent.Health, ClockSkew: skew}
 	if err := h.store(r.Context(), branch, good, now, env.Descriptor, contact, resp); err != nil {
