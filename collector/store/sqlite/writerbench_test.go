@@ -1,0 +1,190 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"runtime"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/branchready/branchready/calendar"
+	"github.com/branchready/branchready/collector/store"
+	"github.com/branchready/branchready/collector/store/storetest"
+	"github.com/branchready/branchready/result"
+)
+
+// The writer benchmarks run on a database that already holds earlier
+// sweeps, as a collector's does in the morning: benchBranches branches,
+// benchSeeded sweeps of 20 results each.
+const (
+	benchBranches = 5000
+	benchSeeded   = 4
+	benchDevices  = 20
+	// benchGroup is how many requests one group commit takes: 64 agents post
+	// at once in the loadgen wave.
+	benchGroup = 64
+)
+
+// benchSweep is when sweep n of the benchmarks starts.
+func benchSweep(n int) time.Time { return benchStart.Add(time.Duration(n) * 24 * time.Hour) }
+
+// seededWriter returns a writer (with its checkpointer, no goroutine running
+// it) on a database holding benchSeeded sweeps of benchBranches branches.
+func seededWriter(b *testing.B) (*writer, string) {
+	b.Helper()
+	path := filepath.Join(b.TempDir(), "seeded.db")
+	db, err := openWriterDB(context.Background(), path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ms, _ := loadMigrations(migrationFiles, "migrations")
+	if err := migrate(context.Background(), db, ms); err != nil {
+		b.Fatal(err)
+	}
+	log := slog.New(slog.DiscardHandler)
+	w, err := newWriter(db, log)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if w.cp, err = newCheckpointer(path, log); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = w.cp.close(); _ = w.close() })
+	seed(b, db)
+	return w, path
+}
+
+// seed stores benchSeeded sweeps of benchBranches branches and their
+// contacts with SQL alone, so that seeding takes seconds: ids sort before
+// those of new results, as older UUIDv7s do, and rows come sweep by sweep.
+func seed(b *testing.B, db *sql.DB) {
+	b.Helper()
+	const q = `INSERT INTO results (` + resultColumns + `)
+WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ?1 - 1)
+SELECT printf('00000000-%04x-7000-8000-%012x', i / 100000000, i), printf('branch-%05d', (i / ?2) % ?3),
+	printf('atm-%02d', i % ?2), 'reachable', 'tcp', 'ok', ?4 + (i / (?2 * ?3)) * ?5 + (i % ?2) * 37000000,
+	3.5, 'connected in 3ms', '{"latency_seconds":0.003}', 'pre-opening-0700', '1.4.2', ?4 + (i / (?2 * ?3)) * ?5 + 1000000000
+FROM n`
+	day := int64(24 * time.Hour)
+	if _, err := db.Exec(q, benchSeeded*benchBranches*benchDevices, benchDevices, benchBranches, benchStart.UnixNano(), day); err != nil {
+		b.Fatalf("seed results: %v", err)
+	}
+	const branches = `INSERT INTO branches (id, descriptor, contact_at, agent_version, config_hash, clock_skew_ns)
+WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ?1 - 1)
+SELECT printf('branch-%05d', i), ?3, ?2, '1.4.2', 'sha256:0f3a9c', 0 FROM n`
+	desc, err := json.Marshal(wideDescriptor())
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.Exec(branches, benchBranches, benchSweep(benchSeeded-1).UnixNano(), string(desc)); err != nil {
+		b.Fatalf("seed branches: %v", err)
+	}
+}
+
+// wideDescriptor is a branch of 17 devices and 20 checks, as the loadgen's
+// (about 2.5 kB of JSON), so a contact update finds a descriptor in the row.
+func wideDescriptor() *result.Descriptor {
+	d := &result.Descriptor{Name: "Rivoli", Region: "Paris", Calendar: calendar.Spec{Timezone: "Europe/Paris",
+		Hours: calendar.Week{Mon: "09:00-17:30", Tue: "09:00-17:30", Wed: "09:00-17:30", Thu: "09:00-17:30", Fri: "09:00-17:30", Sat: "09:00-12:00"}}}
+	for i := range 17 {
+		d.Devices = append(d.Devices, result.Device{ID: fmt.Sprintf("device-%02d", i), Kind: "atm", Criticality: result.Blocking,
+			TransactionsPerDay: 300, Checks: []result.CheckRef{{Name: "reachable", Kind: "tcp"}}})
+	}
+	for i := range 3 {
+		d.Devices[i].Checks = append(d.Devices[i].Checks, result.CheckRef{Name: "xfs-status", Kind: "http"})
+	}
+	return d
+}
+
+// commitSweep commits, as one group, the requests of n branches from first
+// for one sweep: each branch's results and its contact, as WriteBatch makes them.
+func commitSweep(b *testing.B, w *writer, sweep, first, n int) {
+	b.Helper()
+	at := benchSweep(sweep)
+	group := make([]*request, n)
+	for i := range group {
+		rs := storetest.CapacityResults(at, first+i, 1, benchDevices)
+		req := &request{ctx: context.Background(), rows: len(rs) + 1, reply: make(chan reply, 1)}
+		var err error
+		if req.chunks, err = encodeResults(rs, at); err != nil {
+			b.Fatal(err)
+		}
+		c := store.Contact{At: at, AgentVersion: "1.4.2", ConfigHash: "sha256:0f3a9c", Health: &result.Health{SpoolDepth: benchDevices, LastSweep: at}}
+		if err := req.setBranch(fmt.Sprintf("branch-%05d", first+i), nil, c); err != nil {
+			b.Fatal(err)
+		}
+		group[i] = req
+	}
+	w.commit(group)
+	for _, req := range group {
+		if r := <-req.reply; r.err != nil || r.n != benchDevices {
+			b.Fatalf("reply = %d, %v; want %d stored", r.n, r.err, benchDevices)
+		}
+	}
+}
+
+// BenchmarkWriterSweep is the writer alone storing a sweep of new results
+// on a seeded database: one op is one branch's request (20 results and its
+// contact, encoded as WriteBatch does), committed in groups of benchGroup
+// from one goroutine, so the figure leaves out the callers' scheduling.
+// cpu-s/400k is the process's CPU (writer, checkpointer, GC) per 400,000
+// results; writer-cpu-s/400k the CPU of the writer's own work alone (its
+// goroutine is locked to its thread), less disturbed by other processes.
+//
+//	go test -run '^$' -bench WriterSweep -benchtime 5000x ./collector/store/sqlite/
+func BenchmarkWriterSweep(b *testing.B) {
+	w, _ := seededWriter(b)
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	cpu, own := processCPU(), threadCPU()
+	b.ResetTimer()
+	for done := 0; done < b.N; done += benchGroup {
+		n := min(benchGroup, b.N-done)
+		sweep, first := benchSeeded+done/benchBranches, done%benchBranches
+		commitSweep(b, w, sweep, first, min(n, benchBranches-first))
+	}
+	b.StopTimer()
+	b.ReportMetric((processCPU()-cpu).Seconds()*400000/float64(b.N*benchDevices), "cpu-s/400k")
+	b.ReportMetric((threadCPU()-own).Seconds()*400000/float64(b.N*benchDevices), "writer-cpu-s/400k")
+}
+
+// threadCPU returns the CPU time the calling thread has used.
+func threadCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_THREAD, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkResultsOfSeeded reads the last sweep of 500 branches at once,
+// as the readiness engine judges branches, from the seeded database. One
+// op is one read of 10,000 results.
+//
+//	go test -run '^$' -bench ResultsOfSeeded -benchtime 20x ./collector/store/sqlite/
+func BenchmarkResultsOfSeeded(b *testing.B) {
+	_, path := seededWriter(b)
+	rdb, err := openReaderDB(context.Background(), path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rdb.Close()
+	s := &Store{rdb: rdb}
+	ids := make([]string, 500)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("branch-%05d", i*benchBranches/len(ids))
+	}
+	from := benchSweep(benchSeeded - 1)
+	b.ResetTimer()
+	for range b.N {
+		got, err := s.ResultsOf(context.Background(), ids, from, from.Add(time.Hour))
+		if err != nil || len(got) != len(ids) {
+			b.Fatalf("ResultsOf = %d branches, %v; want %d", len(got), err, len(ids))
+		}
+	}
+}
