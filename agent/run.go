@@ -181,6 +181,14 @@ func (a *agentState) set(b *Branch) {
 	a.latest = map[[2]string]lastResult{}
 }
 
+// now is the agent's clock: Options.Clock, or real time.
+func (a *agentState) now() time.Time {
+	if a.o.Clock != nil {
+		return a.o.Clock.Now()
+	}
+	return time.Now()
+}
+
 func (a *agentState) current() *Branch {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -205,7 +213,7 @@ func (a *agentState) generation(ctx context.Context, hup <-chan os.Signal) (*Bra
 			return result.Agent{Version: Version, ConfigHash: l.Hash, SentAt: time.Now(), Health: a.health()}
 		},
 		Descriptor: func() *result.Descriptor { return desc },
-		Drained:    releaseMemory,
+		Drained:    a.releaseMemoryUnlessSoon,
 	})
 	fb := a.newFallback(l)
 	sched, err := schedule.New(l.Calendar, func(ctx context.Context, slot calendar.Slot) bool {
@@ -316,7 +324,7 @@ func (a *agentState) sweep(ctx context.Context, b *Branch, sh *shipper.Shipper, 
 	if sh.Status().ConsecutiveFailures > 0 {
 		// The collector is away: the shipper will not drain soon, so give
 		// back what the sweep used now rather than when it does.
-		releaseMemory()
+		a.releaseMemoryUnlessSoon()
 	}
 	a.metrics.ObserveSweep(string(slot.Kind), elapsed.Seconds(), rs, sum.Ready, float64(time.Now().Unix()))
 	by := map[string]int{}

@@ -20,7 +20,8 @@ const DefaultRelease = 5 * time.Second
 // Runner runs sweeps.
 type Runner struct {
 	// Concurrency bounds checks in flight; 0 means AutoConcurrency of the
-	// sweep's size.
+	// sweep's size. A sweep starts 16 workers and adds more, up to the
+	// bound, for those that slow checks hold.
 	Concurrency int
 	// Version is stamped on results.
 	Version string
@@ -59,20 +60,22 @@ func (r *Runner) Sweep(ctx context.Context, sweep string, cs []registry.Compiled
 		mu   sync.Mutex // serialises done
 		wg   sync.WaitGroup
 		next atomic.Int64 // the next check to start
-		work func()
+		work func(slot int)
 	)
 	wg.Add(len(cs))
-	// n workers take the checks in order; a worker whose check overran its
-	// release bound is replaced and left behind. Workers rather than a
-	// goroutine per check: a goroutine's stack, grown by a dial and a
-	// request, serves the next check instead of being grown anew (a tenth
-	// of an HTTP probe's CPU; issue 11).
-	work = func() {
+	p := newPool(min(n, len(cs)), len(cs), &next, func(slot int) { go work(slot) })
+	// Workers take the checks in order; a worker whose check overran its
+	// release bound is replaced (in its slot) and left behind. Workers
+	// rather than a goroutine per check: a goroutine's stack, grown by a
+	// dial and a request, serves the next check instead of being grown anew
+	// (a tenth of an HTTP probe's CPU; issue 11).
+	work = func(slot int) {
 		for {
 			i := int(next.Add(1) - 1)
 			if i >= len(cs) {
 				return
 			}
+			p.running(slot, i)
 			c := cs[i]
 			if ctx.Err() != nil {
 				// The sweep was cancelled before this check could start.
@@ -91,15 +94,14 @@ func (r *Runner) Sweep(ctx context.Context, sweep string, cs []registry.Compiled
 				}
 				wg.Done()
 			}
-			if abandoned := r.runOne(ctx, c, report, func() { go work() }); abandoned {
+			if abandoned := r.runOne(ctx, c, report, func() { go work(slot) }); abandoned {
 				return
 			}
 		}
 	}
-	for range min(n, len(cs)) {
-		go work()
-	}
+	p.start()
 	wg.Wait()
+	p.stop()
 	return out
 }
 
@@ -204,10 +206,11 @@ const (
 	MaxAutoConcurrency = 256
 )
 
-// AutoConcurrency is the shipped default: every check of a sweep at once,
-// between 16 and 256, so that a big branch's black-holed devices (each
-// holding a slot for its whole timeout) do not queue the others behind
-// them, and a sweep ends in about one timeout.
+// AutoConcurrency is the shipped default bound: every check of a sweep at
+// once, between 16 and 256, so that a big branch's black-holed devices
+// (each holding a slot for its whole timeout) do not queue the others behind
+// them, and a sweep ends in about one timeout. A sweep reaches the bound
+// only as slow checks hold its workers (see pool).
 func AutoConcurrency(checks int) int {
 	return min(max(checks, MinAutoConcurrency), MaxAutoConcurrency)
 }

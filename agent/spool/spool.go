@@ -1,7 +1,6 @@
 package spool
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -141,18 +140,23 @@ func (s *Spool) Put(rs []result.Result, prio []Priority) error {
 // of results dropped.
 func (s *Spool) put(rs []result.Result, prio []Priority, lost map[string]uint64) error {
 	vals := make([][]byte, len(rs))
+	// One buffer for the sweep's records; each keeps its own capacity, so
+	// the next one never writes into it (bbolt holds them until commit).
+	buf := make([]byte, 0, 256*len(rs))
 	for i := range rs {
 		if rs[i].ID == "" {
 			return fmt.Errorf("spool result %d (%s/%s): %w", i, rs[i].Device, rs[i].Check, ErrNoID)
 		}
-		v, err := json.Marshal(&rs[i])
+		start := len(buf)
+		out, err := appendResult(buf, &rs[i])
 		if err != nil {
 			// A NaN observation, say: drop and count this one, keep the rest.
 			s.o.Log.Error("spool: result does not encode; dropped", "id", rs[i].ID, "device", rs[i].Device,
 				"check", rs[i].Check, "reason", ReasonUnencodable, "err", err)
 			continue
 		}
-		vals[i] = v
+		buf = out
+		vals[i] = buf[start:len(buf):len(buf)]
 	}
 	var evicted uint64
 	err := s.db.Update(func(tx *bolt.Tx) error {

@@ -26,8 +26,10 @@ func (c *Check) Run(ctx context.Context) checks.Outcome {
 	if err != nil {
 		return checks.Unknown("%s%v", c.prefix(), err)
 	}
-	jar, _ := cookiejar.New(nil) // never fails without options
-	s := &session{check: c, vars: vars, jar: jar, start: c.now()}
+	s := &session{check: c, vars: vars, start: c.now()}
+	if c.needsJar {
+		s.jar, _ = cookiejar.New(nil) // never fails without options
+	}
 	out := s.play(ctx)
 	out.Reason = redact(out.Reason, secrets)
 	return out
@@ -174,12 +176,14 @@ func (s *session) request(ctx context.Context, st *step) (*http.Request, error) 
 func (s *session) client(follow bool) *http.Client {
 	cl := &http.Client{Transport: s.check.transport, Jar: s.jar}
 	if !follow {
-		// A redirect is the step's response: a login that redirects to an
-		// error page must not pass.
-		cl.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		cl.CheckRedirect = noFollow
 	}
 	return cl
 }
+
+// noFollow makes a redirect the step's response: a login that redirects to
+// an error page must not pass.
+func noFollow(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 func (s *session) noteCert(resp *http.Response) {
 	if resp.TLS == nil || len(resp.TLS.PeerCertificates) == 0 {
