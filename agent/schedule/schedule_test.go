@@ -60,14 +60,19 @@ func start(t *testing.T, now string, readyAfter int) (*clockwork.FakeClock, chan
 // job's timer in its own goroutine; moving the clock in between would put
 // the job's start in the past and it would never run. So the clock moves
 // only once gocron reports the planned sweep as a job's next run.
+//
+// The sweep function hands its slot to the test before fire has marked the
+// sweep done; moving the clock in between would fire the next slot while
+// the last is still "running", and fire skips it as an overlap. So the
+// clock also waits for the scheduler to be idle.
 func advanceTo(t *testing.T, clock *clockwork.FakeClock, ch chan fired, s *Scheduler, to string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	for !armed(s) {
+	for !armed(s) || sweeping(s) {
 		select {
 		case <-ctx.Done():
-			t.Fatalf("the sweep planned for %s was never armed", s.Next().At)
+			t.Fatalf("the sweep planned for %s was never armed (or the last sweep never ended)", s.Next().At)
 		case <-time.After(time.Millisecond):
 		}
 	}
@@ -75,6 +80,14 @@ func advanceTo(t *testing.T, clock *clockwork.FakeClock, ch chan fired, s *Sched
 		t.Fatalf("scheduler never waited for its next job: %v", err)
 	}
 	clock.Advance(london(t, to).Sub(clock.Now()))
+}
+
+// sweeping reports whether a sweep is still running (fire has not yet
+// recorded its outcome).
+func sweeping(s *Scheduler) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sweeping
 }
 
 // armed reports whether gocron holds a job whose next run is the sweep the
