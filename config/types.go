@@ -56,7 +56,7 @@ type Collector struct {
 
 // Agent holds how the agent itself runs.
 type Agent struct {
-	Concurrency    int           `yaml:"concurrency" doc:"Checks run at once; default (0): as many as the sweep has, at least 16 and at most 256."`
+	Concurrency    int           `yaml:"concurrency" doc:"Most checks run at once; a sweep starts 16 and adds one for each check that holds a worker past 10 ms, up to this bound. Default (0): as many as the sweep has, at least 16 and at most 256."`
 	DefaultTimeout time.Duration `yaml:"default_timeout" doc:"Timeout of a check that sets none; default 10s."`
 	StateDir       string        `yaml:"state_dir" doc:"Where the agent keeps its spool and confirmations; default ./state next to the config, or $BRANCHREADY_STATE_DIR."`
 	Listen         string        `yaml:"listen" doc:"Local admin endpoint (/status, /metrics, POST /-/reload), loopback only; default 127.0.0.1:9127, off to disable."`
