@@ -106,6 +106,8 @@ type Engine struct {
 	// keeps its own, which lists every contact from Store at each refresh.
 	Branches *branchdir.Dir
 	ownDir   atomic.Pointer[branchdir.Dir]
+	// cursor is where in Branches' changes the snapshot is (refresh only).
+	cursor branchdir.Cursor
 
 	descs map[string]described // descriptors by branch, see fits
 	zones zone.Cache

@@ -198,32 +198,33 @@ func (w *wave) batch(skew time.Duration) []result.Result {
 // The engine judges from the results ingest hands it and reads the store
 // only when it must; whatever the order, retries and skew of a wave, each
 // verdict it publishes is the one a judge reading the store at the same
-// moment makes. Cold: the branches were imported and never reported (no
-// contact, no descriptor) when the engine started, and the engine shares
-// the branch directory ingest tells, as the collector does.
+// moment makes: with its own branch directory, with the one ingest tells
+// (as the collector runs it), and after a start on branches imported but
+// never heard from (no contact, no descriptor).
 func TestJudgingFromHeldResultsMatchesReadingTheStore(t *testing.T) {
-	for _, cold := range []bool{false, true} {
+	for _, mode := range []string{"own directory", "shared directory", "cold start"} {
 		for seed := range uint64(12) {
-			name := fmt.Sprintf("with random wave %d the held and the stored judgements agree", seed)
-			if cold {
+			name := fmt.Sprintf("with the %s and random wave %d the held and the stored judgements agree", mode, seed)
+			if mode == "cold start" {
 				name = fmt.Sprintf("after a start before any report, with random wave %d the held and the stored judgements agree", seed)
 			}
-			t.Run(name, func(t *testing.T) { heldAgreesWithStore(t, seed, cold) })
+			t.Run(name, func(t *testing.T) { heldAgreesWithStore(t, seed, mode) })
 		}
 	}
 }
 
-func heldAgreesWithStore(t *testing.T, seed uint64, cold bool) {
+func heldAgreesWithStore(t *testing.T, seed uint64, mode string) {
 	ctx := context.Background()
 	d, cal := fixture(t)
 	d.Calendar = cal.Spec()
 	ids := []string{"b1", "b2", "b3", "b4"}
 	l := newLedger(d, ids...)
+	if mode == "cold start" {
+		l = newColdLedger(d, ids...)
+	}
 	w := &wave{rnd: rand.New(rand.NewPCG(seed, 7)), now: at("07:30"), ids: ids}
 	e := &Engine{Store: l, Now: func() time.Time { return w.now }, Poll: time.Hour}
-	if cold {
-		l = newColdLedger(d, ids...)
-		e.Store = l
+	if mode != "own directory" {
 		e.Branches = branchdir.New(branchdir.Options{Source: l, Now: func() time.Time { return w.now }})
 	}
 	e.running.Store(true) // refreshed by hand below, as Run does

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/branchready/branchready/collector/branchdir"
 	"github.com/branchready/branchready/collector/store"
 )
 
@@ -184,13 +185,26 @@ type ContactReader interface {
 
 func (e *Engine) refreshWith(ctx context.Context, dirty map[string]bool, all bool) error {
 	old := e.snap.Load()
-	if cr, ok := e.Store.(ContactReader); ok && old != nil && !all && e.running.Load() && time.Since(e.lastFull) < e.poll() {
-		// Between polls, judge only what ingest here invalidated and
-		// what the clock changed: a wave must not list 20,000 contacts
-		// for every few branches that report.
-		if done, err := e.refreshSome(ctx, cr, old, dirty); done || err != nil {
-			return err
+	if old != nil && !all && e.running.Load() {
+		if e.Branches != nil {
+			// The directory ingest tells records what changed: judge
+			// that, what ingest handed in and what the clock changed,
+			// without walking every branch.
+			if done, err := e.refreshChanged(ctx, old, dirty); done || err != nil {
+				return err
+			}
+		} else if cr, ok := e.Store.(ContactReader); ok && time.Since(e.lastFull) < e.poll() {
+			// Between polls, judge only what ingest here invalidated and
+			// what the clock changed: a wave must not list 20,000 contacts
+			// for every few branches that report.
+			if done, err := e.refreshSome(ctx, cr, old, dirty); done || err != nil {
+				return err
+			}
 		}
+	}
+	var mark branchdir.Cursor
+	if e.Branches != nil {
+		mark = e.Branches.Mark()
 	}
 	e.lastFull = time.Now()
 	now := e.now()
@@ -218,6 +232,7 @@ func (e *Engine) refreshWith(ctx context.Context, dirty map[string]bool, all boo
 		}
 	}
 	if old != nil && len(todo) == 0 && len(bs) == len(old.entries) {
+		e.cursor = mark
 		return nil
 	}
 	e.progress.Store(0)
@@ -235,10 +250,41 @@ func (e *Engine) refreshWith(ctx context.Context, dirty map[string]bool, all boo
 		}
 	}
 	e.snap.Store(old.update(entries, todo, now))
+	e.cursor = mark
 	if first := e.firstDone(); old == nil {
 		close(first)
 	}
 	return nil
+}
+
+// refreshChanged is refreshSome over the shared directory: every Poll it
+// has the directory read what other writers changed (Sync), and it judges
+// again the branches the directory recorded as changed since the last
+// refresh as well as dirty ones. It is not done when the directory asks
+// for a full listing (a branch was removed) or a branch is new.
+func (e *Engine) refreshChanged(ctx context.Context, old *Snapshot, dirty map[string]bool) (done bool, err error) {
+	if time.Since(e.lastFull) >= e.poll() {
+		if err := e.Branches.Sync(ctx); err != nil {
+			return false, err
+		}
+		e.lastFull = time.Now()
+	}
+	ids, next, ok := e.Branches.Changes(e.cursor)
+	if !ok {
+		return false, nil
+	}
+	if len(ids) > 0 {
+		more := make(map[string]bool, len(dirty)+len(ids))
+		maps.Copy(more, dirty)
+		for _, id := range ids {
+			more[id] = true
+		}
+		dirty = more
+	}
+	if done, err = e.refreshSome(ctx, nil, old, dirty); done && err == nil {
+		e.cursor = next
+	}
+	return done, err
 }
 
 // contactsNow returns the branches of ids as of their newest contact. With
@@ -286,9 +332,11 @@ func (e *Engine) handedSince(ctx context.Context, b store.Branch) ([]store.Branc
 func (e *Engine) refreshSome(ctx context.Context, cr ContactReader, old *Snapshot, dirty map[string]bool) (done bool, err error) {
 	now := e.now()
 	ids := slices.Collect(maps.Keys(dirty))
-	for _, en := range old.entries {
-		if !now.Before(en.until) && !dirty[en.status.ID] {
-			ids = append(ids, en.status.ID)
+	if !now.Before(old.next) { // some branch's next change has come
+		for _, en := range old.entries {
+			if !now.Before(en.until) && !dirty[en.status.ID] {
+				ids = append(ids, en.status.ID)
+			}
 		}
 	}
 	if len(ids) == 0 {
