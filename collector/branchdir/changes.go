@@ -13,6 +13,11 @@ type Cursor struct {
 func (x *Dir) Mark() Cursor {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	return x.cursor()
+}
+
+// cursor is the position after the last change; x.mu is held.
+func (x *Dir) cursor() Cursor {
 	return Cursor{seq: x.logBase + uint64(len(x.log)), removals: x.removals}
 }
 
@@ -26,7 +31,7 @@ func (x *Dir) Mark() Cursor {
 func (x *Dir) Changes(c Cursor) (ids []string, next Cursor, ok bool) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	next = Cursor{seq: x.logBase + uint64(len(x.log)), removals: x.removals}
+	next = x.cursor()
 	if c.removals != x.removals || c.seq < x.logBase || c.seq > next.seq {
 		return nil, next, false
 	}

@@ -135,11 +135,18 @@ func (x *Dir) entry(id string) *entry {
 // All brings the directory up to date (Sync) and returns every branch,
 // ordered by id.
 func (x *Dir) All(ctx context.Context) ([]store.Branch, error) {
+	bs, _, err := x.Listing(ctx)
+	return bs, err
+}
+
+// Listing is All with the position in the directory's changes it reflects:
+// Changes from it lists what changed after the branches were copied.
+func (x *Dir) Listing(ctx context.Context) ([]store.Branch, Cursor, error) {
 	if err := x.Sync(ctx); err != nil {
-		return nil, err
+		return nil, Cursor{}, err
 	}
 	if err := x.fill(ctx, nil); err != nil {
-		return nil, err
+		return nil, Cursor{}, err
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -154,7 +161,7 @@ func (x *Dir) All(ctx context.Context) ([]store.Branch, error) {
 	for i, id := range x.ids {
 		bs[i] = x.m[id].b
 	}
-	return bs, nil
+	return bs, x.cursor(), nil
 }
 
 // Of returns the branches of ids the directory holds, ordered by id,

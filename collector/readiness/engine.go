@@ -122,6 +122,9 @@ type Engine struct {
 	held map[string]*held // what judging a branch today needs, by branch
 	// heldN counts the results in held (guarded by hmu).
 	heldN int
+	// listed: a full listing registered its branches in held (guarded by
+	// hmu; see register).
+	listed bool
 }
 
 // flight is a refresh under way: callers that need one while it runs wait

@@ -70,6 +70,13 @@ func (e *Engine) Handed(branch string, c store.Contact, rs []result.Result, fres
 	if h == nil {
 		h = &held{}
 		e.held[branch] = h
+		if e.listed && fresh {
+			// Not in the directory at any listing (see register): the
+			// store had no contact of the branch, so no result, before
+			// this batch and those committed with it, which are all
+			// handed in here from now on.
+			h.loaded, h.whole, h.at = true, true, e.now()
+		}
 	}
 	if !c.At.Before(h.contact.At) {
 		h.contact, h.known = c, true
@@ -109,6 +116,29 @@ func (e *Engine) Handed(branch string, c store.Contact, rs []result.Result, fres
 func (e *Engine) unload(h *held) {
 	e.heldN -= len(h.rs)
 	h.loaded, h.whole, h.rs = false, false, nil
+}
+
+// register notes the branches of a full listing: each has a held entry
+// from now on, so that a batch handed in for a branch without one is of a
+// branch the listing did not have. The directory lists every branch the
+// store has a contact of (branches are never removed from the store), and
+// is told of ingest's writes before the engine is handed them, so such a
+// branch had no result stored before its first batch here. With several
+// collectors, a branch first written by another one after the directory
+// last listed it is treated the same: its contact brings it to be read
+// again as for any held branch (reconcile, Recheck).
+func (e *Engine) register(bs []store.Branch) {
+	e.hmu.Lock()
+	defer e.hmu.Unlock()
+	if e.held == nil {
+		e.held = make(map[string]*held, len(bs))
+	}
+	for _, b := range bs {
+		if e.held[b.ID] == nil {
+			e.held[b.ID] = &held{}
+		}
+	}
+	e.listed = true
 }
 
 // holdNothing begins holding the results of the branches at indexes todo

@@ -33,29 +33,45 @@ func coldStart(t *testing.T, now *time.Time, ids ...string) (e *Engine, l *ledge
 }
 
 // A branch imported but never heard from has no result in the store: its
-// first batches after a start are judged from memory, without reading it.
+// first batches after a start are judged from memory, without reading it,
+// whether the store lists it without a contact or not at all (branches
+// imported into the registry only), and without listing every branch.
 func TestABranchThatNeverReportedIsJudgedWithoutReadingTheStore(t *testing.T) {
-	ctx := context.Background()
-	now := at("08:10")
-	e, l, hand := coldStart(t, &now, "lon", "man")
-	if err := e.shared(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if got := verdictOf(t, e, "lon").Judgement.Verdict; got != Unknown {
-		t.Fatalf("lon is %s before its agent reported, want unknown", got)
-	}
-	for i, dev := range []string{"atm-01", "sign-01"} {
-		now = now.Add(time.Minute)
-		hand("lon", res(dev, checks[i].check, result.StatusOK, "08:05", "ok"))
-		if err := e.shared(ctx); err != nil {
-			t.Fatal(err)
+	for _, listed := range []bool{true, false} {
+		name := "listed without a contact, its batches are judged from memory"
+		if !listed {
+			name = "not listed at all, its batches are judged from memory"
 		}
-	}
-	if got := verdictOf(t, e, "lon").Judgement.Verdict; got != Ready {
-		t.Errorf("lon is %s after both its checks passed, want ready", got)
-	}
-	if n := l.readCount(); n != 0 {
-		t.Errorf("%d result reads for a branch that never reported before the start, want none", n)
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			now := at("08:10")
+			e, l, hand := coldStart(t, &now, "lon", "man")
+			if !listed {
+				l.mu.Lock()
+				delete(l.branches, "lon")
+				l.mu.Unlock()
+			}
+			if err := e.shared(ctx); err != nil {
+				t.Fatal(err)
+			}
+			listings := l.listings
+			for i, dev := range []string{"atm-01", "sign-01"} {
+				now = now.Add(time.Minute)
+				hand("lon", res(dev, checks[i].check, result.StatusOK, "08:05", "ok"))
+				if err := e.shared(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := verdictOf(t, e, "lon").Judgement.Verdict; got != Ready {
+				t.Errorf("lon is %s after both its checks passed, want ready", got)
+			}
+			if n := l.readCount(); n != 0 {
+				t.Errorf("%d result reads for a branch that never reported before the start, want none", n)
+			}
+			if n := l.listings - listings; n != 0 {
+				t.Errorf("%d listings of every branch after the start, want none", n)
+			}
+		})
 	}
 }
 
@@ -122,5 +138,36 @@ func TestNothingIsHeldForABranchABatchWasHandedInFor(t *testing.T) {
 	}
 	if rs, ok := e.heldResults(bs[2], from, to, now); !ok || len(rs) != 0 {
 		t.Errorf("bath, never heard from, held %v, %d results; want held with none", ok, len(rs))
+	}
+}
+
+// A branch the store lists is not taken to have nothing stored when its
+// first batch after a start is handed in, even if the first judgement read
+// none of its results (no descriptor stored yet): what it stored before the
+// start counts.
+func TestResultsStoredBeforeTheStartCountForABranchListedWithoutADescriptor(t *testing.T) {
+	ctx := context.Background()
+	now := at("08:10")
+	e, l, hand := coldStart(t, &now, "lon")
+	l.mu.Lock()
+	carried := l.carried
+	l.carried = nil // the agent's batch before the start came without its descriptor
+	l.mu.Unlock()
+	l.write("lon", []result.Result{res("sign-01", "playlist", result.StatusFail, "08:05", "blank")}, store.Contact{At: at("08:06")})
+	l.carried = carried
+	if err := e.shared(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := verdictOf(t, e, "lon").Judgement.Verdict; got != Unknown {
+		t.Fatalf("lon is %s without a descriptor, want unknown", got)
+	}
+	now = at("08:12")
+	hand("lon", res("atm-01", "reachable", result.StatusOK, "08:11", "ok"))
+	if err := e.shared(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := verdictOf(t, e, "lon").Judgement
+	if got.Verdict != ReadyDegraded || len(got.Problems) != 1 || got.Problems[0].Reason != "blank" {
+		t.Errorf("lon judged %s with %+v, want ready_degraded for the blank signage stored before the start", got.Verdict, got.Problems)
 	}
 }

@@ -26,6 +26,7 @@ type ledger struct {
 	results  map[string][]result.Result
 	ids      map[string]bool
 	reads    int
+	listings int // Branches calls
 	// during, when set, is called once in the middle of a bulk read, after
 	// the store was read: a batch committed then.
 	during func()
@@ -72,7 +73,7 @@ func (l *ledger) write(id string, rs []result.Result, c store.Contact) (fresh bo
 	}
 	slices.SortFunc(l.results[id], byTimeID)
 	b := l.branches[id]
-	b.Contact = c
+	b.ID, b.Contact = id, c
 	if b.Descriptor == nil {
 		b.Descriptor = l.carried
 	}
@@ -83,6 +84,7 @@ func (l *ledger) write(id string, rs []result.Result, c store.Contact) (fresh bo
 func (l *ledger) Branches(context.Context) ([]store.Branch, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.listings++
 	ids := slices.Sorted(maps.Keys(l.branches))
 	out := make([]store.Branch, len(ids))
 	for i, id := range ids {
@@ -199,14 +201,18 @@ func (w *wave) batch(skew time.Duration) []result.Result {
 // only when it must; whatever the order, retries and skew of a wave, each
 // verdict it publishes is the one a judge reading the store at the same
 // moment makes: with its own branch directory, with the one ingest tells
-// (as the collector runs it), and after a start on branches imported but
-// never heard from (no contact, no descriptor).
+// (as the collector runs it), after a start on branches imported but
+// never heard from (no contact, no descriptor), and on branches the store
+// has no row of until their first batch.
 func TestJudgingFromHeldResultsMatchesReadingTheStore(t *testing.T) {
-	for _, mode := range []string{"own directory", "shared directory", "cold start"} {
+	for _, mode := range []string{"own directory", "shared directory", "cold start", "first reports"} {
 		for seed := range uint64(12) {
 			name := fmt.Sprintf("with the %s and random wave %d the held and the stored judgements agree", mode, seed)
-			if mode == "cold start" {
+			switch mode {
+			case "cold start":
 				name = fmt.Sprintf("after a start before any report, with random wave %d the held and the stored judgements agree", seed)
+			case "first reports":
+				name = fmt.Sprintf("with branches the store first hears of in random wave %d the held and the stored judgements agree", seed)
 			}
 			t.Run(name, func(t *testing.T) { heldAgreesWithStore(t, seed, mode) })
 		}
@@ -219,8 +225,11 @@ func heldAgreesWithStore(t *testing.T, seed uint64, mode string) {
 	d.Calendar = cal.Spec()
 	ids := []string{"b1", "b2", "b3", "b4"}
 	l := newLedger(d, ids...)
-	if mode == "cold start" {
+	switch mode {
+	case "cold start":
 		l = newColdLedger(d, ids...)
+	case "first reports": // imported elsewhere (the registry): no row until the first batch
+		l = newColdLedger(d)
 	}
 	w := &wave{rnd: rand.New(rand.NewPCG(seed, 7)), now: at("07:30"), ids: ids}
 	e := &Engine{Store: l, Now: func() time.Time { return w.now }, Poll: time.Hour}

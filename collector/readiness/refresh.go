@@ -4,9 +4,9 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
-	"github.com/branchready/branchready/collector/branchdir"
 	"github.com/branchready/branchready/collector/store"
 )
 
@@ -202,16 +202,13 @@ func (e *Engine) refreshWith(ctx context.Context, dirty map[string]bool, all boo
 			}
 		}
 	}
-	var mark branchdir.Cursor
-	if e.Branches != nil {
-		mark = e.Branches.Mark()
-	}
 	e.lastFull = time.Now()
 	now := e.now()
-	bs, xs, err := e.branches(ctx)
+	bs, xs, mark, err := e.branches(ctx)
 	if err != nil {
 		return err
 	}
+	e.register(bs)
 	// A contact handed in after the listing may come with a new
 	// descriptor: those branches are described again.
 	for _, i := range e.reconcile(bs) {
@@ -261,7 +258,7 @@ func (e *Engine) refreshWith(ctx context.Context, dirty map[string]bool, all boo
 // has the directory read what other writers changed (Sync), and it judges
 // again the branches the directory recorded as changed since the last
 // refresh as well as dirty ones. It is not done when the directory asks
-// for a full listing (a branch was removed) or a branch is new.
+// for a full listing (a branch was removed).
 func (e *Engine) refreshChanged(ctx context.Context, old *Snapshot, dirty map[string]bool) (done bool, err error) {
 	if time.Since(e.lastFull) >= e.poll() {
 		if err := e.Branches.Sync(ctx); err != nil {
@@ -327,8 +324,7 @@ func (e *Engine) handedSince(ctx context.Context, b store.Branch) ([]store.Branc
 
 // refreshSome judges again the branches of dirty and those whose next
 // change has come, reading only their contacts, and publishes the snapshot
-// with them replaced. It is not done when a branch is new to the snapshot:
-// only a full listing puts it in its place.
+// with them replaced (and those new to it in their places).
 func (e *Engine) refreshSome(ctx context.Context, cr ContactReader, old *Snapshot, dirty map[string]bool) (done bool, err error) {
 	now := e.now()
 	ids := slices.Collect(maps.Keys(dirty))
@@ -347,11 +343,6 @@ func (e *Engine) refreshSome(ctx context.Context, cr ContactReader, old *Snapsho
 	if err != nil {
 		return false, err
 	}
-	for _, b := range bs {
-		if _, ok := old.pos[b.ID]; !ok {
-			return false, nil
-		}
-	}
 	xs, err := e.withDescriptors(ctx, bs)
 	if err != nil {
 		return false, err
@@ -368,13 +359,37 @@ func (e *Engine) refreshSome(ctx context.Context, cr ContactReader, old *Snapsho
 	}
 	entries := slices.Clone(old.entries)
 	changed := make([]int, 0, len(bs))
+	var added []*entry
 	for i, en := range judged {
-		if en != nil {
-			k := old.pos[bs[i].ID]
+		if en == nil {
+			continue
+		}
+		if k, ok := old.pos[bs[i].ID]; ok {
 			entries[k] = en
 			changed = append(changed, k)
+		} else {
+			added = append(added, en)
 		}
+	}
+	if len(added) > 0 { // branches new to the snapshot take their places by id
+		e.snap.Store(newSnapshot(insertByID(entries, added), now))
+		return true, nil
 	}
 	e.snap.Store(old.update(entries, changed, now))
 	return true, nil
+}
+
+// insertByID merges added (ids not in entries) into entries, both by id.
+func insertByID(entries, added []*entry) []*entry {
+	slices.SortFunc(added, func(a, b *entry) int { return strings.Compare(a.status.ID, b.status.ID) })
+	out := make([]*entry, 0, len(entries)+len(added))
+	i := 0
+	for _, en := range added {
+		for i < len(entries) && entries[i].status.ID < en.status.ID {
+			out = append(out, entries[i])
+			i++
+		}
+		out = append(out, en)
+	}
+	return append(out, entries[i:]...)
 }
