@@ -70,8 +70,10 @@ type Engine struct {
 	// MaxAge bounds how long a judgement is kept; default 5 minutes.
 	MaxAge time.Duration
 	// Poll is how often Run lists the branches' contacts to see what other
-	// collectors stored; default 2 seconds. In between, it reads only the
-	// contacts of the branches ingest invalidated here.
+	// collectors stored (with Branches: has the directory read the
+	// contacts changed, and judges the branches it records as changed);
+	// default 2 seconds. In between, it reads only the contacts of the
+	// branches ingest invalidated here.
 	Poll time.Duration
 	// Recheck, when set, has a branch's results read again from the store
 	// once the engine has held them this long (plus a share of it that
