@@ -107,3 +107,21 @@ func TestAloneTheDirectoryReadsNoChangesBetweenFullListings(t *testing.T) {
 		t.Errorf("%d full listings after FullEvery, want 1", st.listings)
 	}
 }
+
+func TestAListingsPositionLeavesOutWhatItHolds(t *testing.T) {
+	st := newFakeStore()
+	st.put("ber", desc("Berlin"), contactAt(0, "h1"))
+	now := t0.Add(time.Minute)
+	d := New(Options{Source: st, Now: func() time.Time { return now }, FullEvery: time.Hour})
+	bs, c, err := d.Listing(context.Background())
+	if err != nil || len(bs) != 1 {
+		t.Fatalf("Listing = %d branches, %v; want ber", len(bs), err)
+	}
+	if ids, _ := changesSince(t, d, c); len(ids) != 0 {
+		t.Errorf("changes %v since the first listing's position, want none: the load is in the listing", ids)
+	}
+	d.Stored("lon", desc("London"), contactAt(1, "h1"))
+	if ids, _ := changesSince(t, d, c); !slices.Equal(ids, []string{"lon"}) {
+		t.Errorf("changes %v after ingest stored lon, want [lon]", ids)
+	}
+}
