@@ -128,7 +128,10 @@ func NewServer(o ServerOptions) *Server {
 	}})
 	// One branch directory for the readiness and alert engines, told by
 	// ingest what it stored: a wave is not re-read and re-decoded.
-	dir := branchdir.New(branchdir.Options{Source: o.Store, Now: o.Now, FullEvery: branchListEvery})
+	// A store without a feed and no election serves this process alone
+	// (SQLite): the directory does not read back what ingest told it.
+	_, shared := o.Store.(leader.Feed)
+	dir := branchdir.New(branchdir.Options{Source: o.Store, Now: o.Now, FullEvery: branchListEvery, Alone: !shared && o.Elector == nil})
 	e := &readiness.Engine{Store: o.Store, Now: o.Now, Branches: dir}
 	s := &Server{Engine: e, Metrics: m, log: o.Log, store: o.Store, now: o.Now, opts: o}
 	s.leader = newLeadership(o, m.Registry)

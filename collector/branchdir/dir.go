@@ -39,6 +39,11 @@ type Options struct {
 	// and what removes branches). Zero lists every branch at every Sync:
 	// for a directory not told of ingest's writes (tests, tools).
 	FullEvery time.Duration
+	// Alone says that no other process writes the store's contacts (one
+	// collector on SQLite): every change then comes from ingest here
+	// (Stored), so Sync reads nothing between full listings instead of
+	// reading back this collector's own writes.
+	Alone bool
 	// Overlap is how far before the newest contact it has seen an
 	// incremental read starts: a contact committed more than this after
 	// its time, behind a newer one already read, waits for the next full
@@ -69,6 +74,11 @@ type Dir struct {
 	m    map[string]*entry
 	ids  []string // sorted ids of m; nil after an id was added or removed
 	gen  uint64
+	// log records the ids changed, the first being change number logBase;
+	// removals counts the branches removed (see Changes).
+	log      []string
+	logBase  uint64
+	removals uint64
 }
 
 // New returns an empty directory; the first Sync (or All) fills it.
@@ -97,6 +107,7 @@ func (x *Dir) Stored(id string, d *result.Descriptor, c store.Contact) {
 		c.Health = e.b.Contact.Health
 	}
 	e.b.Contact = c
+	x.changed(id)
 	switch {
 	case d != nil:
 		e.b.Descriptor, e.known = d, true
@@ -115,6 +126,7 @@ func (x *Dir) entry(id string) *entry {
 		e = &entry{b: store.Branch{ID: id}}
 		x.m[id] = e
 		x.ids = nil
+		x.changed(id)
 	}
 	e.gen = x.gen
 	return e
@@ -123,11 +135,18 @@ func (x *Dir) entry(id string) *entry {
 // All brings the directory up to date (Sync) and returns every branch,
 // ordered by id.
 func (x *Dir) All(ctx context.Context) ([]store.Branch, error) {
+	bs, _, err := x.Listing(ctx)
+	return bs, err
+}
+
+// Listing is All with the position in the directory's changes it reflects:
+// Changes from it lists what changed after the branches were copied.
+func (x *Dir) Listing(ctx context.Context) ([]store.Branch, Cursor, error) {
 	if err := x.Sync(ctx); err != nil {
-		return nil, err
+		return nil, Cursor{}, err
 	}
 	if err := x.fill(ctx, nil); err != nil {
-		return nil, err
+		return nil, Cursor{}, err
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -142,7 +161,7 @@ func (x *Dir) All(ctx context.Context) ([]store.Branch, error) {
 	for i, id := range x.ids {
 		bs[i] = x.m[id].b
 	}
-	return bs, nil
+	return bs, x.cursor(), nil
 }
 
 // Of returns the branches of ids the directory holds, ordered by id,

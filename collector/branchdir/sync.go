@@ -31,6 +31,8 @@ func (x *Dir) Sync(ctx context.Context) error {
 	switch {
 	case !x.loaded:
 		return x.load(ctx, now)
+	case x.o.Alone && x.o.FullEvery > 0 && now.Sub(x.lastFull) < x.o.FullEvery:
+		return nil // nobody else writes: ingest told us everything
 	case incremental && x.o.FullEvery > 0 && now.Sub(x.lastFull) < x.o.FullEvery:
 		return x.readChanges(ctx, cl, now)
 	default:
@@ -132,6 +134,7 @@ func (x *Dir) seen(c store.Contact) {
 func (x *Dir) apply(b store.Branch, withDescriptor bool) {
 	x.seen(b.Contact)
 	e := x.entry(b.ID)
+	was := *e
 	newer := !b.Contact.At.Before(e.b.Contact.At)
 	if withDescriptor {
 		if newer || !e.known {
@@ -142,6 +145,9 @@ func (x *Dir) apply(b store.Branch, withDescriptor bool) {
 	}
 	if newer {
 		e.b.Contact = b.Contact
+	}
+	if e.known != was.known || e.b.Descriptor != was.b.Descriptor || e.b.Contact != was.b.Contact {
+		x.changed(b.ID)
 	}
 }
 
@@ -165,6 +171,7 @@ func (x *Dir) removeMissing(listed []store.Branch, start uint64) {
 		if !in[id] && e.gen <= start {
 			delete(x.m, id)
 			x.ids = nil
+			x.removals++
 		}
 	}
 }

@@ -22,6 +22,7 @@ type job struct {
 // then held.
 func (e *Engine) judgeMany(ctx context.Context, bs []store.Branch, xs []described, todo []int, now time.Time) ([]*entry, error) {
 	out := make([]*entry, len(bs))
+	e.holdNothing(bs, todo, now)
 	var jobs []job
 	for _, i := range todo {
 		p, err := e.plan(ctx, bs[i], xs[i], "", now)

@@ -44,17 +44,18 @@ func (e *Engine) directory() *branchdir.Dir {
 	return e.ownDir.Load()
 }
 
-// branches returns every branch with its descriptor and compiled calendar.
-func (e *Engine) branches(ctx context.Context) ([]store.Branch, []described, error) {
-	bs, err := e.directory().All(ctx)
+// branches returns every branch with its descriptor and compiled calendar,
+// and the position in the directory's changes the listing reflects.
+func (e *Engine) branches(ctx context.Context) ([]store.Branch, []described, branchdir.Cursor, error) {
+	bs, mark, err := e.directory().Listing(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, mark, err
 	}
 	xs := make([]described, len(bs))
 	for i, b := range bs {
 		xs[i] = e.describe(b, true)
 	}
-	return bs, xs, nil
+	return bs, xs, mark, nil
 }
 
 // branch returns one branch as of its last contact: from the directory

@@ -70,8 +70,10 @@ type Engine struct {
 	// MaxAge bounds how long a judgement is kept; default 5 minutes.
 	MaxAge time.Duration
 	// Poll is how often Run lists the branches' contacts to see what other
-	// collectors stored; default 2 seconds. In between, it reads only the
-	// contacts of the branches ingest invalidated here.
+	// collectors stored (with Branches: has the directory read the
+	// contacts changed, and judges the branches it records as changed);
+	// default 2 seconds. In between, it reads only the contacts of the
+	// branches ingest invalidated here.
 	Poll time.Duration
 	// Recheck, when set, has a branch's results read again from the store
 	// once the engine has held them this long (plus a share of it that
@@ -106,6 +108,8 @@ type Engine struct {
 	// keeps its own, which lists every contact from Store at each refresh.
 	Branches *branchdir.Dir
 	ownDir   atomic.Pointer[branchdir.Dir]
+	// cursor is where in Branches' changes the snapshot is (refresh only).
+	cursor branchdir.Cursor
 
 	descs map[string]described // descriptors by branch, see fits
 	zones zone.Cache
@@ -120,6 +124,9 @@ type Engine struct {
 	held map[string]*held // what judging a branch today needs, by branch
 	// heldN counts the results in held (guarded by hmu).
 	heldN int
+	// listed: a full listing registered its branches in held (guarded by
+	// hmu; see register).
+	listed bool
 }
 
 // flight is a refresh under way: callers that need one while it runs wait

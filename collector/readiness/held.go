@@ -39,8 +39,12 @@ type held struct {
 	contact store.Contact
 	// known: contact came from ingest here, so the store need not be asked
 	// for it; Invalidate clears it.
-	known   bool
-	loaded  bool
+	known  bool
+	loaded bool
+	// whole: loaded holds every result the store has of the branch, of
+	// any time (lo and hi are zero): it had none when holding began (see
+	// holdNothing). The first judgement narrows it to its range.
+	whole   bool
 	at      time.Time // when it was loaded (see Engine.Recheck)
 	lo, hi  time.Time
 	rs      []result.Result
@@ -66,6 +70,13 @@ func (e *Engine) Handed(branch string, c store.Contact, rs []result.Result, fres
 	if h == nil {
 		h = &held{}
 		e.held[branch] = h
+		if e.listed && fresh {
+			// Not in the directory at any listing (see register): the
+			// store had no contact of the branch, so no result, before
+			// this batch and those committed with it, which are all
+			// handed in here from now on.
+			h.loaded, h.whole, h.at = true, true, e.now()
+		}
 	}
 	if !c.At.Before(h.contact.At) {
 		h.contact, h.known = c, true
@@ -104,7 +115,73 @@ func (e *Engine) Handed(branch string, c store.Contact, rs []result.Result, fres
 // unload lets go of what is held of a branch; the caller holds e.hmu.
 func (e *Engine) unload(h *held) {
 	e.heldN -= len(h.rs)
-	h.loaded, h.rs = false, nil
+	h.loaded, h.whole, h.rs = false, false, nil
+}
+
+// register notes the branches of a full listing: each has a held entry
+// from now on, so that a batch handed in for a branch without one is of a
+// branch the listing did not have. The directory lists every branch the
+// store has a contact of (branches are never removed from the store), and
+// is told of ingest's writes before the engine is handed them, so such a
+// branch had no result stored before its first batch here. With several
+// collectors, a branch first written by another one after the directory
+// last listed it is treated the same: its contact brings it to be read
+// again as for any held branch (reconcile, Recheck).
+func (e *Engine) register(bs []store.Branch) {
+	e.hmu.Lock()
+	defer e.hmu.Unlock()
+	if e.held == nil {
+		e.held = make(map[string]*held, len(bs))
+	}
+	for _, b := range bs {
+		if e.held[b.ID] == nil {
+			e.held[b.ID] = &held{}
+		}
+	}
+	e.listed = true
+}
+
+// holdNothing begins holding the results of the branches at indexes todo
+// of bs that have never reported (no contact as listed), with none: the
+// store has no result of a branch without a contact (ingest commits a
+// batch's results with, or before, its contact), so every result it will
+// have is one ingest hands in from now on. The first wave after a start,
+// of branches imported but never heard from, is then judged from memory
+// instead of reading every branch from the store once.
+//
+// A batch handed in before this, whatever the listing said, has set the
+// held contact (contacts only move forward): such a branch is left to be
+// read from the store. A batch another collector stored is noticed by its
+// contact as any other (reconcile, Recheck).
+func (e *Engine) holdNothing(bs []store.Branch, todo []int, now time.Time) {
+	n := 0
+	for _, i := range todo {
+		if bs[i].Contact.At.IsZero() {
+			n++
+		}
+	}
+	if n == 0 {
+		return
+	}
+	e.hmu.Lock()
+	defer e.hmu.Unlock()
+	if e.held == nil {
+		e.held = map[string]*held{}
+	}
+	for _, i := range todo {
+		if !bs[i].Contact.At.IsZero() {
+			continue
+		}
+		h := e.held[bs[i].ID]
+		if h == nil {
+			h = &held{}
+			e.held[bs[i].ID] = h
+		}
+		if h.loaded || h.loading || !h.contact.At.IsZero() {
+			continue
+		}
+		h.loaded, h.whole, h.at, h.lo, h.hi, h.rs = true, true, now, time.Time{}, time.Time{}, nil
+	}
 }
 
 func (e *Engine) heldBudget() int {
@@ -194,11 +271,23 @@ func (e *Engine) heldResults(b store.Branch, from, to, now time.Time) ([]result.
 	e.hmu.Lock()
 	defer e.hmu.Unlock()
 	h := e.held[b.ID]
+	if h != nil && h.loaded && h.whole {
+		e.narrow(h, from, to)
+	}
 	if h == nil || !h.loaded || from.Before(h.lo) || h.hi.Before(to) || b.Contact.At.After(h.contact.At) ||
 		(e.Recheck > 0 && !now.Before(h.at.Add(e.Recheck+spread(b.ID, e.Recheck)))) {
 		return nil, false
 	}
 	return inRange(h.rs, from, to), true
+}
+
+// narrow has h, which holds every result of its branch, hold those with
+// from <= started_at < to only (a copy: readers may judge from the old
+// slice); the caller holds e.hmu.
+func (e *Engine) narrow(h *held, from, to time.Time) {
+	kept := slices.Clone(inRange(h.rs, from, to))
+	e.heldN += len(kept) - len(h.rs)
+	h.whole, h.lo, h.hi, h.rs = false, from, to, kept
 }
 
 // spread is a branch's share of d, the same at every call, so that

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/branchready/branchready/collector/branchdir"
 	"github.com/branchready/branchready/collector/store"
 	"github.com/branchready/branchready/result"
 )
@@ -25,9 +26,26 @@ type ledger struct {
 	results  map[string][]result.Result
 	ids      map[string]bool
 	reads    int
+	listings int // Branches calls
 	// during, when set, is called once in the middle of a bulk read, after
 	// the store was read: a batch committed then.
 	during func()
+	// carried is the descriptor a batch brings to a branch without one
+	// (an agent's first batch after a start carries it).
+	carried *result.Descriptor
+	// listed, when set, is called once after a listing of every branch
+	// was taken: a batch committed then.
+	listed func()
+}
+
+// newColdLedger is a store of branches imported but never heard from: no
+// contact, no descriptor until the first batch brings d.
+func newColdLedger(d *result.Descriptor, ids ...string) *ledger {
+	l := &ledger{branches: map[string]store.Branch{}, results: map[string][]result.Result{}, ids: map[string]bool{}, carried: d}
+	for _, id := range ids {
+		l.branches[id] = store.Branch{ID: id}
+	}
+	return l
 }
 
 func newLedger(d *result.Descriptor, ids ...string) *ledger {
@@ -55,7 +73,10 @@ func (l *ledger) write(id string, rs []result.Result, c store.Contact) (fresh bo
 	}
 	slices.SortFunc(l.results[id], byTimeID)
 	b := l.branches[id]
-	b.Contact = c
+	b.ID, b.Contact = id, c
+	if b.Descriptor == nil {
+		b.Descriptor = l.carried
+	}
 	l.branches[id] = b
 	return fresh
 }
@@ -63,10 +84,17 @@ func (l *ledger) write(id string, rs []result.Result, c store.Contact) (fresh bo
 func (l *ledger) Branches(context.Context) ([]store.Branch, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.listings++
 	ids := slices.Sorted(maps.Keys(l.branches))
 	out := make([]store.Branch, len(ids))
 	for i, id := range ids {
 		out[i] = l.branches[id]
+	}
+	if f := l.listed; f != nil {
+		l.listed = nil
+		l.mu.Unlock()
+		f()
+		l.mu.Lock()
 	}
 	return out, nil
 }
@@ -172,53 +200,88 @@ func (w *wave) batch(skew time.Duration) []result.Result {
 // The engine judges from the results ingest hands it and reads the store
 // only when it must; whatever the order, retries and skew of a wave, each
 // verdict it publishes is the one a judge reading the store at the same
-// moment makes.
+// moment makes: with its own branch directory, with the one ingest tells
+// (as the collector runs it), after a start on branches imported but
+// never heard from (no contact, no descriptor), and on branches the store
+// has no row of until their first batch.
 func TestJudgingFromHeldResultsMatchesReadingTheStore(t *testing.T) {
-	for seed := range uint64(12) {
-		t.Run(fmt.Sprintf("with random wave %d the held and the stored judgements agree", seed), func(t *testing.T) {
-			ctx := context.Background()
-			d, cal := fixture(t)
-			d.Calendar = cal.Spec()
-			ids := []string{"b1", "b2", "b3", "b4"}
-			l := newLedger(d, ids...)
-			w := &wave{rnd: rand.New(rand.NewPCG(seed, 7)), now: at("07:30"), ids: ids}
-			e := &Engine{Store: l, Now: func() time.Time { return w.now }, Poll: time.Hour}
-			e.running.Store(true) // refreshed by hand below, as Run does
-			var mem, all int
-			for n := range 160 {
-				if n == 80 { // the next business day
-					w.now = at("07:30").AddDate(0, 0, 1)
-				}
-				w.now = w.now.Add(time.Duration(w.rnd.IntN(240)+1) * time.Second)
-				id := ids[w.rnd.IntN(len(ids))]
-				c := store.Contact{At: w.now, ClockSkew: w.skew()}
-				rs := w.batch(c.ClockSkew)
-				other := w.rnd.IntN(8) == 0
-				fresh := l.write(id, rs, c)
-				if other {
-					// Another collector's batch is seen at the next listing
-					// (see Recheck for one hidden by a later batch here).
-					e.lastFull = time.Time{}
-				} else {
-					e.Handed(id, c, rs, fresh)
-				}
-				if !other && w.rnd.IntN(3) == 0 {
-					continue // several batches before the next refresh
-				}
-				before := l.readCount()
-				if err := e.shared(ctx); err != nil {
-					t.Fatal(err)
-				}
-				all++
-				if l.readCount() == before {
-					mem++
-				}
-				compareWithStore(t, e, l, n)
+	for _, mode := range []string{"own directory", "shared directory", "cold start", "first reports"} {
+		seeds := uint64(12)
+		if mode != "own directory" { // the same waves, fewer of them: the suite runs with -race
+			seeds = 6
+		}
+		for seed := range seeds {
+			name := fmt.Sprintf("with the %s and random wave %d the held and the stored judgements agree", mode, seed)
+			switch mode {
+			case "cold start":
+				name = fmt.Sprintf("after a start before any report, with random wave %d the held and the stored judgements agree", seed)
+			case "first reports":
+				name = fmt.Sprintf("with branches the store first hears of in random wave %d the held and the stored judgements agree", seed)
 			}
-			if mem == 0 || mem == all {
-				t.Errorf("%d of %d refreshes read nothing from the store: the test exercises only one path", mem, all)
-			}
-		})
+			t.Run(name, func(t *testing.T) { heldAgreesWithStore(t, seed, mode) })
+		}
+	}
+}
+
+func heldAgreesWithStore(t *testing.T, seed uint64, mode string) {
+	ctx := context.Background()
+	d, cal := fixture(t)
+	d.Calendar = cal.Spec()
+	ids := []string{"b1", "b2", "b3", "b4"}
+	l := newLedger(d, ids...)
+	switch mode {
+	case "cold start":
+		l = newColdLedger(d, ids...)
+	case "first reports": // imported elsewhere (the registry): no row until the first batch
+		l = newColdLedger(d)
+	}
+	w := &wave{rnd: rand.New(rand.NewPCG(seed, 7)), now: at("07:30"), ids: ids}
+	e := &Engine{Store: l, Now: func() time.Time { return w.now }, Poll: time.Hour}
+	if mode != "own directory" {
+		e.Branches = branchdir.New(branchdir.Options{Source: l, Now: func() time.Time { return w.now }})
+	}
+	e.running.Store(true) // refreshed by hand below, as Run does
+	if err := e.shared(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var mem, all int
+	for n := range 160 {
+		if n == 80 { // the next business day
+			w.now = at("07:30").AddDate(0, 0, 1)
+		}
+		w.now = w.now.Add(time.Duration(w.rnd.IntN(240)+1) * time.Second)
+		id := ids[w.rnd.IntN(len(ids))]
+		c := store.Contact{At: w.now, ClockSkew: w.skew()}
+		rs := w.batch(c.ClockSkew)
+		other := w.rnd.IntN(8) == 0
+		fresh := l.write(id, rs, c)
+		switch {
+		case other:
+			// Another collector's batch is seen at the next listing
+			// (see Recheck for one hidden by a later batch here).
+			e.lastFull = time.Time{}
+		case e.Branches != nil:
+			b, _ := l.Branch(ctx, id)
+			e.Branches.Stored(id, b.Descriptor, c)
+			fallthrough
+		default:
+			e.Handed(id, c, rs, fresh)
+		}
+		if !other && w.rnd.IntN(3) == 0 {
+			continue // several batches before the next refresh
+		}
+		before := l.readCount()
+		if err := e.shared(ctx); err != nil {
+			t.Fatal(err)
+		}
+		all++
+		if l.readCount() == before {
+			mem++
+		}
+		compareWithStore(t, e, l, n)
+	}
+	if mem == 0 || mem == all {
+		t.Errorf("%d of %d refreshes read nothing from the store: the test exercises only one path", mem, all)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/branchready/branchready/collector/store"
@@ -184,20 +185,30 @@ type ContactReader interface {
 
 func (e *Engine) refreshWith(ctx context.Context, dirty map[string]bool, all bool) error {
 	old := e.snap.Load()
-	if cr, ok := e.Store.(ContactReader); ok && old != nil && !all && e.running.Load() && time.Since(e.lastFull) < e.poll() {
-		// Between polls, judge only what ingest here invalidated and
-		// what the clock changed: a wave must not list 20,000 contacts
-		// for every few branches that report.
-		if done, err := e.refreshSome(ctx, cr, old, dirty); done || err != nil {
-			return err
+	if old != nil && !all && e.running.Load() {
+		if e.Branches != nil {
+			// The directory ingest tells records what changed: judge
+			// that, what ingest handed in and what the clock changed,
+			// without walking every branch.
+			if done, err := e.refreshChanged(ctx, old, dirty); done || err != nil {
+				return err
+			}
+		} else if cr, ok := e.Store.(ContactReader); ok && time.Since(e.lastFull) < e.poll() {
+			// Between polls, judge only what ingest here invalidated and
+			// what the clock changed: a wave must not list 20,000 contacts
+			// for every few branches that report.
+			if done, err := e.refreshSome(ctx, cr, old, dirty); done || err != nil {
+				return err
+			}
 		}
 	}
 	e.lastFull = time.Now()
 	now := e.now()
-	bs, xs, err := e.branches(ctx)
+	bs, xs, mark, err := e.branches(ctx)
 	if err != nil {
 		return err
 	}
+	e.register(bs)
 	// A contact handed in after the listing may come with a new
 	// descriptor: those branches are described again.
 	for _, i := range e.reconcile(bs) {
@@ -218,6 +229,7 @@ func (e *Engine) refreshWith(ctx context.Context, dirty map[string]bool, all boo
 		}
 	}
 	if old != nil && len(todo) == 0 && len(bs) == len(old.entries) {
+		e.cursor = mark
 		return nil
 	}
 	e.progress.Store(0)
@@ -235,10 +247,41 @@ func (e *Engine) refreshWith(ctx context.Context, dirty map[string]bool, all boo
 		}
 	}
 	e.snap.Store(old.update(entries, todo, now))
+	e.cursor = mark
 	if first := e.firstDone(); old == nil {
 		close(first)
 	}
 	return nil
+}
+
+// refreshChanged is refreshSome over the shared directory: every Poll it
+// has the directory read what other writers changed (Sync), and it judges
+// again the branches the directory recorded as changed since the last
+// refresh as well as dirty ones. It is not done when the directory asks
+// for a full listing (a branch was removed).
+func (e *Engine) refreshChanged(ctx context.Context, old *Snapshot, dirty map[string]bool) (done bool, err error) {
+	if time.Since(e.lastFull) >= e.poll() {
+		if err := e.Branches.Sync(ctx); err != nil {
+			return false, err
+		}
+		e.lastFull = time.Now()
+	}
+	ids, next, ok := e.Branches.Changes(e.cursor)
+	if !ok {
+		return false, nil
+	}
+	if len(ids) > 0 {
+		more := make(map[string]bool, len(dirty)+len(ids))
+		maps.Copy(more, dirty)
+		for _, id := range ids {
+			more[id] = true
+		}
+		dirty = more
+	}
+	if done, err = e.refreshSome(ctx, nil, old, dirty); done && err == nil {
+		e.cursor = next
+	}
+	return done, err
 }
 
 // contactsNow returns the branches of ids as of their newest contact. With
@@ -281,14 +324,15 @@ func (e *Engine) handedSince(ctx context.Context, b store.Branch) ([]store.Branc
 
 // refreshSome judges again the branches of dirty and those whose next
 // change has come, reading only their contacts, and publishes the snapshot
-// with them replaced. It is not done when a branch is new to the snapshot:
-// only a full listing puts it in its place.
+// with them replaced (and those new to it in their places).
 func (e *Engine) refreshSome(ctx context.Context, cr ContactReader, old *Snapshot, dirty map[string]bool) (done bool, err error) {
 	now := e.now()
 	ids := slices.Collect(maps.Keys(dirty))
-	for _, en := range old.entries {
-		if !now.Before(en.until) && !dirty[en.status.ID] {
-			ids = append(ids, en.status.ID)
+	if !now.Before(old.next) { // some branch's next change has come
+		for _, en := range old.entries {
+			if !now.Before(en.until) && !dirty[en.status.ID] {
+				ids = append(ids, en.status.ID)
+			}
 		}
 	}
 	if len(ids) == 0 {
@@ -298,11 +342,6 @@ func (e *Engine) refreshSome(ctx context.Context, cr ContactReader, old *Snapsho
 	bs, err := e.contactsNow(ctx, cr, ids)
 	if err != nil {
 		return false, err
-	}
-	for _, b := range bs {
-		if _, ok := old.pos[b.ID]; !ok {
-			return false, nil
-		}
 	}
 	xs, err := e.withDescriptors(ctx, bs)
 	if err != nil {
@@ -320,13 +359,37 @@ func (e *Engine) refreshSome(ctx context.Context, cr ContactReader, old *Snapsho
 	}
 	entries := slices.Clone(old.entries)
 	changed := make([]int, 0, len(bs))
+	var added []*entry
 	for i, en := range judged {
-		if en != nil {
-			k := old.pos[bs[i].ID]
+		if en == nil {
+			continue
+		}
+		if k, ok := old.pos[bs[i].ID]; ok {
 			entries[k] = en
 			changed = append(changed, k)
+		} else {
+			added = append(added, en)
 		}
+	}
+	if len(added) > 0 { // branches new to the snapshot take their places by id
+		e.snap.Store(newSnapshot(insertByID(entries, added), now))
+		return true, nil
 	}
 	e.snap.Store(old.update(entries, changed, now))
 	return true, nil
+}
+
+// insertByID merges added (ids not in entries) into entries, both by id.
+func insertByID(entries, added []*entry) []*entry {
+	slices.SortFunc(added, func(a, b *entry) int { return strings.Compare(a.status.ID, b.status.ID) })
+	out := make([]*entry, 0, len(entries)+len(added))
+	i := 0
+	for _, en := range added {
+		for i < len(entries) && entries[i].status.ID < en.status.ID {
+			out = append(out, entries[i])
+			i++
+		}
+		out = append(out, en)
+	}
+	return append(out, entries[i:]...)
 }

@@ -23,6 +23,9 @@ type Snapshot struct {
 	At      time.Time
 	entries []*entry       // by id
 	pos     map[string]int // index in entries by id
+	// ranks are the entries' places in Attention (see rankOf), by index:
+	// ordering the board reads them instead of every entry's verdict.
+	ranks []uint8
 	// members are the indexes in entries of each region's branches.
 	members map[string][]int
 	order   []*BranchStatus
@@ -42,9 +45,10 @@ type entry struct {
 
 func newSnapshot(entries []*entry, at time.Time) *Snapshot {
 	s := &Snapshot{At: at, entries: entries, pos: make(map[string]int, len(entries)), members: map[string][]int{},
-		regions: map[string][]*BranchStatus{}, counts: map[Verdict]int{}}
+		regions: map[string][]*BranchStatus{}, counts: map[Verdict]int{}, ranks: make([]uint8, len(entries))}
 	for i, en := range entries {
 		s.pos[en.status.ID] = i
+		s.ranks[i] = rankOf(en.status.Judgement.Verdict)
 		s.counts[en.status.Judgement.Verdict]++
 		if r := en.status.Region; r != "" {
 			s.members[r] = append(s.members[r], i)
@@ -53,39 +57,38 @@ func newSnapshot(entries []*entry, at time.Time) *Snapshot {
 			s.next = en.until
 		}
 	}
-	s.order = boardOrder(entries, nil)
+	s.order = boardOrder(entries, s.ranks, nil)
 	for r, idx := range s.members {
-		s.regions[r] = boardOrder(entries, idx)
+		s.regions[r] = boardOrder(entries, s.ranks, idx)
 		s.names = append(s.names, r)
 	}
 	slices.Sort(s.names)
 	return s
 }
 
+// rankOf is a verdict's place in Attention; an unheard-of verdict needs
+// attention first.
+func rankOf(v Verdict) uint8 {
+	return uint8(max(0, slices.Index(Attention, v)))
+}
+
 // boardOrder is the entries at indexes idx (nil: all) in board order:
-// by Attention, then by id as entries are.
-func boardOrder(entries []*entry, idx []int) []*BranchStatus {
+// by Attention (ranks, by index), then by id as entries are.
+func boardOrder(entries []*entry, ranks []uint8, idx []int) []*BranchStatus {
 	n := len(entries)
 	if idx != nil {
 		n = len(idx)
 	}
-	rank := make([]uint8, n)
-	per := make([]int, len(Attention)+1)
+	start := make([]int, len(Attention)+1)
 	for k := range n {
 		i := k
 		if idx != nil {
 			i = idx[k]
 		}
-		r := slices.Index(Attention, entries[i].status.Judgement.Verdict)
-		if r < 0 { // an unheard-of verdict needs attention
-			r = 0
-		}
-		rank[k] = uint8(r)
-		per[r]++
+		start[ranks[i]+1]++
 	}
-	start := make([]int, len(per))
 	for r := 1; r < len(start); r++ {
-		start[r] = start[r-1] + per[r-1]
+		start[r] += start[r-1]
 	}
 	out := make([]*BranchStatus, n)
 	for k := range n {
@@ -93,8 +96,9 @@ func boardOrder(entries []*entry, idx []int) []*BranchStatus {
 		if idx != nil {
 			i = idx[k]
 		}
-		out[start[rank[k]]] = &entries[i].status
-		start[rank[k]]++
+		r := ranks[i]
+		out[start[r]] = &entries[i].status
+		start[r]++
 	}
 	return out
 }
@@ -114,7 +118,7 @@ func (s *Snapshot) update(entries []*entry, changed []int, at time.Time) *Snapsh
 		}
 	}
 	n := &Snapshot{At: at, entries: entries, pos: s.pos, members: s.members, names: s.names, next: s.next,
-		counts: maps.Clone(s.counts), regions: maps.Clone(s.regions)}
+		counts: maps.Clone(s.counts), regions: maps.Clone(s.regions), ranks: slices.Clone(s.ranks)}
 	touched := map[string]bool{}
 	recount := false
 	for _, i := range changed {
@@ -127,6 +131,7 @@ func (s *Snapshot) update(entries []*entry, changed []int, at time.Time) *Snapsh
 			delete(n.counts, was.status.Judgement.Verdict)
 		}
 		n.counts[now.status.Judgement.Verdict]++
+		n.ranks[i] = rankOf(now.status.Judgement.Verdict)
 		if now.status.Region != "" {
 			touched[now.status.Region] = true
 		}
@@ -143,9 +148,9 @@ func (s *Snapshot) update(entries []*entry, changed []int, at time.Time) *Snapsh
 			}
 		}
 	}
-	n.order = boardOrder(entries, nil)
+	n.order = boardOrder(entries, n.ranks, nil)
 	for r := range touched {
-		n.regions[r] = boardOrder(entries, n.members[r])
+		n.regions[r] = boardOrder(entries, n.ranks, n.members[r])
 	}
 	return n
 }
