@@ -145,7 +145,7 @@ func (s *Service) Observe(ctx context.Context, branchID string, rs []result.Resu
 	rs = append([]result.Result(nil), rs...)
 	at := time.Now()
 	select {
-	case s.in <- job{branch: branchID, f: func(ctx context.Context) {
+	case s.in <- job{branches: []string{branchID}, f: func(ctx context.Context) {
 		s.o.Metrics.QueueWait.Observe(time.Since(at).Seconds())
 		s.observe(ctx, branchID, rs)
 	}}:
