@@ -16,6 +16,7 @@ import (
 	"github.com/branchready/branchready/calendar"
 	"github.com/branchready/branchready/collector/branchdir"
 	"github.com/branchready/branchready/collector/store"
+	"github.com/branchready/branchready/collector/zone"
 	"github.com/branchready/branchready/result"
 )
 
@@ -95,6 +96,11 @@ type Service struct {
 	// dir is the engine's own branch directory when Options has none
 	// (used by the loop only).
 	dir *branchdir.Dir
+	// zones caches time zones for compiling calendars: time.LoadLocation
+	// reads the zone file at every call, a fifth of the engine's work on
+	// a wave's first round, when every branch is new to it.
+	zones     zone.Cache
+	calendars calendars
 }
 
 // ErrNotRunning is returned by work that needs this process's engine loop
@@ -311,7 +317,7 @@ func (s *Service) refresh(ctx context.Context) error {
 // new or changed.
 func (s *Service) describe(b *branch, sb store.Branch) {
 	if sb.Descriptor != nil && (b.Descriptor == nil || b.configHash != sb.Contact.ConfigHash) {
-		cal, probs := calendar.Compile(sb.Descriptor.Calendar)
+		cal, probs := s.calendars.compile(sb.Descriptor.Calendar, s.zones.Load)
 		if len(probs) > 0 {
 			s.o.Log.Warn("alerts: branch calendar does not compile; deadline escalation off for it", "branch", sb.ID, "problem", probs[0].Msg)
 			cal = nil
