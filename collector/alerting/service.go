@@ -159,6 +159,50 @@ func (s *Service) Observe(ctx context.Context, branchID string, rs []result.Resu
 	}
 }
 
+// Handed is results of one branch handed to ObserveAll.
+type Handed struct {
+	Branch  string
+	Results []result.Result
+}
+
+// observeChunk is how many branches one piece of ObserveAll's work holds:
+// a run of queued work is bounded by branches (maxQueuedRun), so a chunk
+// must be a small part of one.
+const observeChunk = 32
+
+// ObserveAll hands the engine the results of many branches at once (the
+// leader's share of what other collectors stored), taking hs and their
+// slices over. It blocks while the engine's queue is full, or until ctx
+// ends.
+func (s *Service) ObserveAll(ctx context.Context, hs []Handed) {
+	for len(hs) > 0 {
+		chunk := hs[:min(observeChunk, len(hs))]
+		hs = hs[len(chunk):]
+		ids := make([]string, 0, len(chunk))
+		for _, h := range chunk {
+			if len(h.Results) > 0 {
+				ids = append(ids, h.Branch)
+			}
+		}
+		if len(ids) == 0 {
+			continue
+		}
+		at := time.Now()
+		select {
+		case s.in <- job{branches: ids, f: func(ctx context.Context) {
+			s.o.Metrics.QueueWait.Observe(time.Since(at).Seconds())
+			for _, h := range chunk {
+				if len(h.Results) > 0 {
+					s.observe(ctx, h.Branch, h.Results)
+				}
+			}
+		}}:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
 // do runs f on the loop and returns its error.
 func (s *Service) do(ctx context.Context, f func(context.Context) error) error {
 	if !s.running.Load() {

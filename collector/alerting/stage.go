@@ -11,8 +11,8 @@ import (
 	"github.com/branchready/branchready/collector/store"
 )
 
-// maxQueuedRun bounds how many queued pieces of work the loop runs before
-// it saves what they decided: enough to make one transaction of a wave's
+// maxQueuedRun bounds how many branches' results (or other pieces of
+// work) the loop runs before it saves what they decided: enough to make one transaction of a wave's
 // burst, few enough that the first decision of the run is not held back
 // long by the work behind it.
 const maxQueuedRun = 256
@@ -32,17 +32,19 @@ type job struct {
 }
 
 // runQueued runs first and the work already waiting for the loop, up to
-// maxQueuedRun pieces, without waiting for more. During a pre-opening wave
+// pieces handing over maxQueuedRun branches, without waiting for more. During a pre-opening wave
 // thousands of branches hand over results at once: saving each branch's
 // decision alone made the engine wait for one store commit per failing
 // branch (on SQLite, behind the wave's bulk writes), and a failing check
 // waited in the queue for seconds before it was even judged.
 func (s *Service) runQueued(ctx context.Context, first job) {
 	run := []job{first}
-	for len(run) < maxQueuedRun {
+	n := max(1, len(first.branches))
+	for n < maxQueuedRun {
 		select {
 		case j := <-s.in:
 			run = append(run, j)
+			n += max(1, len(j.branches))
 			continue
 		default:
 		}
