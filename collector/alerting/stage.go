@@ -65,21 +65,19 @@ const prefetchers = 8
 // first round after a start costs no store read: reading and decoding each
 // branch's descriptor from the store was a twentieth of the collector's
 // CPU in that round. Only branches the directory holds without a
-// descriptor (another collector stored it since the directory last read
-// the store) are read from the store, several at once: observe would
-// otherwise read each alone, one round trip after another. A branch that
-// cannot be read here is read again by observe.
+// descriptor, or not at all (another collector stored it since the
+// directory last read the store: on the leader, every branch of a wave
+// that reached the other collectors), are read from the store, several
+// at once: observe (or the directory) would otherwise read each alone,
+// one round trip after another. A branch that cannot be read here is
+// read again by observe.
 func (s *Service) prefetch(ctx context.Context, run []job) {
 	ids := s.undescribed(run)
 	if len(ids) == 0 {
 		return
 	}
 	now := s.o.Now()
-	got, err := s.directory().Of(ctx, ids)
-	if err != nil && ctx.Err() == nil {
-		s.o.Log.Warn("alerts: branch directory; new branches are read from the store", "err", err)
-	}
-	for _, sb := range got {
+	for _, sb := range s.directory().Held(ids) {
 		s.take(sb, now)
 	}
 	var rest []string
