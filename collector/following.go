@@ -111,6 +111,7 @@ func (s *Server) readHeard(ctx context.Context, heard <-chan leader.Stored, read
 		wg.Go(func() {
 			defer close(r.done)
 			r.got = s.readAnnounced(ctx, batch)
+			s.readUndescribed(ctx, r.got)
 		})
 	}
 }
@@ -251,4 +252,33 @@ func dedupe(rs []result.Result) []result.Result {
 		}
 	}
 	return out
+}
+
+// branchReaders bounds the branch reads readUndescribed makes at once.
+const branchReaders = 8
+
+// readUndescribed reads, several at once, the branches of hs the alert
+// engine holds no descriptor of (a wave's first round after leadership
+// began: the other collectors' branches), so that the engine does not
+// read them one after another on its loop, holding every result behind
+// them. A branch that cannot be read is left to the engine.
+func (s *Server) readUndescribed(ctx context.Context, hs []alerting.Handed) {
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range branchReaders {
+		wg.Go(func() {
+			for i := range next {
+				if b, err := s.store.Branch(ctx, hs[i].Branch); err == nil {
+					hs[i].Read = &b
+				}
+			}
+		})
+	}
+	for i := range hs {
+		if !s.alerts.svc.Described(hs[i].Branch) {
+			next <- i
+		}
+	}
+	close(next)
+	wg.Wait()
 }
