@@ -40,13 +40,16 @@ func (s *Server) follow(ctx context.Context, sub leader.Subscription) {
 
 // Batching the feed: feedBuffer announcements are held heard and not yet
 // read, up to feedBatch branches are read in one query, at most feedReads
-// queries run at once, and one query spans at most feedSpan of agent time
-// (an agent's spooled results from hours ago are read apart, not by
-// widening every branch's range).
+// batches are read at once, and one query spans at most feedSpan of agent
+// time (an agent's spooled results from hours ago are read apart, not by
+// widening every branch's range). The pool leaves the readers (the judge,
+// board pages, the alert engine, the outbox) a few connections: the feed
+// takes at most feedReads × branchReaders of them, and that only while
+// branches new to the engine are read.
 const (
 	feedBuffer = 8192
 	feedBatch  = 500
-	feedReads  = 4
+	feedReads  = 2
 	feedSpan   = 10 * time.Minute
 )
 
@@ -255,7 +258,7 @@ func dedupe(rs []result.Result) []result.Result {
 }
 
 // branchReaders bounds the branch reads readUndescribed makes at once.
-const branchReaders = 8
+const branchReaders = 2
 
 // readUndescribed reads, several at once, the branches of hs the alert
 // engine holds no descriptor of (a wave's first round after leadership
