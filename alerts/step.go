@@ -100,25 +100,29 @@ func (p *Policy) resolve(b *Branch, o *Outcome, inc *Incident, now time.Time) {
 // its agent is silent, or none of its checks can connect.
 func (p *Policy) branchWide(b *Branch, o *Outcome, now time.Time) {
 	silent := !b.LastHeard.IsZero() && now.Sub(b.LastHeard) >= p.cfg.AgentSilentAfter
-	p.condition(b, o, KindAgentSilent, silent, b.LastHeard, "no results or heartbeats from the agent since "+p.clock(b, b.LastHeard), now)
+	p.condition(b, o, KindAgentSilent, silent, b.LastHeard, func() string {
+		return "no results or heartbeats from the agent since " + p.clock(b, b.LastHeard)
+	}, now)
 	if silent {
 		// No results arrive, so the unreachable judgement cannot change.
 		return
 	}
 	n, since, down := p.unreachable(b)
-	p.condition(b, o, KindUnreachable, down, since, fmt.Sprintf("all %d checks fail to connect", n), now)
+	p.condition(b, o, KindUnreachable, down, since, func() string { return fmt.Sprintf("all %d checks fail to connect", n) }, now)
 }
 
 // condition keeps a branch-wide incident in step with whether its
 // condition holds. Such an incident fires at once: the condition is
-// already built on the thresholds of the results behind it.
-func (p *Policy) condition(b *Branch, o *Outcome, kind Kind, holds bool, since time.Time, reason string, now time.Time) {
+// already built on the thresholds of the results behind it. reason is
+// written only for an incident it opens: a tick judges every branch, and
+// formatting reasons nobody reads was most of a tick's work at bank scale.
+func (p *Policy) condition(b *Branch, o *Outcome, kind Kind, holds bool, since time.Time, reason func() string, now time.Time) {
 	key := Key{Branch: b.ID, Check: string(kind)}
 	inc := b.open(key)
 	switch {
 	case holds && inc == nil:
 		inc = p.newIncident(b, key, kind, since)
-		inc.State, inc.FiredAt, inc.Reason, inc.Failures, inc.LastResult = Firing, now, reason, 1, now
+		inc.State, inc.FiredAt, inc.Reason, inc.Failures, inc.LastResult = Firing, now, reason(), 1, now
 		b.Incidents = append(b.Incidents, inc)
 		o.changed(inc)
 	case !holds && inc != nil:
@@ -131,7 +135,9 @@ func (p *Policy) condition(b *Branch, o *Outcome, kind Kind, holds bool, since t
 // and the earliest first failure. A branch of one check is not judged: its
 // one device being down says nothing about the network.
 func (p *Policy) unreachable(b *Branch) (n int, since time.Time, down bool) {
-	if b.Descriptor == nil {
+	if b.Descriptor == nil || len(b.Incidents) < 2 {
+		// Fewer than two incidents cannot cover two checks: the usual
+		// case at every tick, not worth a walk of the branch's checks.
 		return 0, time.Time{}, false
 	}
 	for _, d := range b.Descriptor.Devices {

@@ -111,30 +111,6 @@ func (s *Server) subscribe(ctx context.Context) leader.Subscription {
 	}
 }
 
-// follow hands the alert engine the results other collectors stored.
-func (s *Server) follow(ctx context.Context, sub leader.Subscription) {
-	for sub != nil {
-		st, err := sub.Next(ctx)
-		if err != nil {
-			_ = sub.Close()
-			if ctx.Err() != nil {
-				return
-			}
-			s.log.Error("alerts: lost the feed of results stored by other collectors; listening again (results stored meanwhile reach alerting at the next leader change or not at all)", "err", err)
-			sub = s.subscribe(ctx)
-			continue
-		}
-		rs, err := s.store.Results(ctx, st.Branch, st.From, st.To.Add(time.Nanosecond))
-		if err != nil {
-			if ctx.Err() == nil {
-				s.log.Error("alerts: read results another collector stored", "branch", st.Branch, "err", err)
-			}
-			continue
-		}
-		s.alerts.svc.Observe(ctx, st.Branch, rs)
-	}
-}
-
 // listenSignals listens for other collectors' wake-ups (a queued command,
 // a changed silence), retrying until it works or ctx ends.
 func (s *Server) listenSignals(ctx context.Context, sig store.CommandSignal) store.SignalListener {

@@ -52,6 +52,10 @@ func New(o Options) *Notifier {
 	return &Notifier{api: client(o.Token.Reveal(), "", o.APIURL, o.HTTPClient), token: o.Token.Reveal(), log: logger(o.Log)}
 }
 
+// idleConns is how many idle connections to Slack are kept: more than the
+// deliveries in flight at once (outbox.DefaultWorkers).
+const idleConns = 32
+
 // client builds a slack-go client without its own retries (the outbox
 // retries, durably) and without its stderr logger.
 func client(token, appToken, apiURL string, hc *http.Client) *slack.Client {
@@ -59,7 +63,13 @@ func client(token, appToken, apiURL string, hc *http.Client) *slack.Client {
 		apiURL = slack.APIURL
 	}
 	if hc == nil {
-		hc = &http.Client{Timeout: 30 * time.Second}
+		// The delivery loop posts up to 16 messages at once, all to one
+		// host: the default transport keeps two idle connections a host,
+		// so most posts of a wave dialled (and in production shook hands
+		// for TLS) anew.
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = idleConns
+		hc = &http.Client{Timeout: 30 * time.Second, Transport: tr}
 	}
 	opts := []slack.Option{slack.OptionAPIURL(apiURL), slack.OptionHTTPClient(hc), slack.OptionLog(discard{})}
 	if appToken != "" {

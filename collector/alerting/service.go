@@ -16,7 +16,7 @@ import (
 	"github.com/branchready/branchready/calendar"
 	"github.com/branchready/branchready/collector/branchdir"
 	"github.com/branchready/branchready/collector/store"
-	"github.com/branchready/branchready/result"
+	"github.com/branchready/branchready/collector/zone"
 )
 
 // Store is what the service needs of the collector's store.
@@ -95,6 +95,16 @@ type Service struct {
 	// dir is the engine's own branch directory when Options has none
 	// (used by the loop only).
 	dir *branchdir.Dir
+	// zones caches time zones for compiling calendars: time.LoadLocation
+	// reads the zone file at every call, a fifth of the engine's work on
+	// a wave's first round, when every branch is new to it.
+	zones     zone.Cache
+	calendars calendars
+	// described holds the ids of the branches with a descriptor, for
+	// Described (the loop writes it, anyone reads it).
+	described sync.Map
+	// ticking is set (by the loop) while a periodic tick reads the store.
+	ticking bool
 }
 
 // ErrNotRunning is returned by work that needs this process's engine loop
@@ -131,26 +141,14 @@ func New(o Options) *Service {
 	if o.CommandWait <= 0 {
 		o.CommandWait = DefaultCommandWait
 	}
-	return &Service{o: o, in: make(chan job, queueLen), branches: map[string]*branch{}, seen: map[alerts.Key]time.Time{},
+	var dir *branchdir.Dir
+	if o.Branches == nil {
+		// Made now, not on first use: a periodic tick reads it off the loop.
+		dir = branchdir.New(branchdir.Options{Source: o.Store, Now: o.Now})
+	}
+	return &Service{dir: dir, o: o, in: make(chan job, queueLen), branches: map[string]*branch{}, seen: map[alerts.Key]time.Time{},
 		wakeCommands: make(chan struct{}, 1), wakeSilences: make(chan struct{}, 1), settled: make(chan struct{}),
 		windows: map[string]*calendar.CompiledWindow{}, configured: map[string]configuredWindows{}}
-}
-
-// Observe hands the engine results that ingest has just stored. It blocks
-// while the engine's queue is full, or until ctx ends.
-func (s *Service) Observe(ctx context.Context, branchID string, rs []result.Result) {
-	if len(rs) == 0 {
-		return
-	}
-	rs = append([]result.Result(nil), rs...)
-	at := time.Now()
-	select {
-	case s.in <- job{branch: branchID, f: func(ctx context.Context) {
-		s.o.Metrics.QueueWait.Observe(time.Since(at).Seconds())
-		s.observe(ctx, branchID, rs)
-	}}:
-	case <-ctx.Done():
-	}
 }
 
 // do runs f on the loop and returns its error.
@@ -179,12 +177,20 @@ func (s *Service) Run(ctx context.Context) error {
 	s.running.Store(true)
 	defer s.running.Store(false)
 	s.branches, s.seen, s.silences = map[string]*branch{}, map[alerts.Key]time.Time{}, nil
+	s.described.Clear()
 	if err := s.load(ctx); err != nil {
 		return err
 	}
 	t := time.NewTicker(s.o.Tick)
 	defer t.Stop()
-	var due tickDue
+	var (
+		due     tickDue
+		reading sync.WaitGroup
+	)
+	// The periodic tick's store reads run apart (see tickApart); Run
+	// returns once they ended.
+	defer reading.Wait()
+	s.ticking = false
 	for {
 		select {
 		case <-ctx.Done():
@@ -193,7 +199,7 @@ func (s *Service) Run(ctx context.Context) error {
 			s.runQueued(ctx, j)
 			s.flush(ctx)
 			if due.due(time.Now(), len(s.in), s.o.Tick) {
-				s.tick(ctx)
+				s.tickApart(ctx, &reading)
 			}
 		case <-s.wakeCommands:
 			s.drain(ctx)
@@ -201,7 +207,7 @@ func (s *Service) Run(ctx context.Context) error {
 			s.tick(ctx)
 		case <-t.C:
 			if due.arrive(time.Now(), len(s.in), s.o.Tick) {
-				s.tick(ctx)
+				s.tickApart(ctx, &reading)
 			}
 		}
 	}
@@ -266,57 +272,17 @@ func (s *Service) branch(id string) *branch {
 	return b
 }
 
-// refresh reads branch descriptors, contact times and silences.
-func (s *Service) refresh(ctx context.Context) error {
-	bs, err := s.readBranches(ctx)
-	if err != nil {
-		return fmt.Errorf("alerts: read branches: %w", err)
-	}
-	for _, sb := range bs {
-		b := s.branch(sb.ID)
-		if sb.Contact.At.After(b.LastHeard) {
-			b.LastHeard = sb.Contact.At
-		}
-		s.describe(b, sb)
-	}
-	recs, err := s.o.Store.Silences(ctx, s.o.Now())
-	if err != nil {
-		return fmt.Errorf("alerts: read silences: %w", err)
-	}
-	s.silences = s.silences[:0]
-	for _, r := range recs {
-		sil, err := silenceOf(r)
-		if err != nil {
-			s.o.Log.Error("alerts: a silence in the store cannot be read; it is left out", "silence", r.ID, "err", err)
-			continue
-		}
-		s.silences = append(s.silences, sil)
-	}
-	if ws, err := s.readMaintenance(ctx); err != nil {
-		// The windows last read keep muting: a database hiccup must not
-		// unmute a branch in maintenance.
-		s.o.Log.Warn("alerts: maintenance windows not refreshed", "err", err)
-	} else {
-		s.maint = ws
-		s.forgetWindows(ws)
-	}
-	now := s.o.Now()
-	for _, b := range s.branches {
-		s.silence(b, now)
-	}
-	return nil
-}
-
 // describe takes sb's descriptor and compiled calendar into b when they are
 // new or changed.
 func (s *Service) describe(b *branch, sb store.Branch) {
 	if sb.Descriptor != nil && (b.Descriptor == nil || b.configHash != sb.Contact.ConfigHash) {
-		cal, probs := calendar.Compile(sb.Descriptor.Calendar)
+		cal, probs := s.calendars.compile(sb.Descriptor.Calendar, s.zones.Load)
 		if len(probs) > 0 {
 			s.o.Log.Warn("alerts: branch calendar does not compile; deadline escalation off for it", "branch", sb.ID, "problem", probs[0].Msg)
 			cal = nil
 		}
 		b.Descriptor, b.Calendar, b.configHash = sb.Descriptor, cal, sb.Contact.ConfigHash
+		s.described.Store(b.ID, true)
 	}
 }
 
@@ -344,94 +310,6 @@ func (s *Service) silence(b *branch, now time.Time) {
 	}
 	if own := s.configuredSilences(b, now); len(own) > 0 {
 		b.Silences = append(slices.Clip(b.Silences), own...)
-	}
-}
-
-// observe applies stored results of a branch in their agent-time order.
-func (s *Service) observe(ctx context.Context, id string, rs []result.Result) {
-	b := s.branch(id)
-	if b.Descriptor == nil {
-		// A branch's first batch carries its descriptor; ingest stores it
-		// before handing the results over.
-		// Only this branch is read: a wave from thousands of branches new
-		// to this engine (its first after a start) must not list every
-		// branch once for each of them.
-		if err := s.refreshOne(ctx, b); err != nil {
-			s.o.Log.Warn("alerts: read a new branch before its results", "branch", id, "err", err)
-		}
-	}
-	sortByStart(rs)
-	now := s.o.Now()
-	if now.After(b.LastHeard) {
-		b.LastHeard = now
-	}
-	var out alerts.Outcome
-	open := openKeys(&b.Branch)
-	for i := range rs {
-		r := &rs[i]
-		key := alerts.Key{Branch: id, Device: r.Device, Check: r.Check}
-		if seen, ok := s.seen[key]; ok && !r.StartedAt.After(seen) {
-			continue
-		}
-		// A passing result of a check with no open incident changes no
-		// incident: most results are such, and skipping them keeps the
-		// engine's cost proportional to what is failing.
-		if r.Status.Passing() && !open[key] {
-			continue
-		}
-		merge(&out, s.o.Policy.Observe(&b.Branch, alerts.ObservationOf(r), now))
-		open = openKeys(&b.Branch)
-		s.o.Metrics.ResultsObserved.Inc()
-	}
-	if len(b.Incidents) > 0 {
-		// The branch-wide judgements (agent silent, unreachable) follow
-		// the contact just made, once per batch.
-		merge(&out, s.o.Policy.Tick(&b.Branch, now))
-	}
-	// Staged, not saved: the loop saves what a run of queued batches
-	// decided in one transaction (see runQueued).
-	s.stage(b, out)
-}
-
-// openKeys lists the keys of a branch's open incidents.
-func openKeys(b *alerts.Branch) map[alerts.Key]bool {
-	m := make(map[alerts.Key]bool, len(b.Incidents))
-	for _, inc := range b.Incidents {
-		if inc.Open() {
-			m[inc.Key] = true
-		}
-	}
-	return m
-}
-
-// tick advances time for every branch.
-func (s *Service) tick(ctx context.Context) {
-	start := time.Now()
-	defer func() { s.o.Metrics.TickSeconds.Observe(time.Since(start).Seconds()) }()
-	// now is taken before the store is read: what the read returns is at
-	// least as new as now, so a slow read cannot make an agent look silent.
-	now := s.o.Now()
-	if err := s.refresh(ctx); err != nil {
-		if ctx.Err() == nil {
-			s.o.Log.Warn("alerts: tick without fresh branches", "err", err)
-		}
-	}
-	for _, b := range s.branches {
-		if b.Descriptor == nil {
-			continue
-		}
-		s.stage(b, s.o.Policy.Tick(&b.Branch, now))
-	}
-	s.flush(ctx)
-	s.o.Metrics.observeOpen(s.branches)
-	// A command whose wake-up was lost (the leader's listener was
-	// reconnecting) applies here at the latest.
-	s.drain(ctx)
-	s.pruneCommands(ctx, now)
-	for k, t := range s.seen {
-		if now.Sub(t) > 2*s.o.Replay {
-			delete(s.seen, k)
-		}
 	}
 }
 

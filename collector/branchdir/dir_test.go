@@ -156,3 +156,20 @@ func one(t *testing.T, d *Dir, id string) store.Branch {
 	t.Fatalf("%s is not in the directory (%d branches)", id, len(bs))
 	return store.Branch{}
 }
+
+// Held hands out only what the directory knows, and reads nothing: a
+// branch another collector stored since the last Sync, or one told of
+// without its descriptor, is left to the caller.
+func TestHeldHandsOutWhatTheDirectoryKnowsWithoutReadingTheStore(t *testing.T) {
+	d, st, _ := fixture(t, time.Hour)
+	st.put("par", desc("Paris"), contactAt(1, "h1"))
+	d.Stored("rom", nil, contactAt(1, "h1"))
+	before := st.descriptors
+	got := d.Held([]string{"lon", "par", "rom"})
+	if len(got) != 1 || got[0].ID != "lon" || got[0].Descriptor == nil || got[0].Descriptor.Name != "London" {
+		t.Errorf("held %+v, want London alone", got)
+	}
+	if st.descriptors != before {
+		t.Errorf("%d descriptors read from the store, want none", st.descriptors-before)
+	}
+}

@@ -1,0 +1,150 @@
+package alerting
+
+import (
+	"context"
+	"time"
+
+	"github.com/branchready/branchready/alerts"
+	"github.com/branchready/branchready/collector/store"
+	"github.com/branchready/branchready/result"
+)
+
+// Observe hands the engine results that ingest has just stored. It blocks
+// while the engine's queue is full, or until ctx ends.
+func (s *Service) Observe(ctx context.Context, branchID string, rs []result.Result) {
+	if len(rs) == 0 {
+		return
+	}
+	rs = append([]result.Result(nil), rs...)
+	at := time.Now()
+	select {
+	case s.in <- job{branches: []string{branchID}, f: func(ctx context.Context) {
+		s.o.Metrics.QueueWait.Observe(time.Since(at).Seconds())
+		s.observe(ctx, branchID, rs)
+	}}:
+	case <-ctx.Done():
+	}
+}
+
+// Handed is results of one branch handed to ObserveAll, with the branch
+// as read from the store when the engine had not described it (see
+// Described): the engine then takes it instead of reading the store on its
+// loop.
+type Handed struct {
+	Branch  string
+	Results []result.Result
+	Read    *store.Branch
+}
+
+// observeChunk is how many branches one piece of ObserveAll's work holds:
+// a run of queued work is bounded by branches (maxQueuedRun), so a chunk
+// must be a small part of one.
+const observeChunk = 32
+
+// ObserveAll hands the engine the results of many branches at once (the
+// leader's share of what other collectors stored), taking hs and their
+// slices over. It blocks while the engine's queue is full, or until ctx
+// ends.
+func (s *Service) ObserveAll(ctx context.Context, hs []Handed) {
+	for len(hs) > 0 {
+		chunk := hs[:min(observeChunk, len(hs))]
+		hs = hs[len(chunk):]
+		ids := make([]string, 0, len(chunk))
+		n := 0
+		for _, h := range chunk {
+			if len(h.Results) == 0 {
+				continue
+			}
+			n++
+			if h.Read == nil {
+				ids = append(ids, h.Branch) // for prefetch to read
+			}
+		}
+		if n == 0 {
+			continue
+		}
+		at := time.Now()
+		select {
+		case s.in <- job{branches: ids, f: func(ctx context.Context) {
+			s.o.Metrics.QueueWait.Observe(time.Since(at).Seconds())
+			now := s.o.Now()
+			for _, h := range chunk {
+				if len(h.Results) == 0 {
+					continue
+				}
+				if b := s.branches[h.Branch]; h.Read != nil && (b == nil || b.Descriptor == nil) {
+					s.take(*h.Read, now)
+				}
+				s.observe(ctx, h.Branch, h.Results)
+			}
+		}}:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// Described reports whether the engine holds a descriptor of the branch;
+// safe from any goroutine (the leader's feed reads the branches it does
+// not hold before handing their results over).
+func (s *Service) Described(id string) bool {
+	_, ok := s.described.Load(id)
+	return ok
+}
+
+// observe applies stored results of a branch in their agent-time order.
+func (s *Service) observe(ctx context.Context, id string, rs []result.Result) {
+	b := s.branch(id)
+	if b.Descriptor == nil {
+		// A branch's first batch carries its descriptor; ingest stores it
+		// before handing the results over.
+		// Only this branch is read: a wave from thousands of branches new
+		// to this engine (its first after a start) must not list every
+		// branch once for each of them.
+		if err := s.refreshOne(ctx, b); err != nil {
+			s.o.Log.Warn("alerts: read a new branch before its results", "branch", id, "err", err)
+		}
+	}
+	sortByStart(rs)
+	now := s.o.Now()
+	if now.After(b.LastHeard) {
+		b.LastHeard = now
+	}
+	var out alerts.Outcome
+	open := openKeys(&b.Branch)
+	for i := range rs {
+		r := &rs[i]
+		key := alerts.Key{Branch: id, Device: r.Device, Check: r.Check}
+		if seen, ok := s.seen[key]; ok && !r.StartedAt.After(seen) {
+			continue
+		}
+		// A passing result of a check with no open incident changes no
+		// incident: most results are such, and skipping them keeps the
+		// engine's cost proportional to what is failing.
+		if r.Status.Passing() && !open[key] {
+			continue
+		}
+		merge(&out, s.o.Policy.Observe(&b.Branch, alerts.ObservationOf(r), now))
+		open = openKeys(&b.Branch)
+		s.o.Metrics.ResultsObserved.Inc()
+	}
+	if len(b.Incidents) > 0 {
+		// The branch-wide judgements (agent silent, unreachable) follow
+		// the contact just made, once per batch.
+		merge(&out, s.o.Policy.Tick(&b.Branch, now))
+	}
+	// Staged, not saved: the loop saves what a run of queued batches
+	// decided in one transaction (see runQueued).
+	s.stage(b, out)
+}
+
+// openKeys lists the keys of a branch's open incidents.
+func openKeys(b *alerts.Branch) map[alerts.Key]bool {
+	m := make(map[alerts.Key]bool, len(b.Incidents))
+	for _, inc := range b.Incidents {
+		if inc.Open() {
+			m[inc.Key] = true
+		}
+	}
+	return m
+}
