@@ -81,3 +81,15 @@ func (e *Engine) RulesOf(ctx context.Context, b store.Branch) (*Rules, error) {
 	r.branch, r.stored = b.ID, windowsOf(all, b, vs)
 	return r, nil
 }
+
+// Statuses returns the snapshot's branches ordered by id, as All lists
+// them. They point into the snapshot and stay the same pointers until the
+// branch is judged again (an encoding of one can be kept that long): read
+// them, never change them (Live copies one).
+func (s *Snapshot) Statuses() []*BranchStatus {
+	out := make([]*BranchStatus, len(s.entries))
+	for i, en := range s.entries {
+		out[i] = &en.status
+	}
+	return out
+}
