@@ -18,14 +18,21 @@ import (
 // one that does not exist.
 func Register(mux auth.Mux, e *readiness.Engine, st Confirmations, now func() time.Time, log *slog.Logger, wrap func(http.Handler) http.Handler) {
 	registerConfirmations(mux, st, now, wrap)
+	list := &listCache{}
 	mux.Handle("GET /api/v1/branches", wrap(auth.Allow(auth.View, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		all, err := e.All(r.Context())
+		snap, err := e.Snapshot(r.Context())
+		var body []byte
+		if err == nil {
+			body, err = list.encode(e, snap, Person(r))
+		}
 		if err != nil {
 			log.Error("list branches", "err", err)
 			writeError(w, http.StatusInternalServerError, "cannot list branches")
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"branches": InScope(Person(r), all)})
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(body)
 	}))))
 	mux.Handle("GET /api/v1/branches/{id}", wrap(auth.Allow(auth.View, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		err := Sees(r.Context(), st, Person(r), r.PathValue("id"))

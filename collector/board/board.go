@@ -2,6 +2,7 @@ package board
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"errors"
 	"html/template"
@@ -108,15 +109,19 @@ func Register(mux auth.Mux, e *readiness.Engine, st api.Confirmations, now func(
 	}))))
 	bp := &boardPage{e: e, now: now, log: log}
 	mux.Handle("GET /{$}", wrap(auth.Allow(auth.View, http.HandlerFunc(bp.serve))))
+	dir := engineDir{e: e, Directory: st}
 	mux.Handle("GET /branches/{id}", wrap(auth.Allow(auth.View, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		err := api.Sees(r.Context(), st, api.Person(r), r.PathValue("id"))
+		// A person waits for this page: its store reads go to the
+		// connections kept for that (store.Interactive).
+		ctx := store.Interactive(r.Context())
+		err := api.Sees(ctx, dir, api.Person(r), r.PathValue("id"))
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			http.Error(w, "cannot read the branch", http.StatusInternalServerError)
 			return
 		}
 		var s readiness.BranchStatus
 		if err == nil {
-			s, err = e.One(r.Context(), r.PathValue("id"), r.URL.Query().Get("date"))
+			s, err = e.One(ctx, r.PathValue("id"), r.URL.Query().Get("date"))
 		}
 		switch {
 		case errors.Is(err, store.ErrNotFound) && neverReported(w, r, st, log):
@@ -126,12 +131,24 @@ func Register(mux auth.Mux, e *readiness.Engine, st api.Confirmations, now func(
 			http.Error(w, err.Error(), http.StatusBadRequest)
 		default:
 			today, _, _ := strings.Cut(s.LocalTime, " ") // "2006-01-02 15:04 MST"
-			tl, last := branchPictures(r.Context(), st, s, days, now())
+			tl, last := branchPictures(ctx, e, st, s, today, days, now())
 			render(w, log, "branch.html", branchPage{BranchStatus: s, Left: countdown(s.Judgement, now()),
 				Days: around(s.Judgement.Date, today), User: api.User(r), CanConfirm: api.Person(r).Role.Can(auth.Confirm),
 				Timeline: tl, LastDays: last})
 		}
 	}))))
+}
+
+// engineDir is a directory whose Branch is the engine's (from the branch
+// directory it shares with ingest, no store read), for a branch page's
+// scope check.
+type engineDir struct {
+	e *readiness.Engine
+	api.Directory
+}
+
+func (d engineDir) Branch(ctx context.Context, id string) (store.Branch, error) {
+	return d.e.Branch(ctx, id)
 }
 
 // sees answers 404 for a branch out of the person's scope (as for one that

@@ -2,6 +2,7 @@ package board
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/branchready/branchready/calendar"
@@ -24,20 +25,15 @@ type stripReader interface {
 	BranchSLADays(ctx context.Context, branch string, dates []string) ([]store.SLADay, error)
 }
 
-// pageStore is what the branch page reads besides the engine.
-type pageStore interface {
-	Branch(ctx context.Context, id string) (store.Branch, error)
-	Confirmations(ctx context.Context, branch, date string) ([]result.Confirmation, error)
-	resultReader
-}
-
 // lastDays returns the n days before date, oldest first: each day's
 // roll-up verdict, or its judgement by its own rules when it has none. A
-// day the rules cannot place is left out.
-func lastDays(ctx context.Context, st pageStore, b store.Branch, rules *readiness.Rules, date string, n int, now time.Time) []dayCell {
+// day the rules cannot place is left out. The roll-ups and the rules are
+// read at once; ok is false when the rules could not be read.
+func lastDays(ctx context.Context, st pageStore, b store.Branch, rules func() (*readiness.Rules, error), date string, n int,
+	now time.Time) (days []dayCell, ok bool) {
 	t, err := time.Parse(time.DateOnly, date)
 	if err != nil {
-		return nil
+		return nil, true
 	}
 	dates := make([]string, 0, n)
 	for i := n; i >= 1; i-- {
@@ -48,16 +44,39 @@ func lastDays(ctx context.Context, st pageStore, b store.Branch, rules *readines
 		for i, d := range dates {
 			out[i] = dayCell{Date: d, Verdict: readiness.Unknown}
 		}
-		return out
+		return out, true
 	}
+	var (
+		wg     sync.WaitGroup
+		rolled map[string]readiness.Verdict
+	)
+	wg.Go(func() { rolled = rollUps(ctx, st, b.ID, dates) })
+	r, err := rules()
+	wg.Wait()
+	if err != nil {
+		return nil, false
+	}
+	return judgeDays(ctx, st, b, r, dates, rolled, now), true
+}
+
+// rollUps returns the verdicts of the dates' roll-ups, by date; none when
+// the store keeps none or cannot say (the days are judged instead).
+func rollUps(ctx context.Context, st pageStore, branch string, dates []string) map[string]readiness.Verdict {
 	rolled := map[string]readiness.Verdict{}
 	if sr, ok := st.(stripReader); ok {
-		if rows, err := sr.BranchSLADays(ctx, b.ID, dates); err == nil {
+		if rows, err := sr.BranchSLADays(ctx, branch, dates); err == nil {
 			for _, r := range rows {
 				rolled[r.Date] = readiness.Verdict(r.Verdict)
 			}
 		}
 	}
+	return rolled
+}
+
+// judgeDays makes the strip's cells: the rolled days' verdicts, the other
+// days judged from their results, a run of days at a time.
+func judgeDays(ctx context.Context, st pageStore, b store.Branch, rules *readiness.Rules, dates []string,
+	rolled map[string]readiness.Verdict, now time.Time) []dayCell {
 	cells := make([]*dayCell, len(dates))
 	var run []stripDay // open days without a roll-up since the last rolled one
 	for i, d := range dates {

@@ -1,10 +1,8 @@
 package board
 
 import (
-	"context"
 	"fmt"
 	"sort"
-	"sync"
 	"time"
 
 	"github.com/branchready/branchready/calendar"
@@ -15,11 +13,6 @@ import (
 // The branch page's pictures are server-drawn SVG, like the SLA page's: no
 // script and no CDN (branch networks are closed, the pages' CSP allows no
 // script), and they scale to a phone's 390 px through their viewBox.
-
-// resultReader is the part of the store the timeline reads.
-type resultReader interface {
-	Results(ctx context.Context, branch string, from, to time.Time) ([]result.Result, error)
-}
 
 // timeline is the pre-opening window of one branch-day: each device's state
 // from the first sweep to the deadline, confirmations and maintenance marked.
@@ -152,74 +145,4 @@ type dayCell struct {
 	Date    string
 	Verdict readiness.Verdict
 	Final   bool
-}
-
-// branchPictures gathers what the branch page draws, or nothing when the
-// store cannot say. The branch and its rules are read once for both.
-func branchPictures(ctx context.Context, st any, s readiness.BranchStatus, dc *dayCache, now time.Time) (*timeline, []dayCell) {
-	ps, ok := st.(pageStore)
-	if !ok {
-		return nil, nil
-	}
-	b, err := ps.Branch(ctx, s.ID)
-	if err != nil {
-		return nil, nil
-	}
-	var rules *readiness.Rules
-	if b.Descriptor != nil {
-		if rules, err = readiness.LoadRules(ctx, st, b); err != nil {
-			return nil, nil
-		}
-	}
-	days := dc.get(s.ID, s.Judgement.Date, now, func() []dayCell { return lastDays(ctx, ps, b, rules, s.Judgement.Date, 30, now) })
-	if rules == nil {
-		return nil, days
-	}
-	d, cal, err := rules.For(s.Judgement.Date)
-	if err != nil {
-		return nil, days
-	}
-	day, err := cal.DayByDate(s.Judgement.Date)
-	if err != nil || !day.Open {
-		return nil, days
-	}
-	rs, err := ps.Results(ctx, s.ID, day.SweepFrom.Add(-readiness.Grace), day.Deadline.Add(time.Second))
-	if err != nil {
-		return nil, days
-	}
-	cs, _ := ps.Confirmations(ctx, s.ID, s.Judgement.Date)
-	return makeTimeline(d, day, rs, cs, cal.Location()), days
-}
-
-// dayCache keeps a branch's last days for a while: past days change only
-// by revision (a late result, a window added after the fact), and judging
-// thirty days on every view would cost a branch page thirty store reads.
-type dayCache struct {
-	mu      sync.Mutex
-	entries map[string]dayEntry
-}
-
-type dayEntry struct {
-	days []dayCell
-	at   time.Time
-}
-
-const dayCacheTTL = 10 * time.Minute
-
-func (c *dayCache) get(id, date string, now time.Time, fill func() []dayCell) []dayCell {
-	key := id + "/" + date
-	c.mu.Lock()
-	if en, ok := c.entries[key]; ok && now.Sub(en.at) < dayCacheTTL {
-		c.mu.Unlock()
-		return en.days
-	}
-	c.mu.Unlock()
-	days := fill()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.entries == nil || len(c.entries) > 5000 {
-		c.entries = map[string]dayEntry{}
-	}
-	c.entries[key] = dayEntry{days: days, at: now}
-	return days
 }

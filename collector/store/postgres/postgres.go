@@ -21,6 +21,8 @@ import (
 type Store struct {
 	log  *slog.Logger
 	pool *pgxpool.Pool
+	// pages serves the reads of a person's request (see reads).
+	pages *pgxpool.Pool
 
 	// writes queues WriteBatch calls for the group writers (group.go);
 	// closeMu and closed keep a call from queueing once Close has closed
@@ -64,7 +66,12 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
 	}
 	log.Info("store opened", "driver", "postgres", "host", cfg.ConnConfig.Host, "database", cfg.ConnConfig.Database,
 		"schema_version", len(ms))
-	s := &Store{log: log, pool: pool}
+	pages, err := openPages(ctx, cfg)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres store: %w", err)
+	}
+	s := &Store{log: log, pool: pool, pages: pages}
 	s.startWriters()
 	// The partitions of yesterday to a few days ahead, where nearly every
 	// result goes: the leader's retention runs make the rest (the days
@@ -115,6 +122,9 @@ func (s *Store) Close() error {
 	s.closeMu.Unlock()
 	s.writers.Wait()
 	s.pool.Close()
+	if s.pages != nil {
+		s.pages.Close()
+	}
 	return nil
 }
 
@@ -172,7 +182,7 @@ func (s *Store) PutConfirmation(ctx context.Context, branch string, c result.Con
 
 // Confirmations returns a branch's confirmations for a date, oldest first.
 func (s *Store) Confirmations(ctx context.Context, branch, date string) ([]result.Confirmation, error) {
-	rows, err := s.pool.Query(ctx, `SELECT device, check_name, date, by_name, at, problem FROM confirmations
+	rows, err := s.reads(ctx).Query(ctx, `SELECT device, check_name, date, by_name, at, problem FROM confirmations
 		WHERE branch = $1 AND date = $2 ORDER BY at`, branch, date)
 	if err != nil {
 		return nil, fmt.Errorf("postgres store: confirmations of %q: %w", branch, err)

@@ -79,7 +79,7 @@ FROM branches WHERE contact_at >= $1 ORDER BY id`, since.UnixNano())
 
 // Branch returns one branch, or an error wrapping store.ErrNotFound.
 func (s *Store) Branch(ctx context.Context, id string) (store.Branch, error) {
-	b, err := scanBranch(s.pool.QueryRow(ctx, "SELECT "+branchColumns+" FROM branches WHERE id = $1", id))
+	b, err := scanBranch(s.reads(ctx).QueryRow(ctx, "SELECT "+branchColumns+" FROM branches WHERE id = $1", id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.Branch{}, fmt.Errorf("postgres store: branch %q: %w", id, store.ErrNotFound)
 	}
@@ -133,7 +133,7 @@ func (s *Store) Results(ctx context.Context, branch string, from, to time.Time) 
 	const q = `SELECT id, branch, device, check_name, kind, status, started_at, duration_ms, reason,
 	observations::text, sweep, agent_version
 FROM results WHERE branch = $1 AND started_at >= $2 AND started_at < $3 ORDER BY started_at, id`
-	rows, err := s.pool.Query(ctx, q, branch, from.UnixNano(), to.UnixNano())
+	rows, err := s.reads(ctx).Query(ctx, q, branch, from.UnixNano(), to.UnixNano())
 	if err != nil {
 		return nil, fmt.Errorf("postgres store: results of %q: %w", branch, err)
 	}
@@ -167,7 +167,7 @@ func scanResult(row pgx.Row) (result.Result, error) {
 
 // DescriptorVersions returns a branch's descriptor versions, oldest first.
 func (s *Store) DescriptorVersions(ctx context.Context, branch string) ([]store.DescriptorVersion, error) {
-	rows, err := s.pool.Query(ctx, `SELECT effective_at, descriptor::text FROM descriptor_history
+	rows, err := s.reads(ctx).Query(ctx, `SELECT effective_at, descriptor::text FROM descriptor_history
 		WHERE branch = $1 ORDER BY effective_at`, branch)
 	if err != nil {
 		return nil, fmt.Errorf("postgres store: descriptor versions of %q: %w", branch, err)

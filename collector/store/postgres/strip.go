@@ -17,7 +17,7 @@ func (s *Store) BranchSLADays(ctx context.Context, branch string, dates []string
 	if len(dates) == 0 {
 		return []store.SLADay{}, nil
 	}
-	rows, err := s.pool.Query(ctx, "SELECT "+store.SLADayColumns+" FROM sla_days WHERE date = ANY($1::text[]) AND branch = $2 ORDER BY date",
+	rows, err := s.reads(ctx).Query(ctx, "SELECT "+store.SLADayColumns+" FROM sla_days WHERE date = ANY($1::text[]) AND branch = $2 ORDER BY date",
 		dates, branch)
 	if err != nil {
 		return nil, fmt.Errorf("postgres store: sla days of %q: %w", branch, err)
