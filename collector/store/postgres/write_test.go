@@ -1,0 +1,111 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/branchready/branchready/collector/store"
+	"github.com/branchready/branchready/collector/store/postgres/pgtest"
+	"github.com/branchready/branchready/result"
+)
+
+// TestCopyWrittenMeanwhile: the insert has no ON CONFLICT clause, relying
+// on the branch lock and the check for copies; a copy of a result that
+// another branch's transaction is writing at that very moment (which the
+// check cannot see) makes it fail on the primary key, and the write is
+// done again leaving that copy out, counted as a duplicate.
+func TestCopyWrittenMeanwhile(t *testing.T) {
+	srv := pgtest.Start(t)
+	ctx := context.Background()
+	at := time.Date(2026, 11, 26, 6, 0, 0, 0, time.UTC)
+	rs := func(branch string) []result.Result {
+		out := make([]result.Result, 3)
+		for i := range out {
+			out[i] = result.Result{ID: fmt.Sprintf("%s-r%d", branch, i), Branch: branch, Device: "atm-01", Check: "reachable",
+				Kind: "tcp", Status: result.StatusOK, StartedAt: at.Add(time.Duration(i) * time.Second),
+				Sweep: "pre-opening-1", AgentVersion: "1.2.3"}
+		}
+		out[1].ID = "reused-id" // the copy the other transaction holds
+		return out
+	}
+	for _, w := range []struct {
+		name  string
+		write func(*Store, []result.Result) (int, int, error)
+	}{
+		{"a group writer leaves the copy out", func(s *Store, rs []result.Result) (int, int, error) {
+			return s.WriteBatch(ctx, rs[0].Branch, rs, at, nil, store.Contact{At: at, AgentVersion: "1.2.3"})
+		}},
+		{"WriteResults leaves the copy out", func(s *Store, rs []result.Result) (int, int, error) {
+			return s.WriteResults(ctx, rs, at)
+		}},
+	} {
+		t.Run(w.name, func(t *testing.T) {
+			dsn := srv.NewDatabase(t)
+			s := open(t, dsn)
+			defer s.Close()
+			conn, err := pgx.Connect(ctx, dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close(ctx)
+			tx, err := conn.Begin(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback(ctx)
+			if _, err := tx.Exec(ctx, `INSERT INTO results (id, branch, device, check_name, kind, status, started_at,
+				duration_ms, reason, sweep, agent_version, received_at)
+				VALUES ('reused-id', 'br-other', 'atm-01', 'reachable', 'tcp', 'ok', $1, 0, '', 'pre-opening-1', '1.2.3', 0)`,
+				at.Add(time.Second).UnixNano()); err != nil {
+				t.Fatal(err)
+			}
+			type outcome struct {
+				ins, dup int
+				err      error
+			}
+			done := make(chan outcome, 1)
+			go func() {
+				ins, dup, err := w.write(s, rs("br-01"))
+				done <- outcome{ins, dup, err}
+			}()
+			waitForLockWait(t, conn)
+			if err := tx.Commit(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if o := <-done; o.err != nil || o.ins != 2 || o.dup != 1 {
+				t.Fatalf("write = %d inserted, %d duplicates, %v; want 2, 1 and no error", o.ins, o.dup, o.err)
+			}
+			got, err := s.Results(ctx, "br-01", at.Add(-time.Hour), at.Add(time.Hour))
+			if err != nil || len(got) != 2 {
+				t.Fatalf("br-01 holds %d results, %v; want 2", len(got), err)
+			}
+		})
+	}
+}
+
+// waitForLockWait polls until a session other than conn's waits for a
+// lock (the insert waiting for the transaction holding the copy), or fails
+// after a generous deadline.
+func waitForLockWait(t *testing.T, conn *pgx.Conn) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		var n int
+		err := conn.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
+			WHERE pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO results%'`).Scan(&n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no write waited for the transaction holding the copy within a minute")
+		}
+		time.Sleep(10 * time.Millisecond) // polling the server, not waiting for a timer
+	}
+}
