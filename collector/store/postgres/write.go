@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -186,21 +188,74 @@ func columnsOf(rs []result.Result, receivedAt time.Time) (columns, error) {
 		agent: make([]string, n), started: make([]int64, n), duration: make([]float64, n), obs: make([]*string, n),
 		received: make([]int64, n),
 	}
+	// The observations are encoded into one buffer, then cut from one
+	// string: one allocation for the batch instead of two per result.
+	var buf []byte
+	ends := make([]int, n) // end of result i's observations in buf
 	for i := range rs {
 		r := &rs[i]
 		c.id[i], c.branch[i], c.device[i], c.check[i], c.kind[i] = r.ID, r.Branch, r.Device, r.Check, r.Kind
 		c.status[i], c.reason[i], c.sweep[i], c.agent[i] = string(r.Status), r.Reason, r.Sweep, r.AgentVersion
 		c.started[i], c.duration[i], c.received[i] = r.StartedAt.UnixNano(), r.DurationMS, receivedAt.UnixNano()
-		if len(r.Observations) > 0 {
-			b, err := json.Marshal(r.Observations)
-			if err != nil {
-				return c, fmt.Errorf("result %q: encode observations: %w", r.ID, err)
-			}
-			o := string(b)
+		var err error
+		if buf, err = appendObservations(buf, r.Observations); err != nil {
+			return c, fmt.Errorf("result %q: encode observations: %w", r.ID, err)
+		}
+		ends[i] = len(buf)
+	}
+	all, start := string(buf), 0
+	for i := range rs {
+		if ends[i] > start {
+			o := all[start:ends[i]]
 			c.obs[i] = &o
 		}
+		start = ends[i]
 	}
 	return c, nil
+}
+
+// appendObservations appends m as a JSON object (nothing when m is empty)
+// to b, keys in order as encoding/json writes them. It writes the usual
+// map of one or two plain keys itself, without reflection (encoding/json
+// here was a sixth of the group writer's processor time in
+// BenchmarkWriteBatch), and hands any other to encoding/json.
+func appendObservations(b []byte, m map[string]float64) ([]byte, error) {
+	if len(m) == 0 {
+		return b, nil
+	}
+	keys := make([]string, 0, 2)
+	for k, v := range m {
+		if len(m) > 2 || !plainKey(k) || math.IsNaN(v) || math.IsInf(v, 0) {
+			j, err := json.Marshal(m) // its errors, for NaN and infinities, too
+			return append(b, j...), err
+		}
+		keys = append(keys, k)
+	}
+	if len(keys) == 2 && keys[1] < keys[0] {
+		keys[0], keys[1] = keys[1], keys[0]
+	}
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, k...)
+		b = append(b, '"', ':')
+		b = strconv.AppendFloat(b, m[k], 'g', -1, 64)
+	}
+	return append(b, '}'), nil
+}
+
+// plainKey reports whether k needs no escaping in a JSON string (and none
+// of the HTML escaping encoding/json does).
+func plainKey(k string) bool {
+	for i := range len(k) {
+		if c := k[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
 }
 
 // span returns the least and greatest of ts (not empty).

@@ -2,7 +2,11 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"maps"
+	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -108,4 +112,67 @@ func waitForLockWait(t *testing.T, conn *pgx.Conn) {
 		}
 		time.Sleep(10 * time.Millisecond) // polling the server, not waiting for a timer
 	}
+}
+
+// TestAppendObservations: the observations are written as JSON holding the
+// same numbers as encoding/json's, several results' into one buffer, and
+// a value JSON cannot hold is refused as encoding/json refuses it.
+func TestAppendObservations(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		m    map[string]float64
+	}{
+		{"one plain key", map[string]float64{"latency_seconds": 0.0125}},
+		{"two keys out of order", map[string]float64{"paper_level": 0.5, "latency_seconds": 12}},
+		{"tiny, huge and negative values", map[string]float64{"a": 1e-9, "b": -3.25e22}},
+		{"three keys", map[string]float64{"c": 3, "a": 1, "b": 2}},
+		{"a key to escape", map[string]float64{"temp \"inside\" <°C>": 21.5}},
+	} {
+		t.Run(c.name+" is encoded as encoding/json would", func(t *testing.T) {
+			b, err := appendObservations([]byte("prefix"), c.m)
+			if err != nil || !strings.HasPrefix(string(b), "prefix") {
+				t.Fatalf("appendObservations = %q, %v; want the prefix kept and no error", b, err)
+			}
+			var got map[string]float64
+			if err := json.Unmarshal(b[len("prefix"):], &got); err != nil || !maps.Equal(got, c.m) {
+				t.Fatalf("%s decodes to %v, %v; want %v", b, got, err, c.m)
+			}
+			if want, _ := json.Marshal(c.m); len(c.m) > 1 && keyOrder(b[len("prefix"):]) != keyOrder(want) {
+				t.Errorf("keys in %s, want them as in %s", b, want)
+			}
+		})
+	}
+	t.Run("no observations add nothing", func(t *testing.T) {
+		if b, err := appendObservations(nil, nil); len(b) != 0 || err != nil {
+			t.Errorf("appendObservations(nil) = %q, %v; want nothing", b, err)
+		}
+	})
+	t.Run("a value JSON cannot hold is refused", func(t *testing.T) {
+		if _, err := appendObservations(nil, map[string]float64{"x": math.NaN()}); err == nil {
+			t.Error("NaN encoded, want an error")
+		}
+	})
+	t.Run("each result of a batch gets its own observations", func(t *testing.T) {
+		rs := wave(time.Now(), 3)
+		rs[1].Observations = nil
+		rs[2].Observations = map[string]float64{"paper_level": 0.25}
+		c, err := columnsOf(rs, time.Now())
+		if err != nil || c.obs[0] == nil || *c.obs[0] != `{"latency_seconds":0.0125}` || c.obs[1] != nil ||
+			c.obs[2] == nil || *c.obs[2] != `{"paper_level":0.25}` {
+			t.Fatalf("columnsOf: observations %v, %v", c.obs, err)
+		}
+	})
+}
+
+// keyOrder lists the keys of a JSON object in the order written.
+func keyOrder(b []byte) string {
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	var keys []string
+	dec.Token() // {
+	for dec.More() {
+		k, _ := dec.Token()
+		keys = append(keys, k.(string))
+		dec.Token() // the value
+	}
+	return strings.Join(keys, ",")
 }
