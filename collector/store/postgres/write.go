@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/branchready/branchready/collector/store"
 	"github.com/branchready/branchready/result"
@@ -176,7 +177,7 @@ type columns struct {
 	id, branch, device, check, kind, status, reason, sweep, agent []string
 	started, received                                             []int64
 	duration                                                      []float64
-	obs                                                           []*string
+	obs                                                           []pgtype.Text // invalid: NULL
 }
 
 // columnsOf lays rs out by column, each received at receivedAt.
@@ -185,12 +186,12 @@ func columnsOf(rs []result.Result, receivedAt time.Time) (columns, error) {
 	c := columns{
 		id: make([]string, n), branch: make([]string, n), device: make([]string, n), check: make([]string, n),
 		kind: make([]string, n), status: make([]string, n), reason: make([]string, n), sweep: make([]string, n),
-		agent: make([]string, n), started: make([]int64, n), duration: make([]float64, n), obs: make([]*string, n),
+		agent: make([]string, n), started: make([]int64, n), duration: make([]float64, n), obs: make([]pgtype.Text, n),
 		received: make([]int64, n),
 	}
 	// The observations are encoded into one buffer, then cut from one
 	// string: one allocation for the batch instead of two per result.
-	var buf []byte
+	buf := make([]byte, 0, 32*n)
 	ends := make([]int, n) // end of result i's observations in buf
 	for i := range rs {
 		r := &rs[i]
@@ -206,8 +207,7 @@ func columnsOf(rs []result.Result, receivedAt time.Time) (columns, error) {
 	all, start := string(buf), 0
 	for i := range rs {
 		if ends[i] > start {
-			o := all[start:ends[i]]
-			c.obs[i] = &o
+			c.obs[i] = pgtype.Text{String: all[start:ends[i]], Valid: true}
 		}
 		start = ends[i]
 	}
