@@ -77,7 +77,7 @@ func TestCopyWrittenMeanwhile(t *testing.T) {
 				ins, dup, err := w.write(s, rs("br-01"))
 				done <- outcome{ins, dup, err}
 			}()
-			waitForLockWait(t, conn)
+			waitForLockWait(t, dsn)
 			if err := tx.Commit(ctx); err != nil {
 				t.Fatal(err)
 			}
@@ -92,16 +92,22 @@ func TestCopyWrittenMeanwhile(t *testing.T) {
 	}
 }
 
-// waitForLockWait polls until a session other than conn's waits for a
-// lock (the insert waiting for the transaction holding the copy), or fails
-// after a generous deadline.
-func waitForLockWait(t *testing.T, conn *pgx.Conn) {
+// waitForLockWait polls until a session waits for a lock (the insert
+// waiting for the transaction holding the copy), or fails after a
+// generous deadline. It polls on a connection of its own: inside a
+// transaction pg_stat_activity is read once and kept.
+func waitForLockWait(t *testing.T, dsn string) {
 	t.Helper()
+	conn, err := pgx.Connect(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
 	deadline := time.Now().Add(time.Minute)
 	for {
 		var n int
 		err := conn.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
-			WHERE pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO results%'`).Scan(&n)
+			WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO results%'`).Scan(&n)
 		if err != nil {
 			t.Fatal(err)
 		}
