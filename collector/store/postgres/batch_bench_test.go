@@ -15,31 +15,48 @@ import (
 )
 
 // BenchmarkWriteBatch stores requests as ingest does during the
-// pre-opening wave: one branch's 20 new results with its (unchanged)
-// descriptor and contact per call, from 8 concurrent callers, on branches
-// that have each sent one request before. One op is one request. Besides
-// results/s it reports the CPU per result of the PostgreSQL server (all
+// pre-opening wave: one branch's 20 new results and its contact per call,
+// from 8 concurrent callers, on branches that have each sent one request
+// before. One op is one request. "with descriptor" sends the branch's
+// (unchanged) descriptor with every request, as an agent's first batch
+// after a start does; "without descriptor" sends none, as the wave's
+// later rounds (and an agent's batches between restarts) do. Besides
+// results/s each reports the CPU per result of the PostgreSQL server (all
 // its processes) and of this process (the store's client side, plus the
 // benchmark making the results), which unlike the wall time hardly depend
 // on what else the machine runs.
 //
-//	uptime; go test -run '^$' -bench WriteBatch -benchtime 2000x ./collector/store/postgres/
+//	uptime; go test -run '^$' -bench WriteBatch -benchtime 1000x -count 3 ./collector/store/postgres/
 func BenchmarkWriteBatch(b *testing.B) {
-	const branches, perRequest = 500, 20
 	srv := pgtest.Start(b)
+	for _, v := range []struct {
+		name string
+		desc func(id string) *result.Descriptor
+	}{
+		{"with descriptor", benchDescriptor},
+		{"without descriptor", func(string) *result.Descriptor { return nil }},
+	} {
+		b.Run(v.name, func(b *testing.B) { benchWriteBatch(b, srv, v.desc) })
+	}
+}
+
+// benchWriteBatch is one variant of BenchmarkWriteBatch, on a database of
+// its own.
+func benchWriteBatch(b *testing.B, srv *pgtest.Server, desc func(id string) *result.Descriptor) {
+	const branches, perRequest = 500, 20
 	s := open(b, srv.NewDatabase(b))
 	defer s.Close()
 	ctx := context.Background()
 	start := time.Now().UTC().Truncate(24 * time.Hour).Add(7 * time.Hour)
 	var seq atomic.Int64
-	request := func() error {
+	request := func(d func(string) *result.Descriptor) error {
 		n := seq.Add(1)
 		id := fmt.Sprintf("br-%05d", n%branches)
 		rs := wave(start.Add(time.Duration(n)*time.Second), perRequest)
 		for i := range rs {
 			rs[i].Branch = id
 		}
-		ins, _, err := s.WriteBatch(ctx, id, rs, time.Now(), benchDescriptor(id),
+		ins, _, err := s.WriteBatch(ctx, id, rs, time.Now(), d(id),
 			store.Contact{At: time.Now(), AgentVersion: "1.2.3", ConfigHash: "sha256:ab12",
 				Health: &result.Health{SpoolDepth: int(n % 7)}})
 		if err == nil && ins != perRequest {
@@ -48,7 +65,7 @@ func BenchmarkWriteBatch(b *testing.B) {
 		return err
 	}
 	for range branches {
-		if err := request(); err != nil {
+		if err := request(benchDescriptor); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -61,7 +78,7 @@ func BenchmarkWriteBatch(b *testing.B) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if err := request(); err != nil {
+			if err := request(desc); err != nil {
 				b.Error(err)
 				return
 			}

@@ -124,15 +124,20 @@ func (s *Store) writeLoop() {
 }
 
 // writeGroup stores a group in one transaction and answers each request.
-// When that transaction fails and the group has more than one request,
-// each is written again alone, so that one bad request fails alone.
+// When the insert meets a copy stored meanwhile (see insertResults), the
+// group is written again leaving such copies out. When the transaction
+// fails otherwise and the group has more than one request, each is
+// written again alone, so that one bad request fails alone.
 func (s *Store) writeGroup(group []*writeReq) {
 	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
 	defer cancel()
-	counts, err := s.writeTogether(ctx, group)
+	counts, err := s.writeTogether(ctx, insertResults, group)
+	if isUniqueViolation(err) {
+		counts, err = s.writeTogether(ctx, insertResultsOnConflict, group)
+	}
 	if err != nil && len(group) > 1 {
 		for _, r := range group {
-			n, err := s.writeTogether(ctx, []*writeReq{r})
+			n, err := s.writeTogether(ctx, insertResultsOnConflict, []*writeReq{r})
 			r.done <- writeRes{inserted: n[0], err: err}
 		}
 		return
@@ -143,9 +148,10 @@ func (s *Store) writeGroup(group []*writeReq) {
 }
 
 // writeTogether stores the requests (of distinct branches) in one
-// pipelined batch, which PostgreSQL runs as one implicit transaction, and
-// returns how many results of each it stored.
-func (s *Store) writeTogether(ctx context.Context, group []*writeReq) ([]int, error) {
+// pipelined batch, which PostgreSQL runs as one implicit transaction, with
+// the insert statement given (insertResults or insertResultsOnConflict),
+// and returns how many results of each it stored.
+func (s *Store) writeTogether(ctx context.Context, insert string, group []*writeReq) ([]int, error) {
 	counts := make([]int, len(group))
 	var all []result.Result
 	var received []int64
@@ -168,7 +174,7 @@ func (s *Store) writeTogether(ctx context.Context, group []*writeReq) ([]int, er
 		cols.received = received
 		lo, hi := span(cols.started)
 		b.Queue(lockBranches, branchesOf(all))
-		b.Queue(insertResults+" RETURNING id", cols.id, cols.branch, cols.device, cols.check, cols.kind, cols.status,
+		b.Queue(insert+" RETURNING id", cols.id, cols.branch, cols.device, cols.check, cols.kind, cols.status,
 			cols.started, cols.duration, cols.reason, cols.obs, cols.sweep, cols.agent, cols.received,
 			int64(DedupWindow), lo-int64(DedupWindow), hi+int64(DedupWindow)).Query(func(rows pgx.Rows) error {
 			for rows.Next() {
