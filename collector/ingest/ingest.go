@@ -80,11 +80,15 @@ type Options struct {
 	// its descriptor there. It must not change d or c.Health.
 	Contacted func(branch string, d *result.Descriptor, c store.Contact)
 	// Judge, if set, is handed each committed batch's contact and results
-	// (event times corrected) before stored_at is taken, so that the
-	// readiness engine judges the branch from memory and any judgement
-	// made after stored_at includes the batch. fresh is false when the
-	// store already held some of the results (a retried batch).
-	Judge func(branch string, c store.Contact, rs []result.Result, fresh bool)
+	// (event times corrected), so that the readiness engine judges the
+	// branch from memory. It returns the batch's stored_at: a judgement
+	// made at or after it includes the batch, and the branch is judged
+	// again at or after it (the engine reads it as it marks the branch;
+	// taken here afterwards, a refresh in between would leave judged_at
+	// before it). Zero: stored_at is taken after it returns. fresh is
+	// false when the store already held some of the results (a retried
+	// batch).
+	Judge func(branch string, c store.Contact, rs []result.Result, fresh bool) (storedAt time.Time)
 }
 
 // Handler serves POST /api/v1/results.
@@ -217,8 +221,9 @@ func (h *Handler) serve(r *http.Request) (*result.IngestResponse, error) {
 		h.o.Contacted(branch, env.Descriptor, contact)
 	}
 	if h.o.Judge != nil {
-		h.o.Judge(branch, contact, good, resp.Accepted == len(good))
-		resp.StoredAt = h.o.Now()
+		if resp.StoredAt = h.o.Judge(branch, contact, good, resp.Accepted == len(good)); resp.StoredAt.IsZero() {
+			resp.StoredAt = h.o.Now()
+		}
 	}
 	if m != nil {
 		m.AgentClockSkew.WithLabelValues(branch).Set(contact.ClockSkew.Seconds())
@@ -256,9 +261,8 @@ func (h *Handler) store(ctx context.Context, branch string, good []result.Result
 	}
 	resp.Accepted = ins
 	resp.Duplicates += dup
-	// Taken after the commit; taken again once the readiness engine has
-	// been handed the batch (Judge), so that a judgement made at or after
-	// it includes the batch.
+	// Taken after the commit; Judge, when set, gives the moment from which
+	// the readiness engine's judgements include the batch.
 	resp.StoredAt = h.o.Now()
 	if m := h.o.Metrics; m != nil && len(good) > 0 {
 		m.StoreWriteSeconds.Observe(time.Since(start).Seconds())

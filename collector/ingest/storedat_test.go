@@ -27,10 +27,11 @@ func (c *clockedStore) PutBranch(ctx context.Context, id string, d *result.Descr
 	return c.memStore.PutBranch(ctx, id, d, ct)
 }
 
-// The answer's stored_at lies after the batch was stored and after the
-// readiness judge was handed it (Judge): a judgement made at or after
-// stored_at includes the batch, which is what a client waiting for
-// judged_at relies on.
+// The answer's stored_at is the moment the readiness judge gave when it
+// was handed the batch (Judge), after the batch was stored: a judgement
+// made at or after it includes the batch, and the judge judges the branch
+// again at or after it, which is what a client waiting for judged_at
+// relies on.
 func TestTheAnswerSaysWhenTheBatchWasStored(t *testing.T) {
 	t0 := time.Date(2026, 11, 24, 8, 30, 0, 0, time.UTC)
 	var mu sync.Mutex
@@ -45,7 +46,7 @@ func TestTheAnswerSaysWhenTheBatchWasStored(t *testing.T) {
 	toks, _ := auth.NewTokens(map[string]string{"lon": auth.HashToken(tokLondon)})
 	var handedAt time.Time
 	h := New(Options{Store: st, Tokens: toks, Log: slog.New(slog.DiscardHandler), Now: clock,
-		Judge: func(string, store.Contact, []result.Result, bool) { handedAt = clock() }, MaxBodyBytes: 64 << 10, MaxResults: 100})
+		Judge: func(string, store.Contact, []result.Result, bool) time.Time { handedAt = clock(); return handedAt }, MaxBodyBytes: 64 << 10, MaxResults: 100})
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	_, body := postRaw(t, srv.URL, tokLondon, batch("lon", res("a", "lon")))
@@ -53,7 +54,7 @@ func TestTheAnswerSaysWhenTheBatchWasStored(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &ir); err != nil {
 		t.Fatalf("answer %s: %v", body, err)
 	}
-	if ir.StoredAt.IsZero() || !ir.StoredAt.After(st.storedAt) || !ir.StoredAt.After(handedAt) || !handedAt.After(st.storedAt) {
-		t.Fatalf("stored_at %v; want after the store wrote the batch (%v) and after the judge was handed it (%v), handed after the write", ir.StoredAt, st.storedAt, handedAt)
+	if ir.StoredAt.IsZero() || !ir.StoredAt.Equal(handedAt) || !handedAt.After(st.storedAt) {
+		t.Fatalf("stored_at %v; want the moment the judge gave when handed the batch (%v), after the store wrote it (%v)", ir.StoredAt, handedAt, st.storedAt)
 	}
 }

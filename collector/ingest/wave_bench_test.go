@@ -69,7 +69,10 @@ func benchWave(b *testing.B, batches int) {
 		}
 	}()
 	h := New(Options{Store: st, Tokens: toks, Metrics: metrics.New(), Log: log,
-		Judge: func(branch string, _ store.Contact, _ []result.Result, _ bool) { invalid.Delete(branch) },
+		Judge: func(branch string, _ store.Contact, _ []result.Result, _ bool) time.Time {
+			invalid.Delete(branch)
+			return time.Time{}
+		},
 		Stored: func(ctx context.Context, _ string, rs []result.Result) {
 			select { // the alert engine copies the batch onto its loop
 			case observed <- append([]result.Result(nil), rs...):

@@ -59,9 +59,16 @@ type held struct {
 // results as stored (event times corrected for skew). fresh is false when
 // the store already held some of them (a retried batch): those keep the
 // version stored first. The branch is then judged again from memory.
-// Ingest calls it after the commit and before it takes the batch's
-// stored_at, so that a judgement made after stored_at includes the batch.
-func (e *Engine) Handed(branch string, c store.Contact, rs []result.Result, fresh bool) {
+//
+// Ingest calls it after the commit and answers with the moment it returns
+// as the batch's stored_at: a judgement made at or after it includes the
+// batch, and the branch is judged again at or after it. It is read while
+// the branch is marked to be judged again, so that a refresh that takes
+// the mark judges after it: were stored_at taken once Handed returned, a
+// refresh could take the mark and judge in between (ingest's goroutine
+// waiting on a loaded machine), judged_at would stay before stored_at and
+// nothing would judge the branch again until MaxAge.
+func (e *Engine) Handed(branch string, c store.Contact, rs []result.Result, fresh bool) (storedAt time.Time) {
 	e.hmu.Lock()
 	if e.held == nil {
 		e.held = map[string]*held{}
@@ -108,8 +115,10 @@ func (e *Engine) Handed(branch string, c store.Contact, rs []result.Result, fres
 		e.dirty = map[string]bool{}
 	}
 	e.dirty[branch] = true
+	storedAt = e.now()
 	e.mu.Unlock()
 	e.poke()
+	return storedAt
 }
 
 // unload lets go of what is held of a branch; the caller holds e.hmu.
