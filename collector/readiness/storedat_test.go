@@ -54,3 +54,46 @@ func TestABranchIsJudgedAfterItsBatchWasStoredWhenARefreshRanInBetween(t *testin
 		t.Errorf("lon judged at %s, before its batch was stored at %s, and not judged again", got.Format(time.StampMilli), storedAt.Format(time.StampMilli))
 	}
 }
+
+// Handed reads stored_at while it holds the engine's lock, the branch
+// marked: a refresh, which takes the marks under that lock and reads the
+// clock afterwards, cannot take this one and judge before stored_at.
+// Read once the lock was let go, a refresh could slip in between.
+func TestHandedReadsStoredAtWhileItHoldsTheMark(t *testing.T) {
+	ctx := context.Background()
+	d, cal := fixture(t)
+	d.Calendar = cal.Spec()
+	l := newLedger(d, "lon")
+	var e *Engine
+	handing := false
+	var readings, unmarked int // clock readings during Handed, those outside the mark
+	now := at("08:10")
+	clock := func() time.Time {
+		if handing {
+			readings++
+			if e.mu.TryLock() { // nobody holds it: a refresh could take the mark now
+				e.mu.Unlock()
+				unmarked++
+			} else if !e.dirty["lon"] { // held by Handed, which set the mark first
+				unmarked++
+			}
+		}
+		now = now.Add(time.Millisecond)
+		return now
+	}
+	e = &Engine{Store: l, Now: clock, Poll: time.Hour}
+	e.running.Store(true)
+	if err := e.shared(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c := store.Contact{At: clock()}
+	rs := []result.Result{res("atm-01", checks[0].check, result.StatusOK, "08:05", "ok")}
+	fresh := l.write("lon", rs, c)
+	handing = true
+	storedAt := e.Handed("lon", c, rs, fresh)
+	handing = false
+	if readings == 0 || unmarked > 0 || !storedAt.Equal(now) {
+		t.Errorf("Handed read the clock %d times, %d of them without holding the branch's mark, and answered %s (last reading %s); want stored_at read with the mark held",
+			readings, unmarked, storedAt.Format(time.StampMilli), now.Format(time.StampMilli))
+	}
+}
