@@ -174,15 +174,7 @@ func (x *Dir) Of(ctx context.Context, ids []string) ([]store.Branch, error) {
 	if err := x.fill(ctx, ids); err != nil {
 		return nil, err
 	}
-	out := make([]store.Branch, 0, len(ids))
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	for _, id := range ids {
-		if e := x.m[id]; e != nil && e.known {
-			out = append(out, e.b)
-		}
-	}
-	return out, nil
+	return x.Held(ids), nil
 }
 
 // Held returns the branches of ids whose descriptor the directory knows,
