@@ -39,7 +39,7 @@ func (s *Spool) record(k, v []byte) (Record, bool) {
 	if json.Unmarshal(v, &r) != nil || r.ID == "" {
 		return Record{}, false
 	}
-	b, err := appendResult(nil, &r)
+	b, err := result.AppendJSON(nil, &r)
 	if err != nil {
 		return Record{}, false
 	}

@@ -148,7 +148,7 @@ func (s *Spool) put(rs []result.Result, prio []Priority, lost map[string]uint64)
 			return fmt.Errorf("spool result %d (%s/%s): %w", i, rs[i].Device, rs[i].Check, ErrNoID)
 		}
 		start := len(buf)
-		out, err := appendResult(buf, &rs[i])
+		out, err := result.AppendJSON(buf, &rs[i])
 		if err != nil {
 			// A NaN observation, say: drop and count this one, keep the rest.
 			s.o.Log.Error("spool: result does not encode; dropped", "id", rs[i].ID, "device", rs[i].Device,

@@ -136,9 +136,9 @@ func TestAppendObservations(t *testing.T) {
 		{"a key to escape", map[string]float64{"temp \"inside\" <°C>": 21.5}},
 	} {
 		t.Run(c.name+" is encoded as encoding/json would", func(t *testing.T) {
-			b, err := appendObservations([]byte("prefix"), c.m)
+			b, err := result.AppendObservations([]byte("prefix"), c.m)
 			if err != nil || !strings.HasPrefix(string(b), "prefix") {
-				t.Fatalf("appendObservations = %q, %v; want the prefix kept and no error", b, err)
+				t.Fatalf("AppendObservations = %q, %v; want the prefix kept and no error", b, err)
 			}
 			var got map[string]float64
 			if err := json.Unmarshal(b[len("prefix"):], &got); err != nil || !maps.Equal(got, c.m) {
@@ -150,12 +150,16 @@ func TestAppendObservations(t *testing.T) {
 		})
 	}
 	t.Run("no observations add nothing", func(t *testing.T) {
-		if b, err := appendObservations(nil, nil); len(b) != 0 || err != nil {
-			t.Errorf("appendObservations(nil) = %q, %v; want nothing", b, err)
+		rs := wave(time.Now(), 1)
+		rs[0].Observations = nil
+		if c, err := columnsOf(rs, time.Now()); c.obs[0].Valid || err != nil {
+			t.Errorf("columnsOf without observations = %v, %v; want NULL", c.obs[0], err)
 		}
 	})
 	t.Run("a value JSON cannot hold is refused", func(t *testing.T) {
-		if _, err := appendObservations(nil, map[string]float64{"x": math.NaN()}); err == nil {
+		rs := wave(time.Now(), 1)
+		rs[0].Observations = map[string]float64{"x": math.NaN()}
+		if _, err := columnsOf(rs, time.Now()); err == nil {
 			t.Error("NaN encoded, want an error")
 		}
 	})

@@ -1,4 +1,4 @@
-package spool
+package result
 
 import (
 	"encoding/json"
@@ -6,20 +6,17 @@ import (
 	"math"
 	"slices"
 	"strconv"
-
-	"github.com/branchready/branchready/result"
 )
 
 // errUnsupportedFloat is returned for a NaN or infinite number, which JSON
 // cannot hold (json.Marshal refuses them too).
 var errUnsupportedFloat = errors.New("json: unsupported value: NaN or infinite number")
 
-// appendResult appends r as json.Marshal encodes it, byte for byte (a test
-// holds the two together over the fields result.Result has), without
-// reflection: encoding every result of a sweep through encoding/json was a
-// few percent of the agent's CPU on 500 TCP probes (issue 11), as much as
-// shipping them.
-func appendResult(b []byte, r *result.Result) ([]byte, error) {
+// AppendJSON appends r as json.Marshal encodes it, byte for byte (a test
+// holds the two together over the fields Result has), without reflection:
+// encoding every result of a sweep through encoding/json was a few percent
+// of the agent's CPU on 500 TCP probes (issue 11), as much as shipping them.
+func AppendJSON(b []byte, r *Result) ([]byte, error) {
 	b = append(b, `{"id":`...)
 	b = appendString(b, r.ID)
 	b = append(b, `,"branch":`...)
@@ -44,23 +41,10 @@ func appendResult(b []byte, r *result.Result) ([]byte, error) {
 	b = append(b, `,"reason":`...)
 	b = appendString(b, r.Reason)
 	if len(r.Observations) > 0 {
-		b = append(b, `,"observations":{`...)
-		keys := make([]string, 0, len(r.Observations))
-		for k := range r.Observations {
-			keys = append(keys, k)
+		b = append(b, `,"observations":`...)
+		if b, err = AppendObservations(b, r.Observations); err != nil {
+			return nil, err
 		}
-		slices.Sort(keys)
-		for i, k := range keys {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendString(b, k)
-			b = append(b, ':')
-			if b, err = appendFloat(b, r.Observations[k]); err != nil {
-				return nil, err
-			}
-		}
-		b = append(b, '}')
 	}
 	if r.Sweep != "" {
 		b = append(b, `,"sweep":`...)
@@ -69,6 +53,31 @@ func appendResult(b []byte, r *result.Result) ([]byte, error) {
 	if r.AgentVersion != "" {
 		b = append(b, `,"agent_version":`...)
 		b = appendString(b, r.AgentVersion)
+	}
+	return append(b, '}'), nil
+}
+
+// AppendObservations appends m as json.Marshal encodes it, byte for byte
+// (keys sorted, a NaN or infinity refused), without reflection; the stores
+// write results' observations with it too.
+func AppendObservations(b []byte, m map[string]float64) ([]byte, error) {
+	var small [8]string
+	keys := small[:0]
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, k)
+		b = append(b, ':')
+		var err error
+		if b, err = appendFloat(b, m[k]); err != nil {
+			return nil, err
+		}
 	}
 	return append(b, '}'), nil
 }
