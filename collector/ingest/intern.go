@@ -1,10 +1,5 @@
 package ingest
 
-import (
-	"bytes"
-	"unicode/utf8"
-)
-
 // interner shares the strings a request repeats: a wave's batch of 20
 // results names its branch, sweep, agent version and status 20 times, its
 // devices, checks and kinds a few times each, and a descriptor repeats
@@ -34,11 +29,8 @@ func (in *interner) intern(b []byte) string {
 
 // plain is plainString, interned.
 func (in *interner) plain(v []byte) (string, bool) {
-	if len(v) < 2 || v[0] != '"' {
-		return "", false
-	}
-	s := v[1 : len(v)-1]
-	if bytes.IndexByte(s, '\\') >= 0 || !utf8.Valid(s) {
+	s, ok := plainBytes(v)
+	if !ok {
 		return "", false
 	}
 	return in.intern(s), true
