@@ -15,10 +15,7 @@ func (s *Service) directory() *branchdir.Dir {
 	if s.o.Branches != nil {
 		return s.o.Branches
 	}
-	if s.dir == nil {
-		s.dir = branchdir.New(branchdir.Options{Source: s.o.Store, Now: s.o.Now})
-	}
-	return s.dir
+	return s.dir // made by New
 }
 
 // readBranches returns every branch with its contact and descriptor. At

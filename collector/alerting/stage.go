@@ -155,13 +155,6 @@ func (s *Service) stage(b *branch, o alerts.Outcome) {
 	s.staging = append(s.staging, staged{b: b, recs: s.records(o), o: o})
 }
 
-// save keeps what an outcome changed and decided at once, after anything
-// staged before it.
-func (s *Service) save(ctx context.Context, b *branch, o alerts.Outcome) {
-	s.stage(b, o)
-	s.flush(ctx)
-}
-
 // flush saves every staged outcome in one transaction, in the order they
 // were decided. When the store refuses, the branches concerned are rebuilt
 // from the store so that memory never runs ahead of what is kept.
