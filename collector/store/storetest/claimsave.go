@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -41,7 +42,7 @@ func testSaveAndClaim(t *testing.T, open Opener) {
 			t.Errorf("%s claimed as %+v, want a fresh pending row", r.Message.Title, r)
 		}
 	}
-	if want := []string{"inc-2 opened", "inc-3 opened"}; !equal(got, want) {
+	if want := []string{"inc-2 opened", "inc-3 opened"}; !slices.Equal(got, want) {
 		t.Fatalf("claimed %q, want only the new heads of their incident route %q", got, want)
 	}
 	others, err := a.Claim(ctx, base, 10, lease)
@@ -57,16 +58,4 @@ func testSaveAndClaim(t *testing.T, open Opener) {
 	if next, _ := a.Claim(ctx, base, 10, lease); len(next) != 1 || next[0].Message.Title != "inc-2 reminder" {
 		t.Fatalf("after inc-2's post was delivered, claim took %+v, want its reminder", next)
 	}
-}
-
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
