@@ -172,11 +172,7 @@ func (s *Store) writeTogether(ctx context.Context, insert string, group []*write
 			return counts, err
 		}
 		cols.received = received
-		lo, hi := span(cols.started)
-		b.Queue(lockBranches, branchesOf(all))
-		b.Queue(insert+" RETURNING id", cols.id, cols.branch, cols.device, cols.check, cols.kind, cols.status,
-			cols.started, cols.duration, cols.reason, cols.obs, cols.sweep, cols.agent, cols.received,
-			int64(DedupWindow), lo-int64(DedupWindow), hi+int64(DedupWindow)).Query(func(rows pgx.Rows) error {
+		queueInsert(&b, insert+" RETURNING id", all, cols).Query(func(rows pgx.Rows) error {
 			for rows.Next() {
 				var id string
 				if err := rows.Scan(&id); err != nil {

@@ -93,15 +93,21 @@ func queueResults(b *pgx.Batch, insert string, rs []result.Result, receivedAt ti
 	if err != nil {
 		return err
 	}
-	lo, hi := span(cols.started)
-	b.Queue(lockBranches, branchesOf(rs))
-	b.Queue(insert, cols.id, cols.branch, cols.device, cols.check, cols.kind, cols.status,
-		cols.started, cols.duration, cols.reason, cols.obs, cols.sweep, cols.agent, cols.received, int64(DedupWindow),
-		lo-int64(DedupWindow), hi+int64(DedupWindow)).Exec(func(tag pgconn.CommandTag) error {
+	queueInsert(b, insert, rs, cols).Exec(func(tag pgconn.CommandTag) error {
 		*inserted = int(tag.RowsAffected())
 		return nil
 	})
 	return nil
+}
+
+// queueInsert queues, on b, the lock of rs's branches and insert of cols
+// (rs laid out by column), and returns the insert's queued query.
+func queueInsert(b *pgx.Batch, insert string, rs []result.Result, cols columns) *pgx.QueuedQuery {
+	lo, hi := span(cols.started)
+	b.Queue(lockBranches, branchesOf(rs))
+	return b.Queue(insert, cols.id, cols.branch, cols.device, cols.check, cols.kind, cols.status,
+		cols.started, cols.duration, cols.reason, cols.obs, cols.sweep, cols.agent, cols.received, int64(DedupWindow),
+		lo-int64(DedupWindow), hi+int64(DedupWindow))
 }
 
 // WriteResults stores rs in one transaction (one round trip), committed
