@@ -131,13 +131,9 @@ func placeDay(b store.Branch, rules *readiness.Rules, date string, now time.Time
 	if now.After(day.Deadline) {
 		x.to = day.Deadline.Add(time.Nanosecond) // Judge applies results at the deadline itself
 	}
-	x.from = day.SweepFrom.Add(-readiness.Grace - correctionLookback(b.Contact.ClockSkew))
+	x.from = day.SweepFrom.Add(-readiness.Grace - readiness.CorrectionLookback(b.Contact.ClockSkew))
 	return x, true
 }
-
-// correctionLookback is readiness's: results whose time ingest moved
-// back for a fast agent clock are read from this far before the window.
-func correctionLookback(skew time.Duration) time.Duration { return max(time.Hour, skew, -skew) }
 
 // judgeRun judges a run of days from one read of their results.
 func judgeRun(ctx context.Context, st pageStore, b store.Branch, run []stripDay, cells []*dayCell, now time.Time) {

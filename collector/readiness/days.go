@@ -53,7 +53,7 @@ func (e *Engine) Verdicts(ctx context.Context, id string, dates []string) ([]Day
 			if now.After(day.Deadline) {
 				to = day.Deadline.Add(time.Nanosecond) // Judge applies results at the deadline itself
 			}
-			from := day.SweepFrom.Add(-Grace - correctionLookback(b.Contact.ClockSkew))
+			from := day.SweepFrom.Add(-Grace - CorrectionLookback(b.Contact.ClockSkew))
 			if rs, err = e.Store.Results(ctx, id, from, to); err != nil {
 				if ctx.Err() != nil {
 					return nil, err

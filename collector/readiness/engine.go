@@ -246,12 +246,12 @@ func (e *Engine) fromSnapshot(ctx context.Context, b store.Branch, x described) 
 	return s, true
 }
 
-// correctionLookback is how far before the window the engine reads results
+// CorrectionLookback is how far before the window the engine reads results
 // whose time ingest may have moved back for a fast agent clock (Judge keeps
 // only those whose sweep the agent started in the window): the branch's
 // current skew, and at least an hour, so that results corrected this morning
 // still count after the agent's clock has been put right.
-func correctionLookback(skew time.Duration) time.Duration {
+func CorrectionLookback(skew time.Duration) time.Duration {
 	return max(time.Hour, skew, -skew)
 }
 

@@ -88,7 +88,7 @@ func (e *Engine) plan(ctx context.Context, b store.Branch, x described, date str
 	}
 	p := plan{s: s, d: d, cal: cal, date: date, read: day.Open}
 	if day.Open {
-		p.from, p.to = day.SweepFrom.Add(-Grace-correctionLookback(b.Contact.ClockSkew)), day.Closing
+		p.from, p.to = day.SweepFrom.Add(-Grace-CorrectionLookback(b.Contact.ClockSkew)), day.Closing
 	}
 	return p, nil
 }
