@@ -130,13 +130,7 @@ func (s *Store) Close() error {
 
 const upsertBranch = `INSERT INTO branches (id, descriptor, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat)
 VALUES ($1, $2::text::jsonb, $3, $4, $5, $6, $7)
-ON CONFLICT (id) DO UPDATE SET
-	descriptor = COALESCE(EXCLUDED.descriptor, branches.descriptor),
-	contact_at = EXCLUDED.contact_at,
-	agent_version = EXCLUDED.agent_version,
-	config_hash = EXCLUDED.config_hash,
-	clock_skew_ns = EXCLUDED.clock_skew_ns,
-	heartbeat = COALESCE(EXCLUDED.heartbeat, branches.heartbeat)`
+` + onBranchConflict
 
 // upsertBranches is upsertBranch for several branches (distinct ids: a
 // row is updated at most once per statement), as arrays.
@@ -144,7 +138,11 @@ const upsertBranches = `INSERT INTO branches (id, descriptor, contact_at, agent_
 SELECT id, descriptor::jsonb, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat
 FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::bigint[], $7::text[])
 	AS u(id, descriptor, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat)
-ON CONFLICT (id) DO UPDATE SET
+` + onBranchConflict
+
+// onBranchConflict is how both upserts update a branch's row: a batch
+// without a descriptor or heartbeat keeps the stored one.
+const onBranchConflict = `ON CONFLICT (id) DO UPDATE SET
 	descriptor = COALESCE(EXCLUDED.descriptor, branches.descriptor),
 	contact_at = EXCLUDED.contact_at,
 	agent_version = EXCLUDED.agent_version,
