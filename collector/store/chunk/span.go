@@ -1,0 +1,74 @@
+package chunk
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"github.com/branchready/branchready/result"
+)
+
+// Span returns the earliest and the latest start in rs (zero times when rs
+// is empty). A chunk row keeps both so that a read of [from, to) finds it
+// by its branch and first start <= to, last start >= from.
+func Span(rs []result.Result) (first, last time.Time) {
+	for i, r := range rs {
+		if i == 0 || r.StartedAt.Before(first) {
+			first = r.StartedAt
+		}
+		if i == 0 || r.StartedAt.After(last) {
+			last = r.StartedAt
+		}
+	}
+	return first, last
+}
+
+// ByDay splits rs into runs whose starts fall in one UTC day, in day order,
+// so that a store partitioned by day keeps each chunk in one partition.
+// Results keep their order within a day. The common batch, all in one day,
+// comes back as rs itself.
+func ByDay(rs []result.Result) [][]result.Result {
+	if len(rs) == 0 {
+		return nil
+	}
+	first, last := Span(rs)
+	if day(first) == day(last) {
+		return [][]result.Result{rs}
+	}
+	days := map[int64][]result.Result{}
+	for _, r := range rs {
+		d := day(r.StartedAt)
+		days[d] = append(days[d], r)
+	}
+	keys := make([]int64, 0, len(days))
+	for d := range days {
+		keys = append(keys, d)
+	}
+	slices.Sort(keys)
+	out := make([][]result.Result, 0, len(keys))
+	for _, d := range keys {
+		out = append(out, days[d])
+	}
+	return out
+}
+
+// day numbers t's UTC day (floored, so that 1969 is not day 0 too).
+func day(t time.Time) int64 {
+	s := t.Unix()
+	d := s / 86400
+	if s%86400 < 0 {
+		d--
+	}
+	return d
+}
+
+// Sort orders results oldest first, ties by id (bytewise), the order every
+// store read returns.
+func Sort(rs []result.Result) {
+	slices.SortFunc(rs, func(a, b result.Result) int {
+		if c := a.StartedAt.Compare(b.StartedAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+}
