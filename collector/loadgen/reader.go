@@ -16,7 +16,8 @@ type pageTimes struct {
 
 // reader is an operator at the board during the wave: it asks for the
 // first page, the first page filtered by region and verdict, and a branch
-// page, in turn and without pause, until stopped.
+// page, in turn, once every `every` (without pause when every is 0), until
+// stopped.
 type reader struct {
 	done chan pageTimes
 }
@@ -24,12 +25,19 @@ type reader struct {
 // The branch page read is one whose agent has already been acknowledged
 // this run (acked): a branch that never reported has no page yet.
 // Reader number nth starts its round of pages at another branch.
-func startReader(ctx context.Context, t target, f *fleet, acked []atomic.Bool, nth int) *reader {
+// A paced reader starts at nth/readers of its period, so that the
+// readers' requests spread over the period instead of arriving together.
+func startReader(ctx context.Context, t target, f *fleet, acked []atomic.Bool, nth, readers int, every time.Duration) *reader {
 	r := &reader{done: make(chan pageTimes, 1)}
 	client := &http.Client{Timeout: 5 * time.Minute}
 	go func() {
 		var pt pageTimes
-		for n := nth * 1009; ctx.Err() == nil; n++ {
+		next := time.Now()
+		if every > 0 {
+			next = next.Add(every * time.Duration(nth) / time.Duration(readers))
+		}
+		for n := nth * 1009; pace(ctx, next); n++ {
+			next = next.Add(every)
 			i := (n * 7919) % len(f.branches)
 			b := f.branches[i]
 			pages := []page{
@@ -54,6 +62,20 @@ func startReader(ctx context.Context, t target, f *fleet, acked []atomic.Bool, n
 		r.done <- pt
 	}()
 	return r
+}
+
+// pace waits until next (at once when it has passed) and reports whether
+// the reader should go on.
+func pace(ctx context.Context, next time.Time) bool {
+	if wait := time.Until(next); wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		}
+	}
+	return ctx.Err() == nil
 }
 
 // page is a board address and where its answer times go.

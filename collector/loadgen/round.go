@@ -42,7 +42,7 @@ func runRound(ctx context.Context, o WaveOptions, c *child, f *fleet, slack *fak
 	}
 	readers := make([]*reader, o.Readers)
 	for i := range readers {
-		readers[i] = startReader(rctx, c.target, f, acked, i)
+		readers[i] = startReader(rctx, c.target, f, acked, i, o.Readers, o.ReadEvery)
 	}
 	waitReaders := func() (all pageTimes) {
 		for _, r := range readers {

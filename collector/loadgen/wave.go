@@ -34,9 +34,12 @@ type WaveOptions struct {
 	// figures reported are their medians.
 	Rounds      int
 	Concurrency int
-	// Readers are operators reading the board without pause during each
-	// wave (0: nobody, to see ingest and judging alone).
-	Readers int
+	// Readers are operators reading the board during each wave (0:
+	// nobody, to see ingest and judging alone), each reading its three
+	// pages once every ReadEvery (0: without pause, a stress rather than
+	// an operations centre).
+	Readers   int
+	ReadEvery time.Duration
 	// URL, when set, is a collector already running: branches are
 	// registered through its admin API with the User's login (role admin),
 	// and only the figures read from outside are measured.
@@ -56,6 +59,14 @@ type WaveOptions struct {
 	// Timeout bounds the wait for a round's verdicts and notifications.
 	Timeout time.Duration
 	Out     io.Writer
+}
+
+// readPace words how often a reader reads its pages.
+func readPace(every time.Duration) string {
+	if every <= 0 {
+		return "without pause"
+	}
+	return "each every " + every.String()
 }
 
 // RunWave measures pre-opening waves against a real collector process per
@@ -101,8 +112,8 @@ func RunWave(ctx context.Context, o WaveOptions) error {
 	case o.DSN != "":
 		storeName = "PostgreSQL"
 	}
-	fmt.Fprintf(o.Out, "wave: %s, %d checks a branch, %d rounds, %d agents posting at once, %d board readers; %s\n",
-		storeName, checksPerBranch, o.Rounds, o.Concurrency, o.Readers, loadAverage())
+	fmt.Fprintf(o.Out, "wave: %s, %d checks a branch, %d rounds, %d agents posting at once, %d board readers %s; %s\n",
+		storeName, checksPerBranch, o.Rounds, o.Concurrency, o.Readers, readPace(o.ReadEvery), loadAverage())
 	var rows []sizeFigures
 	for _, n := range sizes {
 		sf, _, err := runSize(ctx, o, n, filepath.Join(dir, fmt.Sprintf("size-%d", n)))
