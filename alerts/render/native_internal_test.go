@@ -43,7 +43,7 @@ func TestGoWordsMatchTheShippedTemplates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := 800
+	n := 400
 	if testing.Short() {
 		n = 100
 	}
