@@ -88,9 +88,17 @@ func section(mrkdwn string) *slack.SectionBlock {
 	return slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, truncate(mrkdwn, maxSection), false, false), nil, nil)
 }
 
+// mrkdwnEscaper quotes the three characters Slack's mrkdwn treats as
+// control. It is built once: building a Replacer costs kilobytes, and
+// escape runs several times per message.
+var mrkdwnEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
 // escape quotes the three characters Slack's mrkdwn treats as control.
 func escape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+	if !strings.ContainsAny(s, "&<>") {
+		return s
+	}
+	return mrkdwnEscaper.Replace(s)
 }
 
 // truncate cuts s to at most n characters, ending with an ellipsis when cut.

@@ -10,4 +10,10 @@
 // channel_not_found, not_in_channel, account_inactive, ...) is not, so the
 // outbox shows it to operators instead of retrying for ever. Tokens never
 // appear in an error or a log line.
+//
+// Posts and updates are sent by this package itself (post.go), with the
+// form slack-go would send and the errors it would return, because slack-go
+// spent most of a delivery's collector CPU on reflection: encoding the
+// blocks and decoding the whole message Slack echoes back. Everything else
+// (finding a message, interactions, Socket Mode) goes through slack-go.
 package slack

@@ -33,9 +33,13 @@ type Options struct {
 
 // Notifier is a notify.Notifier for Slack.
 type Notifier struct {
-	api   *slack.Client
-	token string
-	log   *slog.Logger
+	api *slack.Client
+	// hc and apiURL are api's, for the posts and updates Notify sends
+	// itself (see send).
+	hc     *http.Client
+	apiURL string
+	token  string
+	log    *slog.Logger
 	// channels maps the channel names routes use to Slack's ids, which
 	// conversations.history requires (see Find).
 	channels channelIDs
@@ -49,7 +53,8 @@ var (
 
 // New returns a notifier. It does no I/O; Check verifies the token.
 func New(o Options) *Notifier {
-	return &Notifier{api: client(o.Token.Reveal(), "", o.APIURL, o.HTTPClient), token: o.Token.Reveal(), log: logger(o.Log)}
+	api, hc, apiURL := client(o.Token.Reveal(), "", o.APIURL, o.HTTPClient)
+	return &Notifier{api: api, hc: hc, apiURL: apiURL, token: o.Token.Reveal(), log: logger(o.Log)}
 }
 
 // idleConns is how many idle connections to Slack are kept: more than the
@@ -57,8 +62,9 @@ func New(o Options) *Notifier {
 const idleConns = 32
 
 // client builds a slack-go client without its own retries (the outbox
-// retries, durably) and without its stderr logger.
-func client(token, appToken, apiURL string, hc *http.Client) *slack.Client {
+// retries, durably) and without its stderr logger, with the HTTP client and
+// API URL it uses.
+func client(token, appToken, apiURL string, hc *http.Client) (*slack.Client, *http.Client, string) {
 	if apiURL == "" {
 		apiURL = slack.APIURL
 	}
@@ -75,7 +81,7 @@ func client(token, appToken, apiURL string, hc *http.Client) *slack.Client {
 	if appToken != "" {
 		opts = append(opts, slack.OptionAppLevelToken(appToken))
 	}
-	return slack.New(token, opts...)
+	return slack.New(token, opts...), hc, apiURL
 }
 
 // discard swallows slack-go's log lines (only written in its debug mode).
@@ -108,13 +114,9 @@ func (n *Notifier) Check(ctx context.Context) error {
 
 // Notify implements notify.Notifier.
 func (n *Notifier) Notify(ctx context.Context, thread notify.Receipt, m notify.Message) (notify.Receipt, error) {
-	opts := []slack.MsgOption{slack.MsgOptionText(m.Text, true), slack.MsgOptionBlocks(Blocks(m)...)}
-	if m.DeliveryID != "" {
-		opts = append(opts, slack.MsgOptionMetadata(metadataOf(m)))
-	}
 	switch m.Op {
 	case notify.Post:
-		ch, ts, err := n.api.PostMessageContext(ctx, m.Target, opts...)
+		ch, ts, err := n.send(ctx, "chat.postMessage", m.Target, m, "", "")
 		if err != nil {
 			return notify.Receipt{}, n.classify("chat.postMessage", err)
 		}
@@ -125,13 +127,13 @@ func (n *Notifier) Notify(ctx context.Context, thread notify.Receipt, m notify.M
 			return notify.Receipt{}, &notify.Error{Reason: "no_thread", Err: errors.New("the incident's first message was never delivered to " + m.Target)}
 		}
 		if m.Op == notify.Update {
-			ch, ts, _, err := n.api.UpdateMessageContext(ctx, thread.Channel, thread.TS, opts...)
+			ch, ts, err := n.send(ctx, "chat.update", thread.Channel, m, thread.TS, "")
 			if err != nil {
 				return notify.Receipt{}, n.classify("chat.update", err)
 			}
 			return notify.Receipt{Channel: ch, TS: ts}, nil
 		}
-		ch, ts, err := n.api.PostMessageContext(ctx, thread.Channel, append(opts, slack.MsgOptionTS(thread.TS))...)
+		ch, ts, err := n.send(ctx, "chat.postMessage", thread.Channel, m, "", thread.TS)
 		if err != nil {
 			return notify.Receipt{}, n.classify("chat.postMessage", err)
 		}

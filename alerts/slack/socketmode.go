@@ -35,7 +35,7 @@ type SocketOptions struct {
 // tells the user it did not work.
 func RunSocketMode(ctx context.Context, o SocketOptions) error {
 	log := logger(o.Log)
-	api := client(o.BotToken.Reveal(), o.AppToken.Reveal(), o.APIURL, o.HTTPClient)
+	api, _, _ := client(o.BotToken.Reveal(), o.AppToken.Reveal(), o.APIURL, o.HTTPClient)
 	sm := socketmode.New(api, socketmode.OptionLog(discard{}))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -1,0 +1,91 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackutilsx"
+
+	"github.com/branchready/branchready/alerts/notify"
+)
+
+// send calls chat.postMessage or chat.update with m, sending the form
+// slack-go's PostMessageContext and UpdateMessageContext send (the same
+// fields, the same bytes; a test compares them) and answering with the
+// errors they return, so that classify reads them alike. It writes the
+// blocks' JSON without reflection (see blocksJSON) and decodes of the
+// answer only what a receipt needs: Slack answers a post with the whole
+// message, blocks and all, which slack-go decodes block by block.
+// ts is the message chat.update edits, thread the message a reply goes
+// under; both empty for a post.
+func (n *Notifier) send(ctx context.Context, method, channel string, m notify.Message, ts, thread string) (string, string, error) {
+	blocks, err := blocksJSON(Blocks(m))
+	if err != nil {
+		return "", "", err
+	}
+	form := url.Values{"token": {n.token}, "channel": {channel}, "text": {slackutilsx.EscapeMessage(m.Text)}, "blocks": {string(blocks)}}
+	if m.DeliveryID != "" {
+		md, err := metadataJSON(metadataOf(m))
+		if err != nil {
+			return "", "", err
+		}
+		form.Set("metadata", string(md))
+	}
+	if ts != "" {
+		form.Set("ts", ts)
+	}
+	if thread != "" {
+		form.Set("thread_ts", thread)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.apiURL+method, strings.NewReader(form.Encode()))
+	if err != nil {
+		return "", "", err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := n.hc.Do(req)
+	if err != nil {
+		return "", "", err
+	}
+	defer resp.Body.Close()
+	if err := statusError(resp); err != nil {
+		return "", "", err
+	}
+	var answer struct {
+		Channel   string `json:"channel"`
+		TS        string `json:"ts"`
+		MessageTS string `json:"message_ts"`
+		slack.SlackResponse
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&answer); err != nil {
+		return "", "", err
+	}
+	if err := answer.Err(); err != nil {
+		return "", "", err
+	}
+	if answer.TS == "" {
+		answer.TS = answer.MessageTS
+	}
+	return answer.Channel, answer.TS, nil
+}
+
+// statusError is the error slack-go makes of an answer that is not a 200:
+// a rate limit with its Retry-After, or the status.
+func statusError(resp *http.Response) error {
+	if after := resp.Header.Get("Retry-After"); resp.StatusCode == http.StatusTooManyRequests && after != "" {
+		s, err := strconv.ParseInt(after, 10, 64)
+		if err != nil {
+			return err
+		}
+		return &slack.RateLimitedError{RetryAfter: time.Duration(s) * time.Second}
+	}
+	if resp.StatusCode != http.StatusOK {
+		return slack.StatusCodeError{Code: resp.StatusCode, Status: resp.Status}
+	}
+	return nil
+}
