@@ -43,7 +43,7 @@ func TestGoWordsMatchTheShippedTemplates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := 400
+	n := 800
 	if testing.Short() {
 		n = 100
 	}
