@@ -82,10 +82,7 @@ var fieldNames = []string{"status", "since", "deadline", "impact", "remedy"}
 
 // Renderer holds a compiled template set per locale.
 type Renderer struct {
-	sets map[string]*template.Template
-	// native holds the shipped locales that no override touches, whose
-	// words are written in Go (see native).
-	native   map[string]*native
+	sets     map[string]*template.Template
 	fallback string
 }
 
@@ -95,16 +92,13 @@ type Renderer struct {
 // is tried against sample data, so a mistake shows at start-up, not at
 // 08:15 on a Monday.
 func New(overrides map[string][]byte) (*Renderer, error) {
-	r := &Renderer{sets: map[string]*template.Template{}, native: map[string]*native{}, fallback: "en"}
+	r := &Renderer{sets: map[string]*template.Template{}, fallback: "en"}
 	for _, l := range Shipped() {
 		t, err := parseShipped(l)
 		if err != nil {
 			return nil, err
 		}
 		r.sets[l] = t
-		if _, ok := overrides[l]; !ok {
-			r.native[l] = natives[l]
-		}
 	}
 	locales := make([]string, 0, len(overrides))
 	for l := range overrides {
@@ -177,13 +171,9 @@ func try(t *template.Template) error {
 // shipped one, and that failing to a bare title, so that an alert is never
 // lost to a typo.
 func (r *Renderer) Render(locale string, d Data) Rendered {
-	set := locale
 	t, ok := r.sets[locale]
 	if !ok {
-		set, t = r.fallback, r.sets[r.fallback]
-	}
-	if n := r.native[set]; n != nil {
-		return n.render(&d)
+		t = r.sets[r.fallback]
 	}
 	out, err := render(t, d)
 	if err == nil {
@@ -225,13 +215,9 @@ func render(t *template.Template, d Data) (Rendered, error) {
 
 // Reply renders the thread reply for d's event.
 func (r *Renderer) Reply(locale string, d Data) string {
-	set := locale
 	t, ok := r.sets[locale]
 	if !ok {
-		set, t = r.fallback, r.sets[r.fallback]
-	}
-	if n := r.native[set]; n != nil {
-		return strings.TrimSpace(n.reply(&d))
+		t = r.sets[r.fallback]
 	}
 	var b bytes.Buffer
 	if err := t.ExecuteTemplate(&b, "reply", d); err != nil {
