@@ -168,6 +168,9 @@ func (p *pipeline) serve(ctx context.Context, k route) {
 			return
 		}
 		r.ClaimedUntil = p.claimedUntil(r.Seq)
+		if _, ok := p.d.callWindow(r, p.d.Now()); !ok {
+			r.ClaimedUntil = p.renewOne(ctx, r)
+		}
 		if record := p.d.deliver(ctx, k, r); record != nil {
 			// The row stays held until recorded: the pipeline's room
 			// bounds these goroutines too.

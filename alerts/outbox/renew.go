@@ -71,6 +71,26 @@ func (p *pipeline) renew(ctx context.Context) {
 	p.mu.Unlock()
 }
 
+// renewOne renews r's claim at once, for a row whose claim ends too soon
+// for a call (a store's claim of the rows it enqueued took seconds to
+// commit under a wave's load, and the claim's time was taken before); it
+// returns when the claim now ends, unchanged when it was not renewed.
+func (p *pipeline) renewOne(ctx context.Context, r Row) time.Time {
+	until := p.d.Now().Add(p.d.Lease)
+	rctx, cancel := context.WithTimeout(ctx, p.d.Lease/4)
+	got, err := p.d.Store.Renew(rctx, []Claim{{Seq: r.Seq, Until: r.ClaimedUntil}}, until)
+	cancel()
+	if err != nil || len(got) != 1 {
+		return r.ClaimedUntil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, held := p.claims[r.Seq]; held {
+		p.claims[r.Seq] = until
+	}
+	return until
+}
+
 // claimedUntil is when the claim on a held row runs out, as last renewed.
 func (p *pipeline) claimedUntil(seq int64) time.Time {
 	p.mu.Lock()

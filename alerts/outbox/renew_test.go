@@ -142,7 +142,7 @@ func TestClaimsAreShortRenewedAndFenced(t *testing.T) {
 			t.Fatalf("the dead deliverer's rows were not claimable %v after it died", lease)
 		})
 	})
-	t.Run("a row whose claim ends too soon for a call is not sent", func(t *testing.T) {
+	t.Run("a row offered with a claim about to end is renewed, then sent", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			st, n := memstore.New(), &stuck{}
 			d, stop := runStuck(t, st, n, lease, time.Hour)
@@ -152,8 +152,9 @@ func TestClaimsAreShortRenewedAndFenced(t *testing.T) {
 				t.Fatal(err)
 			}
 			// Claimed for less than twice the margin, as by an engine
-			// whose claim took long to reach the deliverer.
-			rows, err := st.Claim(context.Background(), time.Now(), 10, lease/4-time.Millisecond)
+			// whose claim took seconds to commit.
+			short := lease/4 - time.Millisecond
+			rows, err := st.Claim(context.Background(), time.Now(), 10, short)
 			if err != nil || len(rows) != 1 {
 				t.Fatalf("Claim = %d rows, %v", len(rows), err)
 			}
@@ -162,8 +163,39 @@ func TestClaimsAreShortRenewedAndFenced(t *testing.T) {
 			}
 			time.Sleep(time.Second)
 			synctest.Wait()
+			calls, deadlines := n.got()
+			if calls != 1 {
+				t.Fatalf("%d calls, want 1 (under the renewed claim)", calls)
+			}
+			if !deadlines[0].After(rows[0].ClaimedUntil) {
+				t.Errorf("call deadline %v, want after the first claim's end %v (renewed first)", deadlines[0], rows[0].ClaimedUntil)
+			}
+		})
+	})
+	t.Run("a row whose claim another deliverer took meanwhile is not sent", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			st, n := memstore.New(), &stuck{}
+			d, stop := runStuck(t, st, n, lease, time.Hour)
+			defer stop()
+			synctest.Wait() // Run is running
+			if err := st.Enqueue(context.Background(), []notify.Message{stuckMessage("inc-1", time.Now())}); err != nil {
+				t.Fatal(err)
+			}
+			stale, err := st.Claim(context.Background(), time.Now(), 10, time.Second)
+			if err != nil || len(stale) != 1 {
+				t.Fatalf("Claim = %d rows, %v", len(stale), err)
+			}
+			time.Sleep(time.Second)
+			if other, err := st.Claim(context.Background(), time.Now(), 10, time.Hour); err != nil || len(other) != 1 {
+				t.Fatalf("the other deliverer's Claim = %d rows, %v", len(other), err)
+			}
+			if !d.Offer(stale) {
+				t.Fatal("Offer refused while Run runs")
+			}
+			time.Sleep(time.Second)
+			synctest.Wait()
 			if calls, _ := n.got(); calls != 0 {
-				t.Errorf("%d calls under a claim about to end, want none", calls)
+				t.Errorf("%d calls under a claim another deliverer holds, want none", calls)
 			}
 		})
 	})
