@@ -8,6 +8,7 @@ import (
 
 	"github.com/branchready/branchready/collector/alerting"
 	"github.com/branchready/branchready/collector/leader"
+	"github.com/branchready/branchready/collector/store"
 	"github.com/branchready/branchready/result"
 )
 
@@ -257,6 +258,40 @@ func dedupe(rs []result.Result) []result.Result {
 	return out
 }
 
+// bulkBranches is a store that reads many branches in one query.
+type bulkBranches interface {
+	BranchesOf(ctx context.Context, ids []string) (map[string]store.Branch, error)
+}
+
+// readUndescribedBulk reads the branches of hs the engine holds no
+// descriptor of in one query: two at a time, one query each, the first
+// round of a wave after leadership began (every branch of the other
+// collectors new to the engine) put their results seconds behind the
+// leader's own. A failed read leaves the branches to the engine.
+func (s *Server) readUndescribedBulk(ctx context.Context, b bulkBranches, hs []alerting.Handed) {
+	var ids []string
+	for i := range hs {
+		if !s.alerts.svc.Described(hs[i].Branch) {
+			ids = append(ids, hs[i].Branch)
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	got, err := b.BranchesOf(ctx, ids)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Warn("alerts: read branches new to the engine; it reads them itself", "branches", len(ids), "err", err)
+		}
+		return
+	}
+	for i := range hs {
+		if br, ok := got[hs[i].Branch]; ok && !s.alerts.svc.Described(hs[i].Branch) {
+			hs[i].Read = &br
+		}
+	}
+}
+
 // branchReaders bounds the branch reads readUndescribed makes at once.
 const branchReaders = 2
 
@@ -266,6 +301,10 @@ const branchReaders = 2
 // read them one after another on its loop, holding every result behind
 // them. A branch that cannot be read is left to the engine.
 func (s *Server) readUndescribed(ctx context.Context, hs []alerting.Handed) {
+	if b, ok := s.store.(bulkBranches); ok {
+		s.readUndescribedBulk(ctx, b, hs)
+		return
+	}
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range branchReaders {

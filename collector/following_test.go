@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -10,8 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/branchready/branchready/alerts"
+	"github.com/branchready/branchready/calendar"
 	"github.com/branchready/branchready/collector/alerting"
 	"github.com/branchready/branchready/collector/leader"
+	"github.com/branchready/branchready/collector/store"
 	"github.com/branchready/branchready/collector/store/sqlite"
 	"github.com/branchready/branchready/result"
 )
@@ -166,5 +170,60 @@ func TestHeardAnnouncementsSurviveABrokenSubscription(t *testing.T) {
 	<-done
 	if _, open := <-heard; open {
 		t.Error("heard is not closed once hearing ends")
+	}
+}
+
+// branchCounting reads many branches at once (as PostgreSQL does) and
+// counts how; it fails a read of one branch alone.
+type branchCounting struct {
+	*sqlite.Store
+	bulk, alone atomic.Int32
+}
+
+func (b *branchCounting) BranchesOf(ctx context.Context, ids []string) (map[string]store.Branch, error) {
+	b.bulk.Add(1)
+	out := map[string]store.Branch{}
+	for _, id := range ids {
+		if br, err := b.Store.Branch(ctx, id); err == nil {
+			out[id] = br
+		}
+	}
+	return out, nil
+}
+
+func (b *branchCounting) Branch(context.Context, string) (store.Branch, error) {
+	b.alone.Add(1)
+	return store.Branch{}, errors.New("a branch read alone")
+}
+
+func TestBranchesNewToTheEngineAreReadWithOneQueryABatch(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "c.db"), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	now := time.Date(2026, 11, 26, 7, 0, 0, 0, time.UTC)
+	d := &result.Descriptor{Name: "Branch", Calendar: calendar.Spec{Timezone: "UTC"}}
+	for _, id := range []string{"b0", "b1", "b2"} {
+		if err := st.PutBranch(t.Context(), id, d, store.Contact{At: now, ConfigHash: "h"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pol, err := alerts.New(alerts.Config{}.WithDefaults(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bc := &branchCounting{Store: st}
+	s := &Server{store: bc, log: log, alerts: &alertParts{svc: alerting.New(alerting.Options{Store: bc, Policy: pol, Log: log})}}
+	hs := []alerting.Handed{{Branch: "b0"}, {Branch: "b1"}, {Branch: "b2"}, {Branch: "gone"}}
+	s.readUndescribed(t.Context(), hs)
+	for _, h := range hs {
+		if (h.Read != nil) != (h.Branch != "gone") {
+			t.Errorf("%s read %v, want read exactly when it exists", h.Branch, h.Read != nil)
+		}
+	}
+	if bulk, alone := bc.bulk.Load(), bc.alone.Load(); bulk != 1 || alone != 0 {
+		t.Errorf("%d many-branch reads and %d one-branch reads, want 1 and 0", bulk, alone)
 	}
 }

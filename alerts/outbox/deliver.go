@@ -38,7 +38,16 @@ func (d *Deliverer) deliver(ctx context.Context, k route, r Row) (record func())
 			return nil
 		}
 	}
-	callCtx, cancel := context.WithTimeout(ctx, d.Timeout)
+	window, ok := d.callWindow(r, d.Now())
+	if !ok {
+		// The claim runs out before a call could end: the row is left to
+		// the next claim (its own or another deliverer's), which finds it
+		// unsettled and looks it up first.
+		d.Log.Warn("outbox row not sent: its claim runs out too soon (renewal failed?)", "seq", r.Seq,
+			"incident", m.IncidentID, "notifier", k.notifier, "target", k.target, "claimed_until", r.ClaimedUntil)
+		return nil
+	}
+	callCtx, cancel := context.WithTimeout(ctx, window)
 	rc, err := n.Notify(callCtx, thread, m)
 	cancel()
 	at := d.Now()

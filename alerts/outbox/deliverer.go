@@ -14,7 +14,7 @@ import (
 const (
 	DefaultBatch         = 200
 	DefaultWorkers       = 16
-	DefaultLease         = 2 * time.Minute
+	DefaultLease         = 15 * time.Second
 	DefaultPoll          = time.Second
 	DefaultTimeout       = 30 * time.Second
 	DefaultMinBackoff    = 2 * time.Second
@@ -51,6 +51,10 @@ const (
 // its notifier can look messages up (notify.Finder), the Deliverer asks it
 // first and records what it finds instead of sending again.
 //
+// Claims are short (Lease) and renewed while held, and no call starts that
+// could outlive its row's claim (renew.go): the rows of a deliverer that
+// died come back within a Lease, not after a long one.
+//
 // The zero value of each knob means its Default.
 type Deliverer struct {
 	Store     Store
@@ -66,7 +70,7 @@ type Deliverer struct {
 
 	Batch   int           // rows held (claimed, not yet settled) at most
 	Workers int           // deliveries in flight at once, to distinct targets
-	Lease   time.Duration // how long a claimed row is ours
+	Lease   time.Duration // how long a claim lasts; renewed every Lease/4 while held (renew.go)
 	Poll    time.Duration // wait when nothing is due, unless kicked
 	Timeout time.Duration // per notifier call
 	// MinBackoff and MaxBackoff bound the backoff after a retryable error

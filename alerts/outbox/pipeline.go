@@ -12,7 +12,7 @@ import (
 // logged and retried at the poll interval.
 func (d *Deliverer) Run(ctx context.Context) error {
 	d.init()
-	p := &pipeline{d: d, ctx: ctx, queues: map[route][]Row{}, slots: make(chan struct{}, d.Workers)}
+	p := &pipeline{d: d, ctx: ctx, queues: map[route][]Row{}, claims: map[int64]time.Time{}, slots: make(chan struct{}, d.Workers)}
 	d.mu.Lock()
 	d.pipe = p
 	d.mu.Unlock()
@@ -22,6 +22,7 @@ func (d *Deliverer) Run(ctx context.Context) error {
 		d.mu.Unlock()
 		p.wg.Wait()
 	}()
+	p.wg.Go(func() { p.renewEvery(ctx) })
 	var reported time.Time
 	for {
 		n, err := p.claim(ctx)
@@ -75,6 +76,9 @@ type pipeline struct {
 	mu     sync.Mutex
 	queues map[route][]Row // a route is present while its goroutine runs
 	held   int
+	// claims holds when the claim on each row held runs out, as last
+	// renewed (zero: unknown, a row offered by a store that did not say).
+	claims map[int64]time.Time
 	slots  chan struct{}
 	wg     sync.WaitGroup
 }
@@ -89,9 +93,15 @@ func (p *pipeline) claim(ctx context.Context) (int, error) {
 	if room <= 0 {
 		return 0, nil
 	}
-	rows, err := p.d.Store.Claim(ctx, p.d.Now(), room, p.d.Lease)
+	now := p.d.Now()
+	rows, err := p.d.Store.Claim(ctx, now, room, p.d.Lease)
 	if err != nil {
 		return 0, fmt.Errorf("claim: %w", err)
+	}
+	for i := range rows {
+		if rows[i].ClaimedUntil.IsZero() {
+			rows[i].ClaimedUntil = now.Add(p.d.Lease)
+		}
 	}
 	p.add(rows)
 	return len(rows), nil
@@ -107,6 +117,7 @@ func (p *pipeline) add(rows []Row) {
 		q, running := p.queues[k]
 		p.queues[k] = append(q, r)
 		p.held++
+		p.claims[r.Seq] = r.ClaimedUntil
 		if !running {
 			p.wg.Go(func() { p.serve(p.ctx, k) })
 		}
@@ -152,20 +163,24 @@ func (p *pipeline) serve(ctx context.Context, k route) {
 		}
 		if !p.paced(ctx, k) {
 			p.d.release(ctx, []Row{r}, p.releaseAt(k))
-			p.done(1)
+			p.done(r)
 			p.releaseAll(ctx, k, p.releaseAt(k))
 			return
+		}
+		r.ClaimedUntil = p.claimedUntil(r.Seq)
+		if _, ok := p.d.callWindow(r, p.d.Now()); !ok {
+			r.ClaimedUntil = p.renewOne(ctx, r)
 		}
 		if record := p.d.deliver(ctx, k, r); record != nil {
 			// The row stays held until recorded: the pipeline's room
 			// bounds these goroutines too.
 			p.wg.Go(func() {
 				record()
-				p.done(1)
+				p.done(r)
 			})
 			continue
 		}
-		p.done(1)
+		p.done(r)
 	}
 }
 
@@ -209,16 +224,20 @@ func (p *pipeline) releaseAll(ctx context.Context, k route, at time.Time) {
 	delete(p.queues, k)
 	p.mu.Unlock()
 	p.d.release(ctx, q, at)
-	p.done(len(q))
+	p.done(q...)
 }
 
-// done frees room for n rows and wakes the claiming loop.
-func (p *pipeline) done(n int) {
-	if n == 0 {
+// done frees the room of rows settled or released and wakes the claiming
+// loop.
+func (p *pipeline) done(rows ...Row) {
+	if len(rows) == 0 {
 		return
 	}
 	p.mu.Lock()
-	p.held -= n
+	p.held -= len(rows)
+	for _, r := range rows {
+		delete(p.claims, r.Seq)
+	}
 	p.mu.Unlock()
 	select {
 	case p.d.freed <- struct{}{}:

@@ -19,6 +19,11 @@ type Row struct {
 	// claim ran out without an outcome recorded (its deliverer died or
 	// stopped, perhaps after the remote took the message).
 	Unsettled bool `json:"unsettled,omitempty"`
+	// ClaimedUntil is when the claim that returned the row runs out (set
+	// by Claim and by a store that claims the rows it enqueues). The
+	// deliverer sends nothing of a row after its claim: another may claim
+	// it then. Zero when unknown; it is not stored with the row.
+	ClaimedUntil time.Time `json:"-"`
 	// NotBefore is the earliest next attempt (backoff, Retry-After).
 	NotBefore time.Time `json:"not_before"`
 	// State is pending, delivered or failed (a permanent error).
@@ -28,6 +33,13 @@ type Row struct {
 	// FailedAt is when the row was marked failed.
 	FailedAt time.Time      `json:"failed_at,omitzero"`
 	Receipt  notify.Receipt `json:"receipt,omitzero"`
+}
+
+// Claim is a claim on a row as its deliverer knows it: the row and when
+// the claim runs out (Row.ClaimedUntil).
+type Claim struct {
+	Seq   int64
+	Until time.Time
 }
 
 // Row states.
@@ -67,6 +79,13 @@ type Store interface {
 	// Fail marks a row permanently failed (a configuration error). A failed
 	// row no longer holds back the later rows of its incident.
 	Fail(ctx context.Context, seq int64, errText string, at time.Time) error
+	// Renew extends to until each claim that is still as the deliverer
+	// last knew it (the row pending and its claim ending at Claim.Until:
+	// any other claim or outcome since has changed that), and returns the
+	// seqs it extended. A deliverer keeps its claims short and renews
+	// those it still holds, so that the rows of one that died come back
+	// soon.
+	Renew(ctx context.Context, claims []Claim, until time.Time) ([]int64, error)
 	// Release gives a claimed row back untried: it ends the claim and makes
 	// the row claimable again at notBefore, without counting an attempt or
 	// touching LastError (the deliverer defers rows whose target is paced

@@ -22,7 +22,7 @@ type Config struct {
 	Webhooks      []WebhookConfig `yaml:"webhooks" doc:"Generic JSON webhooks (signed with HMAC-SHA256), routed to as webhook:NAME."`
 	// OutboxLease bounds how long a notification claimed by a collector
 	// that died mid-delivery waits before it is delivered again.
-	OutboxLease time.Duration `yaml:"outbox_lease" doc:"How long a collector holds a notification it is delivering; one that dies mid-call is retried after this. Default 2m, at least 5s."`
+	OutboxLease time.Duration `yaml:"outbox_lease" doc:"How long a collector's claim on a notification it is delivering lasts; renewed every quarter of it while the collector lives, so the notifications of one that dies are taken over within this. Default 15s, at least 5s."`
 }
 
 // SlackConfig connects to Slack's Web API with a bot token.

@@ -241,17 +241,9 @@ func (s *Service) load(ctx context.Context) error {
 		b.Incidents = append(b.Incidents, &inc)
 		loaded++
 	}
-	replayed := 0
-	for id, b := range s.branches {
-		if b.Descriptor == nil {
-			continue
-		}
-		rs, err := s.o.Store.Results(ctx, id, now.Add(-s.o.Replay), now.Add(time.Hour))
-		if err != nil {
-			return fmt.Errorf("alerts: replay results of %s: %w", id, err)
-		}
-		s.observe(ctx, id, rs)
-		replayed += len(rs)
+	replayed, err := s.replay(ctx, now)
+	if err != nil {
+		return err
 	}
 	s.flush(ctx)
 	s.o.Log.Info("alert engine started", "open_incidents", loaded, "replayed_results", replayed, "silences", len(s.silences))

@@ -14,6 +14,15 @@ type Elector interface {
 	TryLead(ctx context.Context) (Lease, error)
 }
 
+// Waiter is an Elector that can also wait for leadership, so that a
+// follower takes over the moment the leader's session ends (its process
+// killed, or handing over) rather than at its next poll.
+type Waiter interface {
+	// WaitLead waits until this process leads, and returns its Lease; it
+	// returns an error when ctx ends or the store fails.
+	WaitLead(ctx context.Context) (Lease, error)
+}
+
 // Lease is leadership held by this process.
 type Lease interface {
 	// Check returns nil while leadership still holds, and an error once it
@@ -36,9 +45,10 @@ type soloLease struct{}
 func (soloLease) Check(context.Context) error   { return nil }
 func (soloLease) Release(context.Context) error { return nil }
 
-// DefaultPoll is how often a follower tries to lead and a leader checks
-// that it still does: a dead leader is replaced within about this long
-// once the store has noticed its death.
+// DefaultPoll is how often a follower tries to lead (unless its Elector
+// is a Waiter: it then waits, and retries this often only after a store
+// error) and a leader checks that it still does: a dead leader is
+// replaced within about this long once the store has noticed its death.
 const DefaultPoll = 5 * time.Second
 
 // Options configure Run.
@@ -67,9 +77,10 @@ func Run(ctx context.Context, o Options) {
 	}
 	t := time.NewTicker(o.Poll)
 	defer t.Stop()
+	waiter, _ := o.Elector.(Waiter)
 	failing := false
 	for {
-		lease, err := o.Elector.TryLead(ctx)
+		lease, err := acquire(ctx, o.Elector, waiter)
 		switch {
 		case err != nil && ctx.Err() == nil && !failing:
 			// Logged once per streak: a store outage must not flood the log.
@@ -79,6 +90,8 @@ func Run(ctx context.Context, o Options) {
 			failing = false
 		}
 		if lease != nil {
+			// A process that just lost leadership waits a poll before
+			// it waits again: its work may be what keeps failing.
 			term(ctx, o, lease, t.C)
 		}
 		select {
@@ -87,6 +100,14 @@ func Run(ctx context.Context, o Options) {
 		case <-t.C:
 		}
 	}
+}
+
+// acquire waits for leadership when the Elector can, else tries once.
+func acquire(ctx context.Context, e Elector, w Waiter) (Lease, error) {
+	if w != nil {
+		return w.WaitLead(ctx)
+	}
+	return e.TryLead(ctx)
 }
 
 // term runs the leader's work while lease holds, then releases it.

@@ -111,6 +111,76 @@ func TestRun(t *testing.T) {
 			synctest.Wait()
 		})
 	})
+	t.Run("a follower that waits takes over the moment the leader is killed, without waiting for a poll", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			var lock leadertest.Lock
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			a, b := &proc{}, &proc{}
+			go leader.Run(ctx, a.options(lock.Waiter("a")))
+			synctest.Wait()
+			go leader.Run(ctx, b.options(lock.Waiter("b")))
+			synctest.Wait()
+			if lock.Holder() != "a" {
+				t.Fatalf("holder %q, want a", lock.Holder())
+			}
+			lock.Drop() // a's session ends: SIGKILL
+			synctest.Wait()
+			if l, w, _ := b.state(); !l || w != 1 || lock.Holder() != "b" {
+				t.Fatalf("at once after the kill b leading %v working %d, holder %q; want b leading", l, w, lock.Holder())
+			}
+			time.Sleep(leader.DefaultPoll)
+			synctest.Wait()
+			if l, w, _ := a.state(); l || w != 0 {
+				t.Errorf("a poll after its session ended a leading %v, working %d; want stopped", l, w)
+			}
+			cancel()
+			synctest.Wait()
+		})
+	})
+	t.Run("a follower that waits takes over at once when the leader shuts down", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			var lock leadertest.Lock
+			actx, stopA := context.WithCancel(t.Context())
+			bctx, stopB := context.WithCancel(t.Context())
+			defer stopB()
+			a, b := &proc{}, &proc{}
+			go leader.Run(actx, a.options(lock.Waiter("a")))
+			synctest.Wait()
+			go leader.Run(bctx, b.options(lock.Waiter("b")))
+			synctest.Wait()
+			stopA()
+			synctest.Wait()
+			if l, w, _ := b.state(); !l || w != 1 || lock.Holder() != "b" {
+				t.Errorf("at once after a's shutdown b leading %v working %d, holder %q; want b leading", l, w, lock.Holder())
+			}
+			stopB()
+			synctest.Wait()
+		})
+	})
+	t.Run("a waiting follower whose store is down retries each poll and leads once it is back", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			var lock leadertest.Lock
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			lock.Down(true)
+			a := &proc{}
+			go leader.Run(ctx, a.options(lock.Waiter("a")))
+			time.Sleep(3 * leader.DefaultPoll)
+			synctest.Wait()
+			if l, _, _ := a.state(); l {
+				t.Fatal("leading with the store down")
+			}
+			lock.Down(false)
+			time.Sleep(leader.DefaultPoll)
+			synctest.Wait()
+			if l, w, _ := a.state(); !l || w != 1 {
+				t.Errorf("a poll after the store came back: leading %v, working %d; want leading", l, w)
+			}
+			cancel()
+			synctest.Wait()
+		})
+	})
 	t.Run("the solo elector of a single-process store always leads", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(t.Context())

@@ -157,6 +157,14 @@ func (s setup) startChild(ctx context.Context, config, addr string) (*child, err
 	c.cmd = exec.Command(s.bin, "serve", "-c", config, "--listen", addr)
 	c.cmd.Env = s.env()
 	c.cmd.Stdout, c.cmd.Stderr = c.logs, c.logs
+	if dir := os.Getenv("BRANCHREADY_LOADGEN_LOGS"); dir != "" {
+		// Diagnostics: each collector's whole output, in a file named by
+		// its address.
+		if f, err := os.Create(filepath.Join(dir, strings.ReplaceAll(addr, ":", "_")+".log")); err == nil {
+			c.cmd.Stdout = io.MultiWriter(c.logs, f)
+			c.cmd.Stderr = c.cmd.Stdout
+		}
+	}
 	if err := c.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start collector: %w", err)
 	}

@@ -72,7 +72,7 @@ func (s *Store) Claim(ctx context.Context, now time.Time, n int, lease time.Dura
 		_, again := s.claimed[r.Seq] // a claim that ran out: ended rows leave no entry
 		s.claimed[r.Seq] = now.Add(lease)
 		c := copyRow(*r)
-		c.Unsettled = again
+		c.Unsettled, c.ClaimedUntil = again, now.Add(lease)
 		out = append(out, c)
 	}
 	return out, nil
@@ -103,6 +103,25 @@ func (s *Store) Fail(ctx context.Context, seq int64, errText string, at time.Tim
 		r.Attempts++
 		r.State, r.LastError, r.FailedAt = outbox.Failed, errText, at
 	})
+}
+
+// Renew implements outbox.Store.
+func (s *Store) Renew(ctx context.Context, claims []outbox.Claim, until time.Time) ([]int64, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("renew: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []int64
+	for _, c := range claims {
+		// Ended claims leave no entry (update deletes it), and only
+		// pending rows are claimed.
+		if cur, ok := s.claimed[c.Seq]; ok && cur.Equal(c.Until) {
+			s.claimed[c.Seq] = until
+			out = append(out, c.Seq)
+		}
+	}
+	return out, nil
 }
 
 // Release implements outbox.Store.

@@ -38,6 +38,7 @@ func Run(t *testing.T, open Opener) {
 		{"a row no longer pending cannot be marked again", testNotPending},
 		{"stats count pending rows and age the oldest from its decision", testStats},
 		{"concurrent claimers never share a row", testConcurrentClaims},
+		{"a renewal extends only claims still as their deliverer knows them", testRenew},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.run(t, open(t)) })
 	}

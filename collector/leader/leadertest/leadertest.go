@@ -19,6 +19,25 @@ type Lock struct {
 	holder   *Elector
 	down     bool
 	releases int
+	// changed is closed (and replaced) whenever the lock may have become
+	// free, for the waiters.
+	changed chan struct{}
+}
+
+// changedLocked wakes the waiters; l.mu is held.
+func (l *Lock) changedLocked() {
+	if l.changed != nil {
+		close(l.changed)
+	}
+	l.changed = make(chan struct{})
+}
+
+// waitLocked returns the channel closed at the next change; l.mu is held.
+func (l *Lock) waitLocked() <-chan struct{} {
+	if l.changed == nil {
+		l.changed = make(chan struct{})
+	}
+	return l.changed
 }
 
 // Elector is one process's side of the election.
@@ -30,6 +49,49 @@ type Elector struct {
 
 // Elector returns a new participant named name.
 func (l *Lock) Elector(name string) *Elector { return &Elector{lock: l, Name: name} }
+
+// Waiter returns a new participant named name that can also wait for the
+// lock (leader.Waiter), as a database session waits for a lock.
+func (l *Lock) Waiter(name string) *Waiting { return &Waiting{Elector{lock: l, Name: name}} }
+
+// Waiting is an Elector that implements leader.Waiter.
+type Waiting struct{ Elector }
+
+var _ leader.Waiter = (*Waiting)(nil)
+
+// WaitLead takes the lock as soon as nobody holds it; it fails while the
+// store is down, and when ctx ends.
+func (w *Waiting) WaitLead(ctx context.Context) (leader.Lease, error) {
+	l := w.lock
+	for {
+		l.mu.Lock()
+		switch {
+		case l.down:
+			l.mu.Unlock()
+			return nil, ErrDown
+		case l.holder == nil:
+			l.holder = &w.Elector
+			l.mu.Unlock()
+			return &lease{e: &w.Elector}, nil
+		}
+		changed := l.waitLocked()
+		l.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-changed:
+		}
+	}
+}
+
+// Drop ends the holder's session with the store up (its process was
+// killed): the lock is free at once, and the old holder's Check fails.
+func (l *Lock) Drop() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.holder = nil
+	l.changedLocked()
+}
 
 // TryLead takes the lock when nobody holds it.
 func (e *Elector) TryLead(context.Context) (leader.Lease, error) {
@@ -73,6 +135,7 @@ func (l *Lock) Down(down bool) {
 	if down {
 		l.holder = nil
 	}
+	l.changedLocked()
 }
 
 type lease struct{ e *Elector }
@@ -96,6 +159,7 @@ func (s *lease) Release(context.Context) error {
 	defer l.mu.Unlock()
 	if l.holder == s.e {
 		l.holder = nil
+		l.changedLocked()
 	}
 	l.releases++
 	return nil

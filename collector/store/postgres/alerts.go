@@ -54,6 +54,7 @@ func (s *Store) SaveAndClaim(ctx context.Context, incs []store.IncidentRecord, m
 			if err != nil {
 				return err
 			}
+			r.ClaimedUntil = now.Add(lease)
 			out = append(out, r)
 		}
 		return rows.Err()
@@ -147,6 +148,7 @@ func (s *Store) Claim(ctx context.Context, now time.Time, n int, lease time.Dura
 		if err != nil {
 			return nil, fmt.Errorf("postgres store: claim outbox rows: %w", err)
 		}
+		r.ClaimedUntil = now.Add(lease)
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
@@ -315,6 +317,31 @@ func (s *Store) DeleteSilence(ctx context.Context, id string) error {
 		return fmt.Errorf("postgres store: delete silence %s: %w", id, store.ErrNotFound)
 	}
 	return nil
+}
+
+// Renew extends each claim still as its deliverer knows it: another
+// claim since, or an outcome (claimed_until 0), has changed claimed_until.
+func (s *Store) Renew(ctx context.Context, claims []outbox.Claim, until time.Time) ([]int64, error) {
+	if len(claims) == 0 {
+		return nil, nil
+	}
+	seqs, ends := make([]int64, len(claims)), make([]int64, len(claims))
+	for i, c := range claims {
+		seqs[i], ends[i] = c.Seq, c.Until.UnixNano()
+	}
+	rows, err := s.pool.Query(ctx, `UPDATE outbox o SET claimed_until = $1
+		FROM unnest($2::bigint[], $3::bigint[]) AS c(seq, until)
+		WHERE o.seq = c.seq AND o.claimed_until = c.until AND o.state = 'pending' RETURNING o.seq`,
+		until.UnixNano(), seqs, ends)
+	if err != nil {
+		return nil, fmt.Errorf("postgres store: renew outbox claims: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("postgres store: renew outbox claims: %w", err)
+	}
+	slices.Sort(out)
+	return out, nil
 }
 
 // Release gives a claimed row back untried.

@@ -21,6 +21,7 @@ const storedChannel = "branchready_stored"
 
 var (
 	_ leader.Elector = (*Store)(nil)
+	_ leader.Waiter  = (*Store)(nil)
 	_ leader.Feed    = (*Store)(nil)
 )
 
@@ -51,6 +52,29 @@ func (s *Store) TryLead(ctx context.Context) (leader.Lease, error) {
 	if !got {
 		_ = conn.Close(ctx)
 		return nil, nil
+	}
+	return &lease{conn: conn}, nil
+}
+
+// WaitLead waits for the leader's lock on a session of its own, so that
+// a follower leads the moment the leader's session ends (a SIGKILLed
+// leader's at once, its socket closed) instead of at its next poll. The
+// session waits without a statement or lock timeout: a DSN's
+// statement_timeout would end the wait, to be tried again a poll later.
+func (s *Store) WaitLead(ctx context.Context) (leader.Lease, error) {
+	conn, err := s.dedicated(ctx)
+	if err != nil {
+		return nil, err
+	}
+	fail := func(what string, err error) (leader.Lease, error) {
+		_ = conn.Close(context.WithoutCancel(ctx))
+		return nil, fmt.Errorf("postgres store: %s: %w", what, err)
+	}
+	if _, err := conn.Exec(ctx, keepalives+"; SET statement_timeout = 0; SET lock_timeout = 0"); err != nil {
+		return fail("leader session", err)
+	}
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", leaderLock); err != nil {
+		return fail("wait for the leader lock", err)
 	}
 	return &lease{conn: conn}, nil
 }

@@ -2,8 +2,11 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/branchready/branchready/collector/leader"
 	"github.com/branchready/branchready/collector/store/postgres/pgtest"
@@ -42,6 +45,70 @@ func TestLeadership(t *testing.T) {
 		_ = la.Release(ctx)
 		mustLead(t, b).Release(ctx)
 	})
+	t.Run("a collector waiting for the lock leads once the leader's session is killed", func(t *testing.T) {
+		dsn := srv.NewDatabase(t)
+		a, b := open(t, dsn), open(t, dsn)
+		defer a.Close()
+		defer b.Close()
+		la := mustLead(t, a)
+		got := make(chan leader.Lease, 1)
+		errc := make(chan error, 1)
+		go func() {
+			l, err := b.WaitLead(ctx)
+			if err != nil {
+				errc <- err
+				return
+			}
+			got <- l
+		}()
+		// The wait is under way once b's session waits on the lock.
+		waitFor(t, dsn, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted", 1)
+		select {
+		case l := <-got:
+			t.Fatalf("b leads (%v) while a holds the lock", l)
+		default:
+		}
+		execSQL(t, dsn, fmt.Sprintf("SELECT pg_terminate_backend(%d)", la.(*lease).conn.PgConn().PID()))
+		select {
+		case l := <-got:
+			if err := l.Check(ctx); err != nil {
+				t.Errorf("the new leader's Check = %v, want nil", err)
+			}
+			_ = l.Release(ctx)
+		case err := <-errc:
+			t.Fatalf("WaitLead = %v", err)
+		case <-time.After(time.Minute):
+			t.Fatal("b still waits a minute after the leader's session was killed")
+		}
+		_ = la.Release(ctx)
+	})
+	t.Run("a wait for the lock ends with its context", func(t *testing.T) {
+		dsn := srv.NewDatabase(t)
+		a, b := open(t, dsn), open(t, dsn)
+		defer a.Close()
+		defer b.Close()
+		la := mustLead(t, a)
+		defer la.Release(ctx)
+		wctx, cancel := context.WithCancel(ctx)
+		errc := make(chan error, 1)
+		go func() {
+			l, err := b.WaitLead(wctx)
+			if l != nil {
+				_ = l.Release(ctx)
+			}
+			errc <- err
+		}()
+		waitFor(t, dsn, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted", 1)
+		cancel()
+		select {
+		case err := <-errc:
+			if err == nil {
+				t.Error("WaitLead = nil error after its context ended while another led")
+			}
+		case <-time.After(time.Minute):
+			t.Fatal("WaitLead still waits a minute after its context ended")
+		}
+	})
 	t.Run("an announcement made on one collector reaches the leader's subscription", func(t *testing.T) {
 		dsn := srv.NewDatabase(t)
 		a, b := open(t, dsn), open(t, dsn)
@@ -76,4 +143,27 @@ func mustLead(t *testing.T, s *Store) leader.Lease {
 		t.Fatalf("TryLead = %v, %v; want the lease", l, err)
 	}
 	return l
+}
+
+// waitFor polls query (an integer) until it gives want, for up to a minute.
+func waitFor(t *testing.T, dsn, query string, want int) {
+	t.Helper()
+	conn, err := pgx.Connect(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	for deadline := time.Now().Add(time.Minute); ; {
+		var n int
+		if err := conn.QueryRow(t.Context(), query).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s = %d after a minute, want %d", query, n, want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

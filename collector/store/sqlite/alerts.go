@@ -75,6 +75,7 @@ func (s *Store) SaveAndClaim(ctx context.Context, incs []store.IncidentRecord, m
 			if err != nil {
 				return 0, err
 			}
+			r.ClaimedUntil = now.Add(lease)
 			out = append(out, r)
 		}
 		return 0, rows.Err()
@@ -152,6 +153,7 @@ func (s *Store) Claim(ctx context.Context, now time.Time, n int, lease time.Dura
 			if err != nil {
 				return 0, err
 			}
+			r.ClaimedUntil = now.Add(lease)
 			out = append(out, r)
 		}
 		if err := rows.Err(); err != nil || len(out) == 0 {
@@ -338,6 +340,38 @@ func (s *Store) DeleteSilence(ctx context.Context, id string) error {
 		return 0, nil
 	})
 	return err
+}
+
+// Renew extends each claim still as its deliverer knows it: another
+// claim since, or an outcome (claimed_until 0), has changed claimed_until.
+func (s *Store) Renew(ctx context.Context, claims []outbox.Claim, until time.Time) ([]int64, error) {
+	if len(claims) == 0 {
+		return nil, nil
+	}
+	var out []int64
+	_, err := s.tx(ctx, "renew outbox claims", func(ctx context.Context, tx *sql.Tx) (int, error) {
+		out = out[:0]
+		stmt, err := tx.PrepareContext(ctx, `UPDATE outbox SET claimed_until = ? WHERE seq = ? AND claimed_until = ? AND state = 'pending'`)
+		if err != nil {
+			return 0, err
+		}
+		defer stmt.Close()
+		for _, c := range claims {
+			res, err := stmt.ExecContext(ctx, until.UnixNano(), c.Seq, c.Until.UnixNano())
+			if err != nil {
+				return 0, err
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				out = append(out, c.Seq)
+			}
+		}
+		return len(out), nil
+	})
+	if err != nil {
+		// The writer may still be filling out: it must not be read.
+		return nil, err
+	}
+	return out, nil
 }
 
 // Release gives a claimed row back untried.

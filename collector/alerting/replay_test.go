@@ -1,0 +1,87 @@
+package alerting_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/branchready/branchready/alerts"
+	"github.com/branchready/branchready/calendar"
+	"github.com/branchready/branchready/collector/alerting"
+	"github.com/branchready/branchready/collector/store"
+	"github.com/branchready/branchready/collector/store/sqlite"
+	"github.com/branchready/branchready/result"
+)
+
+// bulkOnly is a store that counts its many-branch reads and refuses
+// one-branch reads of results.
+type bulkOnly struct {
+	*sqlite.Store
+	bulk atomic.Int32
+}
+
+func (s *bulkOnly) ResultsOf(ctx context.Context, branches []string, from, to time.Time) (map[string][]result.Result, error) {
+	s.bulk.Add(1)
+	return s.Store.ResultsOf(ctx, branches, from, to)
+}
+
+func (s *bulkOnly) Results(context.Context, string, time.Time, time.Time) ([]result.Result, error) {
+	return nil, errors.New("a branch's results read alone")
+}
+
+// A new leader replays the recent results of every branch: read a branch
+// a query, 20,000 branches held its engine for tens of seconds after the
+// leader it replaced died mid-wave.
+func TestTheReplayAtStartReadsManyBranchesAQuery(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	log := slog.New(slog.DiscardHandler)
+	sq, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sq.Close()
+	st := &bulkOnly{Store: sq}
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	defer alerting.SetReplayBatch(2)()
+	const branches = 5 // three queries of at most 2
+	d := &result.Descriptor{Name: "Branch", Calendar: calendar.Spec{Timezone: "UTC"},
+		Devices: []result.Device{{ID: "atm-01", Kind: "atm", Criticality: result.Blocking, Checks: []result.CheckRef{{Name: "reachable", Kind: "tcp"}}}}}
+	var rs []result.Result
+	for i := range branches {
+		id := fmt.Sprintf("br-%04d", i)
+		if err := st.PutBranch(ctx, id, d, store.Contact{At: now, ConfigHash: "h"}); err != nil {
+			t.Fatal(err)
+		}
+		rs = append(rs, result.Result{ID: "r-" + id, Branch: id, Device: "atm-01", Check: "reachable", Kind: "tcp",
+			Status: result.StatusFail, StartedAt: now.Add(-time.Minute), Reason: "refused"})
+	}
+	if _, _, err := st.WriteResults(ctx, rs, now.Add(-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	pol, err := alerts.New(alerts.Config{Thresholds: alerts.ThresholdConfig{Default: alerts.Thresholds{Fail: 1, Resolve: 1}},
+		Routing: alerts.Routing{Default: []alerts.Target{{Notifier: "slack", Target: "#branches"}}}}.WithDefaults(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := alerting.New(alerting.Options{Store: st, Policy: pol, Log: log, Now: func() time.Time { return now }, Tick: time.Hour})
+	runErr := make(chan error, 1)
+	go func() { runErr <- svc.Run(ctx) }()
+	waitUntil(t, "an incident for every branch's replayed failure", func() bool {
+		select {
+		case err := <-runErr:
+			t.Fatalf("Run = %v", err)
+		default:
+		}
+		incs, _ := st.Incidents(ctx, time.Time{})
+		return len(incs) == branches
+	})
+	if got := st.bulk.Load(); got != 3 {
+		t.Errorf("%d many-branch reads for %d branches, want 3", got, branches)
+	}
+}
