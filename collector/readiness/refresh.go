@@ -208,6 +208,7 @@ func (e *Engine) refreshWith(ctx context.Context, dirty map[string]bool, all boo
 	if err != nil {
 		return err
 	}
+	dirty = e.readElsewhere(dirty)
 	e.register(bs)
 	// A contact handed in after the listing may come with a new
 	// descriptor: those branches are described again.
@@ -270,14 +271,8 @@ func (e *Engine) refreshChanged(ctx context.Context, old *Snapshot, dirty map[st
 	if !ok {
 		return false, nil
 	}
-	if len(ids) > 0 {
-		more := make(map[string]bool, len(dirty)+len(ids))
-		maps.Copy(more, dirty)
-		for _, id := range ids {
-			more[id] = true
-		}
-		dirty = more
-	}
+	dirty = e.readElsewhere(dirty)
+	dirty = withIDs(dirty, ids)
 	if done, err = e.refreshSome(ctx, nil, old, dirty); done && err == nil {
 		e.cursor = next
 	}
