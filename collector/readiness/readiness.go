@@ -245,6 +245,7 @@ func (e *evaluator) apply(r result.Result, since *time.Time) *time.Time {
 func (e *evaluator) state(at time.Time, day calendar.Day) State {
 	e.now = at
 	s := State{At: at, Groups: e.groupStates()}
+	var reason string // of a missing item (see missing)
 	skip := e.excluded(at)
 	for _, it := range e.items {
 		if skip[it.Device] && !slices.Contains(s.Maintenance, it.Device) {
@@ -260,7 +261,7 @@ func (e *evaluator) state(at time.Time, day calendar.Day) State {
 		s.Verdict = Unknown
 		for _, it := range e.items {
 			if it.Criticality == result.Blocking && !skip[it.Device] {
-				s.Problems = append(s.Problems, missing(it, day))
+				s.Problems = append(s.Problems, missing(it, day, &reason))
 			}
 		}
 		return s
@@ -277,10 +278,10 @@ func (e *evaluator) state(at time.Time, day calendar.Day) State {
 		case it.Criticality == result.Informational || it.Status == result.StatusOK:
 		case it.Criticality == result.Blocking && !it.Status.Passing():
 			blocked = true
-			s.Problems = append(s.Problems, missing(it, day))
+			s.Problems = append(s.Problems, missing(it, day, &reason))
 		default:
 			degraded = true
-			deg = append(deg, missing(it, day))
+			deg = append(deg, missing(it, day, &reason))
 		}
 	}
 	s.Problems = append(s.Problems, deg...)
@@ -295,10 +296,15 @@ func (e *evaluator) state(at time.Time, day calendar.Day) State {
 	return s
 }
 
-// missing fills in the reason of an item that has no result yet.
-func missing(it Item, day calendar.Day) Item {
+// missing fills in the reason of an item that has no result yet, the same
+// for every item of a day: it is worded once per state (a past day with no
+// result has every item missing, and the board judges a strip of them).
+func missing(it Item, day calendar.Day, reason *string) Item {
 	if it.Missing {
-		it.Reason = fmt.Sprintf("no result from the agent since the pre-opening sweep began at %s", day.SweepFrom.Format("15:04"))
+		if *reason == "" {
+			*reason = "no result from the agent since the pre-opening sweep began at " + day.SweepFrom.Format("15:04")
+		}
+		it.Reason = *reason
 	}
 	return it
 }

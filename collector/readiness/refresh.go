@@ -359,7 +359,7 @@ func (e *Engine) refreshSome(ctx context.Context, cr ContactReader, old *Snapsho
 		if en == nil {
 			continue
 		}
-		if k, ok := old.pos[bs[i].ID]; ok {
+		if k, ok := old.index(bs[i].ID); ok {
 			entries[k] = en
 			changed = append(changed, k)
 		} else {

@@ -3,6 +3,7 @@ package readiness
 import (
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/branchready/branchready/collector/store"
@@ -21,8 +22,7 @@ var Attention = []Verdict{NotReady, Unknown, ReadyDegraded, Ready, Maintenance, 
 type Snapshot struct {
 	// At is when the snapshot was made.
 	At      time.Time
-	entries []*entry       // by id
-	pos     map[string]int // index in entries by id
+	entries []*entry // by id: found by binary search (see index)
 	// ranks are the entries' places in Attention (see rankOf), by index:
 	// ordering the board reads them instead of every entry's verdict.
 	ranks []uint8
@@ -44,10 +44,9 @@ type entry struct {
 }
 
 func newSnapshot(entries []*entry, at time.Time) *Snapshot {
-	s := &Snapshot{At: at, entries: entries, pos: make(map[string]int, len(entries)), members: map[string][]int{},
+	s := &Snapshot{At: at, entries: entries, members: map[string][]int{},
 		regions: map[string][]*BranchStatus{}, counts: map[Verdict]int{}, ranks: make([]uint8, len(entries))}
 	for i, en := range entries {
-		s.pos[en.status.ID] = i
 		s.ranks[i] = rankOf(en.status.Judgement.Verdict)
 		s.counts[en.status.Judgement.Verdict]++
 		if r := en.status.Region; r != "" {
@@ -113,13 +112,14 @@ func (s *Snapshot) update(entries []*entry, changed []int, at time.Time) *Snapsh
 		return newSnapshot(entries, at)
 	}
 	for i, en := range entries {
-		if en.status.ID != s.entries[i].status.ID {
+		if en != s.entries[i] && en.status.ID != s.entries[i].status.ID { // most are the same entry
 			return newSnapshot(entries, at)
 		}
 	}
-	n := &Snapshot{At: at, entries: entries, pos: s.pos, members: s.members, names: s.names, next: s.next,
+	n := &Snapshot{At: at, entries: entries, members: s.members, names: s.names, next: s.next,
 		counts: maps.Clone(s.counts), regions: maps.Clone(s.regions), ranks: slices.Clone(s.ranks)}
 	touched := map[string]bool{}
+	var gone, came []*BranchStatus // the changed branches as s and n order them
 	recount := false
 	for _, i := range changed {
 		was, now := s.entries[i], entries[i]
@@ -132,6 +132,7 @@ func (s *Snapshot) update(entries []*entry, changed []int, at time.Time) *Snapsh
 		}
 		n.counts[now.status.Judgement.Verdict]++
 		n.ranks[i] = rankOf(now.status.Judgement.Verdict)
+		gone, came = append(gone, &was.status), append(came, &now.status)
 		if now.status.Region != "" {
 			touched[now.status.Region] = true
 		}
@@ -148,9 +149,9 @@ func (s *Snapshot) update(entries []*entry, changed []int, at time.Time) *Snapsh
 			}
 		}
 	}
-	n.order = boardOrder(entries, n.ranks, nil)
+	n.order = reorder(s.order, gone, came)
 	for r := range touched {
-		n.regions[r] = boardOrder(entries, n.ranks, n.members[r])
+		n.regions[r] = reorder(s.regions[r], inRegion(gone, r), inRegion(came, r))
 	}
 	return n
 }
@@ -168,11 +169,21 @@ func (s *Snapshot) changed(b store.Branch, now time.Time) bool {
 
 // entry is branch id's entry.
 func (s *Snapshot) entry(id string) (*entry, bool) {
-	i, ok := s.pos[id]
+	i, ok := s.index(id)
 	if !ok {
 		return nil, false
 	}
 	return s.entries[i], true
+}
+
+// index is the index of branch id's entry. A binary search instead of a
+// map by id: a snapshot that gains branches (the first reports of a
+// wave) would build the map of all of them again.
+func (s *Snapshot) index(id string) (int, bool) {
+	if s == nil {
+		return 0, false
+	}
+	return slices.BinarySearchFunc(s.entries, id, func(en *entry, id string) int { return strings.Compare(en.status.ID, id) })
 }
 
 // Len is how many branches the snapshot holds.
