@@ -58,14 +58,3 @@ func copyKeeping(out *[]*BranchStatus, old []*BranchStatus, from, to int, drop [
 	*out = append(*out, old[from:to]...)
 	return to, d
 }
-
-// inRegion are the statuses of sts in region r.
-func inRegion(sts []*BranchStatus, r string) []*BranchStatus {
-	var out []*BranchStatus
-	for _, st := range sts {
-		if st.Region == r {
-			out = append(out, st)
-		}
-	}
-	return out
-}

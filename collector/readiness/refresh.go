@@ -367,7 +367,7 @@ func (e *Engine) refreshSome(ctx context.Context, cr ContactReader, old *Snapsho
 		}
 	}
 	if len(added) > 0 { // branches new to the snapshot take their places by id
-		e.snap.Store(newSnapshot(insertByID(entries, added), now))
+		e.snap.Store(old.insert(entries, changed, added, now))
 		return true, nil
 	}
 	e.snap.Store(old.update(entries, changed, now))

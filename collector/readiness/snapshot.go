@@ -23,11 +23,6 @@ type Snapshot struct {
 	// At is when the snapshot was made.
 	At      time.Time
 	entries []*entry // by id: found by binary search (see index)
-	// ranks are the entries' places in Attention (see rankOf), by index:
-	// ordering the board reads them instead of every entry's verdict.
-	ranks []uint8
-	// members are the indexes in entries of each region's branches.
-	members map[string][]int
 	order   []*BranchStatus
 	regions map[string][]*BranchStatus // board order
 	names   []string                   // regions, sorted
@@ -44,21 +39,24 @@ type entry struct {
 }
 
 func newSnapshot(entries []*entry, at time.Time) *Snapshot {
-	s := &Snapshot{At: at, entries: entries, members: map[string][]int{},
-		regions: map[string][]*BranchStatus{}, counts: map[Verdict]int{}, ranks: make([]uint8, len(entries))}
+	s := &Snapshot{At: at, entries: entries, regions: map[string][]*BranchStatus{}, counts: map[Verdict]int{}}
+	// ranks are the entries' places in Attention (see rankOf), by index:
+	// ordering reads them instead of every entry's verdict.
+	ranks := make([]uint8, len(entries))
+	members := map[string][]int{} // indexes in entries of each region's branches
 	for i, en := range entries {
-		s.ranks[i] = rankOf(en.status.Judgement.Verdict)
+		ranks[i] = rankOf(en.status.Judgement.Verdict)
 		s.counts[en.status.Judgement.Verdict]++
 		if r := en.status.Region; r != "" {
-			s.members[r] = append(s.members[r], i)
+			members[r] = append(members[r], i)
 		}
 		if s.next.IsZero() || en.until.Before(s.next) {
 			s.next = en.until
 		}
 	}
-	s.order = boardOrder(entries, s.ranks, nil)
-	for r, idx := range s.members {
-		s.regions[r] = boardOrder(entries, s.ranks, idx)
+	s.order = boardOrder(entries, ranks, nil)
+	for r, idx := range members {
+		s.regions[r] = boardOrder(entries, ranks, idx)
 		s.names = append(s.names, r)
 	}
 	slices.Sort(s.names)
@@ -103,10 +101,8 @@ func boardOrder(entries []*entry, ranks []uint8, idx []int) []*BranchStatus {
 }
 
 // update is the snapshot with the entries at indexes changed replaced by
-// those of entries (the same branches at the same indexes as s's). It
-// shares s's index by id and region members, and orders again only the
-// regions whose branches changed; a branch that moved region, or other
-// branches, make a new snapshot from scratch.
+// those of entries (the same branches at the same indexes as s's); other
+// branches make a new snapshot from scratch. See with.
 func (s *Snapshot) update(entries []*entry, changed []int, at time.Time) *Snapshot {
 	if s == nil || len(entries) != len(s.entries) {
 		return newSnapshot(entries, at)
@@ -116,29 +112,52 @@ func (s *Snapshot) update(entries []*entry, changed []int, at time.Time) *Snapsh
 			return newSnapshot(entries, at)
 		}
 	}
-	n := &Snapshot{At: at, entries: entries, members: s.members, names: s.names, next: s.next,
-		counts: maps.Clone(s.counts), regions: maps.Clone(s.regions), ranks: slices.Clone(s.ranks)}
-	touched := map[string]bool{}
-	var gone, came []*BranchStatus // the changed branches as s and n order them
-	recount := false
+	gone, came := make([]*entry, len(changed)), make([]*entry, len(changed))
+	for k, i := range changed {
+		gone[k], came[k] = s.entries[i], entries[i]
+	}
+	return s.with(entries, gone, came, at)
+}
+
+// insert is update with branches new to the snapshot added (ids not in
+// entries): they take their places by id.
+func (s *Snapshot) insert(entries []*entry, changed []int, added []*entry, at time.Time) *Snapshot {
+	if s == nil {
+		return newSnapshot(insertByID(entries, added), at)
+	}
+	gone, came := make([]*entry, 0, len(changed)), make([]*entry, 0, len(changed)+len(added))
 	for _, i := range changed {
-		was, now := s.entries[i], entries[i]
-		if was.status.Region != now.status.Region {
-			return newSnapshot(entries, at)
+		gone, came = append(gone, s.entries[i]), append(came, entries[i])
+	}
+	return s.with(insertByID(entries, added), gone, append(came, added...), at)
+}
+
+// with is the snapshot of entries, which are s's without the entries gone
+// and with those of came. It shares what they leave alone, and moves them
+// in the board order and their regions' orders instead of ordering every
+// branch again (see reorder).
+func (s *Snapshot) with(entries, gone, came []*entry, at time.Time) *Snapshot {
+	n := &Snapshot{At: at, entries: entries, names: s.names, next: s.next,
+		counts: maps.Clone(s.counts), regions: maps.Clone(s.regions)}
+	touched := map[string]bool{}
+	recount := false
+	for _, en := range gone {
+		v := en.status.Judgement.Verdict
+		if n.counts[v]--; n.counts[v] <= 0 {
+			delete(n.counts, v)
 		}
-		n.counts[was.status.Judgement.Verdict]--
-		if n.counts[was.status.Judgement.Verdict] == 0 {
-			delete(n.counts, was.status.Judgement.Verdict)
+		if r := en.status.Region; r != "" {
+			touched[r] = true
 		}
-		n.counts[now.status.Judgement.Verdict]++
-		n.ranks[i] = rankOf(now.status.Judgement.Verdict)
-		gone, came = append(gone, &was.status), append(came, &now.status)
-		if now.status.Region != "" {
-			touched[now.status.Region] = true
+		recount = recount || en.until.Equal(s.next)
+	}
+	for _, en := range came {
+		n.counts[en.status.Judgement.Verdict]++
+		if r := en.status.Region; r != "" {
+			touched[r] = true
 		}
-		recount = recount || was.until.Equal(s.next)
-		if now.until.Before(n.next) {
-			n.next = now.until
+		if n.next.IsZero() || en.until.Before(n.next) {
+			n.next = en.until
 		}
 	}
 	if recount { // the earliest change was one of those judged again
@@ -149,11 +168,34 @@ func (s *Snapshot) update(entries []*entry, changed []int, at time.Time) *Snapsh
 			}
 		}
 	}
-	n.order = reorder(s.order, gone, came)
+	g, c := statuses(gone, ""), statuses(came, "")
+	n.order = reorder(s.order, g, c)
+	renamed := false
 	for r := range touched {
-		n.regions[r] = reorder(s.regions[r], inRegion(gone, r), inRegion(came, r))
+		list := reorder(s.regions[r], statuses(gone, r), statuses(came, r))
+		_, had := s.regions[r]
+		if len(list) == 0 {
+			delete(n.regions, r)
+		} else {
+			n.regions[r] = list
+		}
+		renamed = renamed || had != (len(list) > 0)
+	}
+	if renamed { // a region gained its first branch or lost its last
+		n.names = slices.Sorted(maps.Keys(n.regions))
 	}
 	return n
+}
+
+// statuses are the statuses of ens in region r (empty: any region).
+func statuses(ens []*entry, r string) []*BranchStatus {
+	out := make([]*BranchStatus, 0, len(ens))
+	for _, en := range ens {
+		if r == "" || en.status.Region == r {
+			out = append(out, &en.status)
+		}
+	}
+	return out
 }
 
 // changed reports whether branch b, as listed now, must be judged again:
