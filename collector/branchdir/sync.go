@@ -139,9 +139,7 @@ func (x *Dir) apply(b store.Branch, withDescriptor bool) {
 	x.seen(b.Contact)
 	e := x.entry(b.ID)
 	was := *e
-	if foreign(e, b.Contact.At) {
-		defer x.markElsewhere(b.ID, e, b.Contact.At)
-	}
+	ext := foreign(e, b.Contact.At)
 	newer := !b.Contact.At.Before(e.b.Contact.At)
 	if withDescriptor {
 		if newer || !e.known {
@@ -153,8 +151,11 @@ func (x *Dir) apply(b store.Branch, withDescriptor bool) {
 	if newer {
 		e.b.Contact = b.Contact
 	}
-	if e.known != was.known || e.b.Descriptor != was.b.Descriptor || e.b.Contact != was.b.Contact {
+	if ext || e.known != was.known || e.b.Descriptor != was.b.Descriptor || e.b.Contact != was.b.Contact {
 		x.changed(b.ID)
+	}
+	if ext {
+		e.ext, e.extAt = x.cursor().seq, b.Contact.At
 	}
 }
 
@@ -164,7 +165,8 @@ func (x *Dir) apply(b store.Branch, withDescriptor bool) {
 // ChangedElsewhere). x.mu is held.
 func (x *Dir) elsewhere(id string, e *entry, t time.Time) {
 	if foreign(e, t) {
-		x.markElsewhere(id, e, t)
+		x.changed(id)
+		e.ext, e.extAt = x.cursor().seq, t
 	}
 }
 
@@ -172,13 +174,6 @@ func (x *Dir) elsewhere(id string, e *entry, t time.Time) {
 // another collector that e does not reflect yet.
 func foreign(e *entry, t time.Time) bool {
 	return !t.IsZero() && !t.Equal(e.b.Contact.At) && !t.Equal(e.extAt) && !e.wasTold(t)
-}
-
-// markElsewhere records branch id's contact t as another collector's;
-// x.mu is held.
-func (x *Dir) markElsewhere(id string, e *entry, t time.Time) {
-	x.changed(id)
-	e.ext, e.extAt = x.cursor().seq, t
 }
 
 // sameDescriptor reports whether the descriptor held for b still holds for
