@@ -55,3 +55,33 @@ func (x *Dir) changed(id string) {
 
 // minLog is the least number of changes the record keeps.
 const minLog = 1024
+
+// ChangedElsewhere returns the ids of the branches for which, since c, the
+// directory read from the store a contact ingest here did not store:
+// another collector committed a batch of them, whose results this process
+// was not handed. The contact the directory holds may be a later one of
+// this process (ingest here committed after the other collector), or it
+// may still be this process's newer one (the other collector committed
+// last): either way the branch's results are to be read from the store
+// again. A contact the directory never read (replaced in the store before
+// a Sync read it) is not listed.
+func (x *Dir) ChangedElsewhere(c Cursor) []string {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	var ids []string
+	if c.seq >= x.logBase && c.seq <= x.logBase+uint64(len(x.log)) {
+		for _, id := range x.log[c.seq-x.logBase:] {
+			if e := x.m[id]; e != nil && e.ext > c.seq {
+				ids = append(ids, id)
+			}
+		}
+	} else {
+		for id, e := range x.m {
+			if e.ext > c.seq {
+				ids = append(ids, id)
+			}
+		}
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids)
+}

@@ -42,7 +42,8 @@ type Options struct {
 	// Alone says that no other process writes the store's contacts (one
 	// collector on SQLite): every change then comes from ingest here
 	// (Stored), so Sync reads nothing between full listings instead of
-	// reading back this collector's own writes.
+	// reading back this collector's own writes, and a branch the store
+	// has no row of has no result but those ingest here hands over.
 	Alone bool
 	// Overlap is how far before the newest contact it has seen an
 	// incremental read starts: a contact committed more than this after
@@ -58,6 +59,37 @@ type entry struct {
 	// unknown descriptor is read from the store before b is handed out.
 	known bool
 	gen   uint64 // the update that last changed it (see removeMissing)
+	// told are the newest contact times ingest here stored (Stored), a
+	// ring: a contact read from the store that is none of them was
+	// written by another collector (see elsewhere).
+	told [toldKept]time.Time
+	next uint8 // where in told the next one goes
+	// ext is the position after the change that last read a contact
+	// written elsewhere (zero: none), extAt that contact's time.
+	ext   uint64
+	extAt time.Time
+}
+
+// toldKept is how many of ingest's contacts per branch are remembered: a
+// listing read while several requests of one branch commit may return any
+// of them. One forgotten is taken for another collector's: its branch is
+// read again once.
+const toldKept = 4
+
+// stored notes that ingest here committed contact time t; x.mu is held.
+func (e *entry) stored(t time.Time) {
+	e.told[e.next] = t
+	e.next = (e.next + 1) % toldKept
+}
+
+// wasTold reports whether ingest here stored contact time t.
+func (e *entry) wasTold(t time.Time) bool {
+	for _, at := range e.told {
+		if at.Equal(t) {
+			return true
+		}
+	}
+	return false
 }
 
 // Dir is a branch directory. Its methods are safe for concurrent use.
@@ -81,6 +113,10 @@ type Dir struct {
 	removals uint64
 }
 
+// Alone reports whether the directory was told that no other process
+// writes the store (Options.Alone).
+func (x *Dir) Alone() bool { return x.o.Alone }
+
 // New returns an empty directory; the first Sync (or All) fills it.
 func New(o Options) *Dir {
 	if o.Now == nil {
@@ -100,6 +136,7 @@ func (x *Dir) Stored(id string, d *result.Descriptor, c store.Contact) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	e := x.entry(id)
+	e.stored(c.At)
 	if c.At.Before(e.b.Contact.At) {
 		return // an older request committed last; the newer contact stays
 	}

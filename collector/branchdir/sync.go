@@ -103,7 +103,11 @@ func (x *Dir) readChanges(ctx context.Context, cl ChangeLister, now time.Time) e
 		e := x.m[r.ID]
 		if e != nil && !r.Contact.At.After(e.b.Contact.At) {
 			x.seen(r.Contact)
-			continue // held already (most often: this collector's ingest wrote it)
+			// Held already (most often: this collector's ingest wrote
+			// it), or older: another collector committed it after a
+			// later one here.
+			x.elsewhere(r.ID, e, r.Contact.At)
+			continue
 		}
 		if e != nil && now.Sub(r.Contact.At) < settle && !sameDescriptor(e.b, r.Contact) {
 			// Most likely committed by ingest here and about to be handed
@@ -135,6 +139,7 @@ func (x *Dir) apply(b store.Branch, withDescriptor bool) {
 	x.seen(b.Contact)
 	e := x.entry(b.ID)
 	was := *e
+	ext := foreign(e, b.Contact.At)
 	newer := !b.Contact.At.Before(e.b.Contact.At)
 	if withDescriptor {
 		if newer || !e.known {
@@ -146,9 +151,29 @@ func (x *Dir) apply(b store.Branch, withDescriptor bool) {
 	if newer {
 		e.b.Contact = b.Contact
 	}
-	if e.known != was.known || e.b.Descriptor != was.b.Descriptor || e.b.Contact != was.b.Contact {
+	if ext || e.known != was.known || e.b.Descriptor != was.b.Descriptor || e.b.Contact != was.b.Contact {
 		x.changed(b.ID)
 	}
+	if ext {
+		e.ext, e.extAt = x.cursor().seq, b.Contact.At
+	}
+}
+
+// elsewhere records that the store holds contact time t of branch id
+// when ingest here did not store it and it is not the one held: another
+// collector wrote it, with results this process was not handed (see
+// ChangedElsewhere). x.mu is held.
+func (x *Dir) elsewhere(id string, e *entry, t time.Time) {
+	if foreign(e, t) {
+		x.changed(id)
+		e.ext, e.extAt = x.cursor().seq, t
+	}
+}
+
+// foreign reports whether contact time t, read from the store, is one of
+// another collector that e does not reflect yet.
+func foreign(e *entry, t time.Time) bool {
+	return !t.IsZero() && !t.Equal(e.b.Contact.At) && !t.Equal(e.extAt) && !e.wasTold(t)
 }
 
 // sameDescriptor reports whether the descriptor held for b still holds for

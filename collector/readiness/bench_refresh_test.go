@@ -12,8 +12,9 @@ import (
 	"github.com/branchready/branchready/result"
 )
 
-// benchBank is a bank of n branches (the fixture's three devices) as the
-// collector runs the engine: with the branch directory ingest tells. With
+// benchBank is a bank of n branches (the fixture's three devices) as a
+// collector alone on its store (SQLite) runs the engine: with the branch
+// directory ingest tells. With
 // rows, each branch reported at 07:00 (its row and descriptor are in the
 // store); without, the store has no row of any (imported into the registry
 // only, as the wave's load generator does).
@@ -30,7 +31,7 @@ func benchBank(b *testing.B, n int, rows bool, now *time.Time) (*Engine, *ledger
 		l = newLedger(d)
 	}
 	clock := func() time.Time { return *now }
-	dir := branchdir.New(branchdir.Options{Source: changeLedger{l}, Now: clock, FullEvery: time.Hour})
+	dir := branchdir.New(branchdir.Options{Source: changeLedger{l}, Now: clock, FullEvery: time.Hour, Alone: true})
 	e := &Engine{Store: l, Now: clock, Poll: time.Hour, Branches: dir}
 	e.running.Store(true)
 	hand := func(id string, rs []result.Result, c store.Contact) {

@@ -78,9 +78,13 @@ type Engine struct {
 	// Recheck, when set, has a branch's results read again from the store
 	// once the engine has held them this long (plus a share of it that
 	// spreads the branches out). Set it when several collectors share the
-	// store: a batch another collector stored is noticed by its contact at
-	// the next listing, unless a batch stored here replaced that contact
-	// first; Recheck bounds how long such a batch can go uncounted.
+	// store. A batch another collector stored is noticed by its contact:
+	// with Branches, once the directory reads that contact (its Sync,
+	// every Poll) the branch is read again at that refresh, even if a
+	// batch here replaced the contact since or came with a later one (see
+	// branchdir.Dir.ChangedElsewhere). Only a contact replaced in the store
+	// by a batch here before any Sync read it goes unseen; Recheck bounds
+	// how long such a batch can go uncounted.
 	Recheck time.Duration
 	// HeldBudget bounds the results held in memory for all branches
 	// together; DefaultHeldBudget when zero.

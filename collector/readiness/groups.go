@@ -67,6 +67,9 @@ func satisfied(gs []GroupState) map[string]bool {
 // blocked reports whether a blocking item fails, leaving out the members
 // of groups that meet their minimum.
 func (e *evaluator) blocked() bool {
+	if len(e.groups) == 0 && len(e.maint) == 0 {
+		return e.failing > 0
+	}
 	sat := satisfied(e.groupStates())
 	skip := e.excluded(e.now)
 	for _, it := range e.items {

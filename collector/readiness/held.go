@@ -77,11 +77,15 @@ func (e *Engine) Handed(branch string, c store.Contact, rs []result.Result, fres
 	if h == nil {
 		h = &held{}
 		e.held[branch] = h
-		if e.listed && fresh {
+		if e.listed && fresh && e.alone() {
 			// Not in the directory at any listing (see register): the
 			// store had no contact of the branch, so no result, before
 			// this batch and those committed with it, which are all
-			// handed in here from now on.
+			// handed in here from now on. With other collectors on the
+			// store, one of them may have stored the branch's first
+			// batch since the listing: its first judgement here reads
+			// the store, after this batch's commit and so after that
+			// one's.
 			h.loaded, h.whole, h.at = true, true, e.now()
 		}
 	}
@@ -132,10 +136,10 @@ func (e *Engine) unload(h *held) {
 // branch the listing did not have. The directory lists every branch the
 // store has a contact of (branches are never removed from the store), and
 // is told of ingest's writes before the engine is handed them, so such a
-// branch had no result stored before its first batch here. With several
-// collectors, a branch first written by another one after the directory
-// last listed it is treated the same: its contact brings it to be read
-// again as for any held branch (reconcile, Recheck).
+// branch had no result stored before its first batch here, when this
+// collector is alone on its store (alone). With several collectors,
+// another one may have stored the branch since the listing: it is read
+// from the store at its first judgement.
 func (e *Engine) register(bs []store.Branch) {
 	e.hmu.Lock()
 	defer e.hmu.Unlock()
@@ -161,7 +165,7 @@ func (e *Engine) register(bs []store.Branch) {
 // A batch handed in before this, whatever the listing said, has set the
 // held contact (contacts only move forward): such a branch is left to be
 // read from the store. A batch another collector stored is noticed by its
-// contact as any other (reconcile, Recheck).
+// contact as any other (reconcile, readElsewhere, Recheck).
 func (e *Engine) holdNothing(bs []store.Branch, todo []int, now time.Time) {
 	n := 0
 	for _, i := range todo {

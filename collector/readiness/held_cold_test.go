@@ -11,16 +11,16 @@ import (
 )
 
 // coldStart is an engine started on branches imported but never heard
-// from, sharing the branch directory ingest tells, as the collector runs
-// it; hand stores a batch and tells the directory and the engine as
-// ingest does.
+// from, sharing the branch directory ingest tells, as a collector alone on
+// its store runs it; hand stores a batch and tells the directory and the
+// engine as ingest does.
 func coldStart(t *testing.T, now *time.Time, ids ...string) (e *Engine, l *ledger, hand func(id string, rs ...result.Result)) {
 	t.Helper()
 	d, cal := fixture(t)
 	d.Calendar = cal.Spec()
 	l = newColdLedger(d, ids...)
 	clock := func() time.Time { return *now }
-	e = &Engine{Store: l, Now: clock, Poll: time.Hour, Branches: branchdir.New(branchdir.Options{Source: l, Now: clock})}
+	e = &Engine{Store: l, Now: clock, Poll: time.Hour, Branches: branchdir.New(branchdir.Options{Source: l, Now: clock, Alone: true})}
 	e.running.Store(true)
 	hand = func(id string, rs ...result.Result) {
 		c := store.Contact{At: *now}

@@ -238,7 +238,9 @@ func heldAgreesWithStore(t *testing.T, seed uint64, mode string) {
 	w := &wave{rnd: rand.New(rand.NewPCG(seed, 7)), now: at("07:30"), ids: ids}
 	e := &Engine{Store: l, Now: func() time.Time { return w.now }, Poll: time.Hour}
 	if mode != "own directory" {
-		e.Branches = branchdir.New(branchdir.Options{Source: l, Now: func() time.Time { return w.now }})
+		// Alone for branches first heard of: the other collector's
+		// batches below are always listed before one here follows them.
+		e.Branches = branchdir.New(branchdir.Options{Source: l, Now: func() time.Time { return w.now }, Alone: mode == "first reports"})
 	}
 	e.running.Store(true) // refreshed by hand below, as Run does
 	if err := e.shared(ctx); err != nil {

@@ -18,7 +18,7 @@ type plan struct {
 	s        BranchStatus
 	d        *result.Descriptor
 	cal      *calendar.Calendar
-	date     string
+	day      calendar.Day
 	read     bool
 	from, to time.Time
 }
@@ -86,7 +86,7 @@ func (e *Engine) plan(ctx context.Context, b store.Branch, x described, date str
 	if err != nil {
 		return plan{s: s}, fmt.Errorf("date %q: must be YYYY-MM-DD", date)
 	}
-	p := plan{s: s, d: d, cal: cal, date: date, read: day.Open}
+	p := plan{s: s, d: d, cal: cal, day: day, read: day.Open}
 	if day.Open {
 		p.from, p.to = day.SweepFrom.Add(-Grace-CorrectionLookback(b.Contact.ClockSkew)), day.Closing
 	}
@@ -95,7 +95,6 @@ func (e *Engine) plan(ctx context.Context, b store.Branch, x described, date str
 
 // finish judges the plan's branch-day from its results.
 func (p plan) finish(rs []result.Result, now time.Time) (BranchStatus, error) {
-	var err error
-	p.s.Judgement, err = Judge(p.d, p.cal, p.date, rs, now)
-	return p.s, err
+	p.s.Judgement = JudgeDay(p.d, p.cal, p.day, rs, now)
+	return p.s, nil
 }

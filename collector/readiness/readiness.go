@@ -87,6 +87,12 @@ func Judge(d *result.Descriptor, cal *calendar.Calendar, date string, results []
 	if err != nil {
 		return Judgement{}, fmt.Errorf("date %q: %w", date, err)
 	}
+	return JudgeDay(d, cal, day, results, now), nil
+}
+
+// JudgeDay is Judge for a day of cal the caller has already looked up
+// (cal.DayByDate), which Judge would work out again.
+func JudgeDay(d *result.Descriptor, cal *calendar.Calendar, day calendar.Day, results []result.Result, now time.Time) Judgement {
 	j := Judgement{Date: day.Date, Open: day.Open, Holiday: day.Holiday, Opening: day.Opening, Deadline: day.Deadline}
 	if !day.Open {
 		// Nothing an agent reports changes a closed day: its verdict is
@@ -94,7 +100,7 @@ func Judge(d *result.Descriptor, cal *calendar.Calendar, date string, results []
 		j.Verdict, j.At = Closed, now
 		start, err := time.ParseInLocation(time.DateOnly, day.Date, cal.Location())
 		j.Final = err == nil && !now.Before(start)
-		return j, nil
+		return j
 	}
 	rs := inWindow(results, day.SweepFrom.Add(-Grace), day.Closing)
 	e := newEvaluator(d)
@@ -112,7 +118,7 @@ func Judge(d *result.Descriptor, cal *calendar.Calendar, date string, results []
 		j.ReadyAt = since
 	}
 	if !j.Final {
-		return j, nil
+		return j
 	}
 	for ; i < len(rs) && !rs[i].StartedAt.After(now); i++ {
 		since = e.apply(rs[i], since)
@@ -122,7 +128,7 @@ func Judge(d *result.Descriptor, cal *calendar.Calendar, date string, results []
 	}
 	cur := e.state(now, day)
 	j.Current = &cur
-	return j, nil
+	return j
 }
 
 // inWindow keeps the results that belong to the window [from, to): those
@@ -173,6 +179,10 @@ type evaluator struct {
 	// are found by scanning (cheaper than building a map per judgement).
 	index  map[key]int
 	counts int
+	// failing counts the blocking items that do not pass (missing ones
+	// included): without groups or maintenance windows, blocked is then
+	// read from it instead of walking every item for every result.
+	failing int
 }
 
 // indexAfter is how many items make a map worth building.
@@ -199,6 +209,9 @@ func newEvaluator(d *result.Descriptor) *evaluator {
 			}
 			e.items = append(e.items, Item{Device: dev.ID, Check: c.Name, Kind: c.Kind, Criticality: crit, Group: group,
 				Status: result.StatusUnknown, Missing: true})
+			if crit == result.Blocking {
+				e.failing++
+			}
 		}
 	}
 	return e
@@ -231,6 +244,13 @@ func (e *evaluator) apply(r result.Result, since *time.Time) *time.Time {
 	if it.Missing || it.Status != r.Status {
 		it.Since = r.StartedAt
 	}
+	if it.Criticality == result.Blocking && it.Status.Passing() != r.Status.Passing() {
+		if r.Status.Passing() {
+			e.failing--
+		} else {
+			e.failing++
+		}
+	}
 	it.Status, it.Reason, it.At, it.Missing = r.Status, r.Reason, r.StartedAt, false
 	if e.blocked() {
 		return nil
@@ -245,6 +265,7 @@ func (e *evaluator) apply(r result.Result, since *time.Time) *time.Time {
 func (e *evaluator) state(at time.Time, day calendar.Day) State {
 	e.now = at
 	s := State{At: at, Groups: e.groupStates()}
+	var reason string // of a missing item (see missing)
 	skip := e.excluded(at)
 	for _, it := range e.items {
 		if skip[it.Device] && !slices.Contains(s.Maintenance, it.Device) {
@@ -260,7 +281,7 @@ func (e *evaluator) state(at time.Time, day calendar.Day) State {
 		s.Verdict = Unknown
 		for _, it := range e.items {
 			if it.Criticality == result.Blocking && !skip[it.Device] {
-				s.Problems = append(s.Problems, missing(it, day))
+				s.Problems = append(s.Problems, missing(it, day, &reason))
 			}
 		}
 		return s
@@ -277,10 +298,10 @@ func (e *evaluator) state(at time.Time, day calendar.Day) State {
 		case it.Criticality == result.Informational || it.Status == result.StatusOK:
 		case it.Criticality == result.Blocking && !it.Status.Passing():
 			blocked = true
-			s.Problems = append(s.Problems, missing(it, day))
+			s.Problems = append(s.Problems, missing(it, day, &reason))
 		default:
 			degraded = true
-			deg = append(deg, missing(it, day))
+			deg = append(deg, missing(it, day, &reason))
 		}
 	}
 	s.Problems = append(s.Problems, deg...)
@@ -295,10 +316,15 @@ func (e *evaluator) state(at time.Time, day calendar.Day) State {
 	return s
 }
 
-// missing fills in the reason of an item that has no result yet.
-func missing(it Item, day calendar.Day) Item {
+// missing fills in the reason of an item that has no result yet, the same
+// for every item of a day: it is worded once per state (a past day with no
+// result has every item missing, and the board judges a strip of them).
+func missing(it Item, day calendar.Day, reason *string) Item {
 	if it.Missing {
-		it.Reason = fmt.Sprintf("no result from the agent since the pre-opening sweep began at %s", day.SweepFrom.Format("15:04"))
+		if *reason == "" {
+			*reason = "no result from the agent since the pre-opening sweep began at " + day.SweepFrom.Format("15:04")
+		}
+		it.Reason = *reason
 	}
 	return it
 }

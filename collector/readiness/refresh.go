@@ -208,6 +208,7 @@ func (e *Engine) refreshWith(ctx context.Context, dirty map[string]bool, all boo
 	if err != nil {
 		return err
 	}
+	dirty = e.readElsewhere(dirty)
 	e.register(bs)
 	// A contact handed in after the listing may come with a new
 	// descriptor: those branches are described again.
@@ -270,14 +271,8 @@ func (e *Engine) refreshChanged(ctx context.Context, old *Snapshot, dirty map[st
 	if !ok {
 		return false, nil
 	}
-	if len(ids) > 0 {
-		more := make(map[string]bool, len(dirty)+len(ids))
-		maps.Copy(more, dirty)
-		for _, id := range ids {
-			more[id] = true
-		}
-		dirty = more
-	}
+	dirty = e.readElsewhere(dirty)
+	dirty = withIDs(dirty, ids)
 	if done, err = e.refreshSome(ctx, nil, old, dirty); done && err == nil {
 		e.cursor = next
 	}
@@ -364,7 +359,7 @@ func (e *Engine) refreshSome(ctx context.Context, cr ContactReader, old *Snapsho
 		if en == nil {
 			continue
 		}
-		if k, ok := old.pos[bs[i].ID]; ok {
+		if k, ok := old.index(bs[i].ID); ok {
 			entries[k] = en
 			changed = append(changed, k)
 		} else {
@@ -372,7 +367,7 @@ func (e *Engine) refreshSome(ctx context.Context, cr ContactReader, old *Snapsho
 		}
 	}
 	if len(added) > 0 { // branches new to the snapshot take their places by id
-		e.snap.Store(newSnapshot(insertByID(entries, added), now))
+		e.snap.Store(old.insert(entries, changed, added, now))
 		return true, nil
 	}
 	e.snap.Store(old.update(entries, changed, now))

@@ -3,6 +3,7 @@ package readiness
 import (
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/branchready/branchready/collector/store"
@@ -21,13 +22,7 @@ var Attention = []Verdict{NotReady, Unknown, ReadyDegraded, Ready, Maintenance, 
 type Snapshot struct {
 	// At is when the snapshot was made.
 	At      time.Time
-	entries []*entry       // by id
-	pos     map[string]int // index in entries by id
-	// ranks are the entries' places in Attention (see rankOf), by index:
-	// ordering the board reads them instead of every entry's verdict.
-	ranks []uint8
-	// members are the indexes in entries of each region's branches.
-	members map[string][]int
+	entries []*entry // by id: found by binary search (see index)
 	order   []*BranchStatus
 	regions map[string][]*BranchStatus // board order
 	names   []string                   // regions, sorted
@@ -44,22 +39,24 @@ type entry struct {
 }
 
 func newSnapshot(entries []*entry, at time.Time) *Snapshot {
-	s := &Snapshot{At: at, entries: entries, pos: make(map[string]int, len(entries)), members: map[string][]int{},
-		regions: map[string][]*BranchStatus{}, counts: map[Verdict]int{}, ranks: make([]uint8, len(entries))}
+	s := &Snapshot{At: at, entries: entries, regions: map[string][]*BranchStatus{}, counts: map[Verdict]int{}}
+	// ranks are the entries' places in Attention (see rankOf), by index:
+	// ordering reads them instead of every entry's verdict.
+	ranks := make([]uint8, len(entries))
+	members := map[string][]int{} // indexes in entries of each region's branches
 	for i, en := range entries {
-		s.pos[en.status.ID] = i
-		s.ranks[i] = rankOf(en.status.Judgement.Verdict)
+		ranks[i] = rankOf(en.status.Judgement.Verdict)
 		s.counts[en.status.Judgement.Verdict]++
 		if r := en.status.Region; r != "" {
-			s.members[r] = append(s.members[r], i)
+			members[r] = append(members[r], i)
 		}
 		if s.next.IsZero() || en.until.Before(s.next) {
 			s.next = en.until
 		}
 	}
-	s.order = boardOrder(entries, s.ranks, nil)
-	for r, idx := range s.members {
-		s.regions[r] = boardOrder(entries, s.ranks, idx)
+	s.order = boardOrder(entries, ranks, nil)
+	for r, idx := range members {
+		s.regions[r] = boardOrder(entries, ranks, idx)
 		s.names = append(s.names, r)
 	}
 	slices.Sort(s.names)
@@ -104,40 +101,63 @@ func boardOrder(entries []*entry, ranks []uint8, idx []int) []*BranchStatus {
 }
 
 // update is the snapshot with the entries at indexes changed replaced by
-// those of entries (the same branches at the same indexes as s's). It
-// shares s's index by id and region members, and orders again only the
-// regions whose branches changed; a branch that moved region, or other
-// branches, make a new snapshot from scratch.
+// those of entries (the same branches at the same indexes as s's); other
+// branches make a new snapshot from scratch. See with.
 func (s *Snapshot) update(entries []*entry, changed []int, at time.Time) *Snapshot {
 	if s == nil || len(entries) != len(s.entries) {
 		return newSnapshot(entries, at)
 	}
 	for i, en := range entries {
-		if en.status.ID != s.entries[i].status.ID {
+		if en != s.entries[i] && en.status.ID != s.entries[i].status.ID { // most are the same entry
 			return newSnapshot(entries, at)
 		}
 	}
-	n := &Snapshot{At: at, entries: entries, pos: s.pos, members: s.members, names: s.names, next: s.next,
-		counts: maps.Clone(s.counts), regions: maps.Clone(s.regions), ranks: slices.Clone(s.ranks)}
+	gone, came := make([]*entry, len(changed)), make([]*entry, len(changed))
+	for k, i := range changed {
+		gone[k], came[k] = s.entries[i], entries[i]
+	}
+	return s.with(entries, gone, came, at)
+}
+
+// insert is update with branches new to the snapshot added (ids not in
+// entries): they take their places by id.
+func (s *Snapshot) insert(entries []*entry, changed []int, added []*entry, at time.Time) *Snapshot {
+	if s == nil {
+		return newSnapshot(insertByID(entries, added), at)
+	}
+	gone, came := make([]*entry, 0, len(changed)), make([]*entry, 0, len(changed)+len(added))
+	for _, i := range changed {
+		gone, came = append(gone, s.entries[i]), append(came, entries[i])
+	}
+	return s.with(insertByID(entries, added), gone, append(came, added...), at)
+}
+
+// with is the snapshot of entries, which are s's without the entries gone
+// and with those of came. It shares what they leave alone, and moves them
+// in the board order and their regions' orders instead of ordering every
+// branch again (see reorder).
+func (s *Snapshot) with(entries, gone, came []*entry, at time.Time) *Snapshot {
+	n := &Snapshot{At: at, entries: entries, names: s.names, next: s.next,
+		counts: maps.Clone(s.counts), regions: maps.Clone(s.regions)}
 	touched := map[string]bool{}
 	recount := false
-	for _, i := range changed {
-		was, now := s.entries[i], entries[i]
-		if was.status.Region != now.status.Region {
-			return newSnapshot(entries, at)
+	for _, en := range gone {
+		v := en.status.Judgement.Verdict
+		if n.counts[v]--; n.counts[v] <= 0 {
+			delete(n.counts, v)
 		}
-		n.counts[was.status.Judgement.Verdict]--
-		if n.counts[was.status.Judgement.Verdict] == 0 {
-			delete(n.counts, was.status.Judgement.Verdict)
+		if r := en.status.Region; r != "" {
+			touched[r] = true
 		}
-		n.counts[now.status.Judgement.Verdict]++
-		n.ranks[i] = rankOf(now.status.Judgement.Verdict)
-		if now.status.Region != "" {
-			touched[now.status.Region] = true
+		recount = recount || en.until.Equal(s.next)
+	}
+	for _, en := range came {
+		n.counts[en.status.Judgement.Verdict]++
+		if r := en.status.Region; r != "" {
+			touched[r] = true
 		}
-		recount = recount || was.until.Equal(s.next)
-		if now.until.Before(n.next) {
-			n.next = now.until
+		if n.next.IsZero() || en.until.Before(n.next) {
+			n.next = en.until
 		}
 	}
 	if recount { // the earliest change was one of those judged again
@@ -148,11 +168,34 @@ func (s *Snapshot) update(entries []*entry, changed []int, at time.Time) *Snapsh
 			}
 		}
 	}
-	n.order = boardOrder(entries, n.ranks, nil)
+	g, c := statuses(gone, ""), statuses(came, "")
+	n.order = reorder(s.order, g, c)
+	renamed := false
 	for r := range touched {
-		n.regions[r] = boardOrder(entries, n.ranks, n.members[r])
+		list := reorder(s.regions[r], statuses(gone, r), statuses(came, r))
+		_, had := s.regions[r]
+		if len(list) == 0 {
+			delete(n.regions, r)
+		} else {
+			n.regions[r] = list
+		}
+		renamed = renamed || had != (len(list) > 0)
+	}
+	if renamed { // a region gained its first branch or lost its last
+		n.names = slices.Sorted(maps.Keys(n.regions))
 	}
 	return n
+}
+
+// statuses are the statuses of ens in region r (empty: any region).
+func statuses(ens []*entry, r string) []*BranchStatus {
+	out := make([]*BranchStatus, 0, len(ens))
+	for _, en := range ens {
+		if r == "" || en.status.Region == r {
+			out = append(out, &en.status)
+		}
+	}
+	return out
 }
 
 // changed reports whether branch b, as listed now, must be judged again:
@@ -168,11 +211,21 @@ func (s *Snapshot) changed(b store.Branch, now time.Time) bool {
 
 // entry is branch id's entry.
 func (s *Snapshot) entry(id string) (*entry, bool) {
-	i, ok := s.pos[id]
+	i, ok := s.index(id)
 	if !ok {
 		return nil, false
 	}
 	return s.entries[i], true
+}
+
+// index is the index of branch id's entry. A binary search instead of a
+// map by id: a snapshot that gains branches (the first reports of a
+// wave) would build the map of all of them again.
+func (s *Snapshot) index(id string) (int, bool) {
+	if s == nil {
+		return 0, false
+	}
+	return slices.BinarySearchFunc(s.entries, id, func(en *entry, id string) int { return strings.Compare(en.status.ID, id) })
 }
 
 // Len is how many branches the snapshot holds.

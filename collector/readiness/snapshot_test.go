@@ -2,7 +2,9 @@ package readiness
 
 import (
 	"context"
+	"fmt"
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"sync"
 	"testing"
@@ -304,4 +306,69 @@ func TestAStripOfPastDaysGivesTheVerdictsOfEachDayJudgedAlone(t *testing.T) {
 	if got[0].Verdict != NotReady || got[3].Verdict != Ready || got[1].Verdict != Closed {
 		t.Errorf("strip %+v, want not ready, closed, closed, ready", got)
 	}
+}
+
+// A snapshot that gains branches (their first reports) while others are
+// judged again, some moving region, lists the branches exactly as one made
+// from scratch.
+func TestASnapshotThatGainsBranchesEqualsOneBuiltAfresh(t *testing.T) {
+	nine := at("09:00")
+	verdicts := append(slices.Clone(Attention), "strange")
+	regions := []string{"", "north", "south", "east", "west"}
+	for seed := range uint64(20) {
+		rnd := rand.New(rand.NewPCG(seed, 3))
+		mk := func(id string) *entry {
+			en := &entry{until: nine.Add(time.Duration(rnd.IntN(120)) * time.Minute)}
+			en.status.ID, en.status.Region = id, regions[rnd.IntN(len(regions))]
+			en.status.Judgement.Verdict = verdicts[rnd.IntN(len(verdicts))]
+			return en
+		}
+		var waiting []string // ids not yet in the snapshot
+		for i := range 300 {
+			waiting = append(waiting, fmt.Sprintf("b%03d", i))
+		}
+		rnd.Shuffle(len(waiting), func(i, j int) { waiting[i], waiting[j] = waiting[j], waiting[i] })
+		snap := newSnapshot(nil, nine)
+		for step := range 30 {
+			next := slices.Clone(snap.entries)
+			var changed []int
+			for range rnd.IntN(10) {
+				if len(next) == 0 {
+					break
+				}
+				i := rnd.IntN(len(next))
+				if !slices.Contains(changed, i) {
+					next[i] = mk(next[i].status.ID)
+					changed = append(changed, i)
+				}
+			}
+			var added []*entry
+			for range rnd.IntN(25) {
+				if len(waiting) > 0 {
+					added = append(added, mk(waiting[0]))
+					waiting = waiting[1:]
+				}
+			}
+			got := snap.insert(next, changed, added, nine)
+			want := newSnapshot(insertByID(slices.Clone(next), slices.Clone(added)), nine)
+			if !slices.Equal(statusIDs(got.order), statusIDs(want.order)) || !maps.Equal(got.counts, want.counts) ||
+				!slices.Equal(got.names, want.names) || !got.next.Equal(want.next) || len(got.regions) != len(want.regions) {
+				t.Fatalf("seed %d step %d: the snapshot with branches added differs from one built afresh", seed, step)
+			}
+			for r, bs := range want.regions {
+				if !slices.Equal(statusIDs(got.regions[r]), statusIDs(bs)) {
+					t.Fatalf("seed %d step %d: region %s lists %v, want %v", seed, step, r, statusIDs(got.regions[r]), statusIDs(bs))
+				}
+			}
+			snap = got
+		}
+	}
+}
+
+func statusIDs(bs []*BranchStatus) []string {
+	out := make([]string, len(bs))
+	for i, b := range bs {
+		out[i] = b.ID
+	}
+	return out
 }
