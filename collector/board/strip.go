@@ -160,10 +160,7 @@ func judgeRun(ctx context.Context, st pageStore, b store.Branch, run []stripDay,
 }
 
 func judgeDay(x stripDay, rs []result.Result, now time.Time) *dayCell {
-	j, err := readiness.Judge(x.d, x.cal, x.day.Date, rs, now)
-	if err != nil {
-		return nil
-	}
+	j := readiness.JudgeDay(x.d, x.cal, x.day, rs, now)
 	return &dayCell{Date: x.day.Date, Verdict: j.Verdict, Final: j.Final}
 }
 
