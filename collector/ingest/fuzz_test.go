@@ -165,7 +165,10 @@ func FuzzFastEnvelope(f *testing.F) {
 			return
 		}
 		var a result.Agent
-		if new(interner).fastAgent([]byte(raw), &a) {
+		if n, ok := new(interner).fastAgent([]byte(raw), &a); ok {
+			if ws([]byte(raw), n) != len(raw) {
+				t.Fatalf("the fast path read %d bytes of agent %s", n, raw)
+			}
 			var want result.Agent
 			if err := strict([]byte(raw), &want); err != nil {
 				t.Fatalf("the fast path decoded agent %s, encoding/json refuses it: %v", raw, err)
@@ -174,7 +177,10 @@ func FuzzFastEnvelope(f *testing.F) {
 				t.Fatalf("agent %s:\nfast path    %+v\nencoding/json %+v", raw, a, want)
 			}
 		}
-		if d, ok := new(interner).fastDescriptor([]byte(raw)); ok {
+		if d, n, ok := new(interner).fastDescriptor([]byte(raw)); ok {
+			if ws([]byte(raw), n) != len(raw) {
+				t.Fatalf("the fast path read %d bytes of descriptor %s", n, raw)
+			}
 			var want *result.Descriptor
 			if err := strict([]byte(raw), &want); err != nil {
 				t.Fatalf("the fast path decoded descriptor %s, encoding/json refuses it: %v", raw, err)
