@@ -78,6 +78,12 @@ func FuzzParseAgreesWithTheOldDecoder(f *testing.F) {
 		f.Add([]byte(`{"branch":"lon","agent":` + s + `,"descriptor":` + s + `,"results":[]}`))
 		f.Add([]byte(`{"agent":{"version":"a"},"Agent":` + s + `,"descriptor":{"name":"n"},"DESCRIPTOR":` + s + `}`))
 	}
+	f.Add([]byte(`{"agent":{"version":"a"},"Agent":{"config_hash":"h"},"results":[]}`)) // a repeat decodes into the first
+	f.Add([]byte(`{"agent":{"version":"a\u0062"},"Agent":{"config_hash":"h"},"results":[]}`))
+	f.Add([]byte(`{"branch":"lon","results":[{"id":"a","status":"ok"} ,{"id":"b",}]}`))
+	f.Add([]byte(`{"branch":"lon","descriptor":{"name":"n","devices":[{"id":"a","checks":[{"name":"c"}]}]}} {}`))
+	f.Add([]byte(`{"branch":"lon","results":[{"id":"a","duration_ms":01}]}`))
+	f.Add([]byte("{\"branch\":\"l\x01n\",\"results\":[]}"))
 	f.Add(waveBodyPlain())
 	f.Fuzz(func(t *testing.T, body []byte) {
 		const most = 3
