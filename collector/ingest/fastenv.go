@@ -226,6 +226,10 @@ var descriptorFields = fields{"name": 1, "region": 2, "calendar": 4, "devices": 
 // returns its length.
 func (in *interner) fastDescriptor(v []byte) (*result.Descriptor, int, bool) {
 	d := new(result.Descriptor)
+	// The descriptor's strings are cut from chunks of their own: it lives
+	// as long as its branch's configuration, the results not as long.
+	in.pack, in.chunk = true, nil
+	defer func() { in.pack, in.chunk = false, nil }()
 	n, ok := descriptorFields.object(v, func(bit uint32, rest []byte) (int, bool) {
 		switch bit {
 		case 1:
@@ -235,10 +239,7 @@ func (in *interner) fastDescriptor(v []byte) (*result.Descriptor, int, bool) {
 		case 4:
 			return nested(rest, func(v []byte) (int, bool) { return in.fastCalendar(v, &d.Calendar) })
 		case 8:
-			return list(rest, func() { d.Devices = []result.Device{} }, func(e []byte) (int, bool) {
-				d.Devices = append(d.Devices, result.Device{})
-				return in.fastDevice(e, &d.Devices[len(d.Devices)-1])
-			})
+			return in.devices(rest, d)
 		case 16:
 			return list(rest, func() { d.Groups = []result.Group{} }, func(e []byte) (int, bool) {
 				d.Groups = append(d.Groups, result.Group{})
@@ -293,31 +294,6 @@ func (in *interner) fastWeek(v []byte, w *calendar.Week) (int, bool) {
 
 var deviceFields = fields{"id": 1, "kind": 2, "criticality": 4, "vendor": 8, "model": 16, "checks": 32,
 	"transactions_per_day": 64, "depends_on": 128}
-
-func (in *interner) fastDevice(v []byte, d *result.Device) (int, bool) {
-	return deviceFields.object(v, func(bit uint32, rest []byte) (int, bool) {
-		switch bit {
-		case 1:
-			return in.str(rest, &d.ID)
-		case 2:
-			return in.str(rest, &d.Kind)
-		case 4:
-			return in.str(rest, (*string)(&d.Criticality))
-		case 8:
-			return in.str(rest, &d.Vendor)
-		case 16:
-			return in.str(rest, &d.Model)
-		case 32:
-			return list(rest, func() { d.Checks = []result.CheckRef{} }, func(e []byte) (int, bool) {
-				d.Checks = append(d.Checks, result.CheckRef{})
-				return in.fastCheckRef(e, &d.Checks[len(d.Checks)-1])
-			})
-		case 64:
-			return intField(rest, &d.TransactionsPerDay)
-		}
-		return in.str(rest, &d.DependsOn)
-	})
-}
 
 var checkRefFields = fields{"name": 1, "kind": 2, "remedy": 4}
 

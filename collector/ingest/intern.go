@@ -1,6 +1,10 @@
 package ingest
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/branchready/branchready/result"
+)
 
 // interner shares the strings a request repeats: a wave's batch of 20
 // results names its branch, sweep, agent version and status 20 times, its
@@ -15,10 +19,14 @@ import "unsafe"
 // from (see keep).
 type interner struct {
 	slots [64]string
-	// pack: new strings are cut from chunk (the results' strings, set
-	// while parseItems runs) rather than allocated one by one.
+	// pack: new strings are cut from chunk (the results' and the
+	// descriptor's strings) rather than allocated one by one.
 	pack  bool
 	chunk []byte
+	// Scratch lists a descriptor's devices are read into (see devices).
+	devs  []result.Device
+	refs  []result.CheckRef
+	spans []span
 	// unchecked is the body, until validJSON has judged it; bad is its
 	// verdict.
 	unchecked []byte
