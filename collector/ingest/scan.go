@@ -1,6 +1,8 @@
 package ingest
 
 import (
+	"encoding/binary"
+	"math/bits"
 	"strconv"
 	"unicode/utf8"
 
@@ -98,6 +100,13 @@ func plainAt(b []byte) ([]byte, int, bool) {
 	}
 	high := false
 	for i := 1; ; i++ {
+		for i+8 <= len(b) { // eight bytes at a time to the first that is not plain
+			if t := special(binary.LittleEndian.Uint64(b[i:])); t != 0 {
+				i += bits.TrailingZeros64(t) / 8
+				break
+			}
+			i += 8
+		}
 		for i < len(b) && strClass[b[i]] == strPlain {
 			i++
 		}
@@ -117,6 +126,17 @@ func plainAt(b []byte) ([]byte, int, bool) {
 			return nil, 0, false
 		}
 	}
+}
+
+// special marks the bytes of x (little-endian) that are not plain in a
+// string: a quote, a backslash, a control character or one of 0x80 and
+// up. The lowest byte marked is always one of them (a byte above it may
+// be marked wrongly, by the borrow of the subtraction).
+func special(x uint64) uint64 {
+	const ones, high = 0x0101010101010101, 0x8080808080808080
+	q := x ^ (ones * '"')
+	s := x ^ (ones * '\\')
+	return ((q-ones)&^q | (s-ones)&^s | (x-ones*0x20)&^x | x) & high
 }
 
 // numberAt reads the JSON number at the start of b: its bytes, which
