@@ -226,10 +226,6 @@ var descriptorFields = fields{"name": 1, "region": 2, "calendar": 4, "devices": 
 // returns its length.
 func (in *interner) fastDescriptor(v []byte) (*result.Descriptor, int, bool) {
 	d := new(result.Descriptor)
-	// The descriptor's strings are cut from chunks of their own: it lives
-	// as long as its branch's configuration, the results not as long.
-	in.pack, in.chunk = true, nil
-	defer func() { in.pack, in.chunk = false, nil }()
 	n, ok := descriptorFields.object(v, func(bit uint32, rest []byte) (int, bool) {
 		switch bit {
 		case 1:

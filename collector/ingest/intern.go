@@ -19,8 +19,11 @@ import (
 // from (see keep).
 type interner struct {
 	slots [64]string
-	// pack: new strings are cut from chunk (the results' and the
-	// descriptor's strings) rather than allocated one by one.
+	// pack: new strings are cut from chunk (the results' strings, set
+	// while parseItems runs) rather than allocated one by one. A
+	// descriptor's are not: it lives as long as its branch's
+	// configuration, and a chunk of its own, partly empty, kept about
+	// 700 bytes more per batch alive than its strings allocated apart.
 	pack  bool
 	chunk []byte
 	// Scratch lists a descriptor's devices are read into (see devices).
