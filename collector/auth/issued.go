@@ -45,9 +45,10 @@ type IssuedTokens struct {
 	maxAge  time.Duration
 	missAge time.Duration
 
-	mu      sync.RWMutex
-	byHash  map[[32]byte]Issued
-	loaded  time.Time // zero: never; also renewed when the version had not moved
+	// cached is read by every ingest request with one atomic load (two
+	// read locks before, on a lock word both cores write); a reload
+	// replaces it whole.
+	cached  atomic.Pointer[issuedSet]
 	changed atomic.Bool
 	loading sync.Mutex
 	// loadedVersion is the store's version read just before the tokens
@@ -71,7 +72,8 @@ type IssuedOptions struct {
 // NewIssuedTokens returns a cache over load, which returns the tokens live
 // now (not revoked, not expired, of branches not revoked).
 func NewIssuedTokens(load func(ctx context.Context) ([]Issued, error), o IssuedOptions) *IssuedTokens {
-	c := &IssuedTokens{load: load, version: o.Version, now: o.Now, log: o.Log, maxAge: o.MaxAge, missAge: o.MissAge, byHash: map[[32]byte]Issued{}}
+	c := &IssuedTokens{load: load, version: o.Version, now: o.Now, log: o.Log, maxAge: o.MaxAge, missAge: o.MissAge}
+	c.cached.Store(&issuedSet{byHash: map[[32]byte]Issued{}})
 	if c.now == nil {
 		c.now = time.Now
 	}
@@ -110,9 +112,7 @@ func (c *IssuedTokens) refreshLocked(ctx context.Context, full bool) error {
 		// moves the version again, and the next check reloads.
 		v, err := c.version(ctx)
 		if err == nil && !full && v != "" && v == c.loadedVersion {
-			c.mu.Lock()
-			c.loaded = at
-			c.mu.Unlock()
+			c.cached.Store(&issuedSet{byHash: c.cached.Load().byHash, loaded: at})
 			return nil
 		}
 		if err == nil {
@@ -129,9 +129,7 @@ func (c *IssuedTokens) refreshLocked(ctx context.Context, full bool) error {
 		m[t.Hash] = t
 	}
 	c.loadedVersion = version
-	c.mu.Lock()
-	c.byHash, c.loaded = m, at
-	c.mu.Unlock()
+	c.cached.Store(&issuedSet{byHash: m, loaded: at})
 	return nil
 }
 
@@ -148,17 +146,13 @@ func (c *IssuedTokens) tryRefresh(ctx context.Context) {
 
 // Len is how many live tokens are cached.
 func (c *IssuedTokens) Len() int {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return len(c.byHash)
+	return len(c.cached.Load().byHash)
 }
 
 // Lookup returns the branch of a token's hash, if the token is live.
 func (c *IssuedTokens) Lookup(ctx context.Context, sum [32]byte) (string, bool) {
 	now := c.now()
-	c.mu.RLock()
-	loaded := c.loaded
-	c.mu.RUnlock()
+	loaded := c.cached.Load().loaded
 	if loaded.IsZero() || now.Sub(loaded) >= c.maxAge || c.changed.Load() {
 		c.tryRefresh(ctx)
 	}
@@ -170,9 +164,7 @@ func (c *IssuedTokens) Lookup(ctx context.Context, sum [32]byte) (string, bool) 
 	// wrong), then reloads itself only if the tokens are older than
 	// MissAge, so a flood of bad tokens costs one store read a second.
 	c.loading.Lock()
-	c.mu.RLock()
-	loaded = c.loaded
-	c.mu.RUnlock()
+	loaded = c.cached.Load().loaded
 	if loaded.IsZero() || now.Sub(loaded) >= c.missAge {
 		if err := c.refreshLocked(ctx, false); err != nil && ctx.Err() == nil {
 			c.log.Warn("reload branch tokens from the store; the cached ones stay in force", "err", err)
@@ -182,10 +174,16 @@ func (c *IssuedTokens) Lookup(ctx context.Context, sum [32]byte) (string, bool) 
 	return c.get(sum, now)
 }
 
+// issuedSet is the tokens cached and when they were loaded (zero:
+// never; renewed also when the store's version had not moved). It is
+// never changed once stored.
+type issuedSet struct {
+	byHash map[[32]byte]Issued
+	loaded time.Time
+}
+
 func (c *IssuedTokens) get(sum [32]byte, now time.Time) (string, bool) {
-	c.mu.RLock()
-	t, ok := c.byHash[sum]
-	c.mu.RUnlock()
+	t, ok := c.cached.Load().byHash[sum]
 	if !ok || (!t.Expires.IsZero() && !now.Before(t.Expires)) {
 		return "", false
 	}

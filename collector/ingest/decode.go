@@ -32,73 +32,90 @@ type envelope struct {
 	Results    []item
 }
 
+// reading is what a request's body is read with, in one allocation (the
+// readers, their limits and the closure that released them were five).
+// Nothing decoded refers to the body's bytes (every string is copied
+// out of them), so once the items are decoded its buffers are reused.
+type reading struct {
+	br      budgetReader
+	limit   io.LimitedReader // the body as sent
+	gz      bytes.Reader     // the raw body, for gunzip
+	zlimit  io.LimitedReader // the expanded body
+	rawBuf  *bytes.Buffer
+	jsonBuf *bytes.Buffer
+}
+
+// release gives back the request's budget and buffers; it may be called
+// again.
+func (rd *reading) release() {
+	if rd.br.b != nil {
+		rd.br.release()
+	}
+	if rd.rawBuf != nil {
+		putBuffer(rd.rawBuf)
+		rd.rawBuf = nil
+	}
+	if rd.jsonBuf != nil {
+		putBuffer(rd.jsonBuf)
+		rd.jsonBuf = nil
+	}
+}
+
 // decode reads the (possibly gzipped) body within the size limits and the
-// collector-wide decode budget, and decodes it strictly. release must be
-// called once the request no longer needs the body.
+// collector-wide decode budget into rd, and decodes it strictly.
+// rd.release must be called once the request no longer needs the body.
 // A descriptor the store already holds for branch is left undecoded.
-func (h *Handler) decode(r *http.Request, branch string) (env *envelope, release func(), err error) {
-	release = func() {}
+func (h *Handler) decode(r *http.Request, branch string, rd *reading) (env *envelope, err error) {
 	if ct := r.Header.Get("Content-Type"); !isJSON(ct) {
-		return nil, release, fail(http.StatusUnsupportedMediaType, "Content-Type %q: must be application/json", ct)
+		return nil, fail(http.StatusUnsupportedMediaType, "Content-Type %q: must be application/json", ct)
 	}
 	if r.ContentLength > h.o.MaxBodyBytes {
-		return nil, release, fail(http.StatusRequestEntityTooLarge, "body of %d bytes: at most %d bytes per request; send smaller batches", r.ContentLength, h.o.MaxBodyBytes)
+		return nil, fail(http.StatusRequestEntityTooLarge, "body of %d bytes: at most %d bytes per request; send smaller batches", r.ContentLength, h.o.MaxBodyBytes)
 	}
-	br := &budgetReader{r: io.LimitReader(r.Body, h.o.MaxBodyBytes+1), b: h.budget}
-	rawBuf := getBuffer()
-	var jsonBuf *bytes.Buffer
-	// Nothing decoded refers to the body's bytes (every string is copied
-	// out of them), so once the items are decoded its buffers are reused.
-	release = func() {
-		br.release()
-		if rawBuf != nil {
-			putBuffer(rawBuf)
-			rawBuf = nil
-		}
-		if jsonBuf != nil {
-			putBuffer(jsonBuf)
-			jsonBuf = nil
-		}
-	}
-	raw, err := readAll(rawBuf, br)
+	rd.limit = io.LimitedReader{R: r.Body, N: h.o.MaxBodyBytes + 1}
+	rd.br = budgetReader{r: &rd.limit, b: h.budget}
+	rd.rawBuf = getBuffer()
+	raw, err := readAll(rd.rawBuf, &rd.br)
 	if err != nil {
-		return nil, release, readError(err, "reading body")
+		return nil, readError(err, "reading body")
 	}
 	if int64(len(raw)) > h.o.MaxBodyBytes {
-		return nil, release, fail(http.StatusRequestEntityTooLarge, "body over %d bytes; send smaller batches", h.o.MaxBodyBytes)
+		return nil, fail(http.StatusRequestEntityTooLarge, "body over %d bytes; send smaller batches", h.o.MaxBodyBytes)
 	}
 	body := raw
 	switch enc := r.Header.Get("Content-Encoding"); enc {
 	case "", "identity":
 	case "gzip":
-		zr, err := gunzipper(bytes.NewReader(raw))
+		rd.gz.Reset(raw)
+		zr, err := gunzipper(&rd.gz)
 		if err != nil {
-			return nil, release, fail(http.StatusBadRequest, "Content-Encoding gzip but the body is not gzip: %v", err)
+			return nil, fail(http.StatusBadRequest, "Content-Encoding gzip but the body is not gzip: %v", err)
 		}
-		br.r = io.LimitReader(zr, h.o.MaxJSONBytes+1)
-		jsonBuf = getBuffer()
-		body, err = readAll(jsonBuf, br)
+		rd.zlimit = io.LimitedReader{R: zr, N: h.o.MaxJSONBytes + 1}
+		rd.br.r = &rd.zlimit
+		rd.jsonBuf = getBuffer()
+		body, err = readAll(rd.jsonBuf, &rd.br)
 		if err != nil {
-			return nil, release, readError(err, "gzip body is corrupt")
+			return nil, readError(err, "gzip body is corrupt")
 		}
 		gzipReaders.Put(zr)
 		if int64(len(body)) > h.o.MaxJSONBytes {
-			return nil, release, fail(http.StatusRequestEntityTooLarge, "body expands to over %d bytes; send smaller batches", h.o.MaxJSONBytes)
+			return nil, fail(http.StatusRequestEntityTooLarge, "body expands to over %d bytes; send smaller batches", h.o.MaxJSONBytes)
 		}
 	default:
-		return nil, release, fail(http.StatusUnsupportedMediaType, "Content-Encoding %q: only gzip is accepted", enc)
+		return nil, fail(http.StatusUnsupportedMediaType, "Content-Encoding %q: only gzip is accepted", enc)
 	}
 	env, n, err := parse(body, h.o.MaxResults, h.knownDescriptor(branch))
 	if err != nil {
-		return nil, release, fail(http.StatusBadRequest, "body is not a result batch: %s", describe(body, err))
+		return nil, fail(http.StatusBadRequest, "body is not a result batch: %s", describe(body, err))
 	}
 	if n > h.o.MaxResults {
-		return nil, release, fail(http.StatusRequestEntityTooLarge, "batch of %d results: at most %d per request", n, h.o.MaxResults)
+		return nil, fail(http.StatusRequestEntityTooLarge, "batch of %d results: at most %d per request", n, h.o.MaxResults)
 	}
 	if err := checkEnvelope(env); err != nil {
-		return nil, release, fail(http.StatusBadRequest, "%v", err)
+		return nil, fail(http.StatusBadRequest, "%v", err)
 	}
-	return env, release, nil
+	return env, nil
 }
 
 func readError(err error, what string) error {
@@ -109,6 +126,9 @@ func readError(err error, what string) error {
 }
 
 func isJSON(ct string) bool {
+	if ct == "application/json" { // what agents send: no parameters to parse
+		return true
+	}
 	mt, _, err := mime.ParseMediaType(ct)
 	return err == nil && mt == "application/json"
 }

@@ -17,6 +17,7 @@ import (
 // the caller decodes the value with encoding/json, which also words the
 // errors. null leaves a field at its zero value, as it does in a fresh
 // value decoded by encoding/json; the values filled here are always fresh.
+// Like fastResult's, these readers check the bytes they read (scan.go).
 
 // fields gives each name of an object a bit, to see repeats.
 type fields map[string]uint32
@@ -49,20 +50,30 @@ func list(v []byte, start func(), f func(rest []byte) (int, bool)) (int, bool) {
 	}
 	start()
 	i := ws(v, 1)
-	for i < len(v) && v[i] != ']' {
+	if i < len(v) && v[i] == ']' {
+		return i + 1, true
+	}
+	for {
+		if i >= len(v) {
+			return 0, false
+		}
 		n, ok := f(v[i:])
 		if !ok {
 			return 0, false
 		}
-		if i = ws(v, i+n); i < len(v) && v[i] == ',' {
+		if i = ws(v, i+n); i >= len(v) {
+			return 0, false
+		}
+		switch v[i] {
+		case ',':
 			i = ws(v, i+1)
+		case ']':
+			return i + 1, true
+		default:
+			return 0, false
 		}
 	}
-	return i + 1, true
 }
-
-// scalar cuts the string, number or literal at the start of rest.
-func scalar(rest []byte) []byte { return rest[:valueEnd(rest, 0)] }
 
 // nested reads the object (or null) at the start of rest with read.
 func nested(rest []byte, read func(v []byte) (int, bool)) (int, bool) {
@@ -74,172 +85,166 @@ func nested(rest []byte, read func(v []byte) (int, bool)) (int, bool) {
 
 // fallback decodes the value at the start of rest with encoding/json:
 // rare parts (holidays, rules, maintenance windows) read alone to the
-// value they would have read in place.
-func fallback(rest []byte, v any) (int, bool) {
+// value they would have read in place, once the body is known valid.
+func (in *interner) fallback(rest []byte, v any) (int, bool) {
+	if !in.valid() {
+		return 0, false
+	}
 	e := valueEnd(rest, 0)
 	return e, strict(rest[:e], v) == nil
 }
 
-// isNull reports whether v is, or starts with, null (JSON already valid).
-func isNull(v []byte) bool { return len(v) >= 4 && v[0] == 'n' }
-
 // str reads a plain string into *s; null leaves it.
-func (in *interner) str(v []byte, s *string) bool {
-	if isNull(v) {
-		return true
+func (in *interner) str(rest []byte, s *string) (int, bool) {
+	if isNull(rest) {
+		return 4, true
 	}
-	if len(v) < 2 || v[0] != '"' {
-		return false
+	v, n, ok := plainAt(rest)
+	if ok {
+		*s = in.intern(v)
 	}
-	out, ok := in.plain(v)
-	*s = out
-	return ok
+	return n, ok
 }
 
 // integer reads a JSON integer as encoding/json reads one into an int64:
 // no fraction, no exponent, within range. null leaves *n.
-func integer(v []byte, n *int64) bool {
-	if isNull(v) {
-		return true
+func integer(rest []byte, n *int64) (int, bool) {
+	if isNull(rest) {
+		return 4, true
 	}
-	if len(v) == 0 || (v[0] != '-' && (v[0] < '0' || v[0] > '9')) {
-		return false
+	v, ok := numberAt(rest)
+	if !ok {
+		return 0, false
 	}
 	x, err := strconv.ParseInt(string(v), 10, 64)
 	*n = x
-	return err == nil
+	return len(v), err == nil
 }
 
 // intField reads a JSON integer into an int (64 bits wide where the
 // collector runs; refused when it does not fit).
-func intField(v []byte, n *int) bool {
+func intField(rest []byte, n *int) (int, bool) {
 	var x int64
-	if !integer(v, &x) || int64(int(x)) != x {
-		return false
+	e, ok := integer(rest, &x)
+	if !ok || int64(int(x)) != x {
+		return 0, false
 	}
 	*n = int(x)
-	return true
+	return e, true
 }
 
-func duration(v []byte, d *time.Duration) bool {
+func duration(rest []byte, d *time.Duration) (int, bool) {
 	var x int64
-	ok := integer(v, &x)
+	e, ok := integer(rest, &x)
 	*d = time.Duration(x)
-	return ok
+	return e, ok
 }
 
 // timeField reads an RFC 3339 time from a plain string, as
 // time.Time.UnmarshalJSON does.
-func timeField(v []byte, t *time.Time) bool {
-	_, ok := plainBytes(v)
-	return ok && t.UnmarshalJSON(v) == nil
+func timeField(rest []byte, t *time.Time) (int, bool) {
+	_, n, ok := plainAt(rest)
+	return n, ok && t.UnmarshalJSON(rest[:n]) == nil
 }
 
 var agentFields = fields{"version": 1, "config_hash": 2, "sent_at": 4, "health": 8}
 
-// fastAgent decodes a batch's agent object.
-func (in *interner) fastAgent(v []byte, a *result.Agent) bool {
-	_, ok := agentFields.object(v, func(bit uint32, rest []byte) (int, bool) {
-		if bit == 8 {
-			return nested(rest, func(v []byte) (int, bool) {
-				a.Health = new(result.Health)
-				return in.fastHealth(v, a.Health)
-			})
-		}
-		v := scalar(rest)
+// fastAgent decodes a batch's agent object at the start of v, and
+// returns its length.
+func (in *interner) fastAgent(v []byte, a *result.Agent) (int, bool) {
+	return agentFields.object(v, func(bit uint32, rest []byte) (int, bool) {
 		switch bit {
 		case 1:
-			return len(v), in.str(v, &a.Version)
+			return in.str(rest, &a.Version)
 		case 2:
-			return len(v), in.str(v, &a.ConfigHash)
+			return in.str(rest, &a.ConfigHash)
+		case 4:
+			return timeField(rest, &a.SentAt)
 		}
-		return len(v), timeField(v, &a.SentAt)
+		return nested(rest, func(v []byte) (int, bool) {
+			a.Health = new(result.Health)
+			return in.fastHealth(v, a.Health)
+		})
 	})
-	return ok
 }
 
 var healthFields = fields{"spool_depth": 1, "dropped": 2, "dropped_by_reason": 4, "held": 8, "last_sweep": 16, "last_sweep_ready": 32}
 
 func (in *interner) fastHealth(v []byte, h *result.Health) (int, bool) {
 	return healthFields.object(v, func(bit uint32, rest []byte) (int, bool) {
-		if bit == 4 {
+		switch bit {
+		case 1:
+			return intField(rest, &h.SpoolDepth)
+		case 2:
+			return unsigned(rest, &h.Dropped)
+		case 4:
 			return nested(rest, func(v []byte) (int, bool) {
 				h.DroppedByReason = map[string]uint64{}
 				return members(v, func(key, rest []byte) (int, bool) {
 					var n uint64
-					v := scalar(rest)
+					e, ok := unsigned(rest, &n)
 					_, repeated := h.DroppedByReason[string(key)]
-					ok := !repeated && unsigned(v, &n)
 					h.DroppedByReason[in.intern(key)] = n
-					return len(v), ok
+					return e, ok && !repeated
 				})
 			})
-		}
-		v := scalar(rest)
-		switch bit {
-		case 1:
-			return len(v), intField(v, &h.SpoolDepth)
-		case 2:
-			return len(v), unsigned(v, &h.Dropped)
 		case 8:
-			return len(v), intField(v, &h.Held)
+			return intField(rest, &h.Held)
 		case 16:
-			return len(v), timeField(v, &h.LastSweep)
+			return timeField(rest, &h.LastSweep)
 		}
-		return len(v), boolean(v, &h.LastSweepReady)
+		return boolean(rest, &h.LastSweepReady)
 	})
 }
 
 // unsigned reads a JSON integer as encoding/json reads one into a uint64.
-func unsigned(v []byte, n *uint64) bool {
-	if len(v) == 0 || v[0] < '0' || v[0] > '9' {
-		return false
+func unsigned(rest []byte, n *uint64) (int, bool) {
+	v, ok := numberAt(rest)
+	if !ok || v[0] == '-' {
+		return 0, false
 	}
 	x, err := strconv.ParseUint(string(v), 10, 64)
 	*n = x
-	return err == nil
+	return len(v), err == nil
 }
 
-func boolean(v []byte, b *bool) bool {
-	switch string(v) {
-	case "true":
+// boolean reads true, false or null (which leaves *b).
+func boolean(rest []byte, b *bool) (int, bool) {
+	switch {
+	case len(rest) >= 4 && string(rest[:4]) == "true":
 		*b = true
-	case "false", "null":
-	default:
-		return false
+		return 4, true
+	case len(rest) >= 5 && string(rest[:5]) == "false":
+		return 5, true
 	}
-	return true
+	return 4, isNull(rest)
 }
 
 var descriptorFields = fields{"name": 1, "region": 2, "calendar": 4, "devices": 8, "groups": 16, "maintenance": 32}
 
-// fastDescriptor decodes a batch's descriptor.
-func (in *interner) fastDescriptor(v []byte) (*result.Descriptor, bool) {
+// fastDescriptor decodes a batch's descriptor at the start of v, and
+// returns its length.
+func (in *interner) fastDescriptor(v []byte) (*result.Descriptor, int, bool) {
 	d := new(result.Descriptor)
-	_, ok := descriptorFields.object(v, func(bit uint32, rest []byte) (int, bool) {
+	n, ok := descriptorFields.object(v, func(bit uint32, rest []byte) (int, bool) {
 		switch bit {
 		case 1:
-			v := scalar(rest)
-			return len(v), in.str(v, &d.Name)
+			return in.str(rest, &d.Name)
 		case 2:
-			v := scalar(rest)
-			return len(v), in.str(v, &d.Region)
+			return in.str(rest, &d.Region)
 		case 4:
 			return nested(rest, func(v []byte) (int, bool) { return in.fastCalendar(v, &d.Calendar) })
 		case 8:
-			return list(rest, func() { d.Devices = []result.Device{} }, func(e []byte) (int, bool) {
-				d.Devices = append(d.Devices, result.Device{})
-				return in.fastDevice(e, &d.Devices[len(d.Devices)-1])
-			})
+			return in.devices(rest, d)
 		case 16:
 			return list(rest, func() { d.Groups = []result.Group{} }, func(e []byte) (int, bool) {
 				d.Groups = append(d.Groups, result.Group{})
 				return in.fastGroup(e, &d.Groups[len(d.Groups)-1])
 			})
 		}
-		return fallback(rest, &d.Maintenance)
+		return in.fallback(rest, &d.Maintenance)
 	})
-	return d, ok
+	return d, n, ok
 }
 
 var calendarFields = fields{"timezone": 1, "hours": 2, "holidays": 4, "rules": 8, "lead_ns": 16, "sweep_start_ns": 32,
@@ -248,27 +253,24 @@ var calendarFields = fields{"timezone": 1, "hours": 2, "holidays": 4, "rules": 8
 func (in *interner) fastCalendar(v []byte, c *calendar.Spec) (int, bool) {
 	return calendarFields.object(v, func(bit uint32, rest []byte) (int, bool) {
 		switch bit {
+		case 1:
+			return in.str(rest, &c.Timezone)
 		case 2:
 			return nested(rest, func(v []byte) (int, bool) { return in.fastWeek(v, &c.Hours) })
 		case 4:
-			return fallback(rest, &c.Holidays)
+			return in.fallback(rest, &c.Holidays)
 		case 8:
-			return fallback(rest, &c.Rules)
-		}
-		v := scalar(rest)
-		switch bit {
-		case 1:
-			return len(v), in.str(v, &c.Timezone)
+			return in.fallback(rest, &c.Rules)
 		case 16:
-			return len(v), duration(v, &c.Lead)
+			return duration(rest, &c.Lead)
 		case 32:
-			return len(v), duration(v, &c.SweepStart)
+			return duration(rest, &c.SweepStart)
 		case 64:
-			return len(v), duration(v, &c.RetryInterval)
+			return duration(rest, &c.RetryInterval)
 		case 128:
-			return len(v), duration(v, &c.BusinessInterval)
+			return duration(rest, &c.BusinessInterval)
 		}
-		return len(v), in.str(v, &c.CheckTime)
+		return in.str(rest, &c.CheckTime)
 	})
 }
 
@@ -282,53 +284,24 @@ func (in *interner) fastWeek(v []byte, w *calendar.Week) (int, bool) {
 			bit >>= 1
 			i++
 		}
-		v := scalar(rest)
-		return len(v), in.str(v, days[i])
+		return in.str(rest, days[i])
 	})
 }
 
 var deviceFields = fields{"id": 1, "kind": 2, "criticality": 4, "vendor": 8, "model": 16, "checks": 32,
 	"transactions_per_day": 64, "depends_on": 128}
 
-func (in *interner) fastDevice(v []byte, d *result.Device) (int, bool) {
-	return deviceFields.object(v, func(bit uint32, rest []byte) (int, bool) {
-		if bit == 32 {
-			return list(rest, func() { d.Checks = []result.CheckRef{} }, func(e []byte) (int, bool) {
-				d.Checks = append(d.Checks, result.CheckRef{})
-				return in.fastCheckRef(e, &d.Checks[len(d.Checks)-1])
-			})
-		}
-		v := scalar(rest)
-		switch bit {
-		case 1:
-			return len(v), in.str(v, &d.ID)
-		case 2:
-			return len(v), in.str(v, &d.Kind)
-		case 4:
-			return len(v), in.str(v, (*string)(&d.Criticality))
-		case 8:
-			return len(v), in.str(v, &d.Vendor)
-		case 16:
-			return len(v), in.str(v, &d.Model)
-		case 64:
-			return len(v), intField(v, &d.TransactionsPerDay)
-		}
-		return len(v), in.str(v, &d.DependsOn)
-	})
-}
-
 var checkRefFields = fields{"name": 1, "kind": 2, "remedy": 4}
 
 func (in *interner) fastCheckRef(v []byte, c *result.CheckRef) (int, bool) {
 	return checkRefFields.object(v, func(bit uint32, rest []byte) (int, bool) {
-		v := scalar(rest)
 		switch bit {
 		case 1:
-			return len(v), in.str(v, &c.Name)
+			return in.str(rest, &c.Name)
 		case 2:
-			return len(v), in.str(v, &c.Kind)
+			return in.str(rest, &c.Kind)
 		}
-		return len(v), in.str(v, &c.Remedy)
+		return in.str(rest, &c.Remedy)
 	})
 }
 
@@ -336,20 +309,20 @@ var groupFields = fields{"name": 1, "devices": 2, "min": 4, "criticality": 8}
 
 func (in *interner) fastGroup(v []byte, g *result.Group) (int, bool) {
 	return groupFields.object(v, func(bit uint32, rest []byte) (int, bool) {
-		if bit == 2 {
-			return list(rest, func() { g.Devices = []string{} }, func(e []byte) (int, bool) {
-				v := scalar(e)
-				g.Devices = append(g.Devices, "")
-				return len(v), !isNull(v) && in.str(v, &g.Devices[len(g.Devices)-1])
-			})
-		}
-		v := scalar(rest)
 		switch bit {
 		case 1:
-			return len(v), in.str(v, &g.Name)
+			return in.str(rest, &g.Name)
+		case 2:
+			return list(rest, func() { g.Devices = []string{} }, func(e []byte) (int, bool) {
+				if isNull(e) {
+					return 0, false
+				}
+				g.Devices = append(g.Devices, "")
+				return in.str(e, &g.Devices[len(g.Devices)-1])
+			})
 		case 4:
-			return len(v), intField(v, &g.Min)
+			return intField(rest, &g.Min)
 		}
-		return len(v), in.str(v, (*string)(&g.Criticality))
+		return in.str(rest, (*string)(&g.Criticality))
 	})
 }

@@ -21,13 +21,13 @@ func TestAnAgentsBatchTakesTheFastPathThroughout(t *testing.T) {
 		t.Fatal(err)
 	}
 	in := new(interner)
-	if _, ok := in.plain(b.Branch); !ok {
+	if _, _, ok := plainAt(b.Branch); !ok {
 		t.Errorf("branch %s left to encoding/json", b.Branch)
 	}
-	if !in.fastAgent(b.Agent, new(result.Agent)) {
+	if n, ok := in.fastAgent(b.Agent, new(result.Agent)); !ok || n != len(b.Agent) {
 		t.Errorf("agent %s left to encoding/json", b.Agent)
 	}
-	if _, ok := in.fastDescriptor(b.Descriptor); !ok {
+	if _, n, ok := in.fastDescriptor(b.Descriptor); !ok || n != len(b.Descriptor) {
 		t.Errorf("descriptor %s left to encoding/json", b.Descriptor)
 	}
 	for _, r := range b.Results {
@@ -35,11 +35,11 @@ func TestAnAgentsBatchTakesTheFastPathThroughout(t *testing.T) {
 			t.Errorf("result %s left to encoding/json", r)
 		}
 	}
-	if !in.fastAgent([]byte(envelopeSeeds[0]), new(result.Agent)) {
+	if _, ok := in.fastAgent([]byte(envelopeSeeds[0]), new(result.Agent)); !ok {
 		t.Errorf("agent %s left to encoding/json", envelopeSeeds[0])
 	}
 	for _, s := range envelopeSeeds[1:3] {
-		if _, ok := in.fastDescriptor([]byte(s)); !ok {
+		if _, _, ok := in.fastDescriptor([]byte(s)); !ok {
 			t.Errorf("descriptor %s left to encoding/json", s)
 		}
 	}

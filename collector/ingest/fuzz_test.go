@@ -78,6 +78,12 @@ func FuzzParseAgreesWithTheOldDecoder(f *testing.F) {
 		f.Add([]byte(`{"branch":"lon","agent":` + s + `,"descriptor":` + s + `,"results":[]}`))
 		f.Add([]byte(`{"agent":{"version":"a"},"Agent":` + s + `,"descriptor":{"name":"n"},"DESCRIPTOR":` + s + `}`))
 	}
+	f.Add([]byte(`{"agent":{"version":"a"},"Agent":{"config_hash":"h"},"results":[]}`)) // a repeat decodes into the first
+	f.Add([]byte(`{"agent":{"version":"a\u0062"},"Agent":{"config_hash":"h"},"results":[]}`))
+	f.Add([]byte(`{"branch":"lon","results":[{"id":"a","status":"ok"} ,{"id":"b",}]}`))
+	f.Add([]byte(`{"branch":"lon","descriptor":{"name":"n","devices":[{"id":"a","checks":[{"name":"c"}]}]}} {}`))
+	f.Add([]byte(`{"branch":"lon","results":[{"id":"a","duration_ms":01}]}`))
+	f.Add([]byte("{\"branch\":\"l\x01n\",\"results\":[]}"))
 	f.Add(waveBodyPlain())
 	f.Fuzz(func(t *testing.T, body []byte) {
 		const most = 3
@@ -165,7 +171,10 @@ func FuzzFastEnvelope(f *testing.F) {
 			return
 		}
 		var a result.Agent
-		if new(interner).fastAgent([]byte(raw), &a) {
+		if n, ok := new(interner).fastAgent([]byte(raw), &a); ok {
+			if ws([]byte(raw), n) != len(raw) {
+				t.Fatalf("the fast path read %d bytes of agent %s", n, raw)
+			}
 			var want result.Agent
 			if err := strict([]byte(raw), &want); err != nil {
 				t.Fatalf("the fast path decoded agent %s, encoding/json refuses it: %v", raw, err)
@@ -174,7 +183,10 @@ func FuzzFastEnvelope(f *testing.F) {
 				t.Fatalf("agent %s:\nfast path    %+v\nencoding/json %+v", raw, a, want)
 			}
 		}
-		if d, ok := new(interner).fastDescriptor([]byte(raw)); ok {
+		if d, n, ok := new(interner).fastDescriptor([]byte(raw)); ok {
+			if ws([]byte(raw), n) != len(raw) {
+				t.Fatalf("the fast path read %d bytes of descriptor %s", n, raw)
+			}
 			var want *result.Descriptor
 			if err := strict([]byte(raw), &want); err != nil {
 				t.Fatalf("the fast path decoded descriptor %s, encoding/json refuses it: %v", raw, err)

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/branchready/branchready/collector/auth"
 	"github.com/branchready/branchready/collector/metrics"
 	"github.com/branchready/branchready/collector/store"
@@ -95,6 +97,32 @@ type Options struct {
 type Handler struct {
 	o      Options
 	budget *budget
+	c      counters
+}
+
+// counters are the metrics every request touches, looked up once: each
+// WithLabelValues hashes its labels and takes a lock.
+type counters struct {
+	ok                                     prometheus.Counter // requests answered 200
+	rejected, duplicate, stored, corrected prometheus.Counter // results
+}
+
+func newCounters(m *metrics.Metrics) counters {
+	if m == nil {
+		return counters{}
+	}
+	r := m.IngestResults
+	return counters{ok: m.IngestRequests.WithLabelValues(strconv.Itoa(http.StatusOK)),
+		rejected: r.WithLabelValues("rejected"), duplicate: r.WithLabelValues("duplicate"),
+		stored: r.WithLabelValues("stored"), corrected: r.WithLabelValues(outcomeTimeCorrected)}
+}
+
+// request is what one request needs besides its results, in one
+// allocation: the body's readers and the answer.
+type request struct {
+	rd    reading
+	resp  result.IngestResponse
+	reply [128]byte
 }
 
 // New returns the ingest handler.
@@ -123,7 +151,7 @@ func New(o Options) *Handler {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Handler{o: o, budget: &budget{max: o.MaxDecodeBytes}}
+	return &Handler{o: o, budget: &budget{max: o.MaxDecodeBytes}, c: newCounters(o.Metrics)}
 }
 
 // httpError is an answer for the whole request.
@@ -139,7 +167,8 @@ func fail(code int, format string, args ...any) *httpError {
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	resp, err := h.serve(r)
+	q := new(request)
+	resp, err := h.serve(r, q)
 	code := http.StatusOK
 	if err != nil {
 		var he *httpError
@@ -155,14 +184,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, code, map[string]string{"error": he.msg})
 	} else {
-		writeJSON(w, code, resp)
+		writeResponse(w, resp, q.reply[:0])
 	}
-	if h.o.Metrics != nil {
+	switch {
+	case h.o.Metrics == nil:
+	case code == http.StatusOK:
+		h.c.ok.Inc()
+	default:
 		h.o.Metrics.IngestRequests.WithLabelValues(strconv.Itoa(code)).Inc()
 	}
 }
 
-func (h *Handler) serve(r *http.Request) (*result.IngestResponse, error) {
+func (h *Handler) serve(r *http.Request, q *request) (*result.IngestResponse, error) {
 	if r.Method != http.MethodPost {
 		return nil, fail(http.StatusMethodNotAllowed, "use POST")
 	}
@@ -170,8 +203,8 @@ func (h *Handler) serve(r *http.Request) (*result.IngestResponse, error) {
 	if err != nil {
 		return nil, fail(http.StatusUnauthorized, "%v", err)
 	}
-	env, release, err := h.decode(r, branch)
-	defer release()
+	defer q.rd.release()
+	env, err := h.decode(r, branch, &q.rd)
 	if err != nil {
 		return nil, err
 	}
@@ -183,15 +216,16 @@ func (h *Handler) serve(r *http.Request) (*result.IngestResponse, error) {
 	if err != nil {
 		return nil, err
 	}
-	good, resp, n := h.validate(branch, env.Results, w)
+	resp := &q.resp
+	good, n := h.validate(branch, env.Results, w, resp)
 	sent := len(env.Results)
 	env.freeItems() // validate copied the results out
-	release()       // the items are decoded; the raw body is no longer needed
+	q.rd.release()  // the items are decoded; the raw body is no longer needed
 	m := h.o.Metrics
 	if m != nil {
 		m.IngestBatchSize.Observe(float64(sent))
-		m.IngestResults.WithLabelValues("rejected").Add(float64(len(resp.Rejected)))
-		m.IngestResults.WithLabelValues("duplicate").Add(float64(resp.Duplicates))
+		h.c.rejected.Add(float64(len(resp.Rejected)))
+		h.c.duplicate.Add(float64(resp.Duplicates))
 		for outcome, c := range n {
 			m.IngestResults.WithLabelValues(outcome).Add(float64(c))
 		}
@@ -202,7 +236,7 @@ func (h *Handler) serve(r *http.Request) (*result.IngestResponse, error) {
 	}
 	skew := w.skew
 	if w.correct && m != nil {
-		m.IngestResults.WithLabelValues("time_corrected").Add(float64(len(good)))
+		h.c.corrected.Add(float64(len(good)))
 	}
 	if h.o.Discard {
 		resp.Accepted = len(good)
@@ -266,8 +300,8 @@ func (h *Handler) store(ctx context.Context, branch string, good []result.Result
 	resp.StoredAt = h.o.Now()
 	if m := h.o.Metrics; m != nil && len(good) > 0 {
 		m.StoreWriteSeconds.Observe(time.Since(start).Seconds())
-		m.IngestResults.WithLabelValues("stored").Add(float64(ins))
-		m.IngestResults.WithLabelValues("duplicate").Add(float64(dup))
+		h.c.stored.Add(float64(ins))
+		h.c.duplicate.Add(float64(dup))
 	}
 	return nil
 }

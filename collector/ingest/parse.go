@@ -21,121 +21,215 @@ type item struct {
 // words the error with describe.
 var errMalformed = errors.New("malformed batch")
 
-// parse decodes a batch body: validJSON checks its syntax in one fast
-// scan, then the envelope is walked by hand and each result decoded once,
-// straight from its bytes (fastResult), or with encoding/json when it is not
-// in the plain form agents send. The first version kept every item as raw
-// JSON and decoded it again, scanning each item four times; this scans
-// each three times (validJSON, valueEnd, the fast path) with plain loops,
-// and allocates little beyond the results themselves (strings repeated
-// across the batch are shared, see interner). The agent and the
-// descriptor are read by hand too (fastenv.go) unless unusual. The
-// envelope's fields keep encoding/json's rules (names matched without case,
-// unknown names refused, a repeated name decoded again); an item that does
-// not decode is kept with its error, worded as before; any other fault
-// fails the whole body, and describe words it as it always was. Items past
-// maxResults are only counted. A descriptor for which known (if not nil)
-// returns true is left nil: the store holds it already.
+// parse decodes a batch body in one walk: the envelope is walked by
+// hand and each result decoded once, straight from its bytes
+// (fastResult), or with encoding/json when it is not in the plain form
+// agents send; the agent and the descriptor are read by hand too
+// (fastenv.go) unless unusual. The readers check the syntax of what they
+// read as they go, so the body is no longer scanned by validJSON first:
+// only a body that leaves the plain form somewhere is, before encoding/json
+// reads any part of it (interner.valid), and a fault the walk meets
+// fails the body as validJSON would have. The first version kept every
+// item as raw JSON and decoded it again, scanning each item four times;
+// the next scanned each three times (validJSON, valueEnd, the fast path);
+// this scans it once, and allocates little beyond the results themselves
+// (strings repeated across the batch are shared, the others cut from a
+// few chunks, see interner). The envelope's fields keep encoding/json's
+// rules (names matched without case, unknown names refused, a repeated
+// name decoded again); an item that does not decode is kept with its
+// error, worded as before; any other fault fails the whole body, which
+// describe words as it always was. Items past maxResults are only
+// counted. A descriptor for which known (if not nil) returns true is left
+// nil: the store holds it already.
 func parse(body []byte, maxResults int, known func(raw []byte) bool) (env *envelope, count int, err error) {
-	if !validJSON(body) {
-		return nil, 0, errMalformed
-	}
 	env = new(envelope)
+	in := getInterner(body)
+	defer putInterner(in)
 	i := ws(body, 0)
-	switch body[i] {
-	case 'n': // null decodes to an empty batch, as it always has
-		return env, 0, nil
-	case '{':
-	default:
+	if isNull(body[i:]) && ws(body, i+4) == len(body) {
+		return env, 0, nil // null decodes to an empty batch, as it always has
+	}
+	if i >= len(body) || body[i] != '{' {
+		if !in.valid() {
+			return nil, 0, errMalformed
+		}
 		return nil, 0, fmt.Errorf("%w: the batch is not an object", errMalformed)
 	}
-	in := new(interner)
 	var seen uint8 // envelope fields met so far: a repeat decodes into the first
-	for i = ws(body, i+1); body[i] != '}'; {
-		ke := stringEnd(body, i)
-		key, ok := plainString(body[i:ke])
+	if i = ws(body, i+1); i < len(body) && body[i] == '}' {
+		return env, 0, end(body, i+1)
+	}
+	for {
+		key, n, ok := plainKey(in, body, i)
 		if !ok {
-			if err := json.Unmarshal(body[i:ke], &key); err != nil {
-				return nil, 0, err
-			}
+			return nil, 0, errMalformed
 		}
-		vs := ws(body, ws(body, ke)+1) // past the colon
-		if strings.EqualFold(key, "results") && body[vs] == '[' {
+		if i = ws(body, i+n); i >= len(body) || body[i] != ':' {
+			return nil, 0, errMalformed
+		}
+		vs := ws(body, i+1)
+		if vs >= len(body) {
+			return nil, 0, errMalformed
+		}
+		var ve int
+		if is(key, "results") && body[vs] == '[' {
 			// The list is walked once, item by item, not first to find its end.
 			var n int
-			env.Results, count, n = parseItems(in, body[vs:], maxResults)
-			if i = ws(body, vs+n); body[i] == ',' {
-				i = ws(body, i+1)
+			if env.Results, count, n, ok = parseItems(in, body[vs:], maxResults); !ok {
+				return nil, 0, errMalformed
 			}
-			continue
-		}
-		ve := valueEnd(body, vs)
-		v := body[vs:ve]
-		switch {
-		case strings.EqualFold(key, "branch"):
-			if s, ok := in.plain(v); ok {
-				env.Branch = s
-				break
-			}
-			err = strict(v, &env.Branch)
-		case strings.EqualFold(key, "agent"):
-			if seen&1 == 0 && in.fastAgent(v, &env.Agent) {
-				seen |= 1
-				break
-			}
-			seen |= 1
-			env.Agent = result.Agent{} // what the fast path may have half filled
-			err = strict(v, &env.Agent)
-		case strings.EqualFold(key, "descriptor"):
-			if known != nil && known(v) {
-				env.Descriptor = nil
-				break
-			}
-			if env.Descriptor == nil {
-				if d, ok := in.fastDescriptor(v); ok {
-					env.Descriptor = d
-					break
-				}
-			}
-			err = strict(v, &env.Descriptor)
-		case strings.EqualFold(key, "results"):
-			if v[0] != 'n' {
-				return nil, 0, fmt.Errorf("%w: results is not a list", errMalformed)
-			}
-			env.Results, count = nil, 0
-		default:
-			err = fmt.Errorf("json: unknown field %q", key)
-		}
-		if err != nil {
+			ve = vs + n
+		} else if ve, err = in.member(env, key, body, vs, &seen, known); err != nil {
 			return nil, 0, err
 		}
-		if i = ws(body, ve); body[i] == ',' {
+		if i = ws(body, ve); i >= len(body) {
+			return nil, 0, errMalformed
+		}
+		switch body[i] {
+		case ',':
 			i = ws(body, i+1)
+		case '}':
+			return env, count, end(body, i+1)
+		default:
+			return nil, 0, errMalformed
 		}
 	}
-	return env, count, nil
+}
+
+// end checks that nothing but blanks follows the batch's object at i.
+func end(body []byte, i int) error {
+	if ws(body, i) != len(body) {
+		return errMalformed
+	}
+	return nil
+}
+
+// plainKey reads the name of the envelope's member at body[i]: plain as
+// agents write it, else (in a valid body) with encoding/json.
+func plainKey(in *interner, body []byte, i int) ([]byte, int, bool) {
+	if k, n, ok := plainAt(body[i:]); ok {
+		return k, n, true
+	}
+	if i >= len(body) || body[i] != '"' || !in.valid() {
+		return nil, 0, false
+	}
+	var key string
+	ke := stringEnd(body, i)
+	return []byte(key), ke - i, json.Unmarshal(body[i:ke], &key) == nil
+}
+
+// is reports whether key is the field name as encoding/json matches
+// names (without regard to case).
+func is(key []byte, name string) bool {
+	return strings.EqualFold(string(key), name) // no allocation for a name of up to 32 bytes
+}
+
+// member decodes the envelope's member key, whose value starts at
+// body[vs] (other than a list of results), into env, and returns the
+// index just past the value.
+func (in *interner) member(env *envelope, key []byte, body []byte, vs int, seen *uint8, known func(raw []byte) bool) (int, error) {
+	rest := body[vs:]
+	switch {
+	case is(key, "branch"):
+		if v, n, ok := plainAt(rest); ok {
+			env.Branch = in.intern(v)
+			return vs + n, nil
+		}
+	case is(key, "agent"):
+		if *seen&1 == 0 {
+			*seen |= 1
+			if n, ok := in.fastAgent(rest, &env.Agent); ok {
+				return vs + n, nil
+			}
+			env.Agent = result.Agent{} // what the fast path may have half filled
+		}
+	case is(key, "descriptor"):
+		if known != nil {
+			// These bytes are hashed, not decoded: check them here.
+			ve, ok := validValue(body, vs, 1)
+			if !ok {
+				return 0, errMalformed
+			}
+			if known(body[vs:ve]) {
+				env.Descriptor = nil
+				return ve, nil
+			}
+		}
+		if env.Descriptor == nil {
+			if d, n, ok := in.fastDescriptor(rest); ok {
+				env.Descriptor = d
+				return vs + n, nil
+			}
+		}
+	case is(key, "results"):
+		if isNull(rest) {
+			env.Results = nil
+			return vs + 4, nil
+		}
+	}
+	if !in.valid() {
+		return 0, errMalformed
+	}
+	ve := valueEnd(body, vs)
+	v := body[vs:ve]
+	var err error
+	switch {
+	case is(key, "branch"):
+		err = strict(v, &env.Branch)
+	case is(key, "agent"):
+		err = strict(v, &env.Agent)
+	case is(key, "descriptor"):
+		err = strict(v, &env.Descriptor)
+	case is(key, "results"):
+		err = fmt.Errorf("%w: results is not a list", errMalformed)
+	default:
+		err = fmt.Errorf("json: unknown field %q", string(key))
+	}
+	return ve, err
 }
 
 // parseItems decodes the results list at the start of v and returns its
-// items, how many there are and the index just past the list. The items
-// live in a pooled slice (see freeItems).
-func parseItems(in *interner, v []byte, maxResults int) ([]item, int, int) {
+// items, how many there are and the index just past the list; false when
+// the list is not valid JSON. The items live in a pooled slice (see
+// freeItems).
+func parseItems(in *interner, v []byte, maxResults int) ([]item, int, int, bool) {
 	items := getItems()
+	in.pack = true
+	defer func() { in.pack = false }()
 	n := 0
 	i := ws(v, 1)
-	for v[i] != ']' {
-		if n++; n <= maxResults {
-			it, e := in.decodeItem(v[i:])
-			items = append(items, it)
-			i += e
-		} else {
-			i = valueEnd(v, i)
+	if i < len(v) && v[i] == ']' {
+		return items, 0, i + 1, true
+	}
+	for {
+		if i >= len(v) {
+			return items, n, 0, false
 		}
-		if i = ws(v, i); v[i] == ',' {
+		var e int
+		ok := true
+		if n++; n <= maxResults {
+			var it item
+			if it, e, ok = in.decodeItem(v[i:]); ok {
+				items = append(items, it)
+			}
+		} else {
+			e, ok = validValue(v[i:], 0, 2)
+		}
+		if !ok {
+			return items, n, 0, false
+		}
+		if i = ws(v, i+e); i >= len(v) {
+			return items, n, 0, false
+		}
+		switch v[i] {
+		case ',':
 			i = ws(v, i+1)
+		case ']':
+			return items, n, i + 1, true
+		default:
+			return items, n, 0, false
 		}
 	}
-	return items, n, i + 1
 }
 
 // itemSlices holds the slices a batch's items are decoded into: grown
@@ -166,18 +260,22 @@ func (env *envelope) freeItems() {
 }
 
 // decodeItem decodes the result at the start of rest, or says why it
-// cannot be stored, and returns its length.
-func (in *interner) decodeItem(rest []byte) (item, int) {
+// cannot be stored, and returns its length; false when the body is not
+// valid JSON.
+func (in *interner) decodeItem(rest []byte) (item, int, bool) {
 	if r, n, ok := in.fastResult(rest); ok {
-		return item{res: r}, n
+		return item{res: r}, n, true
+	}
+	if !in.valid() {
+		return item{}, 0, false
 	}
 	n := valueEnd(rest, 0)
 	raw := rest[:n]
 	var r result.Result
 	if err := strict(raw, &r); err != nil {
-		return item{err: itemError(raw, err)}, n
+		return item{err: itemError(raw, err)}, n, true
 	}
-	return item{res: r}, n
+	return item{res: r}, n, true
 }
 
 // describe words a whole-body parse error exactly as the batch decoder

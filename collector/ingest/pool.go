@@ -54,3 +54,24 @@ func readAll(buf *bytes.Buffer, r io.Reader) ([]byte, error) {
 	_, err := buf.ReadFrom(r)
 	return buf.Bytes(), err
 }
+
+// interners are reused: one is 64 string headers (1 KiB) besides the
+// chunk it cuts strings from, which it keeps using across requests.
+var interners sync.Pool
+
+// getInterner returns an empty interner for parsing body.
+func getInterner(body []byte) *interner {
+	in, ok := interners.Get().(*interner)
+	if !ok {
+		in = new(interner)
+	}
+	in.unchecked, in.bad = body, false
+	return in
+}
+
+// putInterner gives in back; it lets go of the strings it shares.
+func putInterner(in *interner) {
+	clear(in.slots[:])
+	in.unchecked, in.pack = nil, false
+	interners.Put(in)
+}

@@ -11,15 +11,26 @@ import (
 
 // writeJSON answers with v as JSON, as json.Encoder writes it.
 func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
+	w.Header()["Content-Type"] = jsonType
 	w.WriteHeader(code)
-	if r, ok := v.(*result.IngestResponse); ok {
-		if b, ok := appendResponse(make([]byte, 0, 96), r); ok {
-			_, _ = w.Write(b)
-			return
-		}
-	}
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// jsonType is the Content-Type of every answer, shared rather than made
+// per request (Header.Set makes a slice); nothing changes it in place.
+var jsonType = []string{"application/json"}
+
+// writeResponse answers 200 with the batch's answer, built in buf when it
+// is the plain one (nothing rejected).
+func writeResponse(w http.ResponseWriter, r *result.IngestResponse, buf []byte) {
+	b, ok := appendResponse(buf, r)
+	if !ok {
+		writeJSON(w, http.StatusOK, r)
+		return
+	}
+	w.Header()["Content-Type"] = jsonType
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
 }
 
 // appendResponse appends the answer to a batch with nothing rejected (the

@@ -1,16 +1,23 @@
 package ingest
 
 import (
-	"bytes"
+	"encoding/binary"
+	"math/bits"
 	"strconv"
 	"unicode/utf8"
 
 	"github.com/branchready/branchready/result"
 )
 
-// The helpers below walk JSON that validJSON has already accepted: they
-// find where values end and read the plain shapes agents send, and never
-// have to judge syntax themselves.
+// The readers below check the bytes they read as they read them: a batch
+// is walked once, not first by validJSON and then again to decode it. A
+// fast read that succeeds has thus proved its bytes valid JSON (a string
+// ends with its quote and holds no control character, a number has
+// JSON's form, members and elements are separated as JSON separates
+// them); anything else returns false, and the caller checks the whole
+// body with validJSON before it decodes the value another way (see
+// interner.valid). The helpers that only find ends (stringEnd, valueEnd)
+// are used on bodies already known valid.
 
 // ws skips blanks from i.
 func ws(b []byte, i int) int {
@@ -63,54 +70,129 @@ func valueEnd(b []byte, i int) int {
 	return i
 }
 
-// plainString returns the contents of the JSON string v when encoding/json
-// would decode it to the same bytes: no escapes, valid UTF-8.
-func plainString(v []byte) (string, bool) {
-	s, ok := plainBytes(v)
-	return string(s), ok
+// Classes of a byte inside a JSON string, for plainAt.
+const (
+	strPlain = iota // printable ASCII other than the two below
+	strQuote
+	strOther // a backslash (an escape) or a control character
+	strHigh  // part of a multi-byte UTF-8 sequence
+)
+
+var strClass = func() (t [256]uint8) {
+	for c := range 0x20 {
+		t[c] = strOther
+	}
+	t['"'], t['\\'] = strQuote, strOther
+	for c := 0x80; c < 0x100; c++ {
+		t[c] = strHigh
+	}
+	return t
+}()
+
+// plainAt reads the plain string at the start of b (no escapes, no
+// control characters, valid UTF-8: a string encoding/json decodes to its
+// bytes as written): the bytes between the quotes (copy them to keep
+// them) and the string's length in b. In one pass it does what finding
+// the end, looking for a backslash and checking the UTF-8 did in three.
+func plainAt(b []byte) ([]byte, int, bool) {
+	if len(b) == 0 || b[0] != '"' {
+		return nil, 0, false
+	}
+	high := false
+	for i := 1; ; i++ {
+		for i+8 <= len(b) { // eight bytes at a time to the first that is not plain
+			if t := special(binary.LittleEndian.Uint64(b[i:])); t != 0 {
+				i += bits.TrailingZeros64(t) / 8
+				break
+			}
+			i += 8
+		}
+		for i < len(b) && strClass[b[i]] == strPlain {
+			i++
+		}
+		if i >= len(b) {
+			return nil, 0, false
+		}
+		switch strClass[b[i]] {
+		case strQuote:
+			s := b[1:i]
+			if high && !utf8.Valid(s) {
+				return nil, 0, false
+			}
+			return s, i + 1, true
+		case strHigh:
+			high = true
+		default:
+			return nil, 0, false
+		}
+	}
 }
 
-// plainBytes is plainString without the copy: the bytes between the quotes.
-func plainBytes(v []byte) ([]byte, bool) {
-	if len(v) < 2 || v[0] != '"' {
-		return nil, false
-	}
-	s := v[1 : len(v)-1]
-	if bytes.IndexByte(s, '\\') >= 0 || !utf8.Valid(s) {
-		return nil, false
-	}
-	return s, true
+// special marks the bytes of x (little-endian) that are not plain in a
+// string: a quote, a backslash, a control character or one of 0x80 and
+// up. The lowest byte marked is always one of them (a byte above it may
+// be marked wrongly, by the borrow of the subtraction).
+func special(x uint64) uint64 {
+	const ones, high = 0x0101010101010101, 0x8080808080808080
+	q := x ^ (ones * '"')
+	s := x ^ (ones * '\\')
+	return ((q-ones)&^q | (s-ones)&^s | (x-ones*0x20)&^x | x) & high
 }
+
+// numberAt reads the JSON number at the start of b: its bytes, which
+// are also its length in b.
+func numberAt(b []byte) ([]byte, bool) {
+	e, ok := validNumber(b, 0)
+	return b[:e], ok
+}
+
+// isNull reports whether b starts with null (what follows is the
+// caller's to check).
+func isNull(b []byte) bool { return len(b) >= 4 && string(b[:4]) == "null" }
 
 // members walks the object at the start of b (after blanks): f gets
 // each member's name, as the bytes between the quotes (copy them to keep
 // them), and b from the member's value on, and returns the length of the
-// value it read. Each value is thus walked once, by the reader that
-// decodes it, not first to find its end: finding the end of each nested
-// list and object before reading it walked a descriptor's checks four
-// times. members returns the object's length, and false as soon as f
-// does or a name is not plain.
+// value it read, having checked it. Each value is thus walked once, by
+// the reader that decodes it, not first to find its end: finding the end
+// of each nested list and object before reading it walked a descriptor's
+// checks four times. members returns the object's length, and false as
+// soon as f does, a name is not plain or the object is not well formed.
 func members(b []byte, f func(key, v []byte) (int, bool)) (int, bool) {
 	i := ws(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return 0, false
 	}
-	for i = ws(b, i+1); i < len(b) && b[i] != '}'; {
-		ke := stringEnd(b, i)
-		key, ok := plainBytes(b[i:ke])
+	if i = ws(b, i+1); i < len(b) && b[i] == '}' {
+		return i + 1, true
+	}
+	for {
+		key, n, ok := plainAt(b[i:])
 		if !ok {
 			return 0, false
 		}
-		vs := ws(b, ws(b, ke)+1) // past the colon
-		n, ok := f(key, b[vs:])
-		if !ok {
+		if i = ws(b, i+n); i >= len(b) || b[i] != ':' {
 			return 0, false
 		}
-		if i = ws(b, vs+n); i < len(b) && b[i] == ',' {
+		vs := ws(b, i+1)
+		if vs >= len(b) {
+			return 0, false
+		}
+		if n, ok = f(key, b[vs:]); !ok {
+			return 0, false
+		}
+		if i = ws(b, vs+n); i >= len(b) {
+			return 0, false
+		}
+		switch b[i] {
+		case ',':
 			i = ws(b, i+1)
+		case '}':
+			return i + 1, true
+		default:
+			return 0, false
 		}
 	}
-	return i + 1, true
 }
 
 // fastResult decodes a result in the plain form agents send (the field
@@ -129,43 +211,44 @@ func (in *interner) fastResult(raw []byte) (result.Result, int, bool) {
 			return 0, false
 		}
 		seen |= bit
-		if bit == fieldObservations {
+		switch bit {
+		case fieldObservations:
 			var n int
 			var ok bool
 			r.Observations, n, ok = in.observations(rest)
 			return n, ok
+		case fieldDurationMS:
+			v, ok := numberAt(rest)
+			r.DurationMS, ok = number(v, ok)
+			return len(v), ok
 		}
-		e := valueEnd(rest, 0)
-		v := rest[:e]
-		var ok bool
+		v, n, ok := plainAt(rest)
+		if !ok {
+			return 0, false
+		}
 		switch bit {
 		case fieldID:
-			r.ID, ok = plainString(v)
+			r.ID = in.keep(v)
 		case fieldBranch:
-			r.Branch, ok = in.plain(v)
+			r.Branch = in.intern(v)
 		case fieldDevice:
-			r.Device, ok = in.plain(v)
+			r.Device = in.intern(v)
 		case fieldCheck:
-			r.Check, ok = in.plain(v)
+			r.Check = in.intern(v)
 		case fieldKind:
-			r.Kind, ok = in.plain(v)
+			r.Kind = in.intern(v)
 		case fieldStatus:
-			var s string
-			s, ok = in.plain(v)
-			r.Status = result.Status(s)
+			r.Status = result.Status(in.intern(v))
 		case fieldReason:
-			r.Reason, ok = in.plain(v)
+			r.Reason = in.intern(v)
 		case fieldSweep:
-			r.Sweep, ok = in.plain(v)
+			r.Sweep = in.intern(v)
 		case fieldAgentVersion:
-			r.AgentVersion, ok = in.plain(v)
+			r.AgentVersion = in.intern(v)
 		case fieldStartedAt:
-			_, ok = plainBytes(v)
-			ok = ok && r.StartedAt.UnmarshalJSON(v) == nil
-		case fieldDurationMS:
-			r.DurationMS, ok = number(v)
+			ok = r.StartedAt.UnmarshalJSON(rest[:n]) == nil
 		}
-		return e, ok
+		return n, ok
 	})
 	return r, n, ok
 }
@@ -217,9 +300,10 @@ func resultField(key []byte) uint16 {
 	return 0
 }
 
-// number reads a JSON number as encoding/json reads one into a float64.
-func number(v []byte) (float64, bool) {
-	if len(v) == 0 || (v[0] != '-' && (v[0] < '0' || v[0] > '9')) {
+// number reads the JSON number v (ok: numberAt read one) as
+// encoding/json reads one into a float64.
+func number(v []byte, ok bool) (float64, bool) {
+	if !ok {
 		return 0, false
 	}
 	f, err := strconv.ParseFloat(string(v), 64)
@@ -232,10 +316,10 @@ func number(v []byte) (float64, bool) {
 func (in *interner) observations(v []byte) (map[string]float64, int, bool) {
 	m := make(map[string]float64, 1)
 	n, ok := members(v, func(key, rest []byte) (int, bool) {
-		e := valueEnd(rest, 0)
-		f, ok := number(rest[:e])
+		v, ok := numberAt(rest)
+		f, ok := number(v, ok)
 		m[in.intern(key)] = f
-		return e, ok
+		return len(v), ok
 	})
 	return m, n, ok
 }

@@ -46,11 +46,10 @@ func (h *Handler) window(now, sentAt time.Time) (window, error) {
 	return w, nil
 }
 
-// validate checks each decoded item; bad ones are listed, good ones returned with
+// validate checks each decoded item; bad ones are listed in resp, good ones returned with
 // their event time corrected for the agent's skew. n counts the outcomes
 // of interest beyond stored, duplicate and rejected.
-func (h *Handler) validate(branch string, items []item, w window) ([]result.Result, *result.IngestResponse, map[string]int) {
-	resp := &result.IngestResponse{}
+func (h *Handler) validate(branch string, items []item, w window, resp *result.IngestResponse) ([]result.Result, map[string]int) {
 	good := make([]result.Result, 0, len(items))
 	// n stays nil (read as zeros) unless an outcome of interest happens,
 	// and a batch of a sweep's size finds repeated ids among the results
@@ -100,7 +99,7 @@ func (h *Handler) validate(branch string, items []item, w window) ([]result.Resu
 		}
 		good = append(good, res)
 	}
-	return good, resp, n
+	return good, n
 }
 
 // smallBatch is the most results a batch may have for repeated ids to be
