@@ -31,30 +31,6 @@ func (s *Store) ResultsOf(ctx context.Context, branches []string, from, to time.
 	return out, nil
 }
 
-func (s *Store) resultsOf(ctx context.Context, branches []string, from, to time.Time, out map[string][]result.Result) error {
-	args := make([]any, 0, len(branches)+2)
-	for _, b := range branches {
-		args = append(args, b)
-	}
-	args = append(args, from.UnixNano(), to.UnixNano())
-	q := `SELECT id, branch, device, check_name, kind, status, started_at, duration_ms, reason, observations, sweep, agent_version
-FROM results WHERE branch IN (?` + strings.Repeat(",?", len(branches)-1) + `) AND started_at >= ? AND started_at < ?
-ORDER BY branch, started_at, id`
-	rows, err := s.rdb.QueryContext(ctx, q, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		r, err := scanResult(rows)
-		if err != nil {
-			return err
-		}
-		out[r.Branch] = append(out[r.Branch], r)
-	}
-	return rows.Err()
-}
-
 // ContactsOf returns the branches with the given ids without their
 // descriptors (as BranchContacts does), ordered by id; an unknown id is
 // left out. The readiness engine reads the contacts of the branches ingest

@@ -1,0 +1,223 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/branchready/branchready/collector/store/chunk"
+	"github.com/branchready/branchready/result"
+)
+
+// recentChunks is how many of a branch's latest chunks a write compares its
+// ids with, whatever their times. An agent ships its spool in order, one
+// batch at a time, so the copy of a result whose acknowledgement was lost
+// is in one of the last chunks its branch stored: in the very last after
+// one lost answer, further back only after several in a row. The times of
+// such a copy may differ from the stored one's (ingest corrects a skewed
+// agent's times by the skew it measures on each request), so only these
+// chunks, not the ones overlapping the batch's time span, can hold it.
+const recentChunks = 4
+
+// day is the longest span of a chunk: the writer splits batches by UTC day.
+const day = int64(24 * time.Hour)
+
+// part is one chunk to store: results of one branch and one UTC day, first
+// copies only, oldest first (ties by id), with their encoding.
+type part struct {
+	branch      string
+	rs          []result.Result
+	first, last int64
+	body        []byte
+}
+
+// encodeParts splits rs into parts by branch and UTC day, dropping later
+// copies of an id repeated within rs (the first copy wins, as the id key
+// made it before chunks). It runs on the caller's goroutine, so the writer
+// only probes and inserts.
+func encodeParts(rs []result.Result) []part {
+	if len(rs) == 0 {
+		return nil
+	}
+	seen := make(map[string]struct{}, len(rs))
+	byBranch := map[string][]result.Result{}
+	var order []string
+	for _, r := range rs {
+		if _, dup := seen[r.ID]; dup {
+			continue
+		}
+		seen[r.ID] = struct{}{}
+		if _, ok := byBranch[r.Branch]; !ok {
+			order = append(order, r.Branch)
+		}
+		byBranch[r.Branch] = append(byBranch[r.Branch], r)
+	}
+	parts := make([]part, 0, len(order))
+	for _, branch := range order {
+		brs := byBranch[branch]
+		chunk.Sort(brs)
+		for _, day := range chunk.ByDay(brs) {
+			parts = append(parts, newPart(branch, day))
+		}
+	}
+	return parts
+}
+
+// newPart encodes rs, sorted, as one part of branch.
+func newPart(branch string, rs []result.Result) part {
+	return part{branch: branch, rs: rs, first: rs[0].StartedAt.UnixNano(), last: rs[len(rs)-1].StartedAt.UnixNano(),
+		body: chunk.Append(make([]byte, 0, 160*len(rs)), rs)}
+}
+
+const insertChunkSQL = `INSERT INTO result_chunks (branch, first_at, last_at, received_at, n, body) VALUES (?, ?, ?, ?, ?, ?)`
+
+// probeChunksSQL reads the chunks a new part's results may be copies of:
+// the branch's latest (recentChunks) and those overlapping the part's span
+// (a chunk ends at most a day after it starts). In a wave the second
+// finds nothing and the first the previous sweeps' chunks.
+var probeChunksSQL = fmt.Sprintf(`SELECT rowid, body FROM (SELECT rowid, body FROM result_chunks WHERE branch = ?1 ORDER BY last_at DESC LIMIT %d)
+UNION ALL
+SELECT rowid, body FROM result_chunks WHERE branch = ?1 AND last_at >= ?2 AND last_at < ?3 AND first_at <= ?4`, recentChunks)
+
+// legacyIDsSQL finds which ids of a JSON array the results table of
+// earlier versions holds.
+const legacyIDsSQL = `SELECT id FROM results WHERE id IN (SELECT value FROM json_each(?))`
+
+// storeParts stores parts, received at recv, and returns how many results
+// it stored.
+func (w *writer) storeParts(ctx context.Context, tx *sql.Tx, parts []part, recv int64) (int, error) {
+	inserted := 0
+	for i := range parts {
+		n, err := w.storePart(ctx, tx, &parts[i], recv)
+		if err != nil {
+			return 0, fmt.Errorf("insert results of %q: %w", parts[i].branch, err)
+		}
+		inserted += n
+	}
+	return inserted, nil
+}
+
+// storePart stores p's results that are not stored yet as one chunk and
+// returns how many it stored. p itself is left as it is: the writer may
+// apply a request twice (a failed group is retried request by request).
+func (w *writer) storePart(ctx context.Context, tx *sql.Tx, p *part, recv int64) (int, error) {
+	known, err := w.storedIDs(ctx, tx, p)
+	if err != nil {
+		return 0, err
+	}
+	np := *p
+	if len(known) > 0 {
+		rs := make([]result.Result, 0, len(p.rs))
+		for _, r := range p.rs {
+			if _, ok := known[r.ID]; !ok {
+				rs = append(rs, r)
+			}
+		}
+		if len(rs) == 0 {
+			return 0, nil
+		}
+		np = newPart(p.branch, rs)
+	}
+	if _, err := tx.StmtContext(ctx, w.insertChunk).ExecContext(ctx, np.branch, np.first, np.last, recv, len(np.rs), np.body); err != nil {
+		return 0, err
+	}
+	return len(np.rs), nil
+}
+
+// storedIDs returns the ids of p already stored for its branch (nil when
+// none is): in the chunks probeChunksSQL finds, and in the results table of
+// earlier versions while it has rows.
+func (w *writer) storedIDs(ctx context.Context, tx *sql.Tx, p *part) (map[string]struct{}, error) {
+	rows, err := tx.StmtContext(ctx, w.probe).QueryContext(ctx, p.branch, p.first, saturatedAdd(p.last, day), p.last)
+	if err != nil {
+		return nil, fmt.Errorf("probe stored chunks: %w", err)
+	}
+	defer rows.Close()
+	var (
+		pending map[string]struct{}
+		known   map[string]struct{}
+		seen    []int64
+		rowid   int64
+		body    []byte
+	)
+	for rows.Next() {
+		if err := rows.Scan(&rowid, &body); err != nil {
+			return nil, fmt.Errorf("probe stored chunks: %w", err)
+		}
+		if slices.Contains(seen, rowid) {
+			continue
+		}
+		seen = append(seen, rowid)
+		if pending == nil {
+			pending = idSet(p.rs)
+		}
+		err := chunk.EachID(body, func(id []byte) {
+			if _, ok := pending[string(id)]; ok {
+				if known == nil {
+					known = map[string]struct{}{}
+				}
+				known[string(id)] = struct{}{}
+			}
+		})
+		if err != nil {
+			return nil, fmt.Errorf("chunk %d of %q: %w", rowid, p.branch, err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("probe stored chunks: %w", err)
+	}
+	if w.legacy.Load() {
+		if known, err = w.legacyIDs(ctx, tx, p.rs, known); err != nil {
+			return nil, err
+		}
+	}
+	return known, nil
+}
+
+// legacyIDs adds to known the ids of rs the results table holds.
+func (w *writer) legacyIDs(ctx context.Context, tx *sql.Tx, rs []result.Result, known map[string]struct{}) (map[string]struct{}, error) {
+	ids := make([]string, len(rs))
+	for i, r := range rs {
+		ids[i] = r.ID
+	}
+	arg, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, legacyIDsSQL, string(arg))
+	if err != nil {
+		return nil, fmt.Errorf("probe results of earlier versions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		if known == nil {
+			known = map[string]struct{}{}
+		}
+		known[id] = struct{}{}
+	}
+	return known, rows.Err()
+}
+
+func idSet(rs []result.Result) map[string]struct{} {
+	m := make(map[string]struct{}, len(rs))
+	for _, r := range rs {
+		m[r.ID] = struct{}{}
+	}
+	return m
+}
+
+// saturatedAdd is a + b, held at the largest int64 rather than wrapping.
+func saturatedAdd(a, b int64) int64 {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
