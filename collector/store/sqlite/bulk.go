@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/branchready/branchready/collector/store"
+	"github.com/branchready/branchready/collector/store/chunk"
 	"github.com/branchready/branchready/result"
 )
 
@@ -22,9 +23,10 @@ const bulkChunk = 500
 // branches from a few of these reads rather than one query each.
 func (s *Store) ResultsOf(ctx context.Context, branches []string, from, to time.Time) (map[string][]result.Result, error) {
 	out := make(map[string][]result.Result, len(branches))
+	var dec chunk.Decoder
 	for start := 0; start < len(branches); start += bulkChunk {
-		chunk := branches[start:min(start+bulkChunk, len(branches))]
-		if err := s.resultsOf(ctx, chunk, from, to, out); err != nil {
+		part := branches[start:min(start+bulkChunk, len(branches))]
+		if err := s.resultsOf(ctx, &dec, part, from, to, out); err != nil {
 			return nil, fmt.Errorf("sqlite store: results of %d branches: %w", len(branches), err)
 		}
 	}

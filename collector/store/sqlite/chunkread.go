@@ -20,22 +20,23 @@ const (
 	chunksOfBranchSQL = `SELECT branch, received_at, body FROM result_chunks
 WHERE branch = ?1 AND last_at >= ?2 AND last_at < ?3 AND first_at < ?4 ORDER BY last_at`
 	legacyColumns = "id, branch, device, check_name, kind, status, started_at, duration_ms, reason, observations, sweep, agent_version"
-	// legacyOfBranchSQL reads the results table of earlier versions.
-	legacyOfBranchSQL = `SELECT ` + legacyColumns + `, received_at
-FROM results WHERE branch = ? AND started_at >= ? AND started_at < ?`
+	// legacySQL reads the results table of earlier versions; the caller
+	// adds the branches.
+	legacySQL = `SELECT ` + legacyColumns + `, received_at FROM results WHERE started_at >= ? AND started_at < ? AND branch `
 )
 
 // Results returns branch's results with from <= started_at < to, oldest
 // first (ties by id, so the order is stable).
 func (s *Store) Results(ctx context.Context, branch string, from, to time.Time) ([]result.Result, error) {
 	rs := []result.Result{}
+	var dec chunk.Decoder
 	err := s.eachChunk(ctx, chunksOfBranchSQL, chunkArgs([]any{branch}, from, to), func(branch string, _ int64, body []byte) error {
 		var err error
-		rs, err = chunk.AppendDecoded(rs, body, branch, from, to)
+		rs, err = dec.AppendDecoded(rs, body, branch, from, to)
 		return err
 	})
 	if err == nil && s.w.legacy.Load() {
-		err = s.eachLegacy(ctx, branch, from, to, func(r result.Result, _ int64) { rs = append(rs, r) })
+		err = s.eachLegacy(ctx, []any{branch}, from, to, func(r result.Result, _ int64) { rs = append(rs, r) })
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite store: results of %q: %w", branch, err)
@@ -48,10 +49,13 @@ func (s *Store) Results(ctx context.Context, branch string, from, to time.Time) 
 // oldest first, each with the time its batch was received.
 func (s *Store) ReceivedResults(ctx context.Context, branch string, from, to time.Time) ([]store.ReceivedResult, error) {
 	out := []store.ReceivedResult{}
-	var rs []result.Result
+	var (
+		rs  []result.Result
+		dec chunk.Decoder
+	)
 	err := s.eachChunk(ctx, chunksOfBranchSQL, chunkArgs([]any{branch}, from, to), func(branch string, recv int64, body []byte) error {
 		var err error
-		if rs, err = chunk.AppendDecoded(rs[:0], body, branch, from, to); err != nil {
+		if rs, err = dec.AppendDecoded(rs[:0], body, branch, from, to); err != nil {
 			return err
 		}
 		at := time.Unix(0, recv).UTC()
@@ -61,7 +65,7 @@ func (s *Store) ReceivedResults(ctx context.Context, branch string, from, to tim
 		return nil
 	})
 	if err == nil && s.w.legacy.Load() {
-		err = s.eachLegacy(ctx, branch, from, to, func(r result.Result, recv int64) {
+		err = s.eachLegacy(ctx, []any{branch}, from, to, func(r result.Result, recv int64) {
 			out = append(out, store.ReceivedResult{Result: r, ReceivedAt: time.Unix(0, recv).UTC()})
 		})
 	}
@@ -75,8 +79,9 @@ func (s *Store) ReceivedResults(ctx context.Context, branch string, from, to tim
 	return out, nil
 }
 
-// resultsOf reads the results of branches (at most bulkChunk) into out.
-func (s *Store) resultsOf(ctx context.Context, branches []string, from, to time.Time, out map[string][]result.Result) error {
+// resultsOf reads the results of branches (at most bulkChunk) into out,
+// decoding with dec.
+func (s *Store) resultsOf(ctx context.Context, dec *chunk.Decoder, branches []string, from, to time.Time, out map[string][]result.Result) error {
 	args := make([]any, 0, len(branches)+3)
 	for _, b := range branches {
 		args = append(args, b)
@@ -84,7 +89,7 @@ func (s *Store) resultsOf(ctx context.Context, branches []string, from, to time.
 	q := `SELECT branch, received_at, body FROM result_chunks WHERE branch IN (?` + strings.Repeat(",?", len(branches)-1) +
 		`) AND last_at >= ? AND last_at < ? AND first_at < ? ORDER BY branch, last_at`
 	err := s.eachChunk(ctx, q, chunkArgs(args, from, to), func(branch string, _ int64, body []byte) error {
-		rs, err := chunk.AppendDecoded(out[branch], body, branch, from, to)
+		rs, err := dec.AppendDecoded(out[branch], body, branch, from, to)
 		if len(rs) > 0 {
 			out[branch] = rs
 		}
@@ -94,10 +99,8 @@ func (s *Store) resultsOf(ctx context.Context, branches []string, from, to time.
 		return err
 	}
 	if s.w.legacy.Load() {
-		for _, b := range branches {
-			if err := s.eachLegacy(ctx, b, from, to, func(r result.Result, _ int64) { out[b] = append(out[b], r) }); err != nil {
-				return err
-			}
+		if err := s.eachLegacy(ctx, args[:len(branches)], from, to, func(r result.Result, _ int64) { out[r.Branch] = append(out[r.Branch], r) }); err != nil {
+			return err
 		}
 	}
 	for _, b := range branches {
@@ -136,10 +139,11 @@ func (s *Store) eachChunk(ctx context.Context, q string, args []any, fn func(bra
 	return rows.Err()
 }
 
-// eachLegacy calls fn with branch's results in [from, to) from the results
-// table of earlier versions, each with its received_at.
-func (s *Store) eachLegacy(ctx context.Context, branch string, from, to time.Time, fn func(result.Result, int64)) error {
-	rows, err := s.rdb.QueryContext(ctx, legacyOfBranchSQL, branch, from.UnixNano(), to.UnixNano())
+// eachLegacy calls fn with the results of branches in [from, to) from the
+// results table of earlier versions, each with its received_at.
+func (s *Store) eachLegacy(ctx context.Context, branches []any, from, to time.Time, fn func(result.Result, int64)) error {
+	q := legacySQL + "IN (?" + strings.Repeat(",?", len(branches)-1) + ")"
+	rows, err := s.rdb.QueryContext(ctx, q, append([]any{from.UnixNano(), to.UnixNano()}, branches...)...)
 	if err != nil {
 		return fmt.Errorf("results of earlier versions: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -75,13 +76,14 @@ func newPart(branch string, rs []result.Result) part {
 
 const insertChunkSQL = `INSERT INTO result_chunks (branch, first_at, last_at, received_at, n, body) VALUES (?, ?, ?, ?, ?, ?)`
 
-// probeChunksSQL reads the chunks a new part's results may be copies of:
-// the branch's latest (recentChunks) and those overlapping the part's span
-// (a chunk ends at most a day after it starts). In a wave the second
-// finds nothing and the first the previous sweeps' chunks.
-var probeChunksSQL = fmt.Sprintf(`SELECT rowid, body FROM (SELECT rowid, body FROM result_chunks WHERE branch = ?1 ORDER BY last_at DESC LIMIT %d)
-UNION ALL
-SELECT rowid, body FROM result_chunks WHERE branch = ?1 AND last_at >= ?2 AND last_at < ?3 AND first_at <= ?4`, recentChunks)
+// overlapChunksSQL reads the chunks of a branch that overlap a span in
+// time (a chunk ends at most a day after it starts): where a copy of a
+// result whose time did not change is stored.
+const overlapChunksSQL = `SELECT rowid, body FROM result_chunks WHERE branch = ?1 AND last_at >= ?2 AND last_at < ?3 AND first_at <= ?4`
+
+// chunkByRowidSQL reads a chunk the writer remembers (recent.go); the
+// branch guards against a rowid SQLite gave again after a deletion.
+const chunkByRowidSQL = `SELECT body FROM result_chunks WHERE rowid = ? AND branch = ?`
 
 // legacyIDsSQL finds which ids of a JSON array the results table of
 // earlier versions holds.
@@ -105,16 +107,23 @@ func (w *writer) storeParts(ctx context.Context, tx *sql.Tx, parts []part, recv 
 // returns how many it stored. p itself is left as it is: the writer may
 // apply a request twice (a failed group is retried request by request).
 func (w *writer) storePart(ctx context.Context, tx *sql.Tx, p *part, recv int64) (int, error) {
-	known, err := w.storedIDs(ctx, tx, p)
+	b, err := w.recentOf(ctx, tx, p.branch)
+	if err != nil {
+		return 0, err
+	}
+	hashes := w.recent.hashes(p.rs)
+	known, err := w.storedIDs(ctx, tx, p, b, hashes)
 	if err != nil {
 		return 0, err
 	}
 	np := *p
 	if len(known) > 0 {
 		rs := make([]result.Result, 0, len(p.rs))
+		hashes = hashes[:0:0]
 		for _, r := range p.rs {
 			if _, ok := known[r.ID]; !ok {
 				rs = append(rs, r)
+				hashes = append(hashes, w.recent.hash(r.ID))
 			}
 		}
 		if len(rs) == 0 {
@@ -122,60 +131,95 @@ func (w *writer) storePart(ctx context.Context, tx *sql.Tx, p *part, recv int64)
 		}
 		np = newPart(p.branch, rs)
 	}
-	if _, err := tx.StmtContext(ctx, w.insertChunk).ExecContext(ctx, np.branch, np.first, np.last, recv, len(np.rs), np.body); err != nil {
+	res, err := tx.StmtContext(ctx, w.insertChunk).ExecContext(ctx, np.branch, np.first, np.last, recv, len(np.rs), np.body)
+	if err != nil {
 		return 0, err
 	}
+	rowid, err := res.LastInsertId()
+	if err != nil {
+		return 0, err
+	}
+	b.remember(rowid, np.last, hashes)
 	return len(np.rs), nil
 }
 
 // storedIDs returns the ids of p already stored for its branch (nil when
-// none is): in the chunks probeChunksSQL finds, and in the results table of
-// earlier versions while it has rows.
-func (w *writer) storedIDs(ctx context.Context, tx *sql.Tx, p *part) (map[string]struct{}, error) {
-	rows, err := tx.StmtContext(ctx, w.probe).QueryContext(ctx, p.branch, p.first, saturatedAdd(p.last, day), p.last)
-	if err != nil {
-		return nil, fmt.Errorf("probe stored chunks: %w", err)
-	}
-	defer rows.Close()
-	var (
-		pending map[string]struct{}
-		known   map[string]struct{}
-		seen    []int64
-		rowid   int64
-		body    []byte
-	)
-	for rows.Next() {
-		if err := rows.Scan(&rowid, &body); err != nil {
-			return nil, fmt.Errorf("probe stored chunks: %w", err)
+// none is): in the chunks overlapping p's span, looked for only when the
+// branch has a chunk ending at or after p's start; in the latest chunks
+// the writer remembers (b), read only when one of p's ids hashes like one
+// of theirs; and in the results table of earlier versions while it has
+// rows.
+func (w *writer) storedIDs(ctx context.Context, tx *sql.Tx, p *part, b *branchRecent, hashes []uint32) (map[string]struct{}, error) {
+	f := idFinder{rs: p.rs}
+	var checked []int64
+	if p.first <= b.maxLast {
+		rows, err := tx.StmtContext(ctx, w.overlap).QueryContext(ctx, p.branch, p.first, saturatedAdd(p.last, day), p.last)
+		if err != nil {
+			return nil, fmt.Errorf("probe overlapping chunks: %w", err)
 		}
-		if slices.Contains(seen, rowid) {
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				rowid int64
+				body  []byte
+			)
+			if err := rows.Scan(&rowid, &body); err != nil {
+				return nil, fmt.Errorf("probe overlapping chunks: %w", err)
+			}
+			checked = append(checked, rowid)
+			if err := f.scan(body); err != nil {
+				return nil, fmt.Errorf("chunk %d of %q: %w", rowid, p.branch, err)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("probe overlapping chunks: %w", err)
+		}
+	}
+	for i := range b.chunks {
+		c := &b.chunks[i]
+		if slices.Contains(checked, c.rowid) || !c.meets(hashes) {
 			continue
 		}
-		seen = append(seen, rowid)
-		if pending == nil {
-			pending = idSet(p.rs)
+		var body []byte
+		err := tx.StmtContext(ctx, w.byRowid).QueryRowContext(ctx, c.rowid, p.branch).Scan(&body)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // deleted by retention since
 		}
-		err := chunk.EachID(body, func(id []byte) {
-			if _, ok := pending[string(id)]; ok {
-				if known == nil {
-					known = map[string]struct{}{}
-				}
-				known[string(id)] = struct{}{}
-			}
-		})
 		if err != nil {
-			return nil, fmt.Errorf("chunk %d of %q: %w", rowid, p.branch, err)
+			return nil, fmt.Errorf("read chunk %d: %w", c.rowid, err)
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("probe stored chunks: %w", err)
+		if err := f.scan(body); err != nil {
+			return nil, fmt.Errorf("chunk %d of %q: %w", c.rowid, p.branch, err)
+		}
 	}
 	if w.legacy.Load() {
-		if known, err = w.legacyIDs(ctx, tx, p.rs, known); err != nil {
+		var err error
+		if f.known, err = w.legacyIDs(ctx, tx, p.rs, f.known); err != nil {
 			return nil, err
 		}
 	}
-	return known, nil
+	return f.known, nil
+}
+
+// idFinder collects which of rs's ids the chunks it scans hold.
+type idFinder struct {
+	rs      []result.Result
+	pending map[string]struct{}
+	known   map[string]struct{}
+}
+
+func (f *idFinder) scan(body []byte) error {
+	if f.pending == nil {
+		f.pending = idSet(f.rs)
+	}
+	return chunk.EachID(body, func(id []byte) {
+		if _, ok := f.pending[string(id)]; ok {
+			if f.known == nil {
+				f.known = map[string]struct{}{}
+			}
+			f.known[string(id)] = struct{}{}
+		}
+	})
 }
 
 // legacyIDs adds to known the ids of rs the results table holds.

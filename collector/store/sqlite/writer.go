@@ -53,7 +53,10 @@ type writer struct {
 	db          *sql.DB
 	log         *slog.Logger
 	insertChunk *sql.Stmt
-	probe       *sql.Stmt
+	overlap     *sql.Stmt
+	latest      *sql.Stmt
+	byRowid     *sql.Stmt
+	recent      recent
 	branch      *sql.Stmt
 	history     *sql.Stmt
 	cp          *checkpointer
@@ -88,7 +91,7 @@ func (w *writer) hasDescriptor(branch string, sum [32]byte) bool {
 }
 
 func newWriter(db *sql.DB, log *slog.Logger) (*writer, error) {
-	w := &writer{db: db, log: log, descs: map[string][32]byte{}}
+	w := &writer{db: db, log: log, descs: map[string][32]byte{}, recent: newRecent()}
 	legacy, err := hasLegacy(context.Background(), db)
 	if err != nil {
 		return nil, err
@@ -97,8 +100,13 @@ func newWriter(db *sql.DB, log *slog.Logger) (*writer, error) {
 	if w.insertChunk, err = db.Prepare(insertChunkSQL); err != nil {
 		return nil, fmt.Errorf("prepare chunk insert: %w", err)
 	}
-	if w.probe, err = db.Prepare(probeChunksSQL); err != nil {
-		return nil, fmt.Errorf("prepare chunk probe: %w", err)
+	for _, st := range []struct {
+		to  **sql.Stmt
+		sql string
+	}{{&w.overlap, overlapChunksSQL}, {&w.latest, latestChunksSQL}, {&w.byRowid, chunkByRowidSQL}} {
+		if *st.to, err = db.Prepare(st.sql); err != nil {
+			return nil, fmt.Errorf("prepare %q: %w", st.sql, err)
+		}
 	}
 	if w.branch, err = db.Prepare(upsertBranchSQL); err != nil {
 		return nil, fmt.Errorf("prepare branch upsert: %w", err)
@@ -222,7 +230,7 @@ func (w *writer) transact(reqs []*request) (counts []int, err error) {
 	// The writer's statements run without a caller's context: once a group
 	// has begun, all of it commits or none of it does.
 	ctx := context.Background()
-	defer w.afterTransaction(ctx)
+	defer func() { w.afterTransaction(ctx, err) }()
 	tx, err := w.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
@@ -249,9 +257,13 @@ func (w *writer) transact(reqs []*request) (counts []int, err error) {
 	return counts, nil
 }
 
-// afterTransaction looks, when retention deleted results of earlier
-// versions in the transaction that just ended, whether any are left.
-func (w *writer) afterTransaction(ctx context.Context) {
+// afterTransaction forgets the branches' latest chunks when the
+// transaction that just ended failed (recent.go), and looks, when retention
+// deleted results of earlier versions in it, whether any are left.
+func (w *writer) afterTransaction(ctx context.Context, err error) {
+	if err != nil {
+		w.forgetRecent()
+	}
 	if !w.recheckLegacy {
 		return
 	}
@@ -325,5 +337,6 @@ func (w *writer) putBranch(ctx context.Context, tx *sql.Tx, r *request) error {
 
 // close releases the statements and the writing connection.
 func (w *writer) close() error {
-	return errors.Join(w.insertChunk.Close(), w.probe.Close(), w.branch.Close(), w.history.Close(), w.db.Close())
+	return errors.Join(w.insertChunk.Close(), w.overlap.Close(), w.latest.Close(), w.byRowid.Close(),
+		w.branch.Close(), w.history.Close(), w.db.Close())
 }
