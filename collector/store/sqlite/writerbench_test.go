@@ -142,6 +142,33 @@ func commitSweep(b *testing.B, w *writer, sweep, first, n int) {
 //	go test -run '^$' -bench WriterSweep -benchtime 5000x ./collector/store/sqlite/
 func BenchmarkWriterSweep(b *testing.B) {
 	w, _ := seededWriter(b)
+	benchWriterSweep(b, w)
+}
+
+// BenchmarkWriterSweepWarm is BenchmarkWriterSweep by a writer that
+// remembers every branch's latest chunks, as one that stored the previous
+// sweeps does (BenchmarkWriterSweep's writer reads them from the database
+// on each branch's first write, as after a restart).
+//
+//	go test -run '^$' -bench WriterSweepWarm -benchtime 5000x ./collector/store/sqlite/
+func BenchmarkWriterSweepWarm(b *testing.B) {
+	w, _ := seededWriter(b)
+	tx, err := w.db.Begin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range benchBranches {
+		if _, err := w.recentOf(context.Background(), tx, fmt.Sprintf("branch-%05d", i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := tx.Rollback(); err != nil {
+		b.Fatal(err)
+	}
+	benchWriterSweep(b, w)
+}
+
+func benchWriterSweep(b *testing.B, w *writer) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	cpu, own := processCPU(), threadCPU()
