@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/branchready/branchready/collector/store/chunk"
@@ -39,33 +40,45 @@ type part struct {
 // encodeParts splits rs into parts by branch and UTC day, dropping later
 // copies of an id repeated within rs (the first copy wins, as the id key
 // made it before chunks). It runs on the caller's goroutine, so the writer
-// only probes and inserts.
+// only probes and inserts; rs is left as it is.
 func encodeParts(rs []result.Result) []part {
 	if len(rs) == 0 {
 		return nil
 	}
-	seen := make(map[string]struct{}, len(rs))
-	byBranch := map[string][]result.Result{}
-	var order []string
-	for _, r := range rs {
-		if _, dup := seen[r.ID]; dup {
-			continue
+	first := firstCopies(rs)
+	// Ingest sends one branch per request; WriteResults may mix them.
+	slices.SortFunc(first, func(a, b result.Result) int {
+		if c := strings.Compare(a.Branch, b.Branch); c != 0 {
+			return c
 		}
-		seen[r.ID] = struct{}{}
-		if _, ok := byBranch[r.Branch]; !ok {
-			order = append(order, r.Branch)
+		return compareResults(&a, &b)
+	})
+	var parts []part
+	for len(first) > 0 {
+		n := 1
+		for n < len(first) && first[n].Branch == first[0].Branch {
+			n++
 		}
-		byBranch[r.Branch] = append(byBranch[r.Branch], r)
-	}
-	parts := make([]part, 0, len(order))
-	for _, branch := range order {
-		brs := byBranch[branch]
-		chunk.Sort(brs)
-		for _, day := range chunk.ByDay(brs) {
-			parts = append(parts, newPart(branch, day))
+		for _, day := range chunk.ByDay(first[:n]) {
+			parts = append(parts, newPart(first[0].Branch, day))
 		}
+		first = first[n:]
 	}
 	return parts
+}
+
+// firstCopies returns a copy of rs without the later copies of an id.
+func firstCopies(rs []result.Result) []result.Result {
+	out := make([]result.Result, 0, len(rs))
+	seen := make(map[string]struct{}, len(rs))
+	for i := range rs {
+		if _, dup := seen[rs[i].ID]; dup {
+			continue
+		}
+		seen[rs[i].ID] = struct{}{}
+		out = append(out, rs[i])
+	}
+	return out
 }
 
 // newPart encodes rs, sorted, as one part of branch.
