@@ -198,13 +198,13 @@ func threadCPU() time.Duration {
 //
 //	go test -run '^$' -bench ResultsOfSeeded -benchtime 20x ./collector/store/sqlite/
 func BenchmarkResultsOfSeeded(b *testing.B) {
-	_, path := seededWriter(b)
+	w, path := seededWriter(b)
 	rdb, err := openReaderDB(context.Background(), path)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer rdb.Close()
-	s := &Store{rdb: rdb}
+	s := &Store{rdb: rdb, w: w}
 	ids := make([]string, 500)
 	for i := range ids {
 		ids[i] = fmt.Sprintf("branch-%05d", i*benchBranches/len(ids))
