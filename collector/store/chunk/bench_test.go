@@ -3,6 +3,7 @@ package chunk
 import (
 	"fmt"
 	"testing"
+	"time"
 )
 
 // BenchmarkChunk20 encodes and decodes a wave batch of twenty results, the
@@ -27,6 +28,23 @@ func BenchmarkChunk20(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			if _, err := Decode(enc, "nyc-5th"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("decode_shared", func(b *testing.B) {
+		var d Decoder
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := d.AppendDecoded(nil, enc, "nyc-5th", time.Time{}, time.Time{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("ids", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := EachID(enc, func([]byte) {}); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -90,7 +90,11 @@ func Decode(b []byte, branch string) ([]result.Result, error) {
 // [from, to), each with Branch set to branch. A zero from or to leaves that
 // end open.
 func AppendDecoded(out []result.Result, b []byte, branch string, from, to time.Time) ([]result.Result, error) {
-	d := decoder{b: b}
+	return appendDecoded(out, b, branch, from, to, nil)
+}
+
+func appendDecoded(out []result.Result, b []byte, branch string, from, to time.Time, strs map[string]string) ([]result.Result, error) {
+	d := decoder{b: b, strs: strs}
 	if v := d.byte("version"); d.err == nil && v != version {
 		return out, fmt.Errorf("chunk: version %d: this collector reads version %d (written by a newer collector?)", v, version)
 	}
@@ -113,9 +117,9 @@ func AppendDecoded(out []result.Result, b []byte, branch string, from, to time.T
 	for i := uint64(0); i < n && d.err == nil; i++ {
 		r := result.Result{Branch: branch}
 		r.ID = d.string("id")
-		r.Device = d.string("device")
-		r.Check = d.string("check")
-		r.Kind = d.string("kind")
+		r.Device = d.shared("device")
+		r.Check = d.shared("check")
+		r.Kind = d.shared("kind")
 		r.Status = d.status()
 		started += d.varint("started_at")
 		r.StartedAt = time.Unix(0, started).UTC()
@@ -128,7 +132,7 @@ func AppendDecoded(out []result.Result, b []byte, branch string, from, to time.T
 			}
 			r.Observations = make(map[string]float64, count)
 			for range count {
-				name := d.string("observation name")
+				name := d.shared("observation name")
 				r.Observations[name] = d.float("observation value")
 			}
 		}
@@ -156,6 +160,8 @@ func AppendDecoded(out []result.Result, b []byte, branch string, from, to time.T
 type decoder struct {
 	b   []byte
 	err error
+	// strs, when set, holds one copy of each string shared() read.
+	strs map[string]string
 }
 
 func (d *decoder) fail(field string, err error) {
@@ -226,6 +232,27 @@ func (d *decoder) string(field string) string {
 	return d.bytes(field, d.uvarint(field))
 }
 
+// shared reads a string that repeats from result to result (a device,
+// check or kind name), returning the copy in d.strs when there is one.
+func (d *decoder) shared(field string) string {
+	return d.intern(d.raw(field, d.uvarint(field)))
+}
+
+// intern returns b as a string, the copy in d.strs when there is one.
+func (d *decoder) intern(b []byte) string {
+	if d.strs == nil {
+		return string(b)
+	}
+	if s, ok := d.strs[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(d.strs) < maxShared {
+		d.strs[s] = s
+	}
+	return s
+}
+
 func (d *decoder) status() result.Status {
 	code := d.byte("status")
 	switch {
@@ -245,5 +272,5 @@ func (d *decoder) repeated(field, prev string) string {
 	if n == 0 || d.err != nil {
 		return prev
 	}
-	return d.bytes(field, n-1)
+	return d.intern(d.raw(field, n-1))
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/branchready/branchready/collector/store"
+	"github.com/branchready/branchready/collector/store/chunk"
 	"github.com/branchready/branchready/result"
 )
 
@@ -22,37 +23,14 @@ const bulkChunk = 500
 // branches from a few of these reads rather than one query each.
 func (s *Store) ResultsOf(ctx context.Context, branches []string, from, to time.Time) (map[string][]result.Result, error) {
 	out := make(map[string][]result.Result, len(branches))
+	var dec chunk.Decoder
 	for start := 0; start < len(branches); start += bulkChunk {
-		chunk := branches[start:min(start+bulkChunk, len(branches))]
-		if err := s.resultsOf(ctx, chunk, from, to, out); err != nil {
+		part := branches[start:min(start+bulkChunk, len(branches))]
+		if err := s.resultsOf(ctx, &dec, part, from, to, out); err != nil {
 			return nil, fmt.Errorf("sqlite store: results of %d branches: %w", len(branches), err)
 		}
 	}
 	return out, nil
-}
-
-func (s *Store) resultsOf(ctx context.Context, branches []string, from, to time.Time, out map[string][]result.Result) error {
-	args := make([]any, 0, len(branches)+2)
-	for _, b := range branches {
-		args = append(args, b)
-	}
-	args = append(args, from.UnixNano(), to.UnixNano())
-	q := `SELECT id, branch, device, check_name, kind, status, started_at, duration_ms, reason, observations, sweep, agent_version
-FROM results WHERE branch IN (?` + strings.Repeat(",?", len(branches)-1) + `) AND started_at >= ? AND started_at < ?
-ORDER BY branch, started_at, id`
-	rows, err := s.rdb.QueryContext(ctx, q, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		r, err := scanResult(rows)
-		if err != nil {
-			return err
-		}
-		out[r.Branch] = append(out[r.Branch], r)
-	}
-	return rows.Err()
 }
 
 // ContactsOf returns the branches with the given ids without their

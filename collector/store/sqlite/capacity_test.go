@@ -51,7 +51,7 @@ func BenchmarkCapacity(b *testing.B) {
 		}
 		return total
 	}
-	b.ReportMetric(size("results")/(branches*devices), "B/result")
+	b.ReportMetric(size("result_chunks")/(branches*devices), "B/result")
 	b.ReportMetric(size("sla_days")/(rollBranches*days), "B/day-row")
 	b.ReportMetric(size("sla_devices")/(rollBranches*days*devices), "B/device-row")
 	b.ReportMetric(size("sla_totals")/(rollBranches*days), "B/branch-day-of-totals")

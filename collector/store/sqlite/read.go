@@ -151,30 +151,8 @@ func scanBranch(sc scanner) (store.Branch, error) {
 	return b, nil
 }
 
-// Results returns branch's results with from <= started_at < to, oldest
-// first (ties by id, so the order is stable).
-func (s *Store) Results(ctx context.Context, branch string, from, to time.Time) ([]result.Result, error) {
-	const q = `SELECT id, branch, device, check_name, kind, status, started_at, duration_ms, reason, observations, sweep, agent_version
-FROM results WHERE branch = ? AND started_at >= ? AND started_at < ? ORDER BY started_at, id`
-	rows, err := s.rdb.QueryContext(ctx, q, branch, from.UnixNano(), to.UnixNano())
-	if err != nil {
-		return nil, fmt.Errorf("sqlite store: results of %q: %w", branch, err)
-	}
-	defer rows.Close()
-	rs := []result.Result{}
-	for rows.Next() {
-		r, err := scanResult(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite store: results of %q: %w", branch, err)
-		}
-		rs = append(rs, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite store: results of %q: %w", branch, err)
-	}
-	return rs, nil
-}
-
+// scanResult reads a row of legacyColumns, the results table of earlier
+// versions.
 func scanResult(sc scanner) (result.Result, error) {
 	var (
 		r       result.Result

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/branchready/branchready/collector/store"
 )
@@ -65,39 +64,6 @@ func (s *Store) SLARevisions(ctx context.Context, branch, from, to string) ([]st
 	}
 	return out, nil
 }
-
-// ReceivedResults returns a branch's results with from <= started_at < to,
-// oldest first, each with the time it was received.
-func (s *Store) ReceivedResults(ctx context.Context, branch string, from, to time.Time) ([]store.ReceivedResult, error) {
-	const q = `SELECT id, branch, device, check_name, kind, status, started_at, duration_ms, reason, observations, sweep, agent_version, received_at
-FROM results WHERE branch = ? AND started_at >= ? AND started_at < ? ORDER BY started_at, id`
-	rows, err := s.rdb.QueryContext(ctx, q, branch, from.UnixNano(), to.UnixNano())
-	if err != nil {
-		return nil, fmt.Errorf("sqlite store: results of %q: %w", branch, err)
-	}
-	defer rows.Close()
-	out := []store.ReceivedResult{}
-	for rows.Next() {
-		var recv int64
-		r, err := scanResult(withLast{rows, &recv})
-		if err != nil {
-			return nil, fmt.Errorf("sqlite store: results of %q: %w", branch, err)
-		}
-		out = append(out, store.ReceivedResult{Result: r, ReceivedAt: time.Unix(0, recv).UTC()})
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite store: results of %q: %w", branch, err)
-	}
-	return out, nil
-}
-
-// withLast scans one more column than scanResult asks for into last.
-type withLast struct {
-	sc   scanner
-	last any
-}
-
-func (w withLast) Scan(dest ...any) error { return w.sc.Scan(append(dest, w.last)...) }
 
 // SLABranchSums returns the day rows from..to summed per branch (and month).
 func (s *Store) SLABranchSums(ctx context.Context, from, to string, byMonth bool) ([]store.SLATotal, error) {

@@ -11,23 +11,22 @@ import (
 	"github.com/branchready/branchready/result"
 )
 
-// columns is the number of values in one results row.
-const columns = 13
-
 // WriteResults stores rs in one transaction, committed (and synced) before it
-// returns. Results whose id is already stored, or repeated within rs, are
-// counted as duplicates and left as they are.
+// returns, one chunk per branch and UTC day. Results whose id is already
+// stored for their branch, or repeated within rs, are counted as duplicates
+// and left as they are. A copy is recognised in the branch's chunks that
+// overlap its batch's time span (so an unchanged copy, however old) and in
+// the branch's latest chunks (recentChunks: a retry whose times ingest
+// corrected differently); a copy moved in time that arrives after its
+// branch stored more batches is stored again (PostgreSQL: one moved by more
+// than DedupWindow).
 func (s *Store) WriteResults(ctx context.Context, rs []result.Result, receivedAt time.Time) (inserted, duplicates int, err error) {
 	if len(rs) == 0 {
 		return 0, 0, ctx.Err()
 	}
 	// Encoding happens here, on the caller's goroutine, so the single writer
-	// only executes statements.
-	chunks, err := encodeResults(rs, receivedAt)
-	if err != nil {
-		return 0, 0, fmt.Errorf("sqlite store: %w", err)
-	}
-	n, err := s.submit(ctx, &request{chunks: chunks, rows: len(rs)})
+	// only probes and inserts.
+	n, err := s.submit(ctx, &request{parts: encodeParts(rs), received: receivedAt.UnixNano(), rows: len(rs)})
 	if err != nil {
 		return 0, 0, fmt.Errorf("sqlite store: write %d results: %w", len(rs), err)
 	}
@@ -35,8 +34,9 @@ func (s *Store) WriteResults(ctx context.Context, rs []result.Result, receivedAt
 }
 
 // DeleteResults removes branch's results that started before before. It
-// goes through the writer like any write, using the (branch, started_at)
-// index, so pruning one branch is a small transaction.
+// goes through the writer like any write: the chunks that end before the
+// cutoff are deleted, the one or two that straddle it are rewritten without
+// their older results, so the count is of results, as it always was.
 func (s *Store) DeleteResults(ctx context.Context, branch string, before time.Time) (int64, error) {
 	n, err := s.submit(ctx, &request{prune: []any{branch, before.UnixNano()}, rows: 1})
 	if err != nil {
@@ -74,12 +74,7 @@ func (s *Store) PutBranch(ctx context.Context, id string, d *result.Descriptor, 
 // of two halves the time a request waits for the writer, and the contact
 // can never be stored without its results.
 func (s *Store) WriteBatch(ctx context.Context, branch string, rs []result.Result, receivedAt time.Time, d *result.Descriptor, c store.Contact) (inserted, duplicates int, err error) {
-	req := &request{rows: len(rs) + 1}
-	if len(rs) > 0 {
-		if req.chunks, err = encodeResults(rs, receivedAt); err != nil {
-			return 0, 0, fmt.Errorf("sqlite store: %w", err)
-		}
-	}
+	req := &request{rows: len(rs) + 1, parts: encodeParts(rs), received: receivedAt.UnixNano()}
 	if err := req.setBranch(branch, d, c); err != nil {
 		return 0, 0, fmt.Errorf("sqlite store: branch %q: %w", branch, err)
 	}
@@ -117,27 +112,6 @@ func (r *request) setBranch(id string, d *result.Descriptor, c store.Contact) er
 	}
 	r.branch = []any{id, desc, nanos(c.At), c.AgentVersion, c.ConfigHash, int64(c.ClockSkew), hb}
 	return nil
-}
-
-// encodeResults turns rs into statement arguments, chunkRows rows a chunk.
-func encodeResults(rs []result.Result, receivedAt time.Time) ([][]any, error) {
-	recv := receivedAt.UnixNano()
-	chunks := make([][]any, 0, (len(rs)+chunkRows-1)/chunkRows)
-	for start := 0; start < len(rs); start += chunkRows {
-		part := rs[start:min(start+chunkRows, len(rs))]
-		args := make([]any, 0, len(part)*columns)
-		for i := range part {
-			r := &part[i]
-			obs, err := observations(r.Observations)
-			if err != nil {
-				return nil, fmt.Errorf("result %q: %w", r.ID, err)
-			}
-			args = append(args, r.ID, r.Branch, r.Device, r.Check, r.Kind, string(r.Status),
-				r.StartedAt.UnixNano(), r.DurationMS, r.Reason, obs, r.Sweep, r.AgentVersion, recv)
-		}
-		chunks = append(chunks, args)
-	}
-	return chunks, nil
 }
 
 // nanos stores t as unix nanoseconds, and the zero time as NULL.

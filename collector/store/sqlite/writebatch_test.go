@@ -61,7 +61,9 @@ func TestADescriptorIsRememberedOnlyOnceCommitted(t *testing.T) {
 	req := func(bad bool) *request {
 		r := resultsRequest(t, context.Background(), 0, 10)
 		if bad {
-			r.chunks[0][3] = struct{}{} // a value no driver can bind
+			damage(t, w, r.parts[0].branch)
+		} else if _, err := w.db.Exec(`DELETE FROM result_chunks`); err != nil {
+			t.Fatal(err)
 		}
 		if err := r.setBranch("br-0000", testDescriptor("Rivoli"), store.Contact{At: benchStart}); err != nil {
 			t.Fatal(err)
@@ -71,7 +73,7 @@ func TestADescriptorIsRememberedOnlyOnceCommitted(t *testing.T) {
 	failed := req(true)
 	w.commit([]*request{failed})
 	if r := <-failed.reply; r.err == nil {
-		t.Fatal("the request with an unbindable value succeeded")
+		t.Fatal("the request for a branch with a damaged chunk succeeded")
 	}
 	if _, ok := w.descs["br-0000"]; ok {
 		t.Fatal("the descriptor of a rolled-back request is remembered as committed")

@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 const (
@@ -16,16 +16,17 @@ const (
 	// groupRows bounds the rows committed together, so one commit's latency
 	// stays small however many callers are queued.
 	groupRows = 20000
-	// chunkRows is the row count of one multi-row INSERT statement
-	// (13 parameters a row, well under SQLite's 32766).
-	chunkRows = 100
 )
 
-// request is one write: result rows, already encoded by the caller in chunks
-// of at most chunkRows, and/or one branch upsert (after the rows).
+// request is one write: result chunks, already encoded by the caller,
+// and/or one branch upsert (after the results).
 type request struct {
-	ctx    context.Context
-	chunks [][]any
+	ctx context.Context
+	// parts are the results to store, one chunk each, received at received.
+	parts    []part
+	received int64
+	// rows is the request's weight in a group: its results, plus one for
+	// any other write.
 	rows   int
 	branch []any
 	// descSum is the SHA-256 of the descriptor in branch, if it has one.
@@ -49,12 +50,23 @@ type reply struct {
 
 // writer owns the only writing connection; only its goroutine uses it.
 type writer struct {
-	db      *sql.DB
-	log     *slog.Logger
-	inserts map[int]*sql.Stmt // multi-row INSERT by row count
-	branch  *sql.Stmt
-	history *sql.Stmt
-	cp      *checkpointer
+	db          *sql.DB
+	log         *slog.Logger
+	insertChunk *sql.Stmt
+	overlap     *sql.Stmt
+	latest      *sql.Stmt
+	byRowid     *sql.Stmt
+	recent      recent
+	branch      *sql.Stmt
+	history     *sql.Stmt
+	cp          *checkpointer
+	// legacy is set while the results table of schema versions before 13
+	// has rows: reads union it, writes look for copies in it, retention
+	// deletes from it. Looked up once at open, and again after retention
+	// deleted from it (recheckLegacy, the writer's goroutine only), so a
+	// new or drained database pays nothing for it.
+	legacy        atomic.Bool
+	recheckLegacy bool
 	// descs holds, per branch, the digest of the descriptor this writer
 	// last committed: agents resend an unchanged descriptor (a restarted
 	// agent's first batches, every batch of some), and rewriting 20,000
@@ -79,21 +91,31 @@ func (w *writer) hasDescriptor(branch string, sum [32]byte) bool {
 }
 
 func newWriter(db *sql.DB, log *slog.Logger) (*writer, error) {
-	w := &writer{db: db, log: log, inserts: map[int]*sql.Stmt{}, descs: map[string][32]byte{}}
-	var err error
+	w := &writer{db: db, log: log, descs: map[string][32]byte{}, recent: newRecent()}
+	legacy, err := hasLegacy(context.Background(), db)
+	if err != nil {
+		return nil, err
+	}
+	w.legacy.Store(legacy)
+	if w.insertChunk, err = db.Prepare(insertChunkSQL); err != nil {
+		return nil, fmt.Errorf("prepare chunk insert: %w", err)
+	}
+	for _, st := range []struct {
+		to  **sql.Stmt
+		sql string
+	}{{&w.overlap, overlapChunksSQL}, {&w.latest, latestChunksSQL}, {&w.byRowid, chunkByRowidSQL}} {
+		if *st.to, err = db.Prepare(st.sql); err != nil {
+			return nil, fmt.Errorf("prepare %q: %w", st.sql, err)
+		}
+	}
 	if w.branch, err = db.Prepare(upsertBranchSQL); err != nil {
 		return nil, fmt.Errorf("prepare branch upsert: %w", err)
 	}
 	if w.history, err = db.Prepare(appendVersionSQL); err != nil {
 		return nil, fmt.Errorf("prepare descriptor history: %w", err)
 	}
-	if _, err := w.insert(chunkRows); err != nil {
-		return nil, err
-	}
 	return w, nil
 }
-
-const resultColumns = "id, branch, device, check_name, kind, status, started_at, duration_ms, reason, observations, sweep, agent_version, received_at"
 
 const upsertBranchSQL = `INSERT INTO branches (id, descriptor, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat)
 VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -111,22 +133,6 @@ const appendVersionSQL = `INSERT INTO descriptor_history (branch, effective_at, 
 SELECT ?1, ?2, ?3 WHERE COALESCE((SELECT descriptor FROM descriptor_history WHERE branch = ?1
 	ORDER BY effective_at DESC LIMIT 1), '') <> ?3
 ON CONFLICT (branch, effective_at) DO UPDATE SET descriptor = excluded.descriptor`
-
-// insert returns the prepared statement inserting n rows, preparing it once.
-func (w *writer) insert(n int) (*sql.Stmt, error) {
-	if st, ok := w.inserts[n]; ok {
-		return st, nil
-	}
-	row := "(?" + strings.Repeat(", ?", columns-1) + ")"
-	q := "INSERT INTO results (" + resultColumns + ") VALUES " +
-		row + strings.Repeat(", "+row, n-1) + " ON CONFLICT (id) DO NOTHING"
-	st, err := w.db.Prepare(q)
-	if err != nil {
-		return nil, fmt.Errorf("prepare insert of %d rows: %w", n, err)
-	}
-	w.inserts[n] = st
-	return st, nil
-}
 
 // run serves requests until both queues are closed and drained. Urgent
 // requests (the alert engine's and the outbox's small writes) go before
@@ -224,9 +230,7 @@ func (w *writer) transact(reqs []*request) (counts []int, err error) {
 	// The writer's statements run without a caller's context: once a group
 	// has begun, all of it commits or none of it does.
 	ctx := context.Background()
-	if err := w.prepare(reqs); err != nil {
-		return nil, err
-	}
+	defer func() { w.afterTransaction(ctx, err) }()
 	tx, err := w.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
@@ -253,17 +257,23 @@ func (w *writer) transact(reqs []*request) (counts []int, err error) {
 	return counts, nil
 }
 
-// prepare prepares the inserts reqs need. It runs outside any transaction:
-// the transaction holds the only connection.
-func (w *writer) prepare(reqs []*request) error {
-	for _, r := range reqs {
-		for _, args := range r.chunks {
-			if _, err := w.insert(len(args) / columns); err != nil {
-				return err
-			}
-		}
+// afterTransaction forgets the branches' latest chunks when the
+// transaction that just ended failed (recent.go), and looks, when retention
+// deleted results of earlier versions in it, whether any are left.
+func (w *writer) afterTransaction(ctx context.Context, err error) {
+	if err != nil {
+		w.forgetRecent()
 	}
-	return nil
+	if !w.recheckLegacy {
+		return
+	}
+	w.recheckLegacy = false
+	left, err := hasLegacy(ctx, w.db)
+	if err != nil {
+		w.log.Warn("keeping on reading results of earlier versions", "err", err)
+		return
+	}
+	w.legacy.Store(left)
 }
 
 // apply executes one request inside tx and returns the rows it inserted.
@@ -278,25 +288,15 @@ func (w *writer) apply(ctx context.Context, tx *sql.Tx, r *request) (int, error)
 		return 0, nil
 	}
 	if r.prune != nil {
-		res, err := tx.ExecContext(ctx, `DELETE FROM results WHERE branch = ? AND started_at < ?`, r.prune...)
+		n, err := w.prune(ctx, tx, r.prune[0].(string), r.prune[1].(int64))
 		if err != nil {
 			return 0, fmt.Errorf("delete results: %w", err)
 		}
-		n, err := res.RowsAffected()
-		return int(n), err
+		return n, nil
 	}
-	inserted := 0
-	for _, args := range r.chunks {
-		st := w.inserts[len(args)/columns]
-		res, err := tx.StmtContext(ctx, st).ExecContext(ctx, args...)
-		if err != nil {
-			return 0, fmt.Errorf("insert results: %w", err)
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return 0, fmt.Errorf("insert results: %w", err)
-		}
-		inserted += int(n)
+	inserted, err := w.storeParts(ctx, tx, r.parts, r.received)
+	if err != nil {
+		return 0, err
 	}
 	if r.branch != nil {
 		if err := w.putBranch(ctx, tx, r); err != nil {
@@ -337,9 +337,6 @@ func (w *writer) putBranch(ctx context.Context, tx *sql.Tx, r *request) error {
 
 // close releases the statements and the writing connection.
 func (w *writer) close() error {
-	errs := []error{w.branch.Close(), w.history.Close()}
-	for _, st := range w.inserts {
-		errs = append(errs, st.Close())
-	}
-	return errors.Join(append(errs, w.db.Close())...)
+	return errors.Join(w.insertChunk.Close(), w.overlap.Close(), w.latest.Close(), w.byRowid.Close(),
+		w.branch.Close(), w.history.Close(), w.db.Close())
 }

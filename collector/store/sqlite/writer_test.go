@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"log/slog"
 	"path/filepath"
@@ -29,11 +30,26 @@ func idleWriter(t *testing.T) *writer {
 // resultsRequest encodes n results starting at first into a request.
 func resultsRequest(t *testing.T, ctx context.Context, first, n int) *request {
 	t.Helper()
-	chunks, err := encodeResults(benchResults(first, n, randomID), time.Now())
-	if err != nil {
+	return &request{ctx: ctx, parts: encodeParts(benchResults(first, n, randomID)), received: time.Now().UnixNano(), rows: n, reply: make(chan reply, 1)}
+}
+
+// damage stores a chunk of branch that does not decode, so that the next
+// write of branch fails when it looks for copies in it.
+func damage(t *testing.T, w *writer, branch string) {
+	t.Helper()
+	if _, err := w.db.Exec(`INSERT INTO result_chunks (branch, first_at, last_at, received_at, n, body) VALUES (?, 0, 0, 0, 1, x'01ff')`, branch); err != nil {
 		t.Fatal(err)
 	}
-	return &request{ctx: ctx, chunks: chunks, rows: n, reply: make(chan reply, 1)}
+}
+
+// storedResults counts the results w's database holds.
+func storedResults(t *testing.T, db interface{ QueryRow(string, ...any) *sql.Row }) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRow("SELECT COALESCE(SUM(n), 0) FROM result_chunks WHERE body <> x'01ff'").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 func TestGroupCommit(t *testing.T) {
@@ -42,7 +58,7 @@ func TestGroupCommit(t *testing.T) {
 	cancel()
 	good1 := resultsRequest(t, context.Background(), 0, 150)
 	bad := resultsRequest(t, context.Background(), 150, 10)
-	bad.chunks[0][3] = struct{}{} // a value no driver can bind
+	damage(t, w, bad.parts[0].branch)
 	late := resultsRequest(t, cancelled, 160, 10)
 	good2 := resultsRequest(t, context.Background(), 170, 20)
 	w.commit([]*request{good1, bad, late, good2})
@@ -65,9 +81,7 @@ func TestGroupCommit(t *testing.T) {
 			}
 		})
 	}
-	var stored int
-	w.db.QueryRow("SELECT COUNT(*) FROM results").Scan(&stored)
-	if stored != 170 {
+	if stored := storedResults(t, w.db); stored != 170 {
 		t.Fatalf("stored %d results, want 170", stored)
 	}
 }
@@ -108,9 +122,7 @@ func TestCloseFlushesQueuedWrites(t *testing.T) {
 		t.Fatalf("reopen: %v", err)
 	}
 	defer s.Close()
-	var stored int
-	s.rdb.QueryRow("SELECT COUNT(*) FROM results").Scan(&stored)
-	if stored != inserted {
+	if stored := storedResults(t, s.rdb); stored != inserted {
 		t.Fatalf("%d results acknowledged, %d stored after reopen", inserted, stored)
 	}
 }

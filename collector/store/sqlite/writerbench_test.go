@@ -59,19 +59,26 @@ func seededWriter(b *testing.B) (*writer, string) {
 	return w, path
 }
 
-// seed stores benchSeeded sweeps of benchBranches branches and their
-// contacts with SQL alone, so that seeding takes seconds: ids sort before
-// those of new results, as older UUIDv7s do, and rows come sweep by sweep.
+// seed stores benchSeeded sweeps of benchBranches branches, a chunk each
+// as the writer stores them, and their contacts, in one transaction, so
+// that seeding takes seconds.
 func seed(b *testing.B, db *sql.DB) {
 	b.Helper()
-	const q = `INSERT INTO results (` + resultColumns + `)
-WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ?1 - 1)
-SELECT printf('00000000-%04x-7000-8000-%012x', i / 100000000, i), printf('branch-%05d', (i / ?2) % ?3),
-	printf('atm-%02d', i % ?2), 'reachable', 'tcp', 'ok', ?4 + (i / (?2 * ?3)) * ?5 + (i % ?2) * 37000000,
-	3.5, 'connected in 3ms', '{"latency_seconds":0.003}', 'pre-opening-0700', '1.4.2', ?4 + (i / (?2 * ?3)) * ?5 + 1000000000
-FROM n`
-	day := int64(24 * time.Hour)
-	if _, err := db.Exec(q, benchSeeded*benchBranches*benchDevices, benchDevices, benchBranches, benchStart.UnixNano(), day); err != nil {
+	tx, err := db.Begin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for sweep := range benchSeeded {
+		at := benchSweep(sweep)
+		for br := range benchBranches {
+			for _, p := range encodeParts(storetest.CapacityResults(at, br, 1, benchDevices)) {
+				if _, err := tx.Exec(insertChunkSQL, p.branch, p.first, p.last, at.Add(time.Second).UnixNano(), len(p.rs), p.body); err != nil {
+					b.Fatalf("seed results: %v", err)
+				}
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
 		b.Fatalf("seed results: %v", err)
 	}
 	const branches = `INSERT INTO branches (id, descriptor, contact_at, agent_version, config_hash, clock_skew_ns)
@@ -109,11 +116,7 @@ func commitSweep(b *testing.B, w *writer, sweep, first, n int) {
 	group := make([]*request, n)
 	for i := range group {
 		rs := storetest.CapacityResults(at, first+i, 1, benchDevices)
-		req := &request{ctx: context.Background(), rows: len(rs) + 1, reply: make(chan reply, 1)}
-		var err error
-		if req.chunks, err = encodeResults(rs, at); err != nil {
-			b.Fatal(err)
-		}
+		req := &request{ctx: context.Background(), rows: len(rs) + 1, reply: make(chan reply, 1), parts: encodeParts(rs), received: at.UnixNano()}
 		c := store.Contact{At: at, AgentVersion: "1.4.2", ConfigHash: "sha256:0f3a9c", Health: &result.Health{SpoolDepth: benchDevices, LastSweep: at}}
 		if err := req.setBranch(fmt.Sprintf("branch-%05d", first+i), nil, c); err != nil {
 			b.Fatal(err)
@@ -139,6 +142,33 @@ func commitSweep(b *testing.B, w *writer, sweep, first, n int) {
 //	go test -run '^$' -bench WriterSweep -benchtime 5000x ./collector/store/sqlite/
 func BenchmarkWriterSweep(b *testing.B) {
 	w, _ := seededWriter(b)
+	benchWriterSweep(b, w)
+}
+
+// BenchmarkWriterSweepWarm is BenchmarkWriterSweep by a writer that
+// remembers every branch's latest chunks, as one that stored the previous
+// sweeps does (BenchmarkWriterSweep's writer reads them from the database
+// on each branch's first write, as after a restart).
+//
+//	go test -run '^$' -bench WriterSweepWarm -benchtime 5000x ./collector/store/sqlite/
+func BenchmarkWriterSweepWarm(b *testing.B) {
+	w, _ := seededWriter(b)
+	tx, err := w.db.Begin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range benchBranches {
+		if _, err := w.recentOf(context.Background(), tx, fmt.Sprintf("branch-%05d", i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := tx.Rollback(); err != nil {
+		b.Fatal(err)
+	}
+	benchWriterSweep(b, w)
+}
+
+func benchWriterSweep(b *testing.B, w *writer) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	cpu, own := processCPU(), threadCPU()
@@ -168,13 +198,13 @@ func threadCPU() time.Duration {
 //
 //	go test -run '^$' -bench ResultsOfSeeded -benchtime 20x ./collector/store/sqlite/
 func BenchmarkResultsOfSeeded(b *testing.B) {
-	_, path := seededWriter(b)
+	w, path := seededWriter(b)
 	rdb, err := openReaderDB(context.Background(), path)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer rdb.Close()
-	s := &Store{rdb: rdb}
+	s := &Store{rdb: rdb, w: w}
 	ids := make([]string, 500)
 	for i := range ids {
 		ids[i] = fmt.Sprintf("branch-%05d", i*benchBranches/len(ids))
