@@ -19,7 +19,7 @@ import (
 
 // candidateChunks reads the bodies of a branch's chunks that may hold
 // copies of results of a chunk: $1 the branch, $2 and $3 the partition
-// bounds (as insertChunks' $9 and $10), $4 and $5 the chunk's first and
+// bounds (the start of the day of $4, and $5), $4 and $5 the chunk's first and
 // last start widened by DedupWindow, $6 and $7 its id span.
 const candidateChunks = `SELECT body FROM result_chunks WHERE branch = $1
 	AND first_at >= $2 AND first_at <= $3 AND last_at >= $4 AND first_at <= $5
@@ -31,9 +31,11 @@ const candidateChunks = `SELECT body FROM result_chunks WHERE branch = $1
 const legacyCopies = `SELECT id, started_at FROM results
 	WHERE id = ANY($2::text[]) AND started_at BETWEEN $3 AND $4 AND branch = $1`
 
-// insertChunk inserts one chunk row, unchecked.
-const insertChunk = `INSERT INTO result_chunks (branch, first_at, last_at, received_at, n, min_id, max_id, body)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
+// insertChunk inserts one chunk row, unchecked, and raises its branch's
+// head to its greatest id.
+const insertChunk = `WITH stored AS (INSERT INTO result_chunks (branch, first_at, last_at, received_at, n, min_id, max_id, body)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8))
+INSERT INTO result_heads (branch, max_id) VALUES ($1, $7) ` + onHeadConflict
 
 // fastChunks returns the chunks of cs that insertChunks may write: all of
 // them, unless the results table written before the chunks still holds

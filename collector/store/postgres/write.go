@@ -38,28 +38,37 @@ const DedupWindow = 24 * time.Hour
 const lockBranches = `SELECT count(pg_advisory_xact_lock(1651663458, h)) FROM (
 	SELECT DISTINCT hashtext(b) AS h FROM unnest($1::text[]) AS b ORDER BY 1) AS k`
 
-// insertChunks inserts the chunk rows of the arrays that no stored chunk
-// of their branch may hold a copy of, in one statement, and returns the
-// (branch, first_at) of those it stored; the others are written again by
-// writeChecked, which decodes the chunks that may hold copies.
+// insertChunks inserts the chunk rows of the arrays whose ids all lie
+// beyond the greatest id stored for their branch (result_heads), which
+// therefore cannot repeat a stored result, raises the branches' heads to
+// the batch's greatest ids, and returns the (branch, first_at) of the
+// chunks it stored; writeChecked writes the others, looking into the
+// stored chunks. Agents make UUIDv7 ids, which grow with time, so in a
+// wave every chunk is stored here: a primary-key lookup and a HOT update
+// of result_heads per branch, and nothing read from the partitions. (A
+// probe of the partitions instead, in the insert, cost the server more
+// than the insert itself: planning it for each statement's partitions,
+// or, with the plan cached, scanning every day's.)
 //
-// A stored chunk may hold a copy of a new chunk's result when their time
-// spans, the stored one's widened by DedupWindow, meet, and so do their id
-// spans (bytewise, min_id..max_id). Agents make UUIDv7 ids, which grow with
-// time, so a new batch's ids lie beyond every earlier chunk's and the check
-// finds nothing in the wave: one index probe per chunk on (branch,
-// last_at), in the two or three day partitions that $9 and $10 (the
-// batch's earliest start's day less the window, its latest start plus the
-// window) leave after pruning.
-const insertChunks = `INSERT INTO result_chunks (branch, first_at, last_at, received_at, n, min_id, max_id, body)
-SELECT branch, first_at, last_at, received_at, n, min_id, max_id, body
-FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::int[], $6::text[], $7::text[], $8::bytea[])
-	AS u(branch, first_at, last_at, received_at, n, min_id, max_id, body)
-WHERE NOT EXISTS (SELECT 1 FROM result_chunks c WHERE c.branch = u.branch
-	AND c.first_at >= $9::bigint AND c.first_at <= $10::bigint
-	AND c.last_at >= u.first_at - $11::bigint AND c.first_at <= u.last_at + $11::bigint
-	AND c.min_id <= u.max_id AND c.max_id >= u.min_id)
-RETURNING branch, first_at`
+// A head may only overstate: a chunk sent on to writeChecked has raised
+// it already, and a head above every stored id just sends more batches
+// to the check.
+const insertChunks = `WITH u AS (SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::int[],
+	$6::text[], $7::text[], $8::bytea[]) AS u(branch, first_at, last_at, received_at, n, min_id, max_id, body)),
+stored AS (INSERT INTO result_chunks (branch, first_at, last_at, received_at, n, min_id, max_id, body)
+	SELECT u.branch, u.first_at, u.last_at, u.received_at, u.n, u.min_id, u.max_id, u.body
+	FROM u LEFT JOIN result_heads h ON h.branch = u.branch
+	WHERE h.max_id IS NULL OR h.max_id < u.min_id COLLATE "C"
+	RETURNING branch, first_at),
+heads AS (INSERT INTO result_heads (branch, max_id)
+	SELECT branch, max(max_id COLLATE "C") FROM u GROUP BY branch
+	` + onHeadConflict + `)
+SELECT branch, first_at FROM stored`
+
+// onHeadConflict raises a branch's head, leaving it alone (no new row
+// version) when it is already as high.
+const onHeadConflict = `ON CONFLICT (branch) DO UPDATE SET max_id = EXCLUDED.max_id
+	WHERE result_heads.max_id < EXCLUDED.max_id`
 
 // chunkRow is one chunk row to write: results of one branch and UTC day.
 type chunkRow struct {
@@ -147,20 +156,16 @@ func queueChunks(b *pgx.Batch, cs []chunkRow, stored map[chunkKey]bool) {
 	count, body := make([]int32, n), make([][]byte, n)
 	var branches []string
 	seen := map[string]bool{}
-	lo, hi := cs[0].first, cs[0].last
 	for i, c := range cs {
 		branch[i], first[i], last[i], received[i], count[i], minID[i], maxID[i], body[i] =
 			c.branch, c.first, c.last, c.received, int32(len(c.rs)), c.minID, c.maxID, c.body
-		lo, hi = min(lo, c.first), max(hi, c.last)
 		if !seen[c.branch] {
 			seen[c.branch] = true
 			branches = append(branches, c.branch)
 		}
 	}
 	b.Queue(lockBranches, branches)
-	w := int64(DedupWindow)
-	b.Queue(insertChunks, branch, first, last, received, count, minID, maxID, body,
-		dayStart(lo-w), hi+w, w).Query(func(rows pgx.Rows) error {
+	b.Queue(insertChunks, branch, first, last, received, count, minID, maxID, body).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			var k chunkKey
 			if err := rows.Scan(&k.branch, &k.first); err != nil {

@@ -60,16 +60,14 @@ func TestCopyWrittenMeanwhile(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer tx.Rollback(ctx)
-			if _, err := tx.Exec(ctx, lockBranches, []string{"br-01"}); err != nil {
-				t.Fatal(err)
-			}
 			// The other collector's copy of r1, its time corrected a little
-			// differently.
+			// differently, written as a group writer writes it (the branch's
+			// lock, then the chunk), not yet committed.
 			other := rs("br-01")[1:2]
 			other[0].StartedAt = other[0].StartedAt.Add(3 * time.Millisecond)
-			c := newChunkRow(other, at, 0)
-			if _, err := tx.Exec(ctx, insertChunk, c.branch, c.first, c.last, c.received, int32(len(c.rs)),
-				c.minID, c.maxID, c.body); err != nil {
+			var b pgx.Batch
+			queueChunks(&b, []chunkRow{newChunkRow(other, at, 0)}, map[chunkKey]bool{})
+			if err := tx.SendBatch(ctx, &b).Close(); err != nil {
 				t.Fatal(err)
 			}
 			type outcome struct {

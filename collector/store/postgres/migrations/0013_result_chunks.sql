@@ -12,12 +12,14 @@
 -- AND last_at >= from", the first bound pruning the partitions.
 --
 -- There is no unique key: a result is stored once per branch and id
--- because the writer, holding the branch's advisory lock, looks for the
--- branch's chunks whose time span (widened by DedupWindow) and id span
--- (min_id..max_id, bytewise) meet the new batch's, and decodes those it
--- finds. Agents' ids are UUIDv7, ordered by time, so a new batch's ids lie
--- beyond every stored chunk's and the check finds nothing to decode; a
--- retry finds its first copy.
+-- because the writer holds the branch's advisory lock and checks first.
+-- result_heads keeps, per branch, the greatest id (bytewise) stored: a
+-- batch whose ids all lie beyond it cannot repeat a stored result, and is
+-- inserted at once. Agents' ids are UUIDv7, ordered by time, so in a wave
+-- every batch is such a batch: one primary-key lookup, no look into the
+-- partitions. Any other batch (a retry) is checked against the branch's
+-- chunks whose time span (widened by DedupWindow) and id span
+-- (min_id..max_id) meet its own, decoded.
 --
 -- The old results table stays, written no more: reads add its rows while
 -- it has any, retention drops its day partitions as before, and it is
@@ -36,3 +38,9 @@ CREATE TABLE result_chunks (
 CREATE INDEX result_chunks_branch_last ON result_chunks (branch, last_at);
 
 CREATE TABLE result_chunks_default PARTITION OF result_chunks DEFAULT;
+
+-- Updated with most batches: room on each page for HOT updates.
+CREATE TABLE result_heads (
+    branch text COLLATE "C" PRIMARY KEY,
+    max_id text COLLATE "C" NOT NULL
+) WITH (fillfactor = 70);
