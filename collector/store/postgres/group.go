@@ -17,7 +17,7 @@ import (
 // a commit to flush) that at 20 results outweighs the rows themselves, so
 // a few writer goroutines each take every request waiting when they become
 // free and store them in one transaction: one lock statement, one insert
-// of all their results, one upsert of all their contacts, one commit. A
+// of all their chunks, one upsert of all their contacts, one commit. A
 // request that finds a writer idle is written at once, alone, as before;
 // requests wait only for a commit they could not have had sooner.
 const (
