@@ -57,6 +57,20 @@ func TestPartitions(t *testing.T) {
 		if inDefault != 0 {
 			t.Errorf("%d results in the default partition, want 0", inDefault)
 		}
+		// Written after the upgrade: a retry of r3 (its time corrected
+		// differently) is found in the old table; a new result goes to a
+		// chunk; reads return both tables' results.
+		retry := at("r3", now.Add(time.Hour+2*time.Minute))
+		if ins, dup, err := s.WriteResults(ctx, []result.Result{retry, at("r4", now.Add(2*time.Hour))}, now); err != nil || ins != 1 || dup != 1 {
+			t.Fatalf("WriteResults after the upgrade = %d, %d, %v; want 1 inserted, 1 duplicate", ins, dup, err)
+		}
+		rs, err = s.Results(ctx, "br-1", now.Add(-50*day), now.Add(day))
+		if err != nil || fmt.Sprint(ids(rs)) != "[r0 r1 r2 r3 r4]" {
+			t.Fatalf("after a write: %v, %v; want [r0 r1 r2 r3 r4], r4 from a chunk", ids(rs), err)
+		}
+		if n, err := s.DeleteResults(ctx, "br-1", now.Add(90*time.Minute)); err != nil || n != 4 {
+			t.Fatalf("DeleteResults = %d, %v; want 4 (three days of the old table and r3)", n, err)
+		}
 	})
 	t.Run("retention drops whole days, counts their results and makes the days ahead", func(t *testing.T) {
 		s := open(t, srv.NewDatabase(t))
