@@ -12,10 +12,11 @@ import (
 )
 
 // The checked path: a chunk that insertChunks would not store blind, for
-// some stored chunk of its branch may hold copies of its results (a
+// its ids do not all lie beyond the greatest id stored for its branch (a
 // retry, or ids that do not grow with time), is written by writeChecked in
-// a transaction of its own: the branch's lock, a read of those chunks,
-// decoded here, and the insert of the results they do not hold.
+// a transaction of its own: the branch's lock, a read of the branch's
+// chunks whose spans meet its own, decoded here, and the insert of the
+// results they do not hold.
 
 // candidateChunks reads the bodies of a branch's chunks that may hold
 // copies of results of a chunk: $1 the branch, $2 and $3 the partition
