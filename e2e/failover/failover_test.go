@@ -17,6 +17,7 @@ import (
 
 	"github.com/branchready/branchready/alerts/slack/slacktest"
 	"github.com/branchready/branchready/collector/auth"
+	"github.com/branchready/branchready/collector/store/chunk"
 	"github.com/branchready/branchready/collector/store/postgres/pgtest"
 	"github.com/branchready/branchready/result"
 )
@@ -246,21 +247,28 @@ func undelivered(t *testing.T, dsn string) (n int) {
 	return n
 }
 
-// storedIDs counts the stored copies of each result id.
+// storedIDs counts the stored copies of each result id (results are
+// stored one chunk row per branch and batch: package chunk's encoding).
 func storedIDs(t *testing.T, dsn string) map[string]int {
 	out := map[string]int{}
 	query(t, dsn, func(conn *pgx.Conn) error {
-		rows, err := conn.Query(context.Background(), "SELECT id, count(*) FROM results GROUP BY id")
+		rows, err := conn.Query(context.Background(), "SELECT branch, body FROM result_chunks")
 		if err != nil {
 			return err
 		}
 		for rows.Next() {
-			var id string
-			var n int
-			if err := rows.Scan(&id, &n); err != nil {
+			var branch string
+			var body []byte
+			if err := rows.Scan(&branch, &body); err != nil {
 				return err
 			}
-			out[id] = n
+			rs, err := chunk.Decode(body, branch)
+			if err != nil {
+				return err
+			}
+			for _, r := range rs {
+				out[r.ID]++
+			}
 		}
 		return rows.Err()
 	})

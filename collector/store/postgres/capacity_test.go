@@ -11,7 +11,7 @@ import (
 
 // BenchmarkCapacity measures the space PostgreSQL takes per raw result and
 // per rollup row, indexes included (pg_total_relation_size, over every
-// partition of results), after storing 100,000 results (5,000 branches ×
+// partition of result_chunks, TOAST included), after storing 100,000 results (5,000 branches ×
 // 20 devices) and 20 days of rollups of 200 branches × 20 devices, then
 // VACUUM ANALYZE. The figures are in docs/capacity.md; they do not depend
 // on the machine's load, only on PostgreSQL's version and page layout.
@@ -47,7 +47,7 @@ func BenchmarkCapacity(b *testing.B) {
 		}
 		return n
 	}
-	results := size(`SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits WHERE inhparent = 'results'::regclass`)
+	results := size(`SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits WHERE inhparent = 'result_chunks'::regclass`)
 	b.ReportMetric(results/(branches*devices), "B/result")
 	b.ReportMetric(size(`SELECT pg_total_relation_size('sla_days')`)/(rollBranches*days), "B/day-row")
 	b.ReportMetric(size(`SELECT pg_total_relation_size('sla_devices')`)/(rollBranches*days*devices), "B/device-row")

@@ -17,7 +17,7 @@ import (
 // branches of 20 devices with two days of results (three sweeps) and 30
 // days of roll-ups, and checks that no query the branch page makes reads a whole
 // table: each plan (EXPLAIN ANALYZE, logged with -v) has no sequential
-// scan of a table that grows with the bank. (results_default, where only
+// scan of a table that grows with the bank. (result_chunks_default, where only
 // rows outside every day's partition land, is empty and may be scanned.)
 func TestTheBranchPageQueriesUseTheirIndexes(t *testing.T) {
 	if testing.Short() {
@@ -68,10 +68,11 @@ func TestTheBranchPageQueriesUseTheirIndexes(t *testing.T) {
 		{"the branch", "SELECT " + branchColumns + " FROM branches WHERE id = $1", []any{id}},
 		{"its descriptor versions", "SELECT effective_at, descriptor::text FROM descriptor_history WHERE branch = $1 ORDER BY effective_at", []any{id}},
 		{"the strip's roll-ups", "SELECT " + store.SLADayColumns + " FROM sla_days WHERE date = ANY($1::text[]) AND branch = $2 ORDER BY date", []any{dates, id}},
-		{"the day's results", `SELECT id, branch, device, check_name, kind, status, started_at, duration_ms, reason,
-	observations::text, sweep, agent_version FROM results WHERE branch = $1 AND started_at >= $2 AND started_at < $3 ORDER BY started_at, id`, []any{id, from, to}},
-		{"a month of results (the strip without roll-ups)", `SELECT id FROM results WHERE branch = $1 AND started_at >= $2 AND started_at < $3 ORDER BY started_at, id`,
-			[]any{id, today.AddDate(0, 0, -30).UnixNano(), today.UnixNano()}},
+		{"the day's results", readChunks, []any{[]string{id}, dayStart(from), to, from}},
+		{"a month of results (the strip without roll-ups)", readChunks,
+			[]any{[]string{id}, today.AddDate(0, 0, -30).UnixNano(), today.UnixNano(), today.AddDate(0, 0, -30).UnixNano()}},
+		{"the dedup check of a new batch", candidateChunks, []any{id, dayStart(from - int64(DedupWindow)), to + int64(DedupWindow),
+			from - int64(DedupWindow), to + int64(DedupWindow), "0", "z"}},
 		{"the day's confirmations", `SELECT device, check_name, date, by_name, at, problem FROM confirmations WHERE branch = $1 AND date = $2 ORDER BY at`,
 			[]any{id, today.Format(time.DateOnly)}},
 	} {
@@ -96,11 +97,14 @@ func TestTheBranchPageQueriesUseTheirIndexes(t *testing.T) {
 	}
 }
 
-// seqScan reports whether a plan reads a table other than results_default
-// whole.
+// seqScan reports whether a plan reads a table other than a DEFAULT
+// partition whole. An empty partition (a day ahead, which the dedup check
+// of a batch near midnight reaches) has no pages to read, and the planner
+// rightly scans it.
 func seqScan(plan []string) bool {
 	for _, line := range plan {
-		if strings.Contains(line, "Seq Scan") && !strings.Contains(line, "Seq Scan on results_default") {
+		if strings.Contains(line, "Seq Scan") && !strings.Contains(line, "Seq Scan on result_chunks_default") &&
+			!strings.Contains(line, "(cost=0.00..0.00 rows=1") {
 			return true
 		}
 	}

@@ -17,7 +17,7 @@ import (
 // a commit to flush) that at 20 results outweighs the rows themselves, so
 // a few writer goroutines each take every request waiting when they become
 // free and store them in one transaction: one lock statement, one insert
-// of all their results, one upsert of all their contacts, one commit. A
+// of all their chunks, one upsert of all their contacts, one commit. A
 // request that finds a writer idle is written at once, alone, as before;
 // requests wait only for a commit they could not have had sooner.
 const (
@@ -124,68 +124,67 @@ func (s *Store) writeLoop() {
 }
 
 // writeGroup stores a group in one transaction and answers each request.
-// When the insert meets a copy stored meanwhile (see insertResults), the
-// group is written again leaving such copies out. When the transaction
-// fails otherwise and the group has more than one request, each is
-// written again alone, so that one bad request fails alone.
+// When the transaction fails and the group has more than one request,
+// each is written again alone, so that one bad request fails alone.
 func (s *Store) writeGroup(group []*writeReq) {
 	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
 	defer cancel()
-	counts, err := s.writeTogether(ctx, insertResults, group)
-	if isUniqueViolation(err) {
-		counts, err = s.writeTogether(ctx, insertResultsOnConflict, group)
-	}
+	counts, errs, err := s.writeTogether(ctx, group)
 	if err != nil && len(group) > 1 {
 		for _, r := range group {
-			n, err := s.writeTogether(ctx, insertResultsOnConflict, []*writeReq{r})
-			r.done <- writeRes{inserted: n[0], err: err}
+			n, errs, err := s.writeTogether(ctx, []*writeReq{r})
+			r.done <- writeRes{inserted: n[0], err: firstErr(err, errs[0])}
 		}
 		return
 	}
 	for i, r := range group {
-		r.done <- writeRes{inserted: counts[i], err: err}
+		r.done <- writeRes{inserted: counts[i], err: firstErr(err, errs[i])}
 	}
 }
 
+// firstErr returns a unless it is nil, else b.
+func firstErr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
 // writeTogether stores the requests (of distinct branches) in one
-// pipelined batch, which PostgreSQL runs as one implicit transaction, with
-// the insert statement given (insertResults or insertResultsOnConflict),
-// and returns how many results of each it stored.
-func (s *Store) writeTogether(ctx context.Context, insert string, group []*writeReq) ([]int, error) {
-	counts := make([]int, len(group))
-	var all []result.Result
-	var received []int64
-	owner := map[string]int{} // result id -> its request
+// pipelined batch, which PostgreSQL runs as one implicit transaction: the
+// lock of their branches, the insert of their chunks that no stored chunk
+// may hold copies of (insertChunks), the upsert of their contacts. It
+// returns how many results of each it stored, err when that transaction
+// failed (nothing stored), and in errs[i] the failure of request i's
+// checked writes (writeChecked, after the commit: its chunks that may
+// repeat stored results, a retry's). Those are written after the
+// contact, never before it.
+func (s *Store) writeTogether(ctx context.Context, group []*writeReq) (counts []int, errs []error, err error) {
+	counts, errs = make([]int, len(group)), make([]error, len(group))
+	var cs []chunkRow
 	for i, r := range group {
-		for _, x := range r.rs {
-			if _, dup := owner[x.ID]; !dup {
-				owner[x.ID] = i
-				all = append(all, x)
-				received = append(received, r.receivedAt.UnixNano())
-			}
-		}
+		cs = append(cs, chunksOf(r.rs, r.receivedAt, i)...)
 	}
 	var b pgx.Batch
-	if len(all) > 0 {
-		cols, err := columnsOf(all, time.Time{})
-		if err != nil {
-			return counts, err
-		}
-		cols.received = received
-		queueInsert(&b, insert+" RETURNING id", all, cols).Query(func(rows pgx.Rows) error {
-			for rows.Next() {
-				var id string
-				if err := rows.Scan(&id); err != nil {
-					return err
-				}
-				counts[owner[id]]++
-			}
-			return rows.Err()
-		})
+	stored := map[chunkKey]bool{}
+	if fast := s.fastChunks(cs); len(fast) > 0 {
+		queueChunks(&b, fast, stored)
 	}
 	queueContacts(&b, group)
 	if err := s.pool.SendBatch(ctx, &b).Close(); err != nil {
-		return make([]int, len(group)), err
+		return counts, errs, err
 	}
-	return counts, nil
+	for _, c := range cs {
+		if stored[chunkKey{c.branch, c.first}] {
+			counts[c.owner] += len(c.rs)
+			continue
+		}
+		if errs[c.owner] != nil {
+			continue
+		}
+		n, err := s.writeChecked(ctx, c)
+		counts[c.owner] += n
+		errs[c.owner] = err
+	}
+	return counts, errs, nil
 }

@@ -91,11 +91,11 @@ func TestGroupCommit(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				id := fmt.Sprintf("br-%02d", b)
-				rs := batch(id, 5)
+				c := contact(0)
 				if b == 7 {
-					rs[2].Reason = "a NUL byte \x00 PostgreSQL text cannot hold"
+					c.AgentVersion = "a NUL byte \x00 PostgreSQL text cannot hold"
 				}
-				_, _, errs[b] = s.WriteBatch(ctx, id, rs, base, nil, contact(0))
+				_, _, errs[b] = s.WriteBatch(ctx, id, batch(id, 5), base, nil, c)
 			}()
 		}
 		wg.Wait()

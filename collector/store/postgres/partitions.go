@@ -11,9 +11,11 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// The results table has one partition per UTC day (migration 0011), named
-// results_YYYYMMDD, and a DEFAULT partition for rows of a day that has
-// none. Daily rather than weekly: retention then keeps at most one day
+// The result_chunks table (migration 0013) has one partition per UTC day,
+// named result_chunks_YYYYMMDD, and a DEFAULT partition for rows of a day
+// that has none; so had the results table before it (migration 0012),
+// whose partitions retention still drops until it is empty. Daily rather
+// than weekly: retention then keeps at most one day
 // beyond its setting (a week would keep up to seven, a quarter more raw
 // data at 30 days), and a day at 20,000 branches is already 14 million
 // rows, a size PostgreSQL handles well as one table.
@@ -39,8 +41,30 @@ const partitionLock int64 = 0x62727061727469
 // request queued behind it. A run that times out is retried at the next.
 const ddlLockTimeout = "5s"
 
-// partitionName is the partition of the UTC day starting at d.
-func partitionName(d time.Time) string { return "results_" + d.UTC().Format("20060102") }
+// partTable is a table of raw results partitioned by UTC day.
+type partTable struct {
+	name string // the partitioned table
+	key  string // its partition key, unix ns
+	// count is the SQL expression that counts the results of a partition's
+	// rows (a chunk row holds n).
+	count string
+}
+
+var (
+	// chunkTable is where results are written (migration 0013).
+	chunkTable = partTable{name: "result_chunks", key: "first_at", count: "coalesce(sum(n), 0)"}
+	// legacyTable holds the results written one row each before it
+	// (migration 0012): read and expired, never written.
+	legacyTable = partTable{name: "results", key: "started_at", count: "count(*)"}
+)
+
+// partitionName is t's partition of the UTC day starting at d.
+func (t partTable) partitionName(d time.Time) string {
+	return t.name + "_" + d.UTC().Format("20060102")
+}
+
+// defaultName is t's DEFAULT partition.
+func (t partTable) defaultName() string { return t.name + "_default" }
 
 // dayOf is the start of t's UTC day.
 func dayOf(t time.Time) time.Time { return t.UTC().Truncate(day) }
@@ -51,12 +75,10 @@ type partition struct {
 	from, to int64 // unix ns
 }
 
-// partitions lists the day partitions of results (not the default one).
-func (s *Store) partitions(ctx context.Context, q interface {
-	Query(context.Context, string, ...any) (pgx.Rows, error)
-}) ([]partition, error) {
+// partitions lists the day partitions of t (not the default one).
+func partitions(ctx context.Context, q querier, t partTable) ([]partition, error) {
 	rows, err := q.Query(ctx, `SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i
-		JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'results'::regclass ORDER BY c.relname`)
+		JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = $1::regclass ORDER BY c.relname`, t.name)
 	if err != nil {
 		return nil, fmt.Errorf("list partitions: %w", err)
 	}
@@ -77,13 +99,13 @@ func (s *Store) partitions(ctx context.Context, q interface {
 	return out, rows.Err()
 }
 
-// EnsurePartitions makes the day partitions from from to to (inclusive,
-// UTC days) that do not exist yet, moving into each the rows the DEFAULT
+// EnsurePartitions makes the day partitions of result_chunks from from to
+// to (inclusive, UTC days) that do not exist yet, moving into each the rows the DEFAULT
 // partition holds for its day. It returns how many it made.
 func (s *Store) EnsurePartitions(ctx context.Context, from, to time.Time) (int, error) {
 	made := 0
 	err := s.partitionTx(ctx, func(tx pgx.Tx) error {
-		have, err := s.partitions(ctx, tx)
+		have, err := partitions(ctx, tx, chunkTable)
 		if err != nil {
 			return err
 		}
@@ -92,10 +114,10 @@ func (s *Store) EnsurePartitions(ctx context.Context, from, to time.Time) (int, 
 			exists[p.name] = true
 		}
 		for d := dayOf(from); !d.After(dayOf(to)); d = d.Add(day) {
-			if exists[partitionName(d)] {
+			if exists[chunkTable.partitionName(d)] {
 				continue
 			}
-			if err := createPartition(ctx, tx, d); err != nil {
+			if err := createPartition(ctx, tx, chunkTable, d); err != nil {
 				return err
 			}
 			made++
@@ -108,23 +130,23 @@ func (s *Store) EnsurePartitions(ctx context.Context, from, to time.Time) (int, 
 	return made, nil
 }
 
-// createPartition makes day d's partition. The DEFAULT partition may hold
-// rows of that day (stored before the partition existed): they are moved
-// into the new table before it is attached, since attaching checks that
-// the DEFAULT partition holds none of the new partition's range.
-func createPartition(ctx context.Context, tx pgx.Tx, d time.Time) error {
-	name := pgx.Identifier{partitionName(d)}.Sanitize()
+// createPartition makes t's partition of day d. The DEFAULT partition may
+// hold rows of that day (stored before the partition existed): they are
+// moved into the new table before it is attached, since attaching checks
+// that the DEFAULT partition holds none of the new partition's range.
+func createPartition(ctx context.Context, tx pgx.Tx, t partTable, d time.Time) error {
+	name := pgx.Identifier{t.partitionName(d)}.Sanitize()
 	from, to := d.UnixNano(), d.Add(day).UnixNano()
 	stmts := []string{
-		fmt.Sprintf(`CREATE TABLE %s (LIKE results INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`, name),
-		fmt.Sprintf(`ALTER TABLE %s ADD CHECK (started_at >= %d AND started_at < %d)`, name, from, to),
-		fmt.Sprintf(`WITH moved AS (DELETE FROM results_default WHERE started_at >= %d AND started_at < %d RETURNING *)
-			INSERT INTO %s SELECT * FROM moved`, from, to, name),
-		fmt.Sprintf(`ALTER TABLE results ATTACH PARTITION %s FOR VALUES FROM (%d) TO (%d)`, name, from, to),
+		fmt.Sprintf(`CREATE TABLE %s (LIKE %s INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING COMPRESSION)`, name, t.name),
+		fmt.Sprintf(`ALTER TABLE %s ADD CHECK (%s >= %d AND %s < %d)`, name, t.key, from, t.key, to),
+		fmt.Sprintf(`WITH moved AS (DELETE FROM %s WHERE %s >= %d AND %s < %d RETURNING *)
+			INSERT INTO %s SELECT * FROM moved`, t.defaultName(), t.key, from, t.key, to, name),
+		fmt.Sprintf(`ALTER TABLE %s ATTACH PARTITION %s FOR VALUES FROM (%d) TO (%d)`, t.name, name, from, to),
 	}
 	for _, q := range stmts {
 		if _, err := tx.Exec(ctx, q); err != nil {
-			return fmt.Errorf("partition %s: %w", partitionName(d), err)
+			return fmt.Errorf("partition %s: %w", t.partitionName(d), err)
 		}
 	}
 	return nil

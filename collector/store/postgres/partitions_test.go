@@ -50,12 +50,26 @@ func TestPartitions(t *testing.T) {
 		s.pool.QueryRow(ctx, "SELECT count(*) FROM results_default").Scan(&inDefault)
 		for _, d := range []time.Time{now.Add(-40 * day), now.Add(-day), now} {
 			var n int
-			if err := s.pool.QueryRow(ctx, "SELECT count(*) FROM "+partitionName(d)).Scan(&n); err != nil || n == 0 {
-				t.Errorf("partition %s: %d rows, %v; want its day's results", partitionName(d), n, err)
+			if err := s.pool.QueryRow(ctx, "SELECT count(*) FROM "+legacyTable.partitionName(d)).Scan(&n); err != nil || n == 0 {
+				t.Errorf("partition %s: %d rows, %v; want its day's results", legacyTable.partitionName(d), n, err)
 			}
 		}
 		if inDefault != 0 {
 			t.Errorf("%d results in the default partition, want 0", inDefault)
+		}
+		// Written after the upgrade: a retry of r3 (its time corrected
+		// differently) is found in the old table; a new result goes to a
+		// chunk; reads return both tables' results.
+		retry := at("r3", now.Add(time.Hour+2*time.Minute))
+		if ins, dup, err := s.WriteResults(ctx, []result.Result{retry, at("r4", now.Add(2*time.Hour))}, now); err != nil || ins != 1 || dup != 1 {
+			t.Fatalf("WriteResults after the upgrade = %d, %d, %v; want 1 inserted, 1 duplicate", ins, dup, err)
+		}
+		rs, err = s.Results(ctx, "br-1", now.Add(-50*day), now.Add(day))
+		if err != nil || fmt.Sprint(ids(rs)) != "[r0 r1 r2 r3 r4]" {
+			t.Fatalf("after a write: %v, %v; want [r0 r1 r2 r3 r4], r4 from a chunk", ids(rs), err)
+		}
+		if n, err := s.DeleteResults(ctx, "br-1", now.Add(90*time.Minute)); err != nil || n != 4 {
+			t.Fatalf("DeleteResults = %d, %v; want 4 (three days of the old table and r3)", n, err)
 		}
 	})
 	t.Run("retention drops whole days, counts their results and makes the days ahead", func(t *testing.T) {
@@ -74,7 +88,8 @@ func TestPartitions(t *testing.T) {
 			t.Fatal(err)
 		}
 		// A day without partition older than the cutoff: dropped partition's day, arriving late.
-		if _, err := s.pool.Exec(ctx, "ALTER TABLE results DETACH PARTITION "+partitionName(now.Add(-33*day))+"; DROP TABLE "+partitionName(now.Add(-33*day))); err != nil {
+		gone := chunkTable.partitionName(now.Add(-33 * day))
+		if _, err := s.pool.Exec(ctx, "ALTER TABLE result_chunks DETACH PARTITION "+gone+"; DROP TABLE "+gone); err != nil {
 			t.Fatal(err)
 		}
 		if _, _, err := s.WriteResults(ctx, []result.Result{at("stray-old", now.Add(-33*day))}, now); err != nil {
@@ -89,7 +104,7 @@ func TestPartitions(t *testing.T) {
 		if err != nil || fmt.Sprint(ids(got)) != "[cut-day stray-young kept]" {
 			t.Fatalf("left %v, %v; want [cut-day stray-young kept]", ids(got), err)
 		}
-		ps, err := s.partitions(ctx, s.pool)
+		ps, err := partitions(ctx, s.pool, chunkTable)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -101,14 +116,14 @@ func TestPartitions(t *testing.T) {
 			}
 		}
 		for _, d := range []time.Time{now.Add(-10 * day), now.Add(-day), now.Add(PartitionsAhead * day), cutoff} {
-			if !have[partitionName(d)] {
-				t.Errorf("no partition %s after retention", partitionName(d))
+			if !have[chunkTable.partitionName(d)] {
+				t.Errorf("no partition %s after retention", chunkTable.partitionName(d))
 			}
 		}
 		var inDefault int
-		s.pool.QueryRow(ctx, "SELECT count(*) FROM results_default").Scan(&inDefault)
+		s.pool.QueryRow(ctx, "SELECT count(*) FROM result_chunks_default").Scan(&inDefault)
 		if inDefault != 0 {
-			t.Errorf("%d results left in the default partition, want 0", inDefault)
+			t.Errorf("%d chunks left in the default partition, want 0", inDefault)
 		}
 		if n, err := s.ExpireResults(ctx, cutoff, now); err != nil || n != 0 {
 			t.Errorf("a second run = %d, %v; want 0", n, err)

@@ -31,6 +31,12 @@ type Store struct {
 	writers sync.WaitGroup
 	closeMu sync.RWMutex
 	closed  bool
+
+	// legacyEnd bounds (unix ns, exclusive) the starts of the results the
+	// results table written before migration 0013 held at Open; 0 when it
+	// held none. Reads and the dedup check look there only for times
+	// before it (legacy.go).
+	legacyEnd int64
 }
 
 var _ store.Store = (*Store)(nil)
@@ -72,6 +78,11 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
 		return nil, fmt.Errorf("postgres store: %w", err)
 	}
 	s := &Store{log: log, pool: pool, pages: pages}
+	if s.legacyEnd, err = legacyEnd(ctx, pool); err != nil {
+		pool.Close()
+		pages.Close()
+		return nil, fmt.Errorf("postgres store: %w", err)
+	}
 	s.startWriters()
 	// The partitions of yesterday to a few days ahead, where nearly every
 	// result goes: the leader's retention runs make the rest (the days
@@ -158,15 +169,6 @@ const appendVersion = `INSERT INTO descriptor_history (branch, effective_at, des
 SELECT $1, $2, $3::text::jsonb WHERE (SELECT descriptor FROM descriptor_history WHERE branch = $1
 	ORDER BY effective_at DESC LIMIT 1) IS DISTINCT FROM $3::text::jsonb
 ON CONFLICT (branch, effective_at) DO UPDATE SET descriptor = EXCLUDED.descriptor`
-
-// DeleteResults removes branch's results that started before before.
-func (s *Store) DeleteResults(ctx context.Context, branch string, before time.Time) (int64, error) {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM results WHERE branch = $1 AND started_at < $2`, branch, before.UnixNano())
-	if err != nil {
-		return 0, fmt.Errorf("postgres store: delete results of %q: %w", branch, err)
-	}
-	return tag.RowsAffected(), nil
-}
 
 // PutConfirmation appends a staff confirmation.
 func (s *Store) PutConfirmation(ctx context.Context, branch string, c result.Confirmation) error {

@@ -127,23 +127,6 @@ func scanBranch(row pgx.Row) (store.Branch, error) {
 	return b, nil
 }
 
-// Results returns branch's results with from <= started_at < to, oldest
-// first (ties by id, so the order is stable).
-func (s *Store) Results(ctx context.Context, branch string, from, to time.Time) ([]result.Result, error) {
-	const q = `SELECT id, branch, device, check_name, kind, status, started_at, duration_ms, reason,
-	observations::text, sweep, agent_version
-FROM results WHERE branch = $1 AND started_at >= $2 AND started_at < $3 ORDER BY started_at, id`
-	rows, err := s.reads(ctx).Query(ctx, q, branch, from.UnixNano(), to.UnixNano())
-	if err != nil {
-		return nil, fmt.Errorf("postgres store: results of %q: %w", branch, err)
-	}
-	rs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (result.Result, error) { return scanResult(row) })
-	if err != nil {
-		return nil, fmt.Errorf("postgres store: results of %q: %w", branch, err)
-	}
-	return rs, nil
-}
-
 func scanResult(row pgx.Row) (result.Result, error) {
 	var (
 		r       result.Result

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -64,27 +63,6 @@ func (s *Store) SLARevisions(ctx context.Context, branch, from, to string) ([]st
 	out, err := store.ScanSLARevisions(rows)
 	if err != nil {
 		return nil, fmt.Errorf("postgres store: sla revisions: %w", err)
-	}
-	return out, nil
-}
-
-// ReceivedResults returns a branch's results with from <= started_at < to,
-// oldest first, each with the time it was received.
-func (s *Store) ReceivedResults(ctx context.Context, branch string, from, to time.Time) ([]store.ReceivedResult, error) {
-	const q = `SELECT id, branch, device, check_name, kind, status, started_at, duration_ms, reason,
-	observations::text, sweep, agent_version, received_at
-FROM results WHERE branch = $1 AND started_at >= $2 AND started_at < $3 ORDER BY started_at, id`
-	rows, err := s.pool.Query(ctx, q, branch, from.UnixNano(), to.UnixNano())
-	if err != nil {
-		return nil, fmt.Errorf("postgres store: results of %q: %w", branch, err)
-	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.ReceivedResult, error) {
-		var recv int64
-		r, err := scanResult(withLast{row, &recv})
-		return store.ReceivedResult{Result: r, ReceivedAt: time.Unix(0, recv).UTC()}, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("postgres store: results of %q: %w", branch, err)
 	}
 	return out, nil
 }

@@ -2,150 +2,219 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/branchready/branchready/collector/store"
+	"github.com/branchready/branchready/collector/store/chunk"
 	"github.com/branchready/branchready/result"
 )
 
 // DedupWindow is how far apart in started_at two copies of one result id
-// may be stored and still be recognised as one. The results table is
-// partitioned by started_at, so its unique key is (id, started_at), not id
-// alone; and ingest corrects the event times of a skewed agent by the skew
-// it measures on each request, so a retried batch carries the same ids
-// with started_at moved by a few milliseconds (the transit time differs),
-// by the skew threshold (one attempt corrected, the next not), or by the
-// whole skew (the agent's clock was set right between the attempts). Every
-// write therefore looks for each id within this window of its started_at
-// before inserting: a probe of the primary key in the two or three daily
-// partitions the window spans. A copy moved further than a day (a clock a
-// day off, corrected while the result waited in the spool) is stored again.
+// may be stored and still be recognised as one. Ingest corrects the event
+// times of a skewed agent by the skew it measures on each request, so a
+// retried batch carries the same ids with started_at moved by a few
+// milliseconds (the transit time differs), by the skew threshold (one
+// attempt corrected, the next not), or by the whole skew (the agent's
+// clock was set right between the attempts). Every write therefore looks
+// for the batch's ids among the branch's chunks within this window of the
+// batch's starts. A copy moved further than a day (a clock a day off,
+// corrected while the result waited in the spool) is stored again.
 const DedupWindow = 24 * time.Hour
 
 // lockBranches takes a transaction-level advisory lock per branch of the
 // batch ($1), in one order so that two batches never wait for each other
-// in a cycle: concurrent writers of one branch are serialised, so two
-// copies of a result in flight at once (an agent retrying through another
-// collector) cannot both pass insertResults' check (identical copies also
-// meet on the primary key). It is a statement of its own, before the
-// insert in the same transaction: a statement reads with the snapshot
-// taken when it starts, so a check in the statement that waited for the
-// lock would not see the rows the lock's previous holder committed. The
-// keys live in their own space (the two-key form) apart from the leader's
-// and the migration's.
+// in a cycle: concurrent writers of one branch (an agent retrying through
+// another collector) are serialised, so the check for stored copies that
+// follows sees every copy committed before it. It is a statement of its
+// own, before the check in the same transaction: a statement reads with
+// the snapshot taken when it starts, so a check in the statement that
+// waited for the lock would not see the rows the lock's previous holder
+// committed. The keys live in their own space (the two-key form) apart
+// from the leader's and the migration's.
 const lockBranches = `SELECT count(pg_advisory_xact_lock(1651663458, h)) FROM (
 	SELECT DISTINCT hashtext(b) AS h FROM unnest($1::text[]) AS b ORDER BY 1) AS k`
 
-// insertResults inserts the rows of the arrays whose id is not stored
-// within DedupWindow of their started_at, in one statement.
+// insertChunks inserts the chunk rows of the arrays whose ids all lie
+// beyond the greatest id stored for their branch (result_heads), which
+// therefore cannot repeat a stored result, raises the branches' heads to
+// the batch's greatest ids, and returns the (branch, first_at) of the
+// chunks it stored; writeChecked writes the others, looking into the
+// stored chunks. Agents make UUIDv7 ids, which grow with time, so in a
+// wave every chunk is stored here: a primary-key lookup and a HOT update
+// of result_heads per branch, and nothing read from the partitions. (A
+// probe of the partitions instead, in the insert, cost the server more
+// than the insert itself: planning it for each statement's partitions,
+// or, with the plan cached, scanning every day's.)
 //
-// The check reads the batch's ids once ("known": the primary key searched
-// for all of them at once in the few partitions the batch's times span,
-// $15 and $16 being the batch's earliest and latest started_at widened by
-// the window, so the other partitions are pruned before it runs), then
-// keeps the rows with no known copy within the window of their own time.
-// A retry finds its copies there; a new batch finds nothing, and pays one
-// index scan per partition instead of a lookup per row and partition.
-//
-// It has no ON CONFLICT clause: under lockBranches the check sees every
-// committed copy of the batch's results (a copy of a result carries its
-// branch), and an ON CONFLICT insert costs the server a speculative
-// insertion per row (an extra search of the primary key and a lock), a
-// sixth of its work in the wave. The one copy the check cannot see is one
-// a transaction of another branch is writing at the same moment (an id
-// an agent reused across branches): the insert then fails on the primary
-// key, and the batch is written again with insertResultsOnConflict.
-const insertResults = `WITH known AS MATERIALIZED (SELECT id, started_at FROM results
-	WHERE id = ANY($1::text[]) AND started_at BETWEEN $15::bigint AND $16::bigint)
-INSERT INTO results (id, branch, device, check_name, kind, status, started_at,
-	duration_ms, reason, observations, sweep, agent_version, received_at)
-SELECT id, branch, device, check_name, kind, status, started_at, duration_ms, reason, observations::jsonb,
-	sweep, agent_version, received_at
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[],
-	$8::float8[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bigint[])
-	WITH ORDINALITY AS u(id, branch, device, check_name, kind, status, started_at, duration_ms, reason,
-	observations, sweep, agent_version, received_at, n)
-WHERE NOT EXISTS (SELECT 1 FROM known k WHERE k.id = u.id
-	AND k.started_at BETWEEN u.started_at - $14::bigint AND u.started_at + $14::bigint)
-ORDER BY n`
+// A head may only overstate: a chunk sent on to writeChecked has raised
+// it already, and a head above every stored id just sends more batches
+// to the check.
+const insertChunks = `WITH u AS (SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::int[],
+	$6::text[], $7::text[], $8::bytea[]) AS u(branch, first_at, last_at, received_at, n, min_id, max_id, body)),
+stored AS (INSERT INTO result_chunks (branch, first_at, last_at, received_at, n, min_id, max_id, body)
+	SELECT u.branch, u.first_at, u.last_at, u.received_at, u.n, u.min_id, u.max_id, u.body
+	FROM u LEFT JOIN result_heads h ON h.branch = u.branch
+	WHERE h.max_id IS NULL OR h.max_id < u.min_id COLLATE "C"
+	RETURNING branch, first_at),
+heads AS (INSERT INTO result_heads (branch, max_id)
+	SELECT branch, max(max_id COLLATE "C") FROM u GROUP BY branch
+	` + onHeadConflict + `)
+SELECT branch, first_at FROM stored`
 
-// insertResultsOnConflict is insertResults leaving out, rather than
-// failing on, a row whose copy another transaction stored meanwhile.
-const insertResultsOnConflict = insertResults + "\nON CONFLICT (id, started_at) DO NOTHING"
+// onHeadConflict raises a branch's head, leaving it alone (no new row
+// version) when it is already as high.
+const onHeadConflict = `ON CONFLICT (branch) DO UPDATE SET max_id = EXCLUDED.max_id
+	WHERE result_heads.max_id < EXCLUDED.max_id`
 
-// isUniqueViolation reports whether err is PostgreSQL's unique_violation.
-func isUniqueViolation(err error) bool {
-	var pe *pgconn.PgError
-	return errors.As(err, &pe) && pe.Code == "23505"
+// chunkRow is one chunk row to write: results of one branch and UTC day.
+type chunkRow struct {
+	branch       string
+	first, last  int64
+	received     int64
+	minID, maxID string
+	rs           []result.Result // oldest first, ties by id
+	body         []byte
+	owner        int // the index of the request it came with
 }
 
-// queueResults queues, on b, the lock of rs's branches and the insert of
-// rs (first copies only, not empty); inserted receives how many rows the
-// insert stored.
-func queueResults(b *pgx.Batch, insert string, rs []result.Result, receivedAt time.Time, inserted *int) error {
-	cols, err := columnsOf(rs, receivedAt)
-	if err != nil {
-		return err
+// chunksOf splits rs (distinct ids) into chunk rows, one per branch and UTC
+// day, each received at receivedAt and owned by owner.
+func chunksOf(rs []result.Result, receivedAt time.Time, owner int) []chunkRow {
+	var out []chunkRow
+	for _, branch := range byBranch(rs) {
+		for _, part := range chunk.ByDay(branch) {
+			out = append(out, newChunkRow(part, receivedAt, owner))
+		}
 	}
-	queueInsert(b, insert, rs, cols).Exec(func(tag pgconn.CommandTag) error {
-		*inserted = int(tag.RowsAffected())
+	return out
+}
+
+// newChunkRow encodes rs (one branch's results of one UTC day, not empty),
+// sorted as reads return them (on a copy: rs may be the caller's).
+func newChunkRow(rs []result.Result, receivedAt time.Time, owner int) chunkRow {
+	if !slices.IsSortedFunc(rs, byTimeAndID) {
+		rs = slices.Clone(rs)
+		chunk.Sort(rs)
+	}
+	c := chunkRow{branch: rs[0].Branch, first: rs[0].StartedAt.UnixNano(), last: rs[len(rs)-1].StartedAt.UnixNano(),
+		received: receivedAt.UnixNano(), minID: rs[0].ID, maxID: rs[0].ID, rs: rs, owner: owner}
+	for i := range rs {
+		c.minID, c.maxID = min(c.minID, rs[i].ID), max(c.maxID, rs[i].ID)
+	}
+	c.body = chunk.Append(make([]byte, 0, 128*len(rs)), rs)
+	return c
+}
+
+// byBranch splits rs by branch, keeping their order (the common batch, of
+// one branch, comes back as rs itself).
+func byBranch(rs []result.Result) [][]result.Result {
+	if len(rs) == 0 {
 		return nil
+	}
+	one := true
+	for i := range rs {
+		if rs[i].Branch != rs[0].Branch {
+			one = false
+			break
+		}
+	}
+	if one {
+		return [][]result.Result{rs}
+	}
+	idx := map[string]int{}
+	var out [][]result.Result
+	for _, r := range rs {
+		i, ok := idx[r.Branch]
+		if !ok {
+			i = len(out)
+			idx[r.Branch] = i
+			out = append(out, nil)
+		}
+		out[i] = append(out[i], r)
+	}
+	return out
+}
+
+// chunkKey identifies a chunk row within one statement: a statement holds
+// at most one chunk per branch and day.
+type chunkKey struct {
+	branch string
+	first  int64
+}
+
+// queueChunks queues, on b, the lock of the chunks' branches and the insert
+// of those no stored chunk may hold copies of; stored receives the keys of
+// the chunks inserted.
+func queueChunks(b *pgx.Batch, cs []chunkRow, stored map[chunkKey]bool) {
+	n := len(cs)
+	branch, minID, maxID := make([]string, n), make([]string, n), make([]string, n)
+	first, last, received := make([]int64, n), make([]int64, n), make([]int64, n)
+	count, body := make([]int32, n), make([][]byte, n)
+	var branches []string
+	seen := map[string]bool{}
+	for i, c := range cs {
+		branch[i], first[i], last[i], received[i], count[i], minID[i], maxID[i], body[i] =
+			c.branch, c.first, c.last, c.received, int32(len(c.rs)), c.minID, c.maxID, c.body
+		if !seen[c.branch] {
+			seen[c.branch] = true
+			branches = append(branches, c.branch)
+		}
+	}
+	b.Queue(lockBranches, branches)
+	b.Queue(insertChunks, branch, first, last, received, count, minID, maxID, body).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var k chunkKey
+			if err := rows.Scan(&k.branch, &k.first); err != nil {
+				return err
+			}
+			stored[k] = true
+		}
+		return rows.Err()
 	})
-	return nil
 }
 
-// queueInsert queues, on b, the lock of rs's branches and insert of cols
-// (rs laid out by column), and returns the insert's queued query.
-func queueInsert(b *pgx.Batch, insert string, rs []result.Result, cols columns) *pgx.QueuedQuery {
-	lo, hi := span(cols.started)
-	b.Queue(lockBranches, branchesOf(rs))
-	return b.Queue(insert, cols.id, cols.branch, cols.device, cols.check, cols.kind, cols.status,
-		cols.started, cols.duration, cols.reason, cols.obs, cols.sweep, cols.agent, cols.received, int64(DedupWindow),
-		lo-int64(DedupWindow), hi+int64(DedupWindow))
-}
+// dayStart is the start of the UTC day of t (unix ns).
+func dayStart(t int64) int64 { return dayOf(time.Unix(0, t)).UnixNano() }
 
-// WriteResults stores rs in one transaction (one round trip), committed
-// before it returns.
-// Results whose id is already stored (within DedupWindow of their
-// started_at), or repeated within rs, are counted as duplicates and left
-// as they are (the first copy wins).
+// WriteResults stores rs in one transaction (one round trip, or two with a
+// second transaction when some results may be stored already), committed
+// before it returns. Results whose id is already stored for their branch
+// (within DedupWindow of their started_at), or repeated within rs, are
+// counted as duplicates and left as they are (the first copy wins).
 func (s *Store) WriteResults(ctx context.Context, rs []result.Result, receivedAt time.Time) (inserted, duplicates int, err error) {
 	if len(rs) == 0 {
 		return 0, 0, ctx.Err()
 	}
-	first := firstCopies(rs)
-	n, err := s.writeResults(ctx, insertResults, first, receivedAt)
-	if isUniqueViolation(err) {
-		n, err = s.writeResults(ctx, insertResultsOnConflict, first, receivedAt)
-	}
-	if err != nil {
-		return 0, 0, err
-	}
-	return n, len(rs) - n, nil
-}
-
-// writeResults stores rs (first copies only) with the insert statement
-// given, in one transaction, and returns how many it stored.
-func (s *Store) writeResults(ctx context.Context, insert string, rs []result.Result, receivedAt time.Time) (int, error) {
+	cs := chunksOf(firstCopies(rs), receivedAt, 0)
 	var b pgx.Batch
-	var n int
-	if err := queueResults(&b, insert, rs, receivedAt, &n); err != nil {
-		return 0, fmt.Errorf("postgres store: %w", err)
+	stored := map[chunkKey]bool{}
+	fast := s.fastChunks(cs)
+	if len(fast) > 0 {
+		queueChunks(&b, fast, stored)
+		if err := s.pool.SendBatch(ctx, &b).Close(); err != nil {
+			return 0, 0, fmt.Errorf("postgres store: write %d results: %w", len(rs), err)
+		}
 	}
-	if err := s.pool.SendBatch(ctx, &b).Close(); err != nil {
-		return 0, fmt.Errorf("postgres store: write %d results: %w", len(rs), err)
+	for _, c := range cs {
+		if stored[chunkKey{c.branch, c.first}] {
+			inserted += len(c.rs)
+			continue
+		}
+		n, err := s.writeChecked(ctx, c)
+		if err != nil {
+			return 0, 0, fmt.Errorf("postgres store: write %d results: %w", len(rs), err)
+		}
+		inserted += n
 	}
-	return n, nil
+	return inserted, len(rs) - inserted, nil
 }
 
 // firstCopies drops the later copies of an id repeated within rs: the
-// store cannot tell them apart by (id, started_at) when their times differ.
+// store cannot tell them apart when their times differ.
 func firstCopies(rs []result.Result) []result.Result {
 	seen := make(map[string]struct{}, len(rs))
 	out := rs[:0:0]
@@ -160,72 +229,6 @@ func firstCopies(rs []result.Result) []result.Result {
 		return rs
 	}
 	return out
-}
-
-// branchesOf lists the distinct branches of rs.
-func branchesOf(rs []result.Result) []string {
-	var out []string
-	seen := map[string]bool{}
-	for i := range rs {
-		if !seen[rs[i].Branch] {
-			seen[rs[i].Branch] = true
-			out = append(out, rs[i].Branch)
-		}
-	}
-	return out
-}
-
-// columns holds a batch column by column, as unnest takes it.
-type columns struct {
-	id, branch, device, check, kind, status, reason, sweep, agent []string
-	started, received                                             []int64
-	duration                                                      []float64
-	obs                                                           []pgtype.Text // invalid: NULL
-}
-
-// columnsOf lays rs out by column, each received at receivedAt.
-func columnsOf(rs []result.Result, receivedAt time.Time) (columns, error) {
-	n := len(rs)
-	c := columns{
-		id: make([]string, n), branch: make([]string, n), device: make([]string, n), check: make([]string, n),
-		kind: make([]string, n), status: make([]string, n), reason: make([]string, n), sweep: make([]string, n),
-		agent: make([]string, n), started: make([]int64, n), duration: make([]float64, n), obs: make([]pgtype.Text, n),
-		received: make([]int64, n),
-	}
-	// The observations are encoded into one buffer, then cut from one
-	// string: one allocation for the batch instead of two per result.
-	buf := make([]byte, 0, 32*n)
-	ends := make([]int, n) // end of result i's observations in buf
-	for i := range rs {
-		r := &rs[i]
-		c.id[i], c.branch[i], c.device[i], c.check[i], c.kind[i] = r.ID, r.Branch, r.Device, r.Check, r.Kind
-		c.status[i], c.reason[i], c.sweep[i], c.agent[i] = string(r.Status), r.Reason, r.Sweep, r.AgentVersion
-		c.started[i], c.duration[i], c.received[i] = r.StartedAt.UnixNano(), r.DurationMS, receivedAt.UnixNano()
-		if len(r.Observations) > 0 {
-			var err error
-			if buf, err = result.AppendObservations(buf, r.Observations); err != nil {
-				return c, fmt.Errorf("result %q: encode observations: %w", r.ID, err)
-			}
-		}
-		ends[i] = len(buf)
-	}
-	all, start := string(buf), 0
-	for i := range rs {
-		if ends[i] > start {
-			c.obs[i] = pgtype.Text{String: all[start:ends[i]], Valid: true}
-		}
-		start = ends[i]
-	}
-	return c, nil
-}
-
-// span returns the least and greatest of ts (not empty).
-func span(ts []int64) (lo, hi int64) {
-	lo, hi = ts[0], ts[0]
-	for _, t := range ts[1:] {
-		lo, hi = min(lo, t), max(hi, t)
-	}
-	return lo, hi
 }
 
 // WriteBatch stores one request's results and its branch's contact (and

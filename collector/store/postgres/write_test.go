@@ -5,24 +5,23 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"math"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/branchready/branchready/collector/store"
 	"github.com/branchready/branchready/collector/store/postgres/pgtest"
 	"github.com/branchready/branchready/result"
 )
 
-// TestCopyWrittenMeanwhile: the insert has no ON CONFLICT clause, relying
-// on the branch lock and the check for copies; a copy of a result that
-// another branch's transaction is writing at that very moment (which the
-// check cannot see) makes it fail on the primary key, and the write is
-// done again leaving that copy out, counted as a duplicate.
+// TestCopyWrittenMeanwhile: two collectors writing the same branch at
+// once store a result once. The other collector's transaction holds the
+// branch's lock and has written a chunk with a copy of one of the batch's
+// results, not yet committed; the write waits for the lock, then finds the
+// copy (a chunk whose spans meet the batch's), decodes it and leaves the
+// copy out, counted as a duplicate.
 func TestCopyWrittenMeanwhile(t *testing.T) {
 	srv := pgtest.Start(t)
 	ctx := context.Background()
@@ -34,7 +33,6 @@ func TestCopyWrittenMeanwhile(t *testing.T) {
 				Kind: "tcp", Status: result.StatusOK, StartedAt: at.Add(time.Duration(i) * time.Second),
 				Sweep: "pre-opening-1", AgentVersion: "1.2.3"}
 		}
-		out[1].ID = "reused-id" // the copy the other transaction holds
 		return out
 	}
 	for _, w := range []struct {
@@ -62,10 +60,14 @@ func TestCopyWrittenMeanwhile(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer tx.Rollback(ctx)
-			if _, err := tx.Exec(ctx, `INSERT INTO results (id, branch, device, check_name, kind, status, started_at,
-				duration_ms, reason, sweep, agent_version, received_at)
-				VALUES ('reused-id', 'br-other', 'atm-01', 'reachable', 'tcp', 'ok', $1, 0, '', 'pre-opening-1', '1.2.3', 0)`,
-				at.Add(time.Second).UnixNano()); err != nil {
+			// The other collector's copy of r1, its time corrected a little
+			// differently, written as a group writer writes it (the branch's
+			// lock, then the chunk), not yet committed.
+			other := rs("br-01")[1:2]
+			other[0].StartedAt = other[0].StartedAt.Add(3 * time.Millisecond)
+			var b pgx.Batch
+			queueChunks(&b, []chunkRow{newChunkRow(other, at, 0)}, map[chunkKey]bool{})
+			if err := tx.SendBatch(ctx, &b).Close(); err != nil {
 				t.Fatal(err)
 			}
 			type outcome struct {
@@ -85,16 +87,16 @@ func TestCopyWrittenMeanwhile(t *testing.T) {
 				t.Fatalf("write = %d inserted, %d duplicates, %v; want 2, 1 and no error", o.ins, o.dup, o.err)
 			}
 			got, err := s.Results(ctx, "br-01", at.Add(-time.Hour), at.Add(time.Hour))
-			if err != nil || len(got) != 2 {
-				t.Fatalf("br-01 holds %d results, %v; want 2", len(got), err)
+			if err != nil || len(got) != 3 || !got[1].StartedAt.Equal(other[0].StartedAt) {
+				t.Fatalf("br-01 holds %v, %v; want 3 results, r1 the other collector's copy", got, err)
 			}
 		})
 	}
 }
 
-// waitForLockWait polls until a session waits for a lock (the insert
-// waiting for the transaction holding the copy), or fails after a
-// generous deadline. It polls on a connection of its own: inside a
+// waitForLockWait polls until a session waits for a lock (the write
+// waiting for the branch lock the other transaction holds), or fails after
+// a generous deadline. It polls on a connection of its own: inside a
 // transaction pg_stat_activity is read once and kept.
 func waitForLockWait(t *testing.T, dsn string) {
 	t.Helper()
@@ -107,7 +109,7 @@ func waitForLockWait(t *testing.T, dsn string) {
 	for {
 		var n int
 		err := conn.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
-			WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO results%'`).Scan(&n)
+			WHERE wait_event_type = 'Lock' AND query LIKE '%pg_advisory_xact_lock%'`).Scan(&n)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -115,7 +117,7 @@ func waitForLockWait(t *testing.T, dsn string) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("no write waited for the transaction holding the copy within a minute")
+			t.Fatal("no write waited for the transaction holding the branch within a minute")
 		}
 		time.Sleep(10 * time.Millisecond) // polling the server, not waiting for a timer
 	}
@@ -149,30 +151,6 @@ func TestAppendObservations(t *testing.T) {
 			}
 		})
 	}
-	t.Run("no observations add nothing", func(t *testing.T) {
-		rs := wave(time.Now(), 1)
-		rs[0].Observations = nil
-		if c, err := columnsOf(rs, time.Now()); c.obs[0].Valid || err != nil {
-			t.Errorf("columnsOf without observations = %v, %v; want NULL", c.obs[0], err)
-		}
-	})
-	t.Run("a value JSON cannot hold is refused", func(t *testing.T) {
-		rs := wave(time.Now(), 1)
-		rs[0].Observations = map[string]float64{"x": math.NaN()}
-		if _, err := columnsOf(rs, time.Now()); err == nil {
-			t.Error("NaN encoded, want an error")
-		}
-	})
-	t.Run("each result of a batch gets its own observations", func(t *testing.T) {
-		rs := wave(time.Now(), 3)
-		rs[1].Observations = nil
-		rs[2].Observations = map[string]float64{"paper_level": 0.25}
-		c, err := columnsOf(rs, time.Now())
-		if err != nil || c.obs[0] != (pgtype.Text{String: `{"latency_seconds":0.0125}`, Valid: true}) || c.obs[1].Valid ||
-			c.obs[2] != (pgtype.Text{String: `{"paper_level":0.25}`, Valid: true}) {
-			t.Fatalf("columnsOf: observations %v, %v", c.obs, err)
-		}
-	})
 }
 
 // keyOrder lists the keys of a JSON object in the order written.
@@ -188,16 +166,16 @@ func keyOrder(b []byte) string {
 	return strings.Join(keys, ",")
 }
 
-// BenchmarkColumnsOf lays out a group's worth of results (64 requests of
-// 20) by column, as the group writer does before each insert.
+// BenchmarkChunksOf encodes a group's worth of results (64 requests of
+// 20) as chunk rows, as the group writer does before each insert.
 //
-//	go test -run '^$' -bench ColumnsOf -benchmem ./collector/store/postgres/
-func BenchmarkColumnsOf(b *testing.B) {
+//	go test -run '^$' -bench ChunksOf -benchmem ./collector/store/postgres/
+func BenchmarkChunksOf(b *testing.B) {
 	rs := wave(time.Now(), 64*20)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := columnsOf(rs, time.Now()); err != nil {
-			b.Fatal(err)
+		for i := 0; i < len(rs); i += 20 {
+			chunksOf(rs[i:i+20], time.Now(), 0)
 		}
 	}
 }
