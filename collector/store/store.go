@@ -16,11 +16,13 @@ var ErrNotFound = errors.New("not found")
 // Store is the collector's persistence. Every method is safe for concurrent use.
 type Store interface {
 	// WriteResults stores results durably (committed before it returns).
-	// A result whose id is already stored is left as it is and counted as a
-	// duplicate, so a retried batch stores nothing twice, also when ingest
-	// corrected its started_at differently on the retry (PostgreSQL, whose
-	// results are partitioned by started_at, recognises copies up to a day
-	// apart: postgres.DedupWindow).
+	// A result whose id its branch already has is left as it is and counted
+	// as a duplicate, so a retried batch stores nothing twice, also when
+	// ingest corrected its started_at differently on the retry. Both stores
+	// keep a branch's results one row per batch (collector/store/chunk), so
+	// each bounds how far it looks for a copy: PostgreSQL, partitioned by
+	// day, up to a day apart (postgres.DedupWindow); SQLite in the chunks
+	// overlapping the batch and the branch's four latest.
 	WriteResults(ctx context.Context, rs []result.Result, receivedAt time.Time) (inserted, duplicates int, err error)
 	// PutBranch records that an agent reported in: its descriptor when d is
 	// non-nil (nil keeps the last one) and its contact details.
