@@ -1,6 +1,7 @@
 package http
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/branchready/branchready/checks"
@@ -31,6 +33,24 @@ func (c *Check) Run(ctx context.Context) checks.Outcome {
 	out := s.play(ctx)
 	out.Reason = redact(out.Reason, secrets)
 	return out
+}
+
+// bodies pools the buffers steps read pages into: a page is judged and its
+// values extracted (copied) within the step, then the buffer is reused.
+var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBody bounds the buffers kept in bodies: a rare big page is not
+// held on to between sweeps.
+const maxPooledBody = 64 << 10
+
+func getBody() *bytes.Buffer { return bodies.Get().(*bytes.Buffer) }
+
+func putBody(b *bytes.Buffer) {
+	if b.Cap() > maxPooledBody {
+		return
+	}
+	b.Reset()
+	bodies.Put(b)
 }
 
 // session is one run of a transaction.
@@ -114,7 +134,10 @@ func (s *session) step(ctx context.Context, st *step) (checks.Outcome, bool) {
 		return checks.Fail("%s%s %s: %s", c.label(st), st.method, req.URL.Redacted(), requestReason(ctx, err)), false
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	buf := getBody()
+	defer putBody(buf)
+	_, err = buf.ReadFrom(io.LimitReader(resp.Body, maxBody))
+	body := buf.Bytes()
 	s.last, s.status = resp.Request.URL, resp.StatusCode
 	s.lastText = ""
 	if req.URL == resp.Request.URL && !st.follow {
@@ -138,6 +161,9 @@ func (s *session) step(ctx context.Context, st *step) (checks.Outcome, bool) {
 		v, ok := x.take(body)
 		if !ok {
 			return checks.Fail("%s%s", c.judgePrefix(st, req.URL), x.missing()), false
+		}
+		if s.vars == nil {
+			s.vars = map[string]string{}
 		}
 		s.vars[x.name] = v
 	}
