@@ -64,6 +64,8 @@ func (r *Runner) Sweep(ctx context.Context, sweep string, cs []registry.Compiled
 	)
 	wg.Add(len(cs))
 	p := newPool(min(n, len(cs)), len(cs), &next, func(slot int) { go work(slot) })
+	contexts := newCheckContexts(ctx, min(n, len(cs)))
+	defer context.AfterFunc(ctx, contexts.cancelAll)()
 	// Workers take the checks in order; a worker whose check overran its
 	// release bound is replaced (in its slot) and left behind. Workers
 	// rather than a goroutine per check: a goroutine's stack, grown by a
@@ -94,7 +96,8 @@ func (r *Runner) Sweep(ctx context.Context, sweep string, cs []registry.Compiled
 				}
 				wg.Done()
 			}
-			if abandoned := r.runOne(ctx, c, report, func() { go work(slot) }); abandoned {
+			cctx, cancel := contexts.start(slot, c.Timeout)
+			if abandoned := r.runOne(cctx, cancel, c, report, func() { go work(slot) }); abandoned {
 				return
 			}
 		}
@@ -113,8 +116,9 @@ func (r *Runner) stamp(c registry.Compiled, sweep, id string, started time.Time,
 	}
 }
 
-// runOne runs a check under its deadline on the calling goroutine and
-// calls report exactly once. A check that overruns its deadline is waited
+// runOne runs a check under its context (see checkContexts; cancel ends
+// it) on the calling goroutine and calls report exactly once. A check that
+// overruns its deadline is waited
 // for up to Release: its own reason says more than ours, and returning
 // means it released its port. One that does not return in that time is
 // reported as failed by a watchdog timer and logged, replace is called so
@@ -126,8 +130,7 @@ func (r *Runner) stamp(c registry.Compiled, sweep, id string, started time.Time,
 // only once the deadline has passed, rather than on a goroutine of its own
 // with the sweep waiting on a channel: one goroutine, channel and select
 // fewer per probe (issue 11, CPU per probe).
-func (r *Runner) runOne(ctx context.Context, c registry.Compiled, report func(checks.Outcome), replace func()) (abandoned bool) {
-	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
+func (r *Runner) runOne(ctx context.Context, cancel context.CancelFunc, c registry.Compiled, report func(checks.Outcome), replace func()) (abandoned bool) {
 	defer cancel()
 	var (
 		claimed atomic.Bool // set by whichever reports: the check or the watchdog
