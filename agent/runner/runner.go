@@ -132,17 +132,13 @@ func (r *Runner) stamp(c registry.Compiled, sweep, id string, started time.Time,
 // fewer per probe (issue 11, CPU per probe).
 func (r *Runner) runOne(ctx context.Context, cancel context.CancelFunc, c registry.Compiled, report func(checks.Outcome), replace func()) (abandoned bool) {
 	defer cancel()
-	var (
-		claimed atomic.Bool // set by whichever reports: the check or the watchdog
-		mu      sync.Mutex  // guards watchdog
-		watch   *time.Timer
-	)
+	w := &watchdog{} // one allocation for what the watchdog shares with the check
 	stop := context.AfterFunc(ctx, func() {
-		mu.Lock()
-		defer mu.Unlock()
-		if !claimed.Load() {
-			watch = time.AfterFunc(r.release(), func() {
-				if claimed.CompareAndSwap(false, true) {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if !w.claimed.Load() {
+			w.timer = time.AfterFunc(r.release(), func() {
+				if w.claimed.CompareAndSwap(false, true) {
 					report(r.overran(c))
 					replace()
 				}
@@ -151,15 +147,15 @@ func (r *Runner) runOne(ctx context.Context, cancel context.CancelFunc, c regist
 	})
 	o := r.call(ctx, c)
 	running := !stop()
-	if !claimed.CompareAndSwap(false, true) {
+	if !w.claimed.CompareAndSwap(false, true) {
 		return true // the watchdog gave up on the check and reported it
 	}
 	if running {
-		mu.Lock()
-		if watch != nil {
-			watch.Stop()
+		w.mu.Lock()
+		if w.timer != nil {
+			w.timer.Stop()
 		}
-		mu.Unlock()
+		w.mu.Unlock()
 	}
 	if o.Status == "" {
 		o = checks.Unknown("the %s check returned no status (agent bug)", c.Kind)
@@ -169,6 +165,13 @@ func (r *Runner) runOne(ctx context.Context, cancel context.CancelFunc, c regist
 	}
 	report(o)
 	return false
+}
+
+// watchdog is what runOne's check and its watchdog share.
+type watchdog struct {
+	claimed atomic.Bool // set by whichever reports: the check or the watchdog
+	mu      sync.Mutex  // guards timer
+	timer   *time.Timer // armed once the check's context has ended
 }
 
 // call runs the check, turning a panic into a failure.
