@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 )
@@ -43,7 +44,7 @@ func (cc *checkContexts) start(slot int, timeout time.Duration) (context.Context
 	s.mu.Lock()
 	s.cancel = cancel
 	s.mu.Unlock()
-	if cc.sweep.Err() != nil {
+	if cc.cancelled() {
 		// Cancelled before cancelAll could see this check.
 		cancel()
 	}
@@ -51,8 +52,14 @@ func (cc *checkContexts) start(slot int, timeout time.Duration) (context.Context
 }
 
 // cancelAll cancels the check of every slot; the sweep's context calls it
-// when it ends.
+// when it ends. A sweep that reached its deadline cancels nothing: no
+// check's deadline is later (see start), so each ends on its own with
+// context.DeadlineExceeded, as it did when the sweep's context was its
+// parent, rather than with context.Canceled.
 func (cc *checkContexts) cancelAll() {
+	if !cc.cancelled() {
+		return
+	}
 	for i := range cc.slots {
 		s := &cc.slots[i]
 		s.mu.Lock()
@@ -61,4 +68,10 @@ func (cc *checkContexts) cancelAll() {
 		}
 		s.mu.Unlock()
 	}
+}
+
+// cancelled reports whether the sweep was cancelled (not merely timed out).
+func (cc *checkContexts) cancelled() bool {
+	err := cc.sweep.Err()
+	return err != nil && !errors.Is(err, context.DeadlineExceeded)
 }
