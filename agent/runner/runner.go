@@ -64,6 +64,8 @@ func (r *Runner) Sweep(ctx context.Context, sweep string, cs []registry.Compiled
 	)
 	wg.Add(len(cs))
 	p := newPool(min(n, len(cs)), len(cs), &next, func(slot int) { go work(slot) })
+	contexts := newCheckContexts(ctx, min(n, len(cs)))
+	defer context.AfterFunc(ctx, contexts.cancelAll)()
 	// Workers take the checks in order; a worker whose check overran its
 	// release bound is replaced (in its slot) and left behind. Workers
 	// rather than a goroutine per check: a goroutine's stack, grown by a
@@ -94,7 +96,8 @@ func (r *Runner) Sweep(ctx context.Context, sweep string, cs []registry.Compiled
 				}
 				wg.Done()
 			}
-			if abandoned := r.runOne(ctx, c, report, func() { go work(slot) }); abandoned {
+			cctx, cancel := contexts.start(slot, c.Timeout)
+			if abandoned := r.runOne(cctx, cancel, c, report, func() { go work(slot) }); abandoned {
 				return
 			}
 		}
@@ -113,8 +116,9 @@ func (r *Runner) stamp(c registry.Compiled, sweep, id string, started time.Time,
 	}
 }
 
-// runOne runs a check under its deadline on the calling goroutine and
-// calls report exactly once. A check that overruns its deadline is waited
+// runOne runs a check under its context (see checkContexts; cancel ends
+// it) on the calling goroutine and calls report exactly once. A check that
+// overruns its deadline is waited
 // for up to Release: its own reason says more than ours, and returning
 // means it released its port. One that does not return in that time is
 // reported as failed by a watchdog timer and logged, replace is called so
@@ -126,20 +130,15 @@ func (r *Runner) stamp(c registry.Compiled, sweep, id string, started time.Time,
 // only once the deadline has passed, rather than on a goroutine of its own
 // with the sweep waiting on a channel: one goroutine, channel and select
 // fewer per probe (issue 11, CPU per probe).
-func (r *Runner) runOne(ctx context.Context, c registry.Compiled, report func(checks.Outcome), replace func()) (abandoned bool) {
-	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
+func (r *Runner) runOne(ctx context.Context, cancel context.CancelFunc, c registry.Compiled, report func(checks.Outcome), replace func()) (abandoned bool) {
 	defer cancel()
-	var (
-		claimed atomic.Bool // set by whichever reports: the check or the watchdog
-		mu      sync.Mutex  // guards watchdog
-		watch   *time.Timer
-	)
+	w := &watchdog{} // one allocation for what the watchdog shares with the check
 	stop := context.AfterFunc(ctx, func() {
-		mu.Lock()
-		defer mu.Unlock()
-		if !claimed.Load() {
-			watch = time.AfterFunc(r.release(), func() {
-				if claimed.CompareAndSwap(false, true) {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if !w.claimed.Load() {
+			w.timer = time.AfterFunc(r.release(), func() {
+				if w.claimed.CompareAndSwap(false, true) {
 					report(r.overran(c))
 					replace()
 				}
@@ -148,15 +147,15 @@ func (r *Runner) runOne(ctx context.Context, c registry.Compiled, report func(ch
 	})
 	o := r.call(ctx, c)
 	running := !stop()
-	if !claimed.CompareAndSwap(false, true) {
+	if !w.claimed.CompareAndSwap(false, true) {
 		return true // the watchdog gave up on the check and reported it
 	}
 	if running {
-		mu.Lock()
-		if watch != nil {
-			watch.Stop()
+		w.mu.Lock()
+		if w.timer != nil {
+			w.timer.Stop()
 		}
-		mu.Unlock()
+		w.mu.Unlock()
 	}
 	if o.Status == "" {
 		o = checks.Unknown("the %s check returned no status (agent bug)", c.Kind)
@@ -166,6 +165,13 @@ func (r *Runner) runOne(ctx context.Context, c registry.Compiled, report func(ch
 	}
 	report(o)
 	return false
+}
+
+// watchdog is what runOne's check and its watchdog share.
+type watchdog struct {
+	claimed atomic.Bool // set by whichever reports: the check or the watchdog
+	mu      sync.Mutex  // guards timer
+	timer   *time.Timer // armed once the check's context has ended
 }
 
 // call runs the check, turning a panic into a failure.

@@ -126,22 +126,27 @@ func (s *Spool) remove(ids []string, reason string) error {
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		m := loadMeta(tx)
-		idx, res := tx.Bucket(bucketIDs), tx.Bucket(bucketResults)
+		// One cursor per bucket for every lookup and deletion (see lookup).
+		idx, res := tx.Bucket(bucketIDs).Cursor(), tx.Bucket(bucketResults).Cursor()
 		var n uint64
 		for _, id := range ids {
-			k := idx.Get([]byte(id))
+			k := lookup(idx, []byte(id))
 			if k == nil {
 				continue
 			}
 			k = append([]byte(nil), k...)
-			v := res.Get(k)
+			v := lookup(res, k)
 			if v == nil { // a dangling index entry: clean it up
-				if err := idx.Delete([]byte(id)); err != nil {
+				if err := idx.Delete(); err != nil {
 					return err
 				}
 				continue
 			}
-			if err := removeRecord(tx, k, v, id, &m); err != nil {
+			m.removed(k, v, id)
+			if err := res.Delete(); err != nil {
+				return err
+			}
+			if err := idx.Delete(); err != nil {
 				return err
 			}
 			n++

@@ -170,10 +170,11 @@ func (s *Spool) put(rs []result.Result, prio []Priority, lost map[string]uint64)
 			}
 		}
 		res, ids := tx.Bucket(bucketResults), tx.Bucket(bucketIDs)
+		spooled := ids.Cursor() // see lookup
 		seq := nextSeq(m.seq, s.o.Now())
 		for i := range rs {
 			id := rs[i].ID
-			if vals[i] == nil || ids.Get([]byte(id)) != nil {
+			if vals[i] == nil || lookup(spooled, []byte(id)) != nil {
 				continue
 			}
 			p := PriorityNormal

@@ -24,6 +24,7 @@ type step struct {
 	bodyRegex    *regexp.Regexp
 	extract      []extractor
 	wantRedirect bool
+	fixed        fixed
 }
 
 // extractor takes one variable from a body: a regexp's only group, or the
@@ -47,6 +48,7 @@ func compileSteps(p *checks.Problems, c Config, known map[string]bool) ([]*step,
 	for i, s := range in {
 		sc := stepCompiler{p: p, shorthand: shorthand, i: i, known: known}
 		out[i] = sc.compile(s)
+		out[i].fix(i == 0)
 	}
 	return out, shorthand
 }

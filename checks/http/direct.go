@@ -52,6 +52,11 @@ func (d *direct) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !d.handles(req) {
 		return d.next.RoundTrip(req)
 	}
+	return d.roundTrip(req)
+}
+
+// roundTrip makes a request that d handles.
+func (d *direct) roundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	conn, err := d.dialer.DialContext(ctx, "tcp", hostPort(req.URL))
 	if err != nil {

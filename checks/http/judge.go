@@ -10,19 +10,20 @@ import (
 	"github.com/branchready/branchready/checks"
 )
 
-// judge returns what is wrong with a response, in words for a person.
+// judge returns what is wrong with a response, in words for a person. The
+// response is described (its page's text, which for HTML means tokenizing
+// the whole page) only when it failed: a healthy probe has no use for it.
 func (st *step) judge(resp *http.Response, body []byte) (string, bool) {
 	code := resp.StatusCode
-	got := describe(resp, body)
 	switch {
 	case st.wantRedirect && (!isRedirect(code) || len(st.status) > 0 && !st.status[code]):
-		return fmt.Sprintf("expected redirect to %s, got %s", pattern(st.location.String()), got), false
+		return fmt.Sprintf("expected redirect to %s, got %s", pattern(st.location.String()), describe(resp, body)), false
 	case st.wantRedirect && !st.location.MatchString(resp.Header.Get("Location")):
-		return fmt.Sprintf("expected redirect to %s, got %s", pattern(st.location.String()), got), false
+		return fmt.Sprintf("expected redirect to %s, got %s", pattern(st.location.String()), describe(resp, body)), false
 	case !st.wantRedirect && !st.statusOK(code):
-		return fmt.Sprintf("expected %s, got %s", st.expectedStatus(), got), false
+		return fmt.Sprintf("expected %s, got %s", st.expectedStatus(), describe(resp, body)), false
 	case st.bodyRegex != nil && !st.bodyRegex.Match(body):
-		return fmt.Sprintf("expected the page to contain /%s/, got %s", st.bodyRegex, got), false
+		return fmt.Sprintf("expected the page to contain /%s/, got %s", st.bodyRegex, describe(resp, body)), false
 	}
 	return "", true
 }

@@ -1,15 +1,15 @@
 package http
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"strconv"
-	"strings"
+	"sync"
 	"time"
 
 	"github.com/branchready/branchready/checks"
@@ -35,15 +35,36 @@ func (c *Check) Run(ctx context.Context) checks.Outcome {
 	return out
 }
 
+// bodies pools the buffers steps read pages into: a page is judged and its
+// values extracted (copied) within the step, then the buffer is reused.
+var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBody bounds the buffers kept in bodies: a rare big page is not
+// held on to between sweeps.
+const maxPooledBody = 64 << 10
+
+func getBody() *bytes.Buffer { return bodies.Get().(*bytes.Buffer) }
+
+func putBody(b *bytes.Buffer) {
+	if b.Cap() > maxPooledBody {
+		return
+	}
+	b.Reset()
+	bodies.Put(b)
+}
+
 // session is one run of a transaction.
 type session struct {
-	check  *Check
-	vars   map[string]string
-	jar    http.CookieJar
-	start  time.Time
-	last   *url.URL // the previous step's final URL, for relative URLs
-	status int
-	cert   *seenCert // the certificate closest to expiry
+	check *Check
+	vars  map[string]string
+	jar   http.CookieJar
+	start time.Time
+	last  *url.URL // the previous step's final URL, for relative URLs
+	// lastText is last.Redacted() when New worked it out (a fixed URL
+	// answered without a redirect followed), else "".
+	lastText string
+	status   int
+	cert     *seenCert // the certificate closest to expiry
 }
 
 // seenCert is a server certificate met during the transaction.
@@ -77,9 +98,17 @@ func (s *session) verdict() checks.Outcome {
 	if c.shorthand {
 		// Built without fmt: this is every healthy probe of a sweep.
 		return checks.Outcome{Status: result.StatusOK,
-			Reason: s.last.Redacted() + " answered " + strconv.Itoa(s.status) + " in " + elapsed.Round(time.Millisecond).String()}
+			Reason: s.lastRedacted() + " answered " + strconv.Itoa(s.status) + " in " + elapsed.Round(time.Millisecond).String()}
 	}
 	return checks.OK("%s: %d steps passed in %s", c.subject(s.last), len(c.steps), elapsed.Round(time.Millisecond))
+}
+
+// lastRedacted is the last URL as a reason shows it.
+func (s *session) lastRedacted() string {
+	if s.lastText != "" {
+		return s.lastText
+	}
+	return s.last.Redacted()
 }
 
 func (s *session) observe(o checks.Outcome) checks.Outcome {
@@ -100,13 +129,20 @@ func (s *session) step(ctx context.Context, st *step) (checks.Outcome, bool) {
 	if err != nil {
 		return checks.Fail("%s%v", c.label(st), err), false
 	}
-	resp, err := s.client(st.follow).Do(req)
+	resp, err := s.send(req, st)
 	if err != nil {
 		return checks.Fail("%s%s %s: %s", c.label(st), st.method, req.URL.Redacted(), requestReason(ctx, err)), false
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	buf := getBody()
+	defer putBody(buf)
+	_, err = buf.ReadFrom(io.LimitReader(resp.Body, maxBody))
+	body := buf.Bytes()
 	s.last, s.status = resp.Request.URL, resp.StatusCode
+	s.lastText = ""
+	if req.URL == resp.Request.URL && !st.follow {
+		s.lastText = st.fixed.text // "" unless the URL is the step's fixed one
+	}
 	switch {
 	case ctx.Err() != nil:
 		// The transport can hand over a response that raced the deadline,
@@ -126,51 +162,12 @@ func (s *session) step(ctx context.Context, st *step) (checks.Outcome, bool) {
 		if !ok {
 			return checks.Fail("%s%s", c.judgePrefix(st, req.URL), x.missing()), false
 		}
+		if s.vars == nil {
+			s.vars = map[string]string{}
+		}
 		s.vars[x.name] = v
 	}
 	return checks.Outcome{}, true
-}
-
-// request builds a step's request, resolving its URL against the last one.
-func (s *session) request(ctx context.Context, st *step) (*http.Request, error) {
-	target := string(st.url)
-	if s.last != nil || strings.Contains(target, "${") {
-		// A URL with variables or relative to the last one is checked and
-		// resolved here; a fixed first URL was checked by New and is parsed
-		// once, by the request.
-		u, err := url.Parse(st.url.expand(s.vars))
-		if err != nil {
-			return nil, fmt.Errorf("invalid URL after substitution: %w", err)
-		}
-		if s.last != nil {
-			u = s.last.ResolveReference(u)
-		}
-		target = u.String()
-	}
-	var body io.Reader
-	contentType := ""
-	switch {
-	case len(st.form) > 0:
-		form := url.Values{}
-		for _, k := range sortedKeys(st.form) {
-			form.Set(k, st.form[k].expand(s.vars))
-		}
-		body, contentType = strings.NewReader(form.Encode()), "application/x-www-form-urlencoded"
-	case st.body != "":
-		body = strings.NewReader(st.body.expand(s.vars))
-	}
-	req, err := http.NewRequestWithContext(ctx, st.method, target, body)
-	if err != nil {
-		return nil, fmt.Errorf("cannot build the request: %w", err)
-	}
-	req.Header.Set("User-Agent", "branchready-agent")
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	for _, k := range sortedKeys(st.headers) {
-		req.Header.Set(k, st.headers[k].expand(s.vars))
-	}
-	return req, nil
 }
 
 func (s *session) client(follow bool) *http.Client {

@@ -34,9 +34,12 @@ func OSSecrets(env, file string) (string, error) {
 	return v, nil
 }
 
-// credentials returns the variables the transaction starts with, and the
-// secret values that must never leave in a reason.
+// credentials returns the variables the transaction starts with (nil when
+// none), and the secret values that must never leave in a reason.
 func (c *Check) credentials() (vars map[string]string, secrets []string, err error) {
+	if c.passwordEnv == "" && c.passwordFile == "" && c.username == "" {
+		return nil, nil, nil // a check without credentials (most): no map to make
+	}
 	vars = map[string]string{}
 	if c.username != "" {
 		vars["username"] = c.username
