@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/branchready/branchready/alerts/notify"
@@ -34,10 +33,10 @@ func (s *Store) SaveIncidents(ctx context.Context, incs []store.IncidentRecord, 
 		return fmt.Errorf("sqlite store: save incidents: %w", err)
 	}
 	_, err = s.tx(ctx, "save incidents", func(ctx context.Context, tx *sql.Tx) (int, error) {
-		if err := upsertIncidents(ctx, tx, incs); err != nil {
+		if err := s.upsertIncidents(ctx, tx, incs); err != nil {
 			return 0, err
 		}
-		_, err := enqueue(ctx, tx, ms, enc)
+		_, err := s.enqueue(ctx, tx, ms, enc)
 		return 0, err
 	})
 	return err
@@ -54,18 +53,14 @@ func (s *Store) SaveAndClaim(ctx context.Context, incs []store.IncidentRecord, m
 	var out []outbox.Row
 	_, err = s.tx(ctx, "save incidents", func(ctx context.Context, tx *sql.Tx) (int, error) {
 		out = out[:0]
-		if err := upsertIncidents(ctx, tx, incs); err != nil {
+		if err := s.upsertIncidents(ctx, tx, incs); err != nil {
 			return 0, err
 		}
-		first, err := enqueue(ctx, tx, ms, enc)
+		first, err := s.enqueue(ctx, tx, ms, enc)
 		if err != nil || len(ms) == 0 {
 			return 0, err
 		}
-		rows, err := tx.QueryContext(ctx, `UPDATE outbox SET claimed_until = ? WHERE seq IN (
-				SELECT o.seq FROM outbox o WHERE o.seq >= ? AND o.state = 'pending' AND o.not_before <= ? AND o.claimed_until = 0
-				AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.state = 'pending' AND p.incident = o.incident
-					AND p.notifier = o.notifier AND p.target = o.target AND p.seq < o.seq))
-			RETURNING `+store.OutboxColumns, now.Add(lease).UnixNano(), first, now.UnixNano())
+		rows, err := s.w.stmts.query(ctx, tx, claimEnqueued, now.Add(lease).UnixNano(), first, now.UnixNano())
 		if err != nil {
 			return 0, err
 		}
@@ -87,10 +82,9 @@ func (s *Store) SaveAndClaim(ctx context.Context, incs []store.IncidentRecord, m
 	return out, nil
 }
 
-func upsertIncidents(ctx context.Context, tx *sql.Tx, incs []store.IncidentRecord) error {
+func (s *Store) upsertIncidents(ctx context.Context, tx *sql.Tx, incs []store.IncidentRecord) error {
 	for _, r := range incs {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO incidents (`+store.IncidentColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at, body = excluded.body`,
+		if _, err := s.w.stmts.exec(ctx, tx, upsertIncidentSQL,
 			r.ID, r.Branch, r.Device, r.Check, r.State, r.OpenedAt.UnixNano(), r.UpdatedAt.UnixNano(), string(r.Body)); err != nil {
 			return fmt.Errorf("incident %s: %w", r.ID, err)
 		}
@@ -110,9 +104,9 @@ func encodeMessages(ms []notify.Message) ([]string, error) {
 }
 
 // enqueue inserts messages and returns the seq of the first.
-func enqueue(ctx context.Context, tx *sql.Tx, ms []notify.Message, enc []string) (first int64, err error) {
+func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, ms []notify.Message, enc []string) (first int64, err error) {
 	for i, m := range ms {
-		res, err := tx.ExecContext(ctx, `INSERT INTO outbox (incident, notifier, target, op, message, decided_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		res, err := s.w.stmts.exec(ctx, tx, enqueueSQL,
 			m.IncidentID, m.Notifier, m.Target, string(m.Op), enc[i], m.DecidedAt.UnixNano())
 		if err != nil {
 			return 0, fmt.Errorf("enqueue for incident %s: %w", m.IncidentID, err)
@@ -138,12 +132,7 @@ func (s *Store) Claim(ctx context.Context, now time.Time, n int, lease time.Dura
 	var out []outbox.Row
 	_, err := s.tx(ctx, "claim outbox rows", func(ctx context.Context, tx *sql.Tx) (int, error) {
 		out = out[:0]
-		rows, err := tx.QueryContext(ctx, `SELECT `+store.OutboxColumns+`, claimed_until FROM outbox
-			WHERE seq IN (
-				SELECT o.seq FROM (SELECT MIN(seq) AS seq FROM outbox WHERE state = 'pending' GROUP BY incident, notifier, target) h
-				JOIN outbox o ON o.seq = h.seq
-				WHERE o.not_before <= ? AND o.claimed_until <= ?
-				ORDER BY o.seq LIMIT ?)`, now.UnixNano(), now.UnixNano(), n)
+		rows, err := s.w.stmts.query(ctx, tx, claimHeadsSQL, now.UnixNano(), now.UnixNano(), n)
 		if err != nil {
 			return 0, err
 		}
@@ -159,13 +148,12 @@ func (s *Store) Claim(ctx context.Context, now time.Time, n int, lease time.Dura
 		if err := rows.Err(); err != nil || len(out) == 0 {
 			return 0, err
 		}
-		args := make([]any, 0, len(out)+1)
-		args = append(args, now.Add(lease).UnixNano())
 		for _, r := range out {
-			args = append(args, r.Seq)
+			if _, err := s.w.stmts.exec(ctx, tx, leaseRowSQL, now.Add(lease).UnixNano(), r.Seq); err != nil {
+				return 0, err
+			}
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE outbox SET claimed_until = ? WHERE seq IN (?`+strings.Repeat(", ?", len(out)-1)+`)`, args...)
-		return len(out), err
+		return len(out), nil
 	})
 	if err != nil {
 		// The writer may still be filling out (the caller's context ended
@@ -179,13 +167,10 @@ func (s *Store) Claim(ctx context.Context, now time.Time, n int, lease time.Dura
 // Delivered marks a row sent and keeps a Post's receipt as the thread.
 func (s *Store) Delivered(ctx context.Context, seq int64, r notify.Receipt, at time.Time) error {
 	_, err := s.tx(ctx, "mark delivered", func(ctx context.Context, tx *sql.Tx) (int, error) {
-		if err := one(tx.ExecContext(ctx, `UPDATE outbox SET state = 'delivered', done_at = ?, channel = ?, ts = ?, attempts = attempts + 1, claimed_until = 0
-			WHERE seq = ? AND state = 'pending'`, at.UnixNano(), r.Channel, r.TS, seq)); err != nil {
+		if err := one(s.w.stmts.exec(ctx, tx, deliveredSQL, at.UnixNano(), r.Channel, r.TS, seq)); err != nil {
 			return 0, fmt.Errorf("outbox row %d: %w", seq, err)
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO threads (incident, notifier, target, channel, ts)
-			SELECT incident, notifier, target, ?, ? FROM outbox WHERE seq = ? AND op = 'post'
-			ON CONFLICT (incident, notifier, target) DO NOTHING`, r.Channel, r.TS, seq)
+		_, err := s.w.stmts.exec(ctx, tx, keepThreadSQL, r.Channel, r.TS, seq)
 		return 0, err
 	})
 	return err
@@ -194,8 +179,7 @@ func (s *Store) Delivered(ctx context.Context, seq int64, r notify.Receipt, at t
 // Retry records a failed attempt.
 func (s *Store) Retry(ctx context.Context, seq int64, errText string, notBefore time.Time) error {
 	_, err := s.tx(ctx, "retry outbox row", func(ctx context.Context, tx *sql.Tx) (int, error) {
-		return 0, one(tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = ?, not_before = ?, claimed_until = 0
-			WHERE seq = ? AND state = 'pending'`, errText, notBefore.UnixNano(), seq))
+		return 0, one(s.w.stmts.exec(ctx, tx, retrySQL, errText, notBefore.UnixNano(), seq))
 	})
 	return err
 }
@@ -203,8 +187,7 @@ func (s *Store) Retry(ctx context.Context, seq int64, errText string, notBefore 
 // Fail marks a row permanently failed.
 func (s *Store) Fail(ctx context.Context, seq int64, errText string, at time.Time) error {
 	_, err := s.tx(ctx, "fail outbox row", func(ctx context.Context, tx *sql.Tx) (int, error) {
-		return 0, one(tx.ExecContext(ctx, `UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?, done_at = ?, claimed_until = 0
-			WHERE seq = ? AND state = 'pending'`, errText, at.UnixNano(), seq))
+		return 0, one(s.w.stmts.exec(ctx, tx, failSQL, errText, at.UnixNano(), seq))
 	})
 	return err
 }
@@ -227,7 +210,7 @@ func one(res sql.Result, err error) error {
 // Thread returns the receipt of an incident's first message on a route.
 func (s *Store) Thread(ctx context.Context, incident, notifier, target string) (notify.Receipt, error) {
 	var r notify.Receipt
-	err := s.rdb.QueryRowContext(ctx, `SELECT channel, ts FROM threads WHERE incident = ? AND notifier = ? AND target = ?`,
+	err := s.rstmts.queryRow(ctx, s.rdb, threadSQL,
 		incident, notifier, target).Scan(&r.Channel, &r.TS)
 	if errors.Is(err, sql.ErrNoRows) {
 		return notify.Receipt{}, nil
@@ -351,13 +334,8 @@ func (s *Store) Renew(ctx context.Context, claims []outbox.Claim, until time.Tim
 	var out []int64
 	_, err := s.tx(ctx, "renew outbox claims", func(ctx context.Context, tx *sql.Tx) (int, error) {
 		out = out[:0]
-		stmt, err := tx.PrepareContext(ctx, `UPDATE outbox SET claimed_until = ? WHERE seq = ? AND claimed_until = ? AND state = 'pending'`)
-		if err != nil {
-			return 0, err
-		}
-		defer stmt.Close()
 		for _, c := range claims {
-			res, err := stmt.ExecContext(ctx, until.UnixNano(), c.Seq, c.Until.UnixNano())
+			res, err := s.w.stmts.exec(ctx, tx, renewSQL, until.UnixNano(), c.Seq, c.Until.UnixNano())
 			if err != nil {
 				return 0, err
 			}
@@ -377,7 +355,7 @@ func (s *Store) Renew(ctx context.Context, claims []outbox.Claim, until time.Tim
 // Release gives a claimed row back untried.
 func (s *Store) Release(ctx context.Context, seq int64, notBefore time.Time) error {
 	_, err := s.tx(ctx, "release outbox row", func(ctx context.Context, tx *sql.Tx) (int, error) {
-		return 0, one(tx.ExecContext(ctx, `UPDATE outbox SET not_before = ?, claimed_until = 0 WHERE seq = ? AND state = 'pending'`,
+		return 0, one(s.w.stmts.exec(ctx, tx, releaseSQL,
 			notBefore.UnixNano(), seq))
 	})
 	return err

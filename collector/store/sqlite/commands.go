@@ -73,10 +73,10 @@ func (s *Store) SettleCommand(ctx context.Context, c store.CommandRecord, incs [
 		if n, _ := res.RowsAffected(); n != 1 {
 			return 0, store.ErrCommandSettled
 		}
-		if err := upsertIncidents(ctx, tx, incs); err != nil {
+		if err := s.upsertIncidents(ctx, tx, incs); err != nil {
 			return 0, err
 		}
-		_, err = enqueue(ctx, tx, ms, enc)
+		_, err = s.enqueue(ctx, tx, ms, enc)
 		return 0, err
 	})
 	return err

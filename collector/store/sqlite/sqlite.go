@@ -25,7 +25,9 @@ type Store struct {
 	log  *slog.Logger
 	path string
 	rdb  *sql.DB // read-only pool
-	w    *writer
+	// rstmts are statements prepared on rdb (statements.go).
+	rstmts statements
+	w      *writer
 
 	mu     sync.RWMutex // guards closed against sends on reqs
 	closed bool
@@ -72,7 +74,12 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 		_ = w.close()
 		return nil, fmt.Errorf("sqlite store %s: %w", path, err)
 	}
-	s := &Store{log: log, path: path, rdb: rdb, w: w, reqs: make(chan *request, queueLen), urgent: make(chan *request, queueLen), done: make(chan struct{})}
+	rstmts, err := prepareStatements(ctx, rdb, readerStatements)
+	if err != nil {
+		_ = errors.Join(rdb.Close(), w.close())
+		return nil, fmt.Errorf("sqlite store %s: %w", path, err)
+	}
+	s := &Store{log: log, path: path, rdb: rdb, rstmts: rstmts, w: w, reqs: make(chan *request, queueLen), urgent: make(chan *request, queueLen), done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
 		w.run(s.reqs, s.urgent)
@@ -156,7 +163,7 @@ func (s *Store) Close() error {
 	s.mu.Unlock()
 	<-s.done
 	werr := errors.Join(s.w.cp.close(), s.w.close())
-	rerr := s.rdb.Close()
+	rerr := errors.Join(s.rstmts.close(), s.rdb.Close())
 	if err := errors.Join(werr, rerr); err != nil {
 		return fmt.Errorf("sqlite store %s: close: %w", s.path, err)
 	}

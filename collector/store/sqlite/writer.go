@@ -59,7 +59,9 @@ type writer struct {
 	recent      recent
 	branch      *sql.Stmt
 	history     *sql.Stmt
-	cp          *checkpointer
+	// stmts are the alert engine's and outbox's statements (statements.go).
+	stmts statements
+	cp    *checkpointer
 	// legacy is set while the results table of schema versions before 13
 	// has rows: reads union it, writes look for copies in it, retention
 	// deletes from it. Looked up once at open, and again after retention
@@ -113,6 +115,9 @@ func newWriter(db *sql.DB, log *slog.Logger) (*writer, error) {
 	}
 	if w.history, err = db.Prepare(appendVersionSQL); err != nil {
 		return nil, fmt.Errorf("prepare descriptor history: %w", err)
+	}
+	if w.stmts, err = prepareStatements(context.Background(), db, writerStatements); err != nil {
+		return nil, err
 	}
 	return w, nil
 }
@@ -338,5 +343,5 @@ func (w *writer) putBranch(ctx context.Context, tx *sql.Tx, r *request) error {
 // close releases the statements and the writing connection.
 func (w *writer) close() error {
 	return errors.Join(w.insertChunk.Close(), w.overlap.Close(), w.latest.Close(), w.byRowid.Close(),
-		w.branch.Close(), w.history.Close(), w.db.Close())
+		w.branch.Close(), w.history.Close(), w.stmts.close(), w.db.Close())
 }
