@@ -84,14 +84,14 @@ func (s *Store) SettleCommand(ctx context.Context, c store.CommandRecord, incs [
 
 // PruneCommands deletes settled commands queued before cutoff.
 func (s *Store) PruneCommands(ctx context.Context, cutoff time.Time) (int, error) {
-	var n int64
-	_, err := s.tx(ctx, "prune commands", func(ctx context.Context, tx *sql.Tx) (int, error) {
+	// The count comes back through the writer's answer, not a variable the
+	// closure sets: when ctx ends first, the writer may still be running it.
+	return s.tx(ctx, "prune commands", func(ctx context.Context, tx *sql.Tx) (int, error) {
 		res, err := tx.ExecContext(ctx, `DELETE FROM alert_commands WHERE state <> ? AND queued_at < ?`, store.CommandPending, cutoff.UnixNano())
 		if err != nil {
 			return 0, err
 		}
-		n, err = res.RowsAffected()
-		return 0, err
+		n, err := res.RowsAffected()
+		return int(n), err
 	})
-	return int(n), err
 }
