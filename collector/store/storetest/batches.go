@@ -189,7 +189,7 @@ func testReceivedAtIsTheFirstCopys(t *testing.T, open Opener) {
 	s := opened(t, open)
 	sl, ok := s.(store.SLA)
 	if !ok {
-		t.Skip("the store does not implement store.SLA")
+		t.Fatal("the store does not implement store.SLA")
 	}
 	ctx := context.Background()
 	first, retry := base.Add(time.Hour), base.Add(2*time.Hour)
