@@ -4,15 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/branchready/branchready/alerts"
 	"github.com/branchready/branchready/calendar"
 	"github.com/branchready/branchready/collector/alerting"
 	"github.com/branchready/branchready/collector/store"
-	"github.com/branchready/branchready/collector/store/sqlite"
 	"github.com/branchready/branchready/result"
 )
 
@@ -24,16 +21,9 @@ func TestTwoEnginesOverOneQueueApplyEachCommandOnce(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	log := slog.New(slog.DiscardHandler)
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"), log)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := openSQLite(t, ctx, log)
 	defer st.Close()
-	pol, err := alerts.New(alerts.Config{Thresholds: alerts.ThresholdConfig{Default: alerts.Thresholds{Fail: 1, Resolve: 1}},
-		Routing: alerts.Routing{Default: []alerts.Target{{Notifier: "slack", Target: "#branches"}}}}.WithDefaults(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pol := postEveryFailure(t)
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 	d := &result.Descriptor{Name: "b1", Calendar: calendar.Spec{Timezone: "UTC"},
 		Devices: []result.Device{{ID: "atm-01", Kind: "atm", Criticality: result.Blocking, Checks: []result.CheckRef{{Name: "reachable", Kind: "tcp"}}}}}

@@ -5,12 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/branchready/branchready/alerts"
 	"github.com/branchready/branchready/calendar"
 	"github.com/branchready/branchready/collector/alerting"
 	"github.com/branchready/branchready/collector/store"
@@ -41,10 +39,7 @@ func TestTheReplayAtStartReadsManyBranchesAQuery(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	log := slog.New(slog.DiscardHandler)
-	sq, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"), log)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sq := openSQLite(t, ctx, log)
 	defer sq.Close()
 	st := &bulkOnly{Store: sq}
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
@@ -64,11 +59,7 @@ func TestTheReplayAtStartReadsManyBranchesAQuery(t *testing.T) {
 	if _, _, err := st.WriteResults(ctx, rs, now.Add(-time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	pol, err := alerts.New(alerts.Config{Thresholds: alerts.ThresholdConfig{Default: alerts.Thresholds{Fail: 1, Resolve: 1}},
-		Routing: alerts.Routing{Default: []alerts.Target{{Notifier: "slack", Target: "#branches"}}}}.WithDefaults(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pol := postEveryFailure(t)
 	svc := alerting.New(alerting.Options{Store: st, Policy: pol, Log: log, Now: func() time.Time { return now }, Tick: time.Hour})
 	runErr := make(chan error, 1)
 	go func() { runErr <- svc.Run(ctx) }()
