@@ -62,13 +62,21 @@ func day(t time.Time) int64 {
 	return d
 }
 
-// Sort orders results oldest first, ties by id (bytewise), the order every
-// store read returns.
+// Compare orders results oldest first, ties by id (bytewise, as
+// PostgreSQL's COLLATE "C" does): the order every store read returns.
+func Compare(a, b result.Result) int {
+	if c := a.StartedAt.Compare(b.StartedAt); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.ID, b.ID)
+}
+
+// Sort puts rs in Compare's order. Chunks are encoded in that order and
+// read in the order they end, so a branch's results usually come sorted
+// already and only chunks overlapping in time (a late batch from a spool)
+// need the sort; the check for that is one pass.
 func Sort(rs []result.Result) {
-	slices.SortFunc(rs, func(a, b result.Result) int {
-		if c := a.StartedAt.Compare(b.StartedAt); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID, b.ID)
-	})
+	if !slices.IsSortedFunc(rs, Compare) {
+		slices.SortFunc(rs, Compare)
+	}
 }

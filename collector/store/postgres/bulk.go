@@ -3,22 +3,11 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/branchready/branchready/collector/store"
-	"github.com/branchready/branchready/result"
 )
-
-// byTimeAndID orders results oldest first, ties by id (bytewise, as
-// COLLATE "C" does).
-func byTimeAndID(a, b result.Result) int {
-	if c := a.StartedAt.Compare(b.StartedAt); c != 0 {
-		return c
-	}
-	return strings.Compare(a.ID, b.ID)
-}
 
 // ContactsOf returns the branches with the given ids without their
 // descriptors (as BranchContacts does), ordered by id; an unknown id is

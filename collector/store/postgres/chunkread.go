@@ -89,9 +89,7 @@ func (s *Store) Results(ctx context.Context, branch string, from, to time.Time) 
 	if err != nil {
 		return nil, fmt.Errorf("postgres store: results of %q: %w", branch, err)
 	}
-	if !slices.IsSortedFunc(out, byTimeAndID) {
-		chunk.Sort(out)
-	}
+	chunk.Sort(out)
 	return out, nil
 }
 
@@ -105,7 +103,7 @@ func (s *Store) ReceivedResults(ctx context.Context, branch string, from, to tim
 	if err != nil {
 		return nil, fmt.Errorf("postgres store: results of %q: %w", branch, err)
 	}
-	slices.SortFunc(out, func(a, b store.ReceivedResult) int { return byTimeAndID(a.Result, b.Result) })
+	slices.SortFunc(out, func(a, b store.ReceivedResult) int { return chunk.Compare(a.Result, b.Result) })
 	return out, nil
 }
 
@@ -126,9 +124,7 @@ func (s *Store) ResultsOf(ctx context.Context, branches []string, from, to time.
 		return nil, fmt.Errorf("postgres store: results of %d branches: %w", len(branches), err)
 	}
 	for _, rs := range out {
-		if !slices.IsSortedFunc(rs, byTimeAndID) {
-			chunk.Sort(rs)
-		}
+		chunk.Sort(rs)
 	}
 	return out, nil
 }

@@ -96,7 +96,7 @@ func chunksOf(rs []result.Result, receivedAt time.Time, owner int) []chunkRow {
 // newChunkRow encodes rs (one branch's results of one UTC day, not empty),
 // sorted as reads return them (on a copy: rs may be the caller's).
 func newChunkRow(rs []result.Result, receivedAt time.Time, owner int) chunkRow {
-	if !slices.IsSortedFunc(rs, byTimeAndID) {
+	if !slices.IsSortedFunc(rs, chunk.Compare) {
 		rs = slices.Clone(rs)
 		chunk.Sort(rs)
 	}

@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -41,7 +40,7 @@ func (s *Store) Results(ctx context.Context, branch string, from, to time.Time) 
 	if err != nil {
 		return nil, fmt.Errorf("sqlite store: results of %q: %w", branch, err)
 	}
-	sortResults(rs)
+	chunk.Sort(rs)
 	return rs, nil
 }
 
@@ -72,7 +71,7 @@ func (s *Store) ReceivedResults(ctx context.Context, branch string, from, to tim
 	if err != nil {
 		return nil, fmt.Errorf("sqlite store: results of %q: %w", branch, err)
 	}
-	byStart := func(a, b store.ReceivedResult) int { return compareResults(&a.Result, &b.Result) }
+	byStart := func(a, b store.ReceivedResult) int { return chunk.Compare(a.Result, b.Result) }
 	if !slices.IsSortedFunc(out, byStart) {
 		slices.SortFunc(out, byStart)
 	}
@@ -104,7 +103,7 @@ func (s *Store) resultsOf(ctx context.Context, dec *chunk.Decoder, branches []st
 		}
 	}
 	for _, b := range branches {
-		sortResults(out[b])
+		chunk.Sort(out[b])
 	}
 	return nil
 }
@@ -157,24 +156,6 @@ func (s *Store) eachLegacy(ctx context.Context, branches []any, from, to time.Ti
 		fn(r, recv)
 	}
 	return rows.Err()
-}
-
-// sortResults puts rs oldest first, ties by id, unless they are already:
-// chunks are encoded in that order and read in the order they end, so the
-// results of a branch's sweeps come sorted and only chunks overlapping in
-// time (a late batch from a spool) need the sort.
-func sortResults(rs []result.Result) {
-	byStart := func(a, b result.Result) int { return compareResults(&a, &b) }
-	if !slices.IsSortedFunc(rs, byStart) {
-		chunk.Sort(rs)
-	}
-}
-
-func compareResults(a, b *result.Result) int {
-	if c := a.StartedAt.Compare(b.StartedAt); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.ID, b.ID)
 }
 
 // withLast scans one more column than scanResult asks for into last.

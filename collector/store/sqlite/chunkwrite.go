@@ -51,7 +51,7 @@ func encodeParts(rs []result.Result) []part {
 		if c := strings.Compare(a.Branch, b.Branch); c != 0 {
 			return c
 		}
-		return compareResults(&a, &b)
+		return chunk.Compare(a, b)
 	})
 	var parts []part
 	for len(first) > 0 {
