@@ -80,3 +80,23 @@ func Sort(rs []result.Result) {
 		slices.SortFunc(rs, Compare)
 	}
 }
+
+// FirstCopies drops the later copies of an id repeated within rs (the first
+// copy wins, as a unique id key made it before chunks): a store cannot
+// tell copies apart once ingest moved their times differently. It returns
+// rs itself when no id repeats.
+func FirstCopies(rs []result.Result) []result.Result {
+	seen := make(map[string]struct{}, len(rs))
+	out := rs[:0:0]
+	for i := range rs {
+		if _, dup := seen[rs[i].ID]; dup {
+			continue
+		}
+		seen[rs[i].ID] = struct{}{}
+		out = append(out, rs[i])
+	}
+	if len(out) == len(rs) {
+		return rs
+	}
+	return out
+}

@@ -189,7 +189,7 @@ func (s *Store) WriteResults(ctx context.Context, rs []result.Result, receivedAt
 	if len(rs) == 0 {
 		return 0, 0, ctx.Err()
 	}
-	cs := chunksOf(firstCopies(rs), receivedAt, 0)
+	cs := chunksOf(chunk.FirstCopies(rs), receivedAt, 0)
 	var b pgx.Batch
 	stored := map[chunkKey]bool{}
 	fast := s.fastChunks(cs)
@@ -213,24 +213,6 @@ func (s *Store) WriteResults(ctx context.Context, rs []result.Result, receivedAt
 	return inserted, len(rs) - inserted, nil
 }
 
-// firstCopies drops the later copies of an id repeated within rs: the
-// store cannot tell them apart when their times differ.
-func firstCopies(rs []result.Result) []result.Result {
-	seen := make(map[string]struct{}, len(rs))
-	out := rs[:0:0]
-	for i := range rs {
-		if _, dup := seen[rs[i].ID]; dup {
-			continue
-		}
-		seen[rs[i].ID] = struct{}{}
-		out = append(out, rs[i])
-	}
-	if len(out) == len(rs) {
-		return rs
-	}
-	return out
-}
-
 // WriteBatch stores one request's results and its branch's contact (and
 // descriptor, when one came) in one transaction, committed before it
 // returns: results are never stored without the contact that came with
@@ -241,7 +223,7 @@ func (s *Store) WriteBatch(ctx context.Context, branch string, rs []result.Resul
 	if err != nil {
 		return 0, 0, fmt.Errorf("postgres store: branch %q: %w", branch, err)
 	}
-	r := &writeReq{branch: branch, rs: firstCopies(rs), receivedAt: receivedAt, bw: bw, done: make(chan writeRes, 1)}
+	r := &writeReq{branch: branch, rs: chunk.FirstCopies(rs), receivedAt: receivedAt, bw: bw, done: make(chan writeRes, 1)}
 	if inserted, err = s.submit(ctx, r); err != nil {
 		return 0, 0, fmt.Errorf("postgres store: write %d results and the contact of %q: %w", len(rs), branch, err)
 	}

@@ -45,7 +45,8 @@ func encodeParts(rs []result.Result) []part {
 	if len(rs) == 0 {
 		return nil
 	}
-	first := firstCopies(rs)
+	// A copy: the sort below must leave rs as it is.
+	first := slices.Clone(chunk.FirstCopies(rs))
 	// Ingest sends one branch per request; WriteResults may mix them.
 	slices.SortFunc(first, func(a, b result.Result) int {
 		if c := strings.Compare(a.Branch, b.Branch); c != 0 {
@@ -65,20 +66,6 @@ func encodeParts(rs []result.Result) []part {
 		first = first[n:]
 	}
 	return parts
-}
-
-// firstCopies returns a copy of rs without the later copies of an id.
-func firstCopies(rs []result.Result) []result.Result {
-	out := make([]result.Result, 0, len(rs))
-	seen := make(map[string]struct{}, len(rs))
-	for i := range rs {
-		if _, dup := seen[rs[i].ID]; dup {
-			continue
-		}
-		seen[rs[i].ID] = struct{}{}
-		out = append(out, rs[i])
-	}
-	return out
 }
 
 // newPart encodes rs, sorted, as one part of branch.
