@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,6 +26,9 @@ func runRound(ctx context.Context, o WaveOptions, c *child, f *fleet, slack *fak
 	if err != nil {
 		return fig, err
 	}
+	// Collect the encoder's garbage now, before the clock starts, so the
+	// load generator's own GC does not run beside the collector in the wave.
+	runtime.GC()
 	_, cpu0, err := c.usage()
 	if err != nil {
 		return fig, err
