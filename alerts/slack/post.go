@@ -3,7 +3,6 @@ package slack
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"time"
@@ -62,13 +61,8 @@ func (n *Notifier) send(ctx context.Context, method, channel string, m notify.Me
 	if err := statusError(resp); err != nil {
 		return "", "", err
 	}
-	var answer struct {
-		Channel   string `json:"channel"`
-		TS        string `json:"ts"`
-		MessageTS string `json:"message_ts"`
-		slack.SlackResponse
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&answer); err != nil {
+	answer, err := readAnswer(resp.Body)
+	if err != nil {
 		return "", "", err
 	}
 	if err := answer.Err(); err != nil {
