@@ -13,11 +13,14 @@ type set struct {
 	// alone, such as the labels and the buttons: it is the same for every
 	// incident, so it is written once here rather than once per message.
 	fixed map[string]string
+	// walk says that the walker executes s's templates (see fast.go).
+	walk bool
 }
 
 // compile notes the templates of s whose output does not depend on the
 // data. It runs after the last Parse of s.
 func (s *set) compile() {
+	s.walk = walkable(s)
 	s.fixed = map[string]string{}
 	for _, t := range s.t.Templates() {
 		if t.Tree == nil || t.Tree.Root == nil || !textOnly(t.Tree.Root) {
@@ -57,14 +60,17 @@ func (s *set) include(name string, d any) (string, error) {
 		}
 	}
 	var b strings.Builder
-	if err := s.t.ExecuteTemplate(&b, name, d); err != nil {
-		return strings.TrimSpace(b.String()), err
+	var err error
+	if !s.walk || s.execute(&b, name, d) != nil {
+		// text/template's own output, or its error, as it words it.
+		b.Reset()
+		err = s.t.ExecuteTemplate(&b, name, d)
 	}
 	v := strings.TrimSpace(b.String())
-	if m != nil {
+	if err == nil && m != nil {
 		m.put(name, v)
 	}
-	return v, nil
+	return v, err
 }
 
 // memo is what the templates of one Render wrote, by template name.
