@@ -23,12 +23,10 @@ import (
 // ts is the message chat.update edits, thread the message a reply goes
 // under; both empty for a post.
 func (n *Notifier) send(ctx context.Context, method, channel string, m notify.Message, ts, thread string) (string, string, error) {
-	blocks, err := blocksJSON(Blocks(m))
-	if err != nil {
-		return "", "", err
-	}
+	blocks := blocksJSON(make([]byte, 0, 1024), m)
 	var md []byte
 	if m.DeliveryID != "" {
+		var err error
 		if md, err = metadataJSON(metadataOf(m)); err != nil {
 			return "", "", err
 		}
