@@ -345,10 +345,19 @@ func (k *walker) print(v reflect.Value) error {
 		}
 	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		if t := v.Type(); v.CanAddr() && !printer(t) && printer(reflect.PointerTo(t)) {
+			// text/template prints through the pointer's method.
+			return errSlow
+		}
 		fmt.Fprint(k.w, v.Interface())
 		return nil
 	}
 	return errSlow
+}
+
+// printer reports whether fmt prints a t by a method of its own.
+func printer(t reflect.Type) bool {
+	return t.Implements(reflect.TypeFor[fmt.Stringer]()) || t.Implements(reflect.TypeFor[error]())
 }
 
 var stringType = reflect.TypeFor[string]()
