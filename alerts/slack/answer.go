@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 )
@@ -29,6 +30,9 @@ func readAnswer(r io.Reader) (answer, error) {
 	var a answer
 	body, err := io.ReadAll(r)
 	if err == nil {
+		if a, ok := plainAnswer(body); ok {
+			return a, nil
+		}
 		if rest, ok := withoutMember(body, "message"); ok && json.Unmarshal(rest, &a) == nil {
 			return a, nil
 		}
@@ -40,6 +44,77 @@ func readAnswer(r io.Reader) (answer, error) {
 	}
 	err = json.NewDecoder(src).Decode(&a)
 	return a, err
+}
+
+// plainAnswer reads the answer Slack gives a message that went through:
+// one object of ok, channel, ts, message_ts, warning and error, each a
+// boolean or a plain string (no escapes, valid UTF-8), and the message.
+// Anything else (response metadata, an escape, another key, a key in
+// other letter case, which encoding/json would match too) is ok false,
+// and left to encoding/json.
+func plainAnswer(b []byte) (a answer, ok bool) {
+	i := skipSpace(b, 0)
+	if i == len(b) || b[i] != '{' {
+		return a, false
+	}
+	i = skipSpace(b, i+1)
+	for i < len(b) && b[i] == '"' {
+		k, next, ok := scanString(b, i)
+		if !ok {
+			return a, false
+		}
+		i = skipSpace(b, next)
+		if i == len(b) || b[i] != ':' {
+			return a, false
+		}
+		start := skipSpace(b, i+1)
+		if i, ok = skipValue(b, start); !ok {
+			return a, false
+		}
+		v := b[start:i]
+		switch string(k) {
+		case "message":
+		case "ok":
+			switch string(v) {
+			case "true":
+				a.Ok = true
+			case "false":
+				a.Ok = false
+			default:
+				return a, false
+			}
+		case "channel", "ts", "message_ts", "warning", "error":
+			if len(v) < 2 || v[0] != '"' || bytes.IndexByte(v, '\\') >= 0 || !utf8.Valid(v) {
+				return a, false
+			}
+			str := string(v[1 : len(v)-1])
+			switch string(k) {
+			case "channel":
+				a.Channel = str
+			case "ts":
+				a.TS = str
+			case "message_ts":
+				a.MessageTS = str
+			case "warning":
+				a.Warning = str
+			default:
+				a.Error = str
+			}
+		default:
+			return a, false
+		}
+		i = skipSpace(b, i)
+		if i == len(b) || b[i] != ',' {
+			break
+		}
+		if i = skipSpace(b, i+1); i == len(b) || b[i] != '"' {
+			return a, false
+		}
+	}
+	if i == len(b) || b[i] != '}' || skipSpace(b, i+1) != len(b) {
+		return a, false
+	}
+	return a, true
 }
 
 // errReader fails every read with the error the answer's body failed with.

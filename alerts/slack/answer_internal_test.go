@@ -42,6 +42,9 @@ func TestReadAnswerIsWhatTheDecoderReads(t *testing.T) {
 		`{"ok":tru,"ts":"1.1"}`,
 		`{"ok":true,"ts":1.1}`,
 		`{}`, ` `, ``, `null`, `[]`, `"ok"`, `<html>login</html>`,
+		`{"ok":true "ts":"1.1"}`, `{"ok":true,"ts":"1.1",}`, `{"ok":true,,"ts":"1.1"}`, `{"ok":true,"ts":"1\u002e1"}`,
+		"{\"ok\":true,\"ts\":\"1.\xff\"}", `{"ok":false,"error":"invalid_auth","warning":"w"}`, `{"ok":null,"ts":"1"}`,
+		`{"ok":true,"ts":"1","ts":"2","channel":"C1","channel":"C2"}`, `{"ok":"true"}`, `{"ok":true,"ts":7}`, `{"Ts":"1","ok":true}`,
 		`{"ok":true,"message":` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `,"ts":"1"}`,
 	}
 	for _, b := range bodies {
@@ -66,6 +69,13 @@ func TestReadAnswerIsWhatTheDecoderReads(t *testing.T) {
 			mk := func() io.Reader { return io.MultiReader(strings.NewReader(slackAnswer[:n]), errReader{broken}) }
 			if got, want := read(mk()), decoded(mk()); got != want {
 				t.Errorf("after %d bytes: got  %s\nwant %s", n, got, want)
+			}
+		}
+	})
+	t.Run("a message's answer is read without encoding/json", func(t *testing.T) {
+		for _, b := range []string{slackAnswer, bodies[1], bodies[2], `{"ok":false,"error":"channel_not_found"}`} {
+			if _, ok := plainAnswer([]byte(b)); !ok {
+				t.Errorf("%.60s: left to encoding/json", b)
 			}
 		}
 	})
