@@ -50,7 +50,7 @@ func TestTheWalkerWritesWhatTextTemplateWrites(t *testing.T) {
 			if !s.walk {
 				t.Fatal("the walker does not take these templates")
 			}
-			for i := range 200 {
+			for i := range 100 {
 				d := randomData(rng)
 				for _, tm := range s.t.Templates() {
 					var arg any = &d

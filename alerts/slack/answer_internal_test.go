@@ -56,7 +56,8 @@ func TestReadAnswerIsWhatTheDecoderReads(t *testing.T) {
 	}
 	t.Run("every cut-short answer fails or reads as the decoder's", func(t *testing.T) {
 		for _, b := range bodies[:8] {
-			for n := range len(b) {
+			step := 1 + len(b)/300 // every byte of short answers, every few of a post's
+			for n := 0; n < len(b); n += step {
 				if got, want := read(strings.NewReader(b[:n])), decoded(strings.NewReader(b[:n])); got != want {
 					t.Fatalf("%q: got  %s\nwant %s", b[:n], got, want)
 				}

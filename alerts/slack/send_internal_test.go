@@ -165,7 +165,7 @@ func randomMessage(rng *rand.Rand) notify.Message {
 	for i := range rng.IntN(3) {
 		m.Button = append(m.Button, notify.Button{Action: []string{notify.Ack, notify.Snooze}[i%2], Label: s(), Value: s()})
 	}
-	switch rng.IntN(20) {
+	switch rng.IntN(40) {
 	case 0:
 		m.Title = strings.Repeat("x<", 200)
 	case 1:
