@@ -2,6 +2,7 @@ package alerts
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -11,27 +12,62 @@ import (
 
 // message renders one message of inc for target t.
 func (p *Policy) message(b *Branch, inc *Incident, t Posted, op notify.Op, event string, now time.Time) notify.Message {
-	d := p.data(b, inc, event, now)
-	return p.compose(inc, t, op, d, now)
+	w := p.words(b, inc, event, now)
+	return w.message(t, op)
 }
 
-// escalation renders a message about an escalation step.
-func (p *Policy) escalation(b *Branch, inc *Incident, t Posted, op notify.Op, s EscalationStep, now time.Time) notify.Message {
-	d := p.data(b, inc, "escalated", now)
-	d.EscalatedTo, d.Step = string(s.To), s.Before
-	return p.compose(inc, t, op, d, now)
+// escalation gathers the words of an escalation step's messages.
+func (p *Policy) escalation(b *Branch, inc *Incident, s EscalationStep, now time.Time) *words {
+	w := p.words(b, inc, "escalated", now)
+	w.d.EscalatedTo, w.d.Step = string(s.To), s.Before
+	return w
 }
 
-func (p *Policy) compose(inc *Incident, t Posted, op notify.Op, d render.Data, now time.Time) notify.Message {
+// words are what the messages of one event of an incident show. The
+// messages of one decision (an edit of the message and a reply in its
+// thread, on each route told) show the same facts, so each locale's words
+// are rendered once for all of them.
+type words struct {
+	p   *Policy
+	inc *Incident
+	d   render.Data
+	now time.Time
+	// locale is the locale r and reply were rendered in; reply is ""
+	// until a reply was asked for.
+	locale  string
+	r       *render.Rendered
+	reply   string
+	replied bool
+}
+
+func (p *Policy) words(b *Branch, inc *Incident, event string, now time.Time) *words {
+	return &words{p: p, inc: inc, d: p.data(b, inc, event, now), now: now}
+}
+
+// rendered renders the message's words in locale, once per locale in a row.
+func (w *words) rendered(locale string) *render.Rendered {
+	if w.r == nil || w.locale != locale {
+		r := w.p.render.Render(locale, w.d)
+		w.r, w.locale, w.reply, w.replied = &r, locale, "", false
+	}
+	return w.r
+}
+
+// message makes the message of op for target t.
+func (w *words) message(t Posted, op notify.Op) notify.Message {
+	inc, d := w.inc, &w.d
 	m := notify.Message{
 		IncidentID: inc.ID, Notifier: t.Notifier, Target: t.Target, Op: op, Event: d.Event,
-		Severity: string(inc.Severity), State: d.State, Link: d.Link, DecidedAt: now,
+		Severity: string(inc.Severity), State: d.State, Link: d.Link, DecidedAt: w.now,
 		Labels: map[string]string{"branch": inc.Key.Branch, "region": inc.Region, "device": inc.Key.Device, "check": inc.Key.Check, "kind": string(inc.Kind)},
 	}
-	r := p.render.Render(t.Locale, d)
-	m.Title, m.Fields = r.Title, r.Fields
+	r := w.rendered(t.Locale)
+	m.Title, m.Fields = r.Title, slices.Clone(r.Fields)
 	if op == notify.Reply {
-		m.Text = p.render.Reply(t.Locale, d)
+		if !w.replied {
+			w.reply, w.replied = w.p.render.Reply(t.Locale, w.d), true
+		}
+		m.Text = w.reply
 		return m
 	}
 	m.Text = r.Text

@@ -57,8 +57,9 @@ func (p *Policy) operate(b *Branch, id string, now time.Time, event string, chan
 	}
 	change(inc)
 	o := Outcome{Changed: []*Incident{inc}}
+	w := p.words(b, inc, event, now)
 	for _, t := range inc.Notified {
-		o.Messages = append(o.Messages, p.message(b, inc, t, notify.Update, event, now))
+		o.Messages = append(o.Messages, w.message(t, notify.Update))
 	}
 	return o, nil
 }

@@ -130,15 +130,15 @@ func (p *Policy) escalate(b *Branch, o *Outcome, inc *Incident, now time.Time) {
 		levels = append(levels, s.To)
 	}
 	had := len(inc.Notified)
+	w := p.escalation(b, inc, last, now)
 	for _, t := range p.targets(b, levels) {
 		if !inc.posted(t.Notifier, t.Target) {
 			inc.Notified = append(inc.Notified, t)
-			o.Messages = append(o.Messages, p.escalation(b, inc, t, notify.Post, last, now))
+			o.Messages = append(o.Messages, w.message(t, notify.Post))
 		}
 	}
 	for _, t := range inc.Notified[:had] {
-		o.Messages = append(o.Messages, p.escalation(b, inc, t, notify.Update, last, now))
-		o.Messages = append(o.Messages, p.escalation(b, inc, t, notify.Reply, last, now))
+		o.Messages = append(o.Messages, w.message(t, notify.Update), w.message(t, notify.Reply))
 	}
 	inc.LastNotified = now
 	o.changed(inc)
@@ -150,8 +150,9 @@ func (p *Policy) remind(b *Branch, o *Outcome, inc *Incident, now time.Time) {
 	if inc.Acked() || inc.Snoozed(now) || now.Sub(inc.LastNotified) < p.cfg.ReminderInterval {
 		return
 	}
+	w := p.words(b, inc, "reminder", now)
 	for _, t := range inc.Notified {
-		o.Messages = append(o.Messages, p.message(b, inc, t, notify.Reply, "reminder", now))
+		o.Messages = append(o.Messages, w.message(t, notify.Reply))
 	}
 	inc.Reminders++
 	inc.LastNotified = now

@@ -90,9 +90,12 @@ func (p *Policy) newIncident(b *Branch, key Key, kind Kind, since time.Time) *In
 func (p *Policy) resolve(b *Branch, o *Outcome, inc *Incident, now time.Time) {
 	inc.State, inc.ResolvedAt = Resolved, now
 	o.changed(inc)
+	if len(inc.Notified) == 0 {
+		return
+	}
+	w := p.words(b, inc, "resolved", now)
 	for _, t := range inc.Notified {
-		o.Messages = append(o.Messages, p.message(b, inc, t, notify.Update, "resolved", now))
-		o.Messages = append(o.Messages, p.message(b, inc, t, notify.Reply, "resolved", now))
+		o.Messages = append(o.Messages, w.message(t, notify.Update), w.message(t, notify.Reply))
 	}
 }
 

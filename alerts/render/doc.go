@@ -10,6 +10,13 @@
 // "label.since" ..., and the button labels "button.ack" and "button.snooze".
 // A field whose value renders empty is left out. Templates see a Data.
 //
+// The templates are the one source of every word. A message executes each
+// of its templates once (the "text" template's includes of the fields are
+// remembered for the fields shown on their own), and a small walker of the
+// parse trees executes the templates that use only what the shipped ones
+// use, faster than text/template and with its output; anything else is
+// left to text/template (see fast.go).
+//
 // The package knows nothing of incidents: the engine fills a Data, so that
 // templates depend on a small documented record, not on engine internals.
 package render

@@ -1,11 +1,9 @@
 package render
 
 import (
-	"bytes"
 	"embed"
 	"fmt"
 	"sort"
-	"strings"
 	"text/template"
 	"time"
 
@@ -57,6 +55,10 @@ type Data struct {
 	Checks int
 	// Lasted is how long the incident was open (resolved).
 	Lasted time.Duration
+
+	// memo holds what templates already wrote for this Data during one
+	// Render (see include); nil outside one.
+	memo *memo
 }
 
 // Deadline is today's readiness deadline as a message shows it.
@@ -82,7 +84,7 @@ var fieldNames = []string{"status", "since", "deadline", "impact", "remedy"}
 
 // Renderer holds a compiled template set per locale.
 type Renderer struct {
-	sets     map[string]*template.Template
+	sets     map[string]*set
 	fallback string
 }
 
@@ -92,7 +94,7 @@ type Renderer struct {
 // is tried against sample data, so a mistake shows at start-up, not at
 // 08:15 on a Monday.
 func New(overrides map[string][]byte) (*Renderer, error) {
-	r := &Renderer{sets: map[string]*template.Template{}, fallback: "en"}
+	r := &Renderer{sets: map[string]*set{}, fallback: "en"}
 	for _, l := range Shipped() {
 		t, err := parseShipped(l)
 		if err != nil {
@@ -110,56 +112,55 @@ func New(overrides map[string][]byte) (*Renderer, error) {
 		if !ok {
 			base = r.sets[r.fallback]
 		}
-		t, err := base.Clone()
+		t, err := base.t.Clone()
+		s := &set{t: t}
 		if err == nil {
-			bind(t)
+			bind(s)
 			_, err = t.Parse(string(overrides[l]))
 		}
 		if err != nil {
 			return nil, fmt.Errorf("templates %s: %w", l, err)
 		}
-		r.sets[l] = t
-		if err := try(t); err != nil {
+		s.compile()
+		r.sets[l] = s
+		if err := try(s); err != nil {
 			return nil, fmt.Errorf("templates %s: %w", l, err)
 		}
 	}
 	return r, nil
 }
 
-func parseShipped(locale string) (*template.Template, error) {
+func parseShipped(locale string) (*set, error) {
 	b, err := shipped.ReadFile("templates/" + locale + ".tmpl")
 	if err != nil {
 		return nil, fmt.Errorf("shipped templates %s: %w", locale, err)
 	}
-	t := template.New(locale)
-	bind(t)
-	if _, err := t.Parse(string(b)); err != nil {
+	s := &set{t: template.New(locale)}
+	bind(s)
+	if _, err := s.t.Parse(string(b)); err != nil {
 		return nil, fmt.Errorf("shipped templates %s: %w", locale, err)
 	}
-	return t, nil
+	s.compile()
+	return s, nil
 }
 
-// bind gives t its functions; include executes a template of t's own set
-// by a computed name (text/template's {{template}} takes only constants).
-func bind(t *template.Template) {
-	t.Funcs(template.FuncMap{
-		"hours":  func(d time.Duration) int { return int(d.Round(time.Minute) / time.Hour) },
-		"mins":   func(d time.Duration) int { return int(d.Round(time.Minute) % time.Hour / time.Minute) },
-		"fields": func() []string { return fieldNames },
-		"include": func(name string, d any) (string, error) {
-			var b bytes.Buffer
-			err := t.ExecuteTemplate(&b, name, d)
-			return strings.TrimSpace(b.String()), err
-		},
+// bind gives s its functions; include executes a template of s by a
+// computed name (text/template's {{template}} takes only constants).
+func bind(s *set) {
+	s.t.Funcs(template.FuncMap{
+		"hours":   func(d time.Duration) int { return int(d.Round(time.Minute) / time.Hour) },
+		"mins":    func(d time.Duration) int { return int(d.Round(time.Minute) % time.Hour / time.Minute) },
+		"fields":  func() []string { return fieldNames },
+		"include": s.include,
 	})
 }
 
 // try renders every event of a sample incident.
-func try(t *template.Template) error {
+func try(s *set) error {
 	for _, ev := range []string{"opened", "reminder", "escalated", "acknowledged", "unacknowledged", "snoozed", "resolved"} {
 		d := Sample()
 		d.Event = ev
-		if _, err := render(t, d); err != nil {
+		if _, err := render(s, d); err != nil {
 			return err
 		}
 	}
@@ -188,18 +189,22 @@ func (r *Renderer) Render(locale string, d Data) Rendered {
 	return Rendered{Title: title, Text: title + "\n" + d.Link, AckLabel: "Acknowledge", SnoozeLabel: "Snooze 30 min"}
 }
 
-func render(t *template.Template, d Data) (Rendered, error) {
+// render executes the message's templates over one copy of d that carries
+// a memo: the text template includes every field and label, and each of
+// them is executed once for the text and the fields alike.
+func render(s *set, d Data) (Rendered, error) {
 	var out Rendered
 	var err error
+	d.memo = &memo{}
 	exec := func(name string) string {
 		if err != nil {
 			return ""
 		}
-		var b bytes.Buffer
-		if e := t.ExecuteTemplate(&b, name, d); e != nil {
+		v, e := s.include(name, &d)
+		if e != nil {
 			err = e
 		}
-		return strings.TrimSpace(b.String())
+		return v
 	}
 	out.Title = exec("title")
 	out.Text = exec("text")
@@ -219,11 +224,11 @@ func (r *Renderer) Reply(locale string, d Data) string {
 	if !ok {
 		t = r.sets[r.fallback]
 	}
-	var b bytes.Buffer
-	if err := t.ExecuteTemplate(&b, "reply", d); err != nil {
+	v, err := t.include("reply", &d)
+	if err != nil {
 		return d.Event + ": " + d.Reason
 	}
-	return strings.TrimSpace(b.String())
+	return v
 }
 
 // Sample is a typical incident, for trying templates and for docs.

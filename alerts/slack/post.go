@@ -1,12 +1,10 @@
 package slack
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
-	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -25,25 +23,30 @@ import (
 // ts is the message chat.update edits, thread the message a reply goes
 // under; both empty for a post.
 func (n *Notifier) send(ctx context.Context, method, channel string, m notify.Message, ts, thread string) (string, string, error) {
-	blocks, err := blocksJSON(Blocks(m))
-	if err != nil {
-		return "", "", err
-	}
-	form := url.Values{"token": {n.token}, "channel": {channel}, "text": {slackutilsx.EscapeMessage(m.Text)}, "blocks": {string(blocks)}}
+	blocks := blocksJSON(make([]byte, 0, 1024), m)
+	var md []byte
 	if m.DeliveryID != "" {
-		md, err := metadataJSON(metadataOf(m))
-		if err != nil {
+		var err error
+		if md, err = metadataJSON(metadataOf(m)); err != nil {
 			return "", "", err
 		}
-		form.Set("metadata", string(md))
 	}
-	if ts != "" {
-		form.Set("ts", ts)
+	// The fields in url.Values.Encode's order, the order slack-go sends.
+	body := make([]byte, 0, 3*len(blocks)/2+len(m.Text)+256)
+	body = appendField(body, "blocks", blocks)
+	body = appendField(body, "channel", channel)
+	if md != nil {
+		body = appendField(body, "metadata", md)
 	}
+	body = appendField(body, "text", slackutilsx.EscapeMessage(m.Text))
 	if thread != "" {
-		form.Set("thread_ts", thread)
+		body = appendField(body, "thread_ts", thread)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.apiURL+method, strings.NewReader(form.Encode()))
+	body = appendField(body, "token", n.token)
+	if ts != "" {
+		body = appendField(body, "ts", ts)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.apiURL+method, bytes.NewReader(body))
 	if err != nil {
 		return "", "", err
 	}
@@ -56,13 +59,8 @@ func (n *Notifier) send(ctx context.Context, method, channel string, m notify.Me
 	if err := statusError(resp); err != nil {
 		return "", "", err
 	}
-	var answer struct {
-		Channel   string `json:"channel"`
-		TS        string `json:"ts"`
-		MessageTS string `json:"message_ts"`
-		slack.SlackResponse
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&answer); err != nil {
+	answer, err := readAnswer(resp.Body)
+	if err != nil {
 		return "", "", err
 	}
 	if err := answer.Err(); err != nil {
