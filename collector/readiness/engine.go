@@ -100,6 +100,10 @@ type Engine struct {
 	wake                 chan struct{}
 	// refreshing is the refresh under way, shared by concurrent callers.
 	refreshing *flight
+	// began counts the refreshes begun; ended is the number of the last
+	// one ended (refreshes run one at a time). See caughtUp.
+	began uint64
+	ended atomic.Uint64
 	// first is closed when the first snapshot is published.
 	first    chan struct{}
 	snap     atomic.Pointer[Snapshot]

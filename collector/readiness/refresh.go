@@ -11,25 +11,56 @@ import (
 )
 
 // Snapshot returns the current snapshot of today's judgements. While Run
-// keeps it current this only reads it (waiting for the first one at
-// start-up); otherwise it brings it up to date first, sharing a refresh
-// under way with concurrent callers.
+// keeps it current, it waits for the first one at start-up, and then for
+// the batches handed in before the call to be judged (see caughtUp);
+// otherwise it brings the snapshot up to date first. Either way it shares
+// a refresh under way with concurrent callers.
 func (e *Engine) Snapshot(ctx context.Context) (*Snapshot, error) {
 	if e.running.Load() {
-		if s := e.snap.Load(); s != nil {
-			return s, nil
+		if e.snap.Load() == nil {
+			select {
+			case <-e.firstDone():
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
 		}
-		select {
-		case <-e.firstDone():
-			return e.snap.Load(), nil
-		case <-ctx.Done():
-			return nil, ctx.Err()
+		if err := e.caughtUp(ctx); err != nil {
+			return nil, err
 		}
+		return e.snap.Load(), nil
 	}
 	if err := e.shared(ctx); err != nil {
 		return nil, err
 	}
 	return e.snap.Load(), nil
+}
+
+// caughtUp returns once the branches invalidated or handed in before it
+// was called are judged, by the refresh under way or by one it runs
+// itself: a client that posted a batch and then reads the board sees the
+// batch judged, instead of a snapshot up to Run's gap (minGap) old. Run's
+// background refreshes still judge the branches nobody reads about. When
+// every branch is to be judged again (a new skew threshold or maintenance
+// window), or a refresh fails, the published snapshot is served and Run
+// catches up in the background, so that a read never waits for a whole
+// board or a store in trouble.
+func (e *Engine) caughtUp(ctx context.Context) error {
+	e.mu.Lock()
+	var need uint64
+	switch {
+	case e.dirtyAll || e.judgingAll:
+	case len(e.dirty) > 0:
+		need = e.began + 1 // the next refresh takes them
+	case len(e.judging) > 0:
+		need = e.began // the refresh under way judges them
+	}
+	e.mu.Unlock()
+	for need > 0 && e.ended.Load() < need {
+		if err := e.shared(ctx); err != nil {
+			return ctx.Err()
+		}
+	}
+	return nil
 }
 
 // Started is closed once the first snapshot is published.
@@ -154,7 +185,10 @@ func (e *Engine) refresh(ctx context.Context) error {
 	e.judging, e.judgingAll = e.dirty, e.dirtyAll
 	e.dirty, e.dirtyAll = nil, false
 	dirty, all := e.judging, e.judgingAll
+	e.began++
+	n := e.began
 	e.mu.Unlock()
+	defer e.ended.Store(n)
 	err := e.refreshWith(ctx, dirty, all)
 	e.mu.Lock()
 	if err != nil { // judge them next time
