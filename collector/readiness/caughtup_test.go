@@ -3,6 +3,7 @@ package readiness
 import (
 	"context"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/branchready/branchready/collector/branchdir"
@@ -15,16 +16,24 @@ import (
 // returns their stored_at.
 func caughtUpBank(t *testing.T, now *time.Time) (*Engine, func(id string, c store.Contact) time.Time) {
 	t.Helper()
-	d, cal := fixture(t)
-	d.Calendar = cal.Spec()
-	l := newLedger(d, "lon", "man")
-	clock := func() time.Time { return *now }
-	dir := branchdir.New(branchdir.Options{Source: changeLedger{l}, Now: clock, FullEvery: time.Hour, Alone: true})
-	e := &Engine{Store: l, Now: clock, Poll: time.Hour, Branches: dir}
+	e, hand := bankOf(t, func() time.Time { return *now }, "lon", "man")
 	e.running.Store(true)
 	if err := e.shared(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	return e, hand
+}
+
+// bankOf is an engine over branches ids that reported at 07:00, with the
+// shared directory ingest tells, and a hand for ingest's batches (a
+// passing sweep at 08:05) that returns their stored_at.
+func bankOf(t *testing.T, clock func() time.Time, ids ...string) (*Engine, func(id string, c store.Contact) time.Time) {
+	t.Helper()
+	d, cal := fixture(t)
+	d.Calendar = cal.Spec()
+	l := newLedger(d, ids...)
+	dir := branchdir.New(branchdir.Options{Source: changeLedger{l}, Now: clock, FullEvery: time.Hour, Alone: true})
+	e := &Engine{Store: l, Now: clock, Poll: time.Hour, Branches: dir}
 	hand := func(id string, c store.Contact) time.Time {
 		rs := sweepOf(id, at("08:05"), 0)
 		fresh := l.write(id, rs, c)
@@ -80,4 +89,41 @@ func TestAReadDoesNotWaitForEveryBranchToBeJudgedAgain(t *testing.T) {
 	if snap != before || e.ended.Load() != ended {
 		t.Errorf("a read with every branch to judge again ran %d refreshes, want the published snapshot served", e.ended.Load()-ended)
 	}
+}
+
+// Run keeps its gap (minGap) after a refresh a read ran, not only after
+// its own: the batches handed in after the read wait for it, and the
+// board that was just brought up to date is not published again at once.
+func TestRunKeepsItsGapAfterARefreshAReadRan(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		e, hand := bankOf(t, func() time.Time { return at("08:10").Add(time.Since(start)) }, "lon", "man", "york")
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go e.Run(ctx, func(err error) { t.Error(err) })
+		if _, err := e.Snapshot(ctx); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Second)
+		hand("lon", store.Contact{At: e.now()}) // Run judges it at once: its last refresh is long past
+		synctest.Wait()
+		time.Sleep(minGap / 2)
+		hand("man", store.Contact{At: e.now()}) // Run waits for its gap; a read judges man now
+		if _, err := e.Snapshot(ctx); err != nil {
+			t.Fatal(err)
+		}
+		york := hand("york", store.Contact{At: e.now()})
+		time.Sleep(minGap*3/4 + time.Millisecond) // past Run's gap after its own refresh
+		synctest.Wait()
+		if got := verdictOf(t, e, "york").JudgedAt; !got.Before(york) {
+			t.Errorf("york was judged %s after its batch, before minGap had passed since the read's refresh", got.Sub(york))
+		}
+		time.Sleep(minGap / 2)
+		synctest.Wait()
+		if got := verdictOf(t, e, "york").JudgedAt; got.Before(york) {
+			t.Errorf("york was not judged %s after its batch was stored", minGap)
+		}
+		cancel()
+		synctest.Wait()
+	})
 }

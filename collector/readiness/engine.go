@@ -104,6 +104,9 @@ type Engine struct {
 	// one ended (refreshes run one at a time). See caughtUp.
 	began uint64
 	ended atomic.Uint64
+	// lastBegan is when (time.Now, in Unix nanoseconds) the last refresh
+	// began, whoever ran it: Run keeps minGap after it.
+	lastBegan atomic.Int64
 	// first is closed when the first snapshot is published.
 	first    chan struct{}
 	snap     atomic.Pointer[Snapshot]

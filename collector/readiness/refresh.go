@@ -134,23 +134,29 @@ func (e *Engine) Run(ctx context.Context, onError func(error)) {
 		case <-wake:
 		case <-t.C:
 		}
-		wait, began := poll, time.Now()
+		// Invalidations wait for the gap after the last refresh, so that
+		// a wave's thousands of reports are judged in a few large batches
+		// rather than published one by one. A refresh a read ran
+		// (caughtUp) counts: while the board is read, what it judged
+		// need not be published again by Run.
+		for {
+			gap := minGap - time.Since(time.Unix(0, e.lastBegan.Load()))
+			if gap <= 0 {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(gap):
+			}
+		}
+		wait := poll
 		if err := e.shared(ctx); err != nil {
 			if ctx.Err() == nil && onError != nil {
 				onError(err)
 			}
 		} else if s := e.snap.Load(); s != nil && !s.next.IsZero() {
 			wait = min(wait, max(time.Millisecond, s.next.Sub(e.now())))
-		}
-		// Invalidations that arrive meanwhile wait for the gap, so that a
-		// wave's thousands of reports are judged in a few large batches
-		// rather than re-listing every contact for each.
-		if gap := minGap - time.Since(began); gap > 0 {
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(gap):
-			}
 		}
 		t.Reset(wait)
 	}
@@ -188,6 +194,7 @@ func (e *Engine) refresh(ctx context.Context) error {
 	e.began++
 	n := e.began
 	e.mu.Unlock()
+	e.lastBegan.Store(time.Now().UnixNano())
 	defer e.ended.Store(n)
 	err := e.refreshWith(ctx, dirty, all)
 	e.mu.Lock()
