@@ -127,3 +127,36 @@ func TestRunKeepsItsGapAfterARefreshAReadRan(t *testing.T) {
 		synctest.Wait()
 	})
 }
+
+// A branch page waits for a refresh only when its own branch waits to be
+// judged: the page of a branch that did not report is drawn at once while
+// the others' batches are judged.
+func TestABranchPageWaitsOnlyForItsOwnBranch(t *testing.T) {
+	now := at("08:10")
+	e, hand := caughtUpBank(t, &now)
+	now = now.Add(time.Second)
+	storedAt := hand("lon", store.Contact{At: now})
+	now = now.Add(time.Millisecond)
+	t.Run("the page of a branch that did not report runs no refresh", func(t *testing.T) {
+		ended := e.ended.Load()
+		if _, err := e.One(context.Background(), "man", ""); err != nil {
+			t.Fatal(err)
+		}
+		if n := e.ended.Load() - ended; n != 0 {
+			t.Errorf("man's page ran %d refreshes for lon's batch", n)
+		}
+	})
+	t.Run("the page of the branch that reported shows its batch judged", func(t *testing.T) {
+		s, err := e.One(context.Background(), "lon", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.JudgedAt.Before(storedAt) || s.Judgement.Verdict != Ready {
+			t.Errorf("lon's page shows it %s judged at %s, want ready judged at or after %s",
+				s.Judgement.Verdict, s.JudgedAt.Format(time.StampMilli), storedAt.Format(time.StampMilli))
+		}
+		if e.stale("lon") {
+			t.Error("lon still waits to be judged: its page judged it alone instead of the refresh")
+		}
+	})
+}

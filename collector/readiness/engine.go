@@ -240,9 +240,14 @@ func (e *Engine) One(ctx context.Context, id, date string) (BranchStatus, error)
 // fromSnapshot is b's status today from the snapshot, when it still holds:
 // same contact, not invalidated, and the clock has not moved past it. The
 // first snapshot is waited for, so that a branch page at start-up does not
-// judge what the first refresh is judging.
+// judge what the first refresh is judging; and, while Run keeps it, the
+// refresh that judges b when b waits for one (see caughtUp), but not one
+// for other branches only.
 func (e *Engine) fromSnapshot(ctx context.Context, b store.Branch, x described) (BranchStatus, bool) {
-	snap, err := e.Snapshot(ctx)
+	snap, err := e.published(ctx)
+	if err == nil && e.running.Load() && e.stale(b.ID) {
+		snap, err = e.Snapshot(ctx)
+	}
 	if err != nil {
 		return BranchStatus{}, false
 	}

@@ -17,12 +17,8 @@ import (
 // a refresh under way with concurrent callers.
 func (e *Engine) Snapshot(ctx context.Context) (*Snapshot, error) {
 	if e.running.Load() {
-		if e.snap.Load() == nil {
-			select {
-			case <-e.firstDone():
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			}
+		if _, err := e.published(ctx); err != nil {
+			return nil, err
 		}
 		if err := e.caughtUp(ctx); err != nil {
 			return nil, err
@@ -33,6 +29,23 @@ func (e *Engine) Snapshot(ctx context.Context) (*Snapshot, error) {
 		return nil, err
 	}
 	return e.snap.Load(), nil
+}
+
+// published is the published snapshot while Run keeps it, waiting for the
+// first one at start-up; without Run, Snapshot.
+func (e *Engine) published(ctx context.Context) (*Snapshot, error) {
+	if !e.running.Load() {
+		return e.Snapshot(ctx)
+	}
+	if s := e.snap.Load(); s != nil {
+		return s, nil
+	}
+	select {
+	case <-e.firstDone():
+		return e.snap.Load(), nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // caughtUp returns once the branches invalidated or handed in before it
