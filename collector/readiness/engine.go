@@ -285,10 +285,9 @@ const localTimeFormat = "2006-01-02 15:04 MST"
 // nextChange is the next moment at which the clock alone can change today's
 // judgement: the pre-opening window opening, the deadline, closing, or the
 // branch-local day ending.
-func nextChange(cal *calendar.Calendar, now time.Time) time.Time {
-	day := cal.DayOf(now)
-	l := now.In(cal.Location())
-	next := time.Date(l.Year(), l.Month(), l.Day()+1, 0, 0, 0, 0, cal.Location())
+// memo keeps the branch's day (nil: none).
+func nextChange(cal *calendar.Calendar, memo *dayMemo, now time.Time) time.Time {
+	day, next := dayOf(cal, memo, now)
 	if day.Open {
 		for _, t := range []time.Time{day.SweepFrom.Add(-Grace), day.Deadline, day.Closing} {
 			if t.After(now) && t.Before(next) {
