@@ -56,7 +56,8 @@ type BranchStatus struct {
 // the store (which covers other collectors behind a load balancer), and
 // those the clock alone changes (the window opening, the deadline, the
 // day's end), and at most MaxAge old. Run keeps the snapshot current in the
-// background, so requests read it without judging; without Run, each All
+// background, so requests read it without judging but for the batches
+// handed in since Run's last refresh (see Snapshot); without Run, each All
 // brings it up to date first.
 type Engine struct {
 	Store Reader
