@@ -160,3 +160,20 @@ func TestABranchPageWaitsOnlyForItsOwnBranch(t *testing.T) {
 		}
 	})
 }
+
+// Latest serves the published snapshot at once, for a page a person reads
+// that must not wait for other branches' batches to be judged.
+func TestLatestDoesNotWaitForTheBatchesHandedIn(t *testing.T) {
+	now := at("08:10")
+	e, hand := caughtUpBank(t, &now)
+	now = now.Add(time.Second)
+	hand("lon", store.Contact{At: now})
+	before, ended := e.Published(), e.ended.Load()
+	snap, err := e.Latest(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap != before || e.ended.Load() != ended {
+		t.Errorf("Latest ran %d refreshes, want the published snapshot served", e.ended.Load()-ended)
+	}
+}

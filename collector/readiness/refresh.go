@@ -31,8 +31,14 @@ func (e *Engine) Snapshot(ctx context.Context) (*Snapshot, error) {
 	return e.snap.Load(), nil
 }
 
-// published is the published snapshot while Run keeps it, waiting for the
-// first one at start-up; without Run, Snapshot.
+// Latest is Snapshot without waiting for the batches handed in since Run's
+// last refresh (at most minGap old, and only while a wave comes in): for
+// a page a person reads, to whom a quarter of a second does not matter,
+// and who should not wait for other branches' batches to be judged. It
+// waits for the first snapshot at start-up; without Run, it is Snapshot.
+func (e *Engine) Latest(ctx context.Context) (*Snapshot, error) { return e.published(ctx) }
+
+// published is Latest.
 func (e *Engine) published(ctx context.Context) (*Snapshot, error) {
 	if !e.running.Load() {
 		return e.Snapshot(ctx)
