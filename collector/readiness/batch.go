@@ -192,7 +192,7 @@ func (e *Engine) entry(s BranchStatus, x described, err error, now time.Time) *e
 	s.Devices = nil
 	en := &entry{status: s, until: now.Add(e.maxAge())}
 	if x.cal != nil {
-		if t := nextChange(x.cal, now); t.Before(en.until) {
+		if t := nextChange(x.cal, x.days, now); t.Before(en.until) {
 			en.until = t
 		}
 	}

@@ -19,6 +19,8 @@ type described struct {
 	d      *result.Descriptor
 	cal    *calendar.Calendar
 	calErr error
+	// days keeps cal's day (see dayMemo), shared by the copies of x.
+	days *dayMemo
 }
 
 // fits reports whether the descriptor still holds for contact c: nothing has
@@ -100,7 +102,7 @@ func (e *Engine) describe(b store.Branch, exact bool) described {
 		if probs != nil {
 			x.calErr = fmt.Errorf("branch %s: calendar: %s: %s", b.ID, probs[0].Path, probs[0].Msg)
 		}
-		x.cal = cal
+		x.cal, x.days = cal, &dayMemo{}
 	}
 	e.mu.Lock()
 	if e.descs == nil {

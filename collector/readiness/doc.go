@@ -7,5 +7,7 @@
 // Engine keeps today's judgement of every branch in an immutable Snapshot
 // that a background loop (Engine.Run) judges again only for the branches
 // that changed, reading many branches' results per query, so that the
-// board, the API and the metrics read judgements without making them.
+// board, the API and the metrics read judgements without making them. A
+// read waits only for the batches handed in before it, judged from
+// memory: what a client posted, it then sees judged.
 package readiness

@@ -56,7 +56,8 @@ type BranchStatus struct {
 // the store (which covers other collectors behind a load balancer), and
 // those the clock alone changes (the window opening, the deadline, the
 // day's end), and at most MaxAge old. Run keeps the snapshot current in the
-// background, so requests read it without judging; without Run, each All
+// background, so requests read it without judging but for the batches
+// handed in since Run's last refresh (see Snapshot); without Run, each All
 // brings it up to date first.
 type Engine struct {
 	Store Reader
@@ -100,6 +101,13 @@ type Engine struct {
 	wake                 chan struct{}
 	// refreshing is the refresh under way, shared by concurrent callers.
 	refreshing *flight
+	// began counts the refreshes begun; ended is the number of the last
+	// one ended (refreshes run one at a time). See caughtUp.
+	began uint64
+	ended atomic.Uint64
+	// lastBegan is when (time.Now, in Unix nanoseconds) the last refresh
+	// began, whoever ran it: Run keeps minGap after it.
+	lastBegan atomic.Int64
 	// first is closed when the first snapshot is published.
 	first    chan struct{}
 	snap     atomic.Pointer[Snapshot]
@@ -233,9 +241,14 @@ func (e *Engine) One(ctx context.Context, id, date string) (BranchStatus, error)
 // fromSnapshot is b's status today from the snapshot, when it still holds:
 // same contact, not invalidated, and the clock has not moved past it. The
 // first snapshot is waited for, so that a branch page at start-up does not
-// judge what the first refresh is judging.
+// judge what the first refresh is judging; and, while Run keeps it, the
+// refresh that judges b when b waits for one (see caughtUp), but not one
+// for other branches only.
 func (e *Engine) fromSnapshot(ctx context.Context, b store.Branch, x described) (BranchStatus, bool) {
-	snap, err := e.Snapshot(ctx)
+	snap, err := e.published(ctx)
+	if err == nil && e.running.Load() && e.stale(b.ID) {
+		snap, err = e.Snapshot(ctx)
+	}
 	if err != nil {
 		return BranchStatus{}, false
 	}
@@ -273,10 +286,9 @@ const localTimeFormat = "2006-01-02 15:04 MST"
 // nextChange is the next moment at which the clock alone can change today's
 // judgement: the pre-opening window opening, the deadline, closing, or the
 // branch-local day ending.
-func nextChange(cal *calendar.Calendar, now time.Time) time.Time {
-	day := cal.DayOf(now)
-	l := now.In(cal.Location())
-	next := time.Date(l.Year(), l.Month(), l.Day()+1, 0, 0, 0, 0, cal.Location())
+// memo keeps the branch's day (nil: none).
+func nextChange(cal *calendar.Calendar, memo *dayMemo, now time.Time) time.Time {
+	day, next := dayOf(cal, memo, now)
 	if day.Open {
 		for _, t := range []time.Time{day.SweepFrom.Add(-Grace), day.Deadline, day.Closing} {
 			if t.After(now) && t.Before(next) {

@@ -252,14 +252,26 @@ func has(rs []result.Result, r result.Result) bool {
 // keeping held's version of an id it holds. Readers may be judging from
 // held meanwhile: it is never changed below its length, so results later
 // than all it holds are appended and any other makes a new slice.
+//
+// An agent ships a sweep's results in time order, after those it shipped
+// before: such a batch is neither sorted nor looked up in held, which was
+// most of what handing a batch in cost.
 func merge(held, add []result.Result) []result.Result {
-	slices.SortFunc(add, byTimeID)
+	if !slices.IsSortedFunc(add, byTimeID) {
+		slices.SortFunc(add, byTimeID)
+	}
 	add = slices.CompactFunc(add, func(a, b result.Result) bool { return a.ID == b.ID && a.StartedAt.Equal(b.StartedAt) })
-	add = slices.DeleteFunc(add, func(r result.Result) bool { return has(held, r) })
 	if len(add) == 0 {
 		return held
 	}
 	if len(held) == 0 || byTimeID(held[len(held)-1], add[0]) < 0 {
+		return append(held, add...) // all later than any held: none is held
+	}
+	add = slices.DeleteFunc(add, func(r result.Result) bool { return has(held, r) })
+	if len(add) == 0 {
+		return held
+	}
+	if byTimeID(held[len(held)-1], add[0]) < 0 {
 		return append(held, add...)
 	}
 	out := make([]result.Result, 0, len(held)+len(add))

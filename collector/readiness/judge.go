@@ -58,8 +58,10 @@ func (e *Engine) plan(ctx context.Context, b store.Branch, x described, date str
 	}
 	local := now.In(cal.Location())
 	s.LocalTime = local.Format(localTimeFormat)
+	var day calendar.Day
 	if date == "" || date == local.Format(time.DateOnly) {
-		date = local.Format(time.DateOnly)
+		day, _ = dayOf(cal, x.days, now)
+		date = day.Date
 		// Today: the cached current descriptor, with the windows made on
 		// the board or API that cover the branch.
 		all, err := e.storedWindows(ctx, now)
@@ -81,10 +83,9 @@ func (e *Engine) plan(ctx context.Context, b store.Branch, x described, date str
 			return plan{s: s}, err
 		}
 		s.Devices = d.Devices
-	}
-	day, err := cal.DayByDate(date)
-	if err != nil {
-		return plan{s: s}, fmt.Errorf("date %q: must be YYYY-MM-DD", date)
+		if day, err = cal.DayByDate(date); err != nil {
+			return plan{s: s}, fmt.Errorf("date %q: must be YYYY-MM-DD", date)
+		}
 	}
 	p := plan{s: s, d: d, cal: cal, day: day, read: day.Open}
 	if day.Open {

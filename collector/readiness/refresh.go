@@ -11,25 +11,75 @@ import (
 )
 
 // Snapshot returns the current snapshot of today's judgements. While Run
-// keeps it current this only reads it (waiting for the first one at
-// start-up); otherwise it brings it up to date first, sharing a refresh
-// under way with concurrent callers.
+// keeps it current, it waits for the first one at start-up, and then for
+// the batches handed in before the call to be judged (see caughtUp);
+// otherwise it brings the snapshot up to date first. Either way it shares
+// a refresh under way with concurrent callers.
 func (e *Engine) Snapshot(ctx context.Context) (*Snapshot, error) {
 	if e.running.Load() {
-		if s := e.snap.Load(); s != nil {
-			return s, nil
+		if _, err := e.published(ctx); err != nil {
+			return nil, err
 		}
-		select {
-		case <-e.firstDone():
-			return e.snap.Load(), nil
-		case <-ctx.Done():
-			return nil, ctx.Err()
+		if err := e.caughtUp(ctx); err != nil {
+			return nil, err
 		}
+		return e.snap.Load(), nil
 	}
 	if err := e.shared(ctx); err != nil {
 		return nil, err
 	}
 	return e.snap.Load(), nil
+}
+
+// Latest is Snapshot without waiting for the batches handed in since Run's
+// last refresh (at most minGap old, and only while a wave comes in): for
+// a page a person reads, to whom a quarter of a second does not matter,
+// and who should not wait for other branches' batches to be judged. It
+// waits for the first snapshot at start-up; without Run, it is Snapshot.
+func (e *Engine) Latest(ctx context.Context) (*Snapshot, error) { return e.published(ctx) }
+
+// published is Latest.
+func (e *Engine) published(ctx context.Context) (*Snapshot, error) {
+	if !e.running.Load() {
+		return e.Snapshot(ctx)
+	}
+	if s := e.snap.Load(); s != nil {
+		return s, nil
+	}
+	select {
+	case <-e.firstDone():
+		return e.snap.Load(), nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// caughtUp returns once the branches invalidated or handed in before it
+// was called are judged, by the refresh under way or by one it runs
+// itself: a client that posted a batch and then reads the board sees the
+// batch judged, instead of a snapshot up to Run's gap (minGap) old. Run's
+// background refreshes still judge the branches nobody reads about. When
+// every branch is to be judged again (a new skew threshold or maintenance
+// window), or a refresh fails, the published snapshot is served and Run
+// catches up in the background, so that a read never waits for a whole
+// board or a store in trouble.
+func (e *Engine) caughtUp(ctx context.Context) error {
+	e.mu.Lock()
+	var need uint64
+	switch {
+	case e.dirtyAll || e.judgingAll:
+	case len(e.dirty) > 0:
+		need = e.began + 1 // the next refresh takes them
+	case len(e.judging) > 0:
+		need = e.began // the refresh under way judges them
+	}
+	e.mu.Unlock()
+	for need > 0 && e.ended.Load() < need {
+		if err := e.shared(ctx); err != nil {
+			return ctx.Err()
+		}
+	}
+	return nil
 }
 
 // Started is closed once the first snapshot is published.
@@ -103,23 +153,29 @@ func (e *Engine) Run(ctx context.Context, onError func(error)) {
 		case <-wake:
 		case <-t.C:
 		}
-		wait, began := poll, time.Now()
+		// Invalidations wait for the gap after the last refresh, so that
+		// a wave's thousands of reports are judged in a few large batches
+		// rather than published one by one. A refresh a read ran
+		// (caughtUp) counts: while the board is read, what it judged
+		// need not be published again by Run.
+		for {
+			gap := minGap - time.Since(time.Unix(0, e.lastBegan.Load()))
+			if gap <= 0 {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(gap):
+			}
+		}
+		wait := poll
 		if err := e.shared(ctx); err != nil {
 			if ctx.Err() == nil && onError != nil {
 				onError(err)
 			}
 		} else if s := e.snap.Load(); s != nil && !s.next.IsZero() {
 			wait = min(wait, max(time.Millisecond, s.next.Sub(e.now())))
-		}
-		// Invalidations that arrive meanwhile wait for the gap, so that a
-		// wave's thousands of reports are judged in a few large batches
-		// rather than re-listing every contact for each.
-		if gap := minGap - time.Since(began); gap > 0 {
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(gap):
-			}
 		}
 		t.Reset(wait)
 	}
@@ -154,7 +210,11 @@ func (e *Engine) refresh(ctx context.Context) error {
 	e.judging, e.judgingAll = e.dirty, e.dirtyAll
 	e.dirty, e.dirtyAll = nil, false
 	dirty, all := e.judging, e.judgingAll
+	e.began++
+	n := e.began
 	e.mu.Unlock()
+	e.lastBegan.Store(time.Now().UnixNano())
+	defer e.ended.Store(n)
 	err := e.refreshWith(ctx, dirty, all)
 	e.mu.Lock()
 	if err != nil { // judge them next time
