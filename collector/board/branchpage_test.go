@@ -1,0 +1,35 @@
+package board
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/branchready/branchready/collector/readiness"
+)
+
+func TestABranchPagesPicturesStartedForOneDateAreDrawnAgainWhenItsJudgementShowsAnother(t *testing.T) {
+	at := london("08:30")
+	_, st := board(t, at)
+	e := &readiness.Engine{Store: st, Now: func() time.Time { return at }}
+	h := &branchPageHandler{e: e, st: st, now: func() time.Time { return at }, log: slog.New(slog.NewTextHandler(io.Discard, nil)), days: &dayCache{}}
+	tests := []struct {
+		name, asked, shown, wantLast string
+	}{
+		{name: "today, as guessed", asked: "", shown: "2026-11-24", wantLast: "2026-11-23"},
+		{name: "a past day, as asked", asked: "2026-11-20", shown: "2026-11-20", wantLast: "2026-11-19"},
+		{name: "the day after the one guessed (midnight passed meanwhile)", asked: "", shown: "2026-11-25", wantLast: "2026-11-24"},
+		{name: "a date that is none", asked: "someday", shown: "2026-11-24", wantLast: "2026-11-23"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			j := h.startPictures(context.Background(), "lon", tc.asked)
+			_, days := j.get(tc.shown, "2026-11-24")
+			if len(days) != 30 || days[len(days)-1].Date != tc.wantLast {
+				t.Fatalf("the strip has %d days, last %+v; want 30 ending %s", len(days), days[len(days)-1:], tc.wantLast)
+			}
+		})
+	}
+}
