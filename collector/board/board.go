@@ -39,21 +39,8 @@ var funcs = template.FuncMap{
 	},
 	"label": func(v readiness.Verdict) string { return strings.ReplaceAll(string(v), "_", " ") },
 	// verdicts and perPage serve the board's filter form and paging.
-	"verdicts": func() []readiness.Verdict { return verdicts },
-	"perPage":  func() int { return perPage },
-	// problem returns the reason an item is not fine now, or "".
-	"problem": func(j readiness.Judgement, device, check string) string {
-		ps := j.Problems
-		if j.Current != nil {
-			ps = j.Current.Problems
-		}
-		for _, p := range ps {
-			if p.Device == device && p.Check == check {
-				return p.Reason
-			}
-		}
-		return ""
-	},
+	"verdicts":   func() []readiness.Verdict { return verdicts },
+	"perPage":    func() int { return perPage },
 	"pct":        func(f float64) string { return pct(&f) },
 	"ratio":      pct,
 	"mins":       minutesText,
@@ -83,6 +70,8 @@ type branchPage struct {
 	// a closed day. LastDays are the verdicts of the 30 days before.
 	Timeline *timeline
 	LastDays []dayCell
+	// Manual are the checks staff confirm, with what is wrong now.
+	Manual []manualItem
 }
 
 // Register adds the board's pages to mux; wrap guards them (login). Each

@@ -59,8 +59,41 @@ func (h *branchPageHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		tl, last := pics.get(s.Judgement.Date, today)
 		render(w, h.log, "branch.html", branchPage{BranchStatus: s, Left: countdown(s.Judgement, h.now()),
 			Days: around(s.Judgement.Date, today), User: api.User(r), CanConfirm: api.Person(r).Role.Can(auth.Confirm),
-			Timeline: tl, LastDays: last})
+			Timeline: tl, LastDays: last, Manual: manualItems(s)})
 	}
+}
+
+// manualItem is a check staff confirm on the branch page, and the reason
+// it is not fine now ("" when it is).
+type manualItem struct {
+	Device, Check, Problem string
+}
+
+// manualItems lists s's manual checks in the order of its devices. The
+// template once walked every device and check to find them, comparing
+// kinds and looking up problems through reflection: a fifth of the page.
+func manualItems(s readiness.BranchStatus) []manualItem {
+	ps := s.Judgement.Problems
+	if s.Judgement.Current != nil {
+		ps = s.Judgement.Current.Problems
+	}
+	var out []manualItem
+	for _, dev := range s.Devices {
+		for _, c := range dev.Checks {
+			if c.Kind != manualKind {
+				continue
+			}
+			it := manualItem{Device: dev.ID, Check: c.Name}
+			for _, p := range ps {
+				if p.Device == dev.ID && p.Check == c.Name {
+					it.Problem = p.Reason
+					break
+				}
+			}
+			out = append(out, it)
+		}
+	}
+	return out
 }
 
 // pictureJob is a branch page's pictures being drawn for a date, before
