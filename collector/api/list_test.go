@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -17,7 +18,7 @@ import (
 	"github.com/branchready/branchready/result"
 )
 
-func TestTheBranchListKeepsEachBranchsEncodingAndSendsWhatEncodingTheWholeListWould(t *testing.T) {
+func TestTheBranchListKeepsEachBranchsEncodingAndSendsWhatJSONMarshalOfTheWholeListWould(t *testing.T) {
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "list.db"), nil)
 	if err != nil {
@@ -56,19 +57,39 @@ func TestTheBranchListKeepsEachBranchsEncodingAndSendsWhatEncodingTheWholeListWo
 			})
 			// The second list is from the kept encodings; then the clock
 			// moves on: local times change, and within a minute an agent
-			// goes silent (15 minutes without a report).
-			for i, at := range []time.Time{now, now, now.Add(5 * time.Minute), now.Add(5*time.Minute + 30*time.Second)} {
-				clock = at
+			// goes silent (15 minutes without a report); it goes back
+			// within that minute, and the agent speaks again; then a branch reports and is judged
+			// again.
+			steps := []struct {
+				at     time.Time
+				report string
+			}{{at: now}, {at: now}, {at: now.Add(5 * time.Minute)}, {at: now.Add(5*time.Minute + 30*time.Second)},
+				{at: now.Add(5*time.Minute + 40*time.Second)}, {at: now.Add(5 * time.Minute)}, {at: now}, {at: now.Add(2 * time.Minute), report: "par"}}
+			for i, step := range steps {
+				clock = step.at
+				if step.report != "" {
+					d, err := st.Branch(ctx, step.report)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if err := st.PutBranch(ctx, step.report, d.Descriptor, store.Contact{At: clock, AgentVersion: "1.0.1"}); err != nil {
+						t.Fatal(err)
+					}
+					e.Invalidate(step.report)
+				}
 				w := httptest.NewRecorder()
 				mux.ServeHTTP(w, httptest.NewRequest("GET", "/api/v1/branches", nil))
 				all, err := e.All(ctx)
 				if err != nil {
 					t.Fatal(err)
 				}
-				want := httptest.NewRecorder()
-				writeJSON(want, http.StatusOK, map[string]any{"branches": InScope(tc.who, all)})
-				if w.Code != http.StatusOK || w.Body.String() != want.Body.String() || w.Header().Get("Content-Type") != "application/json" {
-					t.Fatalf("list %d: %d %s\n%s\nwant\n%s", i, w.Code, w.Header().Get("Content-Type"), w.Body, want.Body)
+				want, err := json.Marshal(map[string]any{"branches": InScope(tc.who, all)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				want = append(want, '\n')
+				if w.Code != http.StatusOK || w.Body.String() != string(want) || w.Header().Get("Content-Type") != "application/json" {
+					t.Fatalf("list %d: %d %s\n%s\nwant\n%s", i, w.Code, w.Header().Get("Content-Type"), w.Body, want)
 				}
 			}
 		})

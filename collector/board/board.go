@@ -39,21 +39,8 @@ var funcs = template.FuncMap{
 	},
 	"label": func(v readiness.Verdict) string { return strings.ReplaceAll(string(v), "_", " ") },
 	// verdicts and perPage serve the board's filter form and paging.
-	"verdicts": func() []readiness.Verdict { return verdicts },
-	"perPage":  func() int { return perPage },
-	// problem returns the reason an item is not fine now, or "".
-	"problem": func(j readiness.Judgement, device, check string) string {
-		ps := j.Problems
-		if j.Current != nil {
-			ps = j.Current.Problems
-		}
-		for _, p := range ps {
-			if p.Device == device && p.Check == check {
-				return p.Reason
-			}
-		}
-		return ""
-	},
+	"verdicts":   func() []readiness.Verdict { return verdicts },
+	"perPage":    func() int { return perPage },
 	"pct":        func(f float64) string { return pct(&f) },
 	"ratio":      pct,
 	"mins":       minutesText,
@@ -83,6 +70,8 @@ type branchPage struct {
 	// a closed day. LastDays are the verdicts of the 30 days before.
 	Timeline *timeline
 	LastDays []dayCell
+	// Manual are the checks staff confirm, with what is wrong now.
+	Manual []manualItem
 }
 
 // Register adds the board's pages to mux; wrap guards them (login). Each
@@ -109,34 +98,7 @@ func Register(mux auth.Mux, e *readiness.Engine, st api.Confirmations, now func(
 	}))))
 	bp := &boardPage{e: e, now: now, log: log}
 	mux.Handle("GET /{$}", wrap(auth.Allow(auth.View, http.HandlerFunc(bp.serve))))
-	dir := engineDir{e: e, Directory: st}
-	mux.Handle("GET /branches/{id}", wrap(auth.Allow(auth.View, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// A person waits for this page: its store reads go to the
-		// connections kept for that (store.Interactive).
-		ctx := store.Interactive(r.Context())
-		err := api.Sees(ctx, dir, api.Person(r), r.PathValue("id"))
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			http.Error(w, "cannot read the branch", http.StatusInternalServerError)
-			return
-		}
-		var s readiness.BranchStatus
-		if err == nil {
-			s, err = e.One(ctx, r.PathValue("id"), r.URL.Query().Get("date"))
-		}
-		switch {
-		case errors.Is(err, store.ErrNotFound) && neverReported(w, r, st, log):
-		case errors.Is(err, store.ErrNotFound):
-			http.Error(w, "no such branch", http.StatusNotFound)
-		case err != nil:
-			http.Error(w, err.Error(), http.StatusBadRequest)
-		default:
-			today, _, _ := strings.Cut(s.LocalTime, " ") // "2006-01-02 15:04 MST"
-			tl, last := branchPictures(ctx, e, st, s, today, days, now())
-			render(w, log, "branch.html", branchPage{BranchStatus: s, Left: countdown(s.Judgement, now()),
-				Days: around(s.Judgement.Date, today), User: api.User(r), CanConfirm: api.Person(r).Role.Can(auth.Confirm),
-				Timeline: tl, LastDays: last})
-		}
-	}))))
+	mux.Handle("GET /branches/{id}", wrap(auth.Allow(auth.View, &branchPageHandler{e: e, st: st, now: now, log: log, days: days})))
 }
 
 // engineDir is a directory whose Branch is the engine's (from the branch

@@ -27,15 +27,15 @@ type pageStore interface {
 	Results(ctx context.Context, branch string, from, to time.Time) ([]result.Result, error)
 }
 
-// branchPictures gathers what the branch page draws, or nothing when the
-// store cannot say: the timeline of the day shown (today: the branch-local
-// date of today) and the strip of the 30 days before it.
-func branchPictures(ctx context.Context, e *readiness.Engine, st any, s readiness.BranchStatus, today string, dc *dayCache, now time.Time) (*timeline, []dayCell) {
+// branchPictures gathers what branch id's page draws for date, or nothing
+// when the store cannot say: the timeline of the day (today is the
+// branch-local date of today) and the strip of the 30 days before it.
+func branchPictures(ctx context.Context, e *readiness.Engine, st any, id, date, today string, dc *dayCache, now time.Time) (*timeline, []dayCell) {
 	ps, ok := st.(pageStore)
 	if !ok {
 		return nil, nil
 	}
-	b, err := e.Branch(ctx, s.ID)
+	b, err := e.Branch(ctx, id)
 	if err != nil {
 		return nil, nil
 	}
@@ -46,9 +46,8 @@ func branchPictures(ctx context.Context, e *readiness.Engine, st any, s readines
 		wg sync.WaitGroup
 		tl *timeline
 	)
-	date := s.Judgement.Date
 	wg.Go(func() { tl = dayTimeline(ctx, e, ps, b, date, date == today, rules) })
-	days := dc.get(s.ID, date, now, func() ([]dayCell, bool) { return lastDays(ctx, ps, b, rules, date, 30, now) })
+	days := dc.get(id, date, now, func() ([]dayCell, bool) { return lastDays(ctx, ps, b, rules, date, 30, now) })
 	wg.Wait()
 	return tl, days
 }
@@ -72,7 +71,9 @@ func dayTimeline(ctx context.Context, e *readiness.Engine, ps pageStore, b store
 		wg sync.WaitGroup
 		cs []result.Confirmation
 	)
-	wg.Go(func() { cs, _ = ps.Confirmations(ctx, b.ID, date) })
+	if hasManual(d) { // no other check can have been confirmed (see makeTimeline)
+		wg.Go(func() { cs, _ = ps.Confirmations(ctx, b.ID, date) })
+	}
 	defer wg.Wait()
 	from, to := day.SweepFrom.Add(-readiness.Grace), day.Deadline.Add(time.Second)
 	var rs []result.Result

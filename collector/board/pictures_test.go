@@ -18,10 +18,15 @@ import (
 )
 
 // countingStore is fakeStore counting the reads a branch page makes of
-// the branch and its results.
+// the branch, its results and its confirmations.
 type countingStore struct {
 	*fakeStore
-	branchReads, resultReads atomic.Int32
+	branchReads, resultReads, confirmReads atomic.Int32
+}
+
+func (c *countingStore) Confirmations(ctx context.Context, branch, date string) ([]result.Confirmation, error) {
+	c.confirmReads.Add(1)
+	return c.fakeStore.Confirmations(ctx, branch, date)
 }
 
 func (c *countingStore) Branch(ctx context.Context, id string) (store.Branch, error) {
@@ -61,6 +66,46 @@ func TestTodaysBranchPageIsDrawnFromWhatTheEngineHoldsWithoutReadingTheStore(t *
 			}
 			if want := get(t, fromStore, "/branches/lon"); got != want {
 				t.Errorf("the page drawn from memory differs from the one read from the store:\n%s\nwant\n%s", got, want)
+			}
+		})
+	}
+}
+
+func TestATimelineMarksTheConfirmationsOfTheDaysManualChecksAndReadsNoneWithoutOne(t *testing.T) {
+	at := london("08:30")
+	tests := []struct {
+		name      string
+		manual    bool // the descriptor keeps its manual lobby check
+		wantReads int32
+		wantMark  bool
+	}{
+		{name: "a branch with a manual check has its confirmation marked", manual: true, wantReads: 1, wantMark: true},
+		{name: "a branch whose manual check was removed today reads none and marks none", manual: false, wantReads: 0, wantMark: false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			clock := func() time.Time { return at }
+			_, fake := board(t, at)
+			fake.confirmed = []result.Confirmation{{Device: "lobby", Check: "feedback_book", Date: "2026-11-24", By: "amira", At: london("08:15")}}
+			if !tc.manual {
+				d := *fake.branch.Descriptor
+				d.Devices = d.Devices[:1] // the ATM alone
+				fake.branch.Descriptor = &d
+			}
+			st := &countingStore{fakeStore: fake}
+			e := &readiness.Engine{Store: st, Now: clock, Branches: branchdir.New(branchdir.Options{Source: st, Now: clock})}
+			mux := http.NewServeMux()
+			Register(mux, e, st, clock, slog.New(slog.NewTextHandler(io.Discard, nil)),
+				loggedInAs(auth.Person{Name: "amira", Role: auth.BranchStaff, Branches: []string{"lon"}}))
+			got := get(t, mux, "/branches/lon")
+			if n := st.confirmReads.Load(); n != tc.wantReads {
+				t.Errorf("the page read the confirmations %d times, want %d", n, tc.wantReads)
+			}
+			if !strings.Contains(got, "<svg") {
+				t.Fatalf("the page has no timeline:\n%s", got)
+			}
+			if marked := strings.Contains(got, "amira confirmed feedback_book"); marked != tc.wantMark {
+				t.Errorf("confirmation marked %v, want %v:\n%s", marked, tc.wantMark, got)
 			}
 		})
 	}

@@ -93,7 +93,7 @@ func makeTimeline(d *result.Descriptor, day calendar.Day, rs []result.Result, cs
 		}
 	}
 	for _, c := range cs {
-		if c.At.Before(from) || c.At.After(to) {
+		if c.At.Before(from) || c.At.After(to) || !isManual(d, c.Device, c.Check) {
 			continue
 		}
 		y := tlTop
@@ -111,6 +111,43 @@ func makeTimeline(d *result.Descriptor, day calendar.Day, rs []result.Result, cs
 	tl.Height = tlTop + float64(len(tl.Rows))*tlRowH + 6
 	return tl
 }
+
+// The timeline marks the confirmations of the day's manual checks: staff
+// confirm only a check the branch's descriptor has as manual, so a day
+// drawn by a descriptor without one has no confirmation to mark, and its
+// page does not read them (the store read was one of a page's slowest
+// during a wave). A confirmation of a check the descriptor no longer has
+// as manual (changed the same day) is not marked either.
+
+// hasManual reports whether d has a check staff confirm.
+func hasManual(d *result.Descriptor) bool {
+	for _, dev := range d.Devices {
+		for _, c := range dev.Checks {
+			if c.Kind == manualKind {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// isManual reports whether device's check is one staff confirm in d.
+func isManual(d *result.Descriptor, device, check string) bool {
+	for _, dev := range d.Devices {
+		if dev.ID != device {
+			continue
+		}
+		for _, c := range dev.Checks {
+			if c.Name == check && c.Kind == manualKind {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// manualKind is the check kind staff confirm on the branch page.
+const manualKind = "manual"
 
 // deviceSegs turns one device's results (all its checks) into bars: at each
 // result the device takes the worst status of its checks' latest results.
