@@ -219,11 +219,11 @@ func (s *Store) WriteResults(ctx context.Context, rs []result.Result, receivedAt
 // them. The transaction is a group writer's (group.go), shared with the
 // other requests waiting when it began.
 func (s *Store) WriteBatch(ctx context.Context, branch string, rs []result.Result, receivedAt time.Time, d *result.Descriptor, c store.Contact) (inserted, duplicates int, err error) {
-	bw, err := branchArgs(branch, d, c)
+	row, err := contactOf(branch, d, c)
 	if err != nil {
 		return 0, 0, fmt.Errorf("postgres store: branch %q: %w", branch, err)
 	}
-	r := &writeReq{branch: branch, rs: chunk.FirstCopies(rs), receivedAt: receivedAt, bw: bw, done: make(chan writeRes, 1)}
+	r := &writeReq{branch: branch, rs: chunk.FirstCopies(rs), receivedAt: receivedAt, contact: row, done: make(chan writeRes, 1)}
 	if inserted, err = s.submit(ctx, r); err != nil {
 		return 0, 0, fmt.Errorf("postgres store: write %d results and the contact of %q: %w", len(rs), branch, err)
 	}
@@ -231,21 +231,11 @@ func (s *Store) WriteBatch(ctx context.Context, branch string, rs []result.Resul
 }
 
 // queueContacts queues the upsert of the group's contacts (distinct
-// branches) and the descriptor versions that came with them.
+// branches) and of the descriptor versions that came with them.
 func queueContacts(b *pgx.Batch, group []*writeReq) {
-	n := len(group)
-	ids, versions, hashes := make([]string, n), make([]string, n), make([]string, n)
-	descs, beats := make([]*string, n), make([]*string, n)
-	ats, skews := make([]*int64, n), make([]int64, n)
+	rows := make([]contactRow, len(group))
 	for i, r := range group {
-		c := r.bw.row
-		ids[i], versions[i], hashes[i], descs[i], beats[i], ats[i], skews[i] =
-			c.id, c.agentVersion, c.configHash, c.descriptor, c.heartbeat, c.at, c.skew
+		rows[i] = r.contact
 	}
-	b.Queue(upsertBranches, ids, descs, ats, versions, hashes, skews, beats)
-	for _, r := range group {
-		if r.bw.version != nil {
-			b.Queue(appendVersion, r.bw.version...)
-		}
-	}
+	b.Queue(contactsStatement(rows), contactArgs(rows)...)
 }
