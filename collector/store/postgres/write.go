@@ -50,6 +50,13 @@ const lockBranches = `SELECT count(pg_advisory_xact_lock(1651663458, h)) FROM (
 // than the insert itself: planning it for each statement's partitions,
 // or, with the plan cached, scanning every day's.)
 //
+// The head is read by a subquery per chunk, a primary-key probe: as a
+// join, the plan cached for the statement (made for the 100 rows the
+// planner guesses an unnest of a parameter holds) hashed the whole of
+// result_heads, a row per branch, on every statement. A branch without a
+// head counts as having the empty string, below every id but the empty
+// one, whose chunk goes to writeChecked.
+//
 // A head may only overstate: a chunk sent on to writeChecked has raised
 // it already, and a head above every stored id just sends more batches
 // to the check.
@@ -57,8 +64,7 @@ const insertChunks = `WITH u AS (SELECT * FROM unnest($1::text[], $2::bigint[], 
 	$6::text[], $7::text[], $8::bytea[]) AS u(branch, first_at, last_at, received_at, n, min_id, max_id, body)),
 stored AS (INSERT INTO result_chunks (branch, first_at, last_at, received_at, n, min_id, max_id, body)
 	SELECT u.branch, u.first_at, u.last_at, u.received_at, u.n, u.min_id, u.max_id, u.body
-	FROM u LEFT JOIN result_heads h ON h.branch = u.branch
-	WHERE h.max_id IS NULL OR h.max_id < u.min_id COLLATE "C"
+	FROM u WHERE COALESCE((SELECT h.max_id FROM result_heads h WHERE h.branch = u.branch), '') < u.min_id COLLATE "C"
 	RETURNING branch, first_at),
 heads AS (INSERT INTO result_heads (branch, max_id)
 	SELECT branch, max(max_id COLLATE "C") FROM u GROUP BY branch
