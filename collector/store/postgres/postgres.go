@@ -56,7 +56,7 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
 		// pgx's message can quote the DSN, password included: keep it out.
 		return nil, errors.New("postgres store: the connection string cannot be parsed")
 	}
-	tune(cfg, dsn)
+	toast := tune(cfg, dsn)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres store: %w", err)
@@ -64,6 +64,12 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres store: connect to %s/%s: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Database, err)
+	}
+	if toast != nil {
+		if err := toast.chooseLZ4(ctx, pool); err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("postgres store: %w", err)
+		}
 	}
 	if err := migrate(ctx, pool, ms); err != nil {
 		pool.Close()
@@ -107,18 +113,27 @@ const minConns = groupWriters + 6
 //     small ones (the judge's ResultsOf reads some thousand rows), for
 //     which PostgreSQL would start two worker processes each time, which
 //     costs more processor time than they save on a server that shares
-//     its cores with the collector.
+//     its cores with the collector;
+//   - lz4 for the TOAST values the store writes, when the server has it
+//     (toast.go): tune returns the switch that Open sets once it knows,
+//     nil when the DSN chose a method itself.
 //
 // Commits stay synchronous (the server's synchronous_commit): an
 // acknowledged result must survive a server crash. Statements are
 // prepared once per connection (pgx's statement cache, its default).
-func tune(cfg *pgxpool.Config, dsn string) {
+func tune(cfg *pgxpool.Config, dsn string) *toastCompression {
 	if !strings.Contains(dsn, "pool_max_conns") && cfg.MaxConns < minConns {
 		cfg.MaxConns = minConns
 	}
 	if _, set := cfg.ConnConfig.RuntimeParams["max_parallel_workers_per_gather"]; !set {
 		cfg.ConnConfig.RuntimeParams["max_parallel_workers_per_gather"] = "0"
 	}
+	if _, set := cfg.ConnConfig.RuntimeParams[toastParam]; set {
+		return nil
+	}
+	toast := &toastCompression{}
+	cfg.BeforeConnect = toast.beforeConnect
+	return toast
 }
 
 // Close waits for the writes in flight, then closes every connection. Later
