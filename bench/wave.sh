@@ -6,6 +6,14 @@
 #   bench/wave.sh                                   # 2000,5000,10000,20000 on both stores
 #   SIZES=20000 ROUNDS=5 bench/wave.sh              # one size, five rounds
 #   STORES=postgres bench/wave.sh --readers 0       # flags go to loadgen --wave
+#   BIN=/tmp/brc-main STORES=postgres bench/wave.sh # a collector built elsewhere
+#   PGSTATS=25 STORES=postgres bench/wave.sh        # and the 25 costliest statements
+#   PGCONF="-c jit=off" STORES=postgres bench/wave.sh  # more server settings
+#
+# PGSTATS loads pg_stat_statements (shipped with Debian's postgresql) and,
+# after the run, prints the statements that cost the server most, with
+# their calls and mean time; PGCONF adds server settings (postgres -c
+# options) to the cluster's own.
 #
 # Needs Debian's postgresql package for the PostgreSQL half. On PostgreSQL
 # each round's line ends with the server's processor seconds in the round
@@ -62,23 +70,42 @@ with_pg_cpu() {
     fi
   done
 }
-go build -o "$work/branchready-collector" ./cmd/branchready-collector
+# pg_statements prints, with psql ($1), the $2 statements that took the
+# server longest in all (execution and planning), the branch import's
+# included.
+pg_statements() {
+  "$1" -h "$work/pg" -U postgres -P pager=off postgres -c "
+    SELECT calls, round((total_exec_time + total_plan_time)::numeric, 0) AS total_ms,
+      round(((total_exec_time + total_plan_time) / nullif(calls, 0) * 1000)::numeric, 0) AS mean_us,
+      round((total_plan_time / nullif(calls, 0) * 1000)::numeric, 0) AS plan_us, rows,
+      left(regexp_replace(query, '\s+', ' ', 'g'), 110) AS query
+    FROM pg_stat_statements ORDER BY total_exec_time + total_plan_time DESC LIMIT $2"
+}
+collector=${BIN:-$work/branchready-collector}
+[[ -n ${BIN:-} ]] || go build -o "$collector" ./cmd/branchready-collector
 uptime
 for store in $STORES; do
   case $store in
   sqlite)
-    "$work/branchready-collector" loadgen --wave --growth "$SIZES" --rounds "$ROUNDS" "$@" ;;
+    "$collector" loadgen --wave --growth "$SIZES" --rounds "$ROUNDS" "$@" ;;
   postgres)
     bin=$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -1)")
     run=()
     mkdir -p "$work/pg"
     if [[ $(id -u) == 0 ]]; then chown postgres "$work" "$work/pg"; run=(runuser -u postgres --); fi
     "${run[@]}" "$bin/initdb" -D "$work/pg/data" -U postgres --auth=trust -E UTF8 >/dev/null
-    "${run[@]}" "$bin/pg_ctl" -D "$work/pg/data" -l "$work/pg/server.log" \
-      -o "-c listen_addresses='' -k $work/pg -p 5432" -w start >/dev/null
+    opts="-c listen_addresses='' -k $work/pg -p 5432 ${PGCONF:-}"
+    if [[ -n ${PGSTATS:-} ]]; then
+      opts+=" -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all -c pg_stat_statements.track_planning=on"
+    fi
+    "${run[@]}" "$bin/pg_ctl" -D "$work/pg/data" -l "$work/pg/server.log" -o "$opts" -w start >/dev/null
     pg="${run[*]} $bin"
-    "$work/branchready-collector" loadgen --wave --growth "$SIZES" --rounds "$ROUNDS" \
-      --dsn "host=$work/pg port=5432 user=postgres dbname=postgres sslmode=disable" "$@" | with_pg_cpu ;;
+    if [[ -n ${PGSTATS:-} ]]; then
+      "$bin/psql" -h "$work/pg" -U postgres -qc 'CREATE EXTENSION pg_stat_statements' postgres
+    fi
+    "$collector" loadgen --wave --growth "$SIZES" --rounds "$ROUNDS" \
+      --dsn "host=$work/pg port=5432 user=postgres dbname=postgres sslmode=disable" "$@" | with_pg_cpu
+    if [[ -n ${PGSTATS:-} ]]; then pg_statements "$bin/psql" "$PGSTATS"; fi ;;
   *) echo "unknown store $store (sqlite or postgres)" >&2; exit 2 ;;
   esac
 done

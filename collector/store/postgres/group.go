@@ -41,7 +41,7 @@ type writeReq struct {
 	branch     string
 	rs         []result.Result // first copies only
 	receivedAt time.Time
-	bw         branchWrite
+	contact    contactRow
 	done       chan writeRes // buffered: the writer never waits for the caller
 }
 

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/jackc/pgx/v5"
 	"log/slog"
 	"strings"
 	"sync"
@@ -57,7 +56,7 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
 		// pgx's message can quote the DSN, password included: keep it out.
 		return nil, errors.New("postgres store: the connection string cannot be parsed")
 	}
-	tune(cfg, dsn)
+	toast := tune(cfg, dsn)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres store: %w", err)
@@ -65,6 +64,12 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres store: connect to %s/%s: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Database, err)
+	}
+	if toast != nil {
+		if err := toast.chooseLZ4(ctx, pool); err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("postgres store: %w", err)
+		}
 	}
 	if err := migrate(ctx, pool, ms); err != nil {
 		pool.Close()
@@ -108,18 +113,27 @@ const minConns = groupWriters + 6
 //     small ones (the judge's ResultsOf reads some thousand rows), for
 //     which PostgreSQL would start two worker processes each time, which
 //     costs more processor time than they save on a server that shares
-//     its cores with the collector.
+//     its cores with the collector;
+//   - lz4 for the TOAST values the store writes, when the server has it
+//     (toast.go): tune returns the switch that Open sets once it knows,
+//     nil when the DSN chose a method itself.
 //
 // Commits stay synchronous (the server's synchronous_commit): an
 // acknowledged result must survive a server crash. Statements are
 // prepared once per connection (pgx's statement cache, its default).
-func tune(cfg *pgxpool.Config, dsn string) {
+func tune(cfg *pgxpool.Config, dsn string) *toastCompression {
 	if !strings.Contains(dsn, "pool_max_conns") && cfg.MaxConns < minConns {
 		cfg.MaxConns = minConns
 	}
 	if _, set := cfg.ConnConfig.RuntimeParams["max_parallel_workers_per_gather"]; !set {
 		cfg.ConnConfig.RuntimeParams["max_parallel_workers_per_gather"] = "0"
 	}
+	if _, set := cfg.ConnConfig.RuntimeParams[toastParam]; set {
+		return nil
+	}
+	toast := &toastCompression{}
+	cfg.BeforeConnect = toast.beforeConnect
+	return toast
 }
 
 // Close waits for the writes in flight, then closes every connection. Later
@@ -139,35 +153,45 @@ func (s *Store) Close() error {
 	return nil
 }
 
-const upsertBranch = `INSERT INTO branches (id, descriptor, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat)
-VALUES ($1, $2::text::jsonb, $3, $4, $5, $6, $7)
-` + onBranchConflict
+// contactRows are the contacts of some branches (distinct ids: a row is
+// updated at most once per statement) and the descriptors that came with
+// them, given as arrays.
+const contactRows = `SELECT id, descriptor::jsonb AS descriptor, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat
+	FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::bigint[], $7::text[])
+		AS u(id, descriptor, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat)`
 
-// upsertBranches is upsertBranch for several branches (distinct ids: a
-// row is updated at most once per statement), as arrays.
-const upsertBranches = `INSERT INTO branches (id, descriptor, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat)
-SELECT id, descriptor::jsonb, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat
-FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::bigint[], $7::text[])
-	AS u(id, descriptor, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat)
-` + onBranchConflict
-
-// onBranchConflict is how both upserts update a branch's row: a batch
-// without a descriptor or heartbeat keeps the stored one.
-const onBranchConflict = `ON CONFLICT (id) DO UPDATE SET
-	descriptor = COALESCE(EXCLUDED.descriptor, branches.descriptor),
+// onContactConflict updates a branch's row: a contact without a
+// descriptor or heartbeat keeps the stored one, and so does one whose
+// descriptor equals the stored one (no new TOAST value to compress and
+// write when an agent restarts).
+const onContactConflict = `
+ON CONFLICT (id) DO UPDATE SET
+	descriptor = CASE WHEN EXCLUDED.descriptor IS NULL OR EXCLUDED.descriptor = branches.descriptor
+		THEN branches.descriptor ELSE EXCLUDED.descriptor END,
 	contact_at = EXCLUDED.contact_at,
 	agent_version = EXCLUDED.agent_version,
 	config_hash = EXCLUDED.config_hash,
 	clock_skew_ns = EXCLUDED.clock_skew_ns,
 	heartbeat = COALESCE(EXCLUDED.heartbeat, branches.heartbeat)`
 
-// appendVersion adds a descriptor version unless it equals the branch's
-// latest one: agents send their descriptor with every batch. Two
-// collectors racing on one branch may both append the same version; the
-// readers treat consecutive equal versions as one.
-const appendVersion = `INSERT INTO descriptor_history (branch, effective_at, descriptor)
-SELECT $1, $2, $3::text::jsonb WHERE (SELECT descriptor FROM descriptor_history WHERE branch = $1
-	ORDER BY effective_at DESC LIMIT 1) IS DISTINCT FROM $3::text::jsonb
+// upsertContacts records contactRows that carry no descriptor, as most
+// requests do (an agent sends its descriptor with its first batch after
+// a start and when its configuration changes).
+const upsertContacts = `INSERT INTO branches (id, descriptor, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat)
+` + contactRows + onContactConflict
+
+// putContacts records contactRows and, in the same statement, adds each
+// descriptor that came as a version unless it equals the branch's latest
+// one. Each descriptor is parsed once (u is materialized) for both
+// tables. Two collectors racing on one branch may both append the same
+// version; the readers treat consecutive equal versions as one.
+const putContacts = `WITH u AS MATERIALIZED (` + contactRows + `),
+contacts AS (INSERT INTO branches (id, descriptor, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat)
+	SELECT * FROM u` + onContactConflict + `)
+INSERT INTO descriptor_history (branch, effective_at, descriptor)
+SELECT u.id, COALESCE(u.contact_at, 0), u.descriptor FROM u
+WHERE u.descriptor IS NOT NULL AND u.descriptor IS DISTINCT FROM (SELECT h.descriptor FROM descriptor_history h
+	WHERE h.branch = u.id ORDER BY h.effective_at DESC LIMIT 1)
 ON CONFLICT (branch, effective_at) DO UPDATE SET descriptor = EXCLUDED.descriptor`
 
 // PutConfirmation appends a staff confirmation.
@@ -197,36 +221,19 @@ func (s *Store) Confirmations(ctx context.Context, branch, date string) ([]resul
 
 // PutBranch records an agent's contact and, when d is non-nil, its descriptor.
 func (s *Store) PutBranch(ctx context.Context, id string, d *result.Descriptor, c store.Contact) error {
-	args, err := branchArgs(id, d, c)
+	row, err := contactOf(id, d, c)
 	if err != nil {
 		return fmt.Errorf("postgres store: branch %q: %w", id, err)
 	}
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, upsertBranch, args.upsert...); err != nil {
-			return err
-		}
-		if args.version == nil {
-			return nil
-		}
-		if _, err := tx.Exec(ctx, appendVersion, args.version...); err != nil {
-			return fmt.Errorf("descriptor history: %w", err)
-		}
-		return nil
-	})
-	if err != nil {
+	rows := []contactRow{row}
+	if _, err := s.pool.Exec(ctx, contactsStatement(rows), contactArgs(rows)...); err != nil {
 		return fmt.Errorf("postgres store: put branch %q: %w", id, err)
 	}
 	return nil
 }
 
-// branchWrite holds the arguments of upsertBranch and, when a descriptor
-// came, of appendVersion; row holds the former typed, for upsertBranches.
-type branchWrite struct {
-	upsert, version []any
-	row             contactRow
-}
-
-// contactRow is one row of branches as upsertBranch writes it.
+// contactRow is one row of branches as putContacts writes it, with the
+// descriptor (JSON) that came with it, if any.
 type contactRow struct {
 	id, agentVersion, configHash string
 	descriptor, heartbeat        *string
@@ -234,12 +241,13 @@ type contactRow struct {
 	skew                         int64
 }
 
-func branchArgs(id string, d *result.Descriptor, c store.Contact) (branchWrite, error) {
+// contactOf encodes a branch's contact and descriptor (nil: none came).
+func contactOf(id string, d *result.Descriptor, c store.Contact) (contactRow, error) {
 	var desc *string
 	if d != nil {
 		b, err := json.Marshal(d)
 		if err != nil {
-			return branchWrite{}, fmt.Errorf("encode descriptor: %w", err)
+			return contactRow{}, fmt.Errorf("encode descriptor: %w", err)
 		}
 		s := string(b)
 		desc = &s
@@ -251,17 +259,32 @@ func branchArgs(id string, d *result.Descriptor, c store.Contact) (branchWrite, 
 	}
 	hb, err := store.EncodeHealth(c.Health)
 	if err != nil {
-		return branchWrite{}, err
+		return contactRow{}, err
 	}
-	w := branchWrite{upsert: []any{id, desc, at, c.AgentVersion, c.ConfigHash, int64(c.ClockSkew), hb},
-		row: contactRow{id: id, agentVersion: c.AgentVersion, configHash: c.ConfigHash, descriptor: desc, heartbeat: hb,
-			at: at, skew: int64(c.ClockSkew)}}
-	if desc != nil {
-		var effective int64
-		if at != nil {
-			effective = *at
+	return contactRow{id: id, agentVersion: c.AgentVersion, configHash: c.ConfigHash, descriptor: desc, heartbeat: hb,
+		at: at, skew: int64(c.ClockSkew)}, nil
+}
+
+// contactsStatement is the statement that records rows: putContacts when
+// a descriptor came with one, else upsertContacts.
+func contactsStatement(rows []contactRow) string {
+	for _, r := range rows {
+		if r.descriptor != nil {
+			return putContacts
 		}
-		w.version = []any{id, effective, *desc}
 	}
-	return w, nil
+	return upsertContacts
+}
+
+// contactArgs are contactsStatement's arguments for rows (distinct ids).
+func contactArgs(rows []contactRow) []any {
+	n := len(rows)
+	ids, versions, hashes := make([]string, n), make([]string, n), make([]string, n)
+	descs, beats := make([]*string, n), make([]*string, n)
+	ats, skews := make([]*int64, n), make([]int64, n)
+	for i, c := range rows {
+		ids[i], versions[i], hashes[i], descs[i], beats[i], ats[i], skews[i] =
+			c.id, c.agentVersion, c.configHash, c.descriptor, c.heartbeat, c.at, c.skew
+	}
+	return []any{ids, descs, ats, versions, hashes, skews, beats}
 }

@@ -50,6 +50,13 @@ const lockBranches = `SELECT count(pg_advisory_xact_lock(1651663458, h)) FROM (
 // than the insert itself: planning it for each statement's partitions,
 // or, with the plan cached, scanning every day's.)
 //
+// The head is read by a subquery per chunk, a primary-key probe: as a
+// join, the plan cached for the statement (made for the 100 rows the
+// planner guesses an unnest of a parameter holds) hashed the whole of
+// result_heads, a row per branch, on every statement. A branch without a
+// head counts as having the empty string, below every id but the empty
+// one, whose chunk goes to writeChecked.
+//
 // A head may only overstate: a chunk sent on to writeChecked has raised
 // it already, and a head above every stored id just sends more batches
 // to the check.
@@ -57,8 +64,7 @@ const insertChunks = `WITH u AS (SELECT * FROM unnest($1::text[], $2::bigint[], 
 	$6::text[], $7::text[], $8::bytea[]) AS u(branch, first_at, last_at, received_at, n, min_id, max_id, body)),
 stored AS (INSERT INTO result_chunks (branch, first_at, last_at, received_at, n, min_id, max_id, body)
 	SELECT u.branch, u.first_at, u.last_at, u.received_at, u.n, u.min_id, u.max_id, u.body
-	FROM u LEFT JOIN result_heads h ON h.branch = u.branch
-	WHERE h.max_id IS NULL OR h.max_id < u.min_id COLLATE "C"
+	FROM u WHERE COALESCE((SELECT h.max_id FROM result_heads h WHERE h.branch = u.branch), '') < u.min_id COLLATE "C"
 	RETURNING branch, first_at),
 heads AS (INSERT INTO result_heads (branch, max_id)
 	SELECT branch, max(max_id COLLATE "C") FROM u GROUP BY branch
@@ -219,11 +225,11 @@ func (s *Store) WriteResults(ctx context.Context, rs []result.Result, receivedAt
 // them. The transaction is a group writer's (group.go), shared with the
 // other requests waiting when it began.
 func (s *Store) WriteBatch(ctx context.Context, branch string, rs []result.Result, receivedAt time.Time, d *result.Descriptor, c store.Contact) (inserted, duplicates int, err error) {
-	bw, err := branchArgs(branch, d, c)
+	row, err := contactOf(branch, d, c)
 	if err != nil {
 		return 0, 0, fmt.Errorf("postgres store: branch %q: %w", branch, err)
 	}
-	r := &writeReq{branch: branch, rs: chunk.FirstCopies(rs), receivedAt: receivedAt, bw: bw, done: make(chan writeRes, 1)}
+	r := &writeReq{branch: branch, rs: chunk.FirstCopies(rs), receivedAt: receivedAt, contact: row, done: make(chan writeRes, 1)}
 	if inserted, err = s.submit(ctx, r); err != nil {
 		return 0, 0, fmt.Errorf("postgres store: write %d results and the contact of %q: %w", len(rs), branch, err)
 	}
@@ -231,21 +237,11 @@ func (s *Store) WriteBatch(ctx context.Context, branch string, rs []result.Resul
 }
 
 // queueContacts queues the upsert of the group's contacts (distinct
-// branches) and the descriptor versions that came with them.
+// branches) and of the descriptor versions that came with them.
 func queueContacts(b *pgx.Batch, group []*writeReq) {
-	n := len(group)
-	ids, versions, hashes := make([]string, n), make([]string, n), make([]string, n)
-	descs, beats := make([]*string, n), make([]*string, n)
-	ats, skews := make([]*int64, n), make([]int64, n)
+	rows := make([]contactRow, len(group))
 	for i, r := range group {
-		c := r.bw.row
-		ids[i], versions[i], hashes[i], descs[i], beats[i], ats[i], skews[i] =
-			c.id, c.agentVersion, c.configHash, c.descriptor, c.heartbeat, c.at, c.skew
+		rows[i] = r.contact
 	}
-	b.Queue(upsertBranches, ids, descs, ats, versions, hashes, skews, beats)
-	for _, r := range group {
-		if r.bw.version != nil {
-			b.Queue(appendVersion, r.bw.version...)
-		}
-	}
+	b.Queue(contactsStatement(rows), contactArgs(rows)...)
 }
