@@ -47,7 +47,7 @@ const (
 // on the writer's connection and on the read pool.
 var (
 	writerStatements = []string{upsertIncidentSQL, enqueueSQL, claimEnqueued, claimHeadsSQL, leaseRowSQL,
-		deliveredSQL, keepThreadSQL, retrySQL, failSQL, renewSQL, releaseSQL}
+		deliveredSQL, keepThreadSQL, retrySQL, failSQL, renewSQL, releaseSQL, recordSQL, threadPutSQL, nextHeadSQL}
 	readerStatements = []string{threadSQL}
 )
 
