@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/branchready/branchready/alerts/notify"
@@ -85,6 +86,14 @@ type Deliverer struct {
 	mu       sync.Mutex
 	problems map[route]ConfigError
 	pipe     *pipeline // while Run runs
+	// claimable is set when rows may have become claimable by something
+	// this deliverer did (a row failed for good frees its incident's
+	// later rows): Run claims at once instead of at the next poll.
+	claimable atomic.Bool
+	// due holds when rows this deliverer gave back (released, retried)
+	// become claimable again: Run claims then, not only at every poll.
+	dueMu sync.Mutex
+	due   []time.Time
 }
 
 // ConfigError describes a row that failed for good: operators must fix the
@@ -159,11 +168,42 @@ func (d *Deliverer) Problems() []ConfigError {
 func (d *Deliverer) release(ctx context.Context, rows []Row, at time.Time) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
+	if len(rows) > 0 {
+		d.dueAt(at)
+	}
 	for _, r := range rows {
 		if err := d.Store.Release(ctx, r.Seq, at); err != nil {
 			d.Log.Warn("outbox release failed; the row returns when its lease ends", "seq", r.Seq, "err", err)
 		}
 	}
+}
+
+// dueAt notes that rows given back become claimable at t.
+func (d *Deliverer) dueAt(t time.Time) {
+	d.dueMu.Lock()
+	defer d.dueMu.Unlock()
+	d.due = append(d.due, t)
+}
+
+// nextDue forgets the times noted up to now and returns whether any was
+// (rows are claimable now) and the earliest one left (zero when none).
+func (d *Deliverer) nextDue(now time.Time) (passed bool, next time.Time) {
+	d.dueMu.Lock()
+	defer d.dueMu.Unlock()
+	left := d.due[:0]
+	for _, t := range d.due {
+		switch {
+		case !t.After(now):
+			passed = true
+		default:
+			left = append(left, t)
+			if next.IsZero() || t.Before(next) {
+				next = t
+			}
+		}
+	}
+	d.due = left
+	return passed, next
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {
