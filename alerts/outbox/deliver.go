@@ -26,7 +26,7 @@ func (d *Deliverer) deliver(ctx context.Context, k route, r Row) (a accepted, ok
 	var thread notify.Receipt
 	if m.Op != notify.Post {
 		var err error
-		if thread, err = d.Store.Thread(ctx, m.IncidentID, m.Notifier, m.Target); err != nil {
+		if thread, err = d.thread(ctx, m); err != nil {
 			if ctx.Err() == nil {
 				d.retry(ctx, k, r, &notify.Error{Retryable: true, Reason: "store", Err: fmt.Errorf("read thread: %w", err)})
 			}
@@ -80,6 +80,8 @@ func (d *Deliverer) delivered(ctx context.Context, k route, r Row, rc notify.Rec
 	if err := d.Store.Delivered(ctx, r.Seq, rc, at); err != nil {
 		d.Log.Error("outbox could not record a delivery; it may be sent again when its lease ends",
 			"seq", r.Seq, "incident", r.Message.IncidentID, "notifier", k.notifier, "target", k.target, "err", err)
+	} else {
+		d.recorded(r, rc)
 	}
 	// The incident's next message on the route may be claimable now.
 	d.claimable.Store(true)

@@ -94,6 +94,8 @@ type Deliverer struct {
 	// become claimable again: Run claims then, not only at every poll.
 	dueMu sync.Mutex
 	due   []time.Time
+	// threads remembers incidents' threads (threads.go).
+	threads threads
 }
 
 // ConfigError describes a row that failed for good: operators must fix the

@@ -89,6 +89,8 @@ func (p *pipeline) record(batch []accepted) {
 		case contains(notPending, a.r.Seq):
 			d.Log.Error("outbox could not record a delivery; it may be sent again when its lease ends", "seq", a.r.Seq,
 				"incident", a.r.Message.IncidentID, "notifier", a.k.notifier, "target", a.k.target, "err", ErrNotPending)
+		default:
+			d.recorded(a.r, a.rc)
 		}
 		d.settled(a.k, a.r, a.at)
 	}
