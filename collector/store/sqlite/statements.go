@@ -21,7 +21,7 @@ const (
 				SELECT o.seq FROM outbox o WHERE o.seq >= ? AND o.state = 'pending' AND o.not_before <= ? AND o.claimed_until = 0
 				AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.state = 'pending' AND p.incident = o.incident
 					AND p.notifier = o.notifier AND p.target = o.target AND p.seq < o.seq))
-			RETURNING ` + store.OutboxColumns
+			RETURNING seq`
 	claimHeadsSQL = `SELECT ` + store.OutboxColumns + `, claimed_until FROM outbox
 			WHERE seq IN (
 				SELECT o.seq FROM (SELECT MIN(seq) AS seq FROM outbox WHERE state = 'pending' GROUP BY incident, notifier, target) h
