@@ -22,6 +22,7 @@ const (
 	DefaultMaxBackoff    = 5 * time.Minute
 	DefaultMaxRetryAfter = 15 * time.Minute
 	DefaultMaxInlineWait = 250 * time.Millisecond
+	DefaultMaxHoldWait   = 5 * time.Second
 )
 
 // Deliverer is the delivery loop. It claims rows from the Store, sends each
@@ -43,9 +44,11 @@ const (
 // not again while it is claimed, so a reply cannot overtake its parent);
 // order and pace per target come from the Deliverer: rows of one target
 // are sent one at a time, in claim order, at least the notifier's Pace
-// apart (notify.Paced), and a row that would wait longer than
-// MaxInlineWait is released to the Store for later, so that one busy
-// channel (operations during a pre-opening wave) does not hold a worker.
+// apart (notify.Paced). A row that would wait longer than MaxInlineWait
+// does not wait holding a worker, so that one busy channel (operations
+// during a pre-opening wave) does not hold one: up to MaxHoldWait (the
+// pace of a channel) it waits held, its claim renewed, and longer (a rate
+// limit's Retry-After) it is released to the Store for later.
 //
 // A row whose earlier claim ended without an outcome (its deliverer died
 // or stopped mid-call, Row.Unsettled) may already be in the remote: when
@@ -78,6 +81,9 @@ type Deliverer struct {
 	// without Retry-After; MaxRetryAfter caps a Retry-After.
 	MinBackoff, MaxBackoff, MaxRetryAfter time.Duration
 	MaxInlineWait                         time.Duration
+	// MaxHoldWait is the longest wait for a target's pace that a row
+	// waits held rather than released to the Store.
+	MaxHoldWait time.Duration
 
 	once     sync.Once
 	kick     chan struct{}
@@ -135,6 +141,7 @@ func (d *Deliverer) init() {
 		orDefault(&d.MaxBackoff, DefaultMaxBackoff)
 		orDefault(&d.MaxRetryAfter, DefaultMaxRetryAfter)
 		orDefault(&d.MaxInlineWait, DefaultMaxInlineWait)
+		orDefault(&d.MaxHoldWait, DefaultMaxHoldWait)
 	})
 }
 

@@ -173,17 +173,33 @@ func (d *Deliverer) Leased() time.Duration {
 // serve delivers a route's rows one at a time, in order, paced, while
 // holding one of the Workers slots.
 func (p *pipeline) serve(ctx context.Context, k route) {
-	select {
-	case p.slots <- struct{}{}:
-		defer func() { <-p.slots }()
-	case <-ctx.Done():
+	if !p.acquire(ctx) {
 		p.releaseAll(ctx, k, p.d.Now())
 		return
 	}
+	holding := true
+	defer func() {
+		if holding {
+			<-p.slots
+		}
+	}()
 	for {
 		r, ok := p.next(k)
 		if !ok {
 			return
+		}
+		if wait := p.d.pacer.wait(k, p.d.Now()); wait > p.d.MaxInlineWait && wait <= p.d.MaxHoldWait {
+			// A short wait for the target's pace (the next message of
+			// an incident, a second after the last): the row waits
+			// held, its claim renewed, without the worker, rather than
+			// go back to the Store to be claimed again.
+			<-p.slots
+			if holding = sleep(ctx, wait) && p.acquire(ctx); !holding {
+				p.d.release(ctx, []Row{r}, p.releaseAt(k))
+				p.done(r)
+				p.releaseAll(ctx, k, p.releaseAt(k))
+				return
+			}
 		}
 		if !p.paced(ctx, k) {
 			p.d.release(ctx, []Row{r}, p.releaseAt(k))
@@ -200,6 +216,16 @@ func (p *pipeline) serve(ctx context.Context, k route) {
 			continue
 		}
 		p.done(r)
+	}
+}
+
+// acquire takes one of the Workers slots; false when ctx ended first.
+func (p *pipeline) acquire(ctx context.Context) bool {
+	select {
+	case p.slots <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
 	}
 }
 

@@ -61,6 +61,7 @@ type counting struct {
 	mu      sync.Mutex
 	claims  int
 	threads int
+	release int
 	batches []int
 	hold    chan struct{}
 }
@@ -88,6 +89,19 @@ func (s *counting) Record(ctx context.Context, ds []outbox.Delivery, now time.Ti
 		<-hold
 	}
 	return s.Store.Record(ctx, ds, now, lease)
+}
+
+func (s *counting) Release(ctx context.Context, seq int64, notBefore time.Time) error {
+	s.mu.Lock()
+	s.release++
+	s.mu.Unlock()
+	return s.Store.Release(ctx, seq, notBefore)
+}
+
+func (s *counting) released() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.release
 }
 
 func (s *counting) counts() (claims int, batches []int) {
@@ -179,7 +193,9 @@ func TestDeliveriesAcceptedWhileOneIsRecordedAreRecordedTogether(t *testing.T) {
 
 func TestAMessageGivenBackForItsPaceIsSentWhenDueNotAtThePoll(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		st, n := memstore.New(), &instant{pace: time.Second}
+		// A pace longer than MaxHoldWait: each next message goes back
+		// to the store until it is due.
+		st, n := &counting{Store: memstore.New()}, &instant{pace: 10 * time.Second}
 		if err := st.Enqueue(context.Background(), talk("inc-1", "#b1")); err != nil {
 			t.Fatal(err)
 		}
@@ -192,9 +208,43 @@ func TestAMessageGivenBackForItsPaceIsSentWhenDueNotAtThePoll(t *testing.T) {
 		took := time.Since(start)
 		stop()
 		wantTalk(t, n, "inc-1", "#b1")
-		// Three paces of a second, not three polls of an hour.
+		// Three paces of ten seconds, not three polls of an hour.
 		if took > time.Minute {
-			t.Errorf("four messages paced a second apart took %v of bubble time", took)
+			t.Errorf("four messages paced ten seconds apart took %v of bubble time", took)
+		}
+		if released := st.released(); released != 3 {
+			t.Errorf("%d rows released, want the 3 that waited for their pace", released)
+		}
+	})
+}
+
+func TestAMessageWaitingForAShortPaceWaitsHeldNotInTheStore(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st, n := &counting{Store: memstore.New()}, &instant{pace: time.Second}
+		if err := st.Enqueue(context.Background(), talk("inc-1", "#b1")); err != nil {
+			t.Fatal(err)
+		}
+		// One worker: the waits must not hold it.
+		if err := st.Enqueue(context.Background(), talk("inc-2", "#b2")); err != nil {
+			t.Fatal(err)
+		}
+		d := &outbox.Deliverer{Store: st, Notifiers: map[string]notify.Notifier{"fake": paced{n}}, Poll: time.Hour, Workers: 1}
+		stop := runDeliverer(t, d)
+		start := time.Now()
+		for len(n.sent("#b1"))+len(n.sent("#b2")) < 8 && time.Since(start) < 2*time.Hour {
+			time.Sleep(100 * time.Millisecond)
+		}
+		took := time.Since(start)
+		stop()
+		wantTalk(t, n, "inc-1", "#b1")
+		wantTalk(t, n, "inc-2", "#b2")
+		// Both channels at once, three paces of a second each.
+		if took > 5*time.Second {
+			t.Errorf("two channels of four messages paced a second apart took %v of bubble time", took)
+		}
+		claims, _ := st.counts()
+		if released := st.released(); released != 0 || claims != 1 {
+			t.Errorf("%d rows released and %d claims, want none released and the 1 claim at start", released, claims)
 		}
 	})
 }
