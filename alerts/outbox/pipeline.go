@@ -170,8 +170,8 @@ func (d *Deliverer) Leased() time.Duration {
 	return d.Lease
 }
 
-// serve delivers a route's rows one at a time, in order, paced, while
-// holding one of the Workers slots.
+// serve delivers a route's rows one at a time, in order, paced, holding
+// one of the Workers slots except while a row waits held for the pace.
 func (p *pipeline) serve(ctx context.Context, k route) {
 	if !p.acquire(ctx) {
 		p.releaseAll(ctx, k, p.d.Now())
