@@ -11,31 +11,31 @@ import (
 )
 
 // deliver sends one row and records the outcome. An accepted message is
-// recorded by the func it returns, which the caller runs apart: the
-// route's next message need not wait for the store's commit (the next
-// message of the same incident is not claimed before it). Any other
-// outcome is recorded before deliver returns nil.
-func (d *Deliverer) deliver(ctx context.Context, k route, r Row) (record func()) {
+// returned (ok) for the caller to record apart, in a batch: the route's
+// next message need not wait for the store's commit (the next message of
+// the same incident is not claimed before it). Any other outcome is
+// recorded before deliver returns.
+func (d *Deliverer) deliver(ctx context.Context, k route, r Row) (a accepted, ok bool) {
 	m := r.Message
 	m.DeliveryID = strconv.FormatInt(r.Seq, 10)
 	n, ok := d.Notifiers[m.Notifier]
 	if !ok {
 		d.fail(ctx, k, r, &notify.Error{Reason: "unknown_notifier", Err: fmt.Errorf("no notifier %q is configured", m.Notifier)})
-		return nil
+		return accepted{}, false
 	}
 	var thread notify.Receipt
 	if m.Op != notify.Post {
 		var err error
-		if thread, err = d.Store.Thread(ctx, m.IncidentID, m.Notifier, m.Target); err != nil {
+		if thread, err = d.thread(ctx, m); err != nil {
 			if ctx.Err() == nil {
 				d.retry(ctx, k, r, &notify.Error{Retryable: true, Reason: "store", Err: fmt.Errorf("read thread: %w", err)})
 			}
-			return nil
+			return accepted{}, false
 		}
 	}
 	if f, ok := n.(notify.Finder); ok && unknownOutcome(r) {
 		if d.settleUnknown(ctx, k, r, f, thread, m) {
-			return nil
+			return accepted{}, false
 		}
 	}
 	window, ok := d.callWindow(r, d.Now())
@@ -45,7 +45,7 @@ func (d *Deliverer) deliver(ctx context.Context, k route, r Row) (record func())
 		// unsettled and looks it up first.
 		d.Log.Warn("outbox row not sent: its claim runs out too soon (renewal failed?)", "seq", r.Seq,
 			"incident", m.IncidentID, "notifier", k.notifier, "target", k.target, "claimed_until", r.ClaimedUntil)
-		return nil
+		return accepted{}, false
 	}
 	callCtx, cancel := context.WithTimeout(ctx, window)
 	rc, err := n.Notify(callCtx, thread, m)
@@ -56,7 +56,7 @@ func (d *Deliverer) deliver(ctx context.Context, k route, r Row) (record func())
 	}
 	switch {
 	case err == nil:
-		return func() { d.delivered(ctx, k, r, rc, at) }
+		return accepted{k: k, r: r, rc: rc, at: at}, true
 	case ctx.Err() != nil:
 		// Stopping mid-call: whether the remote took it is unknown; the
 		// lease brings the row back to whoever delivers next.
@@ -68,22 +68,24 @@ func (d *Deliverer) deliver(ctx context.Context, k route, r Row) (record func())
 			d.fail(ctx, k, r, ne)
 		}
 	}
-	return nil
+	return accepted{}, false
 }
 
-// delivered records an accepted message. It uses a context that survives
-// Run's end: the message is out, and forgetting that would send it twice.
+// delivered records an accepted message alone (one found in the remote, or
+// with a store that is no Recorder). It uses a context that survives Run's
+// end: the message is out, and forgetting that would send it twice.
 func (d *Deliverer) delivered(ctx context.Context, k route, r Row, rc notify.Receipt, at time.Time) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if err := d.Store.Delivered(ctx, r.Seq, rc, at); err != nil {
 		d.Log.Error("outbox could not record a delivery; it may be sent again when its lease ends",
 			"seq", r.Seq, "incident", r.Message.IncidentID, "notifier", k.notifier, "target", k.target, "err", err)
+	} else {
+		d.recorded(r, rc)
 	}
-	d.Metrics.Delivered(k.notifier, at.Sub(r.Message.DecidedAt))
-	d.mu.Lock()
-	delete(d.problems, k)
-	d.mu.Unlock()
+	// The incident's next message on the route may be claimable now.
+	d.claimable.Store(true)
+	d.settled(k, r, at)
 }
 
 // retry schedules the next attempt and holds the target back until then.
@@ -95,6 +97,7 @@ func (d *Deliverer) retry(ctx context.Context, k route, r Row, ne *notify.Error)
 	}
 	next := now.Add(wait)
 	d.pacer.hold(k, next)
+	d.dueAt(next)
 	d.Metrics.Failed(k.notifier, ne.Reason, false)
 	if ne.RetryAfter > 0 {
 		// The remote asked for a pause (a 429): not a failure of this
@@ -125,6 +128,8 @@ func (d *Deliverer) fail(ctx context.Context, k route, r Row, ne *notify.Error) 
 	d.mu.Lock()
 	d.problems[k] = ce
 	d.mu.Unlock()
+	// A failed row no longer holds back its incident's later rows.
+	d.claimable.Store(true)
 	d.Log.Error("notification failed for good: fix the configuration", "incident", r.Message.IncidentID,
 		"notifier", k.notifier, "target", k.target, "reason", ne.Reason, "err", ne.Error())
 	if d.OnConfigError != nil {

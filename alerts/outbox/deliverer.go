@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/branchready/branchready/alerts/notify"
@@ -21,6 +22,7 @@ const (
 	DefaultMaxBackoff    = 5 * time.Minute
 	DefaultMaxRetryAfter = 15 * time.Minute
 	DefaultMaxInlineWait = 250 * time.Millisecond
+	DefaultMaxHoldWait   = 5 * time.Second
 )
 
 // Deliverer is the delivery loop. It claims rows from the Store, sends each
@@ -42,9 +44,11 @@ const (
 // not again while it is claimed, so a reply cannot overtake its parent);
 // order and pace per target come from the Deliverer: rows of one target
 // are sent one at a time, in claim order, at least the notifier's Pace
-// apart (notify.Paced), and a row that would wait longer than
-// MaxInlineWait is released to the Store for later, so that one busy
-// channel (operations during a pre-opening wave) does not hold a worker.
+// apart (notify.Paced). A row that would wait longer than MaxInlineWait
+// does not wait holding a worker, so that one busy channel (operations
+// during a pre-opening wave) does not hold one: up to MaxHoldWait (the
+// pace of a channel) it waits held, its claim renewed, and longer (a rate
+// limit's Retry-After) it is released to the Store for later.
 //
 // A row whose earlier claim ended without an outcome (its deliverer died
 // or stopped mid-call, Row.Unsettled) may already be in the remote: when
@@ -77,6 +81,9 @@ type Deliverer struct {
 	// without Retry-After; MaxRetryAfter caps a Retry-After.
 	MinBackoff, MaxBackoff, MaxRetryAfter time.Duration
 	MaxInlineWait                         time.Duration
+	// MaxHoldWait is the longest wait for a target's pace that a row
+	// waits held rather than released to the Store.
+	MaxHoldWait time.Duration
 
 	once     sync.Once
 	kick     chan struct{}
@@ -85,6 +92,16 @@ type Deliverer struct {
 	mu       sync.Mutex
 	problems map[route]ConfigError
 	pipe     *pipeline // while Run runs
+	// claimable is set when rows may have become claimable by something
+	// this deliverer did (a row failed for good frees its incident's
+	// later rows): Run claims at once instead of at the next poll.
+	claimable atomic.Bool
+	// due holds when rows this deliverer gave back (released, retried)
+	// become claimable again: Run claims then, not only at every poll.
+	dueMu sync.Mutex
+	due   []time.Time
+	// threads remembers incidents' threads (threads.go).
+	threads threads
 }
 
 // ConfigError describes a row that failed for good: operators must fix the
@@ -124,6 +141,7 @@ func (d *Deliverer) init() {
 		orDefault(&d.MaxBackoff, DefaultMaxBackoff)
 		orDefault(&d.MaxRetryAfter, DefaultMaxRetryAfter)
 		orDefault(&d.MaxInlineWait, DefaultMaxInlineWait)
+		orDefault(&d.MaxHoldWait, DefaultMaxHoldWait)
 	})
 }
 
@@ -159,11 +177,42 @@ func (d *Deliverer) Problems() []ConfigError {
 func (d *Deliverer) release(ctx context.Context, rows []Row, at time.Time) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
+	if len(rows) > 0 {
+		d.dueAt(at)
+	}
 	for _, r := range rows {
 		if err := d.Store.Release(ctx, r.Seq, at); err != nil {
 			d.Log.Warn("outbox release failed; the row returns when its lease ends", "seq", r.Seq, "err", err)
 		}
 	}
+}
+
+// dueAt notes that rows given back become claimable at t.
+func (d *Deliverer) dueAt(t time.Time) {
+	d.dueMu.Lock()
+	defer d.dueMu.Unlock()
+	d.due = append(d.due, t)
+}
+
+// nextDue forgets the times noted up to now and returns whether any was
+// (rows are claimable now) and the earliest one left (zero when none).
+func (d *Deliverer) nextDue(now time.Time) (passed bool, next time.Time) {
+	d.dueMu.Lock()
+	defer d.dueMu.Unlock()
+	left := d.due[:0]
+	for _, t := range d.due {
+		switch {
+		case !t.After(now):
+			passed = true
+		default:
+			left = append(left, t)
+			if next.IsZero() || t.Before(next) {
+				next = t
+			}
+		}
+	}
+	d.due = left
+	return passed, next
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {

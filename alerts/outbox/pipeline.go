@@ -10,6 +10,16 @@ import (
 // Run delivers until ctx ends, then returns nil once every delivery in
 // flight has ended and the rows not tried were released. Store errors are
 // logged and retried at the poll interval.
+//
+// Run asks the Store to Claim only when rows may be claimable that no one
+// handed it: at start and every Poll (rows of a deliverer that died, or
+// decided on another collector), on Kick (rows decided and not offered),
+// when rows it gave back come due, when room frees up after a claim
+// that filled it, and after outcomes that free an incident's later rows
+// without claiming them (a failure, a store that is no Recorder). The rows
+// a delivery frees come back claimed from Record (record.go), and those
+// the alert engine decides are offered claimed (Offer): a claim after
+// every delivery, which reads every pending row, would find nothing.
 func (d *Deliverer) Run(ctx context.Context) error {
 	d.init()
 	p := &pipeline{d: d, ctx: ctx, queues: map[route][]Row{}, claims: map[int64]time.Time{}, slots: make(chan struct{}, d.Workers)}
@@ -23,32 +33,40 @@ func (d *Deliverer) Run(ctx context.Context) error {
 		p.wg.Wait()
 	}()
 	p.wg.Go(func() { p.renewEvery(ctx) })
-	var reported time.Time
+	var reported, claimed time.Time
+	want := true // claim: at start, and while the last claim filled the room
 	for {
-		n, err := p.claim(ctx)
-		if ctx.Err() != nil {
-			return nil
-		}
-		if err != nil {
-			d.Log.Error("outbox claim failed; retrying", "err", err, "retry_in", d.Poll)
+		now := d.Now()
+		passed, next := d.nextDue(now)
+		if want || passed || now.Sub(claimed) >= d.Poll || d.claimable.Swap(false) {
+			claimed = now
+			full, err := p.claim(ctx)
+			if ctx.Err() != nil {
+				return nil
+			}
+			if err != nil {
+				d.Log.Error("outbox claim failed; retrying", "err", err, "retry_in", d.Poll)
+			}
+			want = full
 		}
 		// At most once a poll: the loop wakes at every row settled.
 		if now := d.Now(); now.Sub(reported) >= d.Poll {
 			d.report(ctx, now)
 			reported = now
 		}
-		if n > 0 && err == nil {
-			continue
+		// Wait for a decision (Kick), for a row to be settled (which
+		// frees room), for rows given back to come due, or for the poll.
+		wake := claimed.Add(d.Poll)
+		if !next.IsZero() && next.Before(wake) {
+			wake = next
 		}
-		// Nothing claimable (or no room): wait for a decision (Kick), for
-		// a row to be settled (which frees room and may make the next row
-		// of its incident claimable), or for the poll interval.
-		t := time.NewTimer(d.Poll)
+		t := time.NewTimer(max(wake.Sub(d.Now()), 0))
 		select {
 		case <-ctx.Done():
 			t.Stop()
 			return nil
 		case <-d.kick:
+			want = true
 		case <-d.freed:
 		case <-t.C:
 		}
@@ -81,22 +99,28 @@ type pipeline struct {
 	claims map[int64]time.Time
 	slots  chan struct{}
 	wg     sync.WaitGroup
+	// accepted are the messages the remote took, waiting to be recorded
+	// by the one recording goroutine, which runs while recording is set
+	// (record.go).
+	accepted  []accepted
+	recording bool
 }
 
 // claim claims as many rows as there is room for and hands them to their
-// routes. It returns how many it claimed: zero without asking the Store
-// when the pipeline is full.
-func (p *pipeline) claim(ctx context.Context) (int, error) {
+// routes. It returns whether the room was filled (or there was none, and
+// the Store was not asked): more rows may be waiting. An error counts as
+// full, so the claim is tried again when room frees up.
+func (p *pipeline) claim(ctx context.Context) (full bool, err error) {
 	p.mu.Lock()
 	room := p.d.Batch - p.held
 	p.mu.Unlock()
 	if room <= 0 {
-		return 0, nil
+		return true, nil
 	}
 	now := p.d.Now()
 	rows, err := p.d.Store.Claim(ctx, now, room, p.d.Lease)
 	if err != nil {
-		return 0, fmt.Errorf("claim: %w", err)
+		return true, fmt.Errorf("claim: %w", err)
 	}
 	for i := range rows {
 		if rows[i].ClaimedUntil.IsZero() {
@@ -104,7 +128,7 @@ func (p *pipeline) claim(ctx context.Context) (int, error) {
 		}
 	}
 	p.add(rows)
-	return len(rows), nil
+	return len(rows) == room, nil
 }
 
 // add queues claimed rows on their routes, starting a route's goroutine
@@ -146,20 +170,36 @@ func (d *Deliverer) Leased() time.Duration {
 	return d.Lease
 }
 
-// serve delivers a route's rows one at a time, in order, paced, while
-// holding one of the Workers slots.
+// serve delivers a route's rows one at a time, in order, paced, holding
+// one of the Workers slots except while a row waits held for the pace.
 func (p *pipeline) serve(ctx context.Context, k route) {
-	select {
-	case p.slots <- struct{}{}:
-		defer func() { <-p.slots }()
-	case <-ctx.Done():
+	if !p.acquire(ctx) {
 		p.releaseAll(ctx, k, p.d.Now())
 		return
 	}
+	holding := true
+	defer func() {
+		if holding {
+			<-p.slots
+		}
+	}()
 	for {
 		r, ok := p.next(k)
 		if !ok {
 			return
+		}
+		if wait := p.d.pacer.wait(k, p.d.Now()); wait > p.d.MaxInlineWait && wait <= p.d.MaxHoldWait {
+			// A short wait for the target's pace (the next message of
+			// an incident, a second after the last): the row waits
+			// held, its claim renewed, without the worker, rather than
+			// go back to the Store to be claimed again.
+			<-p.slots
+			if holding = sleep(ctx, wait) && p.acquire(ctx); !holding {
+				p.d.release(ctx, []Row{r}, p.releaseAt(k))
+				p.done(r)
+				p.releaseAll(ctx, k, p.releaseAt(k))
+				return
+			}
 		}
 		if !p.paced(ctx, k) {
 			p.d.release(ctx, []Row{r}, p.releaseAt(k))
@@ -171,16 +211,21 @@ func (p *pipeline) serve(ctx context.Context, k route) {
 		if _, ok := p.d.callWindow(r, p.d.Now()); !ok {
 			r.ClaimedUntil = p.renewOne(ctx, r)
 		}
-		if record := p.d.deliver(ctx, k, r); record != nil {
-			// The row stays held until recorded: the pipeline's room
-			// bounds these goroutines too.
-			p.wg.Go(func() {
-				record()
-				p.done(r)
-			})
+		if a, ok := p.d.deliver(ctx, k, r); ok {
+			p.accept(a)
 			continue
 		}
 		p.done(r)
+	}
+}
+
+// acquire takes one of the Workers slots; false when ctx ended first.
+func (p *pipeline) acquire(ctx context.Context) bool {
+	select {
+	case p.slots <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
 	}
 }
 

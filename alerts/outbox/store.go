@@ -101,3 +101,30 @@ type Store interface {
 	// measured from its Message.DecidedAt (zero when none is pending).
 	Stats(ctx context.Context, now time.Time) (pending int, oldest time.Duration, err error)
 }
+
+// Delivery is an accepted message to record: its row, the receipt the
+// remote gave and when it accepted the message.
+type Delivery struct {
+	Seq     int64
+	Receipt notify.Receipt
+	At      time.Time
+}
+
+// Recorder is a Store that records several deliveries in one transaction
+// and, in the same transaction, claims the rows they free. A deliverer
+// sends an incident's messages one after the other: without Record it
+// would ask Claim, which reads every pending row, after each delivery
+// to find the next one; with it, it asks Claim only when something else
+// may have made rows claimable (a new decision, a retry's time, a row
+// failed for good, a claim run out).
+type Recorder interface {
+	// Record marks each delivery's row delivered as Delivered does, all
+	// in one transaction, and lists in notPending the seqs of those that
+	// were not pending (nothing is recorded for them). In the same
+	// transaction it claims until now+lease each row that a delivery
+	// recorded here made the oldest pending row of its incident route,
+	// when that row is claimable at now as Claim would take it (NotBefore
+	// <= now, no claim that has not run out), and returns those rows
+	// oldest first, Unsettled and ClaimedUntil set as Claim sets them.
+	Record(ctx context.Context, ds []Delivery, now time.Time, lease time.Duration) (next []Row, notPending []int64, err error)
+}

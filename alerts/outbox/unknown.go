@@ -75,6 +75,7 @@ func (d *Deliverer) settleUnknown(ctx context.Context, k route, r Row, f notify.
 		wait = min(ne.RetryAfter, d.MaxRetryAfter)
 	}
 	d.pacer.hold(k, now.Add(wait))
+	d.dueAt(now.Add(wait))
 	d.Metrics.Failed(k.notifier, lookupReason, false)
 	// Retry, not Release, even after a 429: the text keeps the row marked
 	// unknown for whichever deliverer claims it next.

@@ -47,6 +47,29 @@ func (s *dying) Delivered(ctx context.Context, seq int64, rc notify.Receipt, at 
 	return s.Store.Delivered(ctx, seq, rc, at)
 }
 
+// Record dies as Delivered does when the batch holds the row of that op:
+// nothing of the batch is recorded.
+func (s *dying) Record(ctx context.Context, ds []outbox.Delivery, now time.Time, lease time.Duration) ([]outbox.Row, []int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.dead {
+		return nil, nil, errKilled
+	}
+	rows, err := s.Sent(ctx, "inc-1")
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, d := range ds {
+		for _, r := range rows {
+			if r.Seq == d.Seq && r.Message.Op == s.op {
+				s.dead = true
+				return nil, nil, errKilled
+			}
+		}
+	}
+	return s.Store.Record(ctx, ds, now, lease)
+}
+
 // deliverer runs a Deliverer with its own Slack client (a new process
 // knows no channel ids) until the returned func stops it.
 func deliverer(t *testing.T, st outbox.Store, fake *slacktest.Server) func() {

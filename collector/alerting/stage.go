@@ -196,11 +196,32 @@ func (s *Service) flush(ctx context.Context) {
 	if len(claimed) > 0 && !s.o.Claimed(claimed) {
 		s.release(ctx, claimed)
 	}
-	if msgs > len(claimed) && s.o.Decided != nil {
+	if s.o.Decided != nil && !allBehind(all, claimed) {
 		// Rows not claimed here (a later message of an incident whose
 		// earlier one is still pending) are the loop's to claim.
 		s.o.Decided()
 	}
+}
+
+// allBehind reports whether every message not claimed waits behind a row
+// claimed with it, on its incident route: the delivery loop claims each
+// such message as it records the one before (outbox.Recorder), and need
+// not be woken to look for them.
+func allBehind(ms []notify.Message, claimed []outbox.Row) bool {
+	if len(ms) == len(claimed) {
+		return true
+	}
+	type route struct{ incident, notifier, target string }
+	heads := make(map[route]bool, len(claimed))
+	for _, r := range claimed {
+		heads[route{r.Message.IncidentID, r.Message.Notifier, r.Message.Target}] = true
+	}
+	for _, m := range ms {
+		if !heads[route{m.IncidentID, m.Notifier, m.Target}] {
+			return false
+		}
+	}
+	return true
 }
 
 // claimSaver is a store that saves and claims what it enqueued at once.

@@ -27,7 +27,10 @@ type route struct{ incident, notifier, target string }
 
 func routeOf(m notify.Message) route { return route{m.IncidentID, m.Notifier, m.Target} }
 
-var _ outbox.Store = (*Store)(nil)
+var (
+	_ outbox.Store    = (*Store)(nil)
+	_ outbox.Recorder = (*Store)(nil)
+)
 
 // New returns an empty store.
 func New() *Store {
@@ -69,24 +72,70 @@ func (s *Store) Claim(ctx context.Context, now time.Time, n int, lease time.Dura
 		if r.NotBefore.After(now) || s.claimed[r.Seq].After(now) {
 			continue
 		}
-		_, again := s.claimed[r.Seq] // a claim that ran out: ended rows leave no entry
-		s.claimed[r.Seq] = now.Add(lease)
-		c := copyRow(*r)
-		c.Unsettled, c.ClaimedUntil = again, now.Add(lease)
-		out = append(out, c)
+		out = append(out, s.claim(r, now, lease))
 	}
 	return out, nil
 }
 
+// claim leases r, a claimable row, and returns a copy as claimed.
+func (s *Store) claim(r *outbox.Row, now time.Time, lease time.Duration) outbox.Row {
+	_, again := s.claimed[r.Seq] // a claim that ran out: ended rows leave no entry
+	s.claimed[r.Seq] = now.Add(lease)
+	c := copyRow(*r)
+	c.Unsettled, c.ClaimedUntil = again, now.Add(lease)
+	return c
+}
+
 // Delivered implements outbox.Store.
 func (s *Store) Delivered(ctx context.Context, seq int64, rc notify.Receipt, at time.Time) error {
-	return s.update(ctx, seq, "delivered", func(r *outbox.Row) {
-		r.Attempts++
-		r.State, r.Receipt, r.DeliveredAt = outbox.Delivered, rc, at
-		if r.Message.Op == notify.Post {
-			s.threads[routeOf(r.Message)] = rc
+	return s.update(ctx, seq, "delivered", func(r *outbox.Row) { s.deliver(r, rc, at) })
+}
+
+// deliver marks r delivered and keeps a Post's receipt as the thread (the
+// first one, as the collector's stores keep it).
+func (s *Store) deliver(r *outbox.Row, rc notify.Receipt, at time.Time) {
+	r.Attempts++
+	r.State, r.Receipt, r.DeliveredAt = outbox.Delivered, rc, at
+	if _, ok := s.threads[routeOf(r.Message)]; r.Message.Op == notify.Post && !ok {
+		s.threads[routeOf(r.Message)] = rc
+	}
+}
+
+// Record implements outbox.Recorder.
+func (s *Store) Record(ctx context.Context, ds []outbox.Delivery, now time.Time, lease time.Duration) ([]outbox.Row, []int64, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, fmt.Errorf("record: %w", err)
+	}
+	var notPending []int64
+	freed := map[route]bool{}
+	for _, d := range ds {
+		var k route
+		err := s.update(ctx, d.Seq, "delivered", func(r *outbox.Row) {
+			s.deliver(r, d.Receipt, d.At)
+			k = routeOf(r.Message)
+		})
+		if err != nil {
+			notPending = append(notPending, d.Seq)
+			continue
 		}
-	})
+		freed[k] = true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var next []outbox.Row
+	for i := range s.rows {
+		r := &s.rows[i]
+		k := routeOf(r.Message)
+		if r.State != outbox.Pending || !freed[k] {
+			continue
+		}
+		delete(freed, k) // only the route's oldest pending row
+		if r.NotBefore.After(now) || s.claimed[r.Seq].After(now) {
+			continue
+		}
+		next = append(next, s.claim(r, now, lease))
+	}
+	return next, notPending, nil
 }
 
 // Retry implements outbox.Store.

@@ -39,6 +39,10 @@ func Run(t *testing.T, open Opener) {
 		{"stats count pending rows and age the oldest from its decision", testStats},
 		{"concurrent claimers never share a row", testConcurrentClaims},
 		{"a renewal extends only claims still as their deliverer knows them", testRenew},
+		{"recording deliveries marks them and claims the next row of each of their routes", testRecord},
+		{"a reply recorded in a batch does not replace the thread", testRecordReply},
+		{"a row no longer pending is reported by Record and left as it is", testRecordNotPending},
+		{"Record does not claim a next row before its time", testRecordNotDue},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.run(t, open(t)) })
 	}

@@ -35,29 +35,33 @@ func (s *Store) SaveAndClaim(ctx context.Context, incs []store.IncidentRecord, m
 	var out []outbox.Row
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		out = out[:0]
-		first, err := saveIncidentsFrom(ctx, tx, incs, ms)
+		seqs, err := saveIncidentsFrom(ctx, tx, incs, ms)
 		if err != nil || len(ms) == 0 {
 			return err
 		}
 		rows, err := tx.Query(ctx, `UPDATE outbox o SET claimed_until = $1
-			WHERE o.seq >= $2 AND o.state = 'pending' AND o.not_before <= $3 AND o.claimed_until = 0
+			WHERE o.seq = ANY($2) AND o.state = 'pending' AND o.not_before <= $3 AND o.claimed_until = 0
 			AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.state = 'pending' AND p.incident = o.incident
 				AND p.notifier = o.notifier AND p.target = o.target AND p.seq < o.seq)
-			RETURNING o.seq, o.message, o.attempts, o.not_before, o.state, o.last_error, o.done_at, o.channel, o.ts`,
-			now.Add(lease).UnixNano(), first, now.UnixNano())
+			RETURNING o.seq`,
+			now.Add(lease).UnixNano(), seqs, now.UnixNano())
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			r, err := store.ScanOutboxRow(rows)
-			if err != nil {
-				return err
-			}
-			r.ClaimedUntil = now.Add(lease)
-			out = append(out, r)
+		claimed, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return err
 		}
-		return rows.Err()
+		for _, seq := range claimed {
+			i, ok := slices.BinarySearch(seqs, seq)
+			if !ok {
+				return fmt.Errorf("claimed outbox row %d was not just enqueued", seq)
+			}
+			// The message is the caller's, not decoded again from what
+			// was stored (a wave's engine saves thousands).
+			out = append(out, outbox.Row{Seq: seq, Message: ms[i], State: outbox.Pending, ClaimedUntil: now.Add(lease)})
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("postgres store: save incidents: %w", err)
@@ -72,11 +76,11 @@ func saveIncidents(ctx context.Context, tx pgx.Tx, incs []store.IncidentRecord, 
 	return err
 }
 
-// saveIncidentsFrom is saveIncidents returning the seq of the first
-// message enqueued. Every statement goes in one batch, one round trip: a
+// saveIncidentsFrom is saveIncidents returning the seqs of the messages
+// enqueued, in order. Every statement goes in one batch, one round trip: a
 // wave's save of a hundred incidents and messages, a statement at a time,
 // took a second on a loaded server, and the alert engine waits for it.
-func saveIncidentsFrom(ctx context.Context, tx pgx.Tx, incs []store.IncidentRecord, ms []notify.Message) (first int64, err error) {
+func saveIncidentsFrom(ctx context.Context, tx pgx.Tx, incs []store.IncidentRecord, ms []notify.Message) (seqs []int64, err error) {
 	b := &pgx.Batch{}
 	for _, r := range incs {
 		b.Queue(`INSERT INTO incidents (`+store.IncidentColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -86,13 +90,13 @@ func saveIncidentsFrom(ctx context.Context, tx pgx.Tx, incs []store.IncidentReco
 	for _, m := range ms {
 		enc, err := store.EncodeMessage(m)
 		if err != nil {
-			return 0, fmt.Errorf("encode message for incident %s: %w", m.IncidentID, err)
+			return nil, fmt.Errorf("encode message for incident %s: %w", m.IncidentID, err)
 		}
 		b.Queue(`INSERT INTO outbox (incident, notifier, target, op, message, decided_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq`,
 			m.IncidentID, m.Notifier, m.Target, string(m.Op), enc, m.DecidedAt.UnixNano())
 	}
 	if b.Len() == 0 {
-		return 0, nil
+		return nil, nil
 	}
 	br := tx.SendBatch(ctx, b)
 	defer func() {
@@ -102,19 +106,16 @@ func saveIncidentsFrom(ctx context.Context, tx pgx.Tx, incs []store.IncidentReco
 	}()
 	for _, r := range incs {
 		if _, err := br.Exec(); err != nil {
-			return 0, fmt.Errorf("incident %s: %w", r.ID, err)
+			return nil, fmt.Errorf("incident %s: %w", r.ID, err)
 		}
 	}
+	seqs = make([]int64, len(ms))
 	for i, m := range ms {
-		var seq int64
-		if err := br.QueryRow().Scan(&seq); err != nil {
-			return 0, fmt.Errorf("enqueue for incident %s: %w", m.IncidentID, err)
-		}
-		if i == 0 {
-			first = seq
+		if err := br.QueryRow().Scan(&seqs[i]); err != nil {
+			return nil, fmt.Errorf("enqueue for incident %s: %w", m.IncidentID, err)
 		}
 	}
-	return first, nil
+	return seqs, nil
 }
 
 // Enqueue appends messages to the outbox.

@@ -56,17 +56,21 @@ func (s *Store) SaveAndClaim(ctx context.Context, incs []store.IncidentRecord, m
 		if err := s.upsertIncidents(ctx, tx, incs); err != nil {
 			return 0, err
 		}
-		first, err := s.enqueue(ctx, tx, ms, enc)
+		seqs, err := s.enqueue(ctx, tx, ms, enc)
 		if err != nil || len(ms) == 0 {
 			return 0, err
 		}
-		rows, err := s.w.stmts.query(ctx, tx, claimEnqueued, now.Add(lease).UnixNano(), first, now.UnixNano())
+		rows, err := s.w.stmts.query(ctx, tx, claimEnqueued, now.Add(lease).UnixNano(), seqs[0], now.UnixNano())
 		if err != nil {
 			return 0, err
 		}
 		defer rows.Close()
 		for rows.Next() {
-			r, err := store.ScanOutboxRow(rows)
+			var seq int64
+			if err := rows.Scan(&seq); err != nil {
+				return 0, err
+			}
+			r, err := enqueued(seq, seqs, ms)
 			if err != nil {
 				return 0, err
 			}
@@ -80,6 +84,17 @@ func (s *Store) SaveAndClaim(ctx context.Context, incs []store.IncidentRecord, m
 	}
 	slices.SortFunc(out, func(a, b outbox.Row) int { return cmp.Compare(a.Seq, b.Seq) })
 	return out, nil
+}
+
+// enqueued is the row seq just enqueued as ms[i], seqs[i] = seq, as Claim
+// would read it back: the message is the caller's, not decoded again from
+// what was stored (a wave's engine saves thousands).
+func enqueued(seq int64, seqs []int64, ms []notify.Message) (outbox.Row, error) {
+	i, ok := slices.BinarySearch(seqs, seq)
+	if !ok {
+		return outbox.Row{}, fmt.Errorf("claimed outbox row %d was not just enqueued", seq)
+	}
+	return outbox.Row{Seq: seq, Message: ms[i], State: outbox.Pending}, nil
 }
 
 func (s *Store) upsertIncidents(ctx context.Context, tx *sql.Tx, incs []store.IncidentRecord) error {
@@ -103,21 +118,20 @@ func encodeMessages(ms []notify.Message) ([]string, error) {
 	return enc, nil
 }
 
-// enqueue inserts messages and returns the seq of the first.
-func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, ms []notify.Message, enc []string) (first int64, err error) {
+// enqueue inserts messages and returns their seqs, in order.
+func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, ms []notify.Message, enc []string) ([]int64, error) {
+	seqs := make([]int64, len(ms))
 	for i, m := range ms {
 		res, err := s.w.stmts.exec(ctx, tx, enqueueSQL,
 			m.IncidentID, m.Notifier, m.Target, string(m.Op), enc[i], m.DecidedAt.UnixNano())
 		if err != nil {
-			return 0, fmt.Errorf("enqueue for incident %s: %w", m.IncidentID, err)
+			return nil, fmt.Errorf("enqueue for incident %s: %w", m.IncidentID, err)
 		}
-		if i == 0 {
-			if first, err = res.LastInsertId(); err != nil {
-				return 0, fmt.Errorf("enqueue for incident %s: %w", m.IncidentID, err)
-			}
+		if seqs[i], err = res.LastInsertId(); err != nil {
+			return nil, fmt.Errorf("enqueue for incident %s: %w", m.IncidentID, err)
 		}
 	}
-	return first, nil
+	return seqs, nil
 }
 
 // Enqueue appends messages to the outbox.

@@ -16,12 +16,15 @@ import (
 const (
 	upsertIncidentSQL = `INSERT INTO incidents (` + store.IncidentColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at, body = excluded.body`
-	enqueueSQL    = `INSERT INTO outbox (incident, notifier, target, op, message, decided_at) VALUES (?, ?, ?, ?, ?, ?)`
+	enqueueSQL = `INSERT INTO outbox (incident, notifier, target, op, message, decided_at) VALUES (?, ?, ?, ?, ?, ?)`
+	// claimEnqueued finds the rows just enqueued by their seqs (the unary
+	// + keeps SQLite from reading every pending row through
+	// outbox_pending instead).
 	claimEnqueued = `UPDATE outbox SET claimed_until = ? WHERE seq IN (
-				SELECT o.seq FROM outbox o WHERE o.seq >= ? AND o.state = 'pending' AND o.not_before <= ? AND o.claimed_until = 0
+				SELECT o.seq FROM outbox o WHERE o.seq >= ? AND +o.state = 'pending' AND o.not_before <= ? AND o.claimed_until = 0
 				AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.state = 'pending' AND p.incident = o.incident
 					AND p.notifier = o.notifier AND p.target = o.target AND p.seq < o.seq))
-			RETURNING ` + store.OutboxColumns
+			RETURNING seq`
 	claimHeadsSQL = `SELECT ` + store.OutboxColumns + `, claimed_until FROM outbox
 			WHERE seq IN (
 				SELECT o.seq FROM (SELECT MIN(seq) AS seq FROM outbox WHERE state = 'pending' GROUP BY incident, notifier, target) h
@@ -47,7 +50,7 @@ const (
 // on the writer's connection and on the read pool.
 var (
 	writerStatements = []string{upsertIncidentSQL, enqueueSQL, claimEnqueued, claimHeadsSQL, leaseRowSQL,
-		deliveredSQL, keepThreadSQL, retrySQL, failSQL, renewSQL, releaseSQL}
+		deliveredSQL, keepThreadSQL, retrySQL, failSQL, renewSQL, releaseSQL, recordSQL, threadPutSQL, nextHeadSQL}
 	readerStatements = []string{threadSQL}
 )
 

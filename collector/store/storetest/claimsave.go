@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -29,17 +30,27 @@ func testSaveAndClaim(t *testing.T, open Opener) {
 	if err := a.SaveIncidents(ctx, nil, []notify.Message{message("inc-1", "C1", notify.Post, "opened")}); err != nil {
 		t.Fatalf("SaveIncidents: %v", err)
 	}
-	rows, err := cs.SaveAndClaim(ctx, nil, []notify.Message{message("inc-1", "C1", notify.Update, "acknowledged"),
+	ms := []notify.Message{message("inc-1", "C1", notify.Update, "acknowledged"),
 		message("inc-2", "C1", notify.Post, "opened"), message("inc-2", "C1", notify.Reply, "reminder"),
-		message("inc-3", "C2", notify.Post, "opened")}, base, lease)
+		message("inc-3", "C2", notify.Post, "opened")}
+	rows, err := cs.SaveAndClaim(ctx, nil, ms, base, lease)
 	if err != nil {
 		t.Fatalf("SaveAndClaim: %v", err)
 	}
 	var got []string
 	for _, r := range rows {
 		got = append(got, r.Message.Title)
-		if r.Unsettled || r.Attempts != 0 || r.State != outbox.Pending {
-			t.Errorf("%s claimed as %+v, want a fresh pending row", r.Message.Title, r)
+		if r.Unsettled || r.Attempts != 0 || r.State != outbox.Pending || !r.ClaimedUntil.Equal(base.Add(lease)) {
+			t.Errorf("%s claimed as %+v, want a fresh pending row claimed until %v", r.Message.Title, r, base.Add(lease))
+		}
+		// The row carries its message as saved, as Sent reads it back.
+		sent, err := a.Sent(ctx, r.Message.IncidentID)
+		if err != nil {
+			t.Fatalf("Sent: %v", err)
+		}
+		i := slices.IndexFunc(sent, func(s outbox.Row) bool { return s.Seq == r.Seq })
+		if i < 0 || !sameMessage(sent[i].Message, r.Message) {
+			t.Errorf("%s claimed with seq %d and message %+v, not as stored %+v", r.Message.Title, r.Seq, r.Message, sent)
 		}
 	}
 	if want := []string{"inc-2 opened", "inc-3 opened"}; !slices.Equal(got, want) {
@@ -58,4 +69,13 @@ func testSaveAndClaim(t *testing.T, open Opener) {
 	if next, _ := a.Claim(ctx, base, 10, lease); len(next) != 1 || next[0].Message.Title != "inc-2 reminder" {
 		t.Fatalf("after inc-2's post was delivered, claim took %+v, want its reminder", next)
 	}
+}
+
+// sameMessage compares messages, times by instant.
+func sameMessage(a, b notify.Message) bool {
+	if !a.DecidedAt.Equal(b.DecidedAt) {
+		return false
+	}
+	a.DecidedAt, b.DecidedAt = time.Time{}, time.Time{}
+	return reflect.DeepEqual(a, b)
 }
