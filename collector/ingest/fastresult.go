@@ -56,7 +56,10 @@ func (in *interner) fastResult(raw []byte) (result.Result, int, bool) {
 		case fieldAgentVersion:
 			r.AgentVersion = in.intern(v)
 		case fieldStartedAt:
-			ok = r.StartedAt.UnmarshalJSON(rest[:n]) == nil
+			var fast bool
+			if r.StartedAt, fast = utcTime(v); !fast {
+				ok = r.StartedAt.UnmarshalJSON(rest[:n]) == nil
+			}
 		}
 		return n, ok
 	})
@@ -151,6 +154,9 @@ func resultField(key []byte) uint16 {
 func number(v []byte, ok bool) (float64, bool) {
 	if !ok {
 		return 0, false
+	}
+	if f, ok := decimal(v); ok {
+		return f, true
 	}
 	f, err := strconv.ParseFloat(string(v), 64)
 	return f, err == nil
