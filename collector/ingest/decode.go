@@ -30,6 +30,7 @@ type envelope struct {
 	Agent      result.Agent
 	Descriptor *result.Descriptor
 	Results    []item
+	pooled     *[]item // what Results is put back into the pool under
 }
 
 // reading is what a request's body is read with, in one allocation (the
