@@ -228,11 +228,19 @@ func (u *Users) Check(name, password string) bool {
 // password with another table's role.
 func (u *Users) check(ctx context.Context, name, password string) (Person, bool, error) {
 	sum := sha256.Sum256([]byte(name + "\x00" + password))
-	if v, hit := u.ok.Load(name); hit {
-		c := v.(cachedLogin)
-		if subtle.ConstantTimeCompare(c.sum, sum[:]) == 1 {
-			return c.person, true, nil
-		}
+	if p, hit := u.cached(name, sum); hit {
+		return p, true, nil
+	}
+	if err := u.guard.acquire(ctx); err != nil {
+		return Person{}, false, err
+	}
+	// Logins that arrive together (a browser opening the board, a load
+	// generator's readers) all missed the cache and queued for the pool;
+	// the first one's bcrypt lets the others in: each ran its own before,
+	// ~60 ms of a core apiece at the start of a wave.
+	if p, hit := u.cached(name, sum); hit {
+		u.guard.release()
+		return p, true, nil
 	}
 	u.mu.RLock()
 	h, ok := u.hashes[name]
@@ -241,9 +249,6 @@ func (u *Users) check(ctx context.Context, name, password string) (Person, bool,
 	u.mu.RUnlock()
 	if !ok {
 		h = u.dummyHash()
-	}
-	if err := u.guard.acquire(ctx); err != nil {
-		return Person{}, false, err
 	}
 	match := bcrypt.CompareHashAndPassword(h, []byte(password)) == nil
 	u.guard.release()
@@ -256,6 +261,18 @@ func (u *Users) check(ctx context.Context, name, password string) (Person, bool,
 	}
 	u.mu.Unlock()
 	return p, true, nil
+}
+
+// cached returns the person a login let in if the same name and password
+// (sum) passed bcrypt since the logins were last swapped.
+func (u *Users) cached(name string, sum [32]byte) (Person, bool) {
+	if v, hit := u.ok.Load(name); hit {
+		c := v.(cachedLogin)
+		if subtle.ConstantTimeCompare(c.sum, sum[:]) == 1 {
+			return c.person, true
+		}
+	}
+	return Person{}, false
 }
 
 // cachedLogin is a login that passed bcrypt, with the person it let in.

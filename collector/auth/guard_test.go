@@ -2,10 +2,12 @@ package auth
 
 import (
 	"context"
+	"crypto/sha256"
 	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -116,4 +118,33 @@ func TestBcryptWaitsForTheBoundedPool(t *testing.T) {
 	if _, ok, err := u.check(context.Background(), "ops", "right password"); !ok || err != nil {
 		t.Errorf("with the pool free: %v, %v", ok, err)
 	}
+}
+
+// Logins that queued for the bcrypt pool together are let in by the
+// first one's bcrypt: each ran its own before.
+func TestLoginsQueuedTogetherShareTheFirstOnesBcrypt(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		u := usersAtCost(t, bcrypt.MinCost, "ops")
+		u.Guard(GuardOptions{Workers: 1})
+		if err := u.guard.acquire(context.Background()); err != nil { // the first login's bcrypt
+			t.Fatal(err)
+		}
+		got := make(chan Person, 1)
+		go func() {
+			p, ok, err := u.check(context.Background(), "ops", "right password")
+			if !ok || err != nil {
+				t.Errorf("the queued login: %v, %v", ok, err)
+			}
+			got <- p
+		}()
+		synctest.Wait() // the second login missed the cache and waits for the pool
+		// The first login passes and is cached; a person no bcrypt would
+		// return shows which way the second one was let in.
+		sum := sha256.Sum256([]byte("ops\x00right password"))
+		u.ok.Store("ops", cachedLogin{sum: sum[:], person: Person{Name: "ops", Role: Admin}})
+		u.guard.release()
+		if p := <-got; p.Role != Admin {
+			t.Errorf("the queued login ran bcrypt itself (role %s)", p.Role)
+		}
+	})
 }

@@ -30,6 +30,7 @@ type envelope struct {
 	Agent      result.Agent
 	Descriptor *result.Descriptor
 	Results    []item
+	pooled     *[]item // what Results is put back into the pool under
 }
 
 // reading is what a request's body is read with, in one allocation (the
@@ -89,13 +90,16 @@ func (h *Handler) decode(r *http.Request, branch string, rd *reading) (env *enve
 		rd.gz.Reset(raw)
 		zr, err := gunzipper(&rd.gz)
 		if err != nil {
-			return nil, fail(http.StatusBadRequest, "Content-Encoding gzip but the body is not gzip: %v", err)
+			return nil, fail(http.StatusBadRequest, "Content-Encoding gzip but the body is not gzip: %v", gzipError(raw, 0, err))
 		}
 		rd.zlimit = io.LimitedReader{R: zr, N: h.o.MaxJSONBytes + 1}
 		rd.br.r = &rd.zlimit
 		rd.jsonBuf = getBuffer()
 		body, err = readAll(rd.jsonBuf, &rd.br)
 		if err != nil {
+			if !errors.Is(err, errBudget) {
+				err = gzipError(raw, h.o.MaxJSONBytes+1, err)
+			}
 			return nil, readError(err, "gzip body is corrupt")
 		}
 		gzipReaders.Put(zr)

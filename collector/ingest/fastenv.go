@@ -143,8 +143,15 @@ func duration(rest []byte, d *time.Duration) (int, bool) {
 // timeField reads an RFC 3339 time from a plain string, as
 // time.Time.UnmarshalJSON does.
 func timeField(rest []byte, t *time.Time) (int, bool) {
-	_, n, ok := plainAt(rest)
-	return n, ok && t.UnmarshalJSON(rest[:n]) == nil
+	v, n, ok := plainAt(rest)
+	if !ok {
+		return n, false
+	}
+	if u, fast := utcTime(v); fast {
+		*t = u
+		return n, true
+	}
+	return n, t.UnmarshalJSON(rest[:n]) == nil
 }
 
 var agentFields = fields{"version": 1, "config_hash": 2, "sent_at": 4, "health": 8}

@@ -75,7 +75,7 @@ func parse(body []byte, maxResults int, known func(raw []byte) bool) (env *envel
 		if is(key, "results") && body[vs] == '[' {
 			// The list is walked once, item by item, not first to find its end.
 			var n int
-			if env.Results, count, n, ok = parseItems(in, body[vs:], maxResults); !ok {
+			if env.Results, count, n, ok = parseItems(in, body[vs:], maxResults, env); !ok {
 				return nil, 0, errMalformed
 			}
 			ve = vs + n
@@ -192,8 +192,10 @@ func (in *interner) member(env *envelope, key []byte, body []byte, vs int, seen 
 // items, how many there are and the index just past the list; false when
 // the list is not valid JSON. The items live in a pooled slice (see
 // freeItems).
-func parseItems(in *interner, v []byte, maxResults int) ([]item, int, int, bool) {
-	items := getItems()
+func parseItems(in *interner, v []byte, maxResults int, env *envelope) ([]item, int, int, bool) {
+	pooled := getItems()
+	items := pooled.items
+	env.pooled = pooled.p
 	in.pack = true
 	defer func() { in.pack = false }()
 	n := 0
@@ -240,23 +242,33 @@ var itemSlices sync.Pool
 // maxPooledItems is the longest item slice kept for reuse.
 const maxPooledItems = 1024
 
-func getItems() []item {
+// pooledItems is a slice of the pool with the pointer it is kept under:
+// putting a slice back under a new pointer allocated one per request.
+type pooledItems struct {
+	items []item
+	p     *[]item
+}
+
+func getItems() pooledItems {
 	if p, ok := itemSlices.Get().(*[]item); ok {
-		return (*p)[:0]
+		return pooledItems{(*p)[:0], p}
 	}
-	return make([]item, 0, 32)
+	return pooledItems{make([]item, 0, 32), nil}
 }
 
 // freeItems gives env's item slice back once nothing reads the items.
 func (env *envelope) freeItems() {
-	items := env.Results
-	env.Results = nil
+	items, p := env.Results, env.pooled
+	env.Results, env.pooled = nil, nil
 	if cap(items) == 0 || cap(items) > maxPooledItems {
 		return
 	}
 	clear(items) // let the results' strings and maps go
-	items = items[:0]
-	itemSlices.Put(&items)
+	if p == nil {
+		p = new([]item)
+	}
+	*p = items[:0]
+	itemSlices.Put(p)
 }
 
 // decodeItem decodes the result at the start of rest, or says why it

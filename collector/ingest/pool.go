@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"bytes"
-	"compress/gzip"
 	"io"
 	"sync"
 )
@@ -11,23 +10,6 @@ import (
 // batches are a few KB gzipped and tens of KB expanded, and one rare
 // 30 MiB batch must not stay pinned in the pool afterwards.
 const maxPooledBuffer = 1 << 20
-
-// A gzip reader holds a 32 KiB window and its Huffman tables, about 40 KB
-// allocated anew for every request before they were pooled: a quarter of
-// the bytes the handler allocated per batch in a wave.
-var gzipReaders sync.Pool
-
-// gunzipper returns a pooled gzip reader reset onto r.
-func gunzipper(r io.Reader) (*gzip.Reader, error) {
-	if zr, ok := gzipReaders.Get().(*gzip.Reader); ok {
-		if err := zr.Reset(r); err != nil {
-			gzipReaders.Put(zr)
-			return nil, err
-		}
-		return zr, nil
-	}
-	return gzip.NewReader(r)
-}
 
 // bodyBuffers holds the buffers a request's raw and expanded body are read
 // into; io.ReadAll grew a fresh slice from 512 bytes for each.

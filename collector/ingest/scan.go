@@ -3,10 +3,7 @@ package ingest
 import (
 	"encoding/binary"
 	"math/bits"
-	"strconv"
 	"unicode/utf8"
-
-	"github.com/branchready/branchready/result"
 )
 
 // The readers below check the bytes they read as they read them: a batch
@@ -159,6 +156,13 @@ func isNull(b []byte) bool { return len(b) >= 4 && string(b[:4]) == "null" }
 // checks four times. members returns the object's length, and false as
 // soon as f does, a name is not plain or the object is not well formed.
 func members(b []byte, f func(key, v []byte) (int, bool)) (int, bool) {
+	return walk(b, plainAt, f)
+}
+
+// walk is members with the names read by name, which returns what f is
+// given for one (fastResult knows a result's names without reading them
+// as strings), its length in b, and false when it is not a plain name.
+func walk[K any](b []byte, name func(b []byte) (K, int, bool), f func(key K, v []byte) (int, bool)) (int, bool) {
 	i := ws(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return 0, false
@@ -167,7 +171,7 @@ func members(b []byte, f func(key, v []byte) (int, bool)) (int, bool) {
 		return i + 1, true
 	}
 	for {
-		key, n, ok := plainAt(b[i:])
+		key, n, ok := name(b[i:])
 		if !ok {
 			return 0, false
 		}
@@ -193,133 +197,4 @@ func members(b []byte, f func(key, v []byte) (int, bool)) (int, bool) {
 			return 0, false
 		}
 	}
-}
-
-// fastResult decodes a result in the plain form agents send (the field
-// names as written, each once, strings without escapes, no nulls), the
-// way encoding/json would, from the start of raw, and returns its length.
-// For anything else it returns false and the caller decodes the item with
-// encoding/json, which also words errors. Strings repeated across the
-// batch's results (branch, device, kind, status, sweep...) are shared
-// through in; the id is always new.
-func (in *interner) fastResult(raw []byte) (result.Result, int, bool) {
-	var r result.Result
-	var seen uint16
-	n, ok := members(raw, func(key, rest []byte) (int, bool) {
-		bit := resultField(key)
-		if bit == 0 || seen&bit != 0 {
-			return 0, false
-		}
-		seen |= bit
-		switch bit {
-		case fieldObservations:
-			var n int
-			var ok bool
-			r.Observations, n, ok = in.observations(rest)
-			return n, ok
-		case fieldDurationMS:
-			v, ok := numberAt(rest)
-			r.DurationMS, ok = number(v, ok)
-			return len(v), ok
-		}
-		v, n, ok := plainAt(rest)
-		if !ok {
-			return 0, false
-		}
-		switch bit {
-		case fieldID:
-			r.ID = in.keep(v)
-		case fieldBranch:
-			r.Branch = in.intern(v)
-		case fieldDevice:
-			r.Device = in.intern(v)
-		case fieldCheck:
-			r.Check = in.intern(v)
-		case fieldKind:
-			r.Kind = in.intern(v)
-		case fieldStatus:
-			r.Status = result.Status(in.intern(v))
-		case fieldReason:
-			r.Reason = in.intern(v)
-		case fieldSweep:
-			r.Sweep = in.intern(v)
-		case fieldAgentVersion:
-			r.AgentVersion = in.intern(v)
-		case fieldStartedAt:
-			ok = r.StartedAt.UnmarshalJSON(rest[:n]) == nil
-		}
-		return n, ok
-	})
-	return r, n, ok
-}
-
-// Each field of a result has a bit, to see repeats.
-const (
-	fieldID uint16 = 1 << iota
-	fieldBranch
-	fieldDevice
-	fieldCheck
-	fieldKind
-	fieldStatus
-	fieldStartedAt
-	fieldDurationMS
-	fieldReason
-	fieldObservations
-	fieldSweep
-	fieldAgentVersion
-)
-
-// resultField returns the bit of a result's field name, 0 for none.
-func resultField(key []byte) uint16 {
-	switch string(key) {
-	case "id":
-		return fieldID
-	case "branch":
-		return fieldBranch
-	case "device":
-		return fieldDevice
-	case "check":
-		return fieldCheck
-	case "kind":
-		return fieldKind
-	case "status":
-		return fieldStatus
-	case "started_at":
-		return fieldStartedAt
-	case "duration_ms":
-		return fieldDurationMS
-	case "reason":
-		return fieldReason
-	case "observations":
-		return fieldObservations
-	case "sweep":
-		return fieldSweep
-	case "agent_version":
-		return fieldAgentVersion
-	}
-	return 0
-}
-
-// number reads the JSON number v (ok: numberAt read one) as
-// encoding/json reads one into a float64.
-func number(v []byte, ok bool) (float64, bool) {
-	if !ok {
-		return 0, false
-	}
-	f, err := strconv.ParseFloat(string(v), 64)
-	return f, err == nil
-}
-
-// observations reads an object of plain names and numbers at the start
-// of v, and its length. A repeated name keeps its last value, as in
-// encoding/json.
-func (in *interner) observations(v []byte) (map[string]float64, int, bool) {
-	m := make(map[string]float64, 1)
-	n, ok := members(v, func(key, rest []byte) (int, bool) {
-		v, ok := numberAt(rest)
-		f, ok := number(v, ok)
-		m[in.intern(key)] = f
-		return len(v), ok
-	})
-	return m, n, ok
 }

@@ -1,0 +1,177 @@
+package ingest
+
+import (
+	"strconv"
+
+	"github.com/branchready/branchready/result"
+)
+
+// fastResult decodes a result in the plain form agents send (the field
+// names as written, each once, strings without escapes, no nulls), the
+// way encoding/json would, from the start of raw, and returns its length.
+// For anything else it returns false and the caller decodes the item with
+// encoding/json, which also words errors. Strings repeated across the
+// batch's results (branch, device, kind, status, sweep...) are shared
+// through in; the id is always new.
+func (in *interner) fastResult(raw []byte) (result.Result, int, bool) {
+	var r result.Result
+	var seen uint16
+	n, ok := walk(raw, resultKey, func(bit uint16, rest []byte) (int, bool) {
+		if bit == 0 || seen&bit != 0 {
+			return 0, false
+		}
+		seen |= bit
+		switch bit {
+		case fieldObservations:
+			var n int
+			var ok bool
+			r.Observations, n, ok = in.observations(rest)
+			return n, ok
+		case fieldDurationMS:
+			v, ok := numberAt(rest)
+			r.DurationMS, ok = number(v, ok)
+			return len(v), ok
+		}
+		v, n, ok := plainAt(rest)
+		if !ok {
+			return 0, false
+		}
+		switch bit {
+		case fieldID:
+			r.ID = in.keep(v)
+		case fieldBranch:
+			r.Branch = in.intern(v)
+		case fieldDevice:
+			r.Device = in.intern(v)
+		case fieldCheck:
+			r.Check = in.intern(v)
+		case fieldKind:
+			r.Kind = in.intern(v)
+		case fieldStatus:
+			r.Status = result.Status(in.intern(v))
+		case fieldReason:
+			r.Reason = in.intern(v)
+		case fieldSweep:
+			r.Sweep = in.intern(v)
+		case fieldAgentVersion:
+			r.AgentVersion = in.intern(v)
+		case fieldStartedAt:
+			var fast bool
+			if r.StartedAt, fast = utcTime(v); !fast {
+				ok = r.StartedAt.UnmarshalJSON(rest[:n]) == nil
+			}
+		}
+		return n, ok
+	})
+	return r, n, ok
+}
+
+// Each field of a result has a bit, to see repeats.
+const (
+	fieldID uint16 = 1 << iota
+	fieldBranch
+	fieldDevice
+	fieldCheck
+	fieldKind
+	fieldStatus
+	fieldStartedAt
+	fieldDurationMS
+	fieldReason
+	fieldObservations
+	fieldSweep
+	fieldAgentVersion
+)
+
+// resultNames are the names of a result's fields as agents write them,
+// each with its closing quote, by their first letter.
+var resultNames = func() (t [256][]resultName) {
+	for bit := fieldID; bit <= fieldAgentVersion; bit <<= 1 {
+		for _, name := range []string{"id", "branch", "device", "check", "kind", "status", "started_at",
+			"duration_ms", "reason", "observations", "sweep", "agent_version"} {
+			if resultField([]byte(name)) == bit {
+				t[name[0]] = append(t[name[0]], resultName{name + `"`, bit})
+			}
+		}
+	}
+	return t
+}()
+
+type resultName struct {
+	quoted string // the name and its closing quote
+	bit    uint16
+}
+
+// resultKey reads the member name at the start of b as plainAt would, and
+// returns its field's bit (0 for none): a name agents write is compared
+// in place with the one or two it may be, rather than read as a string
+// (plainAt) and then looked up, a fifth of a result's decoding. Any other
+// name is read by plainAt.
+func resultKey(b []byte) (uint16, int, bool) {
+	if len(b) > 2 && b[0] == '"' {
+		for _, c := range resultNames[b[1]] {
+			if len(b)-1 >= len(c.quoted) && string(b[1:1+len(c.quoted)]) == c.quoted {
+				return c.bit, 1 + len(c.quoted), true
+			}
+		}
+	}
+	key, n, ok := plainAt(b)
+	return resultField(key), n, ok
+}
+
+// resultField returns the bit of a result's field name, 0 for none.
+func resultField(key []byte) uint16 {
+	switch string(key) {
+	case "id":
+		return fieldID
+	case "branch":
+		return fieldBranch
+	case "device":
+		return fieldDevice
+	case "check":
+		return fieldCheck
+	case "kind":
+		return fieldKind
+	case "status":
+		return fieldStatus
+	case "started_at":
+		return fieldStartedAt
+	case "duration_ms":
+		return fieldDurationMS
+	case "reason":
+		return fieldReason
+	case "observations":
+		return fieldObservations
+	case "sweep":
+		return fieldSweep
+	case "agent_version":
+		return fieldAgentVersion
+	}
+	return 0
+}
+
+// number reads the JSON number v (ok: numberAt read one) as
+// encoding/json reads one into a float64.
+func number(v []byte, ok bool) (float64, bool) {
+	if !ok {
+		return 0, false
+	}
+	if f, ok := decimal(v); ok {
+		return f, true
+	}
+	f, err := strconv.ParseFloat(string(v), 64)
+	return f, err == nil
+}
+
+// observations reads an object of plain names and numbers at the start
+// of v, and its length. A repeated name keeps its last value, as in
+// encoding/json.
+func (in *interner) observations(v []byte) (map[string]float64, int, bool) {
+	m := make(map[string]float64, 1)
+	n, ok := members(v, func(key, rest []byte) (int, bool) {
+		v, ok := numberAt(rest)
+		f, ok := number(v, ok)
+		m[in.intern(key)] = f
+		return len(v), ok
+	})
+	return m, n, ok
+}
