@@ -348,6 +348,19 @@ func (w *writer) apply(ctx context.Context, tx *sql.Tx, r *request) (int, error)
 // one this writer last committed for the branch, appends it to the
 // descriptor history. An unchanged descriptor is passed as NULL, which the
 // upsert keeps as it is.
+//
+// Every contact is written, though one differs from the last mostly by its
+// time (about 30 us of the writer's CPU each, 3.5% of a 20,000-branch
+// wave's collector CPU): the contact is what a restarted collector and the
+// board show of an agent's last call, and branchdir tells another
+// collector's contacts from this one's by their times: a full listing that
+// read a time this collector's ingest did not report among its last few
+// (branchdir's told ring) would take the branch as changed elsewhere and
+// have its results read again. A plain UPDATE, with the INSERT only for a
+// new branch, was no cheaper than the upsert (36-43 us a contact against
+// the upsert's 27-38 us, load average 21): the cost is the row's page,
+// whose descriptor fills most of it, and the contact index's entry,
+// rewritten either way.
 func (w *writer) putBranch(ctx context.Context, tx *sql.Tx, r *request) error {
 	args := r.branch
 	id, desc := args[0].(string), args[1]
