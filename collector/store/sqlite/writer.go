@@ -60,6 +60,8 @@ type writer struct {
 	recent      recent
 	branch      *sql.Stmt
 	history     *sql.Stmt
+	// bound are the statements above bound to the current transaction.
+	bound txStmts
 	// stmts are the alert engine's and outbox's statements (statements.go).
 	stmts statements
 	cp    *checkpointer
@@ -370,7 +372,7 @@ func (w *writer) putBranch(ctx context.Context, tx *sql.Tx, r *request) error {
 			desc = nil
 		}
 	}
-	if _, err := tx.StmtContext(ctx, w.branch).ExecContext(ctx, args...); err != nil {
+	if _, err := w.bound.in(ctx, tx, w.branch).ExecContext(ctx, args...); err != nil {
 		return fmt.Errorf("put branch: %w", err)
 	}
 	if desc == nil {
@@ -380,7 +382,7 @@ func (w *writer) putBranch(ctx context.Context, tx *sql.Tx, r *request) error {
 	if effective == nil {
 		effective = int64(0)
 	}
-	if _, err := tx.StmtContext(ctx, w.history).ExecContext(ctx, id, effective, desc); err != nil {
+	if _, err := w.bound.in(ctx, tx, w.history).ExecContext(ctx, id, effective, desc); err != nil {
 		return fmt.Errorf("put branch: descriptor history: %w", err)
 	}
 	return nil
