@@ -121,7 +121,10 @@ func dsn(path string, extra ...string) string {
 // cheaper in proportion; the writer rereads little (it remembers each
 // branch's latest chunks, recent.go) and the pages it misses come from
 // the OS's file cache. BenchmarkWriterSmallGroups: writer CPU per 400,000
-// results 4.5-4.7 s at 64 MiB, 3.3-3.6 s at 16 MiB, 3.3-4.0 s at 8 MiB.
+// results 4.5-4.7 s at 64 MiB, 3.3-3.6 s at 16 MiB, 3.3-4.0 s at 8 MiB;
+// under perf, pcache1TruncateUnsafe 3.2% of its process at 64 MiB, 1.0%
+// at 16 MiB (where the seeding had grown the hash table to 16,384 buckets
+// first; opened at 16 MiB it stays at 8,192).
 // A database past 1 GiB never pays the walk (page 262,145 is then inside
 // it, and nothing above it is cached).
 const writerCacheKiB = 16384
