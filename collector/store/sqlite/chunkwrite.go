@@ -131,7 +131,7 @@ func (w *writer) storePart(ctx context.Context, tx *sql.Tx, p *part, recv int64)
 		}
 		np = newPart(p.branch, rs)
 	}
-	res, err := tx.StmtContext(ctx, w.insertChunk).ExecContext(ctx, np.branch, np.first, np.last, recv, len(np.rs), np.body)
+	res, err := w.bound.in(ctx, tx, w.insertChunk).ExecContext(ctx, np.branch, np.first, np.last, recv, len(np.rs), np.body)
 	if err != nil {
 		return 0, err
 	}
@@ -153,7 +153,7 @@ func (w *writer) storedIDs(ctx context.Context, tx *sql.Tx, p *part, b *branchRe
 	f := idFinder{rs: p.rs}
 	var checked []int64
 	if p.first <= b.maxLast {
-		rows, err := tx.StmtContext(ctx, w.overlap).QueryContext(ctx, p.branch, p.first, saturatedAdd(p.last, day), p.last)
+		rows, err := w.bound.in(ctx, tx, w.overlap).QueryContext(ctx, p.branch, p.first, saturatedAdd(p.last, day), p.last)
 		if err != nil {
 			return nil, fmt.Errorf("probe overlapping chunks: %w", err)
 		}
@@ -181,7 +181,7 @@ func (w *writer) storedIDs(ctx context.Context, tx *sql.Tx, p *part, b *branchRe
 			continue
 		}
 		var body []byte
-		err := tx.StmtContext(ctx, w.byRowid).QueryRowContext(ctx, c.rowid, p.branch).Scan(&body)
+		err := w.bound.in(ctx, tx, w.byRowid).QueryRowContext(ctx, c.rowid, p.branch).Scan(&body)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue // deleted by retention since
 		}

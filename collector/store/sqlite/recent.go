@@ -90,7 +90,7 @@ func (w *writer) recentOf(ctx context.Context, tx *sql.Tx, branch string) (*bran
 	if b, ok := w.recent.branches[branch]; ok {
 		return b, nil
 	}
-	rows, err := tx.StmtContext(ctx, w.latest).QueryContext(ctx, branch)
+	rows, err := w.bound.in(ctx, tx, w.latest).QueryContext(ctx, branch)
 	if err != nil {
 		return nil, fmt.Errorf("read latest chunks: %w", err)
 	}

@@ -102,11 +102,38 @@ func dsn(path string, extra ...string) string {
 	return path + "?" + strings.Join(append(q, extra...), "&")
 }
 
+// writerCacheKiB is the writer connection's page cache, in KiB: 4,096
+// pages of 4 KiB.
+//
+// It was 64 MiB, and every commit then paid a walk of the whole cache.
+// When SQLite splits a b-tree page it may swap two new pages' numbers
+// through a spare one, the page of the lock byte (1 GiB / 4 KiB + 1 =
+// 262,145, balance_nonroot's pgnoTemp); that raises the cache's highest
+// page number seen to 262,145, and the commit's truncation of the cache
+// to the database's size (pager_end_transaction -> sqlite3PcacheTruncate)
+// then visits every hash bucket and every cached page, since the span to
+// drop is wider than the hash table. Nearly every transaction of a wave
+// splits some index page (the chunks' and the contacts' indexes take keys
+// all over their range): 77 of 79 commits of BenchmarkWriterSweep walked
+// all 16,384 buckets and 15,856 pages, 2.3 ms each, and
+// pcache1TruncateUnsafe was 4.3% of a 20,000-branch wave's collector CPU.
+// The walk costs what the cache holds, so a smaller cache makes it
+// cheaper in proportion; the writer rereads little (it remembers each
+// branch's latest chunks, recent.go) and the pages it misses come from
+// the OS's file cache. BenchmarkWriterSmallGroups: writer CPU per 400,000
+// results 4.5-4.7 s at 64 MiB, 3.3-3.6 s at 16 MiB, 3.3-4.0 s at 8 MiB;
+// under perf, pcache1TruncateUnsafe 3.2% of its process at 64 MiB, 1.0%
+// at 16 MiB (where the seeding had grown the hash table to 16,384 buckets
+// first; opened at 16 MiB it stays at 8,192).
+// A database past 1 GiB never pays the walk (page 262,145 is then inside
+// it, and nothing above it is cached).
+const writerCacheKiB = 16384
+
 // openWriterDB opens the single writing connection. database/sql never lets
 // it go (no idle or lifetime limit), so statements prepared on it stay
 // prepared, and its transactions take the write lock at BEGIN.
 func openWriterDB(ctx context.Context, path string) (*sql.DB, error) {
-	db, err := sql.Open("sqlite", dsn(path, "_pragma=journal_mode(WAL)", "_pragma=cache_size(-65536)", "_pragma=wal_autocheckpoint(20000)", "_txlock=immediate"))
+	db, err := sql.Open("sqlite", dsn(path, "_pragma=journal_mode(WAL)", fmt.Sprintf("_pragma=cache_size(-%d)", writerCacheKiB), "_pragma=wal_autocheckpoint(20000)", "_txlock=immediate"))
 	if err != nil {
 		return nil, err
 	}

@@ -126,3 +126,46 @@ func TestCloseFlushesQueuedWrites(t *testing.T) {
 		t.Fatalf("%d results acknowledged, %d stored after reopen", inserted, stored)
 	}
 }
+
+func TestGather(t *testing.T) {
+	queued := func(rows ...int) chan *request {
+		q := make(chan *request, len(rows))
+		for _, n := range rows {
+			q <- &request{rows: n}
+		}
+		return q
+	}
+	for _, c := range []struct {
+		name         string
+		reqs, urgent chan *request
+		want, left   int
+		lastRows     int // the rows of the last request gathered; 0: any
+	}{
+		{"every queued request joins a small group", queued(1, 1, 1), queued(1), 5, 0, 0},
+		{"a group stops growing at groupRows", queued(groupRows/2, groupRows/2, 1), queued(), 3, 1, 0},
+		{"urgent requests join before bulk ones", queued(groupRows), queued(1, 1), 4, 0, groupRows},
+		{"nothing queued leaves the first request alone", queued(), queued(), 1, 0, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			first := &request{rows: 1}
+			group := gather(c.reqs, c.urgent, []*request{first}, first.rows)
+			if len(group) != c.want || group[0] != first {
+				t.Fatalf("gathered %d requests (first kept: %v), want %d", len(group), group[0] == first, c.want)
+			}
+			if last := group[len(group)-1].rows; c.lastRows != 0 && last != c.lastRows {
+				t.Fatalf("the last request gathered has %d rows, want %d", last, c.lastRows)
+			}
+			if left := len(c.reqs) + len(c.urgent); left != c.left {
+				t.Fatalf("%d requests left queued, want %d", left, c.left)
+			}
+		})
+	}
+	t.Run("closed queues end the gathering", func(t *testing.T) {
+		reqs, urgent := queued(1), queued()
+		close(reqs)
+		close(urgent)
+		if got := gather(reqs, urgent, []*request{{rows: 1}}, 1); len(got) != 2 {
+			t.Fatalf("gathered %d requests, want 2", len(got))
+		}
+	})
+}

@@ -142,7 +142,7 @@ func commitSweep(b *testing.B, w *writer, sweep, first, n int) {
 //	go test -run '^$' -bench WriterSweep -benchtime 5000x ./collector/store/sqlite/
 func BenchmarkWriterSweep(b *testing.B) {
 	w, _ := seededWriter(b)
-	benchWriterSweep(b, w)
+	benchWriterSweep(b, w, benchGroup)
 }
 
 // BenchmarkWriterSweepWarm is BenchmarkWriterSweep by a writer that
@@ -152,6 +152,13 @@ func BenchmarkWriterSweep(b *testing.B) {
 //
 //	go test -run '^$' -bench WriterSweepWarm -benchtime 5000x ./collector/store/sqlite/
 func BenchmarkWriterSweepWarm(b *testing.B) {
+	benchWriterSweep(b, warmWriter(b), benchGroup)
+}
+
+// warmWriter is seededWriter's writer after it read every branch's
+// latest chunks, as one that stored the previous sweeps remembers them.
+func warmWriter(b *testing.B) *writer {
+	b.Helper()
 	w, _ := seededWriter(b)
 	tx, err := w.db.Begin()
 	if err != nil {
@@ -165,16 +172,35 @@ func BenchmarkWriterSweepWarm(b *testing.B) {
 	if err := tx.Rollback(); err != nil {
 		b.Fatal(err)
 	}
-	benchWriterSweep(b, w)
+	return w
 }
 
-func benchWriterSweep(b *testing.B, w *writer) {
+// BenchmarkWriterSmallGroups is BenchmarkWriterSweepWarm committed in
+// groups of 16 requests, the average group of a 2,000-branch loadgen wave
+// (64 agents), where each commit's own cost weighs more, with the
+// writer's page cache at the size the store opens it with and at smaller
+// sizes.
+//
+//	go test -run '^$' -bench WriterSmallGroups -benchtime 5000x ./collector/store/sqlite/
+func BenchmarkWriterSmallGroups(b *testing.B) {
+	for _, kib := range []int{65536, 16384, 8192} {
+		b.Run(fmt.Sprintf("cache=%dMiB", kib/1024), func(b *testing.B) {
+			w := warmWriter(b)
+			if _, err := w.db.Exec(fmt.Sprintf("PRAGMA cache_size = -%d", kib)); err != nil {
+				b.Fatal(err)
+			}
+			benchWriterSweep(b, w, 16)
+		})
+	}
+}
+
+func benchWriterSweep(b *testing.B, w *writer, group int) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	cpu, own := processCPU(), threadCPU()
 	b.ResetTimer()
-	for done := 0; done < b.N; done += benchGroup {
-		n := min(benchGroup, b.N-done)
+	for done := 0; done < b.N; done += group {
+		n := min(group, b.N-done)
 		sweep, first := benchSeeded+done/benchBranches, done%benchBranches
 		commitSweep(b, w, sweep, first, min(n, benchBranches-first))
 	}
