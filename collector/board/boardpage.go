@@ -37,7 +37,11 @@ func (bp *boardPage) serve(w http.ResponseWriter, r *http.Request) {
 		renderStatus(w, bp.log, http.StatusServiceUnavailable, "judging.html", map[string]any{"Done": done, "Of": of})
 		return
 	}
-	snap, err := bp.e.Snapshot(r.Context())
+	// The board a person reads shows the published judgement (at most
+	// Run's 250 ms gap behind) instead of waiting for every batch handed
+	// in: in a wave each wait would run a refresh of its own. Scripts that
+	// need their own batches judged read /api/v1/branches, which waits.
+	snap, err := bp.e.Latest(r.Context())
 	if err != nil {
 		bp.log.Error("board", "err", err)
 		http.Error(w, "cannot load branches", http.StatusInternalServerError)

@@ -86,17 +86,49 @@ func Sort(rs []result.Result) {
 // tell copies apart once ingest moved their times differently. It returns
 // rs itself when no id repeats.
 func FirstCopies(rs []result.Result) []result.Result {
+	dup := firstRepeat(rs)
+	if dup < 0 {
+		return rs // the usual batch: nothing to drop, nothing allocated
+	}
 	seen := make(map[string]struct{}, len(rs))
-	out := rs[:0:0]
-	for i := range rs {
-		if _, dup := seen[rs[i].ID]; dup {
+	for i := range rs[:dup] {
+		seen[rs[i].ID] = struct{}{}
+	}
+	out := slices.Clone(rs[:dup])
+	for i := dup; i < len(rs); i++ {
+		if _, ok := seen[rs[i].ID]; ok {
 			continue
 		}
 		seen[rs[i].ID] = struct{}{}
 		out = append(out, rs[i])
 	}
-	if len(out) == len(rs) {
-		return rs
-	}
 	return out
+}
+
+// smallBatch is the size up to which firstRepeat compares ids pairwise: an
+// agent's request holds some 20 results, where a map costs more than the
+// comparisons it saves.
+const smallBatch = 32
+
+// firstRepeat is the index of the first result whose id an earlier one
+// has, -1 when none.
+func firstRepeat(rs []result.Result) int {
+	if len(rs) <= smallBatch {
+		for i := 1; i < len(rs); i++ {
+			for j := range i {
+				if rs[j].ID == rs[i].ID {
+					return i
+				}
+			}
+		}
+		return -1
+	}
+	seen := make(map[string]struct{}, len(rs))
+	for i := range rs {
+		if _, ok := seen[rs[i].ID]; ok {
+			return i
+		}
+		seen[rs[i].ID] = struct{}{}
+	}
+	return -1
 }

@@ -45,15 +45,20 @@ func encodeParts(rs []result.Result) []part {
 	if len(rs) == 0 {
 		return nil
 	}
-	// A copy: the sort below must leave rs as it is.
-	first := slices.Clone(chunk.FirstCopies(rs))
-	// Ingest sends one branch per request; WriteResults may mix them.
-	slices.SortFunc(first, func(a, b result.Result) int {
+	first := chunk.FirstCopies(rs)
+	// Ingest sends one branch per request, usually in time order already;
+	// WriteResults may mix branches. Sorting needs a copy: rs is left as
+	// it is.
+	byBranchAndTime := func(a, b result.Result) int {
 		if c := strings.Compare(a.Branch, b.Branch); c != 0 {
 			return c
 		}
 		return chunk.Compare(a, b)
-	})
+	}
+	if !slices.IsSortedFunc(first, byBranchAndTime) {
+		first = slices.Clone(first)
+		slices.SortFunc(first, byBranchAndTime)
+	}
 	var parts []part
 	for len(first) > 0 {
 		n := 1
