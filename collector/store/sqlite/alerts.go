@@ -60,7 +60,7 @@ func (s *Store) SaveAndClaim(ctx context.Context, incs []store.IncidentRecord, m
 		if err != nil || len(ms) == 0 {
 			return 0, err
 		}
-		rows, err := s.w.stmts.query(ctx, tx, claimEnqueued, now.Add(lease).UnixNano(), seqs[0], now.UnixNano())
+		rows, err := s.w.query(ctx, tx, claimEnqueued, now.Add(lease).UnixNano(), seqs[0], now.UnixNano())
 		if err != nil {
 			return 0, err
 		}
@@ -99,7 +99,7 @@ func enqueued(seq int64, seqs []int64, ms []notify.Message) (outbox.Row, error) 
 
 func (s *Store) upsertIncidents(ctx context.Context, tx *sql.Tx, incs []store.IncidentRecord) error {
 	for _, r := range incs {
-		if _, err := s.w.stmts.exec(ctx, tx, upsertIncidentSQL,
+		if _, err := s.w.exec(ctx, tx, upsertIncidentSQL,
 			r.ID, r.Branch, r.Device, r.Check, r.State, r.OpenedAt.UnixNano(), r.UpdatedAt.UnixNano(), string(r.Body)); err != nil {
 			return fmt.Errorf("incident %s: %w", r.ID, err)
 		}
@@ -122,7 +122,7 @@ func encodeMessages(ms []notify.Message) ([]string, error) {
 func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, ms []notify.Message, enc []string) ([]int64, error) {
 	seqs := make([]int64, len(ms))
 	for i, m := range ms {
-		res, err := s.w.stmts.exec(ctx, tx, enqueueSQL,
+		res, err := s.w.exec(ctx, tx, enqueueSQL,
 			m.IncidentID, m.Notifier, m.Target, string(m.Op), enc[i], m.DecidedAt.UnixNano())
 		if err != nil {
 			return nil, fmt.Errorf("enqueue for incident %s: %w", m.IncidentID, err)
@@ -146,7 +146,7 @@ func (s *Store) Claim(ctx context.Context, now time.Time, n int, lease time.Dura
 	var out []outbox.Row
 	_, err := s.tx(ctx, "claim outbox rows", func(ctx context.Context, tx *sql.Tx) (int, error) {
 		out = out[:0]
-		rows, err := s.w.stmts.query(ctx, tx, claimHeadsSQL, now.UnixNano(), now.UnixNano(), n)
+		rows, err := s.w.query(ctx, tx, claimHeadsSQL, now.UnixNano(), now.UnixNano(), n)
 		if err != nil {
 			return 0, err
 		}
@@ -163,7 +163,7 @@ func (s *Store) Claim(ctx context.Context, now time.Time, n int, lease time.Dura
 			return 0, err
 		}
 		for _, r := range out {
-			if _, err := s.w.stmts.exec(ctx, tx, leaseRowSQL, now.Add(lease).UnixNano(), r.Seq); err != nil {
+			if _, err := s.w.exec(ctx, tx, leaseRowSQL, now.Add(lease).UnixNano(), r.Seq); err != nil {
 				return 0, err
 			}
 		}
@@ -181,10 +181,10 @@ func (s *Store) Claim(ctx context.Context, now time.Time, n int, lease time.Dura
 // Delivered marks a row sent and keeps a Post's receipt as the thread.
 func (s *Store) Delivered(ctx context.Context, seq int64, r notify.Receipt, at time.Time) error {
 	_, err := s.tx(ctx, "mark delivered", func(ctx context.Context, tx *sql.Tx) (int, error) {
-		if err := one(s.w.stmts.exec(ctx, tx, deliveredSQL, at.UnixNano(), r.Channel, r.TS, seq)); err != nil {
+		if err := one(s.w.exec(ctx, tx, deliveredSQL, at.UnixNano(), r.Channel, r.TS, seq)); err != nil {
 			return 0, fmt.Errorf("outbox row %d: %w", seq, err)
 		}
-		_, err := s.w.stmts.exec(ctx, tx, keepThreadSQL, r.Channel, r.TS, seq)
+		_, err := s.w.exec(ctx, tx, keepThreadSQL, r.Channel, r.TS, seq)
 		return 0, err
 	})
 	return err
@@ -193,7 +193,7 @@ func (s *Store) Delivered(ctx context.Context, seq int64, r notify.Receipt, at t
 // Retry records a failed attempt.
 func (s *Store) Retry(ctx context.Context, seq int64, errText string, notBefore time.Time) error {
 	_, err := s.tx(ctx, "retry outbox row", func(ctx context.Context, tx *sql.Tx) (int, error) {
-		return 0, one(s.w.stmts.exec(ctx, tx, retrySQL, errText, notBefore.UnixNano(), seq))
+		return 0, one(s.w.exec(ctx, tx, retrySQL, errText, notBefore.UnixNano(), seq))
 	})
 	return err
 }
@@ -201,7 +201,7 @@ func (s *Store) Retry(ctx context.Context, seq int64, errText string, notBefore 
 // Fail marks a row permanently failed.
 func (s *Store) Fail(ctx context.Context, seq int64, errText string, at time.Time) error {
 	_, err := s.tx(ctx, "fail outbox row", func(ctx context.Context, tx *sql.Tx) (int, error) {
-		return 0, one(s.w.stmts.exec(ctx, tx, failSQL, errText, at.UnixNano(), seq))
+		return 0, one(s.w.exec(ctx, tx, failSQL, errText, at.UnixNano(), seq))
 	})
 	return err
 }
@@ -349,7 +349,7 @@ func (s *Store) Renew(ctx context.Context, claims []outbox.Claim, until time.Tim
 	_, err := s.tx(ctx, "renew outbox claims", func(ctx context.Context, tx *sql.Tx) (int, error) {
 		out = out[:0]
 		for _, c := range claims {
-			res, err := s.w.stmts.exec(ctx, tx, renewSQL, until.UnixNano(), c.Seq, c.Until.UnixNano())
+			res, err := s.w.exec(ctx, tx, renewSQL, until.UnixNano(), c.Seq, c.Until.UnixNano())
 			if err != nil {
 				return 0, err
 			}
@@ -369,7 +369,7 @@ func (s *Store) Renew(ctx context.Context, claims []outbox.Claim, until time.Tim
 // Release gives a claimed row back untried.
 func (s *Store) Release(ctx context.Context, seq int64, notBefore time.Time) error {
 	_, err := s.tx(ctx, "release outbox row", func(ctx context.Context, tx *sql.Tx) (int, error) {
-		return 0, one(s.w.stmts.exec(ctx, tx, releaseSQL,
+		return 0, one(s.w.exec(ctx, tx, releaseSQL,
 			notBefore.UnixNano(), seq))
 	})
 	return err

@@ -84,7 +84,7 @@ func (s *Store) Record(ctx context.Context, ds []outbox.Delivery, now time.Time,
 // recordOne marks one delivery and keeps a Post's receipt as the thread; ok
 // is false when the row was not pending.
 func (s *Store) recordOne(ctx context.Context, tx *sql.Tx, d outbox.Delivery) (k outboxRoute, ok bool, err error) {
-	rows, err := s.w.stmts.query(ctx, tx, recordSQL, d.At.UnixNano(), d.Receipt.Channel, d.Receipt.TS, d.Seq)
+	rows, err := s.w.query(ctx, tx, recordSQL, d.At.UnixNano(), d.Receipt.Channel, d.Receipt.TS, d.Seq)
 	if err != nil {
 		return k, false, err
 	}
@@ -97,7 +97,7 @@ func (s *Store) recordOne(ctx context.Context, tx *sql.Tx, d outbox.Delivery) (k
 		return k, false, err
 	}
 	if notify.Op(op) == notify.Post {
-		if _, err := s.w.stmts.exec(ctx, tx, threadPutSQL, k.incident, k.notifier, k.target, d.Receipt.Channel, d.Receipt.TS); err != nil {
+		if _, err := s.w.exec(ctx, tx, threadPutSQL, k.incident, k.notifier, k.target, d.Receipt.Channel, d.Receipt.TS); err != nil {
 			return k, false, err
 		}
 	}
@@ -106,7 +106,7 @@ func (s *Store) recordOne(ctx context.Context, tx *sql.Tx, d outbox.Delivery) (k
 
 // claimHead leases k's oldest pending row when it is claimable at now.
 func (s *Store) claimHead(ctx context.Context, tx *sql.Tx, k outboxRoute, now time.Time, lease time.Duration) (outbox.Row, bool, error) {
-	rows, err := s.w.stmts.query(ctx, tx, nextHeadSQL, k.incident, k.notifier, k.target, now.UnixNano(), now.UnixNano())
+	rows, err := s.w.query(ctx, tx, nextHeadSQL, k.incident, k.notifier, k.target, now.UnixNano(), now.UnixNano())
 	if err != nil {
 		return outbox.Row{}, false, err
 	}
@@ -119,7 +119,7 @@ func (s *Store) claimHead(ctx context.Context, tx *sql.Tx, k outboxRoute, now ti
 		return outbox.Row{}, false, err
 	}
 	r.ClaimedUntil = now.Add(lease)
-	if _, err := s.w.stmts.exec(ctx, tx, leaseRowSQL, r.ClaimedUntil.UnixNano(), r.Seq); err != nil {
+	if _, err := s.w.exec(ctx, tx, leaseRowSQL, r.ClaimedUntil.UnixNano(), r.Seq); err != nil {
 		return outbox.Row{}, false, err
 	}
 	return r, true, nil
