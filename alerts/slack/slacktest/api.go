@@ -76,6 +76,7 @@ func (s *Server) postLocked(w http.ResponseWriter, r *http.Request) {
 		Text: r.Form.Get("text"), Blocks: blocksOf(r), PostedAt: now, Metadata: metadataOf(r),
 	}
 	s.messages[id] = append(s.messages[id], m)
+	s.byTS[msgKey{id, m.TS}] = m
 	reply(w, map[string]any{"ok": true, "channel": id, "ts": m.TS, "message": map[string]any{"text": m.Text, "ts": m.TS, "thread_ts": thread}})
 }
 
@@ -108,12 +109,7 @@ func (s *Server) targetLocked(channel string) (string, bool) {
 }
 
 func (s *Server) findLocked(channel, ts string) *Message {
-	for _, m := range s.messages[channel] {
-		if m.TS == ts {
-			return m
-		}
-	}
-	return nil
+	return s.byTS[msgKey{channel, ts}]
 }
 
 func (s *Server) openLocked(w http.ResponseWriter) {

@@ -71,9 +71,15 @@ type Server struct {
 	faults   []Fault
 	ids      map[string]string // channel name → id
 	messages map[string][]*Message
+	// byTS finds a message by channel id and ts: a fake holding a
+	// wave's thousands of messages answered each threaded post by a scan.
+	byTS     map[msgKey]*Message
 	requests map[string]int
 	seq      int
 }
+
+// msgKey is a message's channel id and ts.
+type msgKey struct{ channel, ts string }
 
 // New returns a fake Slack served in memory: use Client as the HTTP
 // client and URL as the API URL.
@@ -83,7 +89,7 @@ func New(o Options) *Server {
 	}
 	s := &Server{
 		URL: "http://slack.test/api/", o: o, mux: http.NewServeMux(),
-		ids: map[string]string{}, messages: map[string][]*Message{}, requests: map[string]int{},
+		ids: map[string]string{}, messages: map[string][]*Message{}, byTS: map[msgKey]*Message{}, requests: map[string]int{},
 	}
 	for _, name := range o.Channels {
 		s.channelLocked(name)

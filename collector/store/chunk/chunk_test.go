@@ -3,12 +3,15 @@ package chunk
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/klauspost/compress/s2"
 
 	"github.com/branchready/branchready/result"
 )
@@ -79,48 +82,88 @@ func TestAppendDecodedKeepsOnlyTheRange(t *testing.T) {
 }
 
 func TestDecodeRefusesDamage(t *testing.T) {
-	good := Append(nil, wave())
+	good := appendPlain(nil, wave())
+	packed := Append(nil, wave())
 	for _, tc := range []struct {
 		name, want string
 		b          []byte
 	}{
 		{"an empty value", "version: chunk ends early", nil},
-		{"a newer version", "version 2", append([]byte{2}, good[1:]...)},
+		{"a newer version", "version 3", append([]byte{3}, good[1:]...)},
 		{"a cut chunk", "result 4 of 4", good[:len(good)-3]},
 		{"bytes after the last result", "1 bytes after the last result", append(append([]byte{}, good...), 0)},
-		{"a count the bytes cannot hold", "cannot fit", []byte{version, 0xff, 0x01}},
+		{"a count the bytes cannot hold", "cannot fit", []byte{plain, 0xff, 0x01}},
 		{"an unknown status code", "status: unknown code 9", func() []byte {
-			b := Append(nil, wave()[:1])
+			b := appendPlain(nil, wave()[:1])
 			b[2+1+len("0193a1b2-0001")+1+len("atm-01")+1+len("reachable")+1+len("tcp")] = 9
 			return b
 		}()},
+		{"a cut compressed chunk", "compressed fields", packed[:len(packed)-3]},
+		{"a compressed chunk claiming gigabytes", "more than the", []byte{compressed, 0x80, 0x80, 0x80, 0x80, 0x04}},
+		// A sound S2 block of cut fields: the fields are checked after
+		// decompression as in a plain chunk.
+		{"a compressed chunk whose fields are cut", "result 4 of 4", append([]byte{compressed}, s2.Encode(nil, good[1:len(good)-3])...)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Decode(tc.b, "nyc-5th")
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err %v, want it to say %q", err, tc.want)
 			}
+			if err := EachID(tc.b, func([]byte) {}); err == nil {
+				t.Fatal("EachID read what Decode refuses")
+			}
 		})
 	}
 }
 
-// TestGoldenEncoding pins the bytes: chunks live in users' databases for
-// years, so a change to the encoding must be a new version, never a quiet
-// edit of this one.
+// TestGoldenEncoding pins the bytes of both versions: chunks live in users'
+// databases for years, so a change to the encoding must be a new version,
+// never a quiet edit of this one, and every version written before must
+// still decode to the same results.
 func TestGoldenEncoding(t *testing.T) {
-	path := filepath.Join("testdata", "wave.chunk")
-	got := Append(nil, wave())
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
+	for _, tc := range []struct {
+		name, file string
+		encode     func([]byte, []result.Result) []byte
+	}{
+		{"version 1 (plain, written before compression) is pinned", "wave.chunk", appendPlain},
+		{"version 2 (compressed, what Append writes) is pinned", "wave-v2.chunk", Append},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join("testdata", tc.file)
+			got := tc.encode(nil, wave())
+			if *update {
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("encoding of the wave batch changed:\n got %x\nwant %x", got, want)
+			}
+			rs, err := Decode(want, "nyc-5th")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(rs, wave()) {
+				t.Fatalf("decoded\n%+v\nwant\n%+v", rs, wave())
+			}
+		})
 	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
+}
+
+func TestAppendCompressesAWaveBatch(t *testing.T) {
+	rs := wave()
+	for len(rs) < 20 {
+		r := rs[len(rs)%4]
+		r.ID = fmt.Sprintf("0193a1b2-%04d", len(rs))
+		rs = append(rs, r)
 	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("encoding of the wave batch changed:\n got %x\nwant %x", got, want)
+	plainLen, packedLen := len(appendPlain(nil, rs)), len(Append(nil, rs))
+	if packedLen*2 > plainLen {
+		t.Fatalf("a wave batch of twenty is %d bytes compressed, %d plain: want at most half", packedLen, plainLen)
 	}
 }
 
@@ -151,9 +194,7 @@ func TestSortOrdersByStartThenID(t *testing.T) {
 }
 
 func FuzzDecode(f *testing.F) {
-	if b, err := os.ReadFile(filepath.Join("testdata", "wave.chunk")); err == nil {
-		f.Add(b)
-	}
+	addGolden(f)
 	f.Add(Append(nil, nil))
 	f.Add(Append(nil, wave()[3:]))
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -170,6 +211,18 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("round trip changed the results:\n%+v\n%+v", rs, again)
 		}
 	})
+}
+
+// addGolden seeds f with the golden chunks of every version.
+func addGolden(f *testing.F) {
+	for _, name := range []string{"wave.chunk", "wave-v2.chunk"} {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add(appendPlain(nil, wave()[3:]))
 }
 
 // hasNaN reports whether a float in rs is NaN, which DeepEqual never equals.

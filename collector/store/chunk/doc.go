@@ -10,9 +10,13 @@
 // a chunk row answers from its branch and its first and last start.
 //
 // The encoding is binary, versioned by its first byte, and written and read
-// only by this package (FuzzDecode holds the reader to the writer):
+// only by this package (FuzzDecode holds the reader to the writer). Version
+// 2, which Append writes, is a version 1 chunk's bytes after its version
+// byte compressed as one S2 block (github.com/klauspost/compress/s2): a
+// wave's batch of twenty results shrinks from about 2.4 KB, a whole SQLite
+// page, to about 0.9 KB. Version 1 chunks, written before, still decode:
 //
-//	version byte (1)
+//	version byte (1, or 2 followed by the S2 block of what follows here)
 //	uvarint  number of results
 //	per result:
 //	  string id, device, check, kind      (uvarint length, bytes)

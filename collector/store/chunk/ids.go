@@ -11,13 +11,15 @@ import (
 // decoding them whole would cost an allocation per field. The id slice is
 // only valid during the call.
 func EachID(b []byte, fn func(id []byte)) error {
-	d := decoder{b: b}
-	if v := d.byte("version"); d.err == nil && v != version {
-		return fmt.Errorf("chunk: version %d: this collector reads version %d (written by a newer collector?)", v, version)
+	fields, buf, err := open(b)
+	if err != nil {
+		return err
 	}
+	defer put(buf, fields)
+	d := decoder{b: fields}
 	n := d.uvarint("count")
 	if d.err == nil && n > uint64(len(d.b))/16 {
-		return fmt.Errorf("chunk: %d results cannot fit in %d bytes", n, len(b))
+		return fmt.Errorf("chunk: %d results cannot fit in %d bytes", n, len(fields))
 	}
 	for i := uint64(0); i < n && d.err == nil; i++ {
 		id := d.raw("id", d.uvarint("id"))

@@ -1,8 +1,6 @@
 package chunk
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 )
@@ -25,9 +23,7 @@ func TestEachIDListsTheIDsDecodeReads(t *testing.T) {
 // FuzzEachID holds the id reader to the full decoder: the same chunks
 // fail, and those that decode give the same ids in the same order.
 func FuzzEachID(f *testing.F) {
-	if b, err := os.ReadFile(filepath.Join("testdata", "wave.chunk")); err == nil {
-		f.Add(b)
-	}
+	addGolden(f)
 	f.Add(Append(nil, nil))
 	f.Add(Append(nil, wave()[3:]))
 	f.Fuzz(func(t *testing.T, b []byte) {
