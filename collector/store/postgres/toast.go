@@ -10,11 +10,12 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// Chunk bodies (some 2 KiB of results each) and descriptors are beyond
-// PostgreSQL's TOAST threshold, so the server compresses each value as it
-// stores it. With pglz, its default, that was the largest single cost of
-// a wave's writes on the server; lz4 compresses several times faster to
-// a similar size. The collector therefore asks for lz4 on its connections
+// Descriptors, large batches' chunk bodies (a wave's batch of twenty was
+// some 2 KiB before chunk version 2 compressed it to under 1 KiB) and
+// outbox messages can pass PostgreSQL's TOAST threshold, so the server
+// compresses each such value as it stores it. With pglz, its default, that
+// was the largest single cost of a wave's writes on the server; lz4
+// compresses several times faster to a similar size. The collector therefore asks for lz4 on its connections
 // (default_toast_compression, a session setting: no schema change, and a
 // value reads back alike whichever method stored it) when the server was
 // built with it and the DSN does not choose a method itself.
