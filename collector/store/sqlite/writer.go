@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+
+	msqlite "modernc.org/sqlite"
 )
 
 const (
@@ -303,9 +305,34 @@ func (w *writer) transact(reqs []*request) (counts []int, err error) {
 	}
 	w.descMu.Unlock()
 	if w.cp != nil {
-		w.cp.poke()
+		w.cp.committed(walFrames(ctx, w.db))
 	}
 	return counts, nil
+}
+
+// walFrames returns how many pages db's one connection (the writer's)
+// wrote to the WAL since the last call: SQLite's count of the pages its cache wrote
+// (SQLITE_DBSTATUS_CACHE_WRITE, reset as it is read), one frame each in WAL
+// mode. The checkpointer bounds the WAL by it (checkpoint.go); 0 if the
+// driver cannot tell, and then only lulls and the writer's own
+// autocheckpoint bound the WAL.
+func walFrames(ctx context.Context, db *sql.DB) int64 {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return 0
+	}
+	defer conn.Close()
+	var n int
+	_ = conn.Raw(func(dc any) error {
+		st, ok := dc.(msqlite.DBStatus)
+		if !ok {
+			return nil
+		}
+		var err error
+		n, _, err = st.Status(msqlite.DBStatusCacheWrite, true)
+		return err
+	})
+	return int64(n)
 }
 
 // afterTransaction forgets the branches' latest chunks when the
