@@ -407,8 +407,17 @@ func (w *writer) putBranch(ctx context.Context, tx *sql.Tx, r *request) error {
 	if desc == nil || w.hasDescriptor(id, r.descSum) {
 		return nil
 	}
-	if _, err := w.bound.in(ctx, tx, w.descriptor).ExecContext(ctx, id, desc); err != nil {
+	res, err := w.bound.in(ctx, tx, w.descriptor).ExecContext(ctx, id, desc)
+	if err != nil {
 		return fmt.Errorf("put branch: descriptor: %w", err)
+	}
+	// The stored descriptor is this one (a restarted writer's first
+	// sight of it): it was appended to the history when it was stored,
+	// in the same transaction, so reading the history to compare is
+	// needless (a page read and a compare of kilobytes a branch in the
+	// first wave after a restart).
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return nil
 	}
 	effective := args[2]
 	if effective == nil {
