@@ -36,7 +36,10 @@ import (
 // not.
 //
 // What a larger WAL costs: a reader looks each page up in the WAL's index
-// (one hash table per 4,096 frames) before the file; a collector restarted
+// (one hash table per 4,096 frames) before the file, which did not show:
+// listing 20,000 contacts and reading one took 81 ms (median) with an
+// 82,000-frame WAL, 95 ms once it was checkpointed (python3's SQLite,
+// load average 9); a collector restarted
 // after a crash replays the WAL it finds (reads it once to rebuild the
 // index), 1.0 s for a WAL at the bound (155,000 frames, 638 MB; this
 // driver, load average 9); and a clean Close, or the first lull after a
