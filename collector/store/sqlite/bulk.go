@@ -45,7 +45,7 @@ func (s *Store) ContactsOf(ctx context.Context, ids []string) ([]store.Branch, e
 		for i, id := range chunk {
 			args[i] = id
 		}
-		bs, err := s.scanBranches(ctx, "SELECT "+contactColumns+" FROM branches WHERE id IN (?"+strings.Repeat(",?", len(chunk)-1)+")", args...)
+		bs, err := s.scanBranches(ctx, selectContacts+" WHERE id IN (?"+strings.Repeat(",?", len(chunk)-1)+")", args...)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite store: contacts of %d branches: %w", len(ids), err)
 		}

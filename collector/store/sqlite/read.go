@@ -12,25 +12,29 @@ import (
 	"github.com/branchready/branchready/result"
 )
 
-const branchColumns = "id, descriptor, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat"
+// selectBranches reads branches with their descriptors: every branch has
+// a contact, and a descriptor once its agent sent one (migration 14).
+const selectBranches = `SELECT c.id, b.descriptor, c.contact_at, c.agent_version, c.config_hash, c.clock_skew_ns, c.heartbeat
+FROM branch_contacts c LEFT JOIN branches b ON b.id = c.id`
 
-// contactColumns are branchColumns with NULL for the descriptor.
-const contactColumns = "id, NULL, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat"
+// selectContacts is selectBranches with NULL for the descriptor, read from
+// the narrow contacts table alone.
+const selectContacts = `SELECT id, NULL, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat FROM branch_contacts`
 
 // Branches returns every known branch, ordered by id.
 func (s *Store) Branches(ctx context.Context) ([]store.Branch, error) {
-	return s.branches(ctx, branchColumns)
+	return s.branches(ctx, selectBranches+" ORDER BY c.id")
 }
 
 // BranchContacts returns every known branch without its descriptor, ordered
 // by id: a board that keeps descriptors decoded by config hash need not read
 // and decode 20,000 of them on every refresh.
 func (s *Store) BranchContacts(ctx context.Context) ([]store.Branch, error) {
-	return s.branches(ctx, contactColumns)
+	return s.branches(ctx, selectContacts+" ORDER BY id")
 }
 
-func (s *Store) branches(ctx context.Context, columns string) ([]store.Branch, error) {
-	rows, err := s.rdb.QueryContext(ctx, "SELECT "+columns+" FROM branches ORDER BY id")
+func (s *Store) branches(ctx context.Context, q string) ([]store.Branch, error) {
+	rows, err := s.rdb.QueryContext(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite store: branches: %w", err)
 	}
@@ -53,11 +57,10 @@ func (s *Store) branches(ctx context.Context, columns string) ([]store.Branch, e
 // contact is at or after since, ordered by id, their heartbeats left
 // encoded: a collector that keeps every branch in memory reads only what
 // other writers changed instead of listing and decoding every branch. The
-// covering index branches_contact serves it without reading the table's
-// descriptor pages.
+// narrow branch_contacts table serves it without reading a descriptor.
 func (s *Store) BranchesChangedSince(ctx context.Context, since time.Time) ([]store.ContactRow, error) {
 	rows, err := s.rdb.QueryContext(ctx, `SELECT id, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat
-FROM branches INDEXED BY branches_contact WHERE contact_at >= ? ORDER BY id`, since.UnixNano())
+FROM branch_contacts WHERE contact_at >= ? ORDER BY id`, since.UnixNano())
 	if err != nil {
 		return nil, fmt.Errorf("sqlite store: branches changed since %s: %w", since, err)
 	}
@@ -84,7 +87,7 @@ FROM branches INDEXED BY branches_contact WHERE contact_at >= ? ORDER BY id`, si
 
 // Branch returns one branch, or an error wrapping store.ErrNotFound.
 func (s *Store) Branch(ctx context.Context, id string) (store.Branch, error) {
-	row := s.rdb.QueryRowContext(ctx, "SELECT "+branchColumns+" FROM branches WHERE id = ?", id)
+	row := s.rdb.QueryRowContext(ctx, selectBranches+" WHERE c.id = ?", id)
 	b, err := scanBranch(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Branch{}, fmt.Errorf("sqlite store: branch %q: %w", id, store.ErrNotFound)

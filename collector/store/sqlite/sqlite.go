@@ -133,7 +133,7 @@ const writerCacheKiB = 16384
 // it go (no idle or lifetime limit), so statements prepared on it stay
 // prepared, and its transactions take the write lock at BEGIN.
 func openWriterDB(ctx context.Context, path string) (*sql.DB, error) {
-	db, err := sql.Open("sqlite", dsn(path, "_pragma=journal_mode(WAL)", fmt.Sprintf("_pragma=cache_size(-%d)", writerCacheKiB), "_pragma=wal_autocheckpoint(20000)", "_txlock=immediate"))
+	db, err := sql.Open("sqlite", dsn(path, "_pragma=journal_mode(WAL)", fmt.Sprintf("_pragma=cache_size(-%d)", writerCacheKiB), fmt.Sprintf("_pragma=wal_autocheckpoint(%d)", writerAutocheckpoint), "_txlock=immediate"))
 	if err != nil {
 		return nil, err
 	}

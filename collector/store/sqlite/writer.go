@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+
+	msqlite "modernc.org/sqlite"
 )
 
 const (
@@ -58,7 +60,8 @@ type writer struct {
 	latest      *sql.Stmt
 	byRowid     *sql.Stmt
 	recent      recent
-	branch      *sql.Stmt
+	contact     *sql.Stmt
+	descriptor  *sql.Stmt
 	history     *sql.Stmt
 	// bound are the statements above bound to the current transaction.
 	bound txStmts
@@ -113,8 +116,11 @@ func newWriter(db *sql.DB, log *slog.Logger) (*writer, error) {
 			return nil, fmt.Errorf("prepare %q: %w", st.sql, err)
 		}
 	}
-	if w.branch, err = db.Prepare(upsertBranchSQL); err != nil {
-		return nil, fmt.Errorf("prepare branch upsert: %w", err)
+	if w.contact, err = db.Prepare(upsertContactSQL); err != nil {
+		return nil, fmt.Errorf("prepare contact upsert: %w", err)
+	}
+	if w.descriptor, err = db.Prepare(putDescriptorSQL); err != nil {
+		return nil, fmt.Errorf("prepare descriptor upsert: %w", err)
 	}
 	if w.history, err = db.Prepare(appendVersionSQL); err != nil {
 		return nil, fmt.Errorf("prepare descriptor history: %w", err)
@@ -125,15 +131,22 @@ func newWriter(db *sql.DB, log *slog.Logger) (*writer, error) {
 	return w, nil
 }
 
-const upsertBranchSQL = `INSERT INTO branches (id, descriptor, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat)
-VALUES (?, ?, ?, ?, ?, ?, ?)
+// upsertContactSQL records an agent's contact, on every request: a
+// request without a heartbeat keeps the last one.
+const upsertContactSQL = `INSERT INTO branch_contacts (id, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat)
+VALUES (?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET
-	descriptor = COALESCE(excluded.descriptor, branches.descriptor),
 	contact_at = excluded.contact_at,
 	agent_version = excluded.agent_version,
 	config_hash = excluded.config_hash,
 	clock_skew_ns = excluded.clock_skew_ns,
-	heartbeat = COALESCE(excluded.heartbeat, branches.heartbeat)`
+	heartbeat = COALESCE(excluded.heartbeat, branch_contacts.heartbeat)`
+
+// putDescriptorSQL stores a branch's descriptor unless it is the one
+// stored: after a restart the writer no longer knows which descriptors it
+// committed, and each branch's first one is compared rather than rewritten.
+const putDescriptorSQL = `INSERT INTO branches (id, descriptor) VALUES (?, ?)
+ON CONFLICT (id) DO UPDATE SET descriptor = excluded.descriptor WHERE branches.descriptor IS NOT excluded.descriptor`
 
 // appendVersionSQL adds a descriptor version unless it equals the branch's
 // latest one: agents send their descriptor with every batch.
@@ -292,9 +305,34 @@ func (w *writer) transact(reqs []*request) (counts []int, err error) {
 	}
 	w.descMu.Unlock()
 	if w.cp != nil {
-		w.cp.poke()
+		w.cp.committed(walFrames(ctx, w.db))
 	}
 	return counts, nil
+}
+
+// walFrames returns how many pages db's one connection (the writer's)
+// wrote to the WAL since the last call: SQLite's count of the pages its cache wrote
+// (SQLITE_DBSTATUS_CACHE_WRITE, reset as it is read), one frame each in WAL
+// mode. The checkpointer bounds the WAL by it (checkpoint.go); 0 if the
+// driver cannot tell, and then only lulls and the writer's own
+// autocheckpoint bound the WAL.
+func walFrames(ctx context.Context, db *sql.DB) int64 {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return 0
+	}
+	defer conn.Close()
+	var n int
+	_ = conn.Raw(func(dc any) error {
+		st, ok := dc.(msqlite.DBStatus)
+		if !ok {
+			return nil
+		}
+		var err error
+		n, _, err = st.Status(msqlite.DBStatusCacheWrite, true)
+		return err
+	})
+	return int64(n)
 }
 
 // afterTransaction forgets the branches' latest chunks when the
@@ -346,36 +384,39 @@ func (w *writer) apply(ctx context.Context, tx *sql.Tx, r *request) (int, error)
 	return inserted, nil
 }
 
-// putBranch upserts r's branch row and, when its descriptor is not the
-// one this writer last committed for the branch, appends it to the
-// descriptor history. An unchanged descriptor is passed as NULL, which the
-// upsert keeps as it is.
+// putBranch upserts r's contact and, when its descriptor is not the one
+// this writer last committed for the branch, stores the descriptor and
+// appends it to the descriptor history.
 //
 // Every contact is written, though one differs from the last mostly by its
-// time (about 30 us of the writer's CPU each, 3.5% of a 20,000-branch
-// wave's collector CPU): the contact is what a restarted collector and the
-// board show of an agent's last call, and branchdir tells another
-// collector's contacts from this one's by their times: a full listing that
-// read a time this collector's ingest did not report among its last few
-// (branchdir's told ring) would take the branch as changed elsewhere and
-// have its results read again. A plain UPDATE, with the INSERT only for a
-// new branch, was no cheaper than the upsert (36-43 us a contact against
-// the upsert's 27-38 us, load average 21): the cost is the row's page,
-// whose descriptor fills most of it, and the contact index's entry,
-// rewritten either way.
+// time: the contact is what a restarted collector and the board show of an
+// agent's last call, and branchdir tells another collector's contacts from
+// this one's by their times: a full listing that read a time this
+// collector's ingest did not report among its last few (branchdir's told
+// ring) would take the branch as changed elsewhere and have its results
+// read again. The contact is a row of branch_contacts, a dozen to a page,
+// so it dirties one page shared with other branches; when it lived in the
+// branches row beside the descriptor (which fills most of a page) and in a
+// covering index, each contact dirtied two pages of its own (migration 14).
 func (w *writer) putBranch(ctx context.Context, tx *sql.Tx, r *request) error {
 	args := r.branch
 	id, desc := args[0].(string), args[1]
-	if desc != nil {
-		if w.hasDescriptor(id, r.descSum) {
-			args = append([]any{id, nil}, args[2:]...)
-			desc = nil
-		}
+	if _, err := w.bound.in(ctx, tx, w.contact).ExecContext(ctx, id, args[2], args[3], args[4], args[5], args[6]); err != nil {
+		return fmt.Errorf("put branch: contact: %w", err)
 	}
-	if _, err := w.bound.in(ctx, tx, w.branch).ExecContext(ctx, args...); err != nil {
-		return fmt.Errorf("put branch: %w", err)
+	if desc == nil || w.hasDescriptor(id, r.descSum) {
+		return nil
 	}
-	if desc == nil {
+	res, err := w.bound.in(ctx, tx, w.descriptor).ExecContext(ctx, id, desc)
+	if err != nil {
+		return fmt.Errorf("put branch: descriptor: %w", err)
+	}
+	// The stored descriptor is this one (a restarted writer's first
+	// sight of it): it was appended to the history when it was stored,
+	// in the same transaction, so reading the history to compare is
+	// needless (a page read and a compare of kilobytes a branch in the
+	// first wave after a restart).
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
 		return nil
 	}
 	effective := args[2]
@@ -391,5 +432,5 @@ func (w *writer) putBranch(ctx context.Context, tx *sql.Tx, r *request) error {
 // close releases the statements and the writing connection.
 func (w *writer) close() error {
 	return errors.Join(w.insertChunk.Close(), w.overlap.Close(), w.latest.Close(), w.byRowid.Close(),
-		w.branch.Close(), w.history.Close(), w.stmts.close(), w.db.Close())
+		w.contact.Close(), w.descriptor.Close(), w.history.Close(), w.stmts.close(), w.db.Close())
 }

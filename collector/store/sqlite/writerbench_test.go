@@ -81,20 +81,29 @@ func seed(b *testing.B, db *sql.DB) {
 	if err := tx.Commit(); err != nil {
 		b.Fatalf("seed results: %v", err)
 	}
-	const branches = `INSERT INTO branches (id, descriptor, contact_at, agent_version, config_hash, clock_skew_ns)
+	const contacts = `INSERT INTO branch_contacts (id, contact_at, agent_version, config_hash, clock_skew_ns)
 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ?1 - 1)
-SELECT printf('branch-%05d', i), ?3, ?2, '1.4.2', 'sha256:0f3a9c', 0 FROM n`
+SELECT printf('branch-%05d', i), ?2, '1.4.2', 'sha256:0f3a9c', 0 FROM n`
+	const descriptors = `INSERT INTO branches (id, descriptor)
+WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ?1 - 1)
+SELECT printf('branch-%05d', i), ?2 FROM n`
 	desc, err := json.Marshal(wideDescriptor())
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := db.Exec(branches, benchBranches, benchSweep(benchSeeded-1).UnixNano(), string(desc)); err != nil {
+	if _, err := db.Exec(contacts, benchBranches, benchSweep(benchSeeded-1).UnixNano()); err != nil {
+		b.Fatalf("seed contacts: %v", err)
+	}
+	if _, err := db.Exec(descriptors, benchBranches, string(desc)); err != nil {
 		b.Fatalf("seed branches: %v", err)
+	}
+	if _, err := db.Exec(`INSERT INTO descriptor_history (branch, effective_at, descriptor) SELECT id, 0, descriptor FROM branches`); err != nil {
+		b.Fatalf("seed descriptor history: %v", err)
 	}
 }
 
 // wideDescriptor is a branch of 17 devices and 20 checks, as the loadgen's
-// (about 2.5 kB of JSON), so a contact update finds a descriptor in the row.
+// (about 2.5 kB of JSON), as the branches table holds in a wave.
 func wideDescriptor() *result.Descriptor {
 	d := &result.Descriptor{Name: "Rivoli", Region: "Paris", Calendar: calendar.Spec{Timezone: "Europe/Paris",
 		Hours: calendar.Week{Mon: "09:00-17:30", Tue: "09:00-17:30", Wed: "09:00-17:30", Thu: "09:00-17:30", Fri: "09:00-17:30", Sat: "09:00-12:00"}}}
@@ -112,13 +121,19 @@ func wideDescriptor() *result.Descriptor {
 // for one sweep: each branch's results and its contact, as WriteBatch makes them.
 func commitSweep(b *testing.B, w *writer, sweep, first, n int) {
 	b.Helper()
+	commitSweepWith(b, w, sweep, first, n, nil)
+}
+
+// commitSweepWith is commitSweep with d as every branch's descriptor.
+func commitSweepWith(b *testing.B, w *writer, sweep, first, n int, d *result.Descriptor) {
+	b.Helper()
 	at := benchSweep(sweep)
 	group := make([]*request, n)
 	for i := range group {
 		rs := storetest.CapacityResults(at, first+i, 1, benchDevices)
 		req := &request{ctx: context.Background(), rows: len(rs) + 1, reply: make(chan reply, 1), parts: encodeParts(rs), received: at.UnixNano()}
 		c := store.Contact{At: at, AgentVersion: "1.4.2", ConfigHash: "sha256:0f3a9c", Health: &result.Health{SpoolDepth: benchDevices, LastSweep: at}}
-		if err := req.setBranch(fmt.Sprintf("branch-%05d", first+i), nil, c); err != nil {
+		if err := req.setBranch(fmt.Sprintf("branch-%05d", first+i), d, c); err != nil {
 			b.Fatal(err)
 		}
 		group[i] = req
@@ -143,6 +158,17 @@ func commitSweep(b *testing.B, w *writer, sweep, first, n int) {
 func BenchmarkWriterSweep(b *testing.B) {
 	w, _ := seededWriter(b)
 	benchWriterSweep(b, w, benchGroup)
+}
+
+// BenchmarkWriterSweepRestarted is BenchmarkWriterSweep with every
+// request carrying its branch's stored descriptor, as the first wave after
+// a collector's restart: the writer no longer knows which descriptors it
+// stored, and each is compared with the stored one.
+//
+//	go test -run '^$' -bench WriterSweepRestarted -benchtime 5000x ./collector/store/sqlite/
+func BenchmarkWriterSweepRestarted(b *testing.B) {
+	w, _ := seededWriter(b)
+	benchWriterSweepWith(b, w, benchGroup, wideDescriptor())
 }
 
 // BenchmarkWriterSweepWarm is BenchmarkWriterSweep by a writer that
@@ -195,6 +221,12 @@ func BenchmarkWriterSmallGroups(b *testing.B) {
 }
 
 func benchWriterSweep(b *testing.B, w *writer, group int) {
+	benchWriterSweepWith(b, w, group, nil)
+}
+
+// benchWriterSweepWith is benchWriterSweep with d as every branch's
+// descriptor.
+func benchWriterSweepWith(b *testing.B, w *writer, group int, d *result.Descriptor) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	cpu, own := processCPU(), threadCPU()
@@ -202,7 +234,7 @@ func benchWriterSweep(b *testing.B, w *writer, group int) {
 	for done := 0; done < b.N; done += group {
 		n := min(group, b.N-done)
 		sweep, first := benchSeeded+done/benchBranches, done%benchBranches
-		commitSweep(b, w, sweep, first, min(n, benchBranches-first))
+		commitSweepWith(b, w, sweep, first, min(n, benchBranches-first), d)
 	}
 	b.StopTimer()
 	b.ReportMetric((processCPU()-cpu).Seconds()*400000/float64(b.N*benchDevices), "cpu-s/400k")
