@@ -50,7 +50,7 @@ const (
 // on the writer's connection and on the read pool.
 var (
 	writerStatements = []string{upsertIncidentSQL, enqueueSQL, claimEnqueued, claimHeadsSQL, leaseRowSQL,
-		deliveredSQL, keepThreadSQL, retrySQL, failSQL, renewSQL, releaseSQL, recordSQL, threadPutSQL, nextHeadSQL}
+		deliveredSQL, keepThreadSQL, retrySQL, failSQL, renewSQL, releaseSQL, recordSQL, threadPutSQL, nextHeadsSQL, leaseRowsSQL}
 	readerStatements = []string{threadSQL}
 )
 
