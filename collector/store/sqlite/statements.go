@@ -14,9 +14,6 @@ import (
 // call; in a 20,000-branch wave that parsing was a fifteenth of the
 // collector's CPU, so these are prepared once (see statements).
 const (
-	upsertIncidentSQL = `INSERT INTO incidents (` + store.IncidentColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at, body = excluded.body`
-	enqueueSQL = `INSERT INTO outbox (incident, notifier, target, op, message, decided_at) VALUES (?, ?, ?, ?, ?, ?)`
 	// claimEnqueued finds the rows just enqueued by their seqs (the unary
 	// + keeps SQLite from reading every pending row through
 	// outbox_pending instead).
@@ -49,8 +46,9 @@ const (
 // writerStatements and readerStatements are prepared when the store opens,
 // on the writer's connection and on the read pool.
 var (
-	writerStatements = []string{upsertIncidentSQL, enqueueSQL, claimEnqueued, claimHeadsSQL, leaseRowSQL,
-		deliveredSQL, keepThreadSQL, retrySQL, failSQL, renewSQL, releaseSQL, recordSQL, threadPutSQL, nextHeadsSQL, leaseRowsSQL}
+	writerStatements = append(append([]string{claimEnqueued, claimHeadsSQL, leaseRowSQL,
+		deliveredSQL, keepThreadSQL, retrySQL, failSQL, renewSQL, releaseSQL, recordSQL, threadPutSQL, nextHeadsSQL, leaseRowsSQL},
+		upsertIncidentsSQL[:]...), enqueueSQL[:]...)
 	readerStatements = []string{threadSQL}
 )
 
