@@ -28,7 +28,10 @@ type answer struct {
 // decoder would refuse, is not looked into.
 func readAnswer(r io.Reader) (answer, error) {
 	var a answer
-	body, err := io.ReadAll(r)
+	bp := buffers.Get().(*[]byte)
+	defer putBuffer(bp)
+	body, err := readAll((*bp)[:0], r)
+	*bp = body
 	if err == nil {
 		if a, ok := plainAnswer(body); ok {
 			return a, nil
@@ -115,6 +118,24 @@ func plainAnswer(b []byte) (a answer, ok bool) {
 		return a, false
 	}
 	return a, true
+}
+
+// readAll is io.ReadAll into b: the answer is read into a buffer used
+// again, as nothing read from it keeps its bytes (strings are copies).
+func readAll(b []byte, r io.Reader) ([]byte, error) {
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return b, err
+		}
+	}
 }
 
 // errReader fails every read with the error the answer's body failed with.
