@@ -1,12 +1,10 @@
 package sqlite
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/branchready/branchready/alerts/notify"
@@ -33,41 +31,42 @@ func (s *Store) Enqueue(ctx context.Context, ms []notify.Message) error {
 
 // Claim leases the deliverable head rows of the outbox. The rows are read
 // with the claim they had, then leased, in the writer's one transaction (no
-// other writer can claim them in between).
+// other writer can claim them in between), and their messages decoded
+// after it, out of the writer's way.
 func (s *Store) Claim(ctx context.Context, now time.Time, n int, lease time.Duration) ([]outbox.Row, error) {
-	var out []outbox.Row
+	var heads []store.RawOutboxRow
 	_, err := s.tx(ctx, "claim outbox rows", func(ctx context.Context, tx *sql.Tx) (int, error) {
-		out = out[:0]
+		heads = heads[:0]
 		rows, err := s.w.query(ctx, tx, claimHeadsSQL, now.UnixNano(), now.UnixNano(), n)
 		if err != nil {
 			return 0, err
 		}
 		defer rows.Close()
 		for rows.Next() {
-			r, err := store.ScanClaimedRow(rows)
+			h, err := store.ScanRawClaimedRow(rows)
 			if err != nil {
 				return 0, err
 			}
-			r.ClaimedUntil = now.Add(lease)
-			out = append(out, r)
+			heads = append(heads, h)
 		}
-		if err := rows.Err(); err != nil || len(out) == 0 {
+		if err := rows.Err(); err != nil || len(heads) == 0 {
 			return 0, err
 		}
-		for _, r := range out {
-			if _, err := s.w.exec(ctx, tx, leaseRowSQL, now.Add(lease).UnixNano(), r.Seq); err != nil {
-				return 0, err
-			}
+		seqs := make([]int64, len(heads))
+		for i, h := range heads {
+			seqs[i] = h.Seq()
 		}
-		return len(out), nil
+		if _, err := s.w.exec(ctx, tx, leaseRowsSQL, now.Add(lease).UnixNano(), seqsJSON(seqs)); err != nil {
+			return 0, err
+		}
+		return len(heads), nil
 	})
 	if err != nil {
-		// The writer may still be filling out (the caller's context ended
+		// The writer may still be filling heads (the caller's context ended
 		// first): it must not be read. Rows it claims come back after the lease.
 		return nil, err
 	}
-	slices.SortFunc(out, func(a, b outbox.Row) int { return cmp.Compare(a.Seq, b.Seq) })
-	return out, nil
+	return s.decodeHeads(heads, now.Add(lease)), nil
 }
 
 // Delivered marks a row sent and keeps a Post's receipt as the thread.

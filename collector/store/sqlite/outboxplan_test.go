@@ -24,7 +24,7 @@ func TestTheOutboxStatementsOfEachMessageReadNoPendingRowButTheirOwn(t *testing.
 		args []any
 	}{
 		{"the claim of the rows enqueued", claimEnqueued, []any{1, 2, 3}},
-		{"the record of a batch", recordSQL, []any{`[[1, 2, "C1", "1.1"]]`}},
+		{"the record of a batch", recordSQL, []any{`[1]`, `[2]`, `["C1"]`, `["1.1"]`}},
 		{"the threads of a batch's posts", threadPutSQL, []any{`[1]`}},
 		{"the next heads of a batch's routes", nextHeadsSQL, []any{`[1]`, 2, 3}},
 		{"the lease of the next heads", leaseRowsSQL, []any{1, `[1]`}},

@@ -22,13 +22,17 @@ var _ outbox.Recorder = (*Store)(nil)
 // cost more than the rows it changed, above all recordSQL's RETURNING,
 // for which SQLite opens and fills a temporary b-tree on every call.
 const (
-	// recordSQL marks the deliveries [[seq, at, channel, ts], ...] and
-	// returns the rows it marked, those that were pending. The unary +
-	// keeps SQLite from reading every pending row through outbox_pending,
-	// looking each up in the batch, instead of each row of the batch by seq.
-	recordSQL = `UPDATE outbox SET state = 'delivered', done_at = d.value->>1, channel = d.value->>2, ts = d.value->>3,
+	// recordSQL marks the deliveries given as four JSON arrays, seqs (the
+	// rows), times, channels and tss (the receipts), and returns the rows
+	// it marked, those that were pending. Each array is parsed once (a
+	// bound argument's parse is kept for the statement); an array of a
+	// delivery's four values was parsed again, and turned back into text,
+	// for each value read. The unary + keeps SQLite from reading every
+	// pending row through outbox_pending, looking each up in the batch,
+	// instead of each row of the batch by seq.
+	recordSQL = `UPDATE outbox SET state = 'delivered', done_at = ?2 ->> d.key, channel = ?3 ->> d.key, ts = ?4 ->> d.key,
 			attempts = attempts + 1, claimed_until = 0
-			FROM json_each(?) AS d WHERE outbox.seq = d.value->>0 AND +outbox.state = 'pending'
+			FROM json_each(?1) AS d WHERE outbox.seq = d.value AND +outbox.state = 'pending'
 			RETURNING seq, op`
 	// threadPutSQL keeps the receipts of the posts [seq, ...] just
 	// recorded as their routes' threads.
@@ -58,7 +62,7 @@ func (s *Store) Record(ctx context.Context, ds []outbox.Delivery, now time.Time,
 	}
 	batch, dups := deliveriesJSON(ds)
 	var (
-		next       []outbox.Row
+		heads      []store.RawOutboxRow
 		notPending []int64
 	)
 	_, err := s.tx(ctx, "record outbox deliveries", func(ctx context.Context, tx *sql.Tx) (int, error) {
@@ -77,23 +81,41 @@ func (s *Store) Record(ctx context.Context, ds []outbox.Delivery, now time.Time,
 				return 0, fmt.Errorf("keep the threads of posts %v: %w", posts, err)
 			}
 		}
-		if next, err = s.claimNextHeads(ctx, tx, recorded, now, lease); err != nil {
+		if heads, err = s.claimNextHeads(ctx, tx, recorded, now, lease); err != nil {
 			return 0, err
 		}
 		return len(ds), nil
 	})
 	if err != nil {
-		// The writer may still be filling next: it must not be read.
+		// The writer may still be filling heads: it must not be read.
 		return nil, nil, err
 	}
+	return s.decodeHeads(heads, now.Add(lease)), notPending, nil
+}
+
+// decodeHeads decodes the rows claimed, out of the writer's transaction,
+// oldest first. A row whose message does not decode is left out, claimed:
+// it comes back when its claim runs out, to Claim, which reports it; the
+// deliveries are recorded whatever it holds.
+func (s *Store) decodeHeads(heads []store.RawOutboxRow, until time.Time) []outbox.Row {
+	next := make([]outbox.Row, 0, len(heads))
+	for _, h := range heads {
+		r, err := h.Decode()
+		if err != nil {
+			s.log.Error("outbox row claimed with a message that does not decode", "seq", h.Seq(), "err", err)
+			continue
+		}
+		r.ClaimedUntil = until
+		next = append(next, r)
+	}
 	slices.SortFunc(next, func(a, b outbox.Row) int { return cmp.Compare(a.Seq, b.Seq) })
-	return next, notPending, nil
+	return next
 }
 
 // markDelivered runs recordSQL and returns the seqs it marked, and those
 // of them that were posts.
-func (s *Store) markDelivered(ctx context.Context, tx *sql.Tx, batch string) (recorded, posts []int64, err error) {
-	rows, err := s.w.query(ctx, tx, recordSQL, batch)
+func (s *Store) markDelivered(ctx context.Context, tx *sql.Tx, batch [4]string) (recorded, posts []int64, err error) {
+	rows, err := s.w.query(ctx, tx, recordSQL, batch[0], batch[1], batch[2], batch[3])
 	if err != nil {
 		return nil, nil, fmt.Errorf("mark deliveries: %w", err)
 	}
@@ -115,8 +137,8 @@ func (s *Store) markDelivered(ctx context.Context, tx *sql.Tx, batch string) (re
 }
 
 // claimNextHeads leases the oldest pending row of each route of the rows
-// recorded when it is claimable at now, and returns them.
-func (s *Store) claimNextHeads(ctx context.Context, tx *sql.Tx, recorded []int64, now time.Time, lease time.Duration) ([]outbox.Row, error) {
+// recorded when it is claimable at now, and returns them as read.
+func (s *Store) claimNextHeads(ctx context.Context, tx *sql.Tx, recorded []int64, now time.Time, lease time.Duration) ([]store.RawOutboxRow, error) {
 	if len(recorded) == 0 {
 		return nil, nil
 	}
@@ -124,54 +146,56 @@ func (s *Store) claimNextHeads(ctx context.Context, tx *sql.Tx, recorded []int64
 	if err != nil {
 		return nil, fmt.Errorf("find the next rows: %w", err)
 	}
-	var next []outbox.Row
+	var heads []store.RawOutboxRow
 	for rows.Next() {
-		r, err := store.ScanClaimedRow(rows)
+		h, err := store.ScanRawClaimedRow(rows)
 		if err != nil {
 			return nil, errors.Join(fmt.Errorf("find the next rows: %w", err), rows.Close())
 		}
-		r.ClaimedUntil = now.Add(lease)
-		next = append(next, r)
+		heads = append(heads, h)
 	}
-	if err := errors.Join(rows.Close(), rows.Err()); err != nil || len(next) == 0 {
+	if err := errors.Join(rows.Close(), rows.Err()); err != nil || len(heads) == 0 {
 		return nil, err
 	}
-	seqs := make([]int64, len(next))
-	for i, r := range next {
-		seqs[i] = r.Seq
+	seqs := make([]int64, len(heads))
+	for i, h := range heads {
+		seqs[i] = h.Seq()
 	}
 	if _, err := s.w.exec(ctx, tx, leaseRowsSQL, now.Add(lease).UnixNano(), seqsJSON(seqs)); err != nil {
 		return nil, fmt.Errorf("claim the next rows: %w", err)
 	}
-	return next, nil
+	return heads, nil
 }
 
-// deliveriesJSON is the batch as recordSQL takes it. dups[i] is set when
-// ds[i] repeats an earlier delivery's seq: it is left out, and found not
-// pending as the earlier one was recorded first.
-func deliveriesJSON(ds []outbox.Delivery) (batch string, dups []bool) {
+// deliveriesJSON is the batch as recordSQL takes it: its seqs, times,
+// channels and tss. dups[i] is set when ds[i] repeats an earlier
+// delivery's seq: it is left out, and found not pending as the earlier
+// one was recorded first.
+func deliveriesJSON(ds []outbox.Delivery) (batch [4]string, dups []bool) {
 	dups = make([]bool, len(ds))
-	b := make([]byte, 0, 64*len(ds))
-	b = append(b, '[')
+	var b [4][]byte
+	for i := range b {
+		b[i] = append(make([]byte, 0, 24*len(ds)), '[')
+	}
 	for i, d := range ds {
 		if slices.ContainsFunc(ds[:i], func(e outbox.Delivery) bool { return e.Seq == d.Seq }) {
 			dups[i] = true
 			continue
 		}
-		if len(b) > 1 {
-			b = append(b, ',')
+		if len(b[0]) > 1 {
+			for j := range b {
+				b[j] = append(b[j], ',')
+			}
 		}
-		b = append(b, '[')
-		b = strconv.AppendInt(b, d.Seq, 10)
-		b = append(b, ',')
-		b = strconv.AppendInt(b, d.At.UnixNano(), 10)
-		b = append(b, ',')
-		b = appendJSONString(b, d.Receipt.Channel)
-		b = append(b, ',')
-		b = appendJSONString(b, d.Receipt.TS)
-		b = append(b, ']')
+		b[0] = strconv.AppendInt(b[0], d.Seq, 10)
+		b[1] = strconv.AppendInt(b[1], d.At.UnixNano(), 10)
+		b[2] = appendJSONString(b[2], d.Receipt.Channel)
+		b[3] = appendJSONString(b[3], d.Receipt.TS)
 	}
-	return string(append(b, ']')), dups
+	for i := range b {
+		batch[i] = string(append(b[i], ']'))
+	}
+	return batch, dups
 }
 
 // seqsJSON is seqs as a JSON array.

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"testing"
 	"time"
@@ -80,5 +81,55 @@ func TestASeqRecordedTwiceInABatchIsNotPendingTheSecondTime(t *testing.T) {
 	}
 	if sent, _ := s.Sent(ctx, "inc-1"); len(sent) != 1 || sent[0].Receipt != first || sent[0].Attempts != 1 {
 		t.Errorf("row = %+v, want the first receipt after one attempt", sent)
+	}
+}
+
+// TestARowWhoseMessageDoesNotDecodeHoldsBackNoDelivery: Record decodes
+// the rows it claims after its transaction; one that does not decode is
+// left out (it stays claimed, and comes back to Claim, which leaves it out
+// too), and the deliveries are recorded all the same.
+func TestARowWhoseMessageDoesNotDecodeHoldsBackNoDelivery(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "collector.db"), nil)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	base := time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)
+	var ms []notify.Message
+	for _, inc := range []string{"inc-1", "inc-2"} {
+		for _, op := range []notify.Op{notify.Post, notify.Reply} {
+			ms = append(ms, notify.Message{IncidentID: inc, Notifier: "slack", Target: "C1", Op: op, Title: inc + " " + string(op), DecidedAt: base})
+		}
+	}
+	posts, err := s.SaveAndClaim(ctx, nil, ms, base, time.Minute)
+	if err != nil || len(posts) != 2 {
+		t.Fatalf("SaveAndClaim = %d rows, %v; want the 2 posts", len(posts), err)
+	}
+	if _, err := s.tx(ctx, "damage", func(ctx context.Context, tx *sql.Tx) (int, error) {
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET message = 'not json' WHERE seq = ?`, posts[0].Seq+1)
+		return 0, err
+	}); err != nil {
+		t.Fatalf("damage inc-1's reply: %v", err)
+	}
+	var ds []outbox.Delivery
+	for _, p := range posts {
+		ds = append(ds, outbox.Delivery{Seq: p.Seq, Receipt: notify.Receipt{Channel: "C1", TS: p.Message.IncidentID}, At: base})
+	}
+	next, notPending, err := s.Record(ctx, ds, base, time.Minute)
+	if err != nil || len(notPending) != 0 {
+		t.Fatalf("Record: %v, not pending %v", err, notPending)
+	}
+	if len(next) != 1 || next[0].Message.Title != "inc-2 reply" {
+		t.Errorf("Record claimed %+v, want inc-2's reply alone", next)
+	}
+	for _, p := range posts {
+		var state string
+		if err := s.rdb.QueryRowContext(ctx, `SELECT state FROM outbox WHERE seq = ?`, p.Seq).Scan(&state); err != nil || state != outbox.Delivered {
+			t.Errorf("%s's post is %q, %v; want it delivered", p.Message.IncidentID, state, err)
+		}
+	}
+	if rows, err := s.Claim(ctx, base.Add(time.Hour), 10, time.Minute); err != nil || len(rows) != 1 || rows[0].Message.Title != "inc-2 reply" {
+		t.Errorf("Claim once the claims ran out = %+v, %v; want inc-2's reply alone", rows, err)
 	}
 }

@@ -28,7 +28,6 @@ const (
 				JOIN outbox o ON o.seq = h.seq
 				WHERE o.not_before <= ? AND o.claimed_until <= ?
 				ORDER BY o.seq LIMIT ?)`
-	leaseRowSQL  = `UPDATE outbox SET claimed_until = ? WHERE seq = ?`
 	deliveredSQL = `UPDATE outbox SET state = 'delivered', done_at = ?, channel = ?, ts = ?, attempts = attempts + 1, claimed_until = 0
 			WHERE seq = ? AND state = 'pending'`
 	keepThreadSQL = `INSERT INTO threads (incident, notifier, target, channel, ts)
@@ -46,7 +45,7 @@ const (
 // writerStatements and readerStatements are prepared when the store opens,
 // on the writer's connection and on the read pool.
 var (
-	writerStatements = append(append([]string{claimEnqueued, claimHeadsSQL, leaseRowSQL,
+	writerStatements = append(append([]string{claimEnqueued, claimHeadsSQL,
 		deliveredSQL, keepThreadSQL, retrySQL, failSQL, renewSQL, releaseSQL, recordSQL, threadPutSQL, nextHeadsSQL, leaseRowsSQL},
 		upsertIncidentsSQL[:]...), enqueueSQL[:]...)
 	readerStatements = []string{threadSQL}
