@@ -51,7 +51,8 @@ func readAnswer(r io.Reader) (answer, error) {
 
 // plainAnswer reads the answer Slack gives a message that went through:
 // one object of ok, channel, ts, message_ts, warning and error, each a
-// boolean or a plain string (no escapes, valid UTF-8), and the message.
+// boolean or a plain string (no escapes, valid UTF-8), the message, and
+// the text (a string) chat.update answers with.
 // Anything else (response metadata, an escape, another key, a key in
 // other letter case, which encoding/json would match too) is ok false,
 // and left to encoding/json.
@@ -77,6 +78,12 @@ func plainAnswer(b []byte) (a answer, ok bool) {
 		v := b[start:i]
 		switch string(k) {
 		case "message":
+		case "text":
+			// chat.update's answer repeats the text; no field holds it, and
+			// the decoder only checks that it is a string it can read.
+			if len(v) < 2 || v[0] != '"' || !json.Valid(v) {
+				return a, false
+			}
 		case "ok":
 			switch string(v) {
 			case "true":

@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,5 +82,16 @@ func benchMessage() notify.Message {
 			{Label: "What to do", Value: "Power-cycle the ATM from the rear switch; if it stays down call NCR on 0800 000 000."}},
 		Button: []notify.Button{{Action: notify.Ack, Label: "Acknowledge", Value: notify.ButtonValue(notify.Ack, "inc-1", 0)},
 			{Action: notify.Snooze, Label: "Snooze 30 min", Value: notify.ButtonValue(notify.Snooze, "inc-1", 30*time.Minute)}},
+	}
+}
+
+// Reading the answer to a chat.update as the fake Slack of a wave gives it.
+func BenchmarkReadUpdateAnswer(b *testing.B) {
+	const body = `{"channel":"C0123456","ok":true,"text":"London Bridge (lon-01): atm-02 reachable recovered after 18 min\nStatus: Resolved\nhttps://board.example/branches/lon-01","ts":"1764140000.000100"}` + "\n"
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := readAnswer(strings.NewReader(body)); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
