@@ -48,16 +48,14 @@ func (s *Store) SaveAndClaim(ctx context.Context, incs []store.IncidentRecord, m
 		if err != nil || len(ms) == 0 {
 			return 0, err
 		}
-		rows, err := s.w.query(ctx, tx, claimEnqueued, now.Add(lease).UnixNano(), seqs[0], now.UnixNano())
-		if err != nil {
+		heads, err := s.enqueuedHeads(ctx, tx, seqs[0], now)
+		if err != nil || len(heads) == 0 {
 			return 0, err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var seq int64
-			if err := rows.Scan(&seq); err != nil {
-				return 0, err
-			}
+		if _, err := s.w.exec(ctx, tx, leaseRowsSQL, now.Add(lease).UnixNano(), seqsJSON(heads)); err != nil {
+			return 0, err
+		}
+		for _, seq := range heads {
 			r, err := enqueued(seq, seqs, ms)
 			if err != nil {
 				return 0, err
@@ -65,13 +63,32 @@ func (s *Store) SaveAndClaim(ctx context.Context, incs []store.IncidentRecord, m
 			r.ClaimedUntil = now.Add(lease)
 			out = append(out, r)
 		}
-		return 0, rows.Err()
+		return 0, nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	slices.SortFunc(out, func(a, b outbox.Row) int { return cmp.Compare(a.Seq, b.Seq) })
 	return out, nil
+}
+
+// enqueuedHeads returns the seqs of the rows enqueued from first on that
+// head their route and are claimable at now.
+func (s *Store) enqueuedHeads(ctx context.Context, tx *sql.Tx, first int64, now time.Time) ([]int64, error) {
+	rows, err := s.w.query(ctx, tx, claimEnqueued, first, now.UnixNano())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var heads []int64
+	for rows.Next() {
+		var seq int64
+		if err := rows.Scan(&seq); err != nil {
+			return nil, err
+		}
+		heads = append(heads, seq)
+	}
+	return heads, rows.Err()
 }
 
 // enqueued is the row seq just enqueued as ms[i], seqs[i] = seq, as Claim

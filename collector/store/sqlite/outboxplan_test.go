@@ -23,7 +23,7 @@ func TestTheOutboxStatementsOfEachMessageReadNoPendingRowButTheirOwn(t *testing.
 		q    string
 		args []any
 	}{
-		{"the claim of the rows enqueued", claimEnqueued, []any{1, 2, 3}},
+		{"the claim of the rows enqueued", claimEnqueued, []any{1, 2}},
 		{"the record of a batch", recordSQL, []any{`[1]`, `[2]`, `["C1"]`, `["1.1"]`}},
 		{"the threads of a batch's posts", threadPutSQL, []any{`[1]`}},
 		{"the next heads of a batch's routes", nextHeadsSQL, []any{`[1]`, 2, 3}},
@@ -37,8 +37,8 @@ func TestTheOutboxStatementsOfEachMessageReadNoPendingRowButTheirOwn(t *testing.
 					t.Errorf("plan reads every pending row or the whole outbox: %q", plan)
 				}
 			}
-			if !strings.Contains(strings.Join(plan, "\n"), "USING INTEGER PRIMARY KEY (rowid=?)") {
-				t.Errorf("plan finds no row by seq: %q", plan)
+			if !strings.Contains(strings.Join(plan, "\n"), "USING INTEGER PRIMARY KEY (rowid") {
+				t.Errorf("plan finds no row by seq: %q", plan) // by one seq, or from the first enqueued on
 			}
 		})
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/branchready/branchready/alerts/notify"
@@ -35,20 +36,30 @@ const (
 			FROM json_each(?1) AS d WHERE outbox.seq = d.value AND +outbox.state = 'pending'
 			RETURNING seq, op`
 	// threadPutSQL keeps the receipts of the posts [seq, ...] just
-	// recorded as their routes' threads.
+	// recorded as their routes' threads. It, nextHeadsSQL and leaseRowsSQL
+	// join the batch instead of testing seq IN (SELECT ...): SQLite builds
+	// a temporary b-tree for each IN list, and for the result of an UPDATE
+	// whose rows a subquery picks, and opening and dropping those cost
+	// more than the few rows of a batch.
 	threadPutSQL = `INSERT INTO threads (incident, notifier, target, channel, ts)
-			SELECT incident, notifier, target, channel, ts FROM outbox WHERE seq IN (SELECT value FROM json_each(?))
-			ON CONFLICT (incident, notifier, target) DO NOTHING`
+			SELECT o.incident, o.notifier, o.target, o.channel, o.ts FROM json_each(?) AS j JOIN outbox o ON o.seq = j.value
+			WHERE true ON CONFLICT (incident, notifier, target) DO NOTHING`
+	// leaseRowsSQL claims the rows [seq, ...] until the time given.
+	leaseRowsSQL = `UPDATE outbox SET claimed_until = ?1 FROM json_each(?2) AS j WHERE outbox.seq = j.value`
+)
+
+// The statement of Record that reads rows (a variable: its columns are
+// store.OutboxColumns, named in a join).
+var (
 	// nextHeadsSQL reads, with the claim it had, the oldest pending row of
 	// the route of each row [seq, ...] when it is claimable (the
-	// outbox_pending index finds each route's without a scan).
-	nextHeadsSQL = `SELECT ` + store.OutboxColumns + `, claimed_until FROM outbox
-			WHERE seq IN (SELECT (SELECT MIN(p.seq) FROM outbox p WHERE p.state = 'pending'
-					AND p.incident = r.incident AND p.notifier = r.notifier AND p.target = r.target)
-				FROM outbox r WHERE r.seq IN (SELECT value FROM json_each(?)))
-			AND not_before <= ? AND claimed_until <= ?`
-	// leaseRowsSQL claims the rows [seq, ...] until the time given.
-	leaseRowsSQL = `UPDATE outbox SET claimed_until = ? WHERE seq IN (SELECT value FROM json_each(?))`
+	// outbox_pending index finds each route's without a scan). Two rows
+	// of one route give its head twice.
+	nextHeadsSQL = `SELECT ` + outboxColumnsOf("o") + `, o.claimed_until FROM json_each(?1) AS j
+			JOIN outbox r ON r.seq = j.value
+			JOIN outbox o ON o.seq = (SELECT MIN(p.seq) FROM outbox p WHERE p.state = 'pending'
+				AND p.incident = r.incident AND p.notifier = r.notifier AND p.target = r.target)
+			WHERE o.not_before <= ?2 AND o.claimed_until <= ?3`
 )
 
 // Record marks deliveries and claims the rows they free, in one writer
@@ -152,7 +163,9 @@ func (s *Store) claimNextHeads(ctx context.Context, tx *sql.Tx, recorded []int64
 		if err != nil {
 			return nil, errors.Join(fmt.Errorf("find the next rows: %w", err), rows.Close())
 		}
-		heads = append(heads, h)
+		if !slices.ContainsFunc(heads, func(g store.RawOutboxRow) bool { return g.Seq() == h.Seq() }) {
+			heads = append(heads, h)
+		}
 	}
 	if err := errors.Join(rows.Close(), rows.Err()); err != nil || len(heads) == 0 {
 		return nil, err
@@ -229,4 +242,13 @@ func appendJSONString(b []byte, s string) []byte {
 		}
 	}
 	return append(b, '"')
+}
+
+// outboxColumnsOf is store.OutboxColumns of the table named t in a join.
+func outboxColumnsOf(t string) string {
+	cols := strings.Split(store.OutboxColumns, ", ")
+	for i, c := range cols {
+		cols[i] = t + "." + c
+	}
+	return strings.Join(cols, ", ")
 }
