@@ -109,6 +109,15 @@ func (r RawOutboxRow) Decode() (outbox.Row, error) {
 	return row, nil
 }
 
+// WithMessage returns the row with m as its message, the one the store
+// enqueued, when the store still holds it: its stored JSON need not be
+// decoded.
+func (r RawOutboxRow) WithMessage(m notify.Message) outbox.Row {
+	row := r.row
+	row.Message = m
+	return row
+}
+
 func scanOutbox(rows Rows, extra ...any) (outbox.Row, error) {
 	raw, err := scanRawOutbox(rows, extra...)
 	if err != nil {

@@ -38,13 +38,17 @@ func (s *Store) SaveAndClaim(ctx context.Context, incs []store.IncidentRecord, m
 	if err != nil {
 		return nil, fmt.Errorf("sqlite store: save incidents: %w", err)
 	}
-	var out []outbox.Row
+	var (
+		out  []outbox.Row
+		seqs []int64
+	)
 	_, err = s.tx(ctx, "save incidents", func(ctx context.Context, tx *sql.Tx) (int, error) {
-		out = out[:0]
+		out, seqs = out[:0], nil
 		if err := s.upsertIncidents(ctx, tx, incs); err != nil {
 			return 0, err
 		}
-		seqs, err := s.enqueue(ctx, tx, ms, enc)
+		var err error
+		seqs, err = s.enqueue(ctx, tx, ms, enc)
 		if err != nil || len(ms) == 0 {
 			return 0, err
 		}
@@ -68,6 +72,9 @@ func (s *Store) SaveAndClaim(ctx context.Context, incs []store.IncidentRecord, m
 	if err != nil {
 		return nil, err
 	}
+	// Committed: the rows left waiting behind others are remembered for
+	// Record, which claims them next.
+	s.waiting.keep(seqs, ms, out)
 	slices.SortFunc(out, func(a, b outbox.Row) int { return cmp.Compare(a.Seq, b.Seq) })
 	return out, nil
 }

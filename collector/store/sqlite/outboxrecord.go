@@ -111,7 +111,7 @@ func (s *Store) Record(ctx context.Context, ds []outbox.Delivery, now time.Time,
 func (s *Store) decodeHeads(heads []store.RawOutboxRow, until time.Time) []outbox.Row {
 	next := make([]outbox.Row, 0, len(heads))
 	for _, h := range heads {
-		r, err := h.Decode()
+		r, err := s.decodeHead(h)
 		if err != nil {
 			s.log.Error("outbox row claimed with a message that does not decode", "seq", h.Seq(), "err", err)
 			continue
@@ -145,6 +145,15 @@ func (s *Store) markDelivered(ctx context.Context, tx *sql.Tx, batch [4]string) 
 		return nil, nil, fmt.Errorf("mark deliveries: %w", err)
 	}
 	return recorded, posts, nil
+}
+
+// decodeHead returns h with its message: the one enqueued, when
+// SaveAndClaim left it waiting (outboxwaiting.go), else decoded.
+func (s *Store) decodeHead(h store.RawOutboxRow) (outbox.Row, error) {
+	if m, ok := s.waiting.take(h.Seq()); ok {
+		return h.WithMessage(m), nil
+	}
+	return h.Decode()
 }
 
 // claimNextHeads leases the oldest pending row of each route of the rows

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -102,9 +103,14 @@ func TestARowWhoseMessageDoesNotDecodeHoldsBackNoDelivery(t *testing.T) {
 			ms = append(ms, notify.Message{IncidentID: inc, Notifier: "slack", Target: "C1", Op: op, Title: inc + " " + string(op), DecidedAt: base})
 		}
 	}
-	posts, err := s.SaveAndClaim(ctx, nil, ms, base, time.Minute)
+	// Enqueued and claimed apart, so that no message is remembered from
+	// SaveAndClaim (outboxwaiting.go) and the damaged one is decoded.
+	if err := s.Enqueue(ctx, ms); err != nil {
+		t.Fatalf("Enqueue: %v", err)
+	}
+	posts, err := s.Claim(ctx, base, 10, time.Minute)
 	if err != nil || len(posts) != 2 {
-		t.Fatalf("SaveAndClaim = %d rows, %v; want the 2 posts", len(posts), err)
+		t.Fatalf("Claim = %d rows, %v; want the 2 posts", len(posts), err)
 	}
 	if _, err := s.tx(ctx, "damage", func(ctx context.Context, tx *sql.Tx) (int, error) {
 		_, err := tx.ExecContext(ctx, `UPDATE outbox SET message = 'not json' WHERE seq = ?`, posts[0].Seq+1)
@@ -131,5 +137,39 @@ func TestARowWhoseMessageDoesNotDecodeHoldsBackNoDelivery(t *testing.T) {
 	}
 	if rows, err := s.Claim(ctx, base.Add(time.Hour), 10, time.Minute); err != nil || len(rows) != 1 || rows[0].Message.Title != "inc-2 reply" {
 		t.Errorf("Claim once the claims ran out = %+v, %v; want inc-2's reply alone", rows, err)
+	}
+}
+
+// TestTheMessageWaitingBehindAPostIsClaimedAsEnqueued: SaveAndClaim
+// remembers the messages it left waiting; Record hands the one it claims
+// over as enqueued, without decoding it again, and forgets it.
+func TestTheMessageWaitingBehindAPostIsClaimedAsEnqueued(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "collector.db"), nil)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	base := time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)
+	reply := notify.Message{IncidentID: "inc-1", Notifier: "slack", Target: "C1", Op: notify.Reply, Title: "inc-1 resolved",
+		Fields: []notify.Field{{Label: "Status", Value: "Resolved"}}, Labels: map[string]string{"branch": "br-001"}, DecidedAt: base}
+	post := reply
+	post.Op, post.Title = notify.Post, "inc-1 opened"
+	claimed, err := s.SaveAndClaim(ctx, nil, []notify.Message{post, reply}, base, time.Minute)
+	if err != nil || len(claimed) != 1 {
+		t.Fatalf("SaveAndClaim = %d rows, %v; want the post", len(claimed), err)
+	}
+	if _, ok := s.waiting.m[claimed[0].Seq+1]; !ok {
+		t.Fatalf("the reply enqueued as %d is not remembered", claimed[0].Seq+1)
+	}
+	next, _, err := s.Record(ctx, []outbox.Delivery{{Seq: claimed[0].Seq, Receipt: notify.Receipt{Channel: "C1", TS: "1.1"}, At: base}}, base, time.Minute)
+	if err != nil || len(next) != 1 {
+		t.Fatalf("Record = %d rows, %v; want the reply", len(next), err)
+	}
+	if !reflect.DeepEqual(next[0].Message, reply) || next[0].Seq != claimed[0].Seq+1 || !next[0].ClaimedUntil.Equal(base.Add(time.Minute)) {
+		t.Errorf("Record claimed %+v, want the reply as enqueued, claimed until %v", next[0], base.Add(time.Minute))
+	}
+	if len(s.waiting.m) != 0 {
+		t.Errorf("still remembered: %v", s.waiting.m)
 	}
 }
