@@ -28,7 +28,10 @@ type answer struct {
 // decoder would refuse, is not looked into.
 func readAnswer(r io.Reader) (answer, error) {
 	var a answer
-	body, err := io.ReadAll(r)
+	bp := buffers.Get().(*[]byte)
+	defer putBuffer(bp)
+	body, err := readAll((*bp)[:0], r)
+	*bp = body
 	if err == nil {
 		if a, ok := plainAnswer(body); ok {
 			return a, nil
@@ -48,7 +51,8 @@ func readAnswer(r io.Reader) (answer, error) {
 
 // plainAnswer reads the answer Slack gives a message that went through:
 // one object of ok, channel, ts, message_ts, warning and error, each a
-// boolean or a plain string (no escapes, valid UTF-8), and the message.
+// boolean or a plain string (no escapes, valid UTF-8), the message, and
+// the text (a string) chat.update answers with.
 // Anything else (response metadata, an escape, another key, a key in
 // other letter case, which encoding/json would match too) is ok false,
 // and left to encoding/json.
@@ -74,6 +78,12 @@ func plainAnswer(b []byte) (a answer, ok bool) {
 		v := b[start:i]
 		switch string(k) {
 		case "message":
+		case "text":
+			// chat.update's answer repeats the text; no field holds it, and
+			// the decoder only checks that it is a string it can read.
+			if len(v) < 2 || v[0] != '"' || !json.Valid(v) {
+				return a, false
+			}
 		case "ok":
 			switch string(v) {
 			case "true":
@@ -115,6 +125,24 @@ func plainAnswer(b []byte) (a answer, ok bool) {
 		return a, false
 	}
 	return a, true
+}
+
+// readAll is io.ReadAll into b: the answer is read into a buffer used
+// again, as nothing read from it keeps its bytes (strings are copies).
+func readAll(b []byte, r io.Reader) ([]byte, error) {
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return b, err
+		}
+	}
 }
 
 // errReader fails every read with the error the answer's body failed with.

@@ -46,6 +46,9 @@ func TestReadAnswerIsWhatTheDecoderReads(t *testing.T) {
 		"{\"ok\":true,\"ts\":\"1.\xff\"}", `{"ok":false,"error":"invalid_auth","warning":"w"}`, `{"ok":null,"ts":"1"}`,
 		`{"ok":true,"ts":"1","ts":"2","channel":"C1","channel":"C2"}`, `{"ok":"true"}`, `{"ok":true,"ts":7}`, `{"Ts":"1","ok":true}`,
 		`{"ok":true,"message":` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `,"ts":"1"}`,
+		`{"ok":true,"channel":"C1","ts":"1.1","text":"London Bridge: atm-02 \u003cok\u003e \"again\"\n"}`,
+		`{"ok":true,"channel":"C1","ts":"1.1","text":"bad \x escape"}`, `{"ok":true,"ts":"1.1","text":5}`, `{"ok":true,"ts":"1.1","text":{"a":1}}`,
+		"{\"ok\":true,\"ts\":\"1.1\",\"text\":\"\xff\xfe\"}", `{"ok":true,"ts":"1.1","text":"x","Text":"y"}`,
 	}
 	for _, b := range bodies {
 		t.Run(fmt.Sprintf("%.60q is decoded as the decoder decodes it", b), func(t *testing.T) {
@@ -114,4 +117,20 @@ func FuzzReadAnswer(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestTheAnswersOfAPostAndAnUpdateAreReadWithoutTheDecoder: the answers
+// Slack gives a message that went through take plainAnswer's way, a
+// quarter of a wave's messages being updates.
+func TestTheAnswersOfAPostAndAnUpdateAreReadWithoutTheDecoder(t *testing.T) {
+	for name, b := range map[string]string{
+		"a post":    slackAnswer,
+		"an update": `{"ok":true,"channel":"C0123456","ts":"1764140000.000100","text":"London Bridge (lon-01): atm-02 reachable \u003cok\u003e","message":{"text":"x","ts":"1764140000.000100"}}` + "\n",
+	} {
+		t.Run("the answer to "+name, func(t *testing.T) {
+			if a, ok := plainAnswer([]byte(b)); !ok || !a.Ok || a.TS != "1764140000.000100" {
+				t.Errorf("plainAnswer = %+v, %v; want it read", a, ok)
+			}
+		})
+	}
 }

@@ -27,4 +27,11 @@ func TestQueryEscapingIsNetURLs(t *testing.T) {
 			t.Errorf("got %q, want %q", got, want)
 		}
 	})
+	t.Run("a field's length is counted as it is written", func(t *testing.T) {
+		for _, v := range []string{"", "plain", string(all), "雨 ☂ é", `[{"a":"b c"}]`} {
+			if got, want := len(appendField([]byte("x"), "thread_ts", v))-1, fieldLen("thread_ts", v); got != want {
+				t.Errorf("field of %q: %d bytes written, %d counted", v, got, want)
+			}
+		}
+	})
 }

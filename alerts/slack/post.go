@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -23,7 +24,10 @@ import (
 // ts is the message chat.update edits, thread the message a reply goes
 // under; both empty for a post.
 func (n *Notifier) send(ctx context.Context, method, channel string, m notify.Message, ts, thread string) (string, string, error) {
-	blocks := blocksJSON(make([]byte, 0, 1024), m)
+	bp := buffers.Get().(*[]byte)
+	defer putBuffer(bp)
+	blocks := blocksJSON((*bp)[:0], m)
+	*bp = blocks
 	var md []byte
 	if m.DeliveryID != "" {
 		var err error
@@ -31,14 +35,27 @@ func (n *Notifier) send(ctx context.Context, method, channel string, m notify.Me
 			return "", "", err
 		}
 	}
+	text := slackutilsx.EscapeMessage(m.Text)
+	// The form is sized first, then written once: growing it as it was
+	// written copied it three times a message.
+	size := fieldLen("blocks", blocks) + fieldLen("channel", channel) + fieldLen("text", text) + fieldLen("token", n.token)
+	if md != nil {
+		size += fieldLen("metadata", md)
+	}
+	if thread != "" {
+		size += fieldLen("thread_ts", thread)
+	}
+	if ts != "" {
+		size += fieldLen("ts", ts)
+	}
 	// The fields in url.Values.Encode's order, the order slack-go sends.
-	body := make([]byte, 0, 3*len(blocks)/2+len(m.Text)+256)
+	body := make([]byte, 0, size)
 	body = appendField(body, "blocks", blocks)
 	body = appendField(body, "channel", channel)
 	if md != nil {
 		body = appendField(body, "metadata", md)
 	}
-	body = appendField(body, "text", slackutilsx.EscapeMessage(m.Text))
+	body = appendField(body, "text", text)
 	if thread != "" {
 		body = appendField(body, "thread_ts", thread)
 	}
@@ -86,4 +103,19 @@ func statusError(resp *http.Response) error {
 		return slack.StatusCodeError{Code: resp.StatusCode, Status: resp.Status}
 	}
 	return nil
+}
+
+// buffers holds the buffers a message's blocks are written in, and
+// Slack's answers read into: both are copied from (escaped into the
+// form, or the few strings a receipt needs) and dropped, once a message.
+var buffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// maxPooled bounds the buffers kept: a rare huge answer is not held.
+const maxPooled = 64 << 10
+
+func putBuffer(bp *[]byte) {
+	if cap(*bp) <= maxPooled {
+		*bp = (*bp)[:0]
+		buffers.Put(bp)
+	}
 }

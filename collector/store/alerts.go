@@ -73,23 +73,67 @@ func ScanOutboxRow(rows Rows) (outbox.Row, error) { return scanOutbox(rows) }
 // had before it was claimed: a claim that ran out without an outcome left
 // it non-zero, and the row is returned Unsettled.
 func ScanClaimedRow(rows Rows) (outbox.Row, error) {
+	raw, err := ScanRawClaimedRow(rows)
+	if err != nil {
+		return outbox.Row{}, err
+	}
+	return raw.Decode()
+}
+
+// RawOutboxRow is an outbox row as read, its message still the JSON
+// stored: a store reads rows inside its writing transaction and decodes
+// them (Decode) after it, so that the writer, which every write waits
+// for, does not spend its time decoding.
+type RawOutboxRow struct {
+	row     outbox.Row
+	message string
+}
+
+// ScanRawClaimedRow is ScanClaimedRow without decoding the message.
+func ScanRawClaimedRow(rows Rows) (RawOutboxRow, error) {
 	var prior int64
-	r, err := scanOutbox(rows, &prior)
-	r.Unsettled = prior != 0
-	return r, err
+	raw, err := scanRawOutbox(rows, &prior)
+	raw.row.Unsettled = prior != 0
+	return raw, err
+}
+
+// Seq is the row's seq.
+func (r RawOutboxRow) Seq() int64 { return r.row.Seq }
+
+// Decode returns the row with its message decoded.
+func (r RawOutboxRow) Decode() (outbox.Row, error) {
+	row := r.row
+	if err := json.Unmarshal([]byte(r.message), &row.Message); err != nil {
+		return row, err
+	}
+	return row, nil
+}
+
+// WithMessage returns the row with m as its message, the one the store
+// enqueued, when the store still holds it: its stored JSON need not be
+// decoded.
+func (r RawOutboxRow) WithMessage(m notify.Message) outbox.Row {
+	row := r.row
+	row.Message = m
+	return row
 }
 
 func scanOutbox(rows Rows, extra ...any) (outbox.Row, error) {
-	var r outbox.Row
-	var msg string
+	raw, err := scanRawOutbox(rows, extra...)
+	if err != nil {
+		return raw.row, err
+	}
+	return raw.Decode()
+}
+
+func scanRawOutbox(rows Rows, extra ...any) (RawOutboxRow, error) {
+	var raw RawOutboxRow
+	r := &raw.row
 	var notBefore int64
 	var doneAt *int64
-	dest := append([]any{&r.Seq, &msg, &r.Attempts, &notBefore, &r.State, &r.LastError, &doneAt, &r.Receipt.Channel, &r.Receipt.TS}, extra...)
+	dest := append([]any{&r.Seq, &raw.message, &r.Attempts, &notBefore, &r.State, &r.LastError, &doneAt, &r.Receipt.Channel, &r.Receipt.TS}, extra...)
 	if err := rows.Scan(dest...); err != nil {
-		return r, err
-	}
-	if err := json.Unmarshal([]byte(msg), &r.Message); err != nil {
-		return r, err
+		return raw, err
 	}
 	if notBefore > 0 {
 		r.NotBefore = time.Unix(0, notBefore).UTC()
@@ -102,7 +146,7 @@ func scanOutbox(rows Rows, extra ...any) (outbox.Row, error) {
 			r.FailedAt = time.Unix(0, *doneAt).UTC()
 		}
 	}
-	return r, nil
+	return raw, nil
 }
 
 // OutboxColumns are the columns ScanOutboxRow reads.

@@ -1,12 +1,10 @@
 package sqlite
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/branchready/branchready/alerts/notify"
@@ -26,114 +24,6 @@ func (s *Store) tx(ctx context.Context, what string, fn func(ctx context.Context
 	return n, nil
 }
 
-// SaveIncidents upserts incidents and enqueues messages in one transaction.
-func (s *Store) SaveIncidents(ctx context.Context, incs []store.IncidentRecord, ms []notify.Message) error {
-	enc, err := encodeMessages(ms)
-	if err != nil {
-		return fmt.Errorf("sqlite store: save incidents: %w", err)
-	}
-	_, err = s.tx(ctx, "save incidents", func(ctx context.Context, tx *sql.Tx) (int, error) {
-		if err := s.upsertIncidents(ctx, tx, incs); err != nil {
-			return 0, err
-		}
-		_, err := s.enqueue(ctx, tx, ms, enc)
-		return 0, err
-	})
-	return err
-}
-
-// SaveAndClaim saves like SaveIncidents and, in the same transaction,
-// leases the rows it enqueued that head their incident route, for the
-// caller's deliverer: the rows are not claimed again by a later commit.
-func (s *Store) SaveAndClaim(ctx context.Context, incs []store.IncidentRecord, ms []notify.Message, now time.Time, lease time.Duration) ([]outbox.Row, error) {
-	enc, err := encodeMessages(ms)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite store: save incidents: %w", err)
-	}
-	var out []outbox.Row
-	_, err = s.tx(ctx, "save incidents", func(ctx context.Context, tx *sql.Tx) (int, error) {
-		out = out[:0]
-		if err := s.upsertIncidents(ctx, tx, incs); err != nil {
-			return 0, err
-		}
-		seqs, err := s.enqueue(ctx, tx, ms, enc)
-		if err != nil || len(ms) == 0 {
-			return 0, err
-		}
-		rows, err := s.w.query(ctx, tx, claimEnqueued, now.Add(lease).UnixNano(), seqs[0], now.UnixNano())
-		if err != nil {
-			return 0, err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var seq int64
-			if err := rows.Scan(&seq); err != nil {
-				return 0, err
-			}
-			r, err := enqueued(seq, seqs, ms)
-			if err != nil {
-				return 0, err
-			}
-			r.ClaimedUntil = now.Add(lease)
-			out = append(out, r)
-		}
-		return 0, rows.Err()
-	})
-	if err != nil {
-		return nil, err
-	}
-	slices.SortFunc(out, func(a, b outbox.Row) int { return cmp.Compare(a.Seq, b.Seq) })
-	return out, nil
-}
-
-// enqueued is the row seq just enqueued as ms[i], seqs[i] = seq, as Claim
-// would read it back: the message is the caller's, not decoded again from
-// what was stored (a wave's engine saves thousands).
-func enqueued(seq int64, seqs []int64, ms []notify.Message) (outbox.Row, error) {
-	i, ok := slices.BinarySearch(seqs, seq)
-	if !ok {
-		return outbox.Row{}, fmt.Errorf("claimed outbox row %d was not just enqueued", seq)
-	}
-	return outbox.Row{Seq: seq, Message: ms[i], State: outbox.Pending}, nil
-}
-
-func (s *Store) upsertIncidents(ctx context.Context, tx *sql.Tx, incs []store.IncidentRecord) error {
-	for _, r := range incs {
-		if _, err := s.w.exec(ctx, tx, upsertIncidentSQL,
-			r.ID, r.Branch, r.Device, r.Check, r.State, r.OpenedAt.UnixNano(), r.UpdatedAt.UnixNano(), string(r.Body)); err != nil {
-			return fmt.Errorf("incident %s: %w", r.ID, err)
-		}
-	}
-	return nil
-}
-
-func encodeMessages(ms []notify.Message) ([]string, error) {
-	enc := make([]string, len(ms))
-	for i, m := range ms {
-		var err error
-		if enc[i], err = store.EncodeMessage(m); err != nil {
-			return nil, fmt.Errorf("encode message for incident %s: %w", m.IncidentID, err)
-		}
-	}
-	return enc, nil
-}
-
-// enqueue inserts messages and returns their seqs, in order.
-func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, ms []notify.Message, enc []string) ([]int64, error) {
-	seqs := make([]int64, len(ms))
-	for i, m := range ms {
-		res, err := s.w.exec(ctx, tx, enqueueSQL,
-			m.IncidentID, m.Notifier, m.Target, string(m.Op), enc[i], m.DecidedAt.UnixNano())
-		if err != nil {
-			return nil, fmt.Errorf("enqueue for incident %s: %w", m.IncidentID, err)
-		}
-		if seqs[i], err = res.LastInsertId(); err != nil {
-			return nil, fmt.Errorf("enqueue for incident %s: %w", m.IncidentID, err)
-		}
-	}
-	return seqs, nil
-}
-
 // Enqueue appends messages to the outbox.
 func (s *Store) Enqueue(ctx context.Context, ms []notify.Message) error {
 	return s.SaveIncidents(ctx, nil, ms)
@@ -141,41 +31,42 @@ func (s *Store) Enqueue(ctx context.Context, ms []notify.Message) error {
 
 // Claim leases the deliverable head rows of the outbox. The rows are read
 // with the claim they had, then leased, in the writer's one transaction (no
-// other writer can claim them in between).
+// other writer can claim them in between), and their messages decoded
+// after it, out of the writer's way.
 func (s *Store) Claim(ctx context.Context, now time.Time, n int, lease time.Duration) ([]outbox.Row, error) {
-	var out []outbox.Row
+	var heads []store.RawOutboxRow
 	_, err := s.tx(ctx, "claim outbox rows", func(ctx context.Context, tx *sql.Tx) (int, error) {
-		out = out[:0]
+		heads = heads[:0]
 		rows, err := s.w.query(ctx, tx, claimHeadsSQL, now.UnixNano(), now.UnixNano(), n)
 		if err != nil {
 			return 0, err
 		}
 		defer rows.Close()
 		for rows.Next() {
-			r, err := store.ScanClaimedRow(rows)
+			h, err := store.ScanRawClaimedRow(rows)
 			if err != nil {
 				return 0, err
 			}
-			r.ClaimedUntil = now.Add(lease)
-			out = append(out, r)
+			heads = append(heads, h)
 		}
-		if err := rows.Err(); err != nil || len(out) == 0 {
+		if err := rows.Err(); err != nil || len(heads) == 0 {
 			return 0, err
 		}
-		for _, r := range out {
-			if _, err := s.w.exec(ctx, tx, leaseRowSQL, now.Add(lease).UnixNano(), r.Seq); err != nil {
-				return 0, err
-			}
+		seqs := make([]int64, len(heads))
+		for i, h := range heads {
+			seqs[i] = h.Seq()
 		}
-		return len(out), nil
+		if _, err := s.w.exec(ctx, tx, leaseRowsSQL, now.Add(lease).UnixNano(), seqsJSON(seqs)); err != nil {
+			return 0, err
+		}
+		return len(heads), nil
 	})
 	if err != nil {
-		// The writer may still be filling out (the caller's context ended
+		// The writer may still be filling heads (the caller's context ended
 		// first): it must not be read. Rows it claims come back after the lease.
 		return nil, err
 	}
-	slices.SortFunc(out, func(a, b outbox.Row) int { return cmp.Compare(a.Seq, b.Seq) })
-	return out, nil
+	return s.decodeHeads(heads, now.Add(lease)), nil
 }
 
 // Delivered marks a row sent and keeps a Post's receipt as the thread.

@@ -28,6 +28,8 @@ type Store struct {
 	// rstmts are statements prepared on rdb (statements.go).
 	rstmts statements
 	w      *writer
+	// waiting holds the messages enqueued behind others (outboxwaiting.go).
+	waiting waiting
 
 	mu     sync.RWMutex // guards closed against sends on reqs
 	closed bool

@@ -14,24 +14,20 @@ import (
 // call; in a 20,000-branch wave that parsing was a fifteenth of the
 // collector's CPU, so these are prepared once (see statements).
 const (
-	upsertIncidentSQL = `INSERT INTO incidents (` + store.IncidentColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at, body = excluded.body`
-	enqueueSQL = `INSERT INTO outbox (incident, notifier, target, op, message, decided_at) VALUES (?, ?, ?, ?, ?, ?)`
-	// claimEnqueued finds the rows just enqueued by their seqs (the unary
-	// + keeps SQLite from reading every pending row through
-	// outbox_pending instead).
-	claimEnqueued = `UPDATE outbox SET claimed_until = ? WHERE seq IN (
-				SELECT o.seq FROM outbox o WHERE o.seq >= ? AND +o.state = 'pending' AND o.not_before <= ? AND o.claimed_until = 0
+	// claimEnqueued finds the rows just enqueued (seq >= the first's) that
+	// head their route, to be leased (leaseRowsSQL); the unary + keeps
+	// SQLite from reading every pending row through outbox_pending
+	// instead. A SELECT, then the lease: an UPDATE picking its rows by a
+	// subquery, RETURNING them, built three temporary b-trees a save.
+	claimEnqueued = `SELECT o.seq FROM outbox o WHERE o.seq >= ?1 AND +o.state = 'pending' AND o.not_before <= ?2 AND o.claimed_until = 0
 				AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.state = 'pending' AND p.incident = o.incident
-					AND p.notifier = o.notifier AND p.target = o.target AND p.seq < o.seq))
-			RETURNING seq`
+					AND p.notifier = o.notifier AND p.target = o.target AND p.seq < o.seq)`
 	claimHeadsSQL = `SELECT ` + store.OutboxColumns + `, claimed_until FROM outbox
 			WHERE seq IN (
 				SELECT o.seq FROM (SELECT MIN(seq) AS seq FROM outbox WHERE state = 'pending' GROUP BY incident, notifier, target) h
 				JOIN outbox o ON o.seq = h.seq
 				WHERE o.not_before <= ? AND o.claimed_until <= ?
 				ORDER BY o.seq LIMIT ?)`
-	leaseRowSQL  = `UPDATE outbox SET claimed_until = ? WHERE seq = ?`
 	deliveredSQL = `UPDATE outbox SET state = 'delivered', done_at = ?, channel = ?, ts = ?, attempts = attempts + 1, claimed_until = 0
 			WHERE seq = ? AND state = 'pending'`
 	keepThreadSQL = `INSERT INTO threads (incident, notifier, target, channel, ts)
@@ -49,8 +45,9 @@ const (
 // writerStatements and readerStatements are prepared when the store opens,
 // on the writer's connection and on the read pool.
 var (
-	writerStatements = []string{upsertIncidentSQL, enqueueSQL, claimEnqueued, claimHeadsSQL, leaseRowSQL,
-		deliveredSQL, keepThreadSQL, retrySQL, failSQL, renewSQL, releaseSQL, recordSQL, threadPutSQL, nextHeadSQL}
+	writerStatements = append(append([]string{claimEnqueued, claimHeadsSQL,
+		deliveredSQL, keepThreadSQL, retrySQL, failSQL, renewSQL, releaseSQL, recordSQL, threadPutSQL, nextHeadsSQL, leaseRowsSQL},
+		upsertIncidentsSQL[:]...), enqueueSQL[:]...)
 	readerStatements = []string{threadSQL}
 )
 
