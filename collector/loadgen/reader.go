@@ -19,7 +19,11 @@ type pageTimes struct {
 // page, in turn, once every `every` (without pause when every is 0), until
 // stopped.
 type reader struct {
-	done chan pageTimes
+	// reading is closed once the reader's first request is on its way:
+	// the wave starts after that, so that every reader reads during it,
+	// however short the wave and however late the reader was scheduled.
+	reading chan struct{}
+	done    chan pageTimes
 }
 
 // The branch page read is one whose agent has already been acknowledged
@@ -27,16 +31,24 @@ type reader struct {
 // Reader number nth starts its round of pages at another branch.
 // A paced reader starts at nth/readers of its period, so that the
 // readers' requests spread over the period instead of arriving together.
-func startReader(ctx context.Context, t target, f *fleet, acked []atomic.Bool, nth, readers int, every time.Duration) *reader {
-	r := &reader{done: make(chan pageTimes, 1)}
+//
+// Stopping (stop ends) starts no further page, but a page under way is
+// read to its end and counted: it was asked for during the wave, and
+// cancelling it would leave a wave shorter than one page read with no
+// figure at all. Requests end early only when ctx does.
+func startReader(ctx, stop context.Context, t target, f *fleet, acked []atomic.Bool, nth, readers int, every time.Duration) *reader {
+	r := &reader{reading: make(chan struct{}), done: make(chan pageTimes, 1)}
 	client := &http.Client{Timeout: 5 * time.Minute}
 	go func() {
 		var pt pageTimes
+		first := true
+		// The first round of pages goes at once (the wave waits for it);
+		// the next ones at the reader's share of the period.
 		next := time.Now()
 		if every > 0 {
 			next = next.Add(every * time.Duration(nth) / time.Duration(readers))
 		}
-		for n := nth * 1009; pace(ctx, next); n++ {
+		for n := nth * 1009; first || pace(stop, next); n++ {
 			next = next.Add(every)
 			i := (n * 7919) % len(f.branches)
 			b := f.branches[i]
@@ -48,11 +60,18 @@ func startReader(ctx context.Context, t target, f *fleet, acked []atomic.Bool, n
 				pages = append(pages, page{"/branches/" + b.id, &pt.branch})
 			}
 			for _, p := range pages {
+				if !first && stop.Err() != nil {
+					break
+				}
+				if first {
+					close(r.reading)
+					first = false
+				}
 				took, err := fetch(ctx, client, t, p.path)
 				switch {
 				case err == nil:
 					p.into.add(took)
-				case ctx.Err() == nil: // not the reader being stopped
+				case ctx.Err() == nil: // not the run being cancelled
 					if p.into.failed++; p.into.firstErr == nil {
 						p.into.firstErr = err
 					}

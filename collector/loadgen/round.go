@@ -46,7 +46,10 @@ func runRound(ctx context.Context, o WaveOptions, c *child, f *fleet, slack *fak
 	}
 	readers := make([]*reader, o.Readers)
 	for i := range readers {
-		readers[i] = startReader(rctx, c.target, f, acked, i, o.Readers, o.ReadEvery)
+		readers[i] = startReader(ctx, rctx, c.target, f, acked, i, o.Readers, o.ReadEvery)
+	}
+	for _, r := range readers {
+		<-r.reading
 	}
 	waitReaders := func() (all pageTimes) {
 		for _, r := range readers {
