@@ -13,7 +13,9 @@ import (
 	"github.com/branchready/branchready/result"
 )
 
-const branchColumns = "id, descriptor::text, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat"
+// branchColumns are a branch's columns as scanBranch reads them: its
+// descriptor's text, or that of the jsonb stored before migration 0014.
+const branchColumns = "id, COALESCE(descriptor_json, descriptor::text), contact_at, agent_version, config_hash, clock_skew_ns, heartbeat"
 
 // contactColumns are branchColumns with NULL for the descriptor.
 const contactColumns = "id, NULL::text, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat"
@@ -150,7 +152,7 @@ func scanResult(row pgx.Row) (result.Result, error) {
 
 // DescriptorVersions returns a branch's descriptor versions, oldest first.
 func (s *Store) DescriptorVersions(ctx context.Context, branch string) ([]store.DescriptorVersion, error) {
-	rows, err := s.reads(ctx).Query(ctx, `SELECT effective_at, descriptor::text FROM descriptor_history
+	rows, err := s.reads(ctx).Query(ctx, `SELECT effective_at, COALESCE(descriptor_json, descriptor::text) FROM descriptor_history
 		WHERE branch = $1 ORDER BY effective_at`, branch)
 	if err != nil {
 		return nil, fmt.Errorf("postgres store: descriptor versions of %q: %w", branch, err)
