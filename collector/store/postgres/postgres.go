@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"time"
@@ -37,6 +38,16 @@ type Store struct {
 	// held none. Reads and the dedup check look there only for times
 	// before it (legacy.go).
 	legacyEnd int64
+
+	// id marks the branch rows this store's group writers write
+	// (branches.written_by), random at each Open: BranchesChangedSince
+	// leaves them out, as ingest tells the branch directory of them.
+	id int64
+	// unsure are the branches whose contact a group writer committed
+	// while its caller did not learn it (gave up waiting, or got an
+	// error for the request's later part): ingest told nobody of them, so
+	// BranchesChangedSince lists them until a read after the commit.
+	unsure unsureSet
 }
 
 var _ store.Store = (*Store)(nil)
@@ -83,7 +94,7 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres store: %w", err)
 	}
-	s := &Store{log: log, pool: pool, pages: pages}
+	s := &Store{log: log, pool: pool, pages: pages, id: rand.Int64()}
 	if s.legacyEnd, err = legacyEnd(ctx, pool); err != nil {
 		pool.Close()
 		pages.Close()
@@ -157,13 +168,16 @@ func (s *Store) Close() error {
 // contactRows are the contacts of some branches (distinct ids: a row is
 // updated at most once per statement) and the descriptors that came with
 // them (JSON as the collector encoded it) with their SHA-256, given as
-// arrays.
-const contactRows = `SELECT u.id, u.descriptor, u.sum, u.contact_at, u.agent_version, u.config_hash, u.clock_skew_ns, u.heartbeat
+// arrays, and ($9) the store that writes them (Store.id; NULL: not ingest
+// through a group writer, see BranchesChangedSince).
+const contactRows = `SELECT u.id, u.descriptor, u.sum, u.contact_at, u.agent_version, u.config_hash, u.clock_skew_ns, u.heartbeat,
+		$9::bigint AS written_by
 	FROM unnest($1::text[], $2::text[], $3::bytea[], $4::bigint[], $5::text[], $6::text[], $7::bigint[], $8::text[])
 		AS u(id, descriptor, sum, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat)`
 
 // contactColumnsIn are the columns of branches that contactRows fill.
-const contactColumnsIn = `branches AS b (id, descriptor_json, descriptor_sum, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat)`
+const contactColumnsIn = `branches AS b (id, descriptor_json, descriptor_sum, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat,
+	written_by)`
 
 // onContactConflict updates a branch's row: a contact without a
 // descriptor or heartbeat keeps the stored one, and so does one whose
@@ -182,7 +196,8 @@ ON CONFLICT (id) DO UPDATE SET
 	agent_version = EXCLUDED.agent_version,
 	config_hash = EXCLUDED.config_hash,
 	clock_skew_ns = EXCLUDED.clock_skew_ns,
-	heartbeat = COALESCE(EXCLUDED.heartbeat, b.heartbeat)`
+	heartbeat = COALESCE(EXCLUDED.heartbeat, b.heartbeat),
+	written_by = EXCLUDED.written_by`
 
 // upsertContacts records contactRows that carry no descriptor, as most
 // requests do (an agent sends its descriptor with its first batch after
@@ -205,7 +220,8 @@ const putContacts = `WITH u AS MATERIALIZED (SELECT c.*,
 	COALESCE((SELECT b.descriptor IS NOT NULL FROM branches b WHERE b.id = c.id), false) AS old_jsonb
 	FROM (` + contactRows + `) AS c),
 contacts AS (INSERT INTO ` + contactColumnsIn + `
-	SELECT id, descriptor, sum, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat FROM u` + onContactConflict + `)
+	SELECT id, descriptor, sum, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat, written_by FROM u` +
+	onContactConflict + `)
 INSERT INTO descriptor_history (branch, effective_at, descriptor_json)
 SELECT u.id, COALESCE(u.contact_at, 0), u.descriptor FROM u
 WHERE u.sum IS NOT NULL AND u.sum IS DISTINCT FROM u.old_sum
@@ -245,7 +261,7 @@ func (s *Store) PutBranch(ctx context.Context, id string, d *result.Descriptor, 
 		return fmt.Errorf("postgres store: branch %q: %w", id, err)
 	}
 	rows := []contactRow{row}
-	if _, err := s.pool.Exec(ctx, contactsStatement(rows), contactArgs(rows)...); err != nil {
+	if _, err := s.pool.Exec(ctx, contactsStatement(rows), contactArgs(rows, nil)...); err != nil {
 		return fmt.Errorf("postgres store: put branch %q: %w", id, err)
 	}
 	return nil
@@ -297,8 +313,9 @@ func contactsStatement(rows []contactRow) string {
 	return upsertContacts
 }
 
-// contactArgs are contactsStatement's arguments for rows (distinct ids).
-func contactArgs(rows []contactRow) []any {
+// contactArgs are contactsStatement's arguments for rows (distinct ids),
+// written by writer (nil: not by a group writer).
+func contactArgs(rows []contactRow, writer *int64) []any {
 	n := len(rows)
 	ids, versions, hashes := make([]string, n), make([]string, n), make([]string, n)
 	descs, beats, sums := make([]*string, n), make([]*string, n), make([][]byte, n)
@@ -307,5 +324,5 @@ func contactArgs(rows []contactRow) []any {
 		ids[i], versions[i], hashes[i], descs[i], sums[i], beats[i], ats[i], skews[i] =
 			c.id, c.agentVersion, c.configHash, c.descriptor, c.sum, c.heartbeat, c.at, c.skew
 	}
-	return []any{ids, descs, sums, ats, versions, hashes, skews, beats}
+	return []any{ids, descs, sums, ats, versions, hashes, skews, beats, writer}
 }

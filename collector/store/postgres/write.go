@@ -237,11 +237,12 @@ func (s *Store) WriteBatch(ctx context.Context, branch string, rs []result.Resul
 }
 
 // queueContacts queues the upsert of the group's contacts (distinct
-// branches) and of the descriptor versions that came with them.
-func queueContacts(b *pgx.Batch, group []*writeReq) {
+// branches) and of the descriptor versions that came with them, marked as
+// this store's (see BranchesChangedSince).
+func (s *Store) queueContacts(b *pgx.Batch, group []*writeReq) {
 	rows := make([]contactRow, len(group))
 	for i, r := range group {
 		rows[i] = r.contact
 	}
-	b.Queue(contactsStatement(rows), contactArgs(rows)...)
+	b.Queue(contactsStatement(rows), contactArgs(rows, &s.id)...)
 }
