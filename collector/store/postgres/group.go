@@ -194,14 +194,15 @@ func (s *Store) writeTogether(ctx context.Context, group []*writeReq) (counts []
 		cs = append(cs, chunksOf(r.rs, r.receivedAt, i)...)
 	}
 	var b pgx.Batch
-	stored := map[chunkKey]bool{}
+	stored, headless := map[chunkKey]bool{}, map[string]bool{}
 	if fast := s.fastChunks(cs); len(fast) > 0 {
-		queueChunks(&b, fast, stored)
+		queueChunks(&b, fast, stored, headless)
 	}
 	s.queueContacts(&b, group)
 	if err := s.pool.SendBatch(ctx, &b).Close(); err != nil {
 		return counts, errs, err
 	}
+	s.noteFirsts(group, cs, stored, headless)
 	for _, c := range cs {
 		if stored[chunkKey{c.branch, c.first}] {
 			counts[c.owner] += len(c.rs)

@@ -48,6 +48,8 @@ type Store struct {
 	// error for the request's later part): ingest told nobody of them, so
 	// BranchesChangedSince lists them until a read after the commit.
 	unsure unsureSet
+	// firsts are the batches that were their branch's first (FirstBatch).
+	firsts firstBatches
 }
 
 var _ store.Store = (*Store)(nil)
