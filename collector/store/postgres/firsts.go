@@ -19,10 +19,40 @@ import (
 // without holding them.
 
 // firstBatches are the batches of branches that were their first, by
-// branch: the contact time (unix ns) they came with.
+// branch: the contact time (unix ns) they came with; and the branches
+// this store has written chunks of, which have a head (never deleted):
+// a group of such branches only is written with insertChunks, which does
+// not tell.
 type firstBatches struct {
-	mu sync.Mutex
-	m  map[string]int64
+	mu     sync.Mutex
+	m      map[string]int64
+	headed map[string]struct{}
+}
+
+// mayBeFirst reports whether some chunk of cs is of a branch this store
+// has not written a chunk of.
+func (f *firstBatches) mayBeFirst(cs []chunkRow) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, c := range cs {
+		if _, ok := f.headed[c.branch]; !ok {
+			return true
+		}
+	}
+	return false
+}
+
+// wrote notes the branches of chunks written by a committed transaction
+// (insertChunks raises or makes the head of every branch it is given).
+func (f *firstBatches) wrote(cs []chunkRow) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.headed == nil {
+		f.headed = map[string]struct{}{}
+	}
+	for _, c := range cs {
+		f.headed[c.branch] = struct{}{}
+	}
 }
 
 // note records that the batch of branch with contact time at was its

@@ -194,8 +194,13 @@ func (s *Store) writeTogether(ctx context.Context, group []*writeReq) (counts []
 		cs = append(cs, chunksOf(r.rs, r.receivedAt, i)...)
 	}
 	var b pgx.Batch
-	stored, headless := map[chunkKey]bool{}, map[string]bool{}
-	if fast := s.fastChunks(cs); len(fast) > 0 {
+	stored := map[chunkKey]bool{}
+	var headless map[string]bool
+	fast := s.fastChunks(cs)
+	if len(fast) > 0 {
+		if s.firsts.mayBeFirst(fast) {
+			headless = map[string]bool{}
+		}
 		queueChunks(&b, fast, stored, headless)
 	}
 	s.queueContacts(&b, group)
@@ -203,6 +208,7 @@ func (s *Store) writeTogether(ctx context.Context, group []*writeReq) (counts []
 		return counts, errs, err
 	}
 	s.noteFirsts(group, cs, stored, headless)
+	s.firsts.wrote(fast)
 	for _, c := range cs {
 		if stored[chunkKey{c.branch, c.first}] {
 			counts[c.owner] += len(c.rs)
