@@ -57,6 +57,23 @@ func TestTheWritesGenericPlansProbeByKey(t *testing.T) {
 		}
 	}
 	execSQL(t, dsn, "VACUUM ANALYZE")
+	t.Run("the contacts others wrote are found through the index", func(t *testing.T) {
+		// As the statement runs: its plan for this store's id (a custom
+		// plan, which PostgreSQL keeps while cheaper than the generic one).
+		rows, err := s.pool.Query(ctx, "EXPLAIN "+changedSince, at.Add(-time.Hour).UnixNano(), s.id, []string{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := strings.Join(plan, "\n")
+		t.Logf("%s", text)
+		if strings.Contains(text, "Seq Scan on branches") {
+			t.Errorf("BranchesChangedSince reads every branch:\n%s", text)
+		}
+	})
 	chunkArgs := func() []any {
 		var b pgx.Batch
 		queueChunks(&b, cs, map[chunkKey]bool{}, nil)

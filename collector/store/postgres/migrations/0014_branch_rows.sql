@@ -22,4 +22,8 @@ ALTER TABLE descriptor_history
 -- each collector process picks at start; NULL: written otherwise). A
 -- collector's branch directory reads back only the contacts others wrote:
 -- during a wave it read its own, some 10,000 rows a call.
+-- Indexed so that a collector alone on the store finds the rows others
+-- wrote without reading every branch: the column changes only when another
+-- collector writes the branch, so contact updates stay HOT.
 ALTER TABLE branches ADD COLUMN written_by bigint;
+CREATE INDEX branches_written_by ON branches (written_by);
