@@ -85,3 +85,12 @@ func (x *Dir) ChangedElsewhere(c Cursor) []string {
 	slices.Sort(ids)
 	return slices.Compact(ids)
 }
+
+// WrittenElsewhere reports whether the directory has ever read a contact of
+// branch id that ingest here did not store: another collector wrote it.
+func (x *Dir) WrittenElsewhere(id string) bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	e := x.m[id]
+	return e != nil && !e.extAt.IsZero()
+}

@@ -26,6 +26,9 @@ type ContactLister interface {
 
 // ChangeLister is a store that lists the contacts changed since a time:
 // with it, Sync reads only other writers' changes between full listings.
+// The store may leave out the contacts this process's ingest stored
+// through it and told the directory of (Stored): the PostgreSQL store
+// does, so that a wave's own contacts are not read back.
 type ChangeLister interface {
 	BranchesChangedSince(ctx context.Context, since time.Time) ([]store.ContactRow, error)
 }

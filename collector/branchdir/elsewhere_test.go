@@ -93,3 +93,21 @@ func syncAt(t *testing.T, d *Dir, now *time.Time, s int) {
 		t.Fatal(err)
 	}
 }
+
+// WrittenElsewhere tells a branch whose contact from another collector the
+// directory has read from one it only heard of from ingest here.
+func TestWrittenElsewhere(t *testing.T) {
+	now := time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC)
+	f := newFakeStore()
+	x := New(Options{Source: f, Now: func() time.Time { return now }})
+	x.Stored("par", nil, store.Contact{At: now})
+	f.put("par", nil, store.Contact{At: now})
+	f.put("lon", nil, store.Contact{At: now})
+	if err := x.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if x.WrittenElsewhere("par") || !x.WrittenElsewhere("lon") || x.WrittenElsewhere("ber") {
+		t.Errorf("written elsewhere: par %v, lon %v, ber %v; want false, true, false",
+			x.WrittenElsewhere("par"), x.WrittenElsewhere("lon"), x.WrittenElsewhere("ber"))
+	}
+}

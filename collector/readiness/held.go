@@ -89,6 +89,11 @@ func (e *Engine) Handed(branch string, c store.Contact, rs []result.Result, fres
 			h.loaded, h.whole, h.at = true, true, e.now()
 		}
 	}
+	if fresh && len(rs) > 0 && !h.loaded && !h.loading && e.firstBatch(branch, c) {
+		// The store had no result of the branch before this batch (see
+		// firstBatch): it is held from this batch on, as above.
+		h.loaded, h.whole, h.at, h.lo, h.hi, h.rs = true, true, e.now(), time.Time{}, time.Time{}, nil
+	}
 	if !c.At.Before(h.contact.At) {
 		h.contact, h.known = c, true
 	}

@@ -66,7 +66,7 @@ func TestTheBranchPageQueriesUseTheirIndexes(t *testing.T) {
 		args      []any
 	}{
 		{"the branch", "SELECT " + branchColumns + " FROM branches WHERE id = $1", []any{id}},
-		{"its descriptor versions", "SELECT effective_at, descriptor::text FROM descriptor_history WHERE branch = $1 ORDER BY effective_at", []any{id}},
+		{"its descriptor versions", "SELECT effective_at, COALESCE(descriptor_json, descriptor::text) FROM descriptor_history WHERE branch = $1 ORDER BY effective_at", []any{id}},
 		{"the strip's roll-ups", "SELECT " + store.SLADayColumns + " FROM sla_days WHERE date = ANY($1::text[]) AND branch = $2 ORDER BY date", []any{dates, id}},
 		{"the day's results", readChunks, []any{[]string{id}, dayStart(from), to, from}},
 		{"a month of results (the strip without roll-ups)", readChunks,

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -43,7 +44,17 @@ type writeReq struct {
 	receivedAt time.Time
 	contact    contactRow
 	done       chan writeRes // buffered: the writer never waits for the caller
+	// state is pending until the writer answers (answered) or the caller
+	// gives up (abandoned), whichever comes first.
+	state atomic.Int32
 }
+
+// writeReq states.
+const (
+	pending int32 = iota
+	answered
+	abandoned
+)
 
 // writeRes is a writeReq's outcome: how many of its results were stored.
 type writeRes struct {
@@ -83,7 +94,11 @@ func (s *Store) submit(ctx context.Context, r *writeReq) (int, error) {
 	case res := <-r.done:
 		return res.inserted, res.err
 	case <-ctx.Done():
-		return 0, ctx.Err()
+		if r.state.CompareAndSwap(pending, abandoned) {
+			return 0, ctx.Err()
+		}
+		res := <-r.done // answered meanwhile: the caller learns what was stored
+		return res.inserted, res.err
 	}
 }
 
@@ -133,13 +148,26 @@ func (s *Store) writeGroup(group []*writeReq) {
 	if err != nil && len(group) > 1 {
 		for _, r := range group {
 			n, errs, err := s.writeTogether(ctx, []*writeReq{r})
-			r.done <- writeRes{inserted: n[0], err: firstErr(err, errs[0])}
+			s.answer(r, writeRes{inserted: n[0], err: firstErr(err, errs[0])}, err == nil)
 		}
 		return
 	}
 	for i, r := range group {
-		r.done <- writeRes{inserted: counts[i], err: firstErr(err, errs[i])}
+		s.answer(r, writeRes{inserted: counts[i], err: firstErr(err, errs[i])}, err == nil)
 	}
+}
+
+// answer hands r its outcome. When its contact was committed but its
+// caller does not learn so (it gave up waiting, or res is an error of
+// the request's checked writes), ingest tells the branch directory
+// nothing: the branch is then listed as unsure (see BranchesChangedSince).
+func (s *Store) answer(r *writeReq, res writeRes, committed bool) {
+	if !r.state.CompareAndSwap(pending, answered) || res.err != nil {
+		if committed {
+			s.unsure.add(r.branch)
+		}
+	}
+	r.done <- res
 }
 
 // firstErr returns a unless it is nil, else b.
@@ -167,13 +195,20 @@ func (s *Store) writeTogether(ctx context.Context, group []*writeReq) (counts []
 	}
 	var b pgx.Batch
 	stored := map[chunkKey]bool{}
-	if fast := s.fastChunks(cs); len(fast) > 0 {
-		queueChunks(&b, fast, stored)
+	var headless map[string]bool
+	fast := s.fastChunks(cs)
+	if len(fast) > 0 {
+		if s.firsts.mayBeFirst(fast) {
+			headless = map[string]bool{}
+		}
+		queueChunks(&b, fast, stored, headless)
 	}
-	queueContacts(&b, group)
+	s.queueContacts(&b, group)
 	if err := s.pool.SendBatch(ctx, &b).Close(); err != nil {
 		return counts, errs, err
 	}
+	s.noteFirsts(group, cs, stored, headless)
+	s.firsts.wrote(fast)
 	for _, c := range cs {
 		if stored[chunkKey{c.branch, c.first}] {
 			counts[c.owner] += len(c.rs)

@@ -2,10 +2,12 @@ package postgres
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"time"
@@ -36,6 +38,18 @@ type Store struct {
 	// held none. Reads and the dedup check look there only for times
 	// before it (legacy.go).
 	legacyEnd int64
+
+	// id marks the branch rows this store's group writers write
+	// (branches.written_by), random at each Open: BranchesChangedSince
+	// leaves them out, as ingest tells the branch directory of them.
+	id int64
+	// unsure are the branches whose contact a group writer committed
+	// while its caller did not learn it (gave up waiting, or got an
+	// error for the request's later part): ingest told nobody of them, so
+	// BranchesChangedSince lists them until a read after the commit.
+	unsure unsureSet
+	// firsts are the batches that were their branch's first (FirstBatch).
+	firsts firstBatches
 }
 
 var _ store.Store = (*Store)(nil)
@@ -82,7 +96,7 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres store: %w", err)
 	}
-	s := &Store{log: log, pool: pool, pages: pages}
+	s := &Store{log: log, pool: pool, pages: pages, id: rand.Int64()}
 	if s.legacyEnd, err = legacyEnd(ctx, pool); err != nil {
 		pool.Close()
 		pages.Close()
@@ -155,44 +169,67 @@ func (s *Store) Close() error {
 
 // contactRows are the contacts of some branches (distinct ids: a row is
 // updated at most once per statement) and the descriptors that came with
-// them, given as arrays.
-const contactRows = `SELECT id, descriptor::jsonb AS descriptor, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat
-	FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::bigint[], $7::text[])
-		AS u(id, descriptor, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat)`
+// them (JSON as the collector encoded it) with their SHA-256, given as
+// arrays, and ($9) the store that writes them (Store.id; NULL: not ingest
+// through a group writer, see BranchesChangedSince).
+const contactRows = `SELECT u.id, u.descriptor, u.sum, u.contact_at, u.agent_version, u.config_hash, u.clock_skew_ns, u.heartbeat,
+		$9::bigint AS written_by
+	FROM unnest($1::text[], $2::text[], $3::bytea[], $4::bigint[], $5::text[], $6::text[], $7::bigint[], $8::text[])
+		AS u(id, descriptor, sum, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat)`
+
+// contactColumnsIn are the columns of branches that contactRows fill.
+const contactColumnsIn = `branches AS b (id, descriptor_json, descriptor_sum, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat,
+	written_by)`
 
 // onContactConflict updates a branch's row: a contact without a
 // descriptor or heartbeat keeps the stored one, and so does one whose
-// descriptor equals the stored one (no new TOAST value to compress and
-// write when an agent restarts).
+// descriptor's checksum equals the stored one's (nothing parsed, no new
+// TOAST value to compress and write: an agent sends its descriptor again
+// after every start). A changed descriptor replaces one stored as jsonb
+// before migration 0014 by its text.
 const onContactConflict = `
 ON CONFLICT (id) DO UPDATE SET
-	descriptor = CASE WHEN EXCLUDED.descriptor IS NULL OR EXCLUDED.descriptor = branches.descriptor
-		THEN branches.descriptor ELSE EXCLUDED.descriptor END,
+	descriptor = CASE WHEN EXCLUDED.descriptor_sum IS NULL OR EXCLUDED.descriptor_sum = b.descriptor_sum
+		THEN b.descriptor END,
+	descriptor_json = CASE WHEN EXCLUDED.descriptor_sum IS NULL OR EXCLUDED.descriptor_sum = b.descriptor_sum
+		THEN b.descriptor_json ELSE EXCLUDED.descriptor_json END,
+	descriptor_sum = COALESCE(EXCLUDED.descriptor_sum, b.descriptor_sum),
 	contact_at = EXCLUDED.contact_at,
 	agent_version = EXCLUDED.agent_version,
 	config_hash = EXCLUDED.config_hash,
 	clock_skew_ns = EXCLUDED.clock_skew_ns,
-	heartbeat = COALESCE(EXCLUDED.heartbeat, branches.heartbeat)`
+	heartbeat = COALESCE(EXCLUDED.heartbeat, b.heartbeat),
+	written_by = EXCLUDED.written_by`
 
 // upsertContacts records contactRows that carry no descriptor, as most
 // requests do (an agent sends its descriptor with its first batch after
 // a start and when its configuration changes).
-const upsertContacts = `INSERT INTO branches (id, descriptor, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat)
+const upsertContacts = `INSERT INTO ` + contactColumnsIn + `
 ` + contactRows + onContactConflict
 
 // putContacts records contactRows and, in the same statement, adds each
-// descriptor that came as a version unless it equals the branch's latest
-// one. Each descriptor is parsed once (u is materialized) for both
-// tables. Two collectors racing on one branch may both append the same
-// version; the readers treat consecutive equal versions as one.
-const putContacts = `WITH u AS MATERIALIZED (` + contactRows + `),
-contacts AS (INSERT INTO branches (id, descriptor, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat)
-	SELECT * FROM u` + onContactConflict + `)
-INSERT INTO descriptor_history (branch, effective_at, descriptor)
+// descriptor that came as a version when it differs from the branch's
+// stored one: its checksum against the stored checksum, both read before
+// the upsert (a statement sees the rows as they were when it began). The
+// stored row is probed once per contact (a subquery, never a join whose
+// cached generic plan could scan every branch). A row stored before
+// migration 0014 has no checksum: its descriptor is compared, parsed, with
+// the branch's latest version as before, once. Two collectors racing on
+// one branch may both append the same version; the readers treat
+// consecutive equal versions as one.
+const putContacts = `WITH u AS MATERIALIZED (SELECT c.*,
+	(SELECT b.descriptor_sum FROM branches b WHERE b.id = c.id) AS old_sum,
+	COALESCE((SELECT b.descriptor IS NOT NULL FROM branches b WHERE b.id = c.id), false) AS old_jsonb
+	FROM (` + contactRows + `) AS c),
+contacts AS (INSERT INTO ` + contactColumnsIn + `
+	SELECT id, descriptor, sum, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat, written_by FROM u` +
+	onContactConflict + `)
+INSERT INTO descriptor_history (branch, effective_at, descriptor_json)
 SELECT u.id, COALESCE(u.contact_at, 0), u.descriptor FROM u
-WHERE u.descriptor IS NOT NULL AND u.descriptor IS DISTINCT FROM (SELECT h.descriptor FROM descriptor_history h
-	WHERE h.branch = u.id ORDER BY h.effective_at DESC LIMIT 1)
-ON CONFLICT (branch, effective_at) DO UPDATE SET descriptor = EXCLUDED.descriptor`
+WHERE u.sum IS NOT NULL AND u.sum IS DISTINCT FROM u.old_sum
+	AND (NOT u.old_jsonb OR u.descriptor::jsonb IS DISTINCT FROM (SELECT COALESCE(h.descriptor_json::jsonb, h.descriptor)
+		FROM descriptor_history h WHERE h.branch = u.id ORDER BY h.effective_at DESC LIMIT 1))
+ON CONFLICT (branch, effective_at) DO UPDATE SET descriptor_json = EXCLUDED.descriptor_json, descriptor = NULL`
 
 // PutConfirmation appends a staff confirmation.
 func (s *Store) PutConfirmation(ctx context.Context, branch string, c result.Confirmation) error {
@@ -226,7 +263,7 @@ func (s *Store) PutBranch(ctx context.Context, id string, d *result.Descriptor, 
 		return fmt.Errorf("postgres store: branch %q: %w", id, err)
 	}
 	rows := []contactRow{row}
-	if _, err := s.pool.Exec(ctx, contactsStatement(rows), contactArgs(rows)...); err != nil {
+	if _, err := s.pool.Exec(ctx, contactsStatement(rows), contactArgs(rows, nil)...); err != nil {
 		return fmt.Errorf("postgres store: put branch %q: %w", id, err)
 	}
 	return nil
@@ -237,6 +274,7 @@ func (s *Store) PutBranch(ctx context.Context, id string, d *result.Descriptor, 
 type contactRow struct {
 	id, agentVersion, configHash string
 	descriptor, heartbeat        *string
+	sum                          []byte // SHA-256 of descriptor; nil without one
 	at                           *int64
 	skew                         int64
 }
@@ -244,13 +282,14 @@ type contactRow struct {
 // contactOf encodes a branch's contact and descriptor (nil: none came).
 func contactOf(id string, d *result.Descriptor, c store.Contact) (contactRow, error) {
 	var desc *string
+	var sum []byte
 	if d != nil {
 		b, err := json.Marshal(d)
 		if err != nil {
 			return contactRow{}, fmt.Errorf("encode descriptor: %w", err)
 		}
-		s := string(b)
-		desc = &s
+		s, h := string(b), sha256.Sum256(b)
+		desc, sum = &s, h[:]
 	}
 	var at *int64
 	if !c.At.IsZero() {
@@ -261,7 +300,7 @@ func contactOf(id string, d *result.Descriptor, c store.Contact) (contactRow, er
 	if err != nil {
 		return contactRow{}, err
 	}
-	return contactRow{id: id, agentVersion: c.AgentVersion, configHash: c.ConfigHash, descriptor: desc, heartbeat: hb,
+	return contactRow{id: id, agentVersion: c.AgentVersion, configHash: c.ConfigHash, descriptor: desc, sum: sum, heartbeat: hb,
 		at: at, skew: int64(c.ClockSkew)}, nil
 }
 
@@ -276,15 +315,16 @@ func contactsStatement(rows []contactRow) string {
 	return upsertContacts
 }
 
-// contactArgs are contactsStatement's arguments for rows (distinct ids).
-func contactArgs(rows []contactRow) []any {
+// contactArgs are contactsStatement's arguments for rows (distinct ids),
+// written by writer (nil: not by a group writer).
+func contactArgs(rows []contactRow, writer *int64) []any {
 	n := len(rows)
 	ids, versions, hashes := make([]string, n), make([]string, n), make([]string, n)
-	descs, beats := make([]*string, n), make([]*string, n)
+	descs, beats, sums := make([]*string, n), make([]*string, n), make([][]byte, n)
 	ats, skews := make([]*int64, n), make([]int64, n)
 	for i, c := range rows {
-		ids[i], versions[i], hashes[i], descs[i], beats[i], ats[i], skews[i] =
-			c.id, c.agentVersion, c.configHash, c.descriptor, c.heartbeat, c.at, c.skew
+		ids[i], versions[i], hashes[i], descs[i], sums[i], beats[i], ats[i], skews[i] =
+			c.id, c.agentVersion, c.configHash, c.descriptor, c.sum, c.heartbeat, c.at, c.skew
 	}
-	return []any{ids, descs, ats, versions, hashes, skews, beats}
+	return []any{ids, descs, sums, ats, versions, hashes, skews, beats, writer}
 }
