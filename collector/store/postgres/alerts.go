@@ -39,12 +39,7 @@ func (s *Store) SaveAndClaim(ctx context.Context, incs []store.IncidentRecord, m
 		if err != nil || len(ms) == 0 {
 			return err
 		}
-		rows, err := tx.Query(ctx, `UPDATE outbox o SET claimed_until = $1
-			WHERE o.seq = ANY($2) AND o.state = 'pending' AND o.not_before <= $3 AND o.claimed_until = 0
-			AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.state = 'pending' AND p.incident = o.incident
-				AND p.notifier = o.notifier AND p.target = o.target AND p.seq < o.seq)
-			RETURNING o.seq`,
-			now.Add(lease).UnixNano(), seqs, now.UnixNano())
+		rows, err := tx.Query(ctx, claimEnqueuedSQL, now.Add(lease).UnixNano(), seqs, now.UnixNano())
 		if err != nil {
 			return err
 		}
@@ -69,6 +64,18 @@ func (s *Store) SaveAndClaim(ctx context.Context, incs []store.IncidentRecord, m
 	slices.SortFunc(out, func(a, b outbox.Row) int { return cmp.Compare(a.Seq, b.Seq) })
 	return out, nil
 }
+
+// claimEnqueuedSQL leases until $1 the rows of seqs $2 that are claimable
+// at $3 and head their route (are its oldest pending row). The rows are
+// found by their seqs (pendingByKey: not by walking outbox_pending), the
+// head of each route by outbox_pending's prefix: a subquery run for each
+// row, where a NOT EXISTS, made an anti-join, was planned with stale
+// statistics as a walk of every pending row for each row claimed.
+const claimEnqueuedSQL = `UPDATE outbox o SET claimed_until = $1
+	WHERE o.seq = ANY($2::bigint[]) AND ` + pendingByKey + ` AND o.not_before <= $3 AND o.claimed_until = 0
+	AND o.seq = (SELECT p.seq FROM outbox p WHERE p.state = 'pending' AND p.incident = o.incident
+		AND p.notifier = o.notifier AND p.target = o.target ORDER BY p.seq LIMIT 1)
+	RETURNING o.seq`
 
 // saveIncidents upserts incidents and enqueues messages inside tx.
 func saveIncidents(ctx context.Context, tx pgx.Tx, incs []store.IncidentRecord, ms []notify.Message) error {

@@ -1,0 +1,156 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/branchready/branchready/collector/store/postgres/pgtest"
+)
+
+// planBatch is the deliveries Record gets, the rows SaveAndClaim claims.
+const planBatch = 100
+
+// TestTheOutboxStatementsUseTheirKeys fills an outbox with 40,000
+// delivered rows and 2,000 pending ones, with the statistics PostgreSQL
+// keeps of it stale as they are in a wave (taken when every row was
+// pending, or when none was), and checks that Record's statement and
+// SaveAndClaim's claim of the rows it enqueued find every row by a key, in
+// the plan of a statement planned for its arguments and in the generic
+// plan of a cached one: each scan of the outbox is of the primary key by
+// seq, or of an index by route. Their plans (EXPLAIN ANALYZE, logged with
+// -v) once walked every pending or delivered row.
+func TestTheOutboxStatementsUseTheirKeys(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fills an outbox of 42,000 rows")
+	}
+	srv := pgtest.Start(t)
+	for _, stats := range []struct{ name, fill string }{
+		{"statistics from when every row was pending", `
+			INSERT INTO outbox (incident, notifier, target, op, message, decided_at)
+				SELECT 'old-' || g / 2, 'slack', 'C-ops', 'post', '{}', g FROM generate_series(1, 300) g;
+			ANALYZE outbox;
+			UPDATE outbox SET state = 'delivered', done_at = seq, channel = 'C-ops', ts = 'ts-' || seq, attempts = 1;` +
+			fillDelivered + fillPending},
+		{"statistics from when no row was pending", fillDelivered + `ANALYZE outbox;` + fillPending},
+	} {
+		dsn := srv.NewDatabase(t)
+		s := open(t, dsn)
+		execSQL(t, dsn, "ALTER TABLE outbox SET (autovacuum_enabled = off);"+stats.fill)
+		for _, mode := range []string{"force_custom_plan", "force_generic_plan"} {
+			t.Run(stats.name+", "+mode, func(t *testing.T) {
+				for _, q := range []struct{ name, prepare, args string }{
+					{"Record", "(bigint[], bigint[], text[], text[], bigint, bigint) AS " + recordSQL,
+						"(%[1]s, %[1]s, %[2]s, %[3]s, 1, 2)"},
+					{"the claim of enqueued rows", "(bigint, bigint[], bigint) AS " + claimEnqueuedSQL, "(2, %[1]s, 1)"},
+				} {
+					plan := explainOutbox(t, s, mode, q.prepare, q.args)
+					t.Logf("%s:\n%s", q.name, strings.Join(plan, "\n"))
+					if bad := unkeyedScans(plan); len(bad) > 0 {
+						t.Errorf("%s reads the outbox without a key: %s", q.name, strings.Join(bad, "; "))
+					}
+				}
+			})
+		}
+		s.Close()
+	}
+}
+
+// fillDelivered and fillPending add the delivered rows, then the pending
+// ones: two to a route, the first a post.
+const (
+	fillDelivered = `INSERT INTO outbox (incident, notifier, target, op, message, decided_at, state, done_at, channel, ts, attempts)
+		SELECT 'inc-' || g / 3, 'slack', 'C-ops', 'post', '{}', g, 'delivered', g, 'C-ops', 'ts-' || g, 1
+		FROM generate_series(1, 40000) g;`
+	fillPending = `INSERT INTO outbox (incident, notifier, target, op, message, decided_at)
+		SELECT 'new-' || g / 2, 'slack', 'C-ops', CASE WHEN g % 2 = 0 THEN 'post' ELSE 'update' END, '{}', g
+		FROM generate_series(0, 1999) g;`
+)
+
+// explainOutbox runs a statement, prepared as pgx prepares it and planned
+// in mode (plan_cache_mode), on the heads of planBatch routes, and returns
+// its EXPLAIN (ANALYZE, BUFFERS), rolled back. args formats the EXECUTE
+// arguments from three array literals: the seqs, channels and timestamps.
+func explainOutbox(t *testing.T, s *Store, mode, prepare, args string) []string {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	var heads []int64
+	rows, err := conn.Query(ctx, `SELECT MIN(seq) FROM outbox WHERE state = 'pending' GROUP BY incident ORDER BY 1 LIMIT $1`, planBatch)
+	if err == nil {
+		heads, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+	}
+	if err != nil || len(heads) != planBatch {
+		t.Fatalf("heads of the pending routes: %d, %v", len(heads), err)
+	}
+	seqs, channels, tss := make([]string, len(heads)), make([]string, len(heads)), make([]string, len(heads))
+	for i, h := range heads {
+		seqs[i], channels[i], tss[i] = fmt.Sprint(h), "C-ops", fmt.Sprintf("ts-%d", h)
+	}
+	lit := func(xs []string) string { return "'{" + strings.Join(xs, ",") + "}'" }
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	for _, sql := range []string{"SET LOCAL plan_cache_mode = " + mode, "PREPARE outbox_plan" + prepare} {
+		if _, err := tx.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	defer conn.Exec(ctx, "DEALLOCATE outbox_plan") //nolint:errcheck // the connection is the test's
+	rows, err = tx.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) EXECUTE outbox_plan"+fmt.Sprintf(args, lit(seqs), lit(channels), lit(tss)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plan
+}
+
+// outboxScan matches a plan's scans of the outbox: of the table, or of one
+// of its indexes (the index's name in the second or third group).
+var outboxScan = regexp.MustCompile(`Seq Scan on outbox\b|Bitmap Heap Scan on outbox\b|Scan using (\w+) on outbox\b|Bitmap Index Scan on (outbox_\w+)`)
+
+// unkeyedScans returns the scans of the outbox in plan that are neither of
+// its primary key by seq nor of an index by route (incident first), as
+// "node: condition".
+func unkeyedScans(plan []string) []string {
+	var bad []string
+	for i, line := range plan {
+		m := outboxScan.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		cond := ""
+		for _, next := range plan[i+1:] {
+			if strings.Contains(next, "->") {
+				break
+			}
+			if c := strings.TrimSpace(next); strings.HasPrefix(c, "Index Cond:") || strings.HasPrefix(c, "Recheck Cond:") {
+				cond = c
+				break
+			}
+		}
+		index := m[1] + m[2]
+		keyed := index == "outbox_pkey" && strings.Contains(cond, "(seq = ") ||
+			index != "" && index != "outbox_pkey" && strings.Contains(cond, "(incident = ")
+		if strings.Contains(line, "Bitmap Heap Scan") {
+			continue // its Bitmap Index Scan, checked, says which rows it reads
+		}
+		if !keyed {
+			bad = append(bad, strings.TrimSpace(line)+": "+cond)
+		}
+	}
+	return bad
+}
