@@ -20,8 +20,7 @@ var _ store.Alerts = (*Store)(nil)
 
 // SaveIncidents upserts incidents and enqueues messages in one transaction.
 func (s *Store) SaveIncidents(ctx context.Context, incs []store.IncidentRecord, ms []notify.Message) error {
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return saveIncidents(ctx, tx, incs, ms) })
-	if err != nil {
+	if _, err := sendSave(ctx, s.pool, incs, ms, nil, 0); err != nil {
 		return fmt.Errorf("postgres store: save incidents: %w", err)
 	}
 	return nil
@@ -32,97 +31,105 @@ func (s *Store) SaveIncidents(ctx context.Context, incs []store.IncidentRecord, 
 // caller's deliverer. No other collector sees the new rows before the
 // commit, so no lock is needed to claim them.
 func (s *Store) SaveAndClaim(ctx context.Context, incs []store.IncidentRecord, ms []notify.Message, now time.Time, lease time.Duration) ([]outbox.Row, error) {
-	var out []outbox.Row
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		out = out[:0]
-		seqs, err := saveIncidentsFrom(ctx, tx, incs, ms)
-		if err != nil || len(ms) == 0 {
-			return err
-		}
-		rows, err := tx.Query(ctx, claimEnqueuedSQL, now.Add(lease).UnixNano(), seqs, now.UnixNano())
-		if err != nil {
-			return err
-		}
-		claimed, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-		if err != nil {
-			return err
-		}
-		for _, seq := range claimed {
-			i, ok := slices.BinarySearch(seqs, seq)
-			if !ok {
-				return fmt.Errorf("claimed outbox row %d was not just enqueued", seq)
-			}
-			// The message is the caller's, not decoded again from what
-			// was stored (a wave's engine saves thousands).
-			out = append(out, outbox.Row{Seq: seq, Message: ms[i], State: outbox.Pending, ClaimedUntil: now.Add(lease)})
-		}
-		return nil
-	})
+	until := now.Add(lease)
+	seqs, err := sendSave(ctx, s.pool, incs, ms, routeHeads(ms), until.UnixNano())
 	if err != nil {
 		return nil, fmt.Errorf("postgres store: save incidents: %w", err)
 	}
-	slices.SortFunc(out, func(a, b outbox.Row) int { return cmp.Compare(a.Seq, b.Seq) })
+	var out []outbox.Row
+	for i, seq := range seqs {
+		if seq.claimed {
+			// The message is the caller's, not decoded again from what
+			// was stored (a wave's engine saves thousands).
+			out = append(out, outbox.Row{Seq: seq.seq, Message: ms[i], State: outbox.Pending, ClaimedUntil: until})
+		}
+	}
 	return out, nil
 }
 
-// claimEnqueuedSQL leases until $1 the rows of seqs $2 that are claimable
-// at $3 and head their route (are its oldest pending row). The rows are
-// found by their seqs (pendingByKey: not by walking outbox_pending), the
-// head of each route by outbox_pending's prefix: a subquery run for each
-// row, where a NOT EXISTS, made an anti-join, was planned with stale
-// statistics as a walk of every pending row for each row claimed.
-const claimEnqueuedSQL = `UPDATE outbox o SET claimed_until = $1
-	WHERE o.seq = ANY($2::bigint[]) AND ` + pendingByKey + ` AND o.not_before <= $3 AND o.claimed_until = 0
-	AND o.seq = (SELECT p.seq FROM outbox p WHERE p.state = 'pending' AND p.incident = o.incident
-		AND p.notifier = o.notifier AND p.target = o.target ORDER BY p.seq LIMIT 1)
-	RETURNING o.seq`
+// upsertIncidentsSQL upserts incidents given as arrays, one row an id.
+const upsertIncidentsSQL = `INSERT INTO incidents (` + store.IncidentColumns + `)
+	SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::text[])
+	ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at, body = excluded.body`
 
 // saveIncidents upserts incidents and enqueues messages inside tx.
 func saveIncidents(ctx context.Context, tx pgx.Tx, incs []store.IncidentRecord, ms []notify.Message) error {
-	_, err := saveIncidentsFrom(ctx, tx, incs, ms)
+	_, err := sendSave(ctx, tx, incs, ms, nil, 0)
 	return err
 }
 
-// saveIncidentsFrom is saveIncidents returning the seqs of the messages
-// enqueued, in order. Every statement goes in one batch, one round trip: a
-// wave's save of a hundred incidents and messages, a statement at a time,
-// took a second on a loaded server, and the alert engine waits for it.
-func saveIncidentsFrom(ctx context.Context, tx pgx.Tx, incs []store.IncidentRecord, ms []notify.Message) (seqs []int64, err error) {
+// batchSender is a pool or a transaction.
+type batchSender interface {
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+// sendSave upserts incidents and enqueues messages in one round trip (a
+// batch sent outside a transaction runs in one implicit transaction), a
+// statement for all the incidents and one for all the messages: a wave's
+// save of a hundred incidents and messages, a statement at a time, took a
+// second on a loaded server, and the alert engine waits for it. It leases
+// until until the messages heads marks that head their route; heads nil
+// claims none.
+func sendSave(ctx context.Context, db batchSender, incs []store.IncidentRecord, ms []notify.Message, heads []bool, until int64) ([]enqueued, error) {
 	b := &pgx.Batch{}
-	for _, r := range incs {
-		b.Queue(`INSERT INTO incidents (`+store.IncidentColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-			ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at, body = excluded.body`,
-			r.ID, r.Branch, r.Device, r.Check, r.State, r.OpenedAt.UnixNano(), r.UpdatedAt.UnixNano(), string(r.Body))
+	if len(incs) > 0 {
+		b.Queue(upsertIncidentsSQL, incidentArrays(incs)...)
 	}
-	for _, m := range ms {
-		enc, err := store.EncodeMessage(m)
+	if len(ms) > 0 {
+		args, err := messageArrays(ms, heads)
 		if err != nil {
-			return nil, fmt.Errorf("encode message for incident %s: %w", m.IncidentID, err)
+			return nil, err
 		}
-		b.Queue(`INSERT INTO outbox (incident, notifier, target, op, message, decided_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq`,
-			m.IncidentID, m.Notifier, m.Target, string(m.Op), enc, m.DecidedAt.UnixNano())
+		b.Queue(enqueueSQL, append(args, until)...)
 	}
 	if b.Len() == 0 {
 		return nil, nil
 	}
-	br := tx.SendBatch(ctx, b)
-	defer func() {
-		if cerr := br.Close(); err == nil && cerr != nil {
-			err = cerr
-		}
-	}()
-	for _, r := range incs {
+	br := db.SendBatch(ctx, b)
+	out, err := readSave(br, len(incs) > 0, ms)
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return out, err
+}
+
+// readSave reads saveIncidents' answers.
+func readSave(br pgx.BatchResults, incidents bool, ms []notify.Message) ([]enqueued, error) {
+	if incidents {
 		if _, err := br.Exec(); err != nil {
-			return nil, fmt.Errorf("incident %s: %w", r.ID, err)
+			return nil, fmt.Errorf("upsert incidents: %w", err)
 		}
 	}
-	seqs = make([]int64, len(ms))
-	for i, m := range ms {
-		if err := br.QueryRow().Scan(&seqs[i]); err != nil {
-			return nil, fmt.Errorf("enqueue for incident %s: %w", m.IncidentID, err)
-		}
+	if len(ms) == 0 {
+		return nil, nil
 	}
-	return seqs, nil
+	rows, err := br.Query()
+	if err != nil {
+		return nil, fmt.Errorf("enqueue messages: %w", err)
+	}
+	return readEnqueued(rows, ms)
+}
+
+// incidentArrays makes upsertIncidentsSQL's arguments of incs, an entry
+// an id: as the upserts one after the other would leave it, with the
+// first record's branch, device, check and opening, and the last's state,
+// update time and body (an upsert changes only those, and one statement
+// may not change a row twice).
+func incidentArrays(incs []store.IncidentRecord) []any {
+	at := make(map[string]int, len(incs))
+	var ids, branches, devices, checks, states, bodies []string
+	var opened, updated []int64
+	for _, r := range incs {
+		if i, ok := at[r.ID]; ok {
+			states[i], updated[i], bodies[i] = r.State, r.UpdatedAt.UnixNano(), string(r.Body)
+			continue
+		}
+		at[r.ID] = len(ids)
+		ids, branches, devices, checks = append(ids, r.ID), append(branches, r.Branch), append(devices, r.Device), append(checks, r.Check)
+		states, opened, updated = append(states, r.State), append(opened, r.OpenedAt.UnixNano()), append(updated, r.UpdatedAt.UnixNano())
+		bodies = append(bodies, string(r.Body))
+	}
+	return []any{ids, branches, devices, checks, states, opened, updated, bodies}
 }
 
 // Enqueue appends messages to the outbox.

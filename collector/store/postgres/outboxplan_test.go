@@ -19,7 +19,7 @@ const planBatch = 100
 // delivered rows and 2,000 pending ones, with the statistics PostgreSQL
 // keeps of it stale as they are in a wave (taken when every row was
 // pending, or when none was), and checks that Record's statement and
-// SaveAndClaim's claim of the rows it enqueued find every row by a key, in
+// SaveAndClaim's enqueue (which claims the heads) find every row by a key, in
 // the plan of a statement planned for its arguments and in the generic
 // plan of a cached one: each scan of the outbox is of the primary key by
 // seq, or of an index by route. Their plans (EXPLAIN ANALYZE, logged with
@@ -43,10 +43,29 @@ func TestTheOutboxStatementsUseTheirKeys(t *testing.T) {
 		execSQL(t, dsn, "ALTER TABLE outbox SET (autovacuum_enabled = off);"+stats.fill)
 		for _, mode := range []string{"force_custom_plan", "force_generic_plan"} {
 			t.Run(stats.name+", "+mode, func(t *testing.T) {
-				for _, q := range []struct{ name, prepare, args string }{
-					{"Record", "(bigint[], bigint[], text[], text[], bigint, bigint) AS " + recordSQL,
-						"(%[1]s, %[1]s, %[2]s, %[3]s, 1, 2)"},
-					{"the claim of enqueued rows", "(bigint, bigint[], bigint) AS " + claimEnqueuedSQL, "(2, %[1]s, 1)"},
+				for _, q := range []struct {
+					name, prepare string
+					args          func(heads []int64) string
+				}{
+					{"Record", "(bigint[], bigint[], text[], text[], bigint, bigint) AS " + recordSQL, func(heads []int64) string {
+						seqs := each(heads, func(_ int, h int64) string { return fmt.Sprint(h) })
+						return fmt.Sprintf("(%[1]s, %[1]s, %[2]s, %[3]s, 1, 2)", seqs, each(heads, func(int, int64) string { return "C-ops" }),
+							each(heads, func(_ int, h int64) string { return fmt.Sprintf("ts-%d", h) }))
+					}},
+					{"SaveAndClaim's enqueue", "(text[], text[], text[], text[], text[], bigint[], bool[], bigint) AS " + enqueueSQL,
+						func(heads []int64) string {
+							// Half on routes with rows pending (new-0 to new-999),
+							// half on routes without.
+							incidents := each(heads, func(i int, _ int64) string {
+								if i%2 == 0 {
+									return fmt.Sprintf("new-%d", i)
+								}
+								return fmt.Sprintf("fresh-%d", i)
+							})
+							same := func(v string) string { return each(heads, func(int, int64) string { return v }) }
+							return fmt.Sprintf("(%s, %s, %s, %s, %s, %s, %s, 2)", incidents, same("slack"), same("C-ops"), same("post"),
+								same("x"), each(heads, func(_ int, h int64) string { return fmt.Sprint(h) }), same("true"))
+						}},
 				} {
 					plan := explainOutbox(t, s, mode, q.prepare, q.args)
 					t.Logf("%s:\n%s", q.name, strings.Join(plan, "\n"))
@@ -72,10 +91,10 @@ const (
 )
 
 // explainOutbox runs a statement, prepared as pgx prepares it and planned
-// in mode (plan_cache_mode), on the heads of planBatch routes, and returns
-// its EXPLAIN (ANALYZE, BUFFERS), rolled back. args formats the EXECUTE
-// arguments from three array literals: the seqs, channels and timestamps.
-func explainOutbox(t *testing.T, s *Store, mode, prepare, args string) []string {
+// in mode (plan_cache_mode), on the heads of planBatch pending routes, and
+// returns its EXPLAIN (ANALYZE, BUFFERS), rolled back. args makes the
+// EXECUTE arguments of the heads' seqs.
+func explainOutbox(t *testing.T, s *Store, mode, prepare string, args func(heads []int64) string) []string {
 	t.Helper()
 	ctx := context.Background()
 	conn, err := s.pool.Acquire(ctx)
@@ -91,11 +110,6 @@ func explainOutbox(t *testing.T, s *Store, mode, prepare, args string) []string 
 	if err != nil || len(heads) != planBatch {
 		t.Fatalf("heads of the pending routes: %d, %v", len(heads), err)
 	}
-	seqs, channels, tss := make([]string, len(heads)), make([]string, len(heads)), make([]string, len(heads))
-	for i, h := range heads {
-		seqs[i], channels[i], tss[i] = fmt.Sprint(h), "C-ops", fmt.Sprintf("ts-%d", h)
-	}
-	lit := func(xs []string) string { return "'{" + strings.Join(xs, ",") + "}'" }
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -107,7 +121,7 @@ func explainOutbox(t *testing.T, s *Store, mode, prepare, args string) []string 
 		}
 	}
 	defer conn.Exec(ctx, "DEALLOCATE outbox_plan") //nolint:errcheck // the connection is the test's
-	rows, err = tx.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) EXECUTE outbox_plan"+fmt.Sprintf(args, lit(seqs), lit(channels), lit(tss)))
+	rows, err = tx.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) EXECUTE outbox_plan"+args(heads))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,6 +130,15 @@ func explainOutbox(t *testing.T, s *Store, mode, prepare, args string) []string 
 		t.Fatal(err)
 	}
 	return plan
+}
+
+// each makes an array literal of f of each of xs and its index.
+func each(xs []int64, f func(i int, x int64) string) string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = f(i, x)
+	}
+	return "'{" + strings.Join(out, ",") + "}'"
 }
 
 // outboxScan matches a plan's scans of the outbox: of the table, or of one

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/branchready/branchready/alerts/notify"
 	"github.com/branchready/branchready/alerts/outbox"
 	"github.com/branchready/branchready/collector/store"
 )
@@ -126,4 +127,90 @@ type afterFirst struct{ pgx.Rows }
 
 func (r afterFirst) Scan(dest ...any) error {
 	return r.Rows.Scan(append([]any{nil}, dest...)...)
+}
+
+// enqueueSQL appends messages given as arrays, in their order, and leases
+// until $8 each one marked a head ($7: the first of its route in the
+// batch) when no older row of its route is pending: SaveAndClaim's claim,
+// made as the rows are written rather than by updating them after. The
+// route's pending rows are looked up by outbox_pending's prefix, a
+// subquery for each message (LIMIT keeps the planner from making it a
+// hash of every pending row). It answers each row's seq, whether it was
+// claimed, and what the order check of readEnqueued compares.
+const enqueueSQL = `INSERT INTO outbox (incident, notifier, target, op, message, decided_at, claimed_until)
+	SELECT m.incident, m.notifier, m.target, m.op, m.message, m.decided_at,
+		CASE WHEN m.head AND (SELECT p.seq FROM outbox p WHERE p.state = 'pending' AND p.incident = m.incident
+			AND p.notifier = m.notifier AND p.target = m.target LIMIT 1) IS NULL THEN $8::bigint ELSE 0 END
+	FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bool[])
+		WITH ORDINALITY AS m(incident, notifier, target, op, message, decided_at, head, i)
+	ORDER BY m.i
+	RETURNING seq, claimed_until <> 0, incident, notifier, target, op`
+
+// enqueued is the seq a message was given and whether it was claimed.
+type enqueued struct {
+	seq     int64
+	claimed bool
+}
+
+// readEnqueued reads enqueueSQL's answer, in seq order, which is the
+// messages' order: it checks each row against its message, so that a
+// claimed row is never handed out with another's message.
+func readEnqueued(rows pgx.Rows, ms []notify.Message) ([]enqueued, error) {
+	type row struct {
+		enqueued
+		incident, notifier, target, op string
+	}
+	got, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
+		var x row
+		err := r.Scan(&x.seq, &x.claimed, &x.incident, &x.notifier, &x.target, &x.op)
+		return x, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("enqueue messages: %w", err)
+	}
+	if len(got) != len(ms) {
+		return nil, fmt.Errorf("enqueue messages: %d rows for %d messages", len(got), len(ms))
+	}
+	slices.SortFunc(got, func(a, b row) int { return cmp.Compare(a.seq, b.seq) })
+	out := make([]enqueued, len(ms))
+	for i, m := range ms {
+		g := got[i]
+		if g.incident != m.IncidentID || g.notifier != m.Notifier || g.target != m.Target || g.op != string(m.Op) {
+			return nil, fmt.Errorf("enqueue messages: row %d is %s %s/%s %s, want message %d's %s %s/%s %s",
+				g.seq, g.incident, g.notifier, g.target, g.op, i, m.IncidentID, m.Notifier, m.Target, m.Op)
+		}
+		out[i] = g.enqueued
+	}
+	return out, nil
+}
+
+// messageArrays makes enqueueSQL's first seven arguments of ms; heads (nil:
+// none) marks the messages to claim if their route has nothing pending.
+func messageArrays(ms []notify.Message, heads []bool) ([]any, error) {
+	n := len(ms)
+	incidents, notifiers, targets, ops, msgs := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	decided, head := make([]int64, n), make([]bool, n)
+	for i, m := range ms {
+		enc, err := store.EncodeMessage(m)
+		if err != nil {
+			return nil, fmt.Errorf("encode message for incident %s: %w", m.IncidentID, err)
+		}
+		incidents[i], notifiers[i], targets[i], ops[i], msgs[i], decided[i] = m.IncidentID, m.Notifier, m.Target, string(m.Op), enc, m.DecidedAt.UnixNano()
+		head[i] = heads != nil && heads[i]
+	}
+	return []any{incidents, notifiers, targets, ops, msgs, decided, head}, nil
+}
+
+// routeHeads marks each message that is the first of its route in ms: the
+// only one of the route that may head it once they are enqueued.
+func routeHeads(ms []notify.Message) []bool {
+	type route struct{ incident, notifier, target string }
+	seen := make(map[route]bool, len(ms))
+	heads := make([]bool, len(ms))
+	for i, m := range ms {
+		k := route{m.IncidentID, m.Notifier, m.Target}
+		heads[i] = !seen[k]
+		seen[k] = true
+	}
+	return heads
 }
