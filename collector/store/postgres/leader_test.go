@@ -43,6 +43,9 @@ func TestLeadership(t *testing.T) {
 			t.Fatal("Check = nil after the leader's session was killed; want an error")
 		}
 		_ = la.Release(ctx)
+		// pg_terminate_backend only signals the session: the lock is
+		// free once the session has ended, not when the call returns.
+		waitFor(t, dsn, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())", 0)
 		mustLead(t, b).Release(ctx)
 	})
 	t.Run("a collector waiting for the lock leads once the leader's session is killed", func(t *testing.T) {
