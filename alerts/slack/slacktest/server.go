@@ -69,7 +69,8 @@ type Server struct {
 
 	mu       sync.Mutex
 	faults   []Fault
-	ids      map[string]string // channel name → id
+	ids      map[string]string   // channel name → id
+	isID     map[string]struct{} // every channel id: a wave's messages name 20,000 channels by id
 	messages map[string][]*Message
 	// byTS finds a message by channel id and ts: a fake holding a
 	// wave's thousands of messages answered each threaded post by a scan.
@@ -89,7 +90,7 @@ func New(o Options) *Server {
 	}
 	s := &Server{
 		URL: "http://slack.test/api/", o: o, mux: http.NewServeMux(),
-		ids: map[string]string{}, messages: map[string][]*Message{}, byTS: map[msgKey]*Message{}, requests: map[string]int{},
+		ids: map[string]string{}, isID: map[string]struct{}{}, messages: map[string][]*Message{}, byTS: map[msgKey]*Message{}, requests: map[string]int{},
 	}
 	for _, name := range o.Channels {
 		s.channelLocked(name)
@@ -174,6 +175,7 @@ func (s *Server) channelLocked(name string) string {
 	name = strings.TrimPrefix(name, "#")
 	id := fmt.Sprintf("C%08d", len(s.ids)+1)
 	s.ids[name] = id
+	s.isID[id] = struct{}{}
 	return id
 }
 
@@ -182,10 +184,8 @@ func (s *Server) lookupLocked(channel string) string {
 	if id, ok := s.ids[strings.TrimPrefix(channel, "#")]; ok {
 		return id
 	}
-	for _, id := range s.ids {
-		if id == channel {
-			return id
-		}
+	if _, ok := s.isID[channel]; ok {
+		return channel
 	}
 	return ""
 }
