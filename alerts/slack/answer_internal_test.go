@@ -104,6 +104,9 @@ func FuzzReadAnswer(f *testing.F) {
 		`{"ok":true,"ts":"1","ts":"2","channel":"C1","channel":"C2"}`,
 		` { "ok" : true , "message" : { "text" : "a\"b}]" , "n" : [1, 2.5e3, null, false, {"k":"v"}] } , "ts" : "1.1" } `,
 		`{"ok":true,"ts":"1\u002e1"}`, `{"ok":true,"ts":"1.1"} trailing`, ``, `null`,
+		// chat.update's answer repeats the text at the top level.
+		`{"ok":true,"channel":"C1","ts":"1.1","text":"ATM \u2013 down \"now\""}`,
+		`{"ok":true,"channel":"C1","ts":"1.1","text":7}`,
 	} {
 		f.Add([]byte(b))
 	}
