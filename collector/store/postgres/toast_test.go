@@ -38,7 +38,7 @@ func TestTOASTCompression(t *testing.T) {
 				t.Fatal(err)
 			}
 			var got string
-			if err := s.pool.QueryRow(ctx, `SELECT pg_column_compression(descriptor) FROM branches WHERE id = 'br-1'`).Scan(&got); err != nil {
+			if err := s.pool.QueryRow(ctx, `SELECT pg_column_compression(descriptor_json) FROM branches WHERE id = 'br-1'`).Scan(&got); err != nil {
 				t.Fatal(err)
 			}
 			if got != c.want {
