@@ -42,8 +42,9 @@ func startReader(ctx, stop context.Context, t target, f *fleet, acked []atomic.B
 	go func() {
 		var pt pageTimes
 		first := true
-		// The first round of pages goes at once (the wave waits for it);
-		// the next ones at the reader's share of the period.
+		// The first page is asked for at once and read whatever happens
+		// (the wave starts once it is on its way, see reading); the next
+		// rounds of pages come at the reader's share of the period.
 		next := time.Now()
 		if every > 0 {
 			next = next.Add(every * time.Duration(nth) / time.Duration(readers))
