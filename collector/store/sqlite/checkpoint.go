@@ -158,7 +158,7 @@ func (c *checkpointer) awaitLull() bool {
 // (PASSIVE): a page a reader's snapshot still needs from the WAL is left
 // for the next one.
 func (c *checkpointer) checkpoint() {
-	c.frames.Add(-c.frames.Load())
+	c.frames.Swap(0)
 	var busy, walFrames, copied int
 	err := c.db.QueryRowContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &walFrames, &copied)
 	if err != nil {
