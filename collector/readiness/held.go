@@ -86,13 +86,13 @@ func (e *Engine) Handed(branch string, c store.Contact, rs []result.Result, fres
 			// batch since the listing: its first judgement here reads
 			// the store, after this batch's commit and so after that
 			// one's.
-			h.loaded, h.whole, h.at = true, true, e.now()
+			h.holdWhole(e.now())
 		}
 	}
 	if fresh && len(rs) > 0 && !h.loaded && !h.loading && e.firstBatch(branch, c) {
 		// The store had no result of the branch before this batch (see
 		// firstBatch): it is held from this batch on, as above.
-		h.loaded, h.whole, h.at, h.lo, h.hi, h.rs = true, true, e.now(), time.Time{}, time.Time{}, nil
+		h.holdWhole(e.now())
 	}
 	if !c.At.Before(h.contact.At) {
 		h.contact, h.known = c, true
@@ -198,8 +198,15 @@ func (e *Engine) holdNothing(bs []store.Branch, todo []int, now time.Time) {
 		if h.loaded || h.loading || !h.contact.At.IsZero() {
 			continue
 		}
-		h.loaded, h.whole, h.at, h.lo, h.hi, h.rs = true, true, now, time.Time{}, time.Time{}, nil
+		h.holdWhole(now)
 	}
+}
+
+// holdWhole begins holding every result of h's branch, with none, from at:
+// the store had none of them, so every one it will have is handed in from
+// now on (a branch never heard of, or a first batch the store vouches for).
+func (h *held) holdWhole(at time.Time) {
+	h.loaded, h.whole, h.at, h.lo, h.hi, h.rs = true, true, at, time.Time{}, time.Time{}, nil
 }
 
 func (e *Engine) heldBudget() int {
