@@ -99,7 +99,7 @@ func (e *Engine) Handed(branch string, c store.Contact, rs []result.Result, fres
 	}
 	switch {
 	case h.loading:
-		h.pending = append(h.pending, compact(rs, time.Time{}, time.Time{})...)
+		h.pending = appendCompact(h.pending, rs, time.Time{}, time.Time{})
 		h.spoiled = h.spoiled || !fresh
 	case h.loaded && !fresh:
 		// Results new to this branch's memory were refused by the store as
@@ -112,7 +112,11 @@ func (e *Engine) Handed(branch string, c store.Contact, rs []result.Result, fres
 		}
 	case h.loaded:
 		before := len(h.rs)
-		h.rs = merge(h.rs, compact(rs, h.lo, h.hi))
+		if later(h.rs, rs) {
+			h.rs = appendLater(h.rs, rs, h.lo, h.hi)
+		} else {
+			h.rs = merge(h.rs, compact(rs, h.lo, h.hi))
+		}
 		e.heldN += len(h.rs) - before
 		if len(h.rs) > maxHeld || e.heldN > e.heldBudget() {
 			e.unload(h)
@@ -236,14 +240,48 @@ func compact(rs []result.Result, lo, hi time.Time) []result.Result {
 	if n == 0 {
 		return nil
 	}
-	out := make([]result.Result, 0, n)
+	return appendCompact(make([]result.Result, 0, n), rs, lo, hi)
+}
+
+// appendCompact appends to dst what compact copies of rs.
+func appendCompact(dst, rs []result.Result, lo, hi time.Time) []result.Result {
 	for _, r := range rs {
 		if hi.IsZero() || within(r.StartedAt, lo, hi) {
-			out = append(out, result.Result{ID: r.ID, Device: r.Device, Check: r.Check, Status: r.Status, StartedAt: r.StartedAt,
+			dst = append(dst, result.Result{ID: r.ID, Device: r.Device, Check: r.Check, Status: r.Status, StartedAt: r.StartedAt,
 				Reason: r.Reason, Sweep: r.Sweep})
 		}
 	}
-	return out
+	return dst
+}
+
+// later reports whether every one of rs comes after everything held (in
+// store order): an agent's next sweep, which is most batches.
+func later(held, rs []result.Result) bool {
+	if len(held) == 0 {
+		return true
+	}
+	last := held[len(held)-1]
+	for _, r := range rs {
+		if byTimeID(last, r) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// appendLater is merge for a batch that is later (see later): what
+// compact copies of it is appended to held and put in store order there,
+// without the copy merge makes and without looking anything up in held.
+// Readers judging from held see only up to its length, which nothing here
+// changes.
+func appendLater(held, rs []result.Result, lo, hi time.Time) []result.Result {
+	n := len(held)
+	out := appendCompact(slices.Grow(held, len(rs)), rs, lo, hi)
+	tail := out[n:]
+	if !slices.IsSortedFunc(tail, byTimeID) {
+		slices.SortFunc(tail, byTimeID)
+	}
+	return out[:n+len(slices.CompactFunc(tail, sameResult))]
 }
 
 // byTimeID is the store's order: by event time, ties by id.
@@ -253,6 +291,9 @@ func byTimeID(a, b result.Result) int {
 	}
 	return cmp.Compare(a.ID, b.ID)
 }
+
+// sameResult reports whether a and b are one result: its id at its time.
+func sameResult(a, b result.Result) bool { return a.ID == b.ID && a.StartedAt.Equal(b.StartedAt) }
 
 // has reports whether rs (in store order) holds r: its id at its time.
 func has(rs []result.Result, r result.Result) bool {
@@ -272,7 +313,7 @@ func merge(held, add []result.Result) []result.Result {
 	if !slices.IsSortedFunc(add, byTimeID) {
 		slices.SortFunc(add, byTimeID)
 	}
-	add = slices.CompactFunc(add, func(a, b result.Result) bool { return a.ID == b.ID && a.StartedAt.Equal(b.StartedAt) })
+	add = slices.CompactFunc(add, sameResult)
 	if len(add) == 0 {
 		return held
 	}
