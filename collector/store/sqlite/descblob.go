@@ -28,6 +28,10 @@ import (
 // with descBlobVersion, a JSON text with '{'.
 const (
 	descBlobVersion = 1
+	// descStubVersion begins a history row that stands for the branch's
+	// current descriptor (migration 16): the version and the digest,
+	// nothing else.
+	descStubVersion = 2
 	// descPrefix is the length of the part the writer compares: the
 	// version and the digest.
 	descPrefix = 1 + 32
@@ -43,6 +47,30 @@ func packDescriptor(js []byte, sum [32]byte) []byte {
 	out[0] = descBlobVersion
 	copy(out[1:], sum[:])
 	return append(out, s2.Encode(out[descPrefix:cap(out)], js)...)
+}
+
+// descriptorStub returns the history row that stands for the descriptor,
+// held by its branches row, whose JSON's SHA-256 is sum.
+func descriptorStub(sum [32]byte) []byte {
+	return append([]byte{descStubVersion}, sum[:]...)
+}
+
+// isStub reports whether a stored history row is a stub.
+func isStub(v []byte) bool {
+	return len(v) == descPrefix && v[0] == descStubVersion
+}
+
+// resolveVersion returns the JSON of a stored history row, v, whose
+// branch's branches row holds current: a stub is read through current,
+// which must be the descriptor it stands for.
+func resolveVersion(v, current []byte) ([]byte, error) {
+	if !isStub(v) {
+		return unpackDescriptor(v)
+	}
+	if len(current) < descPrefix || current[0] != descBlobVersion || !bytes.Equal(current[1:descPrefix], v[1:]) {
+		return nil, fmt.Errorf("%w: a version stands for the branch's current descriptor, which is another", errDescriptorBlob)
+	}
+	return unpackDescriptor(current)
 }
 
 // errDescriptorBlob reports a stored descriptor that is neither a blob of a

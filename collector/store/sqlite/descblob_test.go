@@ -2,17 +2,12 @@ package sqlite
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"os"
-	"path/filepath"
-	"reflect"
 	"strconv"
 	"testing"
 	"time"
-
-	"github.com/branchready/branchready/collector/store"
 )
 
 // goldenDescriptorBlob is a descriptor blob as version 1 stores it, the
@@ -54,6 +49,18 @@ func TestDescriptorBlobs(t *testing.T) {
 			t.Fatalf("%d bytes for %d of JSON, prefix %x", len(packed), len(js), packed[:descPrefix])
 		}
 	})
+	t.Run("a stub reads as the current descriptor it stands for, and no other", func(t *testing.T) {
+		stub := descriptorStub(sha256.Sum256(js))
+		if got, err := resolveVersion(stub, packed); err != nil || !bytes.Equal(got, js) {
+			t.Fatalf("resolve = %q, %v; want %q", got, err, js)
+		}
+		other := packDescriptor([]byte(`{"name":"x"}`), sha256.Sum256([]byte(`{"name":"x"}`)))
+		for _, current := range [][]byte{other, nil, js} {
+			if got, err := resolveVersion(stub, current); err == nil {
+				t.Errorf("resolve through %q = %q; want an error", current, got)
+			}
+		}
+	})
 	for _, bad := range [][]byte{nil, {}, {descBlobVersion}, append([]byte{descBlobVersion}, make([]byte, 40)...), []byte(" \n")} {
 		if got, err := unpackDescriptor(bad); err == nil {
 			t.Errorf("unpack(%q) = %q; want an error", bad, got)
@@ -69,6 +76,7 @@ func FuzzUnpackDescriptor(f *testing.F) {
 	f.Add(golden)
 	f.Add(golden[:len(golden)/2])
 	f.Add([]byte(`{"name":"x"}`))
+	f.Add(descriptorStub([32]byte{}))
 	f.Fuzz(func(t *testing.T, stored []byte) {
 		js, err := unpackDescriptor(stored)
 		if err != nil {
@@ -81,78 +89,6 @@ func FuzzUnpackDescriptor(f *testing.F) {
 			}
 		}
 	})
-}
-
-// TestDescriptorsStoredAsTextStayReadable holds the store to what
-// compressing descriptors promises a database written before: descriptors
-// stored as JSON text read as they did, the same descriptor sent again
-// after the upgrade adds no version and leaves the row as it is, and a
-// changed one adds a version stored as a blob.
-func TestDescriptorsStoredAsTextStayReadable(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "d.db")
-	v1, v2 := wideDescriptor(), wideDescriptor()
-	v2.Name = "Rivoli (moved)"
-	js1, err := json.Marshal(v1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := Open(ctx, path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	contact := func(minutes int) store.Contact {
-		return store.Contact{At: benchStart.Add(timeMinutes(minutes)), AgentVersion: "1.4.2"}
-	}
-	// As the store before this version wrote a branch's first descriptor.
-	if err := s.PutBranch(ctx, "br-a", nil, contact(0)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.w.db.ExecContext(ctx, `INSERT INTO branches (id, descriptor) VALUES ('br-a', ?)`, string(js1)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.w.db.ExecContext(ctx, `INSERT INTO descriptor_history (branch, effective_at, descriptor) VALUES ('br-a', ?, ?)`,
-		contact(0).At.UnixNano(), string(js1)); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	s, err = Open(ctx, path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	b, err := s.Branch(ctx, "br-a")
-	if err != nil || !reflect.DeepEqual(b.Descriptor, v1) {
-		t.Fatalf("Branch = %+v, %v; want the descriptor stored as text", b.Descriptor, err)
-	}
-	if err := s.PutBranch(ctx, "br-a", v1, contact(1)); err != nil {
-		t.Fatal(err)
-	}
-	var kind string
-	if err := s.rdb.QueryRowContext(ctx, `SELECT typeof(descriptor) FROM branches WHERE id = 'br-a'`).Scan(&kind); err != nil || kind != "text" {
-		t.Fatalf("the unchanged descriptor is stored as %q (%v); want the text left as it is", kind, err)
-	}
-	if err := s.PutBranch(ctx, "br-a", v2, contact(2)); err != nil {
-		t.Fatal(err)
-	}
-	vs, err := s.DescriptorVersions(ctx, "br-a")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(vs) != 2 || !reflect.DeepEqual(vs[0].Descriptor, v1) || !reflect.DeepEqual(vs[1].Descriptor, v2) ||
-		!vs[0].EffectiveAt.Equal(contact(0).At) || !vs[1].EffectiveAt.Equal(contact(2).At) {
-		t.Fatalf("versions %+v; want the text one at minute 0 and the moved one at minute 2", vs)
-	}
-	var kinds string
-	if err := s.rdb.QueryRowContext(ctx, `SELECT group_concat(typeof(descriptor)) FROM (SELECT descriptor FROM descriptor_history ORDER BY effective_at)`).Scan(&kinds); err != nil || kinds != "text,blob" {
-		t.Fatalf("history stored as %q (%v); want the old version as text, the new one as a blob", kinds, err)
-	}
-	if b, err := s.Branch(ctx, "br-a"); err != nil || !reflect.DeepEqual(b.Descriptor, v2) {
-		t.Fatalf("Branch = %+v, %v; want the moved descriptor", b.Descriptor, err)
-	}
 }
 
 func timeMinutes(n int) time.Duration { return time.Duration(n) * time.Minute }

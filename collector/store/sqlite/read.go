@@ -183,8 +183,9 @@ func scanResult(sc scanner) (result.Result, error) {
 
 // DescriptorVersions returns a branch's descriptor versions, oldest first.
 func (s *Store) DescriptorVersions(ctx context.Context, branch string) ([]store.DescriptorVersion, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT effective_at, descriptor FROM descriptor_history
-		WHERE branch = ? ORDER BY effective_at`, branch)
+	rows, err := s.rdb.QueryContext(ctx, `SELECT h.effective_at, h.descriptor, b.descriptor
+		FROM descriptor_history h LEFT JOIN branches b ON b.id = h.branch
+		WHERE h.branch = ? ORDER BY h.effective_at`, branch)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite store: descriptor versions of %q: %w", branch, err)
 	}
@@ -196,20 +197,20 @@ func (s *Store) DescriptorVersions(ctx context.Context, branch string) ([]store.
 	return out, nil
 }
 
-// scanDescriptorVersions reads rows of effective_at and a stored
-// descriptor (descblob.go), oldest first, as store.ScanDescriptorVersions
-// does JSON text.
+// scanDescriptorVersions reads rows of effective_at, a stored version and
+// the branch's current descriptor (descblob.go), oldest first, as
+// store.ScanDescriptorVersions does JSON text.
 func scanDescriptorVersions(rows *sql.Rows) ([]store.DescriptorVersion, error) {
 	out := []store.DescriptorVersion{}
 	for rows.Next() {
 		var (
-			at     int64
-			stored []byte
+			at              int64
+			stored, current []byte
 		)
-		if err := rows.Scan(&at, &stored); err != nil {
+		if err := rows.Scan(&at, &stored, &current); err != nil {
 			return nil, err
 		}
-		js, err := unpackDescriptor(stored)
+		js, err := resolveVersion(stored, current)
 		if err != nil {
 			return nil, err
 		}

@@ -155,17 +155,22 @@ ON CONFLICT (id) DO UPDATE SET descriptor = excluded.descriptor
 WHERE substr(branches.descriptor, 1, ` + descPrefixSQL + `) IS NOT substr(excluded.descriptor, 1, ` + descPrefixSQL + `)
 	AND branches.descriptor IS NOT ?3`
 
-// appendVersionSQL adds a descriptor version (?3, the blob) unless it is
-// the same descriptor as the branch's latest one, compared as
-// putDescriptorSQL does (?4 is the JSON text): agents send their
-// descriptor with every batch.
+// appendVersionSQL adds a descriptor version, ?3, the stub of the
+// descriptor the branches row now holds (migration 16), unless it is the
+// same descriptor as the branch's latest version: compared by digest (a
+// blob's or a stub's bytes 2 to 33) or with ?4, its JSON text, for a
+// version stored as text. Agents send their descriptor with every batch.
 const appendVersionSQL = `INSERT INTO descriptor_history (branch, effective_at, descriptor)
 SELECT ?1, ?2, ?3 WHERE NOT EXISTS (SELECT 1 FROM (SELECT descriptor AS d FROM descriptor_history WHERE branch = ?1
-	ORDER BY effective_at DESC LIMIT 1) WHERE substr(d, 1, ` + descPrefixSQL + `) = substr(?3, 1, ` + descPrefixSQL + `) OR d = ?4)
+	ORDER BY effective_at DESC LIMIT 1) WHERE substr(d, 2, ` + descDigestSQL + `) = substr(?3, 2, ` + descDigestSQL + `) OR d = ?4)
 ON CONFLICT (branch, effective_at) DO UPDATE SET descriptor = excluded.descriptor`
 
-// descPrefixSQL is descPrefix in the statements' text.
-const descPrefixSQL = "33"
+// descPrefixSQL and descDigestSQL are descPrefix and the digest's length
+// in the statements' text.
+const (
+	descPrefixSQL = "33"
+	descDigestSQL = "32"
+)
 
 // run serves requests until both queues are closed and drained. Urgent
 // requests (the alert engine's and the outbox's small writes) go before
@@ -435,7 +440,7 @@ func (w *writer) putBranch(ctx context.Context, tx *sql.Tx, r *request) error {
 	if effective == nil {
 		effective = int64(0)
 	}
-	if _, err := w.bound.in(ctx, tx, w.history).ExecContext(ctx, id, effective, desc, r.descJSON); err != nil {
+	if _, err := w.bound.in(ctx, tx, w.history).ExecContext(ctx, id, effective, descriptorStub(r.descSum), r.descJSON); err != nil {
 		return fmt.Errorf("put branch: descriptor history: %w", err)
 	}
 	return nil
