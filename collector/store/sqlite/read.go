@@ -130,7 +130,7 @@ type scanner interface{ Scan(dest ...any) error }
 func scanBranch(sc scanner) (store.Branch, error) {
 	var (
 		b    store.Branch
-		desc sql.NullString
+		desc []byte
 		at   sql.NullInt64
 		skew int64
 		hb   sql.NullString
@@ -138,9 +138,13 @@ func scanBranch(sc scanner) (store.Branch, error) {
 	if err := sc.Scan(&b.ID, &desc, &at, &b.Contact.AgentVersion, &b.Contact.ConfigHash, &skew, &hb); err != nil {
 		return b, err
 	}
-	if desc.Valid {
+	if desc != nil {
+		js, err := unpackDescriptor(desc)
+		if err != nil {
+			return b, fmt.Errorf("branch %q: %w", b.ID, err)
+		}
 		b.Descriptor = new(result.Descriptor)
-		if err := json.Unmarshal([]byte(desc.String), b.Descriptor); err != nil {
+		if err := json.Unmarshal(js, b.Descriptor); err != nil {
 			return b, fmt.Errorf("branch %q: decode descriptor: %w", b.ID, err)
 		}
 	}
@@ -179,15 +183,45 @@ func scanResult(sc scanner) (result.Result, error) {
 
 // DescriptorVersions returns a branch's descriptor versions, oldest first.
 func (s *Store) DescriptorVersions(ctx context.Context, branch string) ([]store.DescriptorVersion, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT effective_at, descriptor FROM descriptor_history
-		WHERE branch = ? ORDER BY effective_at`, branch)
+	rows, err := s.rdb.QueryContext(ctx, `SELECT h.effective_at, h.descriptor, b.descriptor
+		FROM descriptor_history h LEFT JOIN branches b ON b.id = h.branch
+		WHERE h.branch = ? ORDER BY h.effective_at`, branch)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite store: descriptor versions of %q: %w", branch, err)
 	}
 	defer rows.Close()
-	out, err := store.ScanDescriptorVersions(rows)
+	out, err := scanDescriptorVersions(rows)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite store: descriptor versions of %q: %w", branch, err)
 	}
 	return out, nil
+}
+
+// scanDescriptorVersions reads rows of effective_at, a stored version and
+// the branch's current descriptor (descblob.go), oldest first, as
+// store.ScanDescriptorVersions does JSON text.
+func scanDescriptorVersions(rows *sql.Rows) ([]store.DescriptorVersion, error) {
+	out := []store.DescriptorVersion{}
+	for rows.Next() {
+		var (
+			at              int64
+			stored, current []byte
+		)
+		if err := rows.Scan(&at, &stored, &current); err != nil {
+			return nil, err
+		}
+		js, err := resolveVersion(stored, current)
+		if err != nil {
+			return nil, err
+		}
+		v := store.DescriptorVersion{Descriptor: &result.Descriptor{}}
+		if at != 0 {
+			v.EffectiveAt = time.Unix(0, at).UTC()
+		}
+		if err := json.Unmarshal(js, v.Descriptor); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }

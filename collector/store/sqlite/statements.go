@@ -46,7 +46,8 @@ const (
 // on the writer's connection and on the read pool.
 var (
 	writerStatements = append(append([]string{claimEnqueued, claimHeadsSQL,
-		deliveredSQL, keepThreadSQL, retrySQL, failSQL, renewSQL, releaseSQL, recordSQL, threadPutSQL, nextHeadsSQL, leaseRowsSQL},
+		deliveredSQL, keepThreadSQL, retrySQL, failSQL, renewSQL, releaseSQL, recordSQL, threadPutSQL, nextHeadsSQL, leaseRowsSQL,
+		countOldChunksSQL, deleteOldChunksSQL, straddlersSQL},
 		upsertIncidentsSQL[:]...), enqueueSQL[:]...)
 	readerStatements = []string{threadSQL}
 )

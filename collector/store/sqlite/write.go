@@ -103,8 +103,9 @@ func (r *request) setBranch(id string, d *result.Descriptor, c store.Contact) er
 		if err != nil {
 			return fmt.Errorf("encode descriptor: %w", err)
 		}
-		desc = string(b)
 		r.descSum = sha256.Sum256(b)
+		r.descJSON = string(b)
+		desc = packDescriptor(b, r.descSum)
 	}
 	hb, err := store.EncodeHealth(c.Health)
 	if err != nil {

@@ -32,8 +32,10 @@ type request struct {
 	// any other write.
 	rows   int
 	branch []any
-	// descSum is the SHA-256 of the descriptor in branch, if it has one.
-	descSum [32]byte
+	// descSum is the SHA-256 of the descriptor in branch, if it has one,
+	// whose blob (descblob.go) is branch[1] and JSON text descJSON.
+	descSum  [32]byte
+	descJSON string
 	// prune, when set, deletes results: branch and cutoff (unix nanos).
 	prune []any
 	// exec, when set, runs one statement: exec[0] is the SQL, the rest its arguments.
@@ -142,18 +144,33 @@ ON CONFLICT (id) DO UPDATE SET
 	clock_skew_ns = excluded.clock_skew_ns,
 	heartbeat = COALESCE(excluded.heartbeat, branch_contacts.heartbeat)`
 
-// putDescriptorSQL stores a branch's descriptor unless it is the one
-// stored: after a restart the writer no longer knows which descriptors it
-// committed, and each branch's first one is compared rather than rewritten.
-const putDescriptorSQL = `INSERT INTO branches (id, descriptor) VALUES (?, ?)
-ON CONFLICT (id) DO UPDATE SET descriptor = excluded.descriptor WHERE branches.descriptor IS NOT excluded.descriptor`
+// putDescriptorSQL stores a branch's descriptor blob (descblob.go) unless
+// the one stored is the same descriptor: after a restart the writer no
+// longer knows which descriptors it committed, and each branch's first one
+// is compared rather than rewritten, by the blobs' version and digest, or
+// with ?3, its JSON text, for a descriptor stored before descriptors were
+// compressed (kept as it is).
+const putDescriptorSQL = `INSERT INTO branches (id, descriptor) VALUES (?1, ?2)
+ON CONFLICT (id) DO UPDATE SET descriptor = excluded.descriptor
+WHERE substr(branches.descriptor, 1, ` + descPrefixSQL + `) IS NOT substr(excluded.descriptor, 1, ` + descPrefixSQL + `)
+	AND branches.descriptor IS NOT ?3`
 
-// appendVersionSQL adds a descriptor version unless it equals the branch's
-// latest one: agents send their descriptor with every batch.
+// appendVersionSQL adds a descriptor version, ?3, the stub of the
+// descriptor the branches row now holds (migration 16), unless it is the
+// same descriptor as the branch's latest version: compared by digest (a
+// blob's or a stub's bytes 2 to 33) or with ?4, its JSON text, for a
+// version stored as text. Agents send their descriptor with every batch.
 const appendVersionSQL = `INSERT INTO descriptor_history (branch, effective_at, descriptor)
-SELECT ?1, ?2, ?3 WHERE COALESCE((SELECT descriptor FROM descriptor_history WHERE branch = ?1
-	ORDER BY effective_at DESC LIMIT 1), '') <> ?3
+SELECT ?1, ?2, ?3 WHERE NOT EXISTS (SELECT 1 FROM (SELECT descriptor AS d FROM descriptor_history WHERE branch = ?1
+	ORDER BY effective_at DESC LIMIT 1) WHERE substr(d, 2, ` + descDigestSQL + `) = substr(?3, 2, ` + descDigestSQL + `) OR d = ?4)
 ON CONFLICT (branch, effective_at) DO UPDATE SET descriptor = excluded.descriptor`
+
+// descPrefixSQL and descDigestSQL are descPrefix and the digest's length
+// in the statements' text.
+const (
+	descPrefixSQL = "33"
+	descDigestSQL = "32"
+)
 
 // run serves requests until both queues are closed and drained. Urgent
 // requests (the alert engine's and the outbox's small writes) go before
@@ -407,7 +424,7 @@ func (w *writer) putBranch(ctx context.Context, tx *sql.Tx, r *request) error {
 	if desc == nil || w.hasDescriptor(id, r.descSum) {
 		return nil
 	}
-	res, err := w.bound.in(ctx, tx, w.descriptor).ExecContext(ctx, id, desc)
+	res, err := w.bound.in(ctx, tx, w.descriptor).ExecContext(ctx, id, desc, r.descJSON)
 	if err != nil {
 		return fmt.Errorf("put branch: descriptor: %w", err)
 	}
@@ -423,7 +440,7 @@ func (w *writer) putBranch(ctx context.Context, tx *sql.Tx, r *request) error {
 	if effective == nil {
 		effective = int64(0)
 	}
-	if _, err := w.bound.in(ctx, tx, w.history).ExecContext(ctx, id, effective, desc); err != nil {
+	if _, err := w.bound.in(ctx, tx, w.history).ExecContext(ctx, id, effective, descriptorStub(r.descSum), r.descJSON); err != nil {
 		return fmt.Errorf("put branch: descriptor history: %w", err)
 	}
 	return nil
