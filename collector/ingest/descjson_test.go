@@ -125,6 +125,11 @@ func TestADescriptorJSONWriterGetsTheAgentsBytes(t *testing.T) {
 					t.Fatalf("Contacted got %+v, the JSON handed over decodes to %+v (%v)", d, want, err)
 				}
 			}
+			if i == 0 && string(must(json.Marshal(d))) != desc {
+				// Rows written before hold the checksum of the descriptor
+				// encoded anew: an agent's bytes must be those.
+				t.Errorf("encoding/json encodes the decoded descriptor as\n%s\nnot as the agent sent it\n%s", must(json.Marshal(d)), desc)
+			}
 			if d != nil && before > 0 {
 				if again := contacted[before-1] == d; again == s.decoded {
 					t.Errorf("Contacted got the descriptor before again: %v, want decoded anew: %v", again, s.decoded)
