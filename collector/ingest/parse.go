@@ -40,8 +40,8 @@ var errMalformed = errors.New("malformed batch")
 // name decoded again); an item that does not decode is kept with its
 // error, worded as before; any other fault fails the whole body, which
 // describe words as it always was. Items past maxResults are only
-// counted. A descriptor for which known (if not nil) returns true is left
-// nil: the store holds it already.
+// counted. With known set, the descriptor's bytes are hashed and noted in
+// env (knownDescriptor), and one known has is taken from it, not decoded.
 func parse(body []byte, maxResults int, known knownFunc) (env *envelope, count int, err error) {
 	env = new(envelope)
 	in := getInterner(body)
