@@ -31,6 +31,18 @@ type envelope struct {
 	Descriptor *result.Descriptor
 	Results    []item
 	pooled     *[]item // what Results is put back into the pool under
+
+	// What parse learnt of the descriptor when the handler has a known
+	// test (knownFunc): how many descriptor members the batch has, where
+	// the first one's value lies in the body and its SHA-256, and whether
+	// Descriptor was taken from the test rather than decoded.
+	descs           int
+	descAt, descEnd int
+	descSum         [32]byte
+	descKnown       bool
+	// descJSON is the descriptor as a DescriptorJSONWriter is handed it
+	// (descriptorJSON), descSum then its SHA-256.
+	descJSON string
 }
 
 // reading is what a request's body is read with, in one allocation (the
@@ -118,6 +130,9 @@ func (h *Handler) decode(r *http.Request, branch string, rd *reading) (env *enve
 	}
 	if err := checkEnvelope(env); err != nil {
 		return nil, fail(http.StatusBadRequest, "%v", err)
+	}
+	if err := h.descriptorJSON(branch, env, body); err != nil {
+		return nil, err
 	}
 	return env, nil
 }

@@ -103,6 +103,9 @@ type Handler struct {
 	// vector's lookup checks and hashes the label byte by byte and takes
 	// its lock, for every request.
 	skew sync.Map
+	// held holds, per branch, the descriptor decoded last for it
+	// (heldDescriptor), for a DescriptorJSONWriter store.
+	held sync.Map
 }
 
 // skewGauge returns branch's gauge of branchready_agent_clock_skew_seconds.
@@ -279,7 +282,7 @@ func (h *Handler) serve(r *http.Request, q *request) (*result.IngestResponse, er
 		hl.SpoolDepth = max(0, hl.SpoolDepth-sent)
 	}
 	contact := store.Contact{At: now, AgentVersion: env.Agent.Version, ConfigHash: env.Agent.ConfigHash, Health: env.Agent.Health, ClockSkew: skew}
-	if err := h.store(r.Context(), branch, good, now, env.Descriptor, contact, resp); err != nil {
+	if err := h.store(r.Context(), branch, good, now, env, contact, resp); err != nil {
 		return nil, err
 	}
 	if h.o.Contacted != nil {
@@ -302,10 +305,17 @@ func (h *Handler) serve(r *http.Request, q *request) (*result.IngestResponse, er
 // store writes the accepted results, then the branch's contact: a reader
 // that sees the new contact (another collector's readiness cache keys on
 // it) finds the results. It adds the stored and duplicate counts to resp.
-func (h *Handler) store(ctx context.Context, branch string, good []result.Result, now time.Time, d *result.Descriptor, c store.Contact, resp *result.IngestResponse) error {
+func (h *Handler) store(ctx context.Context, branch string, good []result.Result, now time.Time, env *envelope, c store.Contact, resp *result.IngestResponse) error {
 	start := time.Now()
 	var ins, dup int
-	if bw, ok := h.o.Store.(BatchWriter); ok {
+	d := env.Descriptor
+	if jw, ok := h.o.Store.(DescriptorJSONWriter); ok {
+		var err error
+		if ins, dup, err = jw.WriteBatchJSON(ctx, branch, good, now, env.descJSON, env.descSum, c); err != nil {
+			h.o.Log.Error("store results and contact", "branch", branch, "results", len(good), "err", err)
+			return fail(http.StatusServiceUnavailable, "store unavailable; nothing was stored, retry later")
+		}
+	} else if bw, ok := h.o.Store.(BatchWriter); ok {
 		var err error
 		if ins, dup, err = bw.WriteBatch(ctx, branch, good, now, d, c); err != nil {
 			h.o.Log.Error("store results and contact", "branch", branch, "results", len(good), "err", err)

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -39,9 +40,9 @@ var errMalformed = errors.New("malformed batch")
 // name decoded again); an item that does not decode is kept with its
 // error, worded as before; any other fault fails the whole body, which
 // describe words as it always was. Items past maxResults are only
-// counted. A descriptor for which known (if not nil) returns true is left
-// nil: the store holds it already.
-func parse(body []byte, maxResults int, known func(raw []byte) bool) (env *envelope, count int, err error) {
+// counted. With known set, the descriptor's bytes are hashed and noted in
+// env (knownDescriptor), and one known has is taken from it, not decoded.
+func parse(body []byte, maxResults int, known knownFunc) (env *envelope, count int, err error) {
 	env = new(envelope)
 	in := getInterner(body)
 	defer putInterner(in)
@@ -127,7 +128,7 @@ func is(key []byte, name string) bool {
 // member decodes the envelope's member key, whose value starts at
 // body[vs] (other than a list of results), into env, and returns the
 // index just past the value.
-func (in *interner) member(env *envelope, key []byte, body []byte, vs int, seen *uint8, known func(raw []byte) bool) (int, error) {
+func (in *interner) member(env *envelope, key []byte, body []byte, vs int, seen *uint8, known knownFunc) (int, error) {
 	rest := body[vs:]
 	switch {
 	case is(key, "branch"):
@@ -145,14 +146,9 @@ func (in *interner) member(env *envelope, key []byte, body []byte, vs int, seen 
 		}
 	case is(key, "descriptor"):
 		if known != nil {
-			// These bytes are hashed, not decoded: check them here.
-			ve, ok := validValue(body, vs, 1)
-			if !ok {
-				return 0, errMalformed
-			}
-			if known(body[vs:ve]) {
-				env.Descriptor = nil
-				return ve, nil
+			ve, done, err := in.knownDescriptor(env, body, vs, known)
+			if done || err != nil {
+				return ve, err
 			}
 		}
 		if env.Descriptor == nil {
@@ -288,6 +284,42 @@ func (in *interner) decodeItem(rest []byte) (item, int, bool) {
 		return item{err: itemError(raw, err)}, n, true
 	}
 	return item{res: r}, n, true
+}
+
+// knownFunc is how the handler tells parse which descriptors it need
+// not decode: given the SHA-256 of a batch's descriptor as sent, it
+// returns the descriptor to take for it (nil: none, the store keeps the
+// one it holds) and true, or false when the descriptor must be decoded.
+type knownFunc func(sum [32]byte) (*result.Descriptor, bool)
+
+// knownDescriptor handles the batch's descriptor member whose value starts
+// at body[vs] when known is set: the value is checked and hashed (env
+// keeps where it lies and its SHA-256), and taken from known when known
+// has it (done). A repeated member decodes into the first, as in
+// encoding/json; a first one taken from known (shared, or nil) is then
+// decoded after all, into a value of its own, before the repeat is.
+func (in *interner) knownDescriptor(env *envelope, body []byte, vs int, known knownFunc) (ve int, done bool, err error) {
+	ve, ok := validValue(body, vs, 1) // hashed, not decoded: checked here
+	if !ok {
+		return 0, false, errMalformed
+	}
+	if env.descs++; env.descs > 1 {
+		if env.descKnown {
+			env.descKnown, env.Descriptor = false, nil
+			var seen uint8
+			if _, err := in.member(env, []byte("descriptor"), body, env.descAt, &seen, nil); err != nil {
+				return 0, false, err
+			}
+		}
+		return ve, false, nil
+	}
+	env.descAt, env.descEnd = vs, ve
+	env.descSum = sha256.Sum256(body[vs:ve])
+	d, ok := known(env.descSum)
+	if ok {
+		env.Descriptor, env.descKnown = d, true
+	}
+	return ve, ok, nil
 }
 
 // describe words a whole-body parse error exactly as the batch decoder

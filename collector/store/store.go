@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/branchready/branchready/result"
@@ -61,19 +59,6 @@ type Branch struct {
 	ID         string             `json:"id"`
 	Descriptor *result.Descriptor `json:"descriptor"`
 	Contact    Contact            `json:"last_contact"`
-}
-
-// EncodeHealth returns a heartbeat as JSON text for a store column, or nil.
-func EncodeHealth(h *result.Health) (*string, error) {
-	if h == nil {
-		return nil, nil
-	}
-	b, err := json.Marshal(h)
-	if err != nil {
-		return nil, fmt.Errorf("encode heartbeat: %w", err)
-	}
-	s := string(b)
-	return &s, nil
 }
 
 // Rows is what database/sql's and pgx's result sets have in common.

@@ -24,6 +24,12 @@ func BenchmarkChunk20(b *testing.B) {
 		}
 		b.ReportMetric(float64(len(enc)), "bytes/chunk")
 	})
+	b.Run("encode", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			Encode(rs)
+		}
+	})
 	b.Run("decode", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {

@@ -53,6 +53,20 @@ func Append(dst []byte, rs []result.Result) []byte {
 	return dst
 }
 
+// Encode returns the encoding of rs, as Append makes it, in a slice of its
+// own exactly as long: a store that keeps chunks until their statement is
+// sent (PostgreSQL's group writer) kept three times their bytes alive
+// when each was appended to a slice sized for the worst case, and grew
+// that slice once more for the compressor's bound.
+func Encode(rs []result.Result) []byte {
+	buf := buffers.Get().(*[]byte)
+	enc := Append((*buf)[:0], rs)
+	out := make([]byte, len(enc))
+	copy(out, enc)
+	put(buf, enc)
+	return out
+}
+
 // appendPlain appends the plain (version 1) encoding of rs to dst.
 func appendPlain(dst []byte, rs []result.Result) []byte {
 	dst = append(dst, plain)
@@ -72,15 +86,22 @@ func appendPlain(dst []byte, rs []result.Result) []byte {
 		prevStarted = started
 		dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(r.DurationMS))
 		dst = appendString(dst, r.Reason)
-		names = names[:0]
-		for name := range r.Observations {
-			names = append(names, name)
-		}
-		slices.Sort(names)
-		dst = binary.AppendUvarint(dst, uint64(len(names)))
-		for _, name := range names {
-			dst = appendString(dst, name)
-			dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(r.Observations[name]))
+		if len(r.Observations) == 1 { // the usual one: nothing to sort, no lookup
+			for name, v := range r.Observations {
+				dst = appendString(append(dst, 1), name)
+				dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(v))
+			}
+		} else {
+			names = names[:0]
+			for name := range r.Observations {
+				names = append(names, name)
+			}
+			slices.Sort(names)
+			dst = binary.AppendUvarint(dst, uint64(len(names)))
+			for _, name := range names {
+				dst = appendString(dst, name)
+				dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(r.Observations[name]))
+			}
 		}
 		dst = appendRepeated(dst, r.Sweep, prevSweep)
 		dst = appendRepeated(dst, r.AgentVersion, prevAgent)

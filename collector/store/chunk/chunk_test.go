@@ -127,6 +127,13 @@ func TestGoldenEncoding(t *testing.T) {
 	}{
 		{"version 1 (plain, written before compression) is pinned", "wave.chunk", appendPlain},
 		{"version 2 (compressed, what Append writes) is pinned", "wave-v2.chunk", Append},
+		{"Encode writes what Append writes, in a slice exactly as long", "wave-v2.chunk", func(dst []byte, rs []result.Result) []byte {
+			b := Encode(rs)
+			if cap(b) != len(b) {
+				t.Errorf("Encode made %d bytes in a slice of capacity %d", len(b), cap(b))
+			}
+			return append(dst, b...)
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join("testdata", tc.file)

@@ -169,7 +169,8 @@ func (s *Store) Close() error {
 
 // contactRows are the contacts of some branches (distinct ids: a row is
 // updated at most once per statement) and the descriptors that came with
-// them (JSON as the collector encoded it) with their SHA-256, given as
+// them (JSON as the agent sent it, or as the collector encoded it; see
+// WriteBatchJSON) with their SHA-256, given as
 // arrays, and ($9) the store that writes them (Store.id; NULL: not ingest
 // through a group writer, see BranchesChangedSince).
 const contactRows = `SELECT u.id, u.descriptor, u.sum, u.contact_at, u.agent_version, u.config_hash, u.clock_skew_ns, u.heartbeat,
@@ -291,17 +292,7 @@ func contactOf(id string, d *result.Descriptor, c store.Contact) (contactRow, er
 		s, h := string(b), sha256.Sum256(b)
 		desc, sum = &s, h[:]
 	}
-	var at *int64
-	if !c.At.IsZero() {
-		n := c.At.UnixNano()
-		at = &n
-	}
-	hb, err := store.EncodeHealth(c.Health)
-	if err != nil {
-		return contactRow{}, err
-	}
-	return contactRow{id: id, agentVersion: c.AgentVersion, configHash: c.ConfigHash, descriptor: desc, sum: sum, heartbeat: hb,
-		at: at, skew: int64(c.ClockSkew)}, nil
+	return contactWith(id, desc, sum, c)
 }
 
 // contactsStatement is the statement that records rows: putContacts when

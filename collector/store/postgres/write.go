@@ -121,17 +121,23 @@ func chunksOf(rs []result.Result, receivedAt time.Time, owner int) []chunkRow {
 // newChunkRow encodes rs (one branch's results of one UTC day, not empty),
 // sorted as reads return them (on a copy: rs may be the caller's).
 func newChunkRow(rs []result.Result, receivedAt time.Time, owner int) chunkRow {
-	if !slices.IsSortedFunc(rs, chunk.Compare) {
+	minID, maxID, sorted := rs[0].ID, rs[0].ID, true
+	for i := 1; i < len(rs); i++ { // one pass: the order (chunk.Compare's), and the ids' range
+		id := rs[i].ID
+		if sorted {
+			c := rs[i].StartedAt.Compare(rs[i-1].StartedAt)
+			sorted = c > 0 || c == 0 && id >= rs[i-1].ID
+		}
+		minID, maxID = min(minID, id), max(maxID, id)
+	}
+	if !sorted {
 		rs = slices.Clone(rs)
 		chunk.Sort(rs)
 	}
-	c := chunkRow{branch: rs[0].Branch, first: rs[0].StartedAt.UnixNano(), last: rs[len(rs)-1].StartedAt.UnixNano(),
-		received: receivedAt.UnixNano(), minID: rs[0].ID, maxID: rs[0].ID, rs: rs, owner: owner}
-	for i := range rs {
-		c.minID, c.maxID = min(c.minID, rs[i].ID), max(c.maxID, rs[i].ID)
-	}
-	c.body = chunk.Append(make([]byte, 0, 128*len(rs)), rs)
-	return c
+	// chunk.Encode: the body in bytes of its own, about a third of what
+	// appending it to a slice sized for the worst case kept alive.
+	return chunkRow{branch: rs[0].Branch, first: rs[0].StartedAt.UnixNano(), last: rs[len(rs)-1].StartedAt.UnixNano(),
+		received: receivedAt.UnixNano(), minID: minID, maxID: maxID, rs: rs, owner: owner, body: chunk.Encode(rs)}
 }
 
 // byBranch splits rs by branch, keeping their order (the common batch, of
@@ -258,11 +264,60 @@ func (s *Store) WriteBatch(ctx context.Context, branch string, rs []result.Resul
 	if err != nil {
 		return 0, 0, fmt.Errorf("postgres store: branch %q: %w", branch, err)
 	}
+	return s.writeBatch(ctx, branch, rs, receivedAt, row)
+}
+
+// writeBatch hands a request to a group writer (group.go) and waits.
+func (s *Store) writeBatch(ctx context.Context, branch string, rs []result.Result, receivedAt time.Time, row contactRow) (inserted, duplicates int, err error) {
 	r := &writeReq{branch: branch, rs: chunk.FirstCopies(rs), receivedAt: receivedAt, contact: row, done: make(chan writeRes, 1)}
 	if inserted, err = s.submit(ctx, r); err != nil {
 		return 0, 0, fmt.Errorf("postgres store: write %d results and the contact of %q: %w", len(rs), branch, err)
 	}
 	return inserted, len(rs) - inserted, nil
+}
+
+// WriteBatchJSON is WriteBatch with the descriptor as the agent sent it
+// (the ingest handler's DescriptorJSONWriter): desc is JSON the caller
+// has decoded into a valid descriptor ("" when none came), sum its
+// SHA-256. The descriptor is then neither decoded nor encoded again here
+// (WriteBatch encodes it to hash it): whether it changed is decided by
+// the statement, against the checksum stored with the branch's row,
+// whatever collector wrote it, and an unchanged one is not written.
+//
+// The checksum is of the bytes the agent sent, where WriteBatch's is of
+// the descriptor as encoding/json encodes it. An agent encodes its
+// descriptor with encoding/json, so the two are the same bytes and a row
+// written either way reads as unchanged to the other; a descriptor sent
+// in another form (spaces, another order) is taken as changed once, its
+// row rewritten and a version of equal content added, after which the
+// agent's form is the stored one.
+func (s *Store) WriteBatchJSON(ctx context.Context, branch string, rs []result.Result, receivedAt time.Time, desc string, sum [32]byte, c store.Contact) (inserted, duplicates int, err error) {
+	var d *string
+	var h []byte
+	if desc != "" {
+		d, h = &desc, sum[:]
+	}
+	row, err := contactWith(branch, d, h, c)
+	if err != nil {
+		return 0, 0, fmt.Errorf("postgres store: branch %q: %w", branch, err)
+	}
+	return s.writeBatch(ctx, branch, rs, receivedAt, row)
+}
+
+// contactWith encodes a branch's contact with desc, its descriptor as
+// JSON, and sum, desc's SHA-256 (both nil: none came).
+func contactWith(id string, desc *string, sum []byte, c store.Contact) (contactRow, error) {
+	var at *int64
+	if !c.At.IsZero() {
+		n := c.At.UnixNano()
+		at = &n
+	}
+	hb, err := store.EncodeHealth(c.Health)
+	if err != nil {
+		return contactRow{}, err
+	}
+	return contactRow{id: id, agentVersion: c.AgentVersion, configHash: c.ConfigHash, descriptor: desc, sum: sum, heartbeat: hb,
+		at: at, skew: int64(c.ClockSkew)}, nil
 }
 
 // queueContacts queues the upsert of the group's contacts (distinct
