@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http/httptest"
 	"reflect"
@@ -137,4 +138,57 @@ func TestADescriptorJSONWriterGetsTheAgentsBytes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// keeperJSONStore is both a DescriptorKeeper and a DescriptorJSONWriter,
+// as the SQLite store is: it knows the descriptor it was handed last.
+type keeperJSONStore struct {
+	*jsonStore
+	kept map[string][32]byte
+}
+
+func (s keeperJSONStore) HasDescriptor(branch string, sum [32]byte) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k, ok := s.kept[branch]
+	return ok && k == sum
+}
+
+func (s keeperJSONStore) WriteBatchJSON(ctx context.Context, branch string, rs []result.Result, at time.Time, desc string, sum [32]byte, c store.Contact) (int, int, error) {
+	ins, dup, err := s.jsonStore.WriteBatchJSON(ctx, branch, rs, at, desc, sum, c)
+	if err == nil && desc != "" {
+		s.mu.Lock()
+		s.kept[branch] = sum
+		s.mu.Unlock()
+	}
+	return ins, dup, err
+}
+
+// TestAKeeperThatTakesJSONIsAskedFirst holds the handler to a store that
+// knows its descriptors and takes them as JSON: a descriptor it holds is
+// neither decoded nor handed over again (the store keeps its own), a new
+// one is handed over as sent, and the handler keeps no decoded copy.
+func TestAKeeperThatTakesJSONIsAskedFirst(t *testing.T) {
+	st := keeperJSONStore{jsonStore: &jsonStore{memStore: memStore{results: map[string]result.Result{}, contacts: map[string]store.Contact{}}},
+		kept: map[string][32]byte{}}
+	toks, _ := auth.NewTokens(map[string]string{"lon": auth.HashToken(tokLondon)})
+	now := time.Date(2026, 11, 24, 8, 30, 0, 0, time.UTC)
+	h := New(Options{Store: st, Tokens: toks, Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return now }})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	one := string(must(json.Marshal(waveDescriptor("lon"))))
+	for i, want := range []string{one, ""} {
+		body := []byte(`{"branch":"lon","agent":{"version":"t","sent_at":"2026-11-24T08:25:00Z"},"descriptor":` + one +
+			`,"results":[` + string(must(json.Marshal(res(fmt.Sprintf("k%d", i), "lon")))) + `]}`)
+		if code, answer := post(t, srv.URL, tokLondon, body, false); code != 200 {
+			t.Fatalf("batch %d answered %d %s", i+1, code, answer)
+		}
+		if got, _ := st.last(); got != want {
+			t.Fatalf("batch %d handed the store %q, want %q", i+1, got, want)
+		}
+	}
+	h.held.Range(func(k, _ any) bool {
+		t.Errorf("the handler holds a decoded descriptor of %v: the store knows its descriptors", k)
+		return true
+	})
 }

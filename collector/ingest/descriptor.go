@@ -33,7 +33,8 @@ type DescriptorKeeper interface {
 // JSON the agent sent, with its SHA-256, and decides itself, against what
 // it holds, whether the descriptor changed (PostgreSQL, which several
 // collectors share: what this process last saw of a branch says nothing
-// of what another one wrote since). The store then never encodes a
+// of what another one wrote since; SQLite, a DescriptorKeeper too, only to
+// store a new descriptor without encoding it again). The store then never encodes a
 // descriptor to hash it, and the handler decodes a branch's descriptor
 // only when its bytes differ from the ones it decoded last for the branch
 // (the decoded descriptor still goes to Options.Contacted).
@@ -68,6 +69,8 @@ func (h *Handler) knownDescriptor(branch string) knownFunc {
 		return nil
 	}
 	switch st := h.o.Store.(type) {
+	case DescriptorKeeper: // first: a store that knows needs no decoded copy here
+		return func(sum [32]byte) (*result.Descriptor, bool) { return nil, st.HasDescriptor(branch, sum) }
 	case DescriptorJSONWriter:
 		return func(sum [32]byte) (*result.Descriptor, bool) {
 			if v, ok := h.held.Load(branch); ok && v.(*heldDescriptor).sum == sum {
@@ -75,8 +78,6 @@ func (h *Handler) knownDescriptor(branch string) knownFunc {
 			}
 			return nil, false
 		}
-	case DescriptorKeeper:
-		return func(sum [32]byte) (*result.Descriptor, bool) { return nil, st.HasDescriptor(branch, sum) }
 	}
 	return nil
 }
@@ -92,7 +93,7 @@ func (h *Handler) descriptorJSON(branch string, env *envelope, body []byte) erro
 	}
 	raw := body[env.descAt:env.descEnd]
 	if env.descs == 1 {
-		if !env.descKnown {
+		if _, keeper := h.o.Store.(DescriptorKeeper); !keeper && !env.descKnown {
 			h.held.Store(branch, &heldDescriptor{sum: env.descSum, d: env.Descriptor})
 		}
 		if len(raw) <= maxRawDescriptor && utf8.Valid(raw) {

@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"crypto/sha256"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -57,5 +59,46 @@ func TestDescriptorsSurviveAReopen(t *testing.T) {
 	b, err := s.Branch(ctx, "br-a")
 	if err != nil || !reflect.DeepEqual(b.Descriptor, v2) {
 		t.Fatalf("Branch = %+v, %v; want the moved descriptor", b.Descriptor, err)
+	}
+}
+
+// TestADescriptorHandedAsJSONIsStoredAsSent holds WriteBatchJSON, the
+// path ingest takes, to WriteBatch: the agent's bytes (blanks and all) are
+// stored and read back as the descriptor they encode, the store then
+// knows them by their SHA-256, the same bytes again add no version, and a
+// batch without a descriptor keeps the stored one.
+func TestADescriptorHandedAsJSONIsStoredAsSent(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "j.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	raw := "{\n  \"name\": \"Rivoli\",\n  \"region\": \"Paris\",\n  \"devices\": [ ]\n}"
+	sum := sha256.Sum256([]byte(raw))
+	at := func(minutes int) store.Contact {
+		return store.Contact{At: benchStart.Add(time.Duration(minutes) * time.Minute), AgentVersion: "1.4.2"}
+	}
+	steps := []struct {
+		desc string
+		sum  [32]byte
+	}{{raw, sum}, {raw, sum}, {"", [32]byte{}}}
+	for i, st := range steps {
+		r := result.Result{ID: fmt.Sprintf("r%d", i), Branch: "br-j", Device: "atm-1", Check: "reachable", Kind: "tcp",
+			Status: result.StatusOK, StartedAt: at(i).At, Reason: "ok"}
+		if _, _, err := s.WriteBatchJSON(ctx, "br-j", []result.Result{r}, at(i).At, st.desc, st.sum, at(i)); err != nil {
+			t.Fatalf("batch %d: %v", i+1, err)
+		}
+	}
+	if !s.HasDescriptor("br-j", sum) {
+		t.Error("the store does not know the descriptor it stored by the SHA-256 of the bytes it was handed")
+	}
+	b, err := s.Branch(ctx, "br-j")
+	if err != nil || b.Descriptor == nil || b.Descriptor.Name != "Rivoli" || b.Descriptor.Region != "Paris" {
+		t.Fatalf("Branch = %+v, %v; want Rivoli in Paris", b.Descriptor, err)
+	}
+	vs, err := s.DescriptorVersions(ctx, "br-j")
+	if err != nil || len(vs) != 1 || vs[0].Descriptor.Name != "Rivoli" {
+		t.Fatalf("versions %+v, %v; want one, Rivoli's", vs, err)
 	}
 }

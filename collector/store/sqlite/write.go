@@ -85,6 +85,21 @@ func (s *Store) WriteBatch(ctx context.Context, branch string, rs []result.Resul
 	return n, len(rs) - n, nil
 }
 
+// WriteBatchJSON is WriteBatch with the descriptor as the JSON the agent
+// sent and its SHA-256, "" for none (see ingest.DescriptorJSONWriter): a
+// new descriptor is stored as it came, without being encoded again.
+func (s *Store) WriteBatchJSON(ctx context.Context, branch string, rs []result.Result, receivedAt time.Time, desc string, sum [32]byte, c store.Contact) (inserted, duplicates int, err error) {
+	req := &request{rows: len(rs) + 1, parts: encodeParts(rs), received: receivedAt.UnixNano()}
+	if err := req.setBranchJSON(branch, desc, sum, c); err != nil {
+		return 0, 0, fmt.Errorf("sqlite store: branch %q: %w", branch, err)
+	}
+	n, err := s.submit(ctx, req)
+	if err != nil {
+		return 0, 0, fmt.Errorf("sqlite store: write %d results and the contact of %q: %w", len(rs), branch, err)
+	}
+	return n, len(rs) - n, nil
+}
+
 // HasDescriptor reports whether the descriptor stored for branch is the
 // JSON whose SHA-256 is sum, as far as this store's writer knows: it
 // remembers the descriptors it committed since the store was opened, so
@@ -97,15 +112,23 @@ func (s *Store) HasDescriptor(branch string, sum [32]byte) bool {
 // setBranch encodes a branch upsert into r. The descriptor's digest lets
 // the writer skip rewriting a descriptor it committed already.
 func (r *request) setBranch(id string, d *result.Descriptor, c store.Contact) error {
+	if d == nil {
+		return r.setBranchJSON(id, "", [32]byte{}, c)
+	}
+	b, err := json.Marshal(d)
+	if err != nil {
+		return fmt.Errorf("encode descriptor: %w", err)
+	}
+	return r.setBranchJSON(id, string(b), sha256.Sum256(b), c)
+}
+
+// setBranchJSON is setBranch with the descriptor as its JSON and the
+// JSON's SHA-256, "" for none.
+func (r *request) setBranchJSON(id, descJSON string, sum [32]byte, c store.Contact) error {
 	var desc any
-	if d != nil {
-		b, err := json.Marshal(d)
-		if err != nil {
-			return fmt.Errorf("encode descriptor: %w", err)
-		}
-		r.descSum = sha256.Sum256(b)
-		r.descJSON = string(b)
-		desc = packDescriptor(b, r.descSum)
+	if descJSON != "" {
+		r.descSum, r.descJSON = sum, descJSON
+		desc = packDescriptor([]byte(descJSON), sum)
 	}
 	hb, err := store.EncodeHealth(c.Health)
 	if err != nil {
