@@ -163,3 +163,26 @@ func BenchmarkObserveMessages(b *testing.B) {
 		b.Fatalf("%d messages in %d operations, want three an operation", msgs, b.N)
 	}
 }
+
+// A described branch with nothing open whose 20 checks all pass: the
+// common batch of a wave, which should cost the engine next to nothing.
+func BenchmarkObservePassing(b *testing.B) {
+	s, src, now := benchEngine(b, 1)
+	ctx := b.Context()
+	id := src.bs[0].ID
+	s.prefetch(ctx, []job{{branches: []string{id}}})
+	rs := make([]result.Result, 0, 20)
+	for dev := range 4 {
+		for c := range 5 {
+			rs = append(rs, result.Result{ID: fmt.Sprint(dev, c), Branch: id, Device: fmt.Sprintf("dev-%d", dev),
+				Check: fmt.Sprintf("check-%d", c), Kind: "tcp", Status: result.StatusOK, StartedAt: now.Add(time.Duration(dev*5+c) * time.Second)})
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		s.observe(ctx, id, rs)
+	}
+	if len(s.staging) != 0 {
+		b.Fatalf("%d outcomes staged for passing results", len(s.staging))
+	}
+}

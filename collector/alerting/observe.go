@@ -105,11 +105,18 @@ func (s *Service) observe(ctx context.Context, id string, rs []result.Result) {
 			s.o.Log.Warn("alerts: read a new branch before its results", "branch", id, "err", err)
 		}
 	}
-	sortByStart(rs)
 	now := s.o.Now()
 	if now.After(b.LastHeard) {
 		b.LastHeard = now
 	}
+	if len(b.Incidents) == 0 && allPassing(rs) {
+		// The common path of a wave: a branch with nothing open whose
+		// checks all pass. Each result would be skipped below (passing,
+		// no open incident), no branch-wide judgement runs without
+		// incidents, and nothing is staged: only the contact counts.
+		return
+	}
+	sortByStart(rs)
 	var out alerts.Outcome
 	open := openKeys(&b.Branch)
 	for i := range rs {
@@ -147,4 +154,14 @@ func openKeys(b *alerts.Branch) map[alerts.Key]bool {
 		}
 	}
 	return m
+}
+
+// allPassing reports whether every result passes.
+func allPassing(rs []result.Result) bool {
+	for i := range rs {
+		if !rs[i].Status.Passing() {
+			return false
+		}
+	}
+	return true
 }

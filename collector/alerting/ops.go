@@ -7,7 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -215,8 +215,14 @@ type OutboxEntry struct {
 }
 
 func sortByStart(rs []result.Result) {
-	sort.SliceStable(rs, func(i, j int) bool { return rs[i].StartedAt.Before(rs[j].StartedAt) })
+	if slices.IsSortedFunc(rs, byStart) {
+		// An agent's batch is usually in the order its checks started.
+		return
+	}
+	slices.SortStableFunc(rs, byStart)
 }
+
+func byStart(a, b result.Result) int { return a.StartedAt.Compare(b.StartedAt) }
 
 func newID(prefix string) string {
 	b := make([]byte, 8)
