@@ -13,7 +13,6 @@ import (
 
 	"github.com/branchready/branchready/alerts"
 	"github.com/branchready/branchready/collector/store"
-	"github.com/branchready/branchready/result"
 )
 
 // owner returns the branch whose open incident has that id.
@@ -214,7 +213,7 @@ type OutboxEntry struct {
 	TS          string    `json:"ts,omitempty"`
 }
 
-func sortByStart(rs []result.Result) {
+func sortByStart(rs []alerts.Observation) {
 	if slices.IsSortedFunc(rs, byStart) {
 		// An agent's batch is usually in the order its checks started.
 		return
@@ -222,7 +221,7 @@ func sortByStart(rs []result.Result) {
 	slices.SortStableFunc(rs, byStart)
 }
 
-func byStart(a, b result.Result) int { return a.StartedAt.Compare(b.StartedAt) }
+func byStart(a, b alerts.Observation) int { return a.At.Compare(b.At) }
 
 func newID(prefix string) string {
 	b := make([]byte, 8)
