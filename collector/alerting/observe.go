@@ -131,7 +131,6 @@ func (s *Service) observe(ctx context.Context, id string, rs []alerts.Observatio
 	}
 	sortByStart(rs)
 	var out alerts.Outcome
-	open := openKeys(&b.Branch)
 	for i := range rs {
 		r := &rs[i]
 		key := alerts.Key{Branch: id, Device: r.Device, Check: r.Check}
@@ -141,11 +140,10 @@ func (s *Service) observe(ctx context.Context, id string, rs []alerts.Observatio
 		// A passing result of a check with no open incident changes no
 		// incident: most results are such, and skipping them keeps the
 		// engine's cost proportional to what is failing.
-		if r.Status.Passing() && !open[key] {
+		if r.Status.Passing() && !hasOpen(&b.Branch, key) {
 			continue
 		}
 		merge(&out, s.o.Policy.Observe(&b.Branch, *r, now))
-		open = openKeys(&b.Branch)
 		s.o.Metrics.ResultsObserved.Inc()
 	}
 	if len(b.Incidents) > 0 {
@@ -158,15 +156,16 @@ func (s *Service) observe(ctx context.Context, id string, rs []alerts.Observatio
 	s.stage(b, out)
 }
 
-// openKeys lists the keys of a branch's open incidents.
-func openKeys(b *alerts.Branch) map[alerts.Key]bool {
-	m := make(map[alerts.Key]bool, len(b.Incidents))
+// hasOpen reports whether the branch has an open incident of key. A
+// branch has few incidents open, and looking through them costs less than
+// a map of their keys made for every batch and every result applied.
+func hasOpen(b *alerts.Branch, key alerts.Key) bool {
 	for _, inc := range b.Incidents {
-		if inc.Open() {
-			m[inc.Key] = true
+		if inc.Key == key && inc.Open() {
+			return true
 		}
 	}
-	return m
+	return false
 }
 
 // allPassing reports whether every result passes.
