@@ -121,7 +121,7 @@ func BenchmarkObserveFirstRound(b *testing.B) {
 						Check: fmt.Sprintf("check-%d", c), Kind: "tcp", Status: st, StartedAt: now.Add(-time.Duration(20-dev*5-c) * time.Second)})
 				}
 			}
-			run = append(run, job{branches: []string{sb.ID}, f: func(ctx context.Context) { s.observe(ctx, sb.ID, rs) }})
+			run = append(run, job{branches: []string{sb.ID}, f: func(ctx context.Context) { s.observe(ctx, sb.ID, observationsOf(rs)) }})
 			if len(run) == maxQueuedRun || i == len(src.bs)-1 {
 				s.prefetch(ctx, run)
 				for _, j := range run {
@@ -152,8 +152,8 @@ func BenchmarkObserveMessages(b *testing.B) {
 	msgs := 0
 	b.ReportAllocs()
 	for b.Loop() {
-		s.observe(ctx, id, batch(result.StatusFail))
-		s.observe(ctx, id, batch(result.StatusOK))
+		s.observe(ctx, id, observationsOf(batch(result.StatusFail)))
+		s.observe(ctx, id, observationsOf(batch(result.StatusOK)))
 		for _, st := range s.staging {
 			msgs += len(st.o.Messages)
 		}
@@ -162,4 +162,53 @@ func BenchmarkObserveMessages(b *testing.B) {
 	if msgs != 3*b.N {
 		b.Fatalf("%d messages in %d operations, want three an operation", msgs, b.N)
 	}
+}
+
+// A described branch with nothing open whose 20 checks all pass: the
+// common batch of a wave, which should cost the engine next to nothing.
+func BenchmarkObservePassing(b *testing.B) {
+	s, src, now := benchEngine(b, 1)
+	ctx := b.Context()
+	id := src.bs[0].ID
+	s.prefetch(ctx, []job{{branches: []string{id}}})
+	rs := make([]result.Result, 0, 20)
+	for dev := range 4 {
+		for c := range 5 {
+			rs = append(rs, result.Result{ID: fmt.Sprint(dev, c), Branch: id, Device: fmt.Sprintf("dev-%d", dev),
+				Check: fmt.Sprintf("check-%d", c), Kind: "tcp", Status: result.StatusOK, StartedAt: now.Add(time.Duration(dev*5+c) * time.Second)})
+		}
+	}
+	obs := observationsOf(rs)
+	b.ReportAllocs()
+	for b.Loop() {
+		s.observe(ctx, id, obs)
+	}
+	if len(s.staging) != 0 {
+		b.Fatalf("%d outcomes staged for passing results", len(s.staging))
+	}
+}
+
+// What Observe copies of a batch of 20 results for the loop, on ingest's
+// goroutine: the results whole, or the observations the engine reads.
+func BenchmarkHandOverCopy(b *testing.B) {
+	now := time.Date(2026, 11, 26, 7, 30, 0, 0, time.UTC)
+	rs := make([]result.Result, 0, 20)
+	for i := range 20 {
+		rs = append(rs, result.Result{ID: fmt.Sprint(i), Branch: "b00001", Device: "dev-1", Check: fmt.Sprint("check-", i), Kind: "tcp",
+			Status: result.StatusOK, StartedAt: now, DurationMS: 12, Reason: "answers", Sweep: "pre-opening", AgentVersion: "1.0.0"})
+	}
+	var sink any
+	b.Run("results", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			sink = append([]result.Result(nil), rs...)
+		}
+	})
+	b.Run("observations", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			sink = observationsOf(rs)
+		}
+	})
+	_ = sink
 }

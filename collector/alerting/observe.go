@@ -15,12 +15,12 @@ func (s *Service) Observe(ctx context.Context, branchID string, rs []result.Resu
 	if len(rs) == 0 {
 		return
 	}
-	rs = append([]result.Result(nil), rs...)
+	obs := observationsOf(rs)
 	at := time.Now()
 	select {
 	case s.in <- job{branches: []string{branchID}, f: func(ctx context.Context) {
 		s.o.Metrics.QueueWait.Observe(time.Since(at).Seconds())
-		s.observe(ctx, branchID, rs)
+		s.observe(ctx, branchID, obs)
 	}}:
 	case <-ctx.Done():
 	}
@@ -50,12 +50,14 @@ func (s *Service) ObserveAll(ctx context.Context, hs []Handed) {
 		chunk := hs[:min(observeChunk, len(hs))]
 		hs = hs[len(chunk):]
 		ids := make([]string, 0, len(chunk))
+		obs := make([][]alerts.Observation, len(chunk))
 		n := 0
-		for _, h := range chunk {
+		for i, h := range chunk {
 			if len(h.Results) == 0 {
 				continue
 			}
 			n++
+			obs[i] = observationsOf(h.Results)
 			if h.Read == nil {
 				ids = append(ids, h.Branch) // for prefetch to read
 			}
@@ -68,14 +70,14 @@ func (s *Service) ObserveAll(ctx context.Context, hs []Handed) {
 		case s.in <- job{branches: ids, f: func(ctx context.Context) {
 			s.o.Metrics.QueueWait.Observe(time.Since(at).Seconds())
 			now := s.o.Now()
-			for _, h := range chunk {
+			for i, h := range chunk {
 				if len(h.Results) == 0 {
 					continue
 				}
 				if b := s.branches[h.Branch]; h.Read != nil && (b == nil || b.Descriptor == nil) {
 					s.take(*h.Read, now)
 				}
-				s.observe(ctx, h.Branch, h.Results)
+				s.observe(ctx, h.Branch, obs[i])
 			}
 		}}:
 		case <-ctx.Done():
@@ -92,8 +94,19 @@ func (s *Service) Described(id string) bool {
 	return ok
 }
 
+// observationsOf copies what the engine reads of results, on the caller's
+// goroutine: a result is twice an observation's size, and a wave hands the
+// engine a batch from every branch, nearly all of it passing.
+func observationsOf(rs []result.Result) []alerts.Observation {
+	obs := make([]alerts.Observation, len(rs))
+	for i := range rs {
+		obs[i] = alerts.ObservationOf(&rs[i])
+	}
+	return obs
+}
+
 // observe applies stored results of a branch in their agent-time order.
-func (s *Service) observe(ctx context.Context, id string, rs []result.Result) {
+func (s *Service) observe(ctx context.Context, id string, rs []alerts.Observation) {
 	b := s.branch(id)
 	if b.Descriptor == nil {
 		// A branch's first batch carries its descriptor; ingest stores it
@@ -105,27 +118,32 @@ func (s *Service) observe(ctx context.Context, id string, rs []result.Result) {
 			s.o.Log.Warn("alerts: read a new branch before its results", "branch", id, "err", err)
 		}
 	}
-	sortByStart(rs)
 	now := s.o.Now()
 	if now.After(b.LastHeard) {
 		b.LastHeard = now
 	}
+	if len(b.Incidents) == 0 && allPassing(rs) {
+		// The common path of a wave: a branch with nothing open whose
+		// checks all pass. Each result would be skipped below (passing,
+		// no open incident), no branch-wide judgement runs without
+		// incidents, and nothing is staged: only the contact counts.
+		return
+	}
+	sortByStart(rs)
 	var out alerts.Outcome
-	open := openKeys(&b.Branch)
 	for i := range rs {
 		r := &rs[i]
 		key := alerts.Key{Branch: id, Device: r.Device, Check: r.Check}
-		if seen, ok := s.seen[key]; ok && !r.StartedAt.After(seen) {
+		if seen, ok := s.seen[key]; ok && !r.At.After(seen) {
 			continue
 		}
 		// A passing result of a check with no open incident changes no
 		// incident: most results are such, and skipping them keeps the
 		// engine's cost proportional to what is failing.
-		if r.Status.Passing() && !open[key] {
+		if r.Status.Passing() && !hasOpen(&b.Branch, key) {
 			continue
 		}
-		merge(&out, s.o.Policy.Observe(&b.Branch, alerts.ObservationOf(r), now))
-		open = openKeys(&b.Branch)
+		merge(&out, s.o.Policy.Observe(&b.Branch, *r, now))
 		s.o.Metrics.ResultsObserved.Inc()
 	}
 	if len(b.Incidents) > 0 {
@@ -138,13 +156,24 @@ func (s *Service) observe(ctx context.Context, id string, rs []result.Result) {
 	s.stage(b, out)
 }
 
-// openKeys lists the keys of a branch's open incidents.
-func openKeys(b *alerts.Branch) map[alerts.Key]bool {
-	m := make(map[alerts.Key]bool, len(b.Incidents))
+// hasOpen reports whether the branch has an open incident of key. A
+// branch has few incidents open, and looking through them costs less than
+// a map of their keys made for every batch and every result applied.
+func hasOpen(b *alerts.Branch, key alerts.Key) bool {
 	for _, inc := range b.Incidents {
-		if inc.Open() {
-			m[inc.Key] = true
+		if inc.Key == key && inc.Open() {
+			return true
 		}
 	}
-	return m
+	return false
+}
+
+// allPassing reports whether every result passes.
+func allPassing(rs []alerts.Observation) bool {
+	for i := range rs {
+		if !rs[i].Status.Passing() {
+			return false
+		}
+	}
+	return true
 }

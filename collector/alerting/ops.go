@@ -7,13 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/branchready/branchready/alerts"
 	"github.com/branchready/branchready/collector/store"
-	"github.com/branchready/branchready/result"
 )
 
 // owner returns the branch whose open incident has that id.
@@ -214,9 +213,15 @@ type OutboxEntry struct {
 	TS          string    `json:"ts,omitempty"`
 }
 
-func sortByStart(rs []result.Result) {
-	sort.SliceStable(rs, func(i, j int) bool { return rs[i].StartedAt.Before(rs[j].StartedAt) })
+func sortByStart(rs []alerts.Observation) {
+	if slices.IsSortedFunc(rs, byStart) {
+		// An agent's batch is usually in the order its checks started.
+		return
+	}
+	slices.SortStableFunc(rs, byStart)
 }
+
+func byStart(a, b alerts.Observation) int { return a.At.Compare(b.At) }
 
 func newID(prefix string) string {
 	b := make([]byte, 8)

@@ -43,7 +43,7 @@ func (s *Service) replay(ctx context.Context, now time.Time) (int, error) {
 			if err != nil {
 				return n, fmt.Errorf("alerts: replay results of %s: %w", id, err)
 			}
-			s.observe(ctx, id, rs)
+			s.observe(ctx, id, observationsOf(rs))
 			n += len(rs)
 		}
 		return n, nil
@@ -77,7 +77,7 @@ func (s *Service) replay(ctx context.Context, now time.Time) (int, error) {
 		}
 		for _, id := range b.ids {
 			// Observed even without results, as one at a time did.
-			s.observe(ctx, id, b.got[id])
+			s.observe(ctx, id, observationsOf(b.got[id]))
 			n += len(b.got[id])
 		}
 	}

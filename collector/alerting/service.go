@@ -341,7 +341,7 @@ func (s *Service) reload(ctx context.Context, b *branch) {
 }
 
 func recordOf(inc *alerts.Incident, now time.Time) (store.IncidentRecord, error) {
-	body, err := json.Marshal(inc)
+	body, err := inc.AppendJSON(make([]byte, 0, 512))
 	if err != nil {
 		return store.IncidentRecord{}, err
 	}

@@ -3,8 +3,8 @@ package loadgen
 import (
 	"net"
 	"net/http"
-	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,6 +16,7 @@ import (
 // time it arrived, keyed by the branch, check and wave round it names.
 type fakeSlack struct {
 	url  string
+	fake *slacktest.Server
 	srv  *http.Server
 	mu   sync.Mutex
 	got  map[incidentKey]time.Time
@@ -28,36 +29,34 @@ type incidentKey struct {
 	round                 int
 }
 
-// titleRE reads an incident message's first line and the round the load
-// generator wrote into the failure's reason.
-var titleRE = regexp.MustCompile(`\((\S+)\): (\S+) (\S+) failing\n(?s:.*)\(wave round (\d+)\)`)
-
 func startSlack() (*fakeSlack, error) {
-	fake := slacktest.New(slacktest.Options{Token: slackToken})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	s := &fakeSlack{url: "http://" + ln.Addr().String() + "/api/", got: map[incidentKey]time.Time{}}
-	inner := fake.Handler()
-	s.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		at := time.Now()
-		if r.URL.Path == "/api/chat.postMessage" && r.ParseForm() == nil && r.Form.Get("thread_ts") == "" {
-			s.note(r.Form.Get("text"), at)
-		}
-		inner.ServeHTTP(w, r)
-	}), ReadHeaderTimeout: 10 * time.Second}
+	s := newFakeSlack()
+	s.url = "http://" + ln.Addr().String() + "/api/"
+	s.srv = &http.Server{Handler: s.fake.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = s.srv.Serve(ln) }()
 	return s, nil
 }
 
+// newFakeSlack returns the fake, not yet listening.
+func newFakeSlack() *fakeSlack {
+	s := &fakeSlack{got: map[incidentKey]time.Time{}}
+	s.fake = slacktest.New(slacktest.Options{Token: slackToken, Posted: func(m slacktest.Message) {
+		if m.ThreadTS == "" {
+			s.note(m.Text, time.Now())
+		}
+	}})
+	return s
+}
+
 func (s *fakeSlack) note(text string, at time.Time) {
-	m := titleRE.FindStringSubmatch(text)
-	if m == nil {
+	k, ok := incidentOf(text)
+	if !ok {
 		return
 	}
-	round, _ := strconv.Atoi(m[4])
-	k := incidentKey{branch: m[1], device: m[2], check: m[3], round: round}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, seen := s.got[k]; seen {
@@ -65,6 +64,40 @@ func (s *fakeSlack) note(text string, at time.Time) {
 		return
 	}
 	s.got[k] = at
+}
+
+// incidentOf reads an incident message's first line, "NAME (BRANCH):
+// DEVICE CHECK failing", and the round the load generator wrote into the
+// failure's reason, "(wave round N)", the last such in the text.
+func incidentOf(text string) (incidentKey, bool) {
+	title, rest, ok := strings.Cut(text, "\n")
+	title, found := strings.CutSuffix(title, " failing")
+	i := strings.LastIndex(title, " (")
+	if !ok || !found || i < 0 {
+		return incidentKey{}, false
+	}
+	branch, what, ok := strings.Cut(title[i+2:], "): ")
+	device, check, ok2 := strings.Cut(what, " ")
+	if !ok || !ok2 || !word(branch) || !word(device) || !word(check) {
+		return incidentKey{}, false
+	}
+	const mark = "(wave round "
+	j := strings.LastIndex(rest, mark)
+	if j < 0 {
+		return incidentKey{}, false
+	}
+	digits, _, ok := strings.Cut(rest[j+len(mark):], ")")
+	round, err := strconv.Atoi(digits)
+	if !ok || err != nil || round < 0 || digits[0] == '+' {
+		return incidentKey{}, false
+	}
+	return incidentKey{branch: branch, device: device, check: check, round: round}, true
+}
+
+// word reports whether s is a non-empty run of characters other than
+// spaces and parentheses.
+func word(s string) bool {
+	return s != "" && !strings.ContainsAny(s, " \t\n\r\f\v()")
 }
 
 // arrived returns when the message for k arrived.

@@ -60,7 +60,7 @@ const ResolvedState = "resolved"
 
 // EncodeMessage returns a message as stored in an outbox row.
 func EncodeMessage(m notify.Message) (string, error) {
-	b, err := json.Marshal(m)
+	b, err := m.AppendJSON(make([]byte, 0, 1024)) // json.Marshal's bytes
 	return string(b), err
 }
 

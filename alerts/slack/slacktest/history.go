@@ -13,19 +13,19 @@ import (
 // messages, newest first) and conversations.replies (a thread: its parent
 // then its replies, oldest first), both since oldest, a page of limit at a
 // time with a cursor, with metadata only when include_all_metadata is set.
-func (s *Server) historyLocked(w http.ResponseWriter, r *http.Request, replies bool) {
-	id := s.lookupLocked(r.Form.Get("channel"))
+func (s *Server) historyLocked(w http.ResponseWriter, f form, replies bool) {
+	id := s.lookupLocked(f.Get("channel"))
 	if id == "" {
 		reply(w, map[string]any{"ok": false, "error": "channel_not_found"})
 		return
 	}
-	oldest, ok := parseTS(r.Form.Get("oldest"))
+	oldest, ok := parseTS(f.Get("oldest"))
 	if !ok {
 		reply(w, map[string]any{"ok": false, "error": "invalid_ts_oldest"})
 		return
 	}
 	var picked []*Message
-	thread := r.Form.Get("ts")
+	thread := f.Get("ts")
 	if replies && s.findLocked(id, thread) == nil {
 		reply(w, map[string]any{"ok": false, "error": "thread_not_found"})
 		return
@@ -40,14 +40,14 @@ func (s *Server) historyLocked(w http.ResponseWriter, r *http.Request, replies b
 	if !replies {
 		slices.Reverse(picked)
 	}
-	from, _ := strconv.Atoi(r.Form.Get("cursor"))
-	limit, _ := strconv.Atoi(r.Form.Get("limit"))
+	from, _ := strconv.Atoi(f.Get("cursor"))
+	limit, _ := strconv.Atoi(f.Get("limit"))
 	if limit <= 0 {
 		limit = 100
 	}
 	from = min(from, len(picked))
 	to := min(from+limit, len(picked))
-	withMeta := r.Form.Get("include_all_metadata") == "1" || r.Form.Get("include_all_metadata") == "true"
+	withMeta := f.Get("include_all_metadata") == "1" || f.Get("include_all_metadata") == "true"
 	out := make([]map[string]any, 0, to-from)
 	for _, m := range picked[from:to] {
 		v := map[string]any{"type": "message", "text": m.Text, "ts": m.TS}
@@ -68,14 +68,14 @@ func (s *Server) historyLocked(w http.ResponseWriter, r *http.Request, replies b
 
 // listLocked answers conversations.list: every channel, by name and id,
 // in pages of limit.
-func (s *Server) listLocked(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listLocked(w http.ResponseWriter, f form) {
 	names := make([]string, 0, len(s.ids))
 	for name := range s.ids {
 		names = append(names, name)
 	}
 	slices.Sort(names)
-	from, _ := strconv.Atoi(r.Form.Get("cursor"))
-	limit, _ := strconv.Atoi(r.Form.Get("limit"))
+	from, _ := strconv.Atoi(f.Get("cursor"))
+	limit, _ := strconv.Atoi(f.Get("limit"))
 	if limit <= 0 {
 		limit = 100
 	}
@@ -115,8 +115,8 @@ func parseTS(ts string) (time.Time, bool) {
 
 // metadataOf returns a post's metadata, or nil when it has none or it is
 // not JSON.
-func metadataOf(r *http.Request) json.RawMessage {
-	md := r.Form.Get("metadata")
+func metadataOf(f form) json.RawMessage {
+	md := f.Get("metadata")
 	if md == "" || !json.Valid([]byte(md)) {
 		return nil
 	}

@@ -22,6 +22,10 @@ type Options struct {
 	Channels []string
 	// Now stamps messages and ends timed faults; time.Now when nil.
 	Now func() time.Time
+	// Posted, if set, is told each message chat.postMessage accepted
+	// (top-level or reply), its Blocks not filled in, as it is stored.
+	// It is called with the fake's lock held: it must not call the fake.
+	Posted func(Message)
 }
 
 // Message is one message as the fake holds it.
@@ -31,7 +35,9 @@ type Message struct {
 	ThreadTS string // the parent's ts for a thread reply, else empty
 	Text     string
 	// Blocks is the Block Kit JSON sent with the message (latest edit).
-	Blocks   json.RawMessage
+	Blocks json.RawMessage
+	// blocks is Blocks as sent in the form, until they are read.
+	blocks   string
 	PostedAt time.Time
 	// Edits are the texts of chat.update calls, in order.
 	Edits []string
@@ -153,6 +159,7 @@ func (s *Server) Messages(channel string) []Message {
 	defer s.mu.Unlock()
 	var out []Message
 	for _, m := range s.messages[s.lookupLocked(channel)] {
+		m.decodeBlocks()
 		c := *m
 		c.Edits = append([]string(nil), m.Edits...)
 		c.Metadata = append(json.RawMessage(nil), m.Metadata...)
