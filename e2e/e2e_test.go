@@ -203,7 +203,13 @@ func TestAgentToBoard(t *testing.T) {
 	}
 
 	t.Run("the board names the failed device and the reason, behind a login", func(t *testing.T) {
-		body := get(t, c.url+"/", "ops", c.password, 200)
+		// The board shows the engine's published snapshot, which the refresh
+		// after the batch brings; the branch page above judged it alone.
+		var body string
+		waitFor(t, "the branch on the board", func() bool {
+			body = get(t, c.url+"/", "ops", c.password, 200)
+			return strings.Contains(body, "End To End")
+		})
 		for _, want := range []string{"End To End", "not ready", "atm-02", "connection refused"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("board lacks %q", want)
