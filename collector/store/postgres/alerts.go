@@ -169,7 +169,7 @@ const claimSQL = `WITH RECURSIVE routes AS (
 // row another claimer delivered after this statement's snapshot is
 // re-read when locked, and only the locking conditions see its new state.
 func (s *Store) Claim(ctx context.Context, now time.Time, n int, lease time.Duration) ([]outbox.Row, error) {
-	rows, err := s.pool.Query(ctx, claimSQL, now.UnixNano(), n, now.Add(lease).UnixNano())
+	rows, err := s.pool.Query(ctx, claimSQL, perCall, now.UnixNano(), n, now.Add(lease).UnixNano())
 	if err != nil {
 		return nil, fmt.Errorf("postgres store: claim outbox rows: %w", err)
 	}
@@ -194,7 +194,7 @@ func (s *Store) Claim(ctx context.Context, now time.Time, n int, lease time.Dura
 func (s *Store) Delivered(ctx context.Context, seq int64, r notify.Receipt, at time.Time) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if err := one(tx.Exec(ctx, `UPDATE outbox SET state = 'delivered', done_at = $1, channel = $2, ts = $3, attempts = attempts + 1,
-			claimed_until = 0 WHERE seq = $4 AND state = 'pending'`, at.UnixNano(), r.Channel, r.TS, seq)); err != nil {
+			claimed_until = 0 WHERE seq = $4 AND state = 'pending'`, perCall, at.UnixNano(), r.Channel, r.TS, seq)); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO threads (incident, notifier, target, channel, ts)
@@ -211,7 +211,7 @@ func (s *Store) Delivered(ctx context.Context, seq int64, r notify.Receipt, at t
 // Retry records a failed attempt.
 func (s *Store) Retry(ctx context.Context, seq int64, errText string, notBefore time.Time) error {
 	if err := one(s.pool.Exec(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = $1, not_before = $2, claimed_until = 0
-		WHERE seq = $3 AND state = 'pending'`, errText, notBefore.UnixNano(), seq)); err != nil {
+		WHERE seq = $3 AND state = 'pending'`, perCall, errText, notBefore.UnixNano(), seq)); err != nil {
 		return fmt.Errorf("postgres store: retry outbox row %d: %w", seq, err)
 	}
 	return nil
@@ -220,7 +220,7 @@ func (s *Store) Retry(ctx context.Context, seq int64, errText string, notBefore 
 // Fail marks a row permanently failed.
 func (s *Store) Fail(ctx context.Context, seq int64, errText string, at time.Time) error {
 	if err := one(s.pool.Exec(ctx, `UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = $1, done_at = $2,
-		claimed_until = 0 WHERE seq = $3 AND state = 'pending'`, errText, at.UnixNano(), seq)); err != nil {
+		claimed_until = 0 WHERE seq = $3 AND state = 'pending'`, perCall, errText, at.UnixNano(), seq)); err != nil {
 		return fmt.Errorf("postgres store: fail outbox row %d: %w", seq, err)
 	}
 	return nil
@@ -272,7 +272,7 @@ func (s *Store) Sent(ctx context.Context, incident string) ([]outbox.Row, error)
 func (s *Store) Stats(ctx context.Context, now time.Time) (int, time.Duration, error) {
 	var n int
 	var oldest *int64
-	if err := s.pool.QueryRow(ctx, `SELECT COUNT(*), MIN(decided_at) FROM outbox WHERE state = 'pending'`).Scan(&n, &oldest); err != nil {
+	if err := s.pool.QueryRow(ctx, `SELECT COUNT(*), MIN(decided_at) FROM outbox WHERE state = 'pending'`, perCall).Scan(&n, &oldest); err != nil {
 		return 0, 0, fmt.Errorf("postgres store: outbox stats: %w", err)
 	}
 	if oldest == nil {
@@ -361,7 +361,7 @@ func (s *Store) Renew(ctx context.Context, claims []outbox.Claim, until time.Tim
 	for i, c := range claims {
 		seqs[i], ends[i] = c.Seq, c.Until.UnixNano()
 	}
-	rows, err := s.pool.Query(ctx, renewSQL, until.UnixNano(), seqs, ends)
+	rows, err := s.pool.Query(ctx, renewSQL, perCall, until.UnixNano(), seqs, ends)
 	if err != nil {
 		return nil, fmt.Errorf("postgres store: renew outbox claims: %w", err)
 	}
@@ -386,7 +386,7 @@ const renewSQL = `UPDATE outbox o SET claimed_until = $1
 // Release gives a claimed row back untried.
 func (s *Store) Release(ctx context.Context, seq int64, notBefore time.Time) error {
 	if err := one(s.pool.Exec(ctx, `UPDATE outbox SET not_before = $1, claimed_until = 0 WHERE seq = $2 AND state = 'pending'`,
-		notBefore.UnixNano(), seq)); err != nil {
+		perCall, notBefore.UnixNano(), seq)); err != nil {
 		return fmt.Errorf("postgres store: release outbox row %d: %w", seq, err)
 	}
 	return nil
