@@ -27,19 +27,6 @@ var _ outbox.Recorder = (*Store)(nil)
 // holds this.
 const pendingByKey = `(o.state = 'pending') IS TRUE`
 
-// perCall runs an outbox statement planned for its call, with the outbox's
-// size at the time: pgx's default prepares each statement once a
-// connection, and PostgreSQL then keeps a generic plan of it, planned
-// once, when it costs no more than the plans made for the arguments. A
-// generic plan made in a wave's first seconds, when the outbox was a page
-// or two, scanned the whole table for the rows of every Record call as the
-// outbox grew to thousands of pages (25 ms a call, 830 pages, for 14 rows
-// in a 20,000-branch wave; the server's busiest backend). The description
-// is cached, so the statement still takes one round trip; planning it
-// again costs some 0.1 ms.
-// TestTheOutboxStatementsFollowTheOutboxAsItGrows holds this.
-const perCall = pgx.QueryExecModeCacheDescribe
-
 // recordSQL marks a batch of deliveries ($1 seqs, $2 times, $3 channels,
 // $4 timestamps), keeps each Post's receipt as its route's thread, and
 // claims until $6 the oldest pending row of each route it marked when that
@@ -92,7 +79,7 @@ func (s *Store) Record(ctx context.Context, ds []outbox.Delivery, now time.Time,
 	for i, d := range ds {
 		seqs[i], ats[i], channels[i], tss[i] = d.Seq, d.At.UnixNano(), d.Receipt.Channel, d.Receipt.TS
 	}
-	rows, err := s.pool.Query(ctx, recordSQL, perCall, seqs, ats, channels, tss, now.UnixNano(), now.Add(lease).UnixNano())
+	rows, err := s.pool.Query(ctx, s.sized(recordSQL, slices.Max(seqs)), seqs, ats, channels, tss, now.UnixNano(), now.Add(lease).UnixNano())
 	if err != nil {
 		return nil, nil, fmt.Errorf("postgres store: record outbox deliveries: %w", err)
 	}
@@ -100,6 +87,7 @@ func (s *Store) Record(ctx context.Context, ds []outbox.Delivery, now time.Time,
 	if err != nil {
 		return nil, nil, fmt.Errorf("postgres store: record outbox deliveries: %w", err)
 	}
+	s.sawRows(next)
 	var notPending []int64
 	for _, seq := range seqs {
 		if !slices.Contains(marked, seq) {
