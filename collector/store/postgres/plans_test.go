@@ -60,9 +60,7 @@ func TestTheWritesGenericPlansProbeByKey(t *testing.T) {
 	t.Run("the contacts others wrote are found through the index", func(t *testing.T) {
 		// As the statement runs: its plan for this store's id (a custom
 		// plan, which PostgreSQL keeps while cheaper than the generic one).
-		// EXPLAIN ANALYZE: the plan may hold a scan of the branches that
-		// runs only for another writer's rows, or when some have none.
-		rows, err := s.pool.Query(ctx, "EXPLAIN ANALYZE "+changedSince, at.Add(-time.Hour).UnixNano(), s.id, []string{})
+		rows, err := s.pool.Query(ctx, "EXPLAIN "+changedSince, at.Add(-time.Hour).UnixNano(), s.id, []string{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,10 +70,8 @@ func TestTheWritesGenericPlansProbeByKey(t *testing.T) {
 		}
 		text := strings.Join(plan, "\n")
 		t.Logf("%s", text)
-		for _, line := range plan {
-			if strings.Contains(line, "Seq Scan on branches") && !strings.Contains(line, "never executed") {
-				t.Errorf("BranchesChangedSince reads every branch:\n%s", text)
-			}
+		if strings.Contains(text, "Seq Scan on branches") {
+			t.Errorf("BranchesChangedSince reads every branch:\n%s", text)
 		}
 	})
 	chunkArgs := func() []any {

@@ -44,6 +44,12 @@ func (s *Store) branches(ctx context.Context, columns string) ([]store.Branch, e
 	return bs, nil
 }
 
+// changedSince reads the contacts at or after $1 that store $2 did not
+// write, and those of the branches $3 (see BranchesChangedSince).
+const changedSince = `SELECT id, contact_at, agent_version, config_hash, clock_skew_ns, heartbeat
+FROM branches WHERE contact_at >= $1 AND (written_by < $2 OR written_by > $2 OR written_by IS NULL OR id = ANY($3))
+ORDER BY id`
+
 // BranchesChangedSince returns the contacts of the branches whose last
 // contact is at or after since, ordered by id, their heartbeats left
 // encoded: a collector that keeps every branch in memory reads only what
@@ -59,7 +65,9 @@ func (s *Store) branches(ctx context.Context, columns string) ([]store.Branch, e
 //
 // Without an index on contact_at (which would make every contact update
 // a non-HOT update) it finds the rows not written here through the index
-// on written_by (changedSince).
+// on written_by (a condition per side of this store's id, as a btree
+// cannot search for "not equal"), or, when they are many (another
+// collector shares the wave), scans the branches' heap rows.
 func (s *Store) BranchesChangedSince(ctx context.Context, since time.Time) ([]store.ContactRow, error) {
 	unsure, mark := s.unsure.take()
 	rows, err := s.pool.Query(ctx, changedSince,
