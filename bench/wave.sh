@@ -9,11 +9,14 @@
 #   BIN=/tmp/brc-main STORES=postgres bench/wave.sh # a collector built elsewhere
 #   PGSTATS=25 STORES=postgres bench/wave.sh        # and the 25 costliest statements
 #   PGCONF="-c jit=off" STORES=postgres bench/wave.sh  # more server settings
+#   PGKEEP=1 STORES=postgres bench/wave.sh          # leave the cluster running after
 #
 # PGSTATS loads pg_stat_statements (shipped with Debian's postgresql) and,
 # after the run, prints the statements that cost the server most, with
 # their calls and mean time; PGCONF adds server settings (postgres -c
-# options) to the cluster's own.
+# options) to the cluster's own. PGKEEP leaves the cluster (its data,
+# its server.log, running) for a look at the database the rounds left: the
+# script prints how to connect to it and how to stop it.
 #
 # Needs Debian's postgresql package for the PostgreSQL half. On PostgreSQL
 # each round's line ends with the server's processor seconds in the round
@@ -24,6 +27,11 @@ SIZES=${SIZES:-2000,5000,10000,20000} ROUNDS=${ROUNDS:-3} STORES=${STORES:-"sqli
 work=$(mktemp -d)
 pg=""
 cleanup() {
+  if [[ -n ${PGKEEP:-} && -n $pg ]]; then
+    echo "kept: psql -h $work/pg -U postgres postgres; log $work/pg/server.log;" \
+      "stop: $pg/pg_ctl -D $work/pg/data -m fast stop && rm -rf $work" >&2
+    return
+  fi
   if [[ -n $pg ]]; then $pg/pg_ctl -D "$work/pg/data" -m fast -w stop >/dev/null 2>&1 || true; fi
   rm -rf "$work"
 }
@@ -78,6 +86,7 @@ pg_statements() {
     SELECT calls, round((total_exec_time + total_plan_time)::numeric, 0) AS total_ms,
       round(((total_exec_time + total_plan_time) / nullif(calls, 0) * 1000)::numeric, 0) AS mean_us,
       round((total_plan_time / nullif(calls, 0) * 1000)::numeric, 0) AS plan_us, rows,
+      round(shared_blks_hit::numeric / nullif(calls, 0), 0) AS hit_per_call,
       left(regexp_replace(query, '\s+', ' ', 'g'), 110) AS query
     FROM pg_stat_statements ORDER BY total_exec_time + total_plan_time DESC LIMIT $2"
 }
@@ -103,7 +112,7 @@ for store in $STORES; do
     if [[ -n ${PGSTATS:-} ]]; then
       "$bin/psql" -h "$work/pg" -U postgres -qc 'CREATE EXTENSION pg_stat_statements' postgres
     fi
-    "$collector" loadgen --wave --growth "$SIZES" --rounds "$ROUNDS" \
+    BRANCHREADY_WAVE_KEEPDB=${PGKEEP:-} "$collector" loadgen --wave --growth "$SIZES" --rounds "$ROUNDS" \
       --dsn "host=$work/pg port=5432 user=postgres dbname=postgres sslmode=disable" "$@" | with_pg_cpu
     if [[ -n ${PGSTATS:-} ]]; then pg_statements "$bin/psql" "$PGSTATS"; fi ;;
   *) echo "unknown store $store (sqlite or postgres)" >&2; exit 2 ;;

@@ -314,7 +314,9 @@ func loadAverage() string {
 }
 
 // freshDatabase creates an empty database for one collector on the
-// PostgreSQL server of dsn and returns its DSN and a function dropping it.
+// PostgreSQL server of dsn and returns its DSN and a function dropping it
+// (keeping it when BRANCHREADY_WAVE_KEEPDB is set, for a look at what the
+// rounds left: bench/wave.sh's PGKEEP sets it).
 func freshDatabase(ctx context.Context, dsn string, branches int) (string, func() error, error) {
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
@@ -327,6 +329,10 @@ func freshDatabase(ctx context.Context, dsn string, branches int) (string, func(
 	}
 	drop := func() error {
 		defer conn.Close(context.Background())
+		if os.Getenv("BRANCHREADY_WAVE_KEEPDB") != "" {
+			fmt.Fprintf(os.Stderr, "kept database %s\n", name)
+			return nil
+		}
 		_, err := conn.Exec(context.Background(), "DROP DATABASE "+name+" WITH (FORCE)")
 		return err
 	}

@@ -38,6 +38,7 @@ func (s *Store) SaveAndClaim(ctx context.Context, incs []store.IncidentRecord, m
 	}
 	var out []outbox.Row
 	for i, seq := range seqs {
+		s.sawSeq(seq.seq)
 		if seq.claimed {
 			// The message is the caller's, not decoded again from what
 			// was stored (a wave's engine saves thousands).
@@ -169,7 +170,7 @@ const claimSQL = `WITH RECURSIVE routes AS (
 // row another claimer delivered after this statement's snapshot is
 // re-read when locked, and only the locking conditions see its new state.
 func (s *Store) Claim(ctx context.Context, now time.Time, n int, lease time.Duration) ([]outbox.Row, error) {
-	rows, err := s.pool.Query(ctx, claimSQL, now.UnixNano(), n, now.Add(lease).UnixNano())
+	rows, err := s.pool.Query(ctx, s.sized(claimSQL, 0), now.UnixNano(), n, now.Add(lease).UnixNano())
 	if err != nil {
 		return nil, fmt.Errorf("postgres store: claim outbox rows: %w", err)
 	}
@@ -187,14 +188,15 @@ func (s *Store) Claim(ctx context.Context, now time.Time, n int, lease time.Dura
 		return nil, fmt.Errorf("postgres store: claim outbox rows: %w", err)
 	}
 	slices.SortFunc(out, func(a, b outbox.Row) int { return cmp.Compare(a.Seq, b.Seq) })
+	s.sawRows(out)
 	return out, nil
 }
 
 // Delivered marks a row sent and keeps a Post's receipt as the thread.
 func (s *Store) Delivered(ctx context.Context, seq int64, r notify.Receipt, at time.Time) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if err := one(tx.Exec(ctx, `UPDATE outbox SET state = 'delivered', done_at = $1, channel = $2, ts = $3, attempts = attempts + 1,
-			claimed_until = 0 WHERE seq = $4 AND state = 'pending'`, at.UnixNano(), r.Channel, r.TS, seq)); err != nil {
+		if err := one(tx.Exec(ctx, s.sized(`UPDATE outbox SET state = 'delivered', done_at = $1, channel = $2, ts = $3, attempts = attempts + 1,
+			claimed_until = 0 WHERE seq = $4 AND state = 'pending'`, seq), at.UnixNano(), r.Channel, r.TS, seq)); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO threads (incident, notifier, target, channel, ts)
@@ -210,8 +212,8 @@ func (s *Store) Delivered(ctx context.Context, seq int64, r notify.Receipt, at t
 
 // Retry records a failed attempt.
 func (s *Store) Retry(ctx context.Context, seq int64, errText string, notBefore time.Time) error {
-	if err := one(s.pool.Exec(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = $1, not_before = $2, claimed_until = 0
-		WHERE seq = $3 AND state = 'pending'`, errText, notBefore.UnixNano(), seq)); err != nil {
+	if err := one(s.pool.Exec(ctx, s.sized(`UPDATE outbox SET attempts = attempts + 1, last_error = $1, not_before = $2, claimed_until = 0
+		WHERE seq = $3 AND state = 'pending'`, seq), errText, notBefore.UnixNano(), seq)); err != nil {
 		return fmt.Errorf("postgres store: retry outbox row %d: %w", seq, err)
 	}
 	return nil
@@ -219,8 +221,8 @@ func (s *Store) Retry(ctx context.Context, seq int64, errText string, notBefore 
 
 // Fail marks a row permanently failed.
 func (s *Store) Fail(ctx context.Context, seq int64, errText string, at time.Time) error {
-	if err := one(s.pool.Exec(ctx, `UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = $1, done_at = $2,
-		claimed_until = 0 WHERE seq = $3 AND state = 'pending'`, errText, at.UnixNano(), seq)); err != nil {
+	if err := one(s.pool.Exec(ctx, s.sized(`UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = $1, done_at = $2,
+		claimed_until = 0 WHERE seq = $3 AND state = 'pending'`, seq), errText, at.UnixNano(), seq)); err != nil {
 		return fmt.Errorf("postgres store: fail outbox row %d: %w", seq, err)
 	}
 	return nil
@@ -272,7 +274,7 @@ func (s *Store) Sent(ctx context.Context, incident string) ([]outbox.Row, error)
 func (s *Store) Stats(ctx context.Context, now time.Time) (int, time.Duration, error) {
 	var n int
 	var oldest *int64
-	if err := s.pool.QueryRow(ctx, `SELECT COUNT(*), MIN(decided_at) FROM outbox WHERE state = 'pending'`).Scan(&n, &oldest); err != nil {
+	if err := s.pool.QueryRow(ctx, s.sized(`SELECT COUNT(*), MIN(decided_at) FROM outbox WHERE state = 'pending'`, 0)).Scan(&n, &oldest); err != nil {
 		return 0, 0, fmt.Errorf("postgres store: outbox stats: %w", err)
 	}
 	if oldest == nil {
@@ -361,7 +363,7 @@ func (s *Store) Renew(ctx context.Context, claims []outbox.Claim, until time.Tim
 	for i, c := range claims {
 		seqs[i], ends[i] = c.Seq, c.Until.UnixNano()
 	}
-	rows, err := s.pool.Query(ctx, renewSQL, until.UnixNano(), seqs, ends)
+	rows, err := s.pool.Query(ctx, s.sized(renewSQL, slices.Max(seqs)), until.UnixNano(), seqs, ends)
 	if err != nil {
 		return nil, fmt.Errorf("postgres store: renew outbox claims: %w", err)
 	}
@@ -385,7 +387,7 @@ const renewSQL = `UPDATE outbox o SET claimed_until = $1
 
 // Release gives a claimed row back untried.
 func (s *Store) Release(ctx context.Context, seq int64, notBefore time.Time) error {
-	if err := one(s.pool.Exec(ctx, `UPDATE outbox SET not_before = $1, claimed_until = 0 WHERE seq = $2 AND state = 'pending'`,
+	if err := one(s.pool.Exec(ctx, s.sized(`UPDATE outbox SET not_before = $1, claimed_until = 0 WHERE seq = $2 AND state = 'pending'`, seq),
 		notBefore.UnixNano(), seq)); err != nil {
 		return fmt.Errorf("postgres store: release outbox row %d: %w", seq, err)
 	}

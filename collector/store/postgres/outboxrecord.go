@@ -79,7 +79,7 @@ func (s *Store) Record(ctx context.Context, ds []outbox.Delivery, now time.Time,
 	for i, d := range ds {
 		seqs[i], ats[i], channels[i], tss[i] = d.Seq, d.At.UnixNano(), d.Receipt.Channel, d.Receipt.TS
 	}
-	rows, err := s.pool.Query(ctx, recordSQL, seqs, ats, channels, tss, now.UnixNano(), now.Add(lease).UnixNano())
+	rows, err := s.pool.Query(ctx, s.sized(recordSQL, slices.Max(seqs)), seqs, ats, channels, tss, now.UnixNano(), now.Add(lease).UnixNano())
 	if err != nil {
 		return nil, nil, fmt.Errorf("postgres store: record outbox deliveries: %w", err)
 	}
@@ -87,6 +87,7 @@ func (s *Store) Record(ctx context.Context, ds []outbox.Delivery, now time.Time,
 	if err != nil {
 		return nil, nil, fmt.Errorf("postgres store: record outbox deliveries: %w", err)
 	}
+	s.sawRows(next)
 	var notPending []int64
 	for _, seq := range seqs {
 		if !slices.Contains(marked, seq) {

@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -50,6 +51,9 @@ type Store struct {
 	unsure unsureSet
 	// firsts are the batches that were their branch's first (FirstBatch).
 	firsts firstBatches
+	// outboxSeq is the highest outbox seq this store has seen: the
+	// outbox's size class in the outbox statements' text (outboxsize.go).
+	outboxSeq atomic.Int64
 }
 
 var _ store.Store = (*Store)(nil)
