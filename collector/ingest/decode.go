@@ -95,6 +95,12 @@ func (h *Handler) decode(r *http.Request, branch string, rd *reading) (env *enve
 	if int64(len(raw)) > h.o.MaxBodyBytes {
 		return nil, fail(http.StatusRequestEntityTooLarge, "body over %d bytes; send smaller batches", h.o.MaxBodyBytes)
 	}
+	select { // see Handler.decoding
+	case h.decoding <- struct{}{}:
+		defer func() { <-h.decoding }()
+	case <-r.Context().Done():
+		return nil, fail(http.StatusServiceUnavailable, "the request ended while waiting to decode: %v", r.Context().Err())
+	}
 	body := raw
 	switch enc := r.Header.Get("Content-Encoding"); enc {
 	case "", "identity":

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -98,7 +99,14 @@ type Options struct {
 type Handler struct {
 	o      Options
 	budget *budget
-	c      counters
+	// decoding holds a token for each request decoding its body (gunzip,
+	// parse) from memory: as many as there are processors. Sixty-four
+	// agents posting at once otherwise put sixty-four runnable goroutines
+	// in front of everything else the collector runs, a person's page
+	// among them, and each of its store reads waited behind the queue again.
+	// The network read comes before it, so a slow agent holds no token.
+	decoding chan struct{}
+	c        counters
 	// skew holds each branch's clock-skew gauge (prometheus.Gauge): the
 	// vector's lookup checks and hashes the label byte by byte and takes
 	// its lock, for every request.
@@ -177,7 +185,8 @@ func New(o Options) *Handler {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Handler{o: o, budget: &budget{max: o.MaxDecodeBytes}, c: newCounters(o.Metrics)}
+	return &Handler{o: o, budget: &budget{max: o.MaxDecodeBytes}, decoding: make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
+		c: newCounters(o.Metrics)}
 }
 
 // httpError is an answer for the whole request.
