@@ -17,11 +17,16 @@ import (
 const pagesConns = 4
 
 // openPages makes the pool for interactive reads, connecting as the
-// shared pool does (cfg is the shared pool's, tuned) but only when first
-// asked for a connection.
+// shared pool does (cfg is the shared pool's, tuned). Its connections are
+// made in the background at start and kept (MinConns): opened when a
+// person first asked for a page, as they were, the first pages after a
+// start or a quiet spell each waited for a new server process and its
+// empty caches, and in a 20,000-branch wave on PostgreSQL those few
+// pages made the branch page's p95 of the first round 103-114 ms (p50
+// 9-22 ms).
 func openPages(ctx context.Context, cfg *pgxpool.Config) (*pgxpool.Pool, error) {
 	c := cfg.Copy()
-	c.MaxConns, c.MinConns = pagesConns, 0
+	c.MaxConns, c.MinConns = pagesConns, pagesConns
 	return pgxpool.NewWithConfig(ctx, c)
 }
 

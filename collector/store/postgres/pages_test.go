@@ -56,3 +56,22 @@ func TestAPersonsReadsAreAnsweredWhileEveryConnectionOfTheSharedPoolIsTaken(t *t
 		t.Errorf("%d reads on the pool kept for people, want %d", n, len(reads))
 	}
 }
+
+// TestThePoolForPeopleIsConnectedBeforeAnyoneAsks holds the pool kept for
+// a person's reads to its connections being made at start and kept: the
+// first pages after a start must not each wait for a new server process.
+func TestThePoolForPeopleIsConnectedBeforeAnyoneAsks(t *testing.T) {
+	srv := pgtest.Start(t)
+	s := open(t, srv.NewDatabase(t))
+	defer s.Close()
+	deadline := time.Now().Add(time.Minute) // generous: it only stops a broken test from hanging
+	for s.pages.Stat().IdleConns() < pagesConns {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d connections for people's reads made without a read", s.pages.Stat().IdleConns(), pagesConns)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := s.pages.Stat().AcquireCount(); n != 0 {
+		t.Fatalf("%d reads on the pool for people, want none: its connections come from the start", n)
+	}
+}
