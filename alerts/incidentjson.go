@@ -1,9 +1,10 @@
 package alerts
 
 import (
-	"encoding/json"
 	"strconv"
 	"time"
+
+	"github.com/branchready/branchready/jsonenc"
 )
 
 // AppendJSON appends the incident's JSON: the bytes json.Marshal writes
@@ -13,23 +14,23 @@ import (
 // fifth of the engine's own work per message.
 func (inc *Incident) AppendJSON(b []byte) ([]byte, error) {
 	var err error
-	b = appendKey(b, '{', "id")
-	b = appendString(b, inc.ID)
-	b = appendKey(b, ',', "key")
-	b = appendKey(b, '{', "branch")
-	b = appendString(b, inc.Key.Branch)
+	b = jsonenc.Key(b, '{', "id")
+	b = jsonenc.String(b, inc.ID)
+	b = jsonenc.Key(b, ',', "key")
+	b = jsonenc.Key(b, '{', "branch")
+	b = jsonenc.String(b, inc.Key.Branch)
 	if inc.Key.Device != "" {
-		b = appendKey(b, ',', "device")
-		b = appendString(b, inc.Key.Device)
+		b = jsonenc.Key(b, ',', "device")
+		b = jsonenc.String(b, inc.Key.Device)
 	}
-	b = appendKey(b, ',', "check")
-	b = append(appendString(b, inc.Key.Check), '}')
+	b = jsonenc.Key(b, ',', "check")
+	b = append(jsonenc.String(b, inc.Key.Check), '}')
 	b = appendStringField(b, "kind", string(inc.Kind), false)
 	b = appendStringField(b, "region", inc.Region, true)
 	b = appendStringField(b, "state", string(inc.State), false)
 	b = appendStringField(b, "severity", string(inc.Severity), false)
-	b = appendKey(b, ',', "since")
-	if b, err = appendTime(b, inc.Since); err != nil {
+	b = jsonenc.Key(b, ',', "since")
+	if b, err = jsonenc.Time(b, inc.Since); err != nil {
 		return nil, err
 	}
 	for _, f := range [...]struct {
@@ -44,7 +45,7 @@ func (inc *Incident) AppendJSON(b []byte) ([]byte, error) {
 	b = appendIntField(b, "failures", inc.Failures)
 	b = appendIntField(b, "passes", inc.Passes)
 	if inc.Unreachable {
-		b = append(appendKey(b, ',', "unreachable"), "true"...)
+		b = append(jsonenc.Key(b, ',', "unreachable"), "true"...)
 	}
 	for _, f := range [...]struct {
 		name string
@@ -66,14 +67,14 @@ func (inc *Incident) AppendJSON(b []byte) ([]byte, error) {
 	b = appendStringField(b, "escalation_day", inc.EscalationDay, true)
 	b = appendIntField(b, "escalation_steps", inc.EscalationSteps)
 	if len(inc.Notified) > 0 {
-		b = appendKey(b, ',', "notified")
+		b = jsonenc.Key(b, ',', "notified")
 		for i, p := range inc.Notified {
 			sep := byte(',')
 			if i == 0 {
 				sep = '['
 			}
-			b = appendKey(append(b, sep), '{', "notifier")
-			b = appendString(b, p.Notifier)
+			b = jsonenc.Key(append(b, sep), '{', "notifier")
+			b = jsonenc.String(b, p.Notifier)
 			b = appendStringField(b, "target", p.Target, false)
 			b = appendStringField(b, "locale", p.Locale, false)
 			b = append(appendStringField(b, "level", string(p.Level), false), '}')
@@ -85,24 +86,17 @@ func (inc *Incident) AppendJSON(b []byte) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
-// appendKey appends sep and a quoted key (plain ASCII) with its colon.
-func appendKey(b []byte, sep byte, key string) []byte {
-	b = append(b, sep, '"')
-	b = append(b, key...)
-	return append(b, '"', ':')
-}
-
 // appendStringField appends ,"key":"s", nothing for an empty s when
 // omitEmpty.
 func appendStringField(b []byte, key, s string, omitEmpty bool) []byte {
 	if omitEmpty && s == "" {
 		return b
 	}
-	return appendString(appendKey(b, ',', key), s)
+	return jsonenc.String(jsonenc.Key(b, ',', key), s)
 }
 
 func appendIntField(b []byte, key string, n int) []byte {
-	return strconv.AppendInt(appendKey(b, ',', key), int64(n), 10)
+	return strconv.AppendInt(jsonenc.Key(b, ',', key), int64(n), 10)
 }
 
 // appendTimeField appends ,"key":time, nothing for the zero time
@@ -111,30 +105,5 @@ func appendTimeField(b []byte, key string, t time.Time) ([]byte, error) {
 	if t.IsZero() {
 		return b, nil
 	}
-	return appendTime(appendKey(b, ',', key), t)
-}
-
-// appendTime appends t as time.Time's MarshalJSON writes it, failing
-// where it fails (a year past 9999).
-func appendTime(b []byte, t time.Time) ([]byte, error) {
-	b, err := t.AppendText(append(b, '"'))
-	if err != nil {
-		return nil, err
-	}
-	return append(b, '"'), nil
-}
-
-// appendString appends s quoted. Printable ASCII that encoding/json leaves
-// alone (it escapes <, > and & for HTML) is copied; anything else goes
-// through encoding/json, so that every escape is its own.
-func appendString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			q, _ := json.Marshal(s) // a string always encodes
-			return append(b, q...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
+	return jsonenc.Time(jsonenc.Key(b, ',', key), t)
 }

@@ -1,11 +1,12 @@
 package result
 
 import (
-	"encoding/json"
 	"errors"
 	"math"
 	"slices"
 	"strconv"
+
+	"github.com/branchready/branchready/jsonenc"
 )
 
 // errUnsupportedFloat is returned for a NaN or infinite number, which JSON
@@ -18,17 +19,17 @@ var errUnsupportedFloat = errors.New("json: unsupported value: NaN or infinite n
 // of the agent's CPU on 500 TCP probes (issue 11), as much as shipping them.
 func AppendJSON(b []byte, r *Result) ([]byte, error) {
 	b = append(b, `{"id":`...)
-	b = appendString(b, r.ID)
+	b = jsonenc.String(b, r.ID)
 	b = append(b, `,"branch":`...)
-	b = appendString(b, r.Branch)
+	b = jsonenc.String(b, r.Branch)
 	b = append(b, `,"device":`...)
-	b = appendString(b, r.Device)
+	b = jsonenc.String(b, r.Device)
 	b = append(b, `,"check":`...)
-	b = appendString(b, r.Check)
+	b = jsonenc.String(b, r.Check)
 	b = append(b, `,"kind":`...)
-	b = appendString(b, r.Kind)
+	b = jsonenc.String(b, r.Kind)
 	b = append(b, `,"status":`...)
-	b = appendString(b, string(r.Status))
+	b = jsonenc.String(b, string(r.Status))
 	b = append(b, `,"started_at":"`...)
 	b, err := r.StartedAt.AppendText(b) // what Time.MarshalJSON writes between its quotes
 	if err != nil {
@@ -39,7 +40,7 @@ func AppendJSON(b []byte, r *Result) ([]byte, error) {
 		return nil, err
 	}
 	b = append(b, `,"reason":`...)
-	b = appendString(b, r.Reason)
+	b = jsonenc.String(b, r.Reason)
 	if len(r.Observations) > 0 {
 		b = append(b, `,"observations":`...)
 		if b, err = AppendObservations(b, r.Observations); err != nil {
@@ -48,11 +49,11 @@ func AppendJSON(b []byte, r *Result) ([]byte, error) {
 	}
 	if r.Sweep != "" {
 		b = append(b, `,"sweep":`...)
-		b = appendString(b, r.Sweep)
+		b = jsonenc.String(b, r.Sweep)
 	}
 	if r.AgentVersion != "" {
 		b = append(b, `,"agent_version":`...)
-		b = appendString(b, r.AgentVersion)
+		b = jsonenc.String(b, r.AgentVersion)
 	}
 	return append(b, '}'), nil
 }
@@ -72,7 +73,7 @@ func AppendObservations(b []byte, m map[string]float64) ([]byte, error) {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, k)
+		b = jsonenc.String(b, k)
 		b = append(b, ':')
 		var err error
 		if b, err = appendFloat(b, m[k]); err != nil {
@@ -80,21 +81,6 @@ func AppendObservations(b []byte, m map[string]float64) ([]byte, error) {
 		}
 	}
 	return append(b, '}'), nil
-}
-
-// appendString appends s quoted. Printable ASCII that encoding/json leaves
-// alone (it escapes <, > and & for HTML) is copied; anything else goes
-// through encoding/json, so every escape is its own.
-func appendString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			q, _ := json.Marshal(s) // a string always encodes
-			return append(b, q...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
 }
 
 // appendFloat appends f as encoding/json writes a float64: the shortest

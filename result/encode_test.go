@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/branchready/branchready/jsonenc"
 )
 
 // TestResultEncodingIsJSONMarshalsByteForByte holds AppendJSON to
@@ -114,7 +116,7 @@ func TestStringsAndNumbersEncodeAsJSONMarshalsThemOverManyRandomValues(t *testin
 		}
 		s := sb.String()
 		want, _ := json.Marshal(s)
-		if got := appendString(nil, s); !bytes.Equal(got, want) {
+		if got := jsonenc.String(nil, s); !bytes.Equal(got, want) {
 			t.Fatalf("%q: got %s, want %s", s, got, want)
 		}
 		f := math.Float64frombits(rng.Uint64())
