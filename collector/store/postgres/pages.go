@@ -21,9 +21,7 @@ const pagesConns = 4
 // made in the background at start and kept (MinConns): opened when a
 // person first asked for a page, as they were, the first pages after a
 // start or a quiet spell each waited for a new server process and its
-// empty caches, and in a 20,000-branch wave on PostgreSQL those few
-// pages made the branch page's p95 of the first round 103-114 ms (p50
-// 9-22 ms).
+// empty caches.
 func openPages(ctx context.Context, cfg *pgxpool.Config) (*pgxpool.Pool, error) {
 	c := cfg.Copy()
 	c.MaxConns, c.MinConns = pagesConns, pagesConns
