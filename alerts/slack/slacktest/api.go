@@ -132,7 +132,7 @@ func (s *Server) findLocked(channel, ts string) *Message {
 
 func (s *Server) openLocked(w http.ResponseWriter) {
 	if s.sock == nil {
-		reply(w, map[string]any{"ok": false, "error": "socket_mode_not_started"})
+		replyError(w, "socket_mode_not_started")
 		return
 	}
 	u := "ws" + strings.TrimPrefix(strings.TrimSuffix(s.URL, "/api/"), "http") + "/socket"

@@ -1,6 +1,7 @@
 package slacktest
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -61,28 +62,18 @@ func (f *form) readBody(r *http.Request) error {
 			return nil
 		}
 	}
-	n := int64(512)
+	// As ParseForm reads it: up to one byte past the limit, then refused.
+	var buf bytes.Buffer
 	if r.ContentLength > 0 && r.ContentLength <= maxFormBody {
-		n = r.ContentLength + 1 // +1: ReadAll stops at EOF without growing
+		buf.Grow(int(r.ContentLength) + 1) // +1: one read past the end finds EOF without growing
 	}
-	buf := make([]byte, 0, n)
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		m, err := r.Body.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+m]
-		if int64(len(buf)) > maxFormBody {
-			return errFormTooLarge
-		}
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return err
-		}
+	if _, err := buf.ReadFrom(io.LimitReader(r.Body, maxFormBody+1)); err != nil {
+		return err
 	}
-	return f.parse(string(buf))
+	if buf.Len() > maxFormBody {
+		return errFormTooLarge
+	}
+	return f.parse(buf.String())
 }
 
 // parse adds the fields of a url-encoded query, as url.ParseQuery reads

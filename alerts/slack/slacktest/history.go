@@ -16,18 +16,18 @@ import (
 func (s *Server) historyLocked(w http.ResponseWriter, f form, replies bool) {
 	id := s.lookupLocked(f.Get("channel"))
 	if id == "" {
-		reply(w, map[string]any{"ok": false, "error": "channel_not_found"})
+		replyError(w, "channel_not_found")
 		return
 	}
 	oldest, ok := parseTS(f.Get("oldest"))
 	if !ok {
-		reply(w, map[string]any{"ok": false, "error": "invalid_ts_oldest"})
+		replyError(w, "invalid_ts_oldest")
 		return
 	}
 	var picked []*Message
 	thread := f.Get("ts")
 	if replies && s.findLocked(id, thread) == nil {
-		reply(w, map[string]any{"ok": false, "error": "thread_not_found"})
+		replyError(w, "thread_not_found")
 		return
 	}
 	for _, m := range s.messages[id] {
