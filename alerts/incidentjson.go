@@ -92,7 +92,7 @@ func appendStringField(b []byte, key, s string, omitEmpty bool) []byte {
 	if omitEmpty && s == "" {
 		return b
 	}
-	return jsonenc.String(jsonenc.Key(b, ',', key), s)
+	return jsonenc.Field(b, key, s)
 }
 
 func appendIntField(b []byte, key string, n int) []byte {

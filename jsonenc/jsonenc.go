@@ -12,6 +12,9 @@ func Key(b []byte, sep byte, key string) []byte {
 	return append(b, '"', ':')
 }
 
+// Field appends ,"key":"s".
+func Field(b []byte, key, s string) []byte { return String(Key(b, ',', key), s) }
+
 // String appends s quoted. Printable ASCII that encoding/json leaves
 // alone (it escapes <, > and & for HTML) is copied; anything else goes
 // through encoding/json, so that every escape is its own.

@@ -41,3 +41,9 @@ func TestKeyWritesSeparatorQuotedKeyAndColon(t *testing.T) {
 		t.Errorf("Key = %s", got)
 	}
 }
+
+func TestFieldIsCommaKeyAndString(t *testing.T) {
+	if got := string(Field([]byte("{"), "op", `a"b`)); got != `{,"op":"a\"b"` {
+		t.Errorf("Field = %s", got)
+	}
+}

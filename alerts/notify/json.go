@@ -15,33 +15,33 @@ import (
 func (m *Message) AppendJSON(b []byte) ([]byte, error) {
 	b = jsonenc.Key(b, '{', "incident_id")
 	b = jsonenc.String(b, m.IncidentID)
-	b = appendField(b, "notifier", m.Notifier)
-	b = appendField(b, "target", m.Target)
-	b = appendField(b, "op", string(m.Op))
-	b = appendField(b, "event", m.Event)
-	b = appendField(b, "severity", m.Severity)
-	b = appendField(b, "state", m.State)
-	b = appendField(b, "title", m.Title)
-	b = appendField(b, "text", m.Text)
+	b = jsonenc.Field(b, "notifier", m.Notifier)
+	b = jsonenc.Field(b, "target", m.Target)
+	b = jsonenc.Field(b, "op", string(m.Op))
+	b = jsonenc.Field(b, "event", m.Event)
+	b = jsonenc.Field(b, "severity", m.Severity)
+	b = jsonenc.Field(b, "state", m.State)
+	b = jsonenc.Field(b, "title", m.Title)
+	b = jsonenc.Field(b, "text", m.Text)
 	if len(m.Fields) > 0 {
 		b = jsonenc.Key(b, ',', "fields")
 		for i, f := range m.Fields {
 			b = jsonenc.Key(append(b, "[,"[min(i, 1)]), '{', "label")
 			b = jsonenc.String(b, f.Label)
-			b = append(appendField(b, "value", f.Value), '}')
+			b = append(jsonenc.Field(b, "value", f.Value), '}')
 		}
 		b = append(b, ']')
 	}
 	if m.Link != "" {
-		b = appendField(b, "link", m.Link)
+		b = jsonenc.Field(b, "link", m.Link)
 	}
 	if len(m.Button) > 0 {
 		b = jsonenc.Key(b, ',', "buttons")
 		for i, x := range m.Button {
 			b = jsonenc.Key(append(b, "[,"[min(i, 1)]), '{', "action")
 			b = jsonenc.String(b, x.Action)
-			b = appendField(b, "label", x.Label)
-			b = append(appendField(b, "value", x.Value), '}')
+			b = jsonenc.Field(b, "label", x.Label)
+			b = append(jsonenc.Field(b, "value", x.Value), '}')
 		}
 		b = append(b, ']')
 	}
@@ -64,9 +64,4 @@ func (m *Message) AppendJSON(b []byte) ([]byte, error) {
 		return nil, err
 	}
 	return append(b, '}'), nil
-}
-
-// appendField appends ,"key":"s".
-func appendField(b []byte, key, s string) []byte {
-	return jsonenc.String(jsonenc.Key(b, ',', key), s)
 }

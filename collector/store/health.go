@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/branchready/branchready/jsonenc"
 	"github.com/branchready/branchready/result"
 )
 
@@ -46,12 +47,10 @@ func appendHealth(b []byte, h *result.Health) ([]byte, bool) {
 		b = strconv.AppendInt(b, int64(h.Held), 10)
 	}
 	if !h.LastSweep.IsZero() {
-		b = append(b, `,"last_sweep":"`...)
 		var err error
-		if b, err = h.LastSweep.AppendText(b); err != nil { // what Time.MarshalJSON writes, and refuses
+		if b, err = jsonenc.Time(append(b, `,"last_sweep":`...), h.LastSweep); err != nil {
 			return nil, false
 		}
-		b = append(b, '"')
 	}
 	b = append(b, `,"last_sweep_ready":`...)
 	b = strconv.AppendBool(b, h.LastSweepReady)
