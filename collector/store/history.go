@@ -37,14 +37,24 @@ func ScanDescriptorVersions(rows Rows) ([]DescriptorVersion, error) {
 		if err := rows.Scan(&at, &text); err != nil {
 			return nil, err
 		}
-		v := DescriptorVersion{Descriptor: &result.Descriptor{}}
-		if at != 0 {
-			v.EffectiveAt = time.Unix(0, at).UTC()
-		}
-		if err := json.Unmarshal([]byte(text), v.Descriptor); err != nil {
+		v, err := DecodeDescriptorVersion(at, []byte(text))
+		if err != nil {
 			return nil, err
 		}
 		out = append(out, v)
 	}
 	return out, rows.Err()
+}
+
+// DecodeDescriptorVersion is the version stored with effective time at, in
+// unix nanoseconds (0: since the beginning), and descriptor JSON js.
+func DecodeDescriptorVersion(at int64, js []byte) (DescriptorVersion, error) {
+	v := DescriptorVersion{Descriptor: &result.Descriptor{}}
+	if at != 0 {
+		v.EffectiveAt = time.Unix(0, at).UTC()
+	}
+	if err := json.Unmarshal(js, v.Descriptor); err != nil {
+		return DescriptorVersion{}, err
+	}
+	return v, nil
 }

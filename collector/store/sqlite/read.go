@@ -199,7 +199,7 @@ func (s *Store) DescriptorVersions(ctx context.Context, branch string) ([]store.
 
 // scanDescriptorVersions reads rows of effective_at, a stored version and
 // the branch's current descriptor (descblob.go), oldest first, as
-// store.ScanDescriptorVersions does JSON text.
+// store.ScanDescriptorVersions reads JSON text.
 func scanDescriptorVersions(rows *sql.Rows) ([]store.DescriptorVersion, error) {
 	out := []store.DescriptorVersion{}
 	for rows.Next() {
@@ -214,11 +214,8 @@ func scanDescriptorVersions(rows *sql.Rows) ([]store.DescriptorVersion, error) {
 		if err != nil {
 			return nil, err
 		}
-		v := store.DescriptorVersion{Descriptor: &result.Descriptor{}}
-		if at != 0 {
-			v.EffectiveAt = time.Unix(0, at).UTC()
-		}
-		if err := json.Unmarshal(js, v.Descriptor); err != nil {
+		v, err := store.DecodeDescriptorVersion(at, js)
+		if err != nil {
 			return nil, err
 		}
 		out = append(out, v)
