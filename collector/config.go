@@ -30,6 +30,7 @@ type Config struct {
 	ClockSkewThreshold time.Duration `yaml:"clock_skew_threshold" doc:"Agents whose clock is off by more than this are flagged; default 2m."`
 	Retention          time.Duration `yaml:"retention" doc:"Raw results older than this are removed (PostgreSQL drops whole days); SLA reports read the rollups, which are kept for sla_retention. Default 720h (30 days), at least 24h."`
 	SLARetention       time.Duration `yaml:"sla_retention" doc:"SLA rollups (per branch-day and device-day) older than this are deleted. Default 43800h (5 years); at least retention."`
+	IncidentRetention  time.Duration `yaml:"incident_retention" doc:"Incidents resolved longer ago than this are deleted with their messages' records and threads (never one with a message still to deliver). Default 8760h (1 year), at least 24h."`
 	MaxBodyBytes       int64         `yaml:"max_body_bytes" doc:"Largest ingest request body; default 8 MiB."`
 	MaxBatchResults    int           `yaml:"max_batch_results" doc:"Most results per ingest request; default 5000."`
 	MaxDecodeBytes     int64         `yaml:"max_decode_bytes" doc:"Most ingest bytes decoded at once across all requests (decoding holds a few times this in memory); past it agents are told to retry (503). Default 256 MiB."`
@@ -104,6 +105,12 @@ const DefaultRetention = 30 * 24 * time.Hour
 // is no "forever": set a longer duration.
 const DefaultSLARetention = 5 * 365 * 24 * time.Hour
 
+// DefaultIncidentRetention keeps resolved incidents, the messages sent
+// about them and their threads for a year, as Zabbix keeps its events and
+// alerts by default: last month's incidents answer "what happened", and
+// the SLA reports read their own rollups, not incidents.
+const DefaultIncidentRetention = 365 * 24 * time.Hour
+
 // AgentToken authorises one branch's agent.
 type AgentToken struct {
 	Branch      string `yaml:"branch"`
@@ -167,6 +174,9 @@ func (c *Config) defaults(dir string) {
 	}
 	if c.SLARetention == 0 {
 		c.SLARetention = DefaultSLARetention
+	}
+	if c.IncidentRetention == 0 {
+		c.IncidentRetention = DefaultIncidentRetention
 	}
 	if c.ClockSkewThreshold == 0 {
 		c.ClockSkewThreshold = 2 * time.Minute
@@ -235,6 +245,9 @@ func (c *Config) validate(p *strictyaml.Problems) {
 	}
 	if c.Retention < 24*time.Hour {
 		p.Addf("retention", "%v: must be at least 24h", c.Retention)
+	}
+	if c.IncidentRetention < 24*time.Hour {
+		p.Addf("incident_retention", "%v: must be at least 24h", c.IncidentRetention)
 	}
 	if c.SLARetention < c.Retention {
 		p.Addf("sla_retention", "%v: must be at least retention (%v): the rollups of days whose results are kept would be rolled up again", c.SLARetention, c.Retention)

@@ -20,6 +20,7 @@ func (s *Server) pruneEvery(ctx context.Context, interval time.Duration) {
 		case <-t.C:
 			s.Prune(ctx)
 			s.PruneSLA(ctx)
+			s.PruneIncidents(ctx)
 			t.Reset(interval)
 		}
 	}
@@ -100,6 +101,31 @@ func (s *Server) PruneSLA(ctx context.Context) int64 {
 	}
 	if n > 0 {
 		s.log.Info("retention: deleted old sla rollups", "rows", n, "before", date)
+	}
+	return n
+}
+
+// PruneIncidents deletes the incidents resolved longer ago than the
+// incident retention, with their outbox rows and threads, and returns how
+// many incidents it deleted. The store keeps any incident with a message
+// still to deliver.
+func (s *Server) PruneIncidents(ctx context.Context) int64 {
+	keep := time.Duration(s.incRetention.Load())
+	ex, ok := s.store.(store.IncidentExpirer)
+	if !ok || keep <= 0 {
+		return 0
+	}
+	before := s.now().Add(-keep)
+	n, m, err := ex.ExpireIncidents(ctx, before)
+	s.Metrics.PrunedIncidents.Add(float64(n))
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Warn("retention: expire incidents", "err", err, "deleted", n)
+		}
+		return n
+	}
+	if n > 0 {
+		s.log.Info("retention: deleted old incidents", "incidents", n, "messages", m, "resolved_before", before.Format(time.RFC3339))
 	}
 	return n
 }

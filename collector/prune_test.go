@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -90,5 +91,41 @@ func TestSLARetentionDeletesOnlyRollupsOlderThanIt(t *testing.T) {
 	// Five years of 365 days before 2026-11-24 is 2021-11-25.
 	if fmt.Sprint(dates) != "[2021-11-25 2026-11-23]" {
 		t.Errorf("rollups kept for %v, want [2021-11-25 2026-11-23] (five years)", dates)
+	}
+}
+
+func TestIncidentRetentionDeletesOnlyIncidentsResolvedBeforeItAndCountsThem(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
+	var incs []store.IncidentRecord
+	for _, ago := range []time.Duration{DefaultIncidentRetention + time.Hour, DefaultIncidentRetention - time.Hour} {
+		at := now.Add(-ago)
+		incs = append(incs, store.IncidentRecord{ID: fmt.Sprintf("inc-%v", ago), Branch: "a", Device: "atm-01", Check: "reachable",
+			State: store.ResolvedState, OpenedAt: at, UpdatedAt: at, Body: []byte(`{}`)})
+	}
+	if err := st.SaveIncidents(ctx, incs, nil); err != nil {
+		t.Fatal(err)
+	}
+	tokens, _ := auth.NewTokens(nil)
+	users, _ := auth.NewUsers(nil)
+	srv := NewServer(ServerOptions{Store: st, Tokens: tokens, Users: users, Log: log, Now: func() time.Time { return now },
+		Retention: DefaultRetention, IncidentRetention: DefaultIncidentRetention})
+	if n := srv.PruneIncidents(ctx); n != 1 {
+		t.Errorf("PruneIncidents = %d, want 1 (the incident resolved a year and an hour ago)", n)
+	}
+	if _, err := st.Incident(ctx, incs[0].ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the incident resolved before the retention is still there: %v", err)
+	}
+	if _, err := st.Incident(ctx, incs[1].ID); err != nil {
+		t.Errorf("the incident resolved within the retention is gone: %v", err)
+	}
+	if got := testutil.ToFloat64(srv.Metrics.PrunedIncidents); got != 1 {
+		t.Errorf("branchready_store_pruned_incidents_total = %v, want 1", got)
 	}
 }

@@ -65,13 +65,13 @@ func (r *reloader) Reload() error {
 	r.srv.Apply(cfg.settings())
 	r.running = cfg
 	r.log.Info("configuration reloaded", "branches_with_tokens", r.tokens.Len(), "users", len(cfg.Users),
-		"clock_skew_threshold", cfg.ClockSkewThreshold, "retention", cfg.Retention, "sla_retention", cfg.SLARetention)
+		"clock_skew_threshold", cfg.ClockSkewThreshold, "retention", cfg.Retention, "sla_retention", cfg.SLARetention, "incident_retention", cfg.IncidentRetention)
 	return nil
 }
 
 // settings are the parts of c a running server takes on a reload.
 func (c *Config) settings() Settings {
-	return Settings{SkewThreshold: c.ClockSkewThreshold, MaxBodyBytes: c.MaxBodyBytes, MaxResults: c.MaxBatchResults, Retention: c.Retention, SLARetention: c.SLARetention}
+	return Settings{SkewThreshold: c.ClockSkewThreshold, MaxBodyBytes: c.MaxBodyBytes, MaxResults: c.MaxBatchResults, Retention: c.Retention, SLARetention: c.SLARetention, IncidentRetention: c.IncidentRetention}
 }
 
 // reloadHandler serves POST /-/reload.

@@ -75,7 +75,7 @@ func Run(ctx context.Context, o Options) error {
 	rl := &reloader{path: o.ConfigPath, log: o.Log, tokens: tokens, users: users, certs: certs, running: cfg}
 	srv := NewServer(ServerOptions{
 		Store: st, Tokens: tokens, Users: users, Log: o.Log,
-		SkewThreshold: cfg.ClockSkewThreshold, MaxBodyBytes: cfg.MaxBodyBytes, MaxResults: cfg.MaxBatchResults, Retention: cfg.Retention, SLARetention: cfg.SLARetention,
+		SkewThreshold: cfg.ClockSkewThreshold, MaxBodyBytes: cfg.MaxBodyBytes, MaxResults: cfg.MaxBatchResults, Retention: cfg.Retention, SLARetention: cfg.SLARetention, IncidentRetention: cfg.IncidentRetention,
 		Alerts:         alertOpts,
 		Reload:         rl.Reload,
 		SLA:            cfg.SLA.Settings(),

@@ -44,6 +44,9 @@ type ServerOptions struct {
 	Retention time.Duration
 	// SLARetention, when set, deletes SLA rollups older than this.
 	SLARetention time.Duration
+	// IncidentRetention, when set, deletes incidents resolved longer ago
+	// than this, with their outbox rows and threads.
+	IncidentRetention time.Duration
 	// Alerts configures the alert engine (incidents, Slack, webhooks).
 	Alerts AlertOptions
 	// Reload, when set, serves POST /-/reload (from loopback, or a logged-in
@@ -83,6 +86,7 @@ type Server struct {
 	store          store.Store
 	retention      atomic.Int64 // time.Duration; Apply changes it
 	slaRetention   atomic.Int64 // time.Duration; Apply changes it
+	incRetention   atomic.Int64 // time.Duration; Apply changes it
 	now            func() time.Time
 	alerts         *alertParts
 	// stored hands stored results to the alert engine (nil: no engine).
@@ -149,7 +153,7 @@ func NewServer(o ServerOptions) *Server {
 	if al != nil && !o.Discard {
 		s.alerts, s.stored = al, s.handOver
 	}
-	s.Apply(Settings{SkewThreshold: o.SkewThreshold, MaxBodyBytes: o.MaxBodyBytes, MaxResults: o.MaxResults, Retention: o.Retention, SLARetention: o.SLARetention})
+	s.Apply(Settings{SkewThreshold: o.SkewThreshold, MaxBodyBytes: o.MaxBodyBytes, MaxResults: o.MaxResults, Retention: o.Retention, SLARetention: o.SLARetention, IncidentRetention: o.IncidentRetention})
 	mux.Handle("/api/v1/results", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		(*s.ingest.Load()).ServeHTTP(w, r)
 	}))
@@ -237,6 +241,8 @@ type Settings struct {
 	MaxResults    int
 	Retention     time.Duration
 	SLARetention  time.Duration
+	// IncidentRetention: see Options.IncidentRetention.
+	IncidentRetention time.Duration
 }
 
 // Apply puts new settings into force: later ingest requests, judgements and
@@ -253,6 +259,7 @@ func (s *Server) Apply(st Settings) {
 	s.Engine.SetSkewThreshold(st.SkewThreshold)
 	s.retention.Store(int64(st.Retention))
 	s.slaRetention.Store(int64(st.SLARetention))
+	s.incRetention.Store(int64(st.IncidentRetention))
 }
 
 // slaLookback keeps the roll-up inside the results' retention: a day

@@ -22,6 +22,8 @@ type Metrics struct {
 	AgentClockSkew *prometheus.GaugeVec
 	// PrunedResults counts results deleted by retention.
 	PrunedResults prometheus.Counter
+	// PrunedIncidents counts resolved incidents deleted by retention.
+	PrunedIncidents prometheus.Counter
 	// SilentAgents counts branches whose agent stopped reporting.
 	SilentAgents prometheus.Gauge
 	// Branches counts branches by today's verdict.
@@ -72,6 +74,10 @@ func New() *Metrics {
 			Name: "branchready_store_pruned_results_total",
 			Help: "Results deleted because they were older than the retention.",
 		}),
+		PrunedIncidents: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "branchready_store_pruned_incidents_total",
+			Help: "Resolved incidents deleted, with their messages' records, because they were older than the incident retention.",
+		}),
 		AgentClockSkew: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "branchready_agent_clock_skew_seconds",
 			Help: "Collector clock minus agent clock at the agent's last request (positive: agent behind).",
@@ -112,7 +118,7 @@ func New() *Metrics {
 	})
 	info.Set(1)
 	m.Registry.MustRegister(m.BranchReady, m.SLARatio, m.SLABudgetLeft, m.SLAObjective, m.SLARollups,
-		m.IngestRequests, m.IngestResults, m.IngestBatchSize, m.StoreWriteSeconds, m.PrunedResults, m.SilentAgents, m.AgentClockSkew, m.Branches, m.LoginFailures,
+		m.IngestRequests, m.IngestResults, m.IngestBatchSize, m.StoreWriteSeconds, m.PrunedResults, m.PrunedIncidents, m.SilentAgents, m.AgentClockSkew, m.Branches, m.LoginFailures,
 		info, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -33,3 +33,28 @@ var SLAExpiryStatements = []string{
 	// Month totals (YYYY-MM) go when the whole month is before the date.
 	"DELETE FROM sla_totals WHERE (length(date) = 10 AND date < $1) OR (length(date) = 7 AND date < substr($1, 1, 7))",
 }
+
+// IncidentExpirer is a store that deletes old incidents: those resolved
+// before a cutoff, with their outbox rows and threads. An incident with a
+// message still to deliver is kept whole, however old, so retention never
+// takes a notification that was decided but not sent. Both stores
+// implement it.
+type IncidentExpirer interface {
+	// ExpireIncidents deletes incidents resolved (last changed) before
+	// before, at most ExpiryBatch of them a transaction, and returns how
+	// many incidents and outbox rows it deleted.
+	ExpireIncidents(ctx context.Context, before time.Time) (incidents, messages int64, err error)
+}
+
+// ExpiryBatch bounds the incidents one transaction of ExpireIncidents
+// deletes, so that the first run on a big install, with a year of
+// incidents behind it, holds the writer for a moment at a time.
+const ExpiryBatch = 500
+
+// ExpirableIncidentsSQL selects up to $3 ids of incidents in state $1 last
+// changed before $2 (unix nanoseconds) with no message still to deliver,
+// oldest first. Both stores run it ($n or ?n).
+const ExpirableIncidentsSQL = `SELECT i.id FROM incidents i
+	WHERE i.state = $1 AND i.updated_at < $2
+	AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.incident = i.id AND o.state = 'pending')
+	ORDER BY i.updated_at, i.id LIMIT $3`

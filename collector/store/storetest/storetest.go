@@ -71,6 +71,7 @@ func Run(t *testing.T, open Opener) {
 		{"results read back with the time they were received", testReceivedResults},
 		{"a month's SLA report reads only rollups: unchanged once the raw results are gone", testSLAReportWithoutResults},
 		{"old SLA rollups are deleted, whole months of totals only", testExpireSLA},
+		{"old resolved incidents go with their messages and threads, never one with a message still to send", testExpireIncidents},
 		{"maintenance windows are kept with who and why, and a deleted one stays marked deleted", testMaintenance},
 		{"incident commands are queued once per key, settled once, and keep their outcome", testCommands},
 	} {
