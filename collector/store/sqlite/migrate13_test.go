@@ -16,14 +16,7 @@ import (
 // both, and once the old table is empty the store stops reading it.
 func TestResultsOfEarlierVersionsStayReadable(t *testing.T) {
 	ctx := context.Background()
-	db, path := writerDB(t)
-	ms, err := loadMigrations(migrationFiles, "migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := migrate(ctx, db, ms[:12]); err != nil {
-		t.Fatal(err)
-	}
+	db, path := dbAtSchema(t, 12)
 	at := func(id string, sec int) result.Result {
 		r := benchResults(0, 1, randomID)[0]
 		r.ID, r.Branch, r.StartedAt = id, "br-old", benchStart.Add(time.Duration(sec)*time.Second)
@@ -40,14 +33,7 @@ reason, observations, sweep, agent_version, received_at) VALUES (?, ?, ?, ?, ?, 
 			t.Fatal(err)
 		}
 	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s, err := Open(ctx, path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openUpgraded(t, db, path)
 	if !s.w.legacy.Load() {
 		t.Fatal("the store does not know the old table has rows")
 	}

@@ -19,26 +19,12 @@ import (
 // the next contacts keep the descriptors and heartbeats they do not carry.
 func TestContactsOfEarlierVersionsStayReadable(t *testing.T) {
 	ctx := context.Background()
-	db, path := writerDB(t)
-	ms, err := loadMigrations(migrationFiles, "migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := migrate(ctx, db, ms[:13]); err != nil {
-		t.Fatal(err)
-	}
+	db, path := dbAtSchema(t, 13)
 	seedSchema13Branches(t, db)
 	since := benchStart.Add(time.Minute)
 	before := readSchema13Branches(t, db, since)
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
 
-	s, err := Open(ctx, path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openUpgraded(t, db, path)
 	after := readBranches(t, s, since)
 	if !reflect.DeepEqual(after, before) {
 		t.Fatalf("after the upgrade the store reads\n%+v\nwant what schema 13 read\n%+v", after, before)

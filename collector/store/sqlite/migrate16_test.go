@@ -20,14 +20,7 @@ import (
 // takes the descriptor it stood for, so every version stays readable.
 func TestDescriptorsOfEarlierVersionsStayReadable(t *testing.T) {
 	ctx := context.Background()
-	db, path := writerDB(t)
-	ms, err := loadMigrations(migrationFiles, "migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := migrate(ctx, db, ms[:15]); err != nil {
-		t.Fatal(err)
-	}
+	db, path := dbAtSchema(t, 15)
 	v1, v2, v3 := wideDescriptor(), wideDescriptor(), wideDescriptor()
 	v2.Name, v3.Name = "Rivoli (moved)", "Rivoli (moved again)"
 	contact := func(minutes int) store.Contact {
@@ -50,15 +43,8 @@ func TestDescriptorsOfEarlierVersionsStayReadable(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
 
-	s, err := Open(ctx, path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openUpgraded(t, db, path)
 	want := []store.DescriptorVersion{{EffectiveAt: contact(0).At, Descriptor: v1}}
 	checkVersions(t, s, "after the upgrade", want, v1, "text", "text")
 

@@ -13,12 +13,9 @@ import (
 // totals as from the rows.
 func TestMigration6FillsTheTotalsFromStoredRollups(t *testing.T) {
 	ctx := context.Background()
-	db, _ := writerDB(t)
+	db, _ := dbAtSchema(t, 5)
 	ms, err := loadMigrations(migrationFiles, "migrations")
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := migrate(ctx, db, ms[:5]); err != nil {
 		t.Fatal(err)
 	}
 	ttr := []float64{-600.5, -0.4, 0.5, 1.499, -1.5, 42}

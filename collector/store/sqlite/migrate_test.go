@@ -52,6 +52,36 @@ func writerDB(t *testing.T) (*sql.DB, string) {
 	return db, path
 }
 
+// dbAtSchema returns a database migrated to schema version n (the first n
+// migrations), as a collector of that version left it, and its path.
+func dbAtSchema(t *testing.T, n int) (*sql.DB, string) {
+	t.Helper()
+	db, path := writerDB(t)
+	ms, err := loadMigrations(migrationFiles, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := migrate(context.Background(), db, ms[:n]); err != nil {
+		t.Fatalf("migrating to schema %d: %v", n, err)
+	}
+	return db, path
+}
+
+// openUpgraded closes db, as the collector of its version stopped, and
+// opens it with this version's store, which migrates it.
+func openUpgraded(t *testing.T, db *sql.DB, path string) *Store {
+	t.Helper()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(context.Background(), path, nil)
+	if err != nil {
+		t.Fatalf("opening the upgraded database: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 func TestFailedMigrationIsAnErrorAndLeavesNoTrace(t *testing.T) {
 	db, _ := writerDB(t)
 	ms := []migration{
