@@ -45,6 +45,11 @@ const (
 	deleteOldChunksSQL = `DELETE FROM result_chunks WHERE branch = ? AND last_at < ?`
 	straddlersSQL      = `SELECT rowid, n, body FROM result_chunks
 WHERE branch = ? AND last_at >= ? AND last_at < ? AND first_at < ?`
+	// anyOldChunkSQL finds a chunk of branch (?1) holding a result that
+	// started before ?2: one that ends before it, or straddles it and so
+	// ends within a day after (?3). Run on the read pool before the writer
+	// is asked to prune.
+	anyOldChunkSQL = `SELECT 1 FROM result_chunks WHERE branch = ?1 AND last_at < ?3 AND first_at < ?2 LIMIT 1`
 )
 
 // countOld returns how many results branch's chunks that end before

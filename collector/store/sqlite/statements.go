@@ -49,7 +49,7 @@ var (
 		deliveredSQL, keepThreadSQL, retrySQL, failSQL, renewSQL, releaseSQL, recordSQL, threadPutSQL, nextHeadsSQL, leaseRowsSQL,
 		countOldChunksSQL, deleteOldChunksSQL, straddlersSQL},
 		upsertIncidentsSQL[:]...), enqueueSQL[:]...)
-	readerStatements = []string{threadSQL}
+	readerStatements = []string{threadSQL, anyOldChunkSQL}
 )
 
 // statements holds prepared statements by their text. It is filled before
