@@ -21,14 +21,9 @@ import (
 func TestRetentionDeletesOnlyResultsOlderThanItAndCountsThem(t *testing.T) {
 	// SQLite deletes branch by branch; the PostgreSQL store's partition
 	// drops are tested in collector/store/postgres (TestPartitions).
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
 	now := time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
+	st, srv := pruneAt(t, now)
 	for _, b := range []string{"a", "b"} {
 		if err := st.PutBranch(ctx, b, nil, store.Contact{At: now}); err != nil {
 			t.Fatal(err)
@@ -42,9 +37,6 @@ func TestRetentionDeletesOnlyResultsOlderThanItAndCountsThem(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	tokens, _ := auth.NewTokens(nil)
-	users, _ := auth.NewUsers(nil)
-	srv := NewServer(ServerOptions{Store: st, Tokens: tokens, Users: users, Log: log, Now: func() time.Time { return now }, Retention: DefaultRetention})
 	if n := srv.Prune(ctx); n != 4 {
 		t.Errorf("pruned %d results, want 4 (two per branch older than the default 30 days)", n)
 	}
@@ -60,14 +52,9 @@ func TestRetentionDeletesOnlyResultsOlderThanItAndCountsThem(t *testing.T) {
 }
 
 func TestSLARetentionDeletesOnlyRollupsOlderThanIt(t *testing.T) {
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
 	now := time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
+	st, srv := pruneAt(t, now)
 	var ups []store.SLARollup
 	for _, date := range []string{"2021-11-22", "2021-11-23", "2021-11-25", "2026-11-23"} {
 		ups = append(ups, store.SLARollup{Day: store.SLADay{Branch: "a", Region: "north", Date: date, Verdict: "ready", RolledAt: now}})
@@ -75,10 +62,6 @@ func TestSLARetentionDeletesOnlyRollupsOlderThanIt(t *testing.T) {
 	if err := st.PutSLARollups(ctx, ups); err != nil {
 		t.Fatal(err)
 	}
-	tokens, _ := auth.NewTokens(nil)
-	users, _ := auth.NewUsers(nil)
-	srv := NewServer(ServerOptions{Store: st, Tokens: tokens, Users: users, Log: log, Now: func() time.Time { return now },
-		Retention: DefaultRetention, SLARetention: DefaultSLARetention})
 	srv.PruneSLA(ctx)
 	days, err := st.SLADays(ctx, "2000-01-01", "2099-12-31")
 	if err != nil {
@@ -95,14 +78,9 @@ func TestSLARetentionDeletesOnlyRollupsOlderThanIt(t *testing.T) {
 }
 
 func TestIncidentRetentionDeletesOnlyIncidentsResolvedBeforeItAndCountsThem(t *testing.T) {
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
 	now := time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
+	st, srv := pruneAt(t, now)
 	var incs []store.IncidentRecord
 	for _, ago := range []time.Duration{DefaultIncidentRetention + time.Hour, DefaultIncidentRetention - time.Hour} {
 		at := now.Add(-ago)
@@ -112,10 +90,6 @@ func TestIncidentRetentionDeletesOnlyIncidentsResolvedBeforeItAndCountsThem(t *t
 	if err := st.SaveIncidents(ctx, incs, nil); err != nil {
 		t.Fatal(err)
 	}
-	tokens, _ := auth.NewTokens(nil)
-	users, _ := auth.NewUsers(nil)
-	srv := NewServer(ServerOptions{Store: st, Tokens: tokens, Users: users, Log: log, Now: func() time.Time { return now },
-		Retention: DefaultRetention, IncidentRetention: DefaultIncidentRetention})
 	if n := srv.PruneIncidents(ctx); n != 1 {
 		t.Errorf("PruneIncidents = %d, want 1 (the incident resolved a year and an hour ago)", n)
 	}
@@ -128,4 +102,21 @@ func TestIncidentRetentionDeletesOnlyIncidentsResolvedBeforeItAndCountsThem(t *t
 	if got := testutil.ToFloat64(srv.Metrics.PrunedIncidents); got != 1 {
 		t.Errorf("branchready_store_pruned_incidents_total = %v, want 1", got)
 	}
+}
+
+// pruneAt returns an SQLite store and a server over it whose clock says
+// now, with the default retentions.
+func pruneAt(t *testing.T, now time.Time) (*sqlite.Store, *Server) {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "c.db"), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	tokens, _ := auth.NewTokens(nil)
+	users, _ := auth.NewUsers(nil)
+	srv := NewServer(ServerOptions{Store: st, Tokens: tokens, Users: users, Log: log, Now: func() time.Time { return now },
+		Retention: DefaultRetention, SLARetention: DefaultSLARetention, IncidentRetention: DefaultIncidentRetention})
+	return st, srv
 }
