@@ -1,6 +1,7 @@
 package alerting
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -105,6 +106,8 @@ type Service struct {
 	described sync.Map
 	// ticking is set (by the loop) while a periodic tick reads the store.
 	ticking bool
+	// scratch is the loop's buffer for encoding incidents (recordOf).
+	scratch []byte
 }
 
 // ErrNotRunning is returned by work that needs this process's engine loop
@@ -311,7 +314,7 @@ func (s *Service) records(o alerts.Outcome) []store.IncidentRecord {
 	recs := make([]store.IncidentRecord, 0, len(o.Changed))
 	now := s.o.Now()
 	for _, inc := range o.Changed {
-		rec, err := recordOf(inc, now)
+		rec, err := s.recordOf(inc, now)
 		if err != nil {
 			s.o.Log.Error("alerts: encode incident", "incident", inc.ID, "err", err)
 			continue
@@ -340,11 +343,19 @@ func (s *Service) reload(ctx context.Context, b *branch) {
 	}
 }
 
-func recordOf(inc *alerts.Incident, now time.Time) (store.IncidentRecord, error) {
-	body, err := inc.AppendJSON(make([]byte, 0, 512))
+// recordOf encodes an incident for the store. The JSON is written in the
+// loop's scratch buffer and copied out at its size: an incident's JSON
+// outgrows any guess made for all of them, and growing it copied it
+// twice or three times.
+func (s *Service) recordOf(inc *alerts.Incident, now time.Time) (store.IncidentRecord, error) {
+	b, err := inc.AppendJSON(s.scratch[:0])
 	if err != nil {
 		return store.IncidentRecord{}, err
 	}
+	if cap(b) <= 64<<10 {
+		s.scratch = b
+	}
+	body := bytes.Clone(b)
 	return store.IncidentRecord{ID: inc.ID, Branch: inc.Key.Branch, Device: inc.Key.Device, Check: inc.Key.Check,
 		State: string(inc.State), OpenedAt: inc.Since, UpdatedAt: now, Body: body}, nil
 }
