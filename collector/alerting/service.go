@@ -82,10 +82,15 @@ type Service struct {
 	// so that Submit's waiters here look at once.
 	mu      sync.Mutex
 	settled chan struct{}
-	// staging holds outcomes decided and not yet saved (see flush); only
-	// the loop touches it.
-	staging []staged
-	pruned  time.Time
+	// staging holds outcomes decided and not yet saved (see flush), the
+	// first staged at stagedAt, with stagedMsgs messages; only the loop
+	// touches them.
+	staging    []staged
+	stagedAt   time.Time
+	stagedMsgs int
+	// linger is flushLinger (tests lengthen it).
+	linger time.Duration
+	pruned time.Time
 	// maint are the live maintenance windows made on the board or API, as
 	// last read; windows caches them compiled, by id and zone.
 	maint   []store.MaintenanceRecord
@@ -149,7 +154,7 @@ func New(o Options) *Service {
 		// Made now, not on first use: a periodic tick reads it off the loop.
 		dir = branchdir.New(branchdir.Options{Source: o.Store, Now: o.Now})
 	}
-	return &Service{dir: dir, o: o, in: make(chan job, queueLen), branches: map[string]*branch{}, seen: map[alerts.Key]time.Time{},
+	return &Service{dir: dir, o: o, linger: flushLinger, in: make(chan job, queueLen), branches: map[string]*branch{}, seen: map[alerts.Key]time.Time{},
 		wakeCommands: make(chan struct{}, 1), wakeSilences: make(chan struct{}, 1), settled: make(chan struct{}),
 		windows: map[string]*calendar.CompiledWindow{}, configured: map[string]configuredWindows{}}
 }
@@ -194,13 +199,20 @@ func (s *Service) Run(ctx context.Context) error {
 	// returns once they ended.
 	defer reading.Wait()
 	s.ticking = false
+	// linger fires when staged decisions have waited flushLinger.
+	var linger <-chan time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-linger:
+			linger = nil
+			s.flush(ctx)
 		case j := <-s.in:
 			s.runQueued(ctx, j)
-			s.flush(ctx)
+			if wait := s.flushDue(ctx); wait > 0 && linger == nil {
+				linger = time.After(wait)
+			}
 			if due.due(time.Now(), len(s.in), s.o.Tick) {
 				s.tickApart(ctx, &reading)
 			}
