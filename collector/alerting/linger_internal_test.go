@@ -9,8 +9,10 @@ import (
 
 	"github.com/branchready/branchready/alerts"
 	"github.com/branchready/branchready/alerts/notify"
+	"github.com/branchready/branchready/calendar"
 	"github.com/branchready/branchready/collector/store"
 	"github.com/branchready/branchready/collector/store/sqlite"
+	"github.com/branchready/branchready/result"
 )
 
 // savesCounted is a store that counts the engine's save transactions.
@@ -67,4 +69,70 @@ func TestDecisionsWaitBrieflyToBeSavedTogether(t *testing.T) {
 			t.Fatalf("flushDue = %v after %d saves, want nothing", wait, counted.saves)
 		}
 	})
+}
+
+func TestDecisionsNotYetSavedWhenTheEngineStopsAreMadeAgainOnceNotTwice(t *testing.T) {
+	ctx := t.Context()
+	log := slog.New(slog.DiscardHandler)
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	d := &result.Descriptor{Name: "Branch", Calendar: calendar.Spec{Timezone: "UTC"},
+		Devices: []result.Device{{ID: "atm-01", Kind: "atm", Criticality: result.Blocking, Checks: []result.CheckRef{{Name: "reachable", Kind: "tcp"}}}}}
+	if err := st.PutBranch(ctx, "lon", d, store.Contact{At: now, ConfigHash: "h"}); err != nil {
+		t.Fatal(err)
+	}
+	pol, err := alerts.New(alerts.Config{Thresholds: alerts.ThresholdConfig{Default: alerts.Thresholds{Fail: 1, Resolve: 1}},
+		Routing: alerts.Routing{Default: []alerts.Target{{Notifier: "slack", Target: "#branches"}}}}.WithDefaults(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New(Options{Store: st, Policy: pol, Log: log, Now: func() time.Time { return now }, Tick: time.Hour})
+	s.linger = time.Hour // what the first run decides stays staged
+	first, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- s.Run(first) }()
+	for !s.running.Load() {
+		time.Sleep(time.Millisecond)
+	}
+	// The loop serves once the start's replay is done: the failure below
+	// must reach the engine through Observe, not through that replay.
+	if err := s.do(ctx, func(context.Context) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	fail := result.Result{ID: "r-1", Branch: "lon", Device: "atm-01", Check: "reachable", Kind: "tcp",
+		Status: result.StatusFail, StartedAt: now.Add(-time.Minute), Reason: "refused"}
+	if _, _, err := st.WriteResults(ctx, []result.Result{fail}, now.Add(-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	s.Observe(ctx, "lon", []result.Result{fail})
+	staged := 0
+	for deadline := time.Now().Add(time.Minute); staged == 0 && time.Now().Before(deadline); {
+		if err := s.do(ctx, func(context.Context) error { staged = len(s.staging); return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if staged == 0 {
+		t.Fatal("the failure's outcome was never staged")
+	}
+	stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	second, stop2 := context.WithCancel(ctx)
+	defer stop2()
+	go func() { done <- s.Run(second) }()
+	var incs []store.IncidentRecord
+	for deadline := time.Now().Add(time.Minute); len(incs) == 0 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		incs, _ = st.Incidents(ctx, time.Time{})
+	}
+	if len(incs) != 1 {
+		t.Fatalf("%d incidents, want the replayed failure's", len(incs))
+	}
+	if rows, _ := st.Sent(ctx, incs[0].ID); len(rows) != 1 {
+		t.Errorf("%d messages for the incident, want its one post", len(rows))
+	}
 }

@@ -185,6 +185,10 @@ func (s *Service) Run(ctx context.Context) error {
 	s.running.Store(true)
 	defer s.running.Store(false)
 	s.branches, s.seen, s.silences = map[string]*branch{}, map[alerts.Key]time.Time{}, nil
+	// Outcomes a previous Run staged and did not save (it stopped within
+	// flushLinger of deciding them) are dropped: the replay below decides
+	// them again from the stored results.
+	s.staging, s.stagedMsgs = nil, 0
 	s.described.Clear()
 	if err := s.load(ctx); err != nil {
 		return err
