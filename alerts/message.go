@@ -38,6 +38,9 @@ type words struct {
 	r       *render.Rendered
 	reply   string
 	replied bool
+	// labels are the messages' labels, made for the first of them and
+	// shared by the others (nothing writes a message's labels).
+	labels map[string]string
 }
 
 func (p *Policy) words(b *Branch, inc *Incident, event string, now time.Time) *words {
@@ -59,8 +62,11 @@ func (w *words) message(t Posted, op notify.Op) notify.Message {
 	m := notify.Message{
 		IncidentID: inc.ID, Notifier: t.Notifier, Target: t.Target, Op: op, Event: d.Event,
 		Severity: string(inc.Severity), State: d.State, Link: d.Link, DecidedAt: w.now,
-		Labels: map[string]string{"branch": inc.Key.Branch, "region": inc.Region, "device": inc.Key.Device, "check": inc.Key.Check, "kind": string(inc.Kind)},
 	}
+	if w.labels == nil {
+		w.labels = map[string]string{"branch": inc.Key.Branch, "region": inc.Region, "device": inc.Key.Device, "check": inc.Key.Check, "kind": string(inc.Kind)}
+	}
+	m.Labels = w.labels
 	r := w.rendered(t.Locale)
 	m.Title, m.Fields = r.Title, slices.Clone(r.Fields)
 	if op == notify.Reply {

@@ -85,13 +85,7 @@ func FuzzMessageAppendJSON(f *testing.F) {
 // A message as the engine decides it, encoded for the outbox by
 // encoding/json and by AppendJSON.
 func BenchmarkMessageJSON(b *testing.B) {
-	m := notify.Message{IncidentID: "inc-0123456789abcdef", Notifier: "slack", Target: "#b00042", Op: notify.Post, Event: "opened",
-		Severity: "critical", State: "firing", Title: "Branch 00042 (b00042): dev-1 check-2 failing",
-		Text:      "Branch 00042 (b00042): dev-1 check-2 failing\ncannot connect: connection refused (wave round 3)\nStatus: Firing\nSince: 07:12 (0 min ago)",
-		Fields:    []notify.Field{{Label: "Status", Value: "Firing"}, {Label: "Since", Value: "07:12 (0 min ago)"}},
-		Button:    []notify.Button{{Action: notify.Ack, Label: "Acknowledge", Value: "ack"}, {Action: notify.Snooze, Label: "Snooze 30 min", Value: "snooze"}},
-		Labels:    map[string]string{"branch": "b00042", "region": "region-02", "device": "dev-1", "check": "check-2", "kind": "check"},
-		DecidedAt: time.Date(2026, 11, 27, 7, 30, 1, 120000000, time.UTC)}
+	m := decided()
 	b.Run("encoding/json", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
@@ -108,4 +102,15 @@ func BenchmarkMessageJSON(b *testing.B) {
 			}
 		}
 	})
+}
+
+// decided is a message as the engine decides it.
+func decided() notify.Message {
+	return notify.Message{IncidentID: "inc-0123456789abcdef", Notifier: "slack", Target: "#b00042", Op: notify.Post, Event: "opened",
+		Severity: "critical", State: "firing", Title: "Branch 00042 (b00042): dev-1 check-2 failing",
+		Text:      "Branch 00042 (b00042): dev-1 check-2 failing\ncannot connect: connection refused (wave round 3)\nStatus: Firing\nSince: 07:12 (0 min ago)",
+		Fields:    []notify.Field{{Label: "Status", Value: "Firing"}, {Label: "Since", Value: "07:12 (0 min ago)"}},
+		Button:    []notify.Button{{Action: notify.Ack, Label: "Acknowledge", Value: "ack"}, {Action: notify.Snooze, Label: "Snooze 30 min", Value: "snooze"}},
+		Labels:    map[string]string{"branch": "b00042", "region": "region-02", "device": "dev-1", "check": "check-2", "kind": "check"},
+		DecidedAt: time.Date(2026, 11, 27, 7, 30, 1, 120000000, time.UTC)}
 }

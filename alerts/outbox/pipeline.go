@@ -22,7 +22,8 @@ import (
 // every delivery, which reads every pending row, would find nothing.
 func (d *Deliverer) Run(ctx context.Context) error {
 	d.init()
-	p := &pipeline{d: d, ctx: ctx, queues: map[route][]Row{}, claims: map[int64]time.Time{}, slots: make(chan struct{}, d.Workers)}
+	p := &pipeline{d: d, ctx: ctx, queues: map[route][]Row{}, claims: map[int64]time.Time{}, slots: make(chan struct{}, d.Workers),
+		recordWake: make(chan struct{}, 1)}
 	d.mu.Lock()
 	d.pipe = p
 	d.mu.Unlock()
@@ -104,6 +105,12 @@ type pipeline struct {
 	// (record.go).
 	accepted  []accepted
 	recording bool
+	// since is when the oldest accepted message waiting was queued;
+	// inFlight counts the deliveries being sent, and recordWake wakes a
+	// recorder waiting for them (record.go).
+	since      time.Time
+	inFlight   int
+	recordWake chan struct{}
 }
 
 // claim claims as many rows as there is room for and hands them to their
@@ -211,8 +218,13 @@ func (p *pipeline) serve(ctx context.Context, k route) {
 		if _, ok := p.d.callWindow(r, p.d.Now()); !ok {
 			r.ClaimedUntil = p.renewOne(ctx, r)
 		}
-		if a, ok := p.d.deliver(ctx, k, r); ok {
+		p.sending(1)
+		a, ok := p.d.deliver(ctx, k, r)
+		if ok {
 			p.accept(a)
+		}
+		p.sending(-1)
+		if ok {
 			continue
 		}
 		p.done(r)

@@ -292,3 +292,57 @@ func sum(ns []int) int {
 	}
 	return total
 }
+
+// slowly is a notifier that takes each message after the delay its target
+// is given (bubble time), remembering nothing.
+type slowly map[string]time.Duration
+
+func (slowly) Name() string { return "fake" }
+
+func (s slowly) Notify(_ context.Context, _ notify.Receipt, m notify.Message) (notify.Receipt, error) {
+	time.Sleep(s[m.Target])
+	return notify.Receipt{Channel: m.Target, TS: m.Text}, nil
+}
+
+func TestDeliveriesEndingApartWhileOthersAreInFlightAreRecordedTogether(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st, n := &counting{Store: memstore.New()}, slowly{}
+		for i := range 5 {
+			target := fmt.Sprintf("#b%d", i)
+			n[target] = time.Duration(i) * 10 * time.Millisecond
+			if err := st.Enqueue(context.Background(), talk(fmt.Sprintf("inc-%d", i), target)[:1]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		d := &outbox.Deliverer{Store: st, Notifiers: map[string]notify.Notifier{"fake": n}}
+		stop := runDeliverer(t, d)
+		start := time.Now()
+		for pending, _, _ := st.Stats(context.Background(), time.Now()); pending > 0 && time.Since(start) < time.Minute; pending, _, _ = st.Stats(context.Background(), time.Now()) {
+			time.Sleep(time.Millisecond)
+		}
+		stop()
+		// The posts end 10 ms apart, the first while four are still
+		// being sent: one store call records them all.
+		if _, batches := st.counts(); !slices.Equal(batches, []int{5}) {
+			t.Errorf("records of %v deliveries, want the 5 in one", batches)
+		}
+	})
+}
+
+func TestADeliveryWithNoneOtherInFlightIsRecordedAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st, n := &counting{Store: memstore.New()}, &instant{}
+		if err := st.Enqueue(context.Background(), talk("inc-1", "#b1")[:1]); err != nil {
+			t.Fatal(err)
+		}
+		d := &outbox.Deliverer{Store: st, Notifiers: map[string]notify.Notifier{"fake": n}}
+		stop := runDeliverer(t, d)
+		start := time.Now()
+		synctest.Wait() // posted and recorded, or waiting
+		_, batches := st.counts()
+		if !slices.Equal(batches, []int{1}) || time.Since(start) != 0 {
+			t.Errorf("records of %v deliveries after %v of bubble time, want the post's at once", batches, time.Since(start))
+		}
+		stop()
+	})
+}

@@ -1,10 +1,12 @@
 package render
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 	"text/template/parse"
 )
 
@@ -101,7 +103,7 @@ func argWalkable(n parse.Node) bool {
 // walker executes one include's template.
 type walker struct {
 	s *set
-	w *strings.Builder
+	w *bytes.Buffer
 	// vars are the variables in scope from base on: a template call sees
 	// only its own.
 	vars  []variable
@@ -115,17 +117,27 @@ type variable struct {
 	v    reflect.Value
 }
 
+// walkers holds walkers between executions: a message's words are some
+// ten includes, each executed by a walker of its own, and a walker with
+// its variables was most of what rendering allocated.
+var walkers = sync.Pool{New: func() any { return new(walker) }}
+
 // execute writes template name over d, errSlow when it leaves the walker.
-func (s *set) execute(w *strings.Builder, name string, d any) error {
+func (s *set) execute(w *bytes.Buffer, name string, d any) error {
 	t := s.t.Lookup(name)
 	if t == nil || t.Tree == nil {
 		return errSlow
 	}
 	dot := reflect.ValueOf(d)
-	k := &walker{s: s, w: w}
+	k := walkers.Get().(*walker)
+	k.s, k.w, k.base, k.depth = s, w, 0, 0
 	k.vars = append(k.buf[:0], variable{"$", dot})
-	w.Grow(128)
-	return k.walk(dot, t.Tree.Root)
+	err := k.walk(dot, t.Tree.Root)
+	// The values the walk held are let go before the walker is kept.
+	clear(k.vars[:cap(k.vars)])
+	k.s, k.w, k.vars = nil, nil, nil
+	walkers.Put(k)
+	return err
 }
 
 func (k *walker) walk(dot reflect.Value, n parse.Node) error {
@@ -293,8 +305,8 @@ func fieldChain(v reflect.Value, idents []string) (reflect.Value, error) {
 		if !v.IsValid() {
 			return reflect.Value{}, errSlow
 		}
-		fs, ok := structFields[v.Type()]
-		if !ok {
+		fs := fieldsOf(v.Type())
+		if fs == nil {
 			return reflect.Value{}, errSlow
 		}
 		i, ok := fs[id]
@@ -308,9 +320,9 @@ func fieldChain(v reflect.Value, idents []string) (reflect.Value, error) {
 
 // structFields indexes the exported fields of the structs templates see.
 // Only method-less types are listed: text/template looks a name up among
-// methods first.
-var structFields = func() map[reflect.Type]map[string]int {
-	out := map[reflect.Type]map[string]int{}
+// methods first. They are two, and compared in turn: a map keyed by the
+// type hashed it at every field a template shows.
+var structFields = func() (out []typeFields) {
 	for _, t := range []reflect.Type{reflect.TypeFor[Data](), reflect.TypeFor[Deadline]()} {
 		if t.NumMethod() > 0 || reflect.PointerTo(t).NumMethod() > 0 {
 			continue
@@ -321,10 +333,27 @@ var structFields = func() map[reflect.Type]map[string]int {
 				fs[f.Name] = i
 			}
 		}
-		out[t] = fs
+		out = append(out, typeFields{t, fs})
 	}
 	return out
 }()
+
+// typeFields are a struct type's exported fields by name.
+type typeFields struct {
+	t      reflect.Type
+	fields map[string]int
+}
+
+// fieldsOf returns t's fields by name, nil when templates' fields of a t
+// are left to text/template.
+func fieldsOf(t reflect.Type) map[string]int {
+	for i := range structFields {
+		if structFields[i].t == t {
+			return structFields[i].fields
+		}
+	}
+	return nil
+}
 
 // indirect follows non-nil pointers; a nil one stays (and fails later).
 func indirect(v reflect.Value) reflect.Value {

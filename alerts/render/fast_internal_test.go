@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -62,7 +63,7 @@ func TestTheWalkerWritesWhatTextTemplateWrites(t *testing.T) {
 					}
 					var want strings.Builder
 					werr := tm.Execute(&want, arg)
-					var got strings.Builder
+					var got bytes.Buffer
 					gerr := s.execute(&got, tm.Name(), arg)
 					if werr != nil {
 						if gerr == nil {

@@ -3,6 +3,7 @@ package render
 import (
 	"fmt"
 	"reflect"
+	"strings"
 	"text/template/parse"
 	"time"
 )
@@ -215,11 +216,33 @@ func printFunc(k *walker, dot reflect.Value, args []parse.Node) (reflect.Value, 
 	if err != nil {
 		return reflect.Value{}, err
 	}
+	if s, ok := concat(vs); ok {
+		return reflect.ValueOf(s), nil
+	}
 	is, ok := interfaces(vs)
 	if !ok {
 		return reflect.Value{}, errSlow
 	}
 	return reflect.ValueOf(fmt.Sprint(is...)), nil
+}
+
+// concat is fmt.Sprint of strings, which it writes one after the other
+// (it spaces only operands neither of which is a string), as the
+// templates' print "label." $f has it; ok false for anything else.
+func concat(vs []reflect.Value) (string, bool) {
+	n := 0
+	for _, v := range vs {
+		if !v.IsValid() || v.Type() != stringType {
+			return "", false
+		}
+		n += v.Len()
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, v := range vs {
+		b.WriteString(v.String())
+	}
+	return b.String(), true
 }
 
 func printfFunc(k *walker, dot reflect.Value, args []parse.Node) (reflect.Value, error) {

@@ -82,6 +82,15 @@ type Rendered struct {
 // Fields in the order they are shown.
 var fieldNames = []string{"status", "since", "deadline", "impact", "remedy"}
 
+// labelNames are the fields' label templates, in fieldNames' order.
+var labelNames = func() []string {
+	out := make([]string, len(fieldNames))
+	for i, f := range fieldNames {
+		out[i] = "label." + f
+	}
+	return out
+}()
+
 // Renderer holds a compiled template set per locale.
 type Renderer struct {
 	sets     map[string]*set
@@ -208,9 +217,12 @@ func render(s *set, d Data) (Rendered, error) {
 	}
 	out.Title = exec("title")
 	out.Text = exec("text")
-	for _, f := range fieldNames {
+	for i, f := range fieldNames {
 		if v := exec(f); v != "" {
-			out.Fields = append(out.Fields, notify.Field{Label: exec("label." + f), Value: v})
+			if out.Fields == nil {
+				out.Fields = make([]notify.Field, 0, len(fieldNames)-i)
+			}
+			out.Fields = append(out.Fields, notify.Field{Label: exec(labelNames[i]), Value: v})
 		}
 	}
 	out.AckLabel = exec("button.ack")

@@ -1,7 +1,9 @@
 package render
 
 import (
+	"bytes"
 	"strings"
+	"sync"
 	"text/template"
 	"text/template/parse"
 )
@@ -59,18 +61,31 @@ func (s *set) include(name string, d any) (string, error) {
 			return v, nil
 		}
 	}
-	var b strings.Builder
+	b := scratch.Get().(*bytes.Buffer)
+	defer putScratch(b)
+	b.Reset()
 	var err error
-	if !s.walk || s.execute(&b, name, d) != nil {
+	if !s.walk || s.execute(b, name, d) != nil {
 		// text/template's own output, or its error, as it words it.
 		b.Reset()
-		err = s.t.ExecuteTemplate(&b, name, d)
+		err = s.t.ExecuteTemplate(b, name, d)
 	}
-	v := strings.TrimSpace(b.String())
+	v := string(bytes.TrimSpace(b.Bytes()))
 	if err == nil && m != nil {
 		m.put(name, v)
 	}
 	return v, err
+}
+
+// scratch holds the buffers includes are written in: only the trimmed
+// output is kept, in a string of its own.
+var scratch = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, 512)) }}
+
+// putScratch keeps a buffer unless a rare long output grew it.
+func putScratch(b *bytes.Buffer) {
+	if b.Cap() <= 16<<10 {
+		scratch.Put(b)
+	}
 }
 
 // memo is what the templates of one Render wrote, by template name.

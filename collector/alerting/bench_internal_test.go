@@ -212,3 +212,44 @@ func BenchmarkHandOverCopy(b *testing.B) {
 	})
 	_ = sink
 }
+
+// A described branch with one check failing (its incident open) whose
+// batch of 20 results holds that failure again and 19 passes, with the
+// replay guard holding a thousand closed incidents: the batch of a
+// branch that stays failing through a wave.
+func BenchmarkObserveStillFailing(b *testing.B) {
+	s, src, now := benchEngine(b, 1)
+	ctx := b.Context()
+	id := src.bs[0].ID
+	s.prefetch(ctx, []job{{branches: []string{id}}})
+	for i := range 1000 {
+		s.seen[alerts.Key{Branch: fmt.Sprintf("b%05d", i+1), Device: "dev-1", Check: "check-2"}] = now
+	}
+	at := now.Add(-time.Hour)
+	batch := func() []alerts.Observation {
+		at = at.Add(time.Minute)
+		rs := make([]result.Result, 0, 20)
+		for dev := range 4 {
+			for c := range 5 {
+				st, reason := result.StatusOK, ""
+				if dev == 1 && c == 2 {
+					st, reason = result.StatusFail, "cannot connect to 10.20.1.12:443: connection refused"
+				}
+				rs = append(rs, result.Result{ID: fmt.Sprint(dev, c), Branch: id, Device: fmt.Sprintf("dev-%d", dev),
+					Check: fmt.Sprintf("check-%d", c), Kind: "tcp", Status: st, Reason: reason, StartedAt: at.Add(time.Duration(dev*5+c) * time.Second)})
+			}
+		}
+		return observationsOf(rs)
+	}
+	obs := batch()
+	s.observe(ctx, id, obs)
+	s.staging = s.staging[:0]
+	b.ReportAllocs()
+	for b.Loop() {
+		for j := range obs {
+			obs[j].At = obs[j].At.Add(time.Minute)
+		}
+		s.observe(ctx, id, obs)
+		s.staging = s.staging[:0]
+	}
+}

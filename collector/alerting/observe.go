@@ -134,13 +134,14 @@ func (s *Service) observe(ctx context.Context, id string, rs []alerts.Observatio
 	for i := range rs {
 		r := &rs[i]
 		key := alerts.Key{Branch: id, Device: r.Device, Check: r.Check}
-		if seen, ok := s.seen[key]; ok && !r.At.After(seen) {
-			continue
-		}
 		// A passing result of a check with no open incident changes no
 		// incident: most results are such, and skipping them keeps the
-		// engine's cost proportional to what is failing.
+		// engine's cost proportional to what is failing. It is looked at
+		// first: the replay guard's map hashes the key's three strings.
 		if r.Status.Passing() && !hasOpen(&b.Branch, key) {
+			continue
+		}
+		if seen, ok := s.seen[key]; ok && !r.At.After(seen) {
 			continue
 		}
 		merge(&out, s.o.Policy.Observe(&b.Branch, *r, now))

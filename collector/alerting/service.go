@@ -1,6 +1,7 @@
 package alerting
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -81,10 +82,15 @@ type Service struct {
 	// so that Submit's waiters here look at once.
 	mu      sync.Mutex
 	settled chan struct{}
-	// staging holds outcomes decided and not yet saved (see flush); only
-	// the loop touches it.
-	staging []staged
-	pruned  time.Time
+	// staging holds outcomes decided and not yet saved (see flush), the
+	// first staged at stagedAt, with stagedMsgs messages; only the loop
+	// touches them.
+	staging    []staged
+	stagedAt   time.Time
+	stagedMsgs int
+	// linger is flushLinger (tests lengthen it).
+	linger time.Duration
+	pruned time.Time
 	// maint are the live maintenance windows made on the board or API, as
 	// last read; windows caches them compiled, by id and zone.
 	maint   []store.MaintenanceRecord
@@ -105,6 +111,8 @@ type Service struct {
 	described sync.Map
 	// ticking is set (by the loop) while a periodic tick reads the store.
 	ticking bool
+	// scratch is the loop's buffer for encoding incidents (recordOf).
+	scratch []byte
 }
 
 // ErrNotRunning is returned by work that needs this process's engine loop
@@ -146,7 +154,7 @@ func New(o Options) *Service {
 		// Made now, not on first use: a periodic tick reads it off the loop.
 		dir = branchdir.New(branchdir.Options{Source: o.Store, Now: o.Now})
 	}
-	return &Service{dir: dir, o: o, in: make(chan job, queueLen), branches: map[string]*branch{}, seen: map[alerts.Key]time.Time{},
+	return &Service{dir: dir, o: o, linger: flushLinger, in: make(chan job, queueLen), branches: map[string]*branch{}, seen: map[alerts.Key]time.Time{},
 		wakeCommands: make(chan struct{}, 1), wakeSilences: make(chan struct{}, 1), settled: make(chan struct{}),
 		windows: map[string]*calendar.CompiledWindow{}, configured: map[string]configuredWindows{}}
 }
@@ -177,6 +185,10 @@ func (s *Service) Run(ctx context.Context) error {
 	s.running.Store(true)
 	defer s.running.Store(false)
 	s.branches, s.seen, s.silences = map[string]*branch{}, map[alerts.Key]time.Time{}, nil
+	// Outcomes a previous Run staged and did not save (it stopped within
+	// flushLinger of deciding them) are dropped: the replay below decides
+	// them again from the stored results.
+	s.staging, s.stagedMsgs = nil, 0
 	s.described.Clear()
 	if err := s.load(ctx); err != nil {
 		return err
@@ -191,13 +203,20 @@ func (s *Service) Run(ctx context.Context) error {
 	// returns once they ended.
 	defer reading.Wait()
 	s.ticking = false
+	// linger fires when staged decisions have waited flushLinger.
+	var linger <-chan time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-linger:
+			linger = nil
+			s.flush(ctx)
 		case j := <-s.in:
 			s.runQueued(ctx, j)
-			s.flush(ctx)
+			if wait := s.flushDue(ctx); wait > 0 && linger == nil {
+				linger = time.After(wait)
+			}
 			if due.due(time.Now(), len(s.in), s.o.Tick) {
 				s.tickApart(ctx, &reading)
 			}
@@ -311,7 +330,7 @@ func (s *Service) records(o alerts.Outcome) []store.IncidentRecord {
 	recs := make([]store.IncidentRecord, 0, len(o.Changed))
 	now := s.o.Now()
 	for _, inc := range o.Changed {
-		rec, err := recordOf(inc, now)
+		rec, err := s.recordOf(inc, now)
 		if err != nil {
 			s.o.Log.Error("alerts: encode incident", "incident", inc.ID, "err", err)
 			continue
@@ -340,11 +359,19 @@ func (s *Service) reload(ctx context.Context, b *branch) {
 	}
 }
 
-func recordOf(inc *alerts.Incident, now time.Time) (store.IncidentRecord, error) {
-	body, err := inc.AppendJSON(make([]byte, 0, 512))
+// recordOf encodes an incident for the store. The JSON is written in the
+// loop's scratch buffer and copied out at its size: an incident's JSON
+// outgrows any guess made for all of them, and growing it copied it
+// twice or three times.
+func (s *Service) recordOf(inc *alerts.Incident, now time.Time) (store.IncidentRecord, error) {
+	b, err := inc.AppendJSON(s.scratch[:0])
 	if err != nil {
 		return store.IncidentRecord{}, err
 	}
+	if cap(b) <= 64<<10 {
+		s.scratch = b
+	}
+	body := bytes.Clone(b)
 	return store.IncidentRecord{ID: inc.ID, Branch: inc.Key.Branch, Device: inc.Key.Device, Check: inc.Key.Check,
 		State: string(inc.State), OpenedAt: inc.Since, UpdatedAt: now, Body: body}, nil
 }

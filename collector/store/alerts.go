@@ -103,9 +103,11 @@ func (r RawOutboxRow) Seq() int64 { return r.row.Seq }
 // Decode returns the row with its message decoded.
 func (r RawOutboxRow) Decode() (outbox.Row, error) {
 	row := r.row
-	if err := json.Unmarshal([]byte(r.message), &row.Message); err != nil {
+	m, err := notify.DecodeJSON([]byte(r.message))
+	if err != nil {
 		return row, err
 	}
+	row.Message = m
 	return row, nil
 }
 
