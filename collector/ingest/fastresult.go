@@ -8,13 +8,13 @@ import (
 
 // fastResult decodes a result in the plain form agents send (the field
 // names as written, each once, strings without escapes, no nulls), the
-// way encoding/json would, from the start of raw, and returns its length.
-// For anything else it returns false and the caller decodes the item with
-// encoding/json, which also words errors. Strings repeated across the
-// batch's results (branch, device, kind, status, sweep...) are shared
-// through in; the id is always new.
-func (in *interner) fastResult(raw []byte) (result.Result, int, bool) {
-	var r result.Result
+// way encoding/json would, from the start of raw into r (zero), and
+// returns its length. For anything else it returns false, leaving r
+// partly filled, and the caller decodes the item with encoding/json,
+// which also words errors. Strings repeated across the batch's results
+// (branch, device, kind, status, sweep...) are shared through in; the id
+// is always new.
+func (in *interner) fastResult(raw []byte, r *result.Result) (int, bool) {
 	var seen uint16
 	n, ok := walk(raw, resultKey, func(bit uint16, rest []byte) (int, bool) {
 		if bit == 0 || seen&bit != 0 {
@@ -63,7 +63,7 @@ func (in *interner) fastResult(raw []byte) (result.Result, int, bool) {
 		}
 		return n, ok
 	})
-	return r, n, ok
+	return n, ok
 }
 
 // Each field of a result has a bit, to see repeats.
