@@ -15,54 +15,90 @@ import (
 // (branch, device, kind, status, sweep...) are shared through in; the id
 // is always new.
 func (in *interner) fastResult(raw []byte, r *result.Result) (int, bool) {
+	// The object is walked here rather than by walk: a closure called
+	// for each member, itself calling the name reader passed to walk, were
+	// two indirect calls per field, twelve fields a result.
+	i := ws(raw, 0)
+	if i >= len(raw) || raw[i] != '{' {
+		return 0, false
+	}
+	if i = ws(raw, i+1); i < len(raw) && raw[i] == '}' {
+		return i + 1, true
+	}
 	var seen uint16
-	n, ok := walk(raw, resultKey, func(bit uint16, rest []byte) (int, bool) {
-		if bit == 0 || seen&bit != 0 {
+	for {
+		bit, n, ok := resultKey(raw[i:])
+		if !ok || bit == 0 || seen&bit != 0 {
 			return 0, false
 		}
 		seen |= bit
-		switch bit {
-		case fieldObservations:
-			var n int
-			var ok bool
-			r.Observations, n, ok = in.observations(rest)
-			return n, ok
-		case fieldDurationMS:
-			v, ok := numberAt(rest)
-			r.DurationMS, ok = number(v, ok)
-			return len(v), ok
-		}
-		v, n, ok := plainAt(rest)
-		if !ok {
+		if i = ws(raw, i+n); i >= len(raw) || raw[i] != ':' {
 			return 0, false
 		}
-		switch bit {
-		case fieldID:
-			r.ID = in.keep(v)
-		case fieldBranch:
-			r.Branch = in.intern(v)
-		case fieldDevice:
-			r.Device = in.intern(v)
-		case fieldCheck:
-			r.Check = in.intern(v)
-		case fieldKind:
-			r.Kind = in.intern(v)
-		case fieldStatus:
-			r.Status = result.Status(in.intern(v))
-		case fieldReason:
-			r.Reason = in.intern(v)
-		case fieldSweep:
-			r.Sweep = in.intern(v)
-		case fieldAgentVersion:
-			r.AgentVersion = in.intern(v)
-		case fieldStartedAt:
-			var fast bool
-			if r.StartedAt, fast = utcTime(v); !fast {
-				ok = r.StartedAt.UnmarshalJSON(rest[:n]) == nil
-			}
+		vs := ws(raw, i+1)
+		if vs >= len(raw) {
+			return 0, false
 		}
+		if n, ok = in.resultField(r, bit, raw[vs:]); !ok {
+			return 0, false
+		}
+		if i = ws(raw, vs+n); i >= len(raw) {
+			return 0, false
+		}
+		switch raw[i] {
+		case ',':
+			i = ws(raw, i+1)
+		case '}':
+			return i + 1, true
+		default:
+			return 0, false
+		}
+	}
+}
+
+// resultField reads the value of r's field bit at the start of rest into
+// r, and returns its length; false when it is not in the plain form.
+func (in *interner) resultField(r *result.Result, bit uint16, rest []byte) (int, bool) {
+	switch bit {
+	case fieldObservations:
+		var n int
+		var ok bool
+		r.Observations, n, ok = in.observations(rest)
 		return n, ok
-	})
+	case fieldDurationMS:
+		v, ok := numberAt(rest)
+		r.DurationMS, ok = number(v, ok)
+		return len(v), ok
+	}
+	v, n, ok := plainAt(rest)
+	if !ok {
+		return 0, false
+	}
+	switch bit {
+	case fieldID:
+		r.ID = in.keep(v)
+	case fieldBranch:
+		r.Branch = in.intern(v)
+	case fieldDevice:
+		r.Device = in.intern(v)
+	case fieldCheck:
+		r.Check = in.intern(v)
+	case fieldKind:
+		r.Kind = in.intern(v)
+	case fieldStatus:
+		r.Status = result.Status(in.intern(v))
+	case fieldReason:
+		r.Reason = in.intern(v)
+	case fieldSweep:
+		r.Sweep = in.intern(v)
+	case fieldAgentVersion:
+		r.AgentVersion = in.intern(v)
+	case fieldStartedAt:
+		var fast bool
+		if r.StartedAt, fast = utcTime(v); !fast {
+			ok = r.StartedAt.UnmarshalJSON(rest[:n]) == nil
+		}
+	}
 	return n, ok
 }
 
