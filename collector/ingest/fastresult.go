@@ -118,40 +118,79 @@ const (
 	fieldAgentVersion
 )
 
-// resultNames are the names of a result's fields as agents write them,
-// each with its closing quote, by their first letter.
-var resultNames = func() (t [256][]resultName) {
-	for bit := fieldID; bit <= fieldAgentVersion; bit <<= 1 {
-		for _, name := range []string{"id", "branch", "device", "check", "kind", "status", "started_at",
-			"duration_ms", "reason", "observations", "sweep", "agent_version"} {
-			if resultField([]byte(name)) == bit {
-				t[name[0]] = append(t[name[0]], resultName{name + `"`, bit})
-			}
-		}
-	}
-	return t
-}()
-
-type resultName struct {
-	quoted string // the name and its closing quote
-	bit    uint16
-}
-
 // resultKey reads the member name at the start of b as plainAt would, and
 // returns its field's bit (0 for none): a name agents write is compared
 // in place with the one or two it may be, rather than read as a string
-// (plainAt) and then looked up, a fifth of a result's decoding. Any other
-// name is read by plainAt.
+// (plainAt) and then looked up, a fifth of a result's decoding. Each
+// comparison is with constants of at most eight bytes, which the compiler
+// makes loads and compares instead of a call of the runtime's comparison
+// (a table of names did that, for every field). Any other name
+// is read by plainAt.
 func resultKey(b []byte) (uint16, int, bool) {
 	if len(b) > 2 && b[0] == '"' {
-		for _, c := range resultNames[b[1]] {
-			if len(b)-1 >= len(c.quoted) && string(b[1:1+len(c.quoted)]) == c.quoted {
-				return c.bit, 1 + len(c.quoted), true
+		k := b[1:]
+		switch k[0] {
+		case 'i':
+			if named(k, `id"`) {
+				return fieldID, 4, true
+			}
+		case 'b':
+			if named(k, `branch"`) {
+				return fieldBranch, 8, true
+			}
+		case 'd':
+			if named(k, `device"`) {
+				return fieldDevice, 8, true
+			}
+			if named2(k, `duration`, `_ms"`) {
+				return fieldDurationMS, 13, true
+			}
+		case 'c':
+			if named(k, `check"`) {
+				return fieldCheck, 7, true
+			}
+		case 'k':
+			if named(k, `kind"`) {
+				return fieldKind, 6, true
+			}
+		case 's':
+			if named(k, `status"`) {
+				return fieldStatus, 8, true
+			}
+			if named2(k, `started_`, `at"`) {
+				return fieldStartedAt, 12, true
+			}
+			if named(k, `sweep"`) {
+				return fieldSweep, 7, true
+			}
+		case 'r':
+			if named(k, `reason"`) {
+				return fieldReason, 8, true
+			}
+		case 'o':
+			if named2(k, `observat`, `ions"`) {
+				return fieldObservations, 14, true
+			}
+		case 'a':
+			if named2(k, `agent_ve`, `rsion"`) {
+				return fieldAgentVersion, 15, true
 			}
 		}
 	}
 	key, n, ok := plainAt(b)
 	return resultField(key), n, ok
+}
+
+// named reports whether k starts with name, a constant of at most eight
+// bytes (inlined: the compiler makes the comparison a load and a compare
+// only for such a constant).
+func named(k []byte, name string) bool {
+	return len(k) >= len(name) && string(k[:len(name)]) == name
+}
+
+// named2 is named for the name head+tail, head eight bytes long.
+func named2(k []byte, head, tail string) bool {
+	return len(k) >= len(head)+len(tail) && string(k[:len(head)]) == head && string(k[len(head):len(head)+len(tail)]) == tail
 }
 
 // resultField returns the bit of a result's field name, 0 for none.
