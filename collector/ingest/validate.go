@@ -107,7 +107,10 @@ func (h *Handler) validate(branch string, rs []result.Result, bad []itemErr, w w
 		}
 	}
 	clear(rs[len(good):]) // the refused: their strings and maps may go
-	return good, n
+	// Capped: the store, the readiness and the alert engines are all
+	// handed good, and one that appended to it must not write into the
+	// list's spare room under another.
+	return good[:len(good):len(good)], n
 }
 
 // smallBatch is the most results a batch may have for repeated ids to be
