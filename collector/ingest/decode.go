@@ -29,8 +29,11 @@ type envelope struct {
 	Branch     string
 	Agent      result.Agent
 	Descriptor *result.Descriptor
-	Results    []item
-	pooled     *[]item // what Results is put back into the pool under
+	// Results are the batch's items (past the handler's MaxResults they
+	// are only counted); one that did not decode is a zero result here,
+	// and bad says why, in the order of the items.
+	Results []result.Result
+	bad     []itemErr
 
 	// What parse learnt of the descriptor when the handler has a known
 	// test (knownFunc): how many descriptor members the batch has, where

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -102,7 +103,8 @@ func FuzzParseAgreesWithTheOldDecoder(f *testing.F) {
 		if n != len(old.Results) || env.Branch != old.Branch || !reflect.DeepEqual(env.Agent, old.Agent) || !reflect.DeepEqual(env.Descriptor, old.Descriptor) {
 			t.Fatalf("parse made %d items of %+v, the old decoder %d of %+v", n, env, len(old.Results), old)
 		}
-		for i, it := range env.Results {
+		items := itemsOf(env)
+		for i, it := range items {
 			var r result.Result
 			want := item{res: r}
 			if err := strict(old.Results[i], &r); err != nil {
@@ -117,6 +119,30 @@ func FuzzParseAgreesWithTheOldDecoder(f *testing.F) {
 	})
 }
 
+// item is one element of a batch's results as parse leaves it: the
+// result, or why it could not be decoded (the result then zero).
+type item struct {
+	res result.Result
+	err string
+}
+
+// itemsOf returns env's items, each with its error; it fails when an
+// error does not name an item in order or its result is not zero.
+func itemsOf(env *envelope) []item {
+	items := make([]item, len(env.Results))
+	for i, r := range env.Results {
+		items[i].res = r
+	}
+	last := -1
+	for _, b := range env.bad {
+		if b.i <= last || b.i >= len(items) || b.msg == "" || !reflect.DeepEqual(items[b.i].res, result.Result{}) {
+			panic(fmt.Sprintf("item errors out of order or on a decoded result: %+v", env.bad))
+		}
+		items[b.i].err, last = b.msg, b.i
+	}
+	return items
+}
+
 // FuzzFastResult: whenever the fast path decodes an item, encoding/json
 // decodes it too, to the same result.
 func FuzzFastResult(f *testing.F) {
@@ -128,7 +154,8 @@ func FuzzFastResult(f *testing.F) {
 		if !json.Valid([]byte(raw)) {
 			return
 		}
-		got, n, ok := new(interner).fastResult([]byte(raw))
+		var got result.Result
+		n, ok := new(interner).fastResult([]byte(raw), &got)
 		if !ok {
 			return
 		}

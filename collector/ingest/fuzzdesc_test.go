@@ -47,7 +47,7 @@ func FuzzParseKnownDescriptor(f *testing.F) {
 				return
 			}
 			if n != wn || env.Branch != want.Branch || !reflect.DeepEqual(env.Agent, want.Agent) ||
-				!reflect.DeepEqual(env.Descriptor, want.Descriptor) || !reflect.DeepEqual(env.Results, want.Results) {
+				!reflect.DeepEqual(env.Descriptor, want.Descriptor) || !reflect.DeepEqual(env.Results, want.Results) || !reflect.DeepEqual(env.bad, want.bad) {
 				t.Fatalf("%s: made %d items of %+v, without a known test %d of %+v", pass, n, env, wn, want)
 			}
 		}

@@ -260,10 +260,10 @@ func (h *Handler) serve(r *http.Request, q *request) (*result.IngestResponse, er
 		return nil, err
 	}
 	resp := &q.resp
-	good, n := h.validate(branch, env.Results, w, resp)
 	sent := len(env.Results)
-	env.freeItems() // validate copied the results out
-	q.rd.release()  // the items are decoded; the raw body is no longer needed
+	good, n := h.validate(branch, env.Results, env.bad, w, resp)
+	env.Results, env.bad = nil, nil // good holds the results now
+	q.rd.release()                  // the items are decoded; the raw body is no longer needed
 	m := h.o.Metrics
 	if m != nil {
 		m.IngestBatchSize.Observe(float64(sent))

@@ -6,16 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/branchready/branchready/result"
 )
 
-// item is one element of a batch's results: the result, or why it could
-// not be decoded.
-type item struct {
-	res result.Result
-	err string // "" when res was decoded
+// itemErr is why the item at index i of a batch's results could not be
+// decoded; the item keeps its place in the results as a zero result.
+type itemErr struct {
+	i   int
+	msg string
 }
 
 // errMalformed marks a parse that failed for the whole body; the caller
@@ -76,7 +75,8 @@ func parse(body []byte, maxResults int, known knownFunc) (env *envelope, count i
 		if is(key, "results") && body[vs] == '[' {
 			// The list is walked once, item by item, not first to find its end.
 			var n int
-			if env.Results, count, n, ok = parseItems(in, body[vs:], maxResults, env); !ok {
+			env.Results, env.bad = nil, nil // a repeated list decodes anew, as in encoding/json
+			if count, n, ok = parseItems(in, body[vs:], maxResults, env); !ok {
 				return nil, 0, errMalformed
 			}
 			ve = vs + n
@@ -159,7 +159,7 @@ func (in *interner) member(env *envelope, key []byte, body []byte, vs int, seen 
 		}
 	case is(key, "results"):
 		if isNull(rest) {
-			env.Results = nil
+			env.Results, env.bad = nil, nil
 			return vs + 4, nil
 		}
 	}
@@ -184,106 +184,88 @@ func (in *interner) member(env *envelope, key []byte, body []byte, vs int, seen 
 	return ve, err
 }
 
-// parseItems decodes the results list at the start of v and returns its
-// items, how many there are and the index just past the list; false when
-// the list is not valid JSON. The items live in a pooled slice (see
-// freeItems).
-func parseItems(in *interner, v []byte, maxResults int, env *envelope) ([]item, int, int, bool) {
-	pooled := getItems()
-	items := pooled.items
-	env.pooled = pooled.p
+// parseItems decodes the results list at the start of v into
+// env.Results (an item that does not decode keeps its place, zero, and
+// its error goes to env.bad) and returns how many items there are and
+// the index just past the list; false when the list is not valid JSON.
+//
+// The results are decoded in place into the slice the handler keeps the
+// good ones of (validate compacts it): decoding each into an item of a
+// pooled list, copying it there and again into a new list in validate,
+// then clearing the pooled list, was a tenth of the handler's time.
+func parseItems(in *interner, v []byte, maxResults int, env *envelope) (int, int, bool) {
 	in.pack = true
 	defer func() { in.pack = false }()
 	n := 0
 	i := ws(v, 1)
 	if i < len(v) && v[i] == ']' {
-		return items, 0, i + 1, true
+		return 0, i + 1, true
 	}
+	rs := make([]result.Result, 0, resultsCap(len(v), maxResults))
+	defer func() { env.Results = rs }()
 	for {
 		if i >= len(v) {
-			return items, n, 0, false
+			return n, 0, false
 		}
 		var e int
 		ok := true
 		if n++; n <= maxResults {
-			var it item
-			if it, e, ok = in.decodeItem(v[i:]); ok {
-				items = append(items, it)
+			rs = append(rs, result.Result{})
+			var msg string
+			if msg, e, ok = in.decodeItem(v[i:], &rs[len(rs)-1]); msg != "" {
+				env.bad = append(env.bad, itemErr{len(rs) - 1, msg})
 			}
 		} else {
 			e, ok = validValue(v[i:], 0, 2)
 		}
 		if !ok {
-			return items, n, 0, false
+			return n, 0, false
 		}
 		if i = ws(v, i+e); i >= len(v) {
-			return items, n, 0, false
+			return n, 0, false
 		}
 		switch v[i] {
 		case ',':
 			i = ws(v, i+1)
 		case ']':
-			return items, n, i + 1, true
+			return n, i + 1, true
 		default:
-			return items, n, 0, false
+			return n, 0, false
 		}
 	}
 }
 
-// itemSlices holds the slices a batch's items are decoded into: grown
-// from nothing for each request, they were a third of the bytes the
-// handler allocated per wave batch. validate copies the results out.
-var itemSlices sync.Pool
+// resultBytes is about the bytes of a result as agents send it (a wave's
+// are 330 to 350): the results list is made for its length over this, so
+// that a sweep's batch is decoded without growing the list, and a list of
+// larger results is made larger than it needs (by less than the body's
+// own size) rather than grown and copied.
+const resultBytes = 320
 
-// maxPooledItems is the longest item slice kept for reuse.
-const maxPooledItems = 1024
-
-// pooledItems is a slice of the pool with the pointer it is kept under:
-// putting a slice back under a new pointer allocated one per request.
-type pooledItems struct {
-	items []item
-	p     *[]item
+// resultsCap is the capacity the results of a list of n bytes are decoded
+// into.
+func resultsCap(n, maxResults int) int {
+	return max(1, min(maxResults, n/resultBytes+1))
 }
 
-func getItems() pooledItems {
-	if p, ok := itemSlices.Get().(*[]item); ok {
-		return pooledItems{(*p)[:0], p}
+// decodeItem decodes the result at the start of rest into r, which is
+// zero, or says why it cannot be stored (msg; r is then zero), and
+// returns its length; false when the body is not valid JSON.
+func (in *interner) decodeItem(rest []byte, r *result.Result) (msg string, n int, ok bool) {
+	if n, ok := in.fastResult(rest, r); ok {
+		return "", n, true
 	}
-	return pooledItems{make([]item, 0, 32), nil}
-}
-
-// freeItems gives env's item slice back once nothing reads the items.
-func (env *envelope) freeItems() {
-	items, p := env.Results, env.pooled
-	env.Results, env.pooled = nil, nil
-	if cap(items) == 0 || cap(items) > maxPooledItems {
-		return
-	}
-	clear(items) // let the results' strings and maps go
-	if p == nil {
-		p = new([]item)
-	}
-	*p = items[:0]
-	itemSlices.Put(p)
-}
-
-// decodeItem decodes the result at the start of rest, or says why it
-// cannot be stored, and returns its length; false when the body is not
-// valid JSON.
-func (in *interner) decodeItem(rest []byte) (item, int, bool) {
-	if r, n, ok := in.fastResult(rest); ok {
-		return item{res: r}, n, true
-	}
+	*r = result.Result{} // what the fast path may have half filled
 	if !in.valid() {
-		return item{}, 0, false
+		return "", 0, false
 	}
-	n := valueEnd(rest, 0)
+	n = valueEnd(rest, 0)
 	raw := rest[:n]
-	var r result.Result
-	if err := strict(raw, &r); err != nil {
-		return item{err: itemError(raw, err)}, n, true
+	if err := strict(raw, r); err != nil {
+		*r = result.Result{}
+		return itemError(raw, err), n, true
 	}
-	return item{res: r}, n, true
+	return "", n, true
 }
 
 // knownFunc is how the handler tells parse which descriptors it need

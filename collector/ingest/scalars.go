@@ -46,7 +46,25 @@ func utcTime(s []byte) (time.Time, bool) {
 	if !ok || month < 1 || month > 12 || day < 1 || day > daysIn(month, year) || hour > 23 || minute > 59 || sec > 59 {
 		return time.Time{}, false
 	}
-	return time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC), true
+	// time.Date, which normalises any field and looks the zone up, was
+	// half of this reader's time; the fields are in range here.
+	secs := civilDays(year, month, day)*86400 + int64(hour*3600+minute*60+sec)
+	return time.Unix(secs, int64(nsec)).UTC(), true
+}
+
+// civilDays returns the days from 1970-01-01 to the date year-month-day
+// of the proleptic Gregorian calendar (year 0 to 9999, month and day in
+// range), negative before it (H. Hinnant's days_from_civil: years start
+// in March, so that February's leap day ends them).
+func civilDays(year, month, day int) int64 {
+	if month <= 2 {
+		year-- // -1 for January and February of year 0
+	}
+	era := (year+400)/400 - 1 // floor(year / 400) for year >= -400
+	yoe := year - era*400     // [0, 399]
+	doy := (153*((month+9)%12)+2)/5 + day - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return int64(era)*146097 + int64(doe) - 719468
 }
 
 // daysIn is the number of days in month of year.

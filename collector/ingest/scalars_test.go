@@ -15,6 +15,8 @@ func FuzzScalars(f *testing.F) {
 	for _, s := range []string{"2026-11-24T08:01:00Z", "2026-11-24T08:01:00.123456789Z", "2024-02-29T23:59:59.5Z",
 		"2026-02-29T00:00:00Z", "2026-11-24T24:00:00Z", "2026-11-24T08:01:60Z", "2026-11-24T08:01:00.Z",
 		"2026-11-24T08:01:00.1234567890Z", "2026-11-24T08:01:00+01:00", "2026-11-24t08:01:00z", "0000-01-01T00:00:00Z",
+		"0000-02-29T12:00:00Z", "0000-03-01T00:00:00Z", "1969-12-31T23:59:59.999999999Z", "1970-01-01T00:00:00Z",
+		"1600-02-29T00:00:00Z", "1900-02-28T00:00:00Z", "2000-02-29T00:00:00Z", "9999-12-31T23:59:59.999999999Z",
 		"3.25", "0.00325", "-0", "-0.0", "9007199254740993", "9007199254740991.5", "1e3", "0.1234567890123456789012345"} {
 		f.Add(s)
 	}
@@ -38,6 +40,27 @@ func FuzzScalars(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Every day of the years the reader takes, and of a few more around
+// them, is the day time.Date makes of it.
+func TestCivilDaysAreTheDaysOfTimeDate(t *testing.T) {
+	check := func(y int) {
+		for m := 1; m <= 12; m++ {
+			for d := 1; d <= daysIn(m, y); d++ {
+				want := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC).Unix() / 86400 // a midnight: exact
+				if got := civilDays(y, m, d); got != want {
+					t.Fatalf("%04d-%02d-%02d: %d days from 1970, time.Date says %d", y, m, d, got, want)
+				}
+			}
+		}
+	}
+	for y := 0; y <= 2500; y++ {
+		check(y)
+	}
+	for y := 9500; y <= 9999; y++ {
+		check(y)
+	}
 }
 
 // The forms agents write are the ones read without the general parsers.
