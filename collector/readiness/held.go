@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"hash/fnv"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/branchready/branchready/collector/store"
@@ -16,8 +17,9 @@ import (
 const maxHeld = 20000
 
 // DefaultHeldBudget bounds the results the engine keeps for all branches
-// together (about 300 bytes each): the pre-opening wave of 20,000 branches
-// (400,000 results) and several more sweeps fit, while a busy day, 20,000
+// together (about 120 bytes each, packed: see heldSet): the pre-opening
+// wave of 20,000 branches (400,000 results) and several more sweeps fit,
+// while a busy day, 20,000
 // branches x 35 sweeps x 20 checks = 14 million results, would not. A batch
 // that would go over it has its branch let go and judged from the store,
 // as before the engine held results.
@@ -47,7 +49,7 @@ type held struct {
 	whole   bool
 	at      time.Time // when it was loaded (see Engine.Recheck)
 	lo, hi  time.Time
-	rs      []result.Result
+	set     heldSet
 	loading bool
 	pending []result.Result
 	// spoiled: a retried batch came in during the load, whose results the
@@ -105,20 +107,21 @@ func (e *Engine) Handed(branch string, c store.Contact, rs []result.Result, fres
 		// Results new to this branch's memory were refused by the store as
 		// duplicates of a version read elsewhere: read them again.
 		for _, r := range rs {
-			if !slices.ContainsFunc(h.rs, func(x result.Result) bool { return x.ID == r.ID }) {
+			if !h.set.hasID(r.ID) {
 				e.unload(h)
 				break
 			}
 		}
 	case h.loaded:
-		before := len(h.rs)
-		if later(h.rs, rs) {
-			h.rs = appendLater(h.rs, rs, h.lo, h.hi)
+		before := h.set.len()
+		var ok bool
+		if later(h.set, rs) {
+			h.set, ok = appendLater(h.set, rs, h.lo, h.hi)
 		} else {
-			h.rs = merge(h.rs, compact(rs, h.lo, h.hi))
+			h.set, ok = mergeHeld(h.set, compact(rs, h.lo, h.hi))
 		}
-		e.heldN += len(h.rs) - before
-		if len(h.rs) > maxHeld || e.heldN > e.heldBudget() {
+		e.heldN += h.set.len() - before
+		if !ok || h.set.len() > maxHeld || e.heldN > e.heldBudget() {
 			e.unload(h)
 		}
 	}
@@ -136,8 +139,8 @@ func (e *Engine) Handed(branch string, c store.Contact, rs []result.Result, fres
 
 // unload lets go of what is held of a branch; the caller holds e.hmu.
 func (e *Engine) unload(h *held) {
-	e.heldN -= len(h.rs)
-	h.loaded, h.whole, h.rs = false, false, nil
+	e.heldN -= h.set.len()
+	h.loaded, h.whole, h.set = false, false, heldSet{}
 }
 
 // register notes the branches of a full listing: each has a held entry
@@ -210,7 +213,7 @@ func (e *Engine) holdNothing(bs []store.Branch, todo []int, now time.Time) {
 // the store had none of them, so every one it will have is handed in from
 // now on (a branch never heard of, or a first batch the store vouches for).
 func (h *held) holdWhole(at time.Time) {
-	h.loaded, h.whole, h.at, h.lo, h.hi, h.rs = true, true, at, time.Time{}, time.Time{}, nil
+	h.loaded, h.whole, h.at, h.lo, h.hi, h.set = true, true, at, time.Time{}, time.Time{}, heldSet{}
 }
 
 func (e *Engine) heldBudget() int {
@@ -256,32 +259,117 @@ func appendCompact(dst, rs []result.Result, lo, hi time.Time) []result.Result {
 
 // later reports whether every one of rs comes after everything held (in
 // store order): an agent's next sweep, which is most batches.
-func later(held, rs []result.Result) bool {
-	if len(held) == 0 {
+func later(held heldSet, rs []result.Result) bool {
+	n := held.len()
+	if n == 0 {
 		return true
 	}
-	last := held[len(held)-1]
 	for _, r := range rs {
-		if byTimeID(last, r) >= 0 {
+		if held.cmpAt(n-1, r) >= 0 {
 			return false
 		}
 	}
 	return true
 }
 
-// appendLater is merge for a batch that is later (see later): what
+// appendLater is mergeHeld for a batch that is later (see later): what
 // compact copies of it is appended to held and put in store order there,
-// without the copy merge makes and without looking anything up in held.
-// Readers judging from held see only up to its length, which nothing here
-// changes.
-func appendLater(held, rs []result.Result, lo, hi time.Time) []result.Result {
-	n := len(held)
-	out := appendCompact(slices.Grow(held, len(rs)), rs, lo, hi)
-	tail := out[n:]
-	if !slices.IsSortedFunc(tail, byTimeID) {
-		slices.SortFunc(tail, byTimeID)
+// without the copy mergeHeld makes and without looking anything up in
+// held. Readers judging from held see only up to its length, which
+// nothing here changes. ok is false when a result does not fit the
+// packed form (see heldSet.add): the branch is then let go.
+func appendLater(held heldSet, rs []result.Result, lo, hi time.Time) (_ heldSet, ok bool) {
+	n := held.len()
+	held.ps = slices.Grow(held.ps, len(rs))
+	for _, r := range rs {
+		if (hi.IsZero() || within(r.StartedAt, lo, hi)) && !held.add(r) {
+			return held, false
+		}
 	}
-	return out[:n+len(slices.CompactFunc(tail, sameResult))]
+	tail := held.ps[n:]
+	order := func(a, b packed) int {
+		if a.at != b.at {
+			return cmpInt(a.at, b.at)
+		}
+		return strings.Compare(held.str(a.id, a.idLen), held.str(b.id, b.idLen))
+	}
+	if !slices.IsSortedFunc(tail, order) {
+		slices.SortFunc(tail, order)
+	}
+	same := func(a, b packed) bool { return a.at == b.at && held.str(a.id, a.idLen) == held.str(b.id, b.idLen) }
+	held.ps = held.ps[:n+len(slices.CompactFunc(tail, same))]
+	return held, true
+}
+
+// mergeHeld is merge into what a branch holds: held with add's results
+// it does not hold (add in any order, as compact copies them), keeping
+// held's version of an id it holds, as merge would. Results later than
+// all held are appended (readers see only up to the old length); any
+// other makes a new list of results, over the same arena. ok is false
+// when a result does not fit the packed form.
+func mergeHeld(held heldSet, add []result.Result) (_ heldSet, ok bool) {
+	if !slices.IsSortedFunc(add, byTimeID) {
+		slices.SortFunc(add, byTimeID)
+	}
+	add = slices.CompactFunc(add, sameResult)
+	if len(add) == 0 {
+		return held, true
+	}
+	n := held.len()
+	if n > 0 {
+		if held.cmpAt(n-1, add[0]) >= 0 {
+			add = slices.DeleteFunc(add, func(r result.Result) bool { _, found := held.search(r); return found })
+			if len(add) == 0 {
+				return held, true
+			}
+		}
+		if held.cmpAt(n-1, add[0]) >= 0 {
+			return interleave(held, add)
+		}
+	}
+	held.ps = slices.Grow(held.ps, len(add))
+	for _, r := range add {
+		if !held.add(r) {
+			return held, false
+		}
+	}
+	return held, true
+}
+
+// interleave is held with add (store order, none held) put in their
+// places, in a new list of results.
+func interleave(held heldSet, add []result.Result) (heldSet, bool) {
+	out := held
+	out.ps = make([]packed, 0, held.len()+len(add))
+	i, j := 0, 0
+	for i < held.len() && j < len(add) {
+		if held.cmpAt(i, add[j]) <= 0 {
+			out.ps = append(out.ps, held.ps[i])
+			i++
+			continue
+		}
+		if !out.add(add[j]) {
+			return out, false
+		}
+		j++
+	}
+	out.ps = append(out.ps, held.ps[i:]...)
+	for ; j < len(add); j++ {
+		if !out.add(add[j]) {
+			return out, false
+		}
+	}
+	return out, true
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
 
 // byTimeID is the store's order: by event time, ties by id.
@@ -344,8 +432,9 @@ func merge(held, add []result.Result) []result.Result {
 
 // heldResults returns branch b's held results from <= started_at < to, when
 // the engine holds that whole range, no contact newer than b's, and (see
-// Recheck) has not held them too long.
-func (e *Engine) heldResults(b store.Branch, from, to, now time.Time) ([]result.Result, bool) {
+// Recheck) has not held them too long. The set is a view the caller may
+// decode outside hmu (see heldSet).
+func (e *Engine) heldResults(b store.Branch, from, to, now time.Time) (heldSet, bool) {
 	e.hmu.Lock()
 	defer e.hmu.Unlock()
 	h := e.held[b.ID]
@@ -354,18 +443,25 @@ func (e *Engine) heldResults(b store.Branch, from, to, now time.Time) ([]result.
 	}
 	if h == nil || !h.loaded || from.Before(h.lo) || h.hi.Before(to) || b.Contact.At.After(h.contact.At) ||
 		(e.Recheck > 0 && !now.Before(h.at.Add(e.Recheck+spread(b.ID, e.Recheck)))) {
-		return nil, false
+		return heldSet{}, false
 	}
-	return inRange(h.rs, from, to), true
+	return h.set.inRange(from, to), true
 }
 
 // narrow has h, which holds every result of its branch, hold those with
-// from <= started_at < to only (a copy: readers may judge from the old
-// slice); the caller holds e.hmu.
+// from <= started_at < to only (a copy, with an arena of their own:
+// readers may judge from the old set); the caller holds e.hmu.
 func (e *Engine) narrow(h *held, from, to time.Time) {
-	kept := slices.Clone(inRange(h.rs, from, to))
-	e.heldN += len(kept) - len(h.rs)
-	h.whole, h.lo, h.hi, h.rs = false, from, to, kept
+	v := h.set.inRange(from, to)
+	kept := heldSet{ps: make([]packed, 0, v.len())}
+	for i := range v.len() {
+		if !kept.add(v.result(i)) { // cannot happen: each was packed before
+			e.unload(h)
+			return
+		}
+	}
+	e.heldN += kept.len() - h.set.len()
+	h.whole, h.lo, h.hi, h.set = false, from, to, kept
 }
 
 // spread is a branch's share of d, the same at every call, so that
@@ -412,8 +508,8 @@ func (e *Engine) install(b store.Branch, rs []result.Result, from, to, now time.
 	kept := merge(compact(rs, time.Time{}, time.Time{}), compact(h.pending, from, to))
 	ok := !h.spoiled && len(kept) <= maxHeld && e.heldN+len(kept) <= e.heldBudget()
 	h.loading, h.pending, h.spoiled = false, nil, false
-	if ok {
-		h.loaded, h.at, h.lo, h.hi, h.rs = true, now, from, to, kept
+	if set, packed := packAll(kept); ok && packed {
+		h.loaded, h.at, h.lo, h.hi, h.set = true, now, from, to, set
 		e.heldN += len(kept)
 	}
 	return kept
