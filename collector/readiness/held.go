@@ -55,6 +55,13 @@ type held struct {
 	// spoiled: a retried batch came in during the load, whose results the
 	// store may hold in another version: the load is not installed.
 	spoiled bool
+	// bounded: every result the store has of the branch was handed in
+	// here since it was held whole (see holdWhole), and floor is the
+	// earliest one's time (zero: none), kept when the held results are
+	// narrowed to today's. A branch page's strip of past days need not
+	// read the store for days before it (see NoResultsBefore).
+	bounded bool
+	floor   time.Time
 }
 
 // Handed records a batch ingest committed for branch: its contact and the
@@ -113,6 +120,13 @@ func (e *Engine) Handed(branch string, c store.Contact, rs []result.Result, fres
 			}
 		}
 	case h.loaded:
+		if h.bounded {
+			for _, r := range rs {
+				if h.floor.IsZero() || r.StartedAt.Before(h.floor) {
+					h.floor = r.StartedAt
+				}
+			}
+		}
 		before := h.set.len()
 		var ok bool
 		if later(h.set, rs) {
@@ -140,7 +154,7 @@ func (e *Engine) Handed(branch string, c store.Contact, rs []result.Result, fres
 // unload lets go of what is held of a branch; the caller holds e.hmu.
 func (e *Engine) unload(h *held) {
 	e.heldN -= h.set.len()
-	h.loaded, h.whole, h.set = false, false, heldSet{}
+	h.loaded, h.whole, h.set, h.bounded = false, false, heldSet{}, false
 }
 
 // register notes the branches of a full listing: each has a held entry
@@ -214,6 +228,7 @@ func (e *Engine) holdNothing(bs []store.Branch, todo []int, now time.Time) {
 // now on (a branch never heard of, or a first batch the store vouches for).
 func (h *held) holdWhole(at time.Time) {
 	h.loaded, h.whole, h.at, h.lo, h.hi, h.set = true, true, at, time.Time{}, time.Time{}, heldSet{}
+	h.bounded, h.floor = true, time.Time{}
 }
 
 func (e *Engine) heldBudget() int {
@@ -441,11 +456,40 @@ func (e *Engine) heldResults(b store.Branch, from, to, now time.Time) (heldSet, 
 	if h != nil && h.loaded && h.whole {
 		e.narrow(h, from, to)
 	}
-	if h == nil || !h.loaded || from.Before(h.lo) || h.hi.Before(to) || b.Contact.At.After(h.contact.At) ||
-		(e.Recheck > 0 && !now.Before(h.at.Add(e.Recheck+spread(b.ID, e.Recheck)))) {
+	if h == nil || !h.loaded || from.Before(h.lo) || h.hi.Before(to) || !e.current(h, b, now) {
 		return heldSet{}, false
 	}
 	return h.set.inRange(from, to), true
+}
+
+// current reports whether what is held of b may be trusted at now: no
+// contact of b is newer than the held one and (see Recheck) it has not
+// been held too long. The caller holds e.hmu.
+func (e *Engine) current(h *held, b store.Branch, now time.Time) bool {
+	return !b.Contact.At.After(h.contact.At) && (e.Recheck <= 0 || now.Before(h.at.Add(e.Recheck+spread(b.ID, e.Recheck))))
+}
+
+// NoResultsBefore returns a time before which the store holds no result
+// of branch b, when the engine knows one: it has held b since the store
+// had no result of it (a branch first heard of since this collector
+// started), and every result stored of it since was handed in here. It
+// is the earliest of those results' times, or, when there is none, the
+// latest time a result can have. A page drawing b's past days reads no
+// results for the days before it. ok is false when the engine cannot
+// tell (the branch was read from the store, or another collector wrote
+// it): the caller reads the store.
+func (e *Engine) NoResultsBefore(b store.Branch) (t time.Time, ok bool) {
+	now := e.now()
+	e.hmu.Lock()
+	defer e.hmu.Unlock()
+	h := e.held[b.ID]
+	if h == nil || !h.loaded || !h.bounded || !e.current(h, b, now) {
+		return time.Time{}, false
+	}
+	if h.floor.IsZero() {
+		return maxPacked, true
+	}
+	return h.floor, true
 }
 
 // narrow has h, which holds every result of its branch, hold those with
