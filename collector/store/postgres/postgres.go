@@ -236,6 +236,20 @@ WHERE u.sum IS NOT NULL AND u.sum IS DISTINCT FROM u.old_sum
 		FROM descriptor_history h WHERE h.branch = u.id ORDER BY h.effective_at DESC LIMIT 1))
 ON CONFLICT (branch, effective_at) DO UPDATE SET descriptor_json = EXCLUDED.descriptor_json, descriptor = NULL`
 
+// groupUpsertContacts is upsertContacts as the data-modifying part of the
+// statement that takes a group's branch locks (lockBranches, its branches
+// in $10): a group's transaction is then two statements, this and the
+// chunks' insert, rather than three, each of which costs the server its
+// bind, start and end whatever its rows. The lock is the statement's
+// query, which runs to its end before the part that modifies rows, so the
+// upsert waits for the locks as it did when it followed them; it reads
+// nothing as of the statement's start (ON CONFLICT updates each row as
+// last committed). The insert of the chunks, which must see what the
+// locks' previous holders committed, remains a statement of its own, and
+// so does putContacts, which compares descriptors with the stored ones.
+const groupUpsertContacts = `WITH contacts AS (` + upsertContacts + `)
+` + lockBranchesAfterContacts
+
 // PutConfirmation appends a staff confirmation.
 func (s *Store) PutConfirmation(ctx context.Context, branch string, c result.Confirmation) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO confirmations (branch, device, check_name, date, by_name, at, problem)
