@@ -20,7 +20,7 @@ var _ store.Alerts = (*Store)(nil)
 
 // SaveIncidents upserts incidents and enqueues messages in one transaction.
 func (s *Store) SaveIncidents(ctx context.Context, incs []store.IncidentRecord, ms []notify.Message) error {
-	if _, err := sendSave(ctx, s.pool, incs, ms, nil, 0); err != nil {
+	if _, err := s.sendSave(ctx, s.pool, incs, ms, nil, 0); err != nil {
 		return fmt.Errorf("postgres store: save incidents: %w", err)
 	}
 	return nil
@@ -32,13 +32,12 @@ func (s *Store) SaveIncidents(ctx context.Context, incs []store.IncidentRecord, 
 // commit, so no lock is needed to claim them.
 func (s *Store) SaveAndClaim(ctx context.Context, incs []store.IncidentRecord, ms []notify.Message, now time.Time, lease time.Duration) ([]outbox.Row, error) {
 	until := now.Add(lease)
-	seqs, err := sendSave(ctx, s.pool, incs, ms, routeHeads(ms), until.UnixNano())
+	seqs, err := s.sendSave(ctx, s.pool, incs, ms, routeHeads(ms), until.UnixNano())
 	if err != nil {
 		return nil, fmt.Errorf("postgres store: save incidents: %w", err)
 	}
 	var out []outbox.Row
 	for i, seq := range seqs {
-		s.sawSeq(seq.seq)
 		if seq.claimed {
 			// The message is the caller's, not decoded again from what
 			// was stored (a wave's engine saves thousands).
@@ -54,8 +53,8 @@ const upsertIncidentsSQL = `INSERT INTO incidents (` + store.IncidentColumns + `
 	ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at, body = excluded.body`
 
 // saveIncidents upserts incidents and enqueues messages inside tx.
-func saveIncidents(ctx context.Context, tx pgx.Tx, incs []store.IncidentRecord, ms []notify.Message) error {
-	_, err := sendSave(ctx, tx, incs, ms, nil, 0)
+func (s *Store) saveIncidents(ctx context.Context, tx pgx.Tx, incs []store.IncidentRecord, ms []notify.Message) error {
+	_, err := s.sendSave(ctx, tx, incs, ms, nil, 0)
 	return err
 }
 
@@ -70,8 +69,10 @@ type batchSender interface {
 // save of a hundred incidents and messages, a statement at a time, took a
 // second on a loaded server, and the alert engine waits for it. It leases
 // until until the messages heads marks that head their route; heads nil
-// claims none.
-func sendSave(ctx context.Context, db batchSender, incs []store.IncidentRecord, ms []notify.Message, heads []bool, until int64) ([]enqueued, error) {
+// claims none. The enqueue's text is of the outbox's size class, as
+// Record's is (Store.sized): its generic plan, made once per connection
+// and class, probes the pending rows of each message's route.
+func (s *Store) sendSave(ctx context.Context, db batchSender, incs []store.IncidentRecord, ms []notify.Message, heads []bool, until int64) ([]enqueued, error) {
 	b := &pgx.Batch{}
 	if len(incs) > 0 {
 		b.Queue(upsertIncidentsSQL, incidentArrays(incs)...)
@@ -81,7 +82,7 @@ func sendSave(ctx context.Context, db batchSender, incs []store.IncidentRecord, 
 		if err != nil {
 			return nil, err
 		}
-		b.Queue(enqueueSQL, append(args, until)...)
+		b.Queue(s.sized(enqueueSQL, 0), append(args, until)...)
 	}
 	if b.Len() == 0 {
 		return nil, nil
@@ -90,6 +91,9 @@ func sendSave(ctx context.Context, db batchSender, incs []store.IncidentRecord, 
 	out, err := readSave(br, len(incs) > 0, ms)
 	if cerr := br.Close(); err == nil {
 		err = cerr
+	}
+	for _, e := range out {
+		s.sawSeq(e.seq)
 	}
 	return out, err
 }

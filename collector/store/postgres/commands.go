@@ -74,7 +74,7 @@ func (s *Store) SettleCommand(ctx context.Context, c store.CommandRecord, incs [
 		if tag.RowsAffected() != 1 {
 			return store.ErrCommandSettled
 		}
-		return saveIncidents(ctx, tx, incs, ms)
+		return s.saveIncidents(ctx, tx, incs, ms)
 	})
 	if err != nil {
 		return fmt.Errorf("postgres store: settle command %s: %w", c.Key, err)

@@ -180,8 +180,9 @@ func firstErr(a, b error) error {
 
 // writeTogether stores the requests (of distinct branches) in one
 // pipelined batch, which PostgreSQL runs as one implicit transaction: the
-// lock of their branches, the insert of their chunks that no stored chunk
-// may hold copies of (insertChunks), the upsert of their contacts. It
+// lock of their branches and the upsert of their contacts (one statement,
+// groupUpsertContacts, when no descriptor came), then the insert of their
+// chunks that no stored chunk may hold copies of (insertChunks). It
 // returns how many results of each it stored, err when that transaction
 // failed (nothing stored), and in errs[i] the failure of request i's
 // checked writes (writeChecked, after the commit: its chunks that may
@@ -197,13 +198,17 @@ func (s *Store) writeTogether(ctx context.Context, group []*writeReq) (counts []
 	stored := map[chunkKey]bool{}
 	var headless map[string]bool
 	fast := s.fastChunks(cs)
+	var locks []string
+	if len(fast) > 0 {
+		locks = branchesOf(fast)
+	}
+	s.queueContacts(&b, group, locks)
 	if len(fast) > 0 {
 		if s.firsts.mayBeFirst(fast) {
 			headless = map[string]bool{}
 		}
 		queueChunks(&b, fast, stored, headless)
 	}
-	s.queueContacts(&b, group)
 	if err := s.pool.SendBatch(ctx, &b).Close(); err != nil {
 		return counts, errs, err
 	}

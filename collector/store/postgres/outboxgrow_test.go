@@ -21,8 +21,9 @@ import (
 // one connection while it is a page, as in a wave's first seconds, lets
 // it grow to 42,000 rows (with no ANALYZE or VACUUM in between, as during
 // a wave), then checks the plans the store's own calls ran with
-// (auto_explain, sent to the test as notices): Record, Claim and Renew
-// must still find every row by a key, in their last plans, generic ones.
+// (auto_explain, sent to the test as notices): Record, Claim, Renew and
+// SaveAndClaim's enqueue must still find every row by a key, in their last
+// plans, generic ones.
 // A statement prepared once per connection kept a generic plan made for
 // the one-page outbox, a scan of the whole table, which every later call
 // then ran (Store.sized).
@@ -69,7 +70,7 @@ func TestTheOutboxStatementsFollowTheOutboxAsItGrows(t *testing.T) {
 	}
 
 	for _, q := range []struct{ name, text string }{
-		{"Record", recordSQL}, {"Claim", claimSQL}, {"Renew", renewSQL},
+		{"Record", recordSQL}, {"Claim", claimSQL}, {"Renew", renewSQL}, {"SaveAndClaim's enqueue", enqueueSQL},
 	} {
 		plan := plans.of(q.text + "\n-- outbox size class")
 		if plan == nil {
@@ -83,10 +84,15 @@ func TestTheOutboxStatementsFollowTheOutboxAsItGrows(t *testing.T) {
 }
 
 // exercise records deliveries of the rows seqs, claims, and renews the
-// claims Record made, as a deliverer does.
+// claims Record made, as a deliverer does, and enqueues a message of a
+// new incident as the alert engine does.
 func exercise(t *testing.T, s *Store, seqs []int64, now time.Time, lease time.Duration) {
 	t.Helper()
 	ctx := context.Background()
+	m := notify.Message{IncidentID: fmt.Sprint("enqueued-", seqs[0]), Notifier: "slack", Target: "C-ops", Op: notify.Post, DecidedAt: now}
+	if rows, err := s.SaveAndClaim(ctx, nil, []notify.Message{m}, now, lease); err != nil || len(rows) != 1 {
+		t.Fatalf("SaveAndClaim of a new incident's message: %d rows, %v", len(rows), err)
+	}
 	ds := make([]outbox.Delivery, len(seqs))
 	for i, seq := range seqs {
 		ds[i] = outbox.Delivery{Seq: seq, Receipt: notify.Receipt{Channel: "C-ops", TS: fmt.Sprint("ts-", seq)}, At: now}

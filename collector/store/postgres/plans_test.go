@@ -77,7 +77,7 @@ func TestTheWritesGenericPlansProbeByKey(t *testing.T) {
 	chunkArgs := func() []any {
 		var b pgx.Batch
 		queueChunks(&b, cs, map[chunkKey]bool{}, nil)
-		return b.QueuedQueries[1].Arguments
+		return b.QueuedQueries[0].Arguments
 	}
 	// auto_explain sends each statement's plan, as run, to the client:
 	// a prepared statement's generic plan.
@@ -109,6 +109,7 @@ func TestTheWritesGenericPlansProbeByKey(t *testing.T) {
 	}{
 		{"the contacts with descriptors", putContacts, contactArgs(rows, &s.id)},
 		{"the contacts", upsertContacts, contactArgs(rows, &s.id)},
+		{"the contacts with their branches' lock", groupUpsertContacts, append(contactArgs(rows, &s.id), branchesOf(cs))},
 		{"the chunks", insertChunks, chunkArgs()},
 		{"the first chunks", insertFirstChunks, chunkArgs()},
 	} {

@@ -236,6 +236,22 @@ WHERE u.sum IS NOT NULL AND u.sum IS DISTINCT FROM u.old_sum
 		FROM descriptor_history h WHERE h.branch = u.id ORDER BY h.effective_at DESC LIMIT 1))
 ON CONFLICT (branch, effective_at) DO UPDATE SET descriptor_json = EXCLUDED.descriptor_json, descriptor = NULL`
 
+// groupUpsertContacts is upsertContacts as a part of the statement that
+// takes a group's branch locks (lockBranches, its branches in $10): a
+// group's transaction is then two statements, this and the chunks'
+// insert, rather than three, each of which costs the server its bind,
+// start and end whatever its rows. Whichever of its parts PostgreSQL runs
+// first, both have run when it ends: the locks are held before the
+// chunks' insert, which must see what their previous holders committed
+// and so remains a statement of its own. The upsert needs no lock and
+// reads nothing as of the statement's start (ON CONFLICT updates each row
+// as last committed); putContacts, which compares descriptors with the
+// stored ones, stays a statement after the locks'. The lock comes first in
+// the text, which is what pg_stat_activity shows of a long statement.
+const groupUpsertContacts = `WITH locked AS (` + lockBranchesAfterContacts + `),
+contacts AS (` + upsertContacts + `)
+SELECT * FROM locked`
+
 // PutConfirmation appends a staff confirmation.
 func (s *Store) PutConfirmation(ctx context.Context, branch string, c result.Confirmation) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO confirmations (branch, device, check_name, date, by_name, at, problem)

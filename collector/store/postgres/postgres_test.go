@@ -32,8 +32,8 @@ func TestPostgres(t *testing.T) {
 		dsn := srv.NewDatabase(t)
 		open(t, dsn).Close()
 		open(t, dsn).Close()
-		if v := schemaVersion(t, dsn); v != 15 {
-			t.Fatalf("schema version %d after opening twice, want 15", v)
+		if v := schemaVersion(t, dsn); v != 17 {
+			t.Fatalf("schema version %d after opening twice, want 17", v)
 		}
 	})
 	t.Run("a database from a newer collector is refused", func(t *testing.T) {
@@ -68,15 +68,17 @@ func TestPostgres(t *testing.T) {
 			{Version: 13, Name: "0013_result_chunks.sql", SQL: "SELECT 1"},
 			{Version: 14, Name: "0014_branch_rows.sql", SQL: "SELECT 1"},
 			{Version: 15, Name: "0015_outbox_pending_partial.sql", SQL: "SELECT 1"},
-			{Version: 16, Name: "0016_broken.sql", SQL: "CREATE TABLE b (x int); INSERT INTO nowhere VALUES (1)"},
+			{Version: 16, Name: "0016_descriptor_version_stubs.sql", SQL: "SELECT 1"},
+			{Version: 17, Name: "0017_branch_rows_narrow.sql", SQL: "SELECT 1"},
+			{Version: 18, Name: "0018_broken.sql", SQL: "CREATE TABLE b (x int); INSERT INTO nowhere VALUES (1)"},
 		})
-		if err == nil || !strings.Contains(err.Error(), "0016_broken.sql") {
-			t.Fatalf("err = %v, want one naming 0016_broken.sql", err)
+		if err == nil || !strings.Contains(err.Error(), "0018_broken.sql") {
+			t.Fatalf("err = %v, want one naming 0018_broken.sql", err)
 		}
 		var tables int
 		s.pool.QueryRow(context.Background(), "SELECT count(*) FROM pg_tables WHERE tablename = 'b'").Scan(&tables)
-		if v := schemaVersion(t, dsn); v != 15 || tables != 0 {
-			t.Fatalf("after the failure: schema version %d, table b exists %d times; want 15 and 0", v, tables)
+		if v := schemaVersion(t, dsn); v != 17 || tables != 0 {
+			t.Fatalf("after the failure: schema version %d, table b exists %d times; want 17 and 0", v, tables)
 		}
 	})
 }

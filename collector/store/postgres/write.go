@@ -38,6 +38,12 @@ const DedupWindow = 24 * time.Hour
 const lockBranches = `SELECT count(pg_advisory_xact_lock(1651663458, h)) FROM (
 	SELECT DISTINCT hashtext(b) AS h FROM unnest($1::text[]) AS b ORDER BY 1) AS k`
 
+// lockBranchesAfterContacts is lockBranches with its branches in $10,
+// after the nine parameters of the contacts upsert it is the query of
+// (groupUpsertContacts).
+const lockBranchesAfterContacts = `SELECT count(pg_advisory_xact_lock(1651663458, h)) FROM (
+	SELECT DISTINCT hashtext(b) AS h FROM unnest($10::text[]) AS b ORDER BY 1) AS k`
+
 // insertChunks inserts the chunk rows of the arrays whose ids all lie
 // beyond the greatest id stored for their branch (result_heads), which
 // therefore cannot repeat a stored result, raises the branches' heads to
@@ -177,26 +183,31 @@ type chunkKey struct {
 	first  int64
 }
 
-// queueChunks queues, on b, the lock of the chunks' branches and the insert
-// of those no stored chunk may hold copies of; stored receives the keys of
-// the chunks inserted and, when headless is not nil (insertFirstChunks),
+// branchesOf returns the distinct branches of cs, in their order.
+func branchesOf(cs []chunkRow) []string {
+	branches := make([]string, 0, len(cs))
+	for i, c := range cs {
+		if i == 0 || c.branch != cs[i-1].branch && !slices.Contains(branches, c.branch) {
+			branches = append(branches, c.branch)
+		}
+	}
+	return branches
+}
+
+// queueChunks queues, on b, the insert of the chunks no stored chunk may
+// hold copies of, which must follow the lock of their branches
+// (lockBranches) in the transaction; stored receives the keys of the
+// chunks inserted and, when headless is not nil (insertFirstChunks),
 // headless the branches of those whose branch had no chunk stored before.
 func queueChunks(b *pgx.Batch, cs []chunkRow, stored map[chunkKey]bool, headless map[string]bool) {
 	n := len(cs)
 	branch, minID, maxID := make([]string, n), make([]string, n), make([]string, n)
 	first, last, received := make([]int64, n), make([]int64, n), make([]int64, n)
 	count, body := make([]int32, n), make([][]byte, n)
-	var branches []string
-	seen := map[string]bool{}
 	for i, c := range cs {
 		branch[i], first[i], last[i], received[i], count[i], minID[i], maxID[i], body[i] =
 			c.branch, c.first, c.last, c.received, int32(len(c.rs)), c.minID, c.maxID, c.body
-		if !seen[c.branch] {
-			seen[c.branch] = true
-			branches = append(branches, c.branch)
-		}
 	}
-	b.Queue(lockBranches, branches)
 	q := insertChunks
 	if headless != nil {
 		q = insertFirstChunks
@@ -234,6 +245,7 @@ func (s *Store) WriteResults(ctx context.Context, rs []result.Result, receivedAt
 	stored := map[chunkKey]bool{}
 	fast := s.fastChunks(cs)
 	if len(fast) > 0 {
+		b.Queue(lockBranches, branchesOf(fast))
 		queueChunks(&b, fast, stored, nil)
 		if err := s.pool.SendBatch(ctx, &b).Close(); err != nil {
 			return 0, 0, fmt.Errorf("postgres store: write %d results: %w", len(rs), err)
@@ -320,13 +332,26 @@ func contactWith(id string, desc *string, sum []byte, c store.Contact) (contactR
 		at: at, skew: int64(c.ClockSkew)}, nil
 }
 
-// queueContacts queues the upsert of the group's contacts (distinct
-// branches) and of the descriptor versions that came with them, marked as
-// this store's (see BranchesChangedSince).
-func (s *Store) queueContacts(b *pgx.Batch, group []*writeReq) {
+// queueContacts queues the lock of the branches locks (lockBranches;
+// none: nil), then the upsert of the group's contacts (distinct branches)
+// and of the descriptor versions that came with them, marked as this
+// store's (see BranchesChangedSince): one statement when no descriptor
+// came (groupUpsertContacts), as in a wave's later rounds.
+func (s *Store) queueContacts(b *pgx.Batch, group []*writeReq, locks []string) {
 	rows := make([]contactRow, len(group))
 	for i, r := range group {
 		rows[i] = r.contact
 	}
-	b.Queue(contactsStatement(rows), contactArgs(rows, &s.id)...)
+	args := contactArgs(rows, &s.id)
+	if q := contactsStatement(rows); q == putContacts {
+		if len(locks) > 0 {
+			b.Queue(lockBranches, locks)
+		}
+		b.Queue(q, args...)
+		return
+	}
+	if locks == nil {
+		locks = []string{}
+	}
+	b.Queue(groupUpsertContacts, append(args, locks)...)
 }

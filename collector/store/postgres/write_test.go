@@ -66,6 +66,7 @@ func TestCopyWrittenMeanwhile(t *testing.T) {
 			other := rs("br-01")[1:2]
 			other[0].StartedAt = other[0].StartedAt.Add(3 * time.Millisecond)
 			var b pgx.Batch
+			b.Queue(lockBranches, []string{"br-01"})
 			queueChunks(&b, []chunkRow{newChunkRow(other, at, 0)}, map[chunkKey]bool{}, nil)
 			if err := tx.SendBatch(ctx, &b).Close(); err != nil {
 				t.Fatal(err)

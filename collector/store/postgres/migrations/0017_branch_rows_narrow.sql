@@ -1,0 +1,19 @@
+-- Every agent request updates its branch's row (the contact: time,
+-- versions, heartbeat), some 20,000 updates a wave round. The row carried
+-- its descriptor inline, compressed (some 800 of its 1,060 bytes), so each
+-- update wrote a new copy of the descriptor, and seven such rows filled a
+-- page: no room was left for the new version on its page, so five updates
+-- in six were not HOT and added an entry to each of the table's two
+-- indexes. Now:
+--   - toast_tuple_target 512: a row that PostgreSQL's TOAST threshold
+--     sends to the toaster (some 2 KB: a descriptor of 1.8 KB or more) is
+--     brought under 512 bytes, so its descriptor, compressed, is stored in
+--     the TOAST table and the row keeps a pointer to it, which an update
+--     that keeps the descriptor copies as it is; the other columns (some
+--     250 bytes with the heartbeat) stay inline;
+--   - fillfactor 70: inserts leave 30% of each page free, so a contact's
+--     new row version fits on its page (a HOT update: no index entries).
+-- Both apply to rows written from now on: an existing row takes the new
+-- form when its descriptor changes. Setting them rewrites nothing and
+-- takes a lock that lets reads and writes go on.
+ALTER TABLE branches SET (toast_tuple_target = 512, fillfactor = 70);
