@@ -47,7 +47,7 @@ func branchPictures(ctx context.Context, e *readiness.Engine, st any, id, date, 
 		tl *timeline
 	)
 	wg.Go(func() { tl = dayTimeline(ctx, e, ps, b, date, date == today, rules) })
-	days := dc.get(id, date, now, func() ([]dayCell, bool) { return lastDays(ctx, ps, b, rules, date, 30, now) })
+	days := dc.get(id, date, now, func() ([]dayCell, bool) { return lastDays(ctx, ps, b, rules, date, 30, now, e.NoResultsBefore) })
 	wg.Wait()
 	return tl, days
 }

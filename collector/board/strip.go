@@ -18,7 +18,11 @@ import (
 // counts), so the strip reads those in one query and judges from raw
 // results only the days without a roll-up: days the roller has not
 // reached yet (yesterday, shortly after midnight) and days before the
-// branch's first results, read a run of days at a time.
+// branch's first results, read a run of days at a time. A branch first
+// heard of since the collector started (every branch in a new bank's
+// first wave) has no result before those the engine was handed: its
+// days before them are judged without reading the store (see
+// readiness.Engine.NoResultsBefore).
 
 // stripReader reads a branch's day roll-ups by date (both stores).
 type stripReader interface {
@@ -28,9 +32,10 @@ type stripReader interface {
 // lastDays returns the n days before date, oldest first: each day's
 // roll-up verdict, or its judgement by its own rules when it has none. A
 // day the rules cannot place is left out. The roll-ups and the rules are
-// read at once; ok is false when the rules could not be read.
+// read at once; ok is false when the rules could not be read. none, when
+// it says so, is a time before which the store has no result of b.
 func lastDays(ctx context.Context, st pageStore, b store.Branch, rules func() (*readiness.Rules, error), date string, n int,
-	now time.Time) (days []dayCell, ok bool) {
+	now time.Time, none func(store.Branch) (time.Time, bool)) (days []dayCell, ok bool) {
 	t, err := time.Parse(time.DateOnly, date)
 	if err != nil {
 		return nil, true
@@ -56,7 +61,26 @@ func lastDays(ctx context.Context, st pageStore, b store.Branch, rules func() (*
 	if err != nil {
 		return nil, false
 	}
-	return judgeDays(ctx, st, b, r, dates, rolled, now), true
+	var before time.Time
+	if none != nil {
+		before, _ = none(b)
+	}
+	return judgeDays(ctx, stripStore{st, before}, b, r, dates, rolled, now), true
+}
+
+// stripStore is the store as the strip reads raw results from it: none
+// (and no read) before a time the engine knows the branch has none
+// before (zero: not known).
+type stripStore struct {
+	pageStore
+	noneBefore time.Time
+}
+
+func (s stripStore) Results(ctx context.Context, branch string, from, to time.Time) ([]result.Result, error) {
+	if !s.noneBefore.IsZero() && !to.After(s.noneBefore) {
+		return nil, nil
+	}
+	return s.pageStore.Results(ctx, branch, from, to)
 }
 
 // rollUps returns the verdicts of the dates' roll-ups, by date; none when

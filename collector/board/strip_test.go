@@ -94,3 +94,37 @@ func TestABranchPageStripReadsTheRollUpsAndJudgesOnlyTheDaysWithout(t *testing.T
 		t.Errorf("the strip read raw results %d times, want 2 (one per run of days without a roll-up)", st.pastReads)
 	}
 }
+
+// A branch first heard of today has no result before today's in the
+// store, which the engine knows: its strip judges the past days without
+// reading raw results for them, and draws them as a read would. A
+// result before the time the engine gives has the days from it read.
+func TestAStripOfABranchFirstHeardOfTodayReadsNoPastResults(t *testing.T) {
+	now := london("09:30") // Tuesday 24 November
+	_, fake := board(t, now)
+	rules := func() (*readiness.Rules, error) { return readiness.NewRules(fake.branch.Descriptor, nil) }
+	ctx := context.Background()
+	st := &rolledStore{fakeStore: fake, before: london("00:00")}
+	want, ok := lastDays(ctx, st, fake.branch, rules, "2026-11-24", 30, now, nil)
+	if !ok || st.pastReads != 1 {
+		t.Fatalf("without the engine's word: ok %v, %d reads of past results, want one", ok, st.pastReads)
+	}
+	st.pastReads = 0
+	today := func(store.Branch) (time.Time, bool) { return london("08:05"), true }
+	got, ok := lastDays(ctx, st, fake.branch, rules, "2026-11-24", 30, now, today)
+	if !ok || st.pastReads != 0 {
+		t.Fatalf("with no result before today's: ok %v, %d reads of past results, want none", ok, st.pastReads)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("the strip judged without reading is %v, read it is %v", got, want)
+	}
+	lastWeek := func(store.Branch) (time.Time, bool) { return london("08:05").AddDate(0, 0, -7), true }
+	if _, ok := lastDays(ctx, st, fake.branch, rules, "2026-11-24", 30, now, lastWeek); !ok || st.pastReads != 1 {
+		t.Fatalf("with a result from last week: ok %v, %d reads of past results, want one", ok, st.pastReads)
+	}
+	unknown := func(store.Branch) (time.Time, bool) { return time.Time{}, false }
+	st.pastReads = 0
+	if _, ok := lastDays(ctx, st, fake.branch, rules, "2026-11-24", 30, now, unknown); !ok || st.pastReads != 1 {
+		t.Fatalf("when the engine cannot tell: ok %v, %d reads of past results, want one", ok, st.pastReads)
+	}
+}

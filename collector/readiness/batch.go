@@ -24,6 +24,9 @@ func (e *Engine) judgeMany(ctx context.Context, bs []store.Branch, xs []describe
 	out := make([]*entry, len(bs))
 	e.holdNothing(bs, todo, now)
 	var jobs []job
+	// scratch is a held branch's results decoded for judging it: nothing
+	// a judgement keeps refers to the slice, which the next branch reuses.
+	var scratch []result.Result
 	for _, i := range todo {
 		p, err := e.plan(ctx, bs[i], xs[i], "", now)
 		switch {
@@ -36,8 +39,9 @@ func (e *Engine) judgeMany(ctx context.Context, bs []store.Branch, xs []describe
 			out[i] = e.entry(p.s, xs[i], err, now)
 		default:
 			at := e.now() // before the results are taken: every result handed in earlier is among them
-			if rs, ok := e.heldResults(bs[i], p.from, p.to, at); ok {
-				out[i] = e.judged(p, xs[i], rs, at)
+			if held, ok := e.heldResults(bs[i], p.from, p.to, at); ok {
+				scratch = held.appendResults(scratch[:0])
+				out[i] = e.judged(p, xs[i], scratch, at)
 				continue
 			}
 			jobs = append(jobs, job{i: i, p: p})

@@ -157,8 +157,8 @@ func BenchmarkWave20000(b *testing.B) {
 				}
 				for _, id := range ids { // forget the wave, so that the next one brings it again
 					h := e.held[id]
-					e.heldN -= len(h.rs) - len(base) // else the held budget runs out after a few waves
-					h.rs = h.rs[:len(base):len(base)]
+					e.heldN -= h.set.len() - len(base) // else the held budget runs out after a few waves
+					h.set.ps = h.set.ps[:len(base):len(base)]
 				}
 				b.StartTimer()
 			}

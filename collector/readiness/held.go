@@ -1,9 +1,7 @@
 package readiness
 
 import (
-	"cmp"
 	"hash/fnv"
-	"slices"
 	"time"
 
 	"github.com/branchready/branchready/collector/store"
@@ -16,8 +14,9 @@ import (
 const maxHeld = 20000
 
 // DefaultHeldBudget bounds the results the engine keeps for all branches
-// together (about 300 bytes each): the pre-opening wave of 20,000 branches
-// (400,000 results) and several more sweeps fit, while a busy day, 20,000
+// together (about 120 bytes each, packed: see heldSet): the pre-opening
+// wave of 20,000 branches (400,000 results) and several more sweeps fit,
+// while a busy day, 20,000
 // branches x 35 sweeps x 20 checks = 14 million results, would not. A batch
 // that would go over it has its branch let go and judged from the store,
 // as before the engine held results.
@@ -47,12 +46,19 @@ type held struct {
 	whole   bool
 	at      time.Time // when it was loaded (see Engine.Recheck)
 	lo, hi  time.Time
-	rs      []result.Result
+	set     heldSet
 	loading bool
 	pending []result.Result
 	// spoiled: a retried batch came in during the load, whose results the
 	// store may hold in another version: the load is not installed.
 	spoiled bool
+	// bounded: every result the store has of the branch was handed in
+	// here since it was held whole (see holdWhole), and floor is the
+	// earliest one's time (zero: none), kept when the held results are
+	// narrowed to today's. A branch page's strip of past days need not
+	// read the store for days before it (see NoResultsBefore).
+	bounded bool
+	floor   time.Time
 }
 
 // Handed records a batch ingest committed for branch: its contact and the
@@ -105,20 +111,28 @@ func (e *Engine) Handed(branch string, c store.Contact, rs []result.Result, fres
 		// Results new to this branch's memory were refused by the store as
 		// duplicates of a version read elsewhere: read them again.
 		for _, r := range rs {
-			if !slices.ContainsFunc(h.rs, func(x result.Result) bool { return x.ID == r.ID }) {
+			if !h.set.hasID(r.ID) {
 				e.unload(h)
 				break
 			}
 		}
 	case h.loaded:
-		before := len(h.rs)
-		if later(h.rs, rs) {
-			h.rs = appendLater(h.rs, rs, h.lo, h.hi)
-		} else {
-			h.rs = merge(h.rs, compact(rs, h.lo, h.hi))
+		if h.bounded {
+			for _, r := range rs {
+				if h.floor.IsZero() || r.StartedAt.Before(h.floor) {
+					h.floor = r.StartedAt
+				}
+			}
 		}
-		e.heldN += len(h.rs) - before
-		if len(h.rs) > maxHeld || e.heldN > e.heldBudget() {
+		before := h.set.len()
+		var ok bool
+		if later(h.set, rs) {
+			h.set, ok = appendLater(h.set, rs, h.lo, h.hi)
+		} else {
+			h.set, ok = mergeHeld(h.set, compact(rs, h.lo, h.hi))
+		}
+		e.heldN += h.set.len() - before
+		if !ok || h.set.len() > maxHeld || e.heldN > e.heldBudget() {
 			e.unload(h)
 		}
 	}
@@ -136,8 +150,8 @@ func (e *Engine) Handed(branch string, c store.Contact, rs []result.Result, fres
 
 // unload lets go of what is held of a branch; the caller holds e.hmu.
 func (e *Engine) unload(h *held) {
-	e.heldN -= len(h.rs)
-	h.loaded, h.whole, h.rs = false, false, nil
+	e.heldN -= h.set.len()
+	h.loaded, h.whole, h.set, h.bounded = false, false, heldSet{}, false
 }
 
 // register notes the branches of a full listing: each has a held entry
@@ -210,7 +224,8 @@ func (e *Engine) holdNothing(bs []store.Branch, todo []int, now time.Time) {
 // the store had none of them, so every one it will have is handed in from
 // now on (a branch never heard of, or a first batch the store vouches for).
 func (h *held) holdWhole(at time.Time) {
-	h.loaded, h.whole, h.at, h.lo, h.hi, h.rs = true, true, at, time.Time{}, time.Time{}, nil
+	h.loaded, h.whole, h.at, h.lo, h.hi, h.set = true, true, at, time.Time{}, time.Time{}, heldSet{}
+	h.bounded, h.floor = true, time.Time{}
 }
 
 func (e *Engine) heldBudget() int {
@@ -254,118 +269,67 @@ func appendCompact(dst, rs []result.Result, lo, hi time.Time) []result.Result {
 	return dst
 }
 
-// later reports whether every one of rs comes after everything held (in
-// store order): an agent's next sweep, which is most batches.
-func later(held, rs []result.Result) bool {
-	if len(held) == 0 {
-		return true
-	}
-	last := held[len(held)-1]
-	for _, r := range rs {
-		if byTimeID(last, r) >= 0 {
-			return false
-		}
-	}
-	return true
-}
-
-// appendLater is merge for a batch that is later (see later): what
-// compact copies of it is appended to held and put in store order there,
-// without the copy merge makes and without looking anything up in held.
-// Readers judging from held see only up to its length, which nothing here
-// changes.
-func appendLater(held, rs []result.Result, lo, hi time.Time) []result.Result {
-	n := len(held)
-	out := appendCompact(slices.Grow(held, len(rs)), rs, lo, hi)
-	tail := out[n:]
-	if !slices.IsSortedFunc(tail, byTimeID) {
-		slices.SortFunc(tail, byTimeID)
-	}
-	return out[:n+len(slices.CompactFunc(tail, sameResult))]
-}
-
-// byTimeID is the store's order: by event time, ties by id.
-func byTimeID(a, b result.Result) int {
-	if c := a.StartedAt.Compare(b.StartedAt); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.ID, b.ID)
-}
-
-// sameResult reports whether a and b are one result: its id at its time.
-func sameResult(a, b result.Result) bool { return a.ID == b.ID && a.StartedAt.Equal(b.StartedAt) }
-
-// has reports whether rs (in store order) holds r: its id at its time.
-func has(rs []result.Result, r result.Result) bool {
-	_, found := slices.BinarySearchFunc(rs, r, byTimeID)
-	return found
-}
-
-// merge returns held (store order) with add's results it does not hold,
-// keeping held's version of an id it holds. Readers may be judging from
-// held meanwhile: it is never changed below its length, so results later
-// than all it holds are appended and any other makes a new slice.
-//
-// An agent ships a sweep's results in time order, after those it shipped
-// before: such a batch is neither sorted nor looked up in held, which was
-// most of what handing a batch in cost.
-func merge(held, add []result.Result) []result.Result {
-	if !slices.IsSortedFunc(add, byTimeID) {
-		slices.SortFunc(add, byTimeID)
-	}
-	add = slices.CompactFunc(add, sameResult)
-	if len(add) == 0 {
-		return held
-	}
-	if len(held) == 0 || byTimeID(held[len(held)-1], add[0]) < 0 {
-		return append(held, add...) // all later than any held: none is held
-	}
-	add = slices.DeleteFunc(add, func(r result.Result) bool { return has(held, r) })
-	if len(add) == 0 {
-		return held
-	}
-	if byTimeID(held[len(held)-1], add[0]) < 0 {
-		return append(held, add...)
-	}
-	out := make([]result.Result, 0, len(held)+len(add))
-	i, j := 0, 0
-	for i < len(held) && j < len(add) {
-		if byTimeID(held[i], add[j]) <= 0 {
-			out = append(out, held[i])
-			i++
-		} else {
-			out = append(out, add[j])
-			j++
-		}
-	}
-	out = append(out, held[i:]...)
-	return append(out, add[j:]...)
-}
-
 // heldResults returns branch b's held results from <= started_at < to, when
 // the engine holds that whole range, no contact newer than b's, and (see
-// Recheck) has not held them too long.
-func (e *Engine) heldResults(b store.Branch, from, to, now time.Time) ([]result.Result, bool) {
+// Recheck) has not held them too long. The set is a view the caller may
+// decode outside hmu (see heldSet).
+func (e *Engine) heldResults(b store.Branch, from, to, now time.Time) (heldSet, bool) {
 	e.hmu.Lock()
 	defer e.hmu.Unlock()
 	h := e.held[b.ID]
 	if h != nil && h.loaded && h.whole {
 		e.narrow(h, from, to)
 	}
-	if h == nil || !h.loaded || from.Before(h.lo) || h.hi.Before(to) || b.Contact.At.After(h.contact.At) ||
-		(e.Recheck > 0 && !now.Before(h.at.Add(e.Recheck+spread(b.ID, e.Recheck)))) {
-		return nil, false
+	if h == nil || !h.loaded || from.Before(h.lo) || h.hi.Before(to) || !e.current(h, b, now) {
+		return heldSet{}, false
 	}
-	return inRange(h.rs, from, to), true
+	return h.set.inRange(from, to), true
+}
+
+// current reports whether what is held of b may be trusted at now: no
+// contact of b is newer than the held one and (see Recheck) it has not
+// been held too long. The caller holds e.hmu.
+func (e *Engine) current(h *held, b store.Branch, now time.Time) bool {
+	return !b.Contact.At.After(h.contact.At) && (e.Recheck <= 0 || now.Before(h.at.Add(e.Recheck+spread(b.ID, e.Recheck))))
+}
+
+// NoResultsBefore returns a time before which the store holds no result
+// of branch b, when the engine knows one: it has held b since the store
+// had no result of it (a branch first heard of since this collector
+// started), and every result stored of it since was handed in here. It
+// is the earliest of those results' times, or, when there is none, the
+// latest time a result can have. A page drawing b's past days reads no
+// results for the days before it. ok is false when the engine cannot
+// tell (the branch was read from the store, or another collector wrote
+// it): the caller reads the store.
+func (e *Engine) NoResultsBefore(b store.Branch) (t time.Time, ok bool) {
+	now := e.now()
+	e.hmu.Lock()
+	defer e.hmu.Unlock()
+	h := e.held[b.ID]
+	if h == nil || !h.loaded || !h.bounded || !e.current(h, b, now) {
+		return time.Time{}, false
+	}
+	if h.floor.IsZero() {
+		return maxPacked, true
+	}
+	return h.floor, true
 }
 
 // narrow has h, which holds every result of its branch, hold those with
-// from <= started_at < to only (a copy: readers may judge from the old
-// slice); the caller holds e.hmu.
+// from <= started_at < to only (a copy, with an arena of their own:
+// readers may judge from the old set); the caller holds e.hmu.
 func (e *Engine) narrow(h *held, from, to time.Time) {
-	kept := slices.Clone(inRange(h.rs, from, to))
-	e.heldN += len(kept) - len(h.rs)
-	h.whole, h.lo, h.hi, h.rs = false, from, to, kept
+	v := h.set.inRange(from, to)
+	kept := heldSet{ps: make([]packed, 0, v.len())}
+	for i := range v.len() {
+		if !kept.add(v.result(i)) { // cannot happen: each was packed before
+			e.unload(h)
+			return
+		}
+	}
+	e.heldN += kept.len() - h.set.len()
+	h.whole, h.lo, h.hi, h.set = false, from, to, kept
 }
 
 // spread is a branch's share of d, the same at every call, so that
@@ -412,8 +376,8 @@ func (e *Engine) install(b store.Branch, rs []result.Result, from, to, now time.
 	kept := merge(compact(rs, time.Time{}, time.Time{}), compact(h.pending, from, to))
 	ok := !h.spoiled && len(kept) <= maxHeld && e.heldN+len(kept) <= e.heldBudget()
 	h.loading, h.pending, h.spoiled = false, nil, false
-	if ok {
-		h.loaded, h.at, h.lo, h.hi, h.rs = true, now, from, to, kept
+	if set, packed := packAll(kept); ok && packed {
+		h.loaded, h.at, h.lo, h.hi, h.set = true, now, from, to, set
 		e.heldN += len(kept)
 	}
 	return kept

@@ -136,8 +136,8 @@ func TestNothingIsHeldForABranchABatchWasHandedInFor(t *testing.T) {
 			t.Errorf("%s is held as having nothing stored after a batch was handed in for it", b.ID)
 		}
 	}
-	if rs, ok := e.heldResults(bs[2], from, to, now); !ok || len(rs) != 0 {
-		t.Errorf("bath, never heard from, held %v, %d results; want held with none", ok, len(rs))
+	if rs, ok := e.heldResults(bs[2], from, to, now); !ok || rs.len() != 0 {
+		t.Errorf("bath, never heard from, held %v, %d results; want held with none", ok, rs.len())
 	}
 }
 

@@ -21,10 +21,16 @@ type plan struct {
 	day      calendar.Day
 	read     bool
 	from, to time.Time
+	// today: the plan is of the branch's today, judged by its current
+	// descriptor, whose results the engine may hold.
+	today bool
 }
 
 // judge reads a branch's results for a date and judges them against its
-// descriptor x.
+// descriptor x. Today's come from what the engine holds when it holds
+// them, as the refresh judges them: a branch page asked for between a
+// batch and the refresh that judges it (most pages of a branch that has
+// just reported) then reads nothing from the store.
 func (e *Engine) judge(ctx context.Context, b store.Branch, x described, date string, now time.Time) (BranchStatus, error) {
 	p, err := e.plan(ctx, b, x, date, now)
 	if err != nil || p.s.Judgement.Verdict != "" {
@@ -33,11 +39,23 @@ func (e *Engine) judge(ctx context.Context, b store.Branch, x described, date st
 	var rs []result.Result
 	if p.read {
 		p.s.JudgedAt = e.now()
+		if held, ok := e.heldToday(p, b); ok {
+			return p.finish(held.appendResults(nil), now)
+		}
 		if rs, err = e.Store.Results(ctx, b.ID, p.from, p.to); err != nil {
 			return p.s, err
 		}
 	}
 	return p.finish(rs, now)
+}
+
+// heldToday is the results the engine holds for judging plan p of b, when
+// p is of today and they are held.
+func (e *Engine) heldToday(p plan, b store.Branch) (heldSet, bool) {
+	if !p.today {
+		return heldSet{}, false
+	}
+	return e.heldResults(b, p.from, p.to, p.s.JudgedAt)
 }
 
 // plan prepares the judgement of branch b on date (empty: today) at now.
@@ -59,7 +77,8 @@ func (e *Engine) plan(ctx context.Context, b store.Branch, x described, date str
 	local := now.In(cal.Location())
 	s.LocalTime = local.Format(localTimeFormat)
 	var day calendar.Day
-	if date == "" || date == local.Format(time.DateOnly) {
+	today := date == "" || date == local.Format(time.DateOnly)
+	if today {
 		day, _ = dayOf(cal, x.days, now)
 		date = day.Date
 		// Today: the cached current descriptor, with the windows made on
@@ -87,7 +106,7 @@ func (e *Engine) plan(ctx context.Context, b store.Branch, x described, date str
 			return plan{s: s}, fmt.Errorf("date %q: must be YYYY-MM-DD", date)
 		}
 	}
-	p := plan{s: s, d: d, cal: cal, day: day, read: day.Open}
+	p := plan{s: s, d: d, cal: cal, day: day, read: day.Open, today: today}
 	if day.Open {
 		p.from, p.to = day.SweepFrom.Add(-Grace-CorrectionLookback(b.Contact.ClockSkew)), day.Closing
 	}

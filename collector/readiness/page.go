@@ -53,10 +53,14 @@ func (e *Engine) TodayRules(ctx context.Context, b store.Branch) (*result.Descri
 // holds that whole range for judging today (see held); ok is false
 // otherwise, and the caller reads the store. The results carry what
 // judging needs (id, device, check, status, time, reason, sweep), not
-// their kind, duration or observations; the slice is shared and must not
-// be changed.
+// their kind, duration or observations; the slice is the caller's, its
+// strings shared with what the engine holds.
 func (e *Engine) HeldResults(b store.Branch, from, to time.Time) (rs []result.Result, ok bool) {
-	return e.heldResults(b, from, to, e.now())
+	held, ok := e.heldResults(b, from, to, e.now())
+	if !ok {
+		return nil, false
+	}
+	return held.appendResults(nil), true
 }
 
 // RulesOf is LoadRules with the maintenance windows the engine keeps: the
