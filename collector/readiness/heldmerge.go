@@ -44,7 +44,7 @@ func appendLater(held heldSet, rs []result.Result, lo, hi time.Time) (_ heldSet,
 	tail := held.ps[n:]
 	order := func(a, b packed) int {
 		if a.at != b.at {
-			return cmpInt(a.at, b.at)
+			return cmp.Compare(a.at, b.at)
 		}
 		return strings.Compare(held.str(a.id, a.idLen), held.str(b.id, b.idLen))
 	}
@@ -115,16 +115,6 @@ func interleave(held heldSet, add []result.Result) (heldSet, bool) {
 		}
 	}
 	return out, true
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // byTimeID is the store's order: by event time, ties by id.

@@ -1,6 +1,7 @@
 package readiness
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"strings"
@@ -226,11 +227,14 @@ func packAll(rs []result.Result) (heldSet, bool) {
 }
 
 // cmpAt orders result i of s and r as byTimeID does.
-func (s heldSet) cmpAt(i int, r result.Result) int {
-	if c := cmpNanos(s.ps[i].at, r.StartedAt); c != 0 {
+func (s heldSet) cmpAt(i int, r result.Result) int { return s.cmpPacked(s.ps[i], r) }
+
+// cmpPacked orders p, a result of s, and r as byTimeID does.
+func (s heldSet) cmpPacked(p packed, r result.Result) int {
+	if c := cmpNanos(p.at, r.StartedAt); c != 0 {
 		return c
 	}
-	return strings.Compare(s.id(i), r.ID)
+	return strings.Compare(s.str(p.id, p.idLen), r.ID)
 }
 
 // cmpNanos compares a packed time with t, as time.Time.Compare would the
@@ -242,24 +246,12 @@ func cmpNanos(at int64, t time.Time) int {
 	if t.After(maxPacked) {
 		return -1
 	}
-	n := t.UnixNano()
-	switch {
-	case at < n:
-		return -1
-	case at > n:
-		return 1
-	}
-	return 0
+	return cmp.Compare(at, t.UnixNano())
 }
 
 // search finds r (its id at its time) in s, in store order.
 func (s heldSet) search(r result.Result) (int, bool) {
-	return slices.BinarySearchFunc(s.ps, r, func(p packed, r result.Result) int {
-		if c := cmpNanos(p.at, r.StartedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(s.str(p.id, p.idLen), r.ID)
-	})
+	return slices.BinarySearchFunc(s.ps, r, s.cmpPacked)
 }
 
 // hasID reports whether s holds a result with id, at any time.
