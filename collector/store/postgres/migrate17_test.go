@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/branchready/branchready/collector/store"
 	"github.com/branchready/branchready/collector/store/postgres/pgtest"
@@ -23,17 +22,7 @@ import (
 func TestMigration17NarrowsTheBranchRows(t *testing.T) {
 	ctx := context.Background()
 	dsn := pgtest.Start(t).NewDatabase(t)
-	ms, err := loadMigrations(migrationFiles, "migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool, err := pgxpool.New(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := migrate(ctx, pool, ms[:16]); err != nil {
-		t.Fatal(err)
-	}
+	pool := poolAtSchema(t, dsn, 16)
 	old := wideDescriptor("old")
 	oldJSON := string(must(json.Marshal(old)))
 	if len(oldJSON) < 2100 {

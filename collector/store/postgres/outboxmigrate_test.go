@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/branchready/branchready/alerts/notify"
 	"github.com/branchready/branchready/alerts/outbox"
 	"github.com/branchready/branchready/collector/store/postgres/pgtest"
@@ -20,17 +18,7 @@ import (
 func TestMigration15KeepsTheOutbox(t *testing.T) {
 	ctx := context.Background()
 	dsn := pgtest.Start(t).NewDatabase(t)
-	ms, err := loadMigrations(migrationFiles, "migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool, err := pgxpool.New(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := migrate(ctx, pool, ms[:14]); err != nil {
-		t.Fatal(err)
-	}
+	pool := poolAtSchema(t, dsn, 14)
 	// inc-1: a post delivered, an update pending; inc-2: a post pending.
 	if _, err := pool.Exec(ctx, `INSERT INTO outbox (incident, notifier, target, op, message, decided_at, state, done_at, channel, ts, attempts)
 		VALUES ('inc-1', 'slack', 'C1', 'post', '{"incident_id":"inc-1","op":"post"}', 1, 'delivered', 2, 'C1', 'ts-1', 1),

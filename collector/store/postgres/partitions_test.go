@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/branchready/branchready/collector/store/postgres/pgtest"
 	"github.com/branchready/branchready/result"
 )
@@ -21,17 +19,7 @@ func TestPartitions(t *testing.T) {
 	}
 	t.Run("the migration moves the stored results into one partition per day", func(t *testing.T) {
 		dsn := srv.NewDatabase(t)
-		ms, err := loadMigrations(migrationFiles, "migrations")
-		if err != nil {
-			t.Fatal(err)
-		}
-		pool, err := pgxpool.New(ctx, dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := migrate(ctx, pool, ms[:10]); err != nil {
-			t.Fatal(err)
-		}
+		pool := poolAtSchema(t, dsn, 10)
 		for i, ts := range []time.Time{now.Add(-40 * day), now.Add(-day), now, now.Add(time.Hour)} {
 			if _, err := pool.Exec(ctx, `INSERT INTO results (id, branch, device, check_name, kind, status, started_at,
 				duration_ms, reason, sweep, agent_version, received_at) VALUES ($1, 'br-1', 'atm', 'tcp', 'tcp', 'ok', $2, 1, '', 's', '1', $2)`,

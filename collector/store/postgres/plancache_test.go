@@ -18,16 +18,7 @@ func TestTheEnqueueIsPlannedOnce(t *testing.T) {
 	ctx := context.Background()
 	dsn := pgtest.Start(t).NewDatabase(t)
 	open(t, dsn).Close()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	tx, err := conn.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback(ctx)
+	tx := txOn(t, dsn)
 	for i := range 8 {
 		rows, err := tx.Query(ctx, enqueueSQL, []string{"inc-1"}, []string{"slack"}, []string{"C-ops"}, []string{"post"},
 			[]string{"{}"}, []int64{int64(i)}, []bool{true}, int64(5))

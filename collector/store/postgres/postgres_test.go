@@ -8,6 +8,7 @@ import (
 	"testing/fstest"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/branchready/branchready/alerts/outbox"
 	"github.com/branchready/branchready/alerts/outbox/outboxtest"
@@ -147,4 +148,43 @@ func schemaVersion(t testing.TB, dsn string) int {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// poolAtSchema returns a pool on the database at dsn migrated to schema
+// version n (the first n migrations), as a collector of that version left
+// it. The caller closes it before opening the store that upgrades it.
+func poolAtSchema(t *testing.T, dsn string, n int) *pgxpool.Pool {
+	t.Helper()
+	ctx := context.Background()
+	ms, err := loadMigrations(migrationFiles, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, err := pgxpool.New(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := migrate(ctx, pool, ms[:n]); err != nil {
+		pool.Close()
+		t.Fatalf("migrating to schema %d: %v", n, err)
+	}
+	return pool
+}
+
+// txOn begins a transaction on a connection of its own to dsn, outside
+// any store, rolled back and closed when the test ends.
+func txOn(t *testing.T, dsn string) pgx.Tx {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(ctx) })
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tx.Rollback(ctx) })
+	return tx
 }

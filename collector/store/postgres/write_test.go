@@ -49,17 +49,8 @@ func TestCopyWrittenMeanwhile(t *testing.T) {
 		t.Run(w.name, func(t *testing.T) {
 			dsn := srv.NewDatabase(t)
 			s := open(t, dsn)
-			defer s.Close()
-			conn, err := pgx.Connect(ctx, dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close(ctx)
-			tx, err := conn.Begin(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer tx.Rollback(ctx)
+			t.Cleanup(func() { s.Close() }) // after the transaction below ends
+			tx := txOn(t, dsn)
 			// The other collector's copy of r1, its time corrected a little
 			// differently, written as a group writer writes it (the branch's
 			// lock, then the chunk), not yet committed.
