@@ -248,7 +248,7 @@ ON CONFLICT (branch, effective_at) DO UPDATE SET descriptor_json = EXCLUDED.desc
 // as last committed); putContacts, which compares descriptors with the
 // stored ones, stays a statement after the locks'. The lock comes first in
 // the text, which is what pg_stat_activity shows of a long statement.
-const groupUpsertContacts = `WITH locked AS (` + lockBranchesAfterContacts + `),
+var groupUpsertContacts = `WITH locked AS (` + lockBranchesAfterContacts + `),
 contacts AS (` + upsertContacts + `)
 SELECT * FROM locked`
 

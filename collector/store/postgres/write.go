@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -41,8 +42,7 @@ const lockBranches = `SELECT count(pg_advisory_xact_lock(1651663458, h)) FROM (
 // lockBranchesAfterContacts is lockBranches with its branches in $10,
 // after the nine parameters of the contacts upsert it is the query of
 // (groupUpsertContacts).
-const lockBranchesAfterContacts = `SELECT count(pg_advisory_xact_lock(1651663458, h)) FROM (
-	SELECT DISTINCT hashtext(b) AS h FROM unnest($10::text[]) AS b ORDER BY 1) AS k`
+var lockBranchesAfterContacts = strings.Replace(lockBranches, "$1::", "$10::", 1)
 
 // insertChunks inserts the chunk rows of the arrays whose ids all lie
 // beyond the greatest id stored for their branch (result_heads), which
