@@ -321,6 +321,13 @@ func (e *Engine) NoResultsBefore(b store.Branch) (t time.Time, ok bool) {
 // readers may judge from the old set); the caller holds e.hmu.
 func (e *Engine) narrow(h *held, from, to time.Time) {
 	v := h.set.inRange(from, to)
+	if v.len() == h.set.len() {
+		// Nothing to drop (a branch's first batches are all of its day):
+		// the set is already what is to be held, and copying it would
+		// pack every result a second time.
+		h.whole, h.lo, h.hi = false, from, to
+		return
+	}
 	kept := heldSet{ps: make([]packed, 0, v.len())}
 	for i := range v.len() {
 		if !kept.add(v.result(i)) { // cannot happen: each was packed before

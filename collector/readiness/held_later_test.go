@@ -6,8 +6,10 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/branchready/branchready/calendar"
 	"github.com/branchready/branchready/collector/store"
@@ -251,4 +253,54 @@ func ids(rs []result.Result) []string {
 		out[i] = r.ID + "@" + r.StartedAt.Format("15:04")
 	}
 	return out
+}
+
+// TestHeldResultsKeepTheirBytesWhenTheRequestsAreReused: ingest hands in
+// results whose strings share a request's buffer, which the next request
+// overwrites. What is held (a first batch packed into the room reserve
+// made for it, a later batch with a check new to the branch, a store read
+// packed whole) reads back as handed, after every buffer is overwritten.
+func TestHeldResultsKeepTheirBytesWhenTheRequestsAreReused(t *testing.T) {
+	var bufs [][]byte
+	// batch builds results whose every string is bytes of one buffer.
+	batch := func(start time.Time, checks ...string) []result.Result {
+		var rs []result.Result
+		buf := make([]byte, 0, 4096)
+		str := func(v string) string {
+			n := len(buf)
+			buf = append(buf, v...)
+			return unsafe.String(&buf[n], len(v))
+		}
+		for i, c := range checks {
+			rs = append(rs, result.Result{ID: str(fmt.Sprintf("%s-%d", c, start.Minute())), Device: str("atm-0" + c[:1]), Check: str(c),
+				Status: result.StatusFail, StartedAt: start.Add(time.Duration(i) * time.Second), Reason: str("refused: " + c), Sweep: str("sweep-" + start.Format("1504"))})
+		}
+		bufs = append(bufs, buf)
+		return rs
+	}
+	clone := func(rs []result.Result) []result.Result {
+		out := make([]result.Result, len(rs))
+		for i, r := range rs {
+			out[i] = result.Result{ID: strings.Clone(r.ID), Device: strings.Clone(r.Device), Check: strings.Clone(r.Check), Status: r.Status,
+				StartedAt: r.StartedAt, Reason: strings.Clone(r.Reason), Sweep: strings.Clone(r.Sweep)}
+		}
+		return out
+	}
+	first, second := batch(at("08:05"), "1reachable", "2cash", "3jam"), batch(at("08:20"), "1reachable", "4receipt", "2cash")
+	want := append(clone(first), clone(second)...)
+	var got heldSet
+	got = handPacked(t, got, first, time.Time{}, time.Time{})
+	got = handPacked(t, got, second, time.Time{}, time.Time{})
+	read, ok := packAll(batch(at("09:00"), "5door", "6alarm"))
+	if !ok {
+		t.Fatal("a store read of ordinary results did not fit the packed form")
+	}
+	wantRead := clone(read.appendResults(nil))
+	for _, b := range bufs {
+		for i := range b {
+			b[i] = 'x'
+		}
+	}
+	sameHeld(t, got, want)
+	sameHeld(t, read, wantRead)
 }

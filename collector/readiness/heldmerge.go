@@ -35,6 +35,7 @@ func later(held heldSet, rs []result.Result) bool {
 // packed form (see heldSet.add): the branch is then let go.
 func appendLater(held heldSet, rs []result.Result, lo, hi time.Time) (_ heldSet, ok bool) {
 	n := held.len()
+	held.reserve(rs)
 	held.ps = slices.Grow(held.ps, len(rs))
 	for _, r := range rs {
 		if (hi.IsZero() || within(r.StartedAt, lo, hi)) && !held.add(r) {
@@ -82,6 +83,7 @@ func mergeHeld(held heldSet, add []result.Result) (_ heldSet, ok bool) {
 			return interleave(held, add)
 		}
 	}
+	held.reserve(add)
 	held.ps = slices.Grow(held.ps, len(add))
 	for _, r := range add {
 		if !held.add(r) {

@@ -65,3 +65,37 @@ func TestTheEngineKnowsABranchFirstHeardOfHasNoResultBeforeThoseHandedIn(t *test
 		t.Fatal("man has a contact newer than any handed in here, yet the engine claims to know its results")
 	}
 }
+
+// A branch first heard of is held whole until judged; judging keeps what
+// its day needs. A result of last week it handed in first (a spooled one)
+// is let go then, and one of today's window is kept without a copy.
+func TestJudgingABranchHeldWholeLetsGoOfResultsOutsideItsDay(t *testing.T) {
+	ctx := context.Background()
+	now := at("08:10")
+	e, _, hand := coldStart(t, &now, "lon")
+	if err := e.shared(ctx); err != nil {
+		t.Fatal(err)
+	}
+	spooled := res("sign-01", "playlist", result.StatusOK, "08:00", "ok")
+	spooled.StartedAt = spooled.StartedAt.AddDate(0, 0, -6)
+	now = now.Add(time.Minute)
+	hand("lon", spooled, res("atm-01", "reachable", result.StatusOK, "08:05", "ok"))
+	if n := e.Held(); n != 2 {
+		t.Fatalf("before lon is judged: %d results held, want both handed in", n)
+	}
+	if err := e.shared(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.Held(); n != 1 {
+		t.Fatalf("after lon is judged: %d results held, want today's one", n)
+	}
+	now = now.Add(time.Minute)
+	hand("lon", res("atm-01", "reachable", result.StatusFail, "08:11", "refused"))
+	if err := e.shared(ctx); err != nil {
+		t.Fatal(err)
+	}
+	en, ok := e.Published().entry("lon")
+	if n := e.Held(); n != 2 || !ok || !en.status.Contact.At.Equal(now) {
+		t.Fatalf("after today's next batch: %d held, lon judged %v; want 2 held and lon judged at its contact", n, ok)
+	}
+}

@@ -35,6 +35,9 @@ type heldSet struct {
 	// that check (or -1): its reason is likely the next one's too, whose
 	// bytes are then shared. Packing reads it, readers never do.
 	lastOf []int32
+	// nameBytes holds the bytes of names, when reserve made room for
+	// them: appended to only within its capacity, never moved.
+	nameBytes []byte
 }
 
 // packed is one held result.
@@ -170,9 +173,42 @@ func (s *heldSet) name(device, check string) (uint16, bool) {
 		return 0, false
 	}
 	// Copies: the handed strings may share a request's memory.
-	s.names = append(s.names, checkName{device: strings.Clone(device), check: strings.Clone(check)})
+	s.names = append(s.names, checkName{device: s.clone(device), check: s.clone(check)})
 	s.lastOf = append(s.lastOf, -1)
 	return uint16(len(s.names) - 1), true
+}
+
+// clone is a copy of v, in nameBytes when reserve left room for it.
+func (s *heldSet) clone(v string) string {
+	n := len(s.nameBytes)
+	if v == "" || cap(s.nameBytes)-n < len(v) {
+		return strings.Clone(v)
+	}
+	s.nameBytes = append(s.nameBytes, v...)
+	return unsafe.String(&s.nameBytes[n], len(v))
+}
+
+// reserve makes room, in one allocation each, for a first batch rs: its
+// records, their bytes and their names, which would otherwise grow by
+// appending from nothing (every branch's first batch of the day) and
+// clone two strings a check. It does nothing to a set that holds any.
+func (s *heldSet) reserve(rs []result.Result) {
+	if len(s.ps) > 0 || len(s.names) > 0 || len(s.arena) > 0 {
+		return
+	}
+	var arena, names int
+	for i, r := range rs {
+		arena += len(r.ID) + len(r.Reason)
+		if i == 0 || r.Sweep != rs[i-1].Sweep { // a sweep's results share its bytes (see shared)
+			arena += len(r.Sweep)
+		}
+		names += len(r.Device) + len(r.Check)
+	}
+	s.ps = make([]packed, 0, len(rs))
+	s.arena = make([]byte, 0, arena)
+	s.names = make([]checkName, 0, len(rs))
+	s.lastOf = make([]int32, 0, len(rs))
+	s.nameBytes = make([]byte, 0, names)
 }
 
 // zone is the index among s.zones, plus one (0 for UTC), of t's
@@ -217,7 +253,7 @@ func statusCode(st result.Status) (uint8, bool) {
 // not fit the packed form.
 func packAll(rs []result.Result) (heldSet, bool) {
 	var s heldSet
-	s.ps = make([]packed, 0, len(rs))
+	s.reserve(rs)
 	for _, r := range rs {
 		if !s.add(r) {
 			return heldSet{}, false
