@@ -2,20 +2,12 @@ package failover
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/branchready/branchready/alerts/slack/slacktest"
-	"github.com/branchready/branchready/collector/auth"
-	"github.com/branchready/branchready/collector/store/postgres/pgtest"
-	"github.com/branchready/branchready/e2e/binary"
 )
 
 // Two collector processes on one PostgreSQL. The leader is killed with
@@ -23,50 +15,10 @@ import (
 // it has taken over: it is kept, the survivor applies it once it leads, and
 // the incident's Slack message is edited exactly once.
 func TestAnAcknowledgementQueuedAsTheLeaderDiesIsAppliedOnceByTheNextLeader(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the collector and starts PostgreSQL: skipped under -short")
-	}
-	pg := pgtest.Start(t)
-	dsn := pg.NewDatabase(t)
-	bin := binary.Build(t, "branchready-collector")
-	fake := slacktest.Start(slacktest.Options{Token: "xoxb-failover"})
-	defer fake.Close()
-	hash, err := auth.HashPassword("failover test password")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	env := []string{"SLACK_BOT_TOKEN=xoxb-failover", "BRANCHREADY_DSN=" + dsn}
-	var cs []*collector
-	for n := range 2 {
-		name, addr := fmt.Sprintf("c%d", n), binary.FreePort(t)
-		config := filepath.Join(dir, name+".yaml")
-		yaml := fmt.Sprintf(`listen: %q
-store: {driver: postgres, dsn_env: BRANCHREADY_DSN}
-users: [{name: ops, password_bcrypt: %q}]
-agents:
-  - {branch: %s, token_sha256: %s}
-alerts:
-  thresholds: {default: {fail: 1}}
-  routing:
-    default: [{notifier: slack, target: "#branches"}]
-  outbox_lease: 5s
-  slack: {api_url: %q, token_env: SLACK_BOT_TOKEN}
-`, addr, hash, branchID(0), auth.HashToken(tokenOf(0)), fake.URL)
-		if err := os.WriteFile(config, []byte(yaml), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		cs = append(cs, start(t, bin, name, config, addr, env))
-	}
-	logs := func() string {
-		var b strings.Builder
-		for _, c := range cs {
-			fmt.Fprintf(&b, "--- %s (%s) ---\n%s\n", c.name, c.addr, c.logs.String())
-		}
-		return b.String()
-	}
-	var first *collector
-	waitFor(t, "exactly one collector leading", logs, func() bool { first = leaderOf(cs); return first != nil })
+	c := startCluster(t, 2, 1)
+	dsn, fake, logs := c.dsn, c.slack, c.logs
+	first := c.leader(t)
+	cs := c.cs
 	second := cs[0]
 	if second == first {
 		second = cs[1]

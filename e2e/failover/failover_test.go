@@ -5,10 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/branchready/branchready/e2e/binary"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,9 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/branchready/branchready/alerts/slack/slacktest"
-	"github.com/branchready/branchready/collector/auth"
 	"github.com/branchready/branchready/collector/store/chunk"
-	"github.com/branchready/branchready/collector/store/postgres/pgtest"
 	"github.com/branchready/branchready/result"
 )
 
@@ -41,55 +36,9 @@ func failing(i int) bool { return i%2 == 0 }
 // result is stored once and every incident was posted to Slack once, by
 // the collector that took over.
 func TestKillingTheLeaderMidWaveLosesNothingAndSendsNothingTwice(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the collector and starts PostgreSQL: skipped under -short")
-	}
-	pg := pgtest.Start(t)
-	dsn := pg.NewDatabase(t)
-	bin := binary.Build(t, "branchready-collector")
-	fake := slacktest.Start(slacktest.Options{Token: "xoxb-failover"})
-	defer fake.Close()
-	fake.Fail(slacktest.Fault{Method: "chat.postMessage", Status: http.StatusInternalServerError})
-
-	dir := t.TempDir()
-	var agents strings.Builder
-	for i := range branches {
-		fmt.Fprintf(&agents, "  - {branch: %s, token_sha256: %s}\n", branchID(i), auth.HashToken(tokenOf(i)))
-	}
-	hash, err := auth.HashPassword("failover test password")
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := []string{"SLACK_BOT_TOKEN=xoxb-failover", "BRANCHREADY_DSN=" + dsn}
-	var cs []*collector
-	for n := range 3 {
-		name, addr := fmt.Sprintf("c%d", n), binary.FreePort(t)
-		config := filepath.Join(dir, name+".yaml")
-		yaml := fmt.Sprintf(`listen: %q
-store: {driver: postgres, dsn_env: BRANCHREADY_DSN}
-users: [{name: ops, password_bcrypt: %q}]
-agents:
-%salerts:
-  thresholds: {default: {fail: 1}}
-  routing:
-    default: [{notifier: slack, target: "#branches"}]
-  outbox_lease: 5s
-  slack: {api_url: %q, token_env: SLACK_BOT_TOKEN}
-`, addr, hash, agents.String(), fake.URL)
-		if err := os.WriteFile(config, []byte(yaml), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		cs = append(cs, start(t, bin, name, config, addr, env))
-	}
-	logs := func() string {
-		var b strings.Builder
-		for _, c := range cs {
-			fmt.Fprintf(&b, "--- %s (%s) ---\n%s\n", c.name, c.addr, c.logs.String())
-		}
-		return b.String()
-	}
-	var first *collector
-	waitFor(t, "exactly one collector leading", logs, func() bool { first = leaderOf(cs); return first != nil })
+	c := startCluster(t, 3, branches)
+	c.slack.Fail(slacktest.Fault{Method: "chat.postMessage", Status: http.StatusInternalServerError})
+	first := c.leader(t)
 
 	acked := map[string]bool{}
 	next := 0
@@ -98,53 +47,51 @@ agents:
 			first.kill(t)
 		}
 		for i := range branches {
-			ids := shipRoundRobin(t, cs, &next, batchOf(i, round), tokenOf(i), logs)
-			for _, id := range ids {
+			for _, id := range shipRoundRobin(t, c.cs, &next, batchOf(i, round), tokenOf(i), c.logs) {
 				acked[id] = true
 			}
 		}
 	}
-	survivors := []*collector{}
-	for _, c := range cs {
-		if !c.dead {
-			survivors = append(survivors, c)
+	second := c.leader(t)
+	c.slack.Heal()
+	c.checkEverythingOnce(t, acked, branches*rounds*2)
+	t.Run("the leaders said so in their logs", func(t *testing.T) {
+		for _, l := range []*collector{first, second} {
+			if !strings.Contains(l.logs.String(), "leadership gained") {
+				t.Errorf("%s led but did not log it", l.name)
+			}
 		}
-	}
-	var second *collector
-	waitFor(t, "a surviving collector taking over", logs, func() bool { second = leaderOf(survivors); return second != nil })
-	fake.Heal()
+	})
+}
 
-	channel := fake.ChannelID("#branches")
-	want := 0
+// checkEverythingOnce waits until every failing branch's incident is in
+// Slack and the outbox is empty, then checks that each of the want
+// acknowledged results is stored exactly once and that each incident
+// reached Slack exactly once (and no branch that was fine did).
+func (c *cluster) checkEverythingOnce(t *testing.T, acked map[string]bool, want int) {
+	t.Helper()
+	incidents := 0
 	for i := range branches {
 		if failing(i) {
-			want++
+			incidents++
 		}
 	}
-	waitFor(t, fmt.Sprintf("%d incident messages in Slack and an empty outbox", want), logs, func() bool {
-		return len(roots(fake.Messages(channel))) >= want && undelivered(t, dsn) == 0
+	waitFor(t, fmt.Sprintf("%d incident messages in Slack and an empty outbox", incidents), c.logs, func() bool {
+		return len(roots(c.slack.Messages(c.slack.ChannelID("#branches")))) >= incidents && undelivered(t, c.dsn) == 0
 	})
-
 	t.Run("every acknowledged result is stored exactly once", func(t *testing.T) {
-		stored := storedIDs(t, dsn)
+		stored := storedIDs(t, c.dsn)
 		for id := range acked {
 			if stored[id] != 1 {
 				t.Errorf("result %s acknowledged, stored %d times", id, stored[id])
 			}
 		}
-		if len(acked) != branches*rounds*2 {
-			t.Errorf("%d results acknowledged, want %d", len(acked), branches*rounds*2)
+		if len(acked) != want {
+			t.Errorf("%d results acknowledged, want %d", len(acked), want)
 		}
 	})
 	t.Run("every incident reached Slack exactly once", func(t *testing.T) {
-		posted := map[string]int{}
-		for _, m := range roots(fake.Messages(channel)) {
-			for i := range branches {
-				if strings.Contains(m.Text, branchID(i)) {
-					posted[branchID(i)]++
-				}
-			}
-		}
+		posted := c.posted()
 		for i := range branches {
 			n, b := posted[branchID(i)], branchID(i)
 			switch {
@@ -152,13 +99,6 @@ agents:
 				t.Errorf("%s's failing ATM was posted %d times, want once", b, n)
 			case !failing(i) && n != 0:
 				t.Errorf("%s is fine but was posted %d times", b, n)
-			}
-		}
-	})
-	t.Run("the leaders said so in their logs", func(t *testing.T) {
-		for _, c := range []*collector{first, second} {
-			if !strings.Contains(c.logs.String(), "leadership gained") {
-				t.Errorf("%s led but did not log it", c.name)
 			}
 		}
 	})
@@ -191,6 +131,16 @@ func batchOf(i, round int) result.Batch {
 // round-robin load balancer retries; it returns the acknowledged ids.
 func shipRoundRobin(t *testing.T, cs []*collector, next *int, b result.Batch, token string, logs func() string) []string {
 	t.Helper()
+	ids, err := postRoundRobin(cs, next, b, token)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, logs())
+	}
+	return ids
+}
+
+// postRoundRobin is shipRoundRobin for any goroutine: it returns an
+// error where shipRoundRobin fails the test.
+func postRoundRobin(cs []*collector, next *int, b result.Batch, token string) ([]string, error) {
 	body, _ := json.Marshal(b)
 	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
@@ -209,11 +159,10 @@ func shipRoundRobin(t *testing.T, cs []*collector, next *int, b result.Batch, to
 			for i, r := range b.Results {
 				ids[i] = r.ID
 			}
-			return ids
+			return ids, nil
 		}
 	}
-	t.Fatalf("no collector accepted %s's batch\n%s", b.Branch, logs())
-	return nil
+	return nil, fmt.Errorf("no collector accepted %s's batch", b.Branch)
 }
 
 func roots(ms []slacktest.Message) (out []slacktest.Message) {

@@ -33,41 +33,66 @@ func (l *logBuf) String() string {
 
 // collector is one running collector process.
 type collector struct {
-	name, addr string
-	cmd        *exec.Cmd
-	logs       *logBuf
-	exited     chan struct{}
-	dead       bool
+	name, addr, bin, config string
+	env                     []string
+	cmd                     *exec.Cmd
+	logs                    *logBuf
+	exited                  chan struct{}
+	dead                    bool
 }
 
 func start(t *testing.T, bin, name, config, addr string, env []string) *collector {
 	t.Helper()
-	logs := &logBuf{}
-	cmd := exec.Command(bin, "serve", "-c", config)
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stdout, cmd.Stderr = logs, logs
+	c := &collector{name: name, addr: addr, bin: bin, config: config, env: env, logs: &logBuf{}}
+	c.run(t)
+	return c
+}
+
+// run starts the process (again, after stop or kill: its output goes on
+// in the same logs) and waits until it answers.
+func (c *collector) run(t *testing.T) {
+	t.Helper()
+	cmd := exec.Command(c.bin, "serve", "-c", c.config)
+	cmd.Env = append(os.Environ(), c.env...)
+	cmd.Stdout, cmd.Stderr = c.logs, c.logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	c := &collector{name: name, addr: addr, cmd: cmd, logs: logs}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); <-c.exited })
 	exited := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(exited) }()
-	c.exited = exited
-	waitFor(t, name+" answering /-/healthy", c.logs.String, func() bool {
+	c.cmd, c.exited, c.dead = cmd, exited, false
+	t.Cleanup(func() { _ = cmd.Process.Kill(); <-exited })
+	waitFor(t, c.name+" answering /-/healthy", c.logs.String, func() bool {
 		select {
 		case <-exited:
-			t.Fatalf("%s exited at start:\n%s", name, c.logs.String())
+			t.Fatalf("%s exited at start:\n%s", c.name, c.logs.String())
 		default:
 		}
-		resp, err := http.Get("http://" + addr + "/-/healthy")
+		resp, err := http.Get("http://" + c.addr + "/-/healthy")
 		if err != nil {
 			return false
 		}
 		resp.Body.Close()
 		return true
 	})
-	return c
+}
+
+// stop shuts the process down as systemctl stop does (SIGTERM) and waits
+// for it to exit; it must exit cleanly.
+func (c *collector) stop(t *testing.T) {
+	t.Helper()
+	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-c.exited:
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("%s still running 2 minutes after SIGTERM:\n%s", c.name, c.logs.String())
+	}
+	c.dead = true
+	if code := c.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Fatalf("%s exited with status %d after SIGTERM, want 0:\n%s", c.name, code, c.logs.String())
+	}
 }
 
 func (c *collector) kill(t *testing.T) {
