@@ -179,6 +179,7 @@ func runLoadgen(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	user := fs.String("user", "", "wave --url: a login with role admin on that collector; its password in $BRANCHREADY_LOADGEN_PASSWORD")
 	collectors := fs.Int("collectors", 1, "wave --dsn: collectors on the one PostgreSQL behind a round-robin proxy")
 	killLeader := fs.Bool("kill-leader", false, "wave --collectors 2+: kill the leader with SIGKILL halfway through the middle round")
+	rolling := fs.Bool("rolling-restart", false, "wave --collectors 2+: from halfway through the middle round, restart each collector in turn (SIGTERM, then start it again)")
 	readers := fs.Int("readers", 4, "wave: operators reading the board (first page, filtered page, a branch page) during each wave; 0 for none")
 	readEvery := fs.Duration("read-every", time.Second, "wave: how often each reader reads its three pages; 0 reads without pause (a stress: one such reader asks for about 200 pages a second)")
 	timeout := fs.Duration("timeout", 10*time.Minute, "wave: longest wait for a round's verdicts and notifications")
@@ -191,7 +192,7 @@ func runLoadgen(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	wo := loadgen.WaveOptions{Branches: o.Branches, Rounds: o.Rounds, Concurrency: o.Concurrency, DSN: *dsn, Dir: o.Dir, Timeout: *timeout, Readers: *readers, ReadEvery: *readEvery, Out: stdout,
-		Collectors: *collectors, KillLeader: *killLeader, URL: *url, User: *user, Password: os.Getenv("BRANCHREADY_LOADGEN_PASSWORD")}
+		Collectors: *collectors, KillLeader: *killLeader, RollingRestart: *rolling, URL: *url, User: *user, Password: os.Getenv("BRANCHREADY_LOADGEN_PASSWORD")}
 	// A wave has its own defaults: the bank of issue 11, a few rounds, and
 	// as many agents posting at once as a loopback server can serve.
 	if !set["branches"] {

@@ -135,6 +135,11 @@ type child struct {
 	// lastCPU is the CPU time read last (usage is called from one
 	// goroutine).
 	lastCPU time.Duration
+	// relaunch starts the process again as it was started (a collector
+	// behind the proxy, for a rolling restart); pastCPU is the CPU time of
+	// the runs it replaced.
+	relaunch func(ctx context.Context) (*child, error)
+	pastCPU  time.Duration
 }
 
 // tail is the end of the output of the collector, or of each of them.
@@ -231,7 +236,34 @@ func (c *child) usage() (peakRSS int64, cpu time.Duration, err error) {
 		return peakRSS, cpu, nil // not ours to read, or a proxy's
 	}
 	peakRSS, c.lastCPU, err = procUsage(strconv.Itoa(c.cmd.Process.Pid))
+	c.lastCPU += c.pastCPU
 	return peakRSS, c.lastCPU, err
+}
+
+// restart shuts the collector down as systemctl stop does (SIGTERM), which
+// must end it cleanly within a minute, and starts it again at the same
+// address; it returns how long it was gone.
+func (c *child) restart(ctx context.Context) (time.Duration, error) {
+	down := time.Now()
+	c.dead.Store(true)
+	_ = c.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-c.exited:
+	case <-time.After(time.Minute):
+		return 0, fmt.Errorf("collector %s still running a minute after SIGTERM:\n%s", c.direct, c.logs.tail())
+	}
+	st := c.cmd.ProcessState
+	if code := st.ExitCode(); code != 0 {
+		return 0, fmt.Errorf("collector %s exited with status %d after SIGTERM:\n%s", c.direct, code, c.logs.tail())
+	}
+	n, err := c.relaunch(ctx)
+	if err != nil {
+		return 0, err
+	}
+	c.pastCPU += st.UserTime() + st.SystemTime()
+	c.cmd, c.logs, c.exited = n.cmd, n.logs, n.exited
+	c.dead.Store(false)
+	return time.Since(down), nil
 }
 
 // procUsage reads a process's peak RSS and CPU time (user and system) from

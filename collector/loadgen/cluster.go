@@ -125,3 +125,21 @@ func killLeader(ctx context.Context, cs []*child) (string, error) {
 		}
 	}
 }
+
+// rollingRestart restarts each collector in turn (see child.restart), as an
+// upgrade does one machine at a time, saying so as it goes.
+func rollingRestart(ctx context.Context, out io.Writer, cs []*child, round int) error {
+	for _, c := range cs {
+		led := c.leads()
+		gone, err := c.restart(ctx)
+		if err != nil {
+			return fmt.Errorf("rolling restart: %w", err)
+		}
+		role := "a follower"
+		if led {
+			role = "the leader"
+		}
+		fmt.Fprintf(out, "        restarted %s (%s) with SIGTERM in round %d: exited cleanly, answering again after %s\n", role, c.direct, round+1, gone.Round(time.Millisecond))
+	}
+	return nil
+}

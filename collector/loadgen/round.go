@@ -74,9 +74,13 @@ func runRound(ctx context.Context, o WaveOptions, c *child, f *fleet, slack *fak
 			}()
 		}
 	}
+	if o.RollingRestart && round == o.Rounds/2 {
+		killed = make(chan error, 1)
+		midway = func() { go func() { killed <- rollingRestart(ctx, o.Out, c.procs, round) }() }
+	}
 	acks, stored, err := postWave(ctx, o.Concurrency, c.url+"/api/v1/results", bodies, acked, midway)
 	if killed != nil && err == nil {
-		if err = <-killed; err != nil {
+		if err = <-killed; err != nil && o.KillLeader {
 			err = fmt.Errorf("killing the leader: %w", err)
 		}
 	}

@@ -46,9 +46,12 @@ type WaveOptions struct {
 	URL, User, Password string
 	// Collectors > 1 starts that many collectors on the PostgreSQL of DSN
 	// behind a round-robin proxy; KillLeader then kills the leader with
-	// SIGKILL halfway through the middle round.
-	Collectors int
-	KillLeader bool
+	// SIGKILL halfway through the middle round; RollingRestart instead
+	// restarts each collector in turn (SIGTERM, then started again) from
+	// halfway through the middle round.
+	Collectors     int
+	KillLeader     bool
+	RollingRestart bool
 	// DSN names a PostgreSQL server where the load generator may create
 	// a database for each collector it starts (and drops it after);
 	// empty means SQLite.
@@ -82,8 +85,11 @@ func RunWave(ctx context.Context, o WaveOptions) error {
 	if o.Collectors > 1 && (o.DSN == "" || o.URL != "") {
 		return errors.New("several collectors share one PostgreSQL: give --dsn (and no --url)")
 	}
-	if o.KillLeader && o.Collectors < 2 {
-		return errors.New("--kill-leader needs --collectors 2 or more")
+	if (o.KillLeader || o.RollingRestart) && o.Collectors < 2 {
+		return errors.New("--kill-leader and --rolling-restart need --collectors 2 or more")
+	}
+	if o.KillLeader && o.RollingRestart {
+		return errors.New("--kill-leader and --rolling-restart: choose one")
 	}
 	sizes := o.Growth
 	if len(sizes) == 0 {
@@ -262,6 +268,7 @@ func startLocal(ctx context.Context, o WaveOptions, f *fleet, dir string) (c *ch
 		if err = serr; err != nil {
 			return
 		}
+		p.relaunch = func(ctx context.Context) (*child, error) { return s.startChild(ctx, config, addr) }
 		c.procs, backends = append(c.procs, p), append(backends, p.direct)
 	}
 	px, err := startProxy(backends)

@@ -204,20 +204,47 @@ func TestAWaveAgainstARunningCollectorRegistersItsBranchesThroughTheAdminAPI(t *
 }
 
 func TestKillingTheLeaderOfTwoCollectorsMidWaveLosesNoResultAndNoNotification(t *testing.T) {
+	out := twoCollectorWave(t, func(o *WaveOptions) { o.KillLeader = true })
+	for _, want := range []string{"2 collectors on one PostgreSQL", "with SIGKILL halfway through round 2", "stored after the collector stopped: 1800 of 1800"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+}
+
+// Each collector restarted in turn in the middle round (an upgrade, one
+// machine at a time): both exit cleanly, the leader among them (the second
+// leads too by then: it took over from the first), and the wave loses no
+// result and no notification (RunWave fails otherwise).
+func TestARollingRestartOfTwoCollectorsMidWaveLosesNoResultAndNoNotification(t *testing.T) {
+	out := twoCollectorWave(t, func(o *WaveOptions) { o.RollingRestart = true })
+	if n := strings.Count(out, "with SIGTERM in round 2: exited cleanly"); n != 2 {
+		t.Errorf("%d collectors restarted, want both", n)
+	}
+	for _, want := range []string{"restarted the leader", "stored after the collector stopped: 1800 of 1800"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+}
+
+// twoCollectorWave runs three rounds of 30 branches against two
+// collectors on one PostgreSQL, with the options set changes, and returns
+// what it printed.
+func twoCollectorWave(t *testing.T, set func(*WaveOptions)) string {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("builds the collector, starts PostgreSQL: skipped under -short")
 	}
 	pg := pgtest.Start(t)
 	var out bytes.Buffer
-	err := RunWave(context.Background(), WaveOptions{Binary: binary.Build(t, "branchready-collector"), Branches: 30, Rounds: 3,
-		Concurrency: 4, Readers: 1, DSN: pg.DSN("postgres"), Collectors: 2, KillLeader: true, Timeout: 3 * time.Minute, Out: &out})
+	o := WaveOptions{Binary: binary.Build(t, "branchready-collector"), Branches: 30, Rounds: 3,
+		Concurrency: 4, Readers: 1, DSN: pg.DSN("postgres"), Collectors: 2, Timeout: 3 * time.Minute, Out: &out}
+	set(&o)
+	err := RunWave(context.Background(), o)
 	t.Log("\n" + out.String())
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"2 collectors on one PostgreSQL", "with SIGKILL halfway through round 2", "stored after the collector stopped: 1800 of 1800"} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("output lacks %q", want)
-		}
-	}
+	return out.String()
 }
