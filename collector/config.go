@@ -22,6 +22,10 @@ type Config struct {
 	// loopback unless insecure_listen is set (tokens must not cross a WAN in clear).
 	TLS            TLSConfig `yaml:"tls" doc:"Serve HTTPS with this certificate and key (PEM files)."`
 	InsecureListen bool      `yaml:"insecure_listen" doc:"Allow plain HTTP on a non-loopback address (behind a TLS-terminating proxy)."`
+	// TrustedProxies are load balancers whose X-Forwarded-For is believed:
+	// behind one, every client has its address, and the per-address login
+	// and enrollment limits would lock everybody out at once.
+	TrustedProxies []string `yaml:"trusted_proxies" doc:"Addresses or CIDR networks of the load balancers or reverse proxies in front of the collector (e.g. [10.0.0.5, 10.1.0.0/16]): for a request from one of them, the client is the address its X-Forwarded-For names, for login and enrollment limits and logs. Others' X-Forwarded-For is ignored. Default: none trusted."`
 	// Agents lists each branch and the SHA-256 of its token (the token
 	// itself never sits in the collector's config).
 	Agents []AgentToken `yaml:"agents" doc:"Branch tokens, as SHA-256 hashes (branchready-collector token prints one)."`
@@ -229,6 +233,11 @@ func (c *Config) validate(p *strictyaml.Problems) {
 	if c.TLS.CertFile == "" && !c.InsecureListen && !loopback(c.Listen) {
 		p.Addf("listen", "%q: agents' tokens would cross the network in clear; set tls (cert_file, key_file), or insecure_listen: true behind a TLS proxy", c.Listen)
 	}
+	for i, tp := range c.TrustedProxies {
+		if _, err := auth.ParseProxies([]string{tp}); err != nil {
+			p.Addf(strictyaml.Index("trusted_proxies", i), "%v", err)
+		}
+	}
 	c.validateSLA(p)
 	if c.MaxDecodeBytes < 0 {
 		p.Addf("max_decode_bytes", "%d: must not be negative", c.MaxDecodeBytes)
@@ -280,6 +289,12 @@ func loopback(addr string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// proxies are the trusted proxies of a validated config.
+func (c *Config) proxies() auth.Proxies {
+	p, _ := auth.ParseProxies(c.TrustedProxies) // validate checked each
+	return p
 }
 
 // tokens and users build the auth tables from a validated config.

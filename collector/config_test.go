@@ -53,6 +53,19 @@ func TestPlainHTTPBeyondLoopbackIsRefused(t *testing.T) {
 	}
 }
 
+func TestTrustedProxiesThatAreNotAddressesAreRefusedWithTheirLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "collector.yaml")
+	src := "users: [{name: ops, password_bcrypt: \"$2a$10$7EqJtq98hPqEX7fNZaFWoOhi5BWX4Z4fP9/3YoXJqQ3mW5uW3xN6e\"}]\ntrusted_proxies:\n  - 10.0.0.0/8\n  - haproxy.internal\n"
+	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := LoadConfig(path)
+	want := path + `:4: trusted_proxies[1]: "haproxy.internal": must be an IP address or a network in CIDR notation (10.0.0.0/8)`
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v\nwant %s", err, want)
+	}
+}
+
 func TestSLAObjectivesAreValidatedStrictly(t *testing.T) {
 	const users = "users: [{name: ops, password_bcrypt: \"$2a$10$7EqJtq98hPqEX7fNZaFWoOhi5BWX4Z4fP9/3YoXJqQ3mW5uW3xN6e\"}]\n"
 	for _, c := range []struct {

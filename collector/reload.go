@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 
 	"github.com/branchready/branchready/collector/auth"
@@ -55,6 +56,7 @@ func (r *reloader) Reload() error {
 		{"listen", r.running.Listen, cfg.Listen},
 		{"store", r.running.Store, cfg.Store},
 		{"insecure_listen", r.running.InsecureListen, cfg.InsecureListen},
+		{"trusted_proxies", strings.Join(r.running.TrustedProxies, ","), strings.Join(cfg.TrustedProxies, ",")},
 	} {
 		if c.running != c.loaded {
 			r.log.Warn("configuration reload: this setting changes only at the next restart", "setting", c.key)

@@ -80,7 +80,7 @@ func Run(ctx context.Context, o Options) error {
 		Reload:         rl.Reload,
 		SLA:            cfg.SLA.Settings(),
 		MaxDecodeBytes: cfg.MaxDecodeBytes, MetricsApart: cfg.Metrics.Listen != "", MetricsLogin: cfg.metricsLogin(),
-		RecordKey: recordKey,
+		RecordKey: recordKey, TrustedProxies: cfg.proxies(),
 	})
 	rl.srv = srv
 	if cfg.Metrics.Listen != "" {
@@ -103,7 +103,7 @@ func Run(ctx context.Context, o Options) error {
 		ln = tls.NewListener(ln, &tls.Config{GetCertificate: certs.GetCertificate, MinVersion: tls.VersionTLS12})
 	}
 	o.Log.Info("collector listening", "addr", ln.Addr().String(), "tls", certs != nil, "store", cfg.Store.Driver,
-		"branches_with_tokens", len(cfg.Agents), "version", version.Get().Version)
+		"branches_with_tokens", len(cfg.Agents), "trusted_proxies", len(cfg.TrustedProxies), "version", version.Get().Version)
 	if o.Ready != nil {
 		o.Ready(ln.Addr().String())
 	}

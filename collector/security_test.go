@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -96,6 +97,49 @@ func TestFailedLoginsAreCountedAndThrottled(t *testing.T) {
 	throttled := testutil.ToFloat64(s.Metrics.LoginFailures.WithLabelValues(auth.FailureThrottled))
 	if wrong+throttled != 200 || wrong != float64(codes[http.StatusUnauthorized]) {
 		t.Errorf("branchready_login_failures_total wrong_password %v throttled %v, answers %v", wrong, throttled, codes)
+	}
+}
+
+// Behind a load balancer every request comes from its address. Bad logins
+// from one client (40 guesses at other names, past the per-address limit)
+// then lock out everybody, ops with the right password too, unless the
+// balancer is trusted: then each client is counted at its own address, the
+// guesser is still throttled, and ops logs in.
+func TestBehindATrustedProxyOneClientsBadLoginsLockOutOnlyThatClient(t *testing.T) {
+	const balancer = "192.0.2.1:4711" // httptest's peer address
+	login := func(s *Server, user, password, client string) int {
+		r := httptest.NewRequest(http.MethodGet, "/api/v1/branches", nil)
+		r.RemoteAddr = balancer
+		r.Header.Set("X-Forwarded-For", client)
+		r.SetBasicAuth(user, password)
+		w := httptest.NewRecorder()
+		s.Handler.ServeHTTP(w, r)
+		return w.Code
+	}
+	proxies, err := auth.ParseProxies([]string{"192.0.2.0/24"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name           string
+		o              ServerOptions
+		opsGets, guess int
+	}{
+		{"the balancer trusted", ServerOptions{TrustedProxies: proxies}, http.StatusOK, http.StatusTooManyRequests},
+		{"the balancer not trusted: everybody looks like it", ServerOptions{}, http.StatusTooManyRequests, http.StatusTooManyRequests},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := securityServer(t, c.o)
+			for i := range 40 {
+				login(s, fmt.Sprintf("user%02d", i), "guess", "203.0.113.9")
+			}
+			if got := login(s, "user99", "guess", "203.0.113.9"); got != c.guess {
+				t.Errorf("the guesser's next try answered %d, want %d", got, c.guess)
+			}
+			if got := login(s, "ops", "right", "198.51.100.7"); got != c.opsGets {
+				t.Errorf("ops with the right password from another client answered %d, want %d", got, c.opsGets)
+			}
+		})
 	}
 }
 

@@ -68,6 +68,9 @@ type ServerOptions struct {
 	LeaderPoll time.Duration
 	// RecordKey signs the daily pre-opening records (nil: not served).
 	RecordKey ed25519.PrivateKey
+	// TrustedProxies are the load balancers whose X-Forwarded-For names
+	// the client (the zero value: none).
+	TrustedProxies auth.Proxies
 }
 
 // branchListEvery is how often the branch directory lists every branch's
@@ -212,7 +215,7 @@ func NewServer(o ServerOptions) *Server {
 		reload := reloadHandler(o.Reload)
 		mux.Handle("POST /-/reload", loopbackOr(reload, login(auth.Allow(auth.Administer, reload))))
 	}
-	s.Handler = http.NewCrossOriginProtection().Handler(mux.mux)
+	s.Handler = o.TrustedProxies.Handler(http.NewCrossOriginProtection().Handler(mux.mux))
 	s.routes = mux.patterns
 	return s
 }

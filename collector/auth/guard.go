@@ -2,22 +2,16 @@ package auth
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"runtime"
 	"time"
 )
 
 // clientAddr is the address the request came from, without its port. A
-// proxy in front makes every client look alike; the per-user limit still
-// holds then.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+// proxy in front makes every client look alike unless it is trusted (see
+// Proxies, which sets RemoteAddr to the client's); the per-user limit
+// holds either way.
+func clientAddr(r *http.Request) string { return hostOf(r.RemoteAddr) }
 
 // Why a login failed, as reported to the failure hook.
 const (
