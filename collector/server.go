@@ -209,6 +209,16 @@ func NewServer(o ServerOptions) *Server {
 			http.Error(w, "store not ready", http.StatusServiceUnavailable)
 			return
 		}
+		// Just started and not yet through its first judgement of every
+		// branch: its board would only say how far it has got. A load
+		// balancer keeps it out of rotation until then (during a rolling
+		// restart the others serve meanwhile).
+		if s.Engine.Running() && s.Engine.Published() == nil {
+			done, of := s.Engine.Judging()
+			w.Header().Set("Retry-After", "2")
+			http.Error(w, fmt.Sprintf("starting: judged %d of %d branches", done, of), http.StatusServiceUnavailable)
+			return
+		}
 		fmt.Fprint(w, s.readyLines())
 	}))
 	if o.Reload != nil {

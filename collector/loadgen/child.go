@@ -242,28 +242,47 @@ func (c *child) usage() (peakRSS int64, cpu time.Duration, err error) {
 
 // restart shuts the collector down as systemctl stop does (SIGTERM), which
 // must end it cleanly within a minute, and starts it again at the same
-// address; it returns how long it was gone.
-func (c *child) restart(ctx context.Context) (time.Duration, error) {
+// address; it returns how long it was gone (until it answered again) and
+// how long until it was ready (/-/ready: its first judgement done), both
+// from the SIGTERM.
+func (c *child) restart(ctx context.Context) (gone, unready time.Duration, err error) {
 	down := time.Now()
 	c.dead.Store(true)
 	_ = c.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-c.exited:
 	case <-time.After(time.Minute):
-		return 0, fmt.Errorf("collector %s still running a minute after SIGTERM:\n%s", c.direct, c.logs.tail())
+		return 0, 0, fmt.Errorf("collector %s still running a minute after SIGTERM:\n%s", c.direct, c.logs.tail())
 	}
 	st := c.cmd.ProcessState
 	if code := st.ExitCode(); code != 0 {
-		return 0, fmt.Errorf("collector %s exited with status %d after SIGTERM:\n%s", c.direct, code, c.logs.tail())
+		return 0, 0, fmt.Errorf("collector %s exited with status %d after SIGTERM:\n%s", c.direct, code, c.logs.tail())
 	}
 	n, err := c.relaunch(ctx)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	c.pastCPU += st.UserTime() + st.SystemTime()
 	c.cmd, c.logs, c.exited = n.cmd, n.logs, n.exited
 	c.dead.Store(false)
-	return time.Since(down), nil
+	gone = time.Since(down)
+	for deadline := time.Now().Add(5 * time.Minute); ; {
+		resp, err := http.Get(c.direct + "/-/ready")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return gone, time.Since(down), nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return 0, 0, fmt.Errorf("collector %s not ready 5 minutes after its restart:\n%s", c.direct, c.logs.tail())
+		}
+		select {
+		case <-ctx.Done():
+			return 0, 0, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // procUsage reads a process's peak RSS and CPU time (user and system) from

@@ -131,7 +131,7 @@ func killLeader(ctx context.Context, cs []*child) (string, error) {
 func rollingRestart(ctx context.Context, out io.Writer, cs []*child, round int) error {
 	for _, c := range cs {
 		led := c.leads()
-		gone, err := c.restart(ctx)
+		gone, unready, err := c.restart(ctx)
 		if err != nil {
 			return fmt.Errorf("rolling restart: %w", err)
 		}
@@ -139,7 +139,8 @@ func rollingRestart(ctx context.Context, out io.Writer, cs []*child, round int) 
 		if led {
 			role = "the leader"
 		}
-		fmt.Fprintf(out, "        restarted %s (%s) with SIGTERM in round %d: exited cleanly, answering again after %s\n", role, c.direct, round+1, gone.Round(time.Millisecond))
+		fmt.Fprintf(out, "        restarted %s (%s) with SIGTERM in round %d: exited cleanly, answering again after %s, ready (every branch judged) after %s\n",
+			role, c.direct, round+1, gone.Round(time.Millisecond), unready.Round(time.Millisecond))
 	}
 	return nil
 }
