@@ -33,7 +33,8 @@ Usage:
   branches rotate -c FILE ID [--overlap 168h]
                         a new token; the old one keeps working for the overlap
   branches code -c FILE ID [--ttl 15m]   a new one-time enrollment code
-  branches revoke -c FILE ID             the branch's tokens stop working at once
+  branches revoke -c FILE ID             the branch's tokens stop working (within seconds on
+                                         every collector); it gets no new token or code
 
 Tokens and codes are printed once; the store keeps only their SHA-256.
 `
