@@ -22,6 +22,27 @@ type bulkResults interface {
 // partitions anew).
 var replayBatch = 500
 
+// Replay has the engine observe again every branch's results of the
+// replay window, as a new leader does at start: the leader calls it when
+// it listens again to what other collectors store, after losing that
+// feed, so that a result stored meanwhile (unheard) still reaches the
+// engine. Results the engine has applied already are skipped (see seen).
+// It blocks while the engine's queue is full, or until ctx ends; the
+// replay itself runs on the engine's loop.
+func (s *Service) Replay(ctx context.Context) {
+	select {
+	case s.in <- job{f: func(ctx context.Context) {
+		n, err := s.replay(ctx, s.o.Now())
+		if err != nil {
+			s.o.Log.Error("alerts: replay after the feed was lost failed; results stored meanwhile reach alerting at the next leader change", "err", err)
+			return
+		}
+		s.o.Log.Info("alerts: replayed recent results after listening again", "replayed_results", n, "window", s.o.Replay)
+	}}:
+	case <-ctx.Done():
+	}
+}
+
 // replay observes every described branch's results since the replay
 // window began, reading many branches a query when the store can, the
 // next batch read while the last is observed. It returns how many

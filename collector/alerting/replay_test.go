@@ -76,3 +76,59 @@ func TestTheReplayAtStartReadsManyBranchesAQuery(t *testing.T) {
 		t.Errorf("%d many-branch reads for %d branches, want 3", got, branches)
 	}
 }
+
+// Results stored while the leader could not hear the other collectors
+// (its LISTEN connection broken and re-established) reach the engine when
+// it is asked to replay: a check that failed once in that gap is still
+// alerted, and a result the engine had applied is not applied twice.
+func TestAReplayObservesResultsTheEngineWasNotHanded(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	log := slog.New(slog.DiscardHandler)
+	st := openSQLite(t, ctx, log)
+	defer st.Close()
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	d := &result.Descriptor{Name: "Branch", Calendar: calendar.Spec{Timezone: "UTC"},
+		Devices: []result.Device{{ID: "atm-01", Kind: "atm", Criticality: result.Blocking, Checks: []result.CheckRef{{Name: "reachable", Kind: "tcp"}}}}}
+	for _, id := range []string{"heard", "unheard"} {
+		if err := st.PutBranch(ctx, id, d, store.Contact{At: now, ConfigHash: "h"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	svc := alerting.New(alerting.Options{Store: st, Policy: postEveryFailure(t), Log: log, Now: func() time.Time { return now }, Tick: time.Hour})
+	runErr := make(chan error, 1)
+	go func() { runErr <- svc.Run(ctx) }()
+	fail := func(id, rid string) []result.Result {
+		return []result.Result{{ID: rid, Branch: id, Device: "atm-01", Check: "reachable", Kind: "tcp",
+			Status: result.StatusFail, StartedAt: now.Add(-time.Minute), Reason: "refused"}}
+	}
+	heard := fail("heard", "r-heard")
+	if _, _, err := st.WriteResults(ctx, heard, now); err != nil {
+		t.Fatal(err)
+	}
+	svc.Observe(ctx, "heard", heard)
+	incidents := func() int {
+		select {
+		case err := <-runErr:
+			t.Fatalf("Run = %v", err)
+		default:
+		}
+		incs, _ := st.Incidents(ctx, time.Time{})
+		return len(incs)
+	}
+	waitUntil(t, "the heard failure's incident", func() bool { return incidents() == 1 })
+	if _, _, err := st.WriteResults(ctx, fail("unheard", "r-unheard"), now); err != nil { // stored, never handed over
+		t.Fatal(err)
+	}
+	svc.Replay(ctx)
+	waitUntil(t, "the unheard failure's incident after the replay", func() bool { return incidents() == 2 })
+	incs, err := svc.Incidents(ctx, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, inc := range incs {
+		if inc.Key.Branch == "heard" && inc.Failures != 1 {
+			t.Errorf("the heard failure counted %d times after the replay, want once", inc.Failures)
+		}
+	}
+}
