@@ -113,9 +113,19 @@ func branchesImport(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err // every bad line, with its number
 	}
+	// The tokens file is created before anything is imported: one that
+	// cannot be created (it exists, its folder is missing) would otherwise
+	// be found only once the branches are in, with their tokens lost.
+	var out *os.File
+	if *tokensOut != "" {
+		out, err = os.OpenFile(*tokensOut, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return fmt.Errorf("tokens-out: %w (it is never overwritten; nothing was imported)", err)
+		}
+	}
 	svc, done, err := registry(ctx, *cfg)
 	if err != nil {
-		return err
+		return abandon(out, err)
 	}
 	defer done()
 	start := time.Now()
@@ -128,29 +138,36 @@ func branchesImport(ctx context.Context, args []string, stdout, stderr io.Writer
 		}
 	})
 	if err != nil {
-		return err
+		return abandon(out, err)
 	}
 	fmt.Fprintf(stdout, "%s: %d branches: %d new, %d updated, %d unchanged (%s)\n", pos[0], len(rows), c.Created, c.Updated, c.Unchanged, time.Since(start).Round(time.Millisecond))
-	if *tokensOut != "" {
-		return issueMissing(ctx, svc, rows, *tokensOut, stdout, stderr)
+	if out != nil {
+		return issueMissing(ctx, svc, rows, out, stdout, stderr)
 	}
 	return nil
 }
 
+// abandon removes the tokens file f (if any) that was created for an
+// import that failed before a token was written to it, and returns err.
+func abandon(f *os.File, err error) error {
+	if f != nil {
+		f.Close()
+		os.Remove(f.Name())
+	}
+	return err
+}
+
 // issueMissing gives a token to each branch of rows that has no live one,
-// writing id,token lines to path, readable by this account only.
-func issueMissing(ctx context.Context, svc *branches.Service, rows []branches.Row, path string, stdout, stderr io.Writer) error {
+// writing id,token lines to f, a new file readable by this account only.
+func issueMissing(ctx context.Context, svc *branches.Service, rows []branches.Row, f *os.File, stdout, stderr io.Writer) error {
+	path := f.Name()
 	all, err := svc.List(ctx)
 	if err != nil {
-		return err
+		return abandon(f, err)
 	}
 	live := map[string]bool{}
 	for _, s := range all {
 		live[s.ID] = s.TokenState() != "no_token"
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return fmt.Errorf("tokens-out: %w (it is never overwritten)", err)
 	}
 	var todo []string
 	for _, r := range rows {
