@@ -23,32 +23,39 @@ import (
 const branchesUsage = `branchready-collector branches manages the branch registry in the store the
 configuration names (several collectors share it; they pick changes up within seconds).
 
-Usage:
-  branches import -c FILE branches.csv [--tokens-out FILE]
-                        register branches (columns id,name,region,channel; a header line);
-                        idempotent; --tokens-out issues a token to each branch without one
-  branches add -c FILE --id ID --name NAME [--region R] [--channel C] [--code [--code-ttl 15m]]
-                        register one branch; print its token, or a one-time enrollment code
-  branches list -c FILE                  every branch with its token state
-  branches rotate -c FILE ID [--overlap 168h]
-                        a new token; the old one keeps working for the overlap
-  branches code -c FILE ID [--ttl 15m]   a new one-time enrollment code
-  branches revoke -c FILE ID             the branch's tokens stop working (within seconds on
-                                         every collector); it gets no new token or code
+Usage: branchready-collector branches COMMAND -c FILE [arguments]
 
+Commands:
+  import   register branches from a CSV file (id,name,region,channel); --tokens-out FILE issues tokens
+  add      register one branch; print its token, or with --code a one-time enrollment code
+  list     every branch with its token state
+  rotate   a new token for a branch; the old one keeps working for the overlap (--overlap 168h)
+  code     a new one-time enrollment code for a branch (--ttl 15m)
+  revoke   the branch's tokens stop working within seconds on every collector; no new token or code
+
+Run 'branchready-collector branches COMMAND -h' for a command's arguments and flags.
 Tokens and codes are printed once; the store keeps only their SHA-256.
 `
+
+// branchesCommands maps each branches command to its function.
+func branchesCommands() map[string]func(context.Context, []string, io.Writer, io.Writer) error {
+	return map[string]func(context.Context, []string, io.Writer, io.Writer) error{
+		"import": branchesImport, "add": branchesAdd, "list": branchesList,
+		"rotate": branchesRotate, "code": branchesCode, "revoke": branchesRevoke,
+	}
+}
 
 func branchesCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, branchesUsage)
 		return errUsage
 	}
-	cmds := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
-		"import": branchesImport, "add": branchesAdd, "list": branchesList,
-		"rotate": branchesRotate, "code": branchesCode, "revoke": branchesRevoke,
+	switch args[0] {
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, branchesUsage)
+		return nil
 	}
-	fn, ok := cmds[args[0]]
+	fn, ok := branchesCommands()[args[0]]
 	if !ok {
 		fmt.Fprintf(stderr, "unknown branches command %q\n\n%s", args[0], branchesUsage)
 		return errUsage

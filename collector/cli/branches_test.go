@@ -135,3 +135,32 @@ func TestImportChecksTheTokensFileBeforeImportingAnything(t *testing.T) {
 		}
 	})
 }
+
+func TestBranchesHelp(t *testing.T) {
+	for _, arg := range []string{"--help", "-h", "help"} {
+		t.Run("branches "+arg+" prints the usage on stdout and exits 0", func(t *testing.T) {
+			code, out, errs := runCLI("branches", arg)
+			if code != 0 || errs != "" || !strings.Contains(out, "Commands:") {
+				t.Fatalf("exit %d, want 0\nstdout: %s\nstderr: %s", code, out, errs)
+			}
+		})
+	}
+	t.Run("the usage has one line for each branches command", func(t *testing.T) {
+		for name := range branchesCommands() {
+			if n := len(regexp.MustCompile(`(?m)^  `+name+` +\S`).FindAllString(branchesUsage, -1)); n != 1 {
+				t.Errorf("%d usage lines for %q, want 1:\n%s", n, name, branchesUsage)
+			}
+		}
+	})
+	t.Run("an unknown branches command is named, with the usage, and exits 2", func(t *testing.T) {
+		code, out, errs := runCLI("branches", "frobnicate")
+		if code != 2 || out != "" || !strings.Contains(errs, `unknown branches command "frobnicate"`) || !strings.Contains(errs, "Commands:") {
+			t.Fatalf("exit %d, want 2\nstdout: %s\nstderr: %s", code, out, errs)
+		}
+	})
+	t.Run("branches with no command prints the usage on stderr and exits 2", func(t *testing.T) {
+		if code, _, errs := runCLI("branches"); code != 2 || !strings.Contains(errs, "Commands:") {
+			t.Fatalf("exit %d, want 2\nstderr: %s", code, errs)
+		}
+	})
+}
