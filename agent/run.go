@@ -386,7 +386,7 @@ func (a *agentState) status() admin.Status {
 		ConfigPath: l.Path, ConfigHash: l.Hash, Started: a.started, LastReloadError: a.reloadErr, LastSweep: a.lastSweep,
 		Spool: admin.SpoolState{Results: a.spool.Depth(), Bytes: a.spool.Bytes(), Oldest: a.spool.Oldest(), Dropped: a.spool.Dropped(), Held: a.spool.Held()},
 		Collector: admin.CollectorLink{URL: l.File.Collector.URL, LastSuccess: st.LastSuccess, LastError: st.LastError,
-			LastErrorAt: st.LastErrorAt, ConsecutiveFailures: st.ConsecutiveFailures, Stored: st.Stored,
+			LastErrorAt: st.LastErrorAt, LastErrorCode: st.LastErrorCode, ConsecutiveFailures: st.ConsecutiveFailures, Stored: st.Stored,
 			Reachable: !st.LastSuccess.IsZero() && st.ConsecutiveFailures == 0},
 	}
 	if a.sched != nil {

@@ -66,7 +66,7 @@ func (r *reloader) Reload() error {
 	r.users.Swap(cfg.users())
 	r.srv.Apply(cfg.settings())
 	r.running = cfg
-	r.log.Info("configuration reloaded", "branches_with_tokens", r.tokens.Len(), "users", len(cfg.Users),
+	r.log.Info("configuration reloaded", "config_tokens", r.tokens.Len(), "users", len(cfg.Users),
 		"clock_skew_threshold", cfg.ClockSkewThreshold, "retention", cfg.Retention, "sla_retention", cfg.SLARetention, "incident_retention", cfg.IncidentRetention)
 	return nil
 }

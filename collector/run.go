@@ -10,7 +10,9 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
+	"github.com/branchready/branchready/collector/branches"
 	"github.com/branchready/branchready/collector/store"
 	"github.com/branchready/branchready/collector/store/postgres"
 	"github.com/branchready/branchready/collector/store/sqlite"
@@ -103,7 +105,8 @@ func Run(ctx context.Context, o Options) error {
 		ln = tls.NewListener(ln, &tls.Config{GetCertificate: certs.GetCertificate, MinVersion: tls.VersionTLS12})
 	}
 	o.Log.Info("collector listening", "addr", ln.Addr().String(), "tls", certs != nil, "store", cfg.Store.Driver,
-		"branches_with_tokens", len(cfg.Agents), "trusted_proxies", len(cfg.TrustedProxies), "version", version.Get().Version)
+		"config_tokens", len(cfg.Agents), "store_branches_with_tokens", storeBranchesWithTokens(ctx, st, o.Log),
+		"trusted_proxies", len(cfg.TrustedProxies), "version", version.Get().Version)
 	if o.Ready != nil {
 		o.Ready(ln.Addr().String())
 	}
@@ -156,4 +159,21 @@ func (c StoreConfig) dsn() (string, error) {
 		return "", fmt.Errorf("store.dsn_env: environment variable %s is empty or not set", c.DSNEnv)
 	}
 	return dsn, nil
+}
+
+// storeBranchesWithTokens is, for the start-up log, how many branches have
+// a token in the store (since issue 11 most do; the configuration's
+// agents: list is for small installs): "-" when the store keeps no
+// registry or cannot say.
+func storeBranchesWithTokens(ctx context.Context, st store.Store, log *slog.Logger) any {
+	reg, ok := st.(store.Registry)
+	if !ok {
+		return "-"
+	}
+	n, err := branches.WithLiveTokens(ctx, reg, time.Now())
+	if err != nil {
+		log.Warn("counting the branches with tokens in the store", "err", err)
+		return "-"
+	}
+	return n
 }

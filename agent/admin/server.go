@@ -63,13 +63,17 @@ type SpoolState struct {
 
 // CollectorLink is how shipping goes.
 type CollectorLink struct {
-	URL                 string    `json:"url"`
-	Reachable           bool      `json:"reachable"`
-	LastSuccess         time.Time `json:"last_success,omitzero"`
-	LastError           string    `json:"last_error,omitempty"`
-	LastErrorAt         time.Time `json:"last_error_at,omitzero"`
-	ConsecutiveFailures int       `json:"consecutive_failures"`
-	Stored              uint64    `json:"stored"`
+	URL         string    `json:"url"`
+	Reachable   bool      `json:"reachable"`
+	LastSuccess time.Time `json:"last_success,omitzero"`
+	LastError   string    `json:"last_error,omitempty"`
+	LastErrorAt time.Time `json:"last_error_at,omitzero"`
+	// LastErrorCode is the HTTP status of the collector's answer to the
+	// last failed request, 0 when none came: 401 or 403 means the
+	// collector is reachable but refuses the branch token.
+	LastErrorCode       int    `json:"last_error_code,omitempty"`
+	ConsecutiveFailures int    `json:"consecutive_failures"`
+	Stored              uint64 `json:"stored"`
 }
 
 // Server is the agent's local admin endpoint.

@@ -73,15 +73,7 @@ func printStatus(w io.Writer, s admin.Status) {
 		fmt.Fprintln(w, "last sweep: none yet")
 	}
 	fmt.Fprintf(w, "next sweep: %s (%s)\n", s.NextSweep, s.NextSweepKind)
-	c := s.Collector
-	switch {
-	case c.Reachable:
-		fmt.Fprintf(w, "collector: %s reachable, last delivery %s\n", c.URL, c.LastSuccess.Format("15:04:05"))
-	case c.LastError != "":
-		fmt.Fprintf(w, "collector: %s NOT REACHABLE (%d failures): %s\n", c.URL, c.ConsecutiveFailures, c.LastError)
-	default:
-		fmt.Fprintf(w, "collector: %s, nothing delivered yet\n", c.URL)
-	}
+	printCollector(w, s.Collector)
 	var drops []string
 	for k, v := range s.Spool.Dropped {
 		if v > 0 {
@@ -99,6 +91,28 @@ func printStatus(w io.Writer, s admin.Status) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "checks:")
 	printChecks(w, s.Checks)
+}
+
+// printCollector says how shipping goes, telling a collector that refuses
+// the branch token apart from one that cannot be reached: the first needs
+// a token, the second a network or a collector.
+func printCollector(w io.Writer, c admin.CollectorLink) {
+	switch {
+	case c.Reachable:
+		fmt.Fprintf(w, "collector: %s reachable, last delivery %s\n", c.URL, c.LastSuccess.Format("15:04:05"))
+	case c.LastError == "":
+		fmt.Fprintf(w, "collector: %s, nothing delivered yet\n", c.URL)
+	case c.LastErrorCode == http.StatusUnauthorized || c.LastErrorCode == http.StatusForbidden:
+		fmt.Fprintf(w, "collector: %s REFUSES THE BRANCH TOKEN (%d %s, %d failures): %s\n", c.URL, c.LastErrorCode, http.StatusText(c.LastErrorCode), c.ConsecutiveFailures, c.LastError)
+		fmt.Fprintln(w, "  results stay spooled until the token is fixed: check collector.token_file (and branch.id);")
+		fmt.Fprintln(w, "  if the token was revoked or rotated out, enroll again with a new code")
+		fmt.Fprintln(w, "  (branchready-collector branches code BRANCH, then branchready-agent enroll --code CODE -c CONFIG)")
+		fmt.Fprintln(w, "  and restart the agent")
+	case c.LastErrorCode != 0:
+		fmt.Fprintf(w, "collector: %s answers with errors (%d %s, %d failures): %s\n", c.URL, c.LastErrorCode, http.StatusText(c.LastErrorCode), c.ConsecutiveFailures, c.LastError)
+	default:
+		fmt.Fprintf(w, "collector: %s NOT REACHABLE (%d failures): %s\n", c.URL, c.ConsecutiveFailures, c.LastError)
+	}
 }
 
 // printChecks lays the checks out in columns as wide as their longest cell

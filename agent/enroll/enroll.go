@@ -11,7 +11,9 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // ErrRefused is wrapped by errors for a code the collector refused (used,
@@ -79,6 +81,9 @@ func Enroll(ctx context.Context, o Options) (Result, error) {
 		if resp.StatusCode >= 500 {
 			return Result{}, fmt.Errorf("enroll: the collector failed (%s): %s", resp.Status, msg)
 		}
+		if resp.StatusCode == http.StatusTooManyRequests {
+			msg = whenAgain(msg, resp.Header.Get("Retry-After"), time.Now())
+		}
 		return Result{}, fmt.Errorf("%w: %s", ErrRefused, msg)
 	}
 	if answer.Token == "" || answer.Branch == "" {
@@ -123,4 +128,36 @@ func WriteToken(path, token string) error {
 		return fmt.Errorf("enroll: write token: %w", err)
 	}
 	return nil
+}
+
+// whenAgain puts the wait a 429's Retry-After asks for in msg, in place of
+// the collector's "try again later": a person at the branch can wait 14
+// minutes, not "later". msg is unchanged without a usable Retry-After.
+func whenAgain(msg, retryAfter string, now time.Time) string {
+	const longest = 24 * time.Hour // more is a broken header, not a wait
+	var d time.Duration
+	if secs, err := strconv.Atoi(strings.TrimSpace(retryAfter)); err == nil {
+		d = time.Duration(min(secs, int(longest/time.Second))) * time.Second
+	} else if t, err := http.ParseTime(retryAfter); err == nil {
+		d = min(t.Sub(now), longest)
+	}
+	if d <= 0 {
+		return msg
+	}
+	msg = strings.TrimSuffix(strings.TrimSuffix(msg, "try again later"), "; ")
+	return msg + "; try again in " + roundUp(d)
+}
+
+// roundUp words d for a person: whole seconds under a minute, else whole
+// minutes, rounded up so that trying again then is not too early.
+func roundUp(d time.Duration) string {
+	if d < time.Minute {
+		return strconv.Itoa(int((d+time.Second-1)/time.Second)) + "s"
+	}
+	s := ((d + time.Minute - 1) / time.Minute * time.Minute).String() // "14m0s", "1h5m0s", "2h0m0s"
+	s = strings.TrimSuffix(s, "0s")
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }

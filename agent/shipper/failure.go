@@ -40,15 +40,18 @@ func (s *Shipper) countRejected(n int) {
 // failed records a failure, logs it and returns how long to wait.
 func (s *Shipper) failed(err error) time.Duration {
 	text := s.redact(err.Error())
+	var se *StatusError
+	errors.As(err, &se)
 	s.mu.Lock()
 	s.st.ConsecutiveFailures++
 	n := s.st.ConsecutiveFailures
 	same := s.st.LastError == text
-	s.st.LastError, s.st.LastErrorAt = text, s.o.Now()
+	s.st.LastError, s.st.LastErrorAt, s.st.LastErrorCode = text, s.o.Now(), 0
+	if se != nil {
+		s.st.LastErrorCode = se.Code
+	}
 	s.mu.Unlock()
 
-	var se *StatusError
-	errors.As(err, &se)
 	d := s.backoff(n)
 	switch {
 	case se != nil && (se.Code == http.StatusUnauthorized || se.Code == http.StatusForbidden):

@@ -93,8 +93,8 @@ func TestASlowCollectorTimesOutAndTheRetryStoresNothingTwice(t *testing.T) {
 	ids := h.put("r", 5)
 	s := h.untilIdle()
 	c.check(t, ids)
-	if st := s.Status(); !strings.Contains(st.LastError, "deadline exceeded") {
-		t.Errorf("last error %q, want the timeout", st.LastError)
+	if st := s.Status(); !strings.Contains(st.LastError, "deadline exceeded") || st.LastErrorCode != 0 {
+		t.Errorf("last error %q (code %d), want the timeout, with no HTTP status", st.LastError, st.LastErrorCode)
 	}
 }
 
@@ -228,6 +228,9 @@ func TestA401KeepsEverythingAndSaysToCheckTheToken(t *testing.T) {
 	}
 	if !strings.Contains(h.log.String(), "collector rejected the branch token (401): check collector.token_file") {
 		t.Errorf("log does not say what to fix:\n%s", h.log.String())
+	}
+	if st := s.Status(); st.LastErrorCode != http.StatusUnauthorized {
+		t.Errorf("status %+v: last error code %d, want 401 (status must tell a refused token from an unreachable collector)", st, st.LastErrorCode)
 	}
 }
 

@@ -85,9 +85,13 @@ type Options struct {
 
 // Status is how shipping goes, for the agent's status page and metrics.
 type Status struct {
-	LastSuccess         time.Time
-	LastError           string
-	LastErrorAt         time.Time
+	LastSuccess time.Time
+	LastError   string
+	LastErrorAt time.Time
+	// LastErrorCode is the HTTP status the collector answered the last
+	// failed request with; 0 when no answer came (unreachable, timed out)
+	// or it was a 200 that acknowledged nothing.
+	LastErrorCode       int
 	ConsecutiveFailures int
 	// LastLatency is how long the last successful request took.
 	LastLatency time.Duration

@@ -64,15 +64,22 @@ func ParseCSV(name string, in io.Reader) ([]Row, error) {
 			}
 			break
 		}
-		line, _ := r.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				bad(pe.Line, "%v", pe.Err)
-				continue
+			if !errors.As(err, &pe) {
+				return nil, fmt.Errorf("%s: %w", name, err)
 			}
-			return nil, fmt.Errorf("%s: %w", name, err)
+			if errors.Is(pe.Err, csv.ErrQuote) && pe.StartLine < pe.Line {
+				// The reader ran on from the opening quote, taking the
+				// lines after it as part of the field: the line to fix is
+				// where the quote opened, not where the reader gave up.
+				bad(pe.StartLine, "a quoted field opens on this line and is never closed (read on to line %d as one field)", pe.Line)
+			} else {
+				bad(pe.Line, "column %d: %v", pe.Column, pe.Err)
+			}
+			continue
 		}
+		line, _ := r.FieldPos(0) // after the error check: a failed read may have no field
 		if first {
 			if got := strings.ToLower(strings.Join(trim(rec), ",")); got != strings.Join(columns, ",") {
 				bad(line, "header %q: want %s", strings.Join(rec, ","), strings.Join(columns, ","))

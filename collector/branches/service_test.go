@@ -131,3 +131,36 @@ func TestService(t *testing.T) {
 		}
 	})
 }
+
+func TestWithLiveTokensCountsEachBranchWithATokenOnce(t *testing.T) {
+	ctx := context.Background()
+	s, now := newService(t)
+	count := func() int {
+		t.Helper()
+		n, err := WithLiveTokens(ctx, s.Store, *now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for _, id := range []string{"br-001", "br-002", "br-003"} {
+		if _, err := s.Add(ctx, Row{ID: id, Name: "Branch", Region: "r", Channel: "c"}, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Add(ctx, Row{ID: "br-004", Name: "Awaiting enrollment", Region: "r", Channel: "c"}, DefaultCodeTTL); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 3 {
+		t.Fatalf("%d branches with tokens, want 3 (br-004 has only a code)", n)
+	}
+	if _, err := s.Rotate(ctx, "br-001", DefaultOverlap); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Revoke(ctx, "br-002"); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 2 {
+		t.Fatalf("%d branches with tokens, want 2 (br-001 rotating counts once, br-002 is revoked)", n)
+	}
+}

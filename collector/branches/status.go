@@ -84,3 +84,18 @@ func summarize(b store.RegisteredBranch, ts []store.TokenRecord, now time.Time) 
 	}
 	return st
 }
+
+// WithLiveTokens counts the branches of st that have a token accepted at
+// now (rotating branches once): the agents a collector on st accepts
+// besides those of its configuration's agents: list.
+func WithLiveTokens(ctx context.Context, st store.Registry, now time.Time) (int, error) {
+	ts, err := st.Tokens(ctx, "", now) // live tokens of branches not revoked
+	if err != nil {
+		return 0, err
+	}
+	seen := make(map[string]struct{}, len(ts))
+	for _, t := range ts {
+		seen[t.Branch] = struct{}{}
+	}
+	return len(seen), nil
+}

@@ -23,32 +23,39 @@ import (
 const branchesUsage = `branchready-collector branches manages the branch registry in the store the
 configuration names (several collectors share it; they pick changes up within seconds).
 
-Usage:
-  branches import -c FILE branches.csv [--tokens-out FILE]
-                        register branches (columns id,name,region,channel; a header line);
-                        idempotent; --tokens-out issues a token to each branch without one
-  branches add -c FILE --id ID --name NAME [--region R] [--channel C] [--code [--code-ttl 15m]]
-                        register one branch; print its token, or a one-time enrollment code
-  branches list -c FILE                  every branch with its token state
-  branches rotate -c FILE ID [--overlap 168h]
-                        a new token; the old one keeps working for the overlap
-  branches code -c FILE ID [--ttl 15m]   a new one-time enrollment code
-  branches revoke -c FILE ID             the branch's tokens stop working (within seconds on
-                                         every collector); it gets no new token or code
+Usage: branchready-collector branches COMMAND -c FILE [arguments]
 
+Commands:
+  import   register branches from a CSV file (id,name,region,channel); --tokens-out FILE issues tokens
+  add      register one branch; print its token, or with --code a one-time enrollment code
+  list     every branch with its token state
+  rotate   a new token for a branch; the old one keeps working for the overlap (--overlap 168h)
+  code     a new one-time enrollment code for a branch (--ttl 15m)
+  revoke   the branch's tokens stop working within seconds on every collector; no new token or code
+
+Run 'branchready-collector branches COMMAND -h' for a command's arguments and flags.
 Tokens and codes are printed once; the store keeps only their SHA-256.
 `
+
+// branchesCommands maps each branches command to its function.
+func branchesCommands() map[string]func(context.Context, []string, io.Writer, io.Writer) error {
+	return map[string]func(context.Context, []string, io.Writer, io.Writer) error{
+		"import": branchesImport, "add": branchesAdd, "list": branchesList,
+		"rotate": branchesRotate, "code": branchesCode, "revoke": branchesRevoke,
+	}
+}
 
 func branchesCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, branchesUsage)
 		return errUsage
 	}
-	cmds := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
-		"import": branchesImport, "add": branchesAdd, "list": branchesList,
-		"rotate": branchesRotate, "code": branchesCode, "revoke": branchesRevoke,
+	switch args[0] {
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, branchesUsage)
+		return nil
 	}
-	fn, ok := cmds[args[0]]
+	fn, ok := branchesCommands()[args[0]]
 	if !ok {
 		fmt.Fprintf(stderr, "unknown branches command %q\n\n%s", args[0], branchesUsage)
 		return errUsage
@@ -113,9 +120,19 @@ func branchesImport(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err // every bad line, with its number
 	}
+	// The tokens file is created before anything is imported: one that
+	// cannot be created (it exists, its folder is missing) would otherwise
+	// be found only once the branches are in, with their tokens lost.
+	var out *os.File
+	if *tokensOut != "" {
+		out, err = os.OpenFile(*tokensOut, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return fmt.Errorf("tokens-out: %w (it is never overwritten; nothing was imported)", err)
+		}
+	}
 	svc, done, err := registry(ctx, *cfg)
 	if err != nil {
-		return err
+		return abandon(out, err)
 	}
 	defer done()
 	start := time.Now()
@@ -128,29 +145,36 @@ func branchesImport(ctx context.Context, args []string, stdout, stderr io.Writer
 		}
 	})
 	if err != nil {
-		return err
+		return abandon(out, err)
 	}
 	fmt.Fprintf(stdout, "%s: %d branches: %d new, %d updated, %d unchanged (%s)\n", pos[0], len(rows), c.Created, c.Updated, c.Unchanged, time.Since(start).Round(time.Millisecond))
-	if *tokensOut != "" {
-		return issueMissing(ctx, svc, rows, *tokensOut, stdout, stderr)
+	if out != nil {
+		return issueMissing(ctx, svc, rows, out, stdout, stderr)
 	}
 	return nil
 }
 
+// abandon removes the tokens file f (if any) that was created for an
+// import that failed before a token was written to it, and returns err.
+func abandon(f *os.File, err error) error {
+	if f != nil {
+		f.Close()
+		os.Remove(f.Name())
+	}
+	return err
+}
+
 // issueMissing gives a token to each branch of rows that has no live one,
-// writing id,token lines to path, readable by this account only.
-func issueMissing(ctx context.Context, svc *branches.Service, rows []branches.Row, path string, stdout, stderr io.Writer) error {
+// writing id,token lines to f, a new file readable by this account only.
+func issueMissing(ctx context.Context, svc *branches.Service, rows []branches.Row, f *os.File, stdout, stderr io.Writer) error {
+	path := f.Name()
 	all, err := svc.List(ctx)
 	if err != nil {
-		return err
+		return abandon(f, err)
 	}
 	live := map[string]bool{}
 	for _, s := range all {
 		live[s.ID] = s.TokenState() != "no_token"
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return fmt.Errorf("tokens-out: %w (it is never overwritten)", err)
 	}
 	var todo []string
 	for _, r := range rows {

@@ -94,3 +94,73 @@ func TestBranchesCommands(t *testing.T) {
 		}
 	})
 }
+
+func TestImportChecksTheTokensFileBeforeImportingAnything(t *testing.T) {
+	cfg, dir := registryConfig(t)
+	csvPath := filepath.Join(dir, "branches.csv")
+	if err := os.WriteFile(csvPath, []byte("id,name,region,channel\nbr-001,Main,north,retail\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	existing := filepath.Join(dir, "tokens.csv")
+	if err := os.WriteFile(existing, []byte("id,token\nbr-000,an earlier import's token\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	registered := func() bool {
+		_, out, _ := runCLI("branches", "list", "-c", cfg)
+		return strings.Contains(out, "br-001")
+	}
+	t.Run("an existing tokens file is refused and no branch is imported", func(t *testing.T) {
+		code, out, errs := runCLI("branches", "import", "-c", cfg, csvPath, "--tokens-out", existing)
+		if code != 1 || !strings.Contains(errs, "file exists") || !strings.Contains(errs, "nothing was imported") {
+			t.Fatalf("exit %d, want 1\nstdout: %s\nstderr: %s", code, out, errs)
+		}
+		if registered() {
+			t.Fatal("br-001 was imported although its token had nowhere to go")
+		}
+		if data, _ := os.ReadFile(existing); !strings.Contains(string(data), "an earlier import's token") {
+			t.Fatalf("the existing tokens file was overwritten:\n%s", data)
+		}
+	})
+	t.Run("a tokens file in a missing folder is refused and no branch is imported", func(t *testing.T) {
+		code, _, errs := runCLI("branches", "import", "-c", cfg, csvPath, "--tokens-out", filepath.Join(dir, "nope", "tokens.csv"))
+		if code != 1 || !strings.Contains(errs, "nothing was imported") || registered() {
+			t.Fatalf("exit %d, want 1, br-001 not registered (it is: %v)\nstderr: %s", code, registered(), errs)
+		}
+	})
+	t.Run("an import that fails leaves no empty tokens file behind", func(t *testing.T) {
+		fresh := filepath.Join(dir, "fresh.csv")
+		code, _, errs := runCLI("branches", "import", "-c", filepath.Join(dir, "missing.yaml"), csvPath, "--tokens-out", fresh)
+		if _, err := os.Stat(fresh); code != 1 || !os.IsNotExist(err) {
+			t.Fatalf("exit %d, want 1; %s: %v, want it absent\nstderr: %s", code, fresh, err, errs)
+		}
+	})
+}
+
+func TestBranchesHelp(t *testing.T) {
+	for _, arg := range []string{"--help", "-h", "help"} {
+		t.Run("branches "+arg+" prints the usage on stdout and exits 0", func(t *testing.T) {
+			code, out, errs := runCLI("branches", arg)
+			if code != 0 || errs != "" || !strings.Contains(out, "Commands:") {
+				t.Fatalf("exit %d, want 0\nstdout: %s\nstderr: %s", code, out, errs)
+			}
+		})
+	}
+	t.Run("the usage has one line for each branches command", func(t *testing.T) {
+		for name := range branchesCommands() {
+			if n := len(regexp.MustCompile(`(?m)^  `+name+` +\S`).FindAllString(branchesUsage, -1)); n != 1 {
+				t.Errorf("%d usage lines for %q, want 1:\n%s", n, name, branchesUsage)
+			}
+		}
+	})
+	t.Run("an unknown branches command is named, with the usage, and exits 2", func(t *testing.T) {
+		code, out, errs := runCLI("branches", "frobnicate")
+		if code != 2 || out != "" || !strings.Contains(errs, `unknown branches command "frobnicate"`) || !strings.Contains(errs, "Commands:") {
+			t.Fatalf("exit %d, want 2\nstdout: %s\nstderr: %s", code, out, errs)
+		}
+	})
+	t.Run("branches with no command prints the usage on stderr and exits 2", func(t *testing.T) {
+		if code, _, errs := runCLI("branches"); code != 2 || !strings.Contains(errs, "Commands:") {
+			t.Fatalf("exit %d, want 2\nstderr: %s", code, errs)
+		}
+	})
+}

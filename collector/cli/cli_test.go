@@ -20,7 +20,7 @@ func TestTheCollectorChecksItsConfigurationWithoutServing(t *testing.T) {
 		code     int
 		out, err string
 	}{
-		{name: "validate accepts the example configuration", args: []string{"validate", "-c", good}, code: 0, out: "valid: listen 127.0.0.1:8080 (plain HTTP), store sqlite, 1 branch tokens, 4 users"},
+		{name: "validate accepts the example configuration", args: []string{"validate", "-c", good}, code: 0, out: "valid: listen 127.0.0.1:8080 (plain HTTP), store sqlite, 1 branch tokens in agents:, 4 users"},
 		{name: "serve --config.check accepts it too and exits", args: []string{"serve", "-c", good, "--config.check"}, code: 0, out: "valid"},
 		{name: "validate names the file, line and rule of a broken one", args: []string{"validate", "-c", bad}, code: 1, err: bad + `:1: store.driver: "mysql": must be sqlite or postgres`},
 		{name: "serve --config.check fails on it", args: []string{"serve", "--config.check", "-c", bad}, code: 1, err: "must be a bcrypt hash"},
