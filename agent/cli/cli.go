@@ -73,11 +73,22 @@ func Main(args []string, stdout, stderr io.Writer) int {
 // errUsage marks an error whose message has been printed with the flags.
 var errUsage = errors.New("usage")
 
+// parseErr is what a command returns when its flags do not parse: -h
+// (flag.ErrHelp, the usage printed, exit 0) or a mistake (errUsage, exit 2).
+func parseErr(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return flag.ErrHelp
+	}
+	return errUsage
+}
+
 func exitCode(err error, stderr io.Writer) int {
 	switch {
 	case err == nil:
 		return 0
-	case errors.Is(err, errUsage), errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, flag.ErrHelp):
+		return 0 // asked for: the usage is printed, as flag's ExitOnError does
+	case errors.Is(err, errUsage):
 		return 2
 	}
 	fmt.Fprintln(stderr, err)
@@ -89,7 +100,7 @@ const program = "branchready-agent"
 
 func parse(fs *flag.FlagSet, args []string, cfg *string) error {
 	if err := fs.Parse(args); err != nil {
-		return errUsage
+		return parseErr(err)
 	}
 	if *cfg == "" {
 		fmt.Fprintln(fs.Output(), "missing -c FILE (the branch configuration)")

@@ -126,3 +126,20 @@ devices:
 		t.Errorf("validate output lacks %q:\n%s", want, out)
 	}
 }
+
+func TestACommandsHelpExitsZeroAndAMistakeTwo(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		code int
+		err  string
+	}{
+		{[]string{"run", "-h"}, 0, "Usage: branchready-agent run"},
+		{[]string{"enroll", "-h"}, 0, "Usage: branchready-agent enroll"},
+		{[]string{"run", "--bogus"}, 2, "flag provided but not defined: -bogus"},
+	} {
+		code, _, errs := runCLI(c.args...)
+		if code != c.code || !strings.Contains(errs, c.err) {
+			t.Errorf("%v: exit %d, want %d; stderr %q, want it to contain %q", c.args, code, c.code, errs, c.err)
+		}
+	}
+}

@@ -29,6 +29,9 @@ func TestTheCollectorChecksItsConfigurationWithoutServing(t *testing.T) {
 		{name: "loadgen --wave refuses a negative number of readers", args: []string{"loadgen", "--wave", "--readers", "-1"}, code: 1, err: "readers >= 0"},
 		{name: "loadgen refuses more branches than results, which would leave branches silent", args: []string{"loadgen", "--branches", "20000", "--results", "800"}, code: 1, err: "results >= branches"},
 		{name: "version says which build this is", args: []string{"version"}, code: 0, out: "branchready-collector devel (revision"},
+		{name: "a command's -h prints its usage and exits 0, as Go's flag does", args: []string{"serve", "-h"}, code: 0, err: "Usage: branchready-collector serve -c FILE"},
+		{name: "a subcommand's -h too", args: []string{"branches", "import", "-h"}, code: 0, err: "Usage: branchready-collector branches import"},
+		{name: "an unknown flag is a usage error: exit 2", args: []string{"serve", "--bogus"}, code: 2, err: "flag provided but not defined: -bogus"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
