@@ -66,8 +66,15 @@ func (s *Server) hear(ctx context.Context, sub leader.Subscription, heard chan<-
 			if ctx.Err() != nil {
 				return
 			}
-			s.log.Error("alerts: lost the feed of results stored by other collectors; listening again (results stored meanwhile reach alerting at the next leader change or not at all)", "err", err)
+			s.log.Error("alerts: lost the feed of results stored by other collectors; listening again, then replaying recent results so that none stored meanwhile is missed", "err", err)
 			sub = s.subscribe(ctx)
+			// What other collectors stored between losing the feed and
+			// listening again was announced to nobody: the engine reads
+			// the replay window again (results it has applied are skipped).
+			// Queued before anything heard on the new subscription.
+			if sub != nil && s.alerts != nil {
+				s.alerts.svc.Replay(ctx)
+			}
 			continue
 		}
 		select {

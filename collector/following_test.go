@@ -227,3 +227,51 @@ func TestBranchesNewToTheEngineAreReadWithOneQueryABatch(t *testing.T) {
 		t.Errorf("%d many-branch reads and %d one-branch reads, want 1 and 0", bulk, alone)
 	}
 }
+
+// A result another collector stored while the leader's subscription was
+// broken was announced to nobody: listening again, the leader replays
+// recent results, and that failure still opens its incident (the
+// walkthrough saw it never alerted).
+func TestAResultStoredWhileTheFeedWasBrokenIsStillAlerted(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	log := slog.New(slog.DiscardHandler)
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Now()
+	d := &result.Descriptor{Name: "Branch", Calendar: calendar.Spec{Timezone: "UTC"},
+		Devices: []result.Device{{ID: "atm-01", Kind: "atm", Criticality: result.Blocking, Checks: []result.CheckRef{{Name: "reachable", Kind: "tcp"}}}}}
+	if err := st.PutBranch(ctx, "b0", d, store.Contact{At: now, ConfigHash: "h"}); err != nil {
+		t.Fatal(err)
+	}
+	pol, err := alerts.New(alerts.Config{Thresholds: alerts.ThresholdConfig{Default: alerts.Thresholds{Fail: 1, Resolve: 1}},
+		Routing: alerts.Routing{Default: []alerts.Target{{Notifier: "slack", Target: "#branches"}}}}.WithDefaults(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := alerting.New(alerting.Options{Store: st, Policy: pol, Log: log, Tick: time.Hour})
+	ran := make(chan error, 1)
+	go func() { ran <- svc.Run(ctx) }()
+	sub := &fakeSub{notes: make(chan leader.Stored), errs: make(chan error)}
+	s := &Server{log: log, store: st, leader: &leadership{feed: &fakeFeed{sub: sub}}, alerts: &alertParts{svc: svc}}
+	heard := make(chan leader.Stored, 10)
+	go s.hear(ctx, sub, heard)
+	// Stored by another collector; its announcement lost with the feed.
+	if _, _, err := st.WriteResults(ctx, []result.Result{{ID: "r1", Branch: "b0", Device: "atm-01", Check: "reachable", Kind: "tcp",
+		Status: result.StatusFail, StartedAt: now.Add(-time.Second), Reason: "refused"}}, now); err != nil {
+		t.Fatal(err)
+	}
+	sub.errs <- fmt.Errorf("connection reset")
+	waitUntil(t, "the incident of the result stored while the feed was broken", func() bool {
+		select {
+		case err := <-ran:
+			t.Fatalf("the alert engine stopped: %v", err)
+		default:
+		}
+		incs, err := svc.Incidents(ctx, time.Time{})
+		return err == nil && len(incs) == 1
+	})
+}
