@@ -36,10 +36,19 @@ type problem struct {
 // acknowledged; it returns when the poll that saw it answered. A
 // collector without judged_at in the list is held to its verdicts alone
 // (and, for a failing branch, to naming the failing check).
-func waitJudged(ctx context.Context, t target, f *fleet, bodies []waveBody, acks []time.Time, timeout time.Duration) (time.Time, error) {
-	deadline := time.Now().Add(timeout)
+//
+// Polls follow each other 10 ms apart. Past slowAfter they wait as long
+// as the last poll took, so that a long wait does not have the load
+// generator's own reading of 20,000 branches take the cores the
+// collectors need, and every progressEvery it says on out which branch
+// it is waiting for.
+func waitJudged(ctx context.Context, out io.Writer, t target, f *fleet, bodies []waveBody, acks []time.Time, timeout time.Duration) (time.Time, error) {
+	start := time.Now()
+	deadline := start.Add(timeout)
+	said := start
 	var behind string
 	for {
+		asked := time.Now()
 		list, answered, err := listBranches(ctx, t)
 		if err != nil {
 			return time.Time{}, err
@@ -50,13 +59,27 @@ func waitJudged(ctx context.Context, t target, f *fleet, bodies []waveBody, acks
 		if answered.After(deadline) {
 			return time.Time{}, fmt.Errorf("verdicts not current after %s: %s", timeout, behind)
 		}
+		if now := time.Now(); now.Sub(said) >= progressEvery {
+			fmt.Fprintf(out, "        still judging %s after the last acknowledgement: %s\n", now.Sub(start).Round(time.Second), behind)
+			said = now
+		}
+		pause := 10 * time.Millisecond
+		if time.Since(start) > slowAfter {
+			pause = max(pause, time.Since(asked))
+		}
 		select {
 		case <-ctx.Done():
 			return time.Time{}, ctx.Err()
-		case <-time.After(10 * time.Millisecond):
+		case <-time.After(pause):
 		}
 	}
 }
+
+// slowAfter and progressEvery pace a long wait for verdicts (waitJudged).
+const (
+	slowAfter     = 20 * time.Second
+	progressEvery = 15 * time.Second
+)
 
 // stale says which branch is not yet judged as it should be, "" when none.
 func stale(list []listed, f *fleet, bodies []waveBody, acks []time.Time) string {

@@ -94,7 +94,7 @@ func runRound(ctx context.Context, o WaveOptions, c *child, f *fleet, slack *fak
 		last = later(last, a)
 	}
 	fig.absorbed = last.Sub(start)
-	judged, err := waitJudged(ctx, c.target, f, bodies, stored, o.Timeout)
+	judged, err := waitJudged(ctx, o.Out, c.target, f, bodies, stored, o.Timeout)
 	stopReading()
 	pages := waitReaders()
 	if err != nil {
