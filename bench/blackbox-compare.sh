@@ -26,7 +26,8 @@
 #
 # Targets: https <= 0.30, tcp and http <= 0.15 (issue 11). HTTPS targets
 # present an ECDSA P-256 certificate from a private CA both sides trust.
-# Needs: go, prometheus-blackbox-exporter (Debian), Linux /proc, curl.
+# Needs: go, prometheus-blackbox-exporter (Debian), Linux /proc, curl; perf
+# (Debian linux-perf) for CPU times to the nanosecond (else clock ticks).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-500} ROUNDS=${ROUNDS:-5} C=${C:-16} INTERVAL=${INTERVAL:-30} KINDS=${KINDS:-tcp http https}
@@ -40,12 +41,39 @@ trap cleanup EXIT
 
 CGO_ENABLED=0 go build -ldflags '-s -w' -o "$work/branchready-agent" ./cmd/branchready-agent
 go build -o "$work/benchtool" ./bench/benchtool
-cpu() { awk '{ s = $0; sub(/.*\) /, "", s); split(s, f, " "); print f[12] + f[13] }' "/proc/$1/stat"; } # clock ticks (1/100 s)
+# A round's CPU time of each process, in microseconds. With perf (Debian
+# linux-perf) it is perf stat's task-clock over the round, to the
+# nanosecond; without it, /proc/PID/stat's user + system clock ticks
+# (1/100 s), which at ~50 ms of the agent's CPU a round quantizes each
+# round's figure by a fifth. PERF=0 forces the ticks.
+if [[ ${PERF:-1} != 0 ]] && command -v perf >/dev/null && perf stat -e task-clock -x, -o /dev/null -p $$ -- true 2>/dev/null; then
+  CPUSRC=perf
+else
+  CPUSRC=ticks
+fi
+ticks() { awk '{ s = $0; sub(/.*\) /, "", s); split(s, f, " "); print (f[12] + f[13]) * 10000 }' "/proc/$1/stat"; }
+# round_start PID NAME / round_end PID NAME: the CPU time PID used between them (µs).
+round_start() {
+  if [[ $CPUSRC == perf ]]; then
+    perf stat -e task-clock -x, -o "$work/$2.perf" -p "$1" & echo $! >"$work/$2.perfpid"
+  else
+    ticks "$1" >"$work/$2.t0"
+  fi
+}
+round_end() {
+  if [[ $CPUSRC == perf ]]; then
+    local p; p=$(cat "$work/$2.perfpid")
+    kill -INT "$p"; wait "$p" 2>/dev/null || true
+    awk -F, '$3 == "task-clock" { printf "%d\n", $1 * 1000 }' "$work/$2.perf"
+  else
+    echo $(( $(ticks "$1") - $(cat "$work/$2.t0") ))
+  fi
+}
 # wait_phase P: sleep until the wall clock is P seconds past a multiple of INTERVAL.
 wait_phase() { sleep "$(awk -v now="$(date +%s.%N)" -v p="$1" -v i="$INTERVAL" 'BEGIN { w = p - (now % i); if (w <= 0.05) w += i; printf "%.3f", w }')"; }
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-echo "== $N loopback targets per kind, every ${INTERVAL}s, $ROUNDS rounds after a warm-up, exporter driven $C in flight"
+echo "== $N loopback targets per kind, every ${INTERVAL}s, $ROUNDS rounds after a warm-up, exporter driven $C in flight, CPU from $CPUSRC"
 echo "== $(nproc) cores, $(go version | cut -d' ' -f3), $("$BBX" --version 2>&1 | head -1)"
 summary=()
 for kind in $KINDS; do
@@ -117,13 +145,13 @@ YAML
   ratios=() ours=() theirs=()
   wait_phase $((INTERVAL / 2))
   for ((r = 0; r <= ROUNDS; r++)); do
-    a0=$(cpu "$agent") b0=$(cpu "$bbx")
+    round_start "$agent" agent; round_start "$bbx" bbx
     timeout $((INTERVAL / 2 - 2)) "$work/benchtool" drive -targets "$work/targets.txt" -url "http://127.0.0.1:$port" -pid 0 -k "$N" -c "$C" ||
       { echo "the exporter's round of $N probes failed or did not end within $((INTERVAL / 2 - 2)) s (a loaded machine? try INTERVAL=60)"; exit 1; }
     wait_phase $((INTERVAL / 2))
-    a1=$(cpu "$agent") b1=$(cpu "$bbx")
+    ua=$(round_end "$agent" agent) ub=$(round_end "$bbx" bbx)
     kill -0 "$agent" 2>/dev/null || { echo "agent exited:"; cat "$work/agent-$kind.log"; exit 1; }
-    read -r ou th ra < <(awk -v a="$((a1 - a0))" -v b="$((b1 - b0))" -v n="$N" 'BEGIN { printf "%.1f %.1f %.3f\n", a * 1e4 / n, b * 1e4 / n, (b > 0 ? a / b : 0) }')
+    read -r ou th ra < <(awk -v a="$ua" -v b="$ub" -v n="$N" 'BEGIN { printf "%.1f %.1f %.3f\n", a / n, b / n, (b > 0 ? a / b : 0) }')
     if ((r == 0)); then
       printf '%8s %6s %15s %18s %6s\n' "" warmup "$ou" "$th" "$ra"
       continue
