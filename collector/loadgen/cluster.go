@@ -14,29 +14,65 @@ import (
 	"time"
 )
 
-// proxy is a round-robin load balancer in front of several collectors:
-// each request goes to the next one; a collector that does not answer
-// (killed: connection refused or reset) is passed over for the next, as
-// a load balancer's health check takes it out. Requests are repeated
-// whole, which is safe for ingest: it is idempotent by result id.
+// proxy is a round-robin load balancer in front of several collectors,
+// configured as docs/operations.md's HAProxy example: each request goes
+// to the next collector whose health check (GET /-/ready, every
+// checkEvery) passed last, so a collector starting up (not yet through its
+// first judgement) or without its database gets nothing; a collector that
+// does not answer (killed: connection refused or reset) is passed over for
+// the next at once, as HAProxy's redispatch does. Requests are repeated
+// whole, which is safe for ingest: it is idempotent by result id. When no
+// collector is up, each is tried in turn all the same.
 type proxy struct {
 	backends []string
+	up       []atomic.Bool
 	next     atomic.Uint64
 	client   *http.Client
 	srv      *http.Server
 	url      string
+	stop     chan struct{}
 }
+
+// checkEvery is how often the proxy asks each collector's /-/ready.
+const checkEvery = 500 * time.Millisecond
 
 func startProxy(backends []string) (*proxy, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	p := &proxy{backends: backends, url: "http://" + ln.Addr().String(),
+	p := &proxy{backends: backends, up: make([]atomic.Bool, len(backends)), url: "http://" + ln.Addr().String(), stop: make(chan struct{}),
 		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 128}, Timeout: 5 * time.Minute}}
+	for i := range p.up {
+		p.up[i].Store(true) // started and answering, as startChild waited for
+	}
 	p.srv = &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = p.srv.Serve(ln) }()
+	go p.check()
 	return p, nil
+}
+
+// check keeps up to date which collectors pass their health check.
+func (p *proxy) check() {
+	probe := &http.Client{Timeout: 2 * time.Second}
+	t := time.NewTicker(checkEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.stop:
+			return
+		case <-t.C:
+		}
+		for i, b := range p.backends {
+			resp, err := probe.Get(b + "/-/ready")
+			ok := err == nil && resp.StatusCode == http.StatusOK
+			if err == nil {
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+			p.up[i].Store(ok)
+		}
+	}
 }
 
 func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -47,8 +83,20 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	var errs []error
 	first := p.next.Add(1)
-	for i := range uint64(len(p.backends)) {
-		b := p.backends[(first+i)%uint64(len(p.backends))]
+	n := uint64(len(p.backends))
+	order := make([]int, 0, n)
+	for i := range n { // those up first, in turn; the others after
+		if k := int((first + i) % n); p.up[k].Load() {
+			order = append(order, k)
+		}
+	}
+	for i := range n {
+		if k := int((first + i) % n); !p.up[k].Load() {
+			order = append(order, k)
+		}
+	}
+	for _, at := range order {
+		b := p.backends[at]
 		req, err := http.NewRequestWithContext(r.Context(), r.Method, b+r.URL.RequestURI(), bytes.NewReader(body))
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadGateway)
@@ -71,7 +119,7 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	http.Error(w, fmt.Sprintf("no collector answered: %v", errors.Join(errs...)), http.StatusBadGateway)
 }
 
-func (p *proxy) close() { _ = p.srv.Close() }
+func (p *proxy) close() { close(p.stop); _ = p.srv.Close() }
 
 // addresses are the collectors' own addresses: each must be warmed up,
 // not only the one the proxy happens to pick.
