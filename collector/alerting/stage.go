@@ -50,6 +50,16 @@ func (s *Service) runQueued(ctx context.Context, first job) {
 		}
 		break
 	}
+	// A silence or maintenance window made before any of these results
+	// was handed over applies to them: its wake-up is already due, and the
+	// loop's select would otherwise pick between it and the results at
+	// random (a window made, then a failure posted at once, was notified
+	// about half the time under load).
+	select {
+	case <-s.wakeSilences:
+		s.tick(ctx)
+	default:
+	}
 	s.prefetch(ctx, run)
 	for _, j := range run {
 		j.f(ctx)
