@@ -1,11 +1,26 @@
 package command
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 )
+
+// ErrUsage marks an error whose message (the usage) has been printed: a
+// command line mistake, exit status 2.
+var ErrUsage = errors.New("usage")
+
+// ParseError is what a command returns when its flags do not parse: -h
+// (flag.ErrHelp: the usage was asked for and printed, exit 0) or a
+// mistake (ErrUsage, exit 2).
+func ParseError(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return flag.ErrHelp
+	}
+	return ErrUsage
+}
 
 // Flags returns a flag set for "program name" that prints its usage, with
 // the synopsis, to stderr and returns errors instead of exiting.

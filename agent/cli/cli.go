@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/branchready/branchready/command"
 )
 
 const usage = `branchready-agent checks a bank branch's devices before opening and
@@ -71,16 +73,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 }
 
 // errUsage marks an error whose message has been printed with the flags.
-var errUsage = errors.New("usage")
-
-// parseErr is what a command returns when its flags do not parse: -h
-// (flag.ErrHelp, the usage printed, exit 0) or a mistake (errUsage, exit 2).
-func parseErr(err error) error {
-	if errors.Is(err, flag.ErrHelp) {
-		return flag.ErrHelp
-	}
-	return errUsage
-}
+var errUsage = command.ErrUsage
 
 func exitCode(err error, stderr io.Writer) int {
 	switch {
@@ -100,7 +93,7 @@ const program = "branchready-agent"
 
 func parse(fs *flag.FlagSet, args []string, cfg *string) error {
 	if err := fs.Parse(args); err != nil {
-		return parseErr(err)
+		return command.ParseError(err)
 	}
 	if *cfg == "" {
 		fmt.Fprintln(fs.Output(), "missing -c FILE (the branch configuration)")

@@ -39,7 +39,7 @@ func enrollCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	code := fs.String("code", "", "one-time enrollment `code` (branchready-collector branches add --code, or the board)")
 	out := fs.String("out", "", "write the token to this `file` (default: collector.token_file, else STATE_DIR/token)")
 	if err := fs.Parse(args); err != nil {
-		return parseErr(err)
+		return command.ParseError(err)
 	}
 	if *code == "" {
 		fmt.Fprintln(stderr, "missing --code CODE")

@@ -24,7 +24,7 @@ func serviceCmd(cmd string, args []string, stdout, stderr io.Writer) error {
 		user = fs.String("user", "", "run as this `user` (default: a dynamic user on systemd, LocalSystem on Windows)")
 	}
 	if err := fs.Parse(args); err != nil {
-		return parseErr(err)
+		return command.ParseError(err)
 	}
 	c := service.Config{Log: slog.New(slog.NewTextHandler(stderr, nil))}
 	switch cmd {

@@ -22,7 +22,7 @@ func status(args []string, stdout, stderr io.Writer) error {
 	addr := fs.String("addr", "", "admin endpoint of the running agent (default from the config, else "+config.DefaultListen+")")
 	asJSON := fs.Bool("json", false, "print the raw JSON")
 	if err := fs.Parse(args); err != nil {
-		return parseErr(err)
+		return command.ParseError(err)
 	}
 	if *addr == "" {
 		*addr = config.DefaultListen

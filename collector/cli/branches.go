@@ -69,7 +69,7 @@ func parseWith(fs *flag.FlagSet, args []string, cfg *string, want int) ([]string
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, parseErr(err)
+			return nil, command.ParseError(err)
 		}
 		if fs.NArg() == 0 {
 			break

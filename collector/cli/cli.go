@@ -94,16 +94,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return exitCode(err)
 }
 
-var errUsage = errors.New("usage")
-
-// parseErr is what a command returns when its flags do not parse: -h
-// (flag.ErrHelp, the usage printed, exit 0) or a mistake (errUsage, exit 2).
-func parseErr(err error) error {
-	if errors.Is(err, flag.ErrHelp) {
-		return flag.ErrHelp
-	}
-	return errUsage
-}
+var errUsage = command.ErrUsage
 
 // program names the binary in usage messages.
 const program = "branchready-collector"
@@ -152,7 +143,7 @@ func validate(args []string, stdout, stderr io.Writer) error {
 // configFlag parses args and insists on -c FILE.
 func configFlag(fs *flag.FlagSet, args []string, cfg *string) error {
 	if err := fs.Parse(args); err != nil {
-		return parseErr(err)
+		return command.ParseError(err)
 	}
 	if *cfg == "" {
 		fmt.Fprintln(fs.Output(), "missing -c FILE")
@@ -169,7 +160,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	slackURL := fs.String("slack-api-url", "", "send the demo's alerts to this Slack Web API (e.g. https://slack.com/api/ with SLACK_BOT_TOKEN set, or a fake Slack); without it they show on the board only")
 	signing := fs.String("slack-signing-secret", "", "the Slack app's signing secret, so its buttons reach POST /slack/interactions")
 	if err := fs.Parse(args); err != nil {
-		return parseErr(err)
+		return command.ParseError(err)
 	}
 	return demo.Run(ctx, demo.Options{Listen: *listen, Out: stdout, LogOut: stderr, Verbose: *verbose,
 		SlackAPIURL: *slackURL, SlackToken: os.Getenv("SLACK_BOT_TOKEN"), SlackSigningSecret: *signing})
@@ -197,7 +188,7 @@ func runLoadgen(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	readEvery := fs.Duration("read-every", time.Second, "wave: how often each reader reads its three pages; 0 reads without pause (a stress: one such reader asks for about 200 pages a second)")
 	timeout := fs.Duration("timeout", 10*time.Minute, "wave: longest wait for a round's verdicts and notifications")
 	if err := fs.Parse(args); err != nil {
-		return parseErr(err)
+		return command.ParseError(err)
 	}
 	if !*wave {
 		return loadgen.Run(ctx, o)
@@ -241,7 +232,7 @@ func token(args []string, stdout, stderr io.Writer) error {
 	fs := command.Flags(program, "token", "--branch ID", stderr)
 	branch := fs.String("branch", "", "branch `id` the token is for")
 	if err := fs.Parse(args); err != nil {
-		return parseErr(err)
+		return command.ParseError(err)
 	}
 	if *branch == "" {
 		fmt.Fprintln(stderr, "missing --branch ID")

@@ -25,7 +25,7 @@ func keygen(args []string, stdout, stderr io.Writer) error {
 	fs := command.Flags(program, "keygen", "--out FILE", stderr)
 	out := fs.String("out", "records.key", "private key `file` to write (PEM, mode 0600); the public key goes beside it as .pub")
 	if err := fs.Parse(args); err != nil {
-		return parseErr(err)
+		return command.ParseError(err)
 	}
 	pub, key, err := ed25519.GenerateKey(nil)
 	if err != nil {
@@ -66,7 +66,7 @@ func verifyRecord(args []string, stdout, stderr io.Writer) error {
 	fs := command.Flags(program, "verify-record", "FILE [--public-key FILE]", stderr)
 	pubFile := fs.String("public-key", "", "the collector's public key `file` (PEM); without it the key in the record is used, which proves the file intact but not who signed it")
 	if err := fs.Parse(args); err != nil {
-		return parseErr(err)
+		return command.ParseError(err)
 	}
 	if fs.NArg() < 1 {
 		fmt.Fprintln(stderr, "missing the record FILE")
