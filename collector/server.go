@@ -213,8 +213,7 @@ func NewServer(o ServerOptions) *Server {
 		// branch: its board would only say how far it has got. A load
 		// balancer keeps it out of rotation until then (during a rolling
 		// restart the others serve meanwhile).
-		if s.Engine.Running() && s.Engine.Published() == nil {
-			done, of := s.Engine.Judging()
+		if done, of, starting := s.Engine.Starting(); starting {
 			w.Header().Set("Retry-After", "2")
 			http.Error(w, fmt.Sprintf("starting: judged %d of %d branches", done, of), http.StatusServiceUnavailable)
 			return

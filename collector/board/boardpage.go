@@ -29,10 +29,9 @@ func (bp *boardPage) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	if bp.e.Running() && bp.e.Published() == nil {
+	if done, of, starting := bp.e.Starting(); starting {
 		// Just started: say how far judging has got rather than hold
 		// the request for the whole first judgement.
-		done, of := bp.e.Judging()
 		w.Header().Set("Retry-After", "2")
 		renderStatus(w, bp.log, http.StatusServiceUnavailable, "judging.html", map[string]any{"Done": done, "Of": of})
 		return

@@ -95,6 +95,17 @@ func (e *Engine) Judging() (done, of int) { return int(e.progress.Load()), int(e
 // Running reports whether Run keeps the snapshot current.
 func (e *Engine) Running() bool { return e.running.Load() }
 
+// Starting reports whether Run has begun and not yet published its first
+// judgement of every branch, and how far that judgement has got: a page
+// or a health check then says so instead of waiting for it.
+func (e *Engine) Starting() (done, of int, starting bool) {
+	if !e.Running() || e.Published() != nil {
+		return 0, 0, false
+	}
+	done, of = e.Judging()
+	return done, of, true
+}
+
 func (e *Engine) firstDone() chan struct{} {
 	e.mu.Lock()
 	defer e.mu.Unlock()
