@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -41,7 +40,7 @@ type EnrollResponse struct {
 func RegisterEnroll(mux auth.Mux, svc *branches.Service, now func() time.Time, log *slog.Logger) {
 	fails := auth.NewThrottle(EnrollFailures, EnrollWindow)
 	mux.Handle("POST /api/v1/enroll", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		addr := remoteHost(r)
+		addr := auth.ClientAddr(r)
 		if wait := fails.Wait(addr, now()); wait > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
 			writeError(w, http.StatusTooManyRequests, "too many failed enrollment attempts from this address; try again later")
@@ -84,13 +83,4 @@ func enrollRefusal(err error) (int, string) {
 		return http.StatusNotFound, "unknown enrollment code: check it for typing mistakes" + again
 	}
 	return http.StatusInternalServerError, "enrollment failed on the collector; try again later"
-}
-
-// remoteHost is the client address without its port.
-func remoteHost(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

@@ -294,7 +294,7 @@ func (u *Users) Require(h http.Handler) http.Handler {
 			return
 		}
 		g := u.guard
-		addr := clientAddr(r)
+		addr := ClientAddr(r)
 		now := g.now()
 		if wait := max(g.users.Wait(name, now), g.addrs.Wait(addr, now)); wait > 0 {
 			g.onFailure(name, addr, FailureThrottled)

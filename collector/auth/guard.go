@@ -7,11 +7,11 @@ import (
 	"time"
 )
 
-// clientAddr is the address the request came from, without its port. A
-// proxy in front makes every client look alike unless it is trusted (see
-// Proxies, which sets RemoteAddr to the client's); the per-user limit
-// holds either way.
-func clientAddr(r *http.Request) string { return hostOf(r.RemoteAddr) }
+// ClientAddr is the address the request came from, without its port: what
+// the per-address limits on logins and enrollment count. A proxy in front
+// makes every client look alike unless it is trusted (see Proxies, which
+// sets RemoteAddr to the client's); the per-user limit holds either way.
+func ClientAddr(r *http.Request) string { return hostOf(r.RemoteAddr) }
 
 // Why a login failed, as reported to the failure hook.
 const (
