@@ -174,24 +174,34 @@ func (s setup) startChild(ctx context.Context, config, addr string) (*child, err
 		return nil, fmt.Errorf("start collector: %w", err)
 	}
 	go func() { _ = c.cmd.Wait(); close(c.exited) }()
+	if err := c.await(ctx, "/-/healthy", "answering", func(int) bool { return true }); err != nil {
+		c.stop()
+		return nil, err
+	}
+	return c, nil
+}
+
+// await asks the collector for path every 50 ms until its answer's status
+// will do (what says what that means), the process exits, ctx ends or 5
+// minutes have passed.
+func (c *child) await(ctx context.Context, path, what string, will func(status int) bool) error {
 	deadline := time.Now().Add(5 * time.Minute)
 	for {
-		resp, err := http.Get(c.url + "/-/healthy")
-		if err == nil {
+		if resp, err := http.Get(c.direct + path); err == nil {
 			resp.Body.Close()
-			return c, nil
+			if will(resp.StatusCode) {
+				return nil
+			}
 		}
 		select {
 		case <-c.exited:
-			return nil, fmt.Errorf("collector exited at start:\n%s", c.logs.tail())
+			return fmt.Errorf("collector %s exited before %s:\n%s", c.direct, what, c.logs.tail())
 		case <-ctx.Done():
-			c.stop()
-			return nil, ctx.Err()
+			return ctx.Err()
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			c.stop()
-			return nil, fmt.Errorf("collector did not answer within 5 minutes:\n%s", c.logs.tail())
+			return fmt.Errorf("collector %s not %s within 5 minutes:\n%s", c.direct, what, c.logs.tail())
 		}
 	}
 }
@@ -266,23 +276,10 @@ func (c *child) restart(ctx context.Context) (gone, unready time.Duration, err e
 	c.cmd, c.logs, c.exited = n.cmd, n.logs, n.exited
 	c.dead.Store(false)
 	gone = time.Since(down)
-	for deadline := time.Now().Add(5 * time.Minute); ; {
-		resp, err := http.Get(c.direct + "/-/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return gone, time.Since(down), nil
-			}
-		}
-		if time.Now().After(deadline) {
-			return 0, 0, fmt.Errorf("collector %s not ready 5 minutes after its restart:\n%s", c.direct, c.logs.tail())
-		}
-		select {
-		case <-ctx.Done():
-			return 0, 0, ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
+	if err := c.await(ctx, "/-/ready", "ready after its restart", func(s int) bool { return s == http.StatusOK }); err != nil {
+		return 0, 0, err
 	}
+	return gone, time.Since(down), nil
 }
 
 // procUsage reads a process's peak RSS and CPU time (user and system) from

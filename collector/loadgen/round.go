@@ -61,28 +61,31 @@ func runRound(ctx context.Context, o WaveOptions, c *child, f *fleet, slack *fak
 		return all
 	}
 	start := time.Now()
-	midway, killed := func() {}, chan error(nil)
+	// midway is what happens to the collectors halfway through the middle
+	// round (a leader killed, a rolling restart); its error, if any,
+	// arrives on done.
+	midway, done := func() {}, chan error(nil)
 	if o.KillLeader && round == o.Rounds/2 {
-		killed = make(chan error, 1)
+		done = make(chan error, 1)
 		midway = func() {
 			go func() {
 				addr, err := killLeader(ctx, c.procs)
-				if err == nil {
-					fmt.Fprintf(o.Out, "        killed the leader (%s) with SIGKILL halfway through round %d\n", addr, round+1)
+				if err != nil {
+					done <- fmt.Errorf("killing the leader: %w", err)
+					return
 				}
-				killed <- err
+				fmt.Fprintf(o.Out, "        killed the leader (%s) with SIGKILL halfway through round %d\n", addr, round+1)
+				done <- nil
 			}()
 		}
 	}
 	if o.RollingRestart && round == o.Rounds/2 {
-		killed = make(chan error, 1)
-		midway = func() { go func() { killed <- rollingRestart(ctx, o.Out, c.procs, round) }() }
+		done = make(chan error, 1)
+		midway = func() { go func() { done <- rollingRestart(ctx, o.Out, c.procs, round) }() }
 	}
 	acks, stored, err := postWave(ctx, o.Concurrency, c.url+"/api/v1/results", bodies, acked, midway)
-	if killed != nil && err == nil {
-		if err = <-killed; err != nil && o.KillLeader {
-			err = fmt.Errorf("killing the leader: %w", err)
-		}
+	if done != nil && err == nil {
+		err = <-done
 	}
 	if err != nil {
 		stopReading()
